@@ -1,0 +1,29 @@
+// Three projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
+// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL).
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+};
+
+export default {
+  cacheDirectory: '<rootDir>/.jest-cache',
+  testTimeout: 30000,
+  maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+    },
+    {
+      ...common,
+      displayName: 'e2e-services',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
+    },
+  ],
+};

@@ -1,0 +1,58 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { AuthModule } from './auth/auth.module.js';
+import { HttpAuthGuard } from './auth/http-auth.guard.js';
+import { ExceptionsFilter } from './common/exceptions.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
+import { WsAckInterceptor } from './realtime/ws-ack.interceptor.js';
+import { WsJwtGuard } from './realtime/ws-jwt.guard.js';
+import { RedisModule } from './redis/redis.module.js';
+
+const QUIET_PATHS = ['/metrics', '/api/v1/health'];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req: IncomingMessage) => {
+              const given = req.headers['x-request-id'];
+              return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+            },
+            autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.includes((req.url ?? '').split('?')[0]) },
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
+          },
+        }),
+        ScheduleModule.forRoot(),
+        MetricsModule,
+        RedisModule,
+        DatabaseModule,
+        AuthModule,
+        RealtimeModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: ExceptionsFilter },
+        { provide: APP_GUARD, useClass: HttpAuthGuard },
+        { provide: APP_GUARD, useClass: WsJwtGuard },
+        { provide: APP_INTERCEPTOR, useClass: WsAckInterceptor },
+      ],
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiCreatedResponse,
+  ApiTags,
+  ApiConflictResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Actor, Public } from './decorators.js';
+import { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
+import type { Principal } from './principal.js';
+import { AuthService } from './auth.service.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @ApiCreatedResponse({ type: AuthResponseDto })
+  @ApiConflictResponse({ description: 'CONFLICT: the email is taken' })
+  register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
+    return this.auth.register(dto);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOkResponse({ type: AuthResponseDto })
+  @ApiUnauthorizedResponse({ description: 'UNAUTHORIZED: wrong email or password' })
+  @ApiTooManyRequestsResponse({
+    description: 'RATE_LIMITED: 10 failures for one email or 100 from one IP within 15 min',
+  })
+  login(@Body() dto: LoginDto, @Ip() ip: string): Promise<AuthResponseDto> {
+    return this.auth.login(dto, ip);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: RefreshResponseDto })
+  refresh(@Actor() actor: Principal): Promise<RefreshResponseDto> {
+    return this.auth.refresh(actor);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOkResponse({ type: UserDto })
+  me(@Actor() actor: Principal): Promise<UserDto> {
+    return this.auth.me(actor);
+  }
+}

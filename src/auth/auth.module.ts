@@ -1,0 +1,22 @@
+import { Global, Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountStateCache } from './account-state.cache.js';
+import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { PrincipalRegistry } from './principal.registry.js';
+import { TokenService } from './token.service.js';
+import { User } from './user.entity.js';
+import { UsersController } from './users.controller.js';
+import { UsersService } from './users.service.js';
+
+/** Identity: tokens and who may hold them (used by every module), and the account routes. */
+@Global()
+@Module({
+  imports: [JwtModule.register({}), TypeOrmModule.forFeature([User])],
+  controllers: [AuthController, UsersController],
+  providers: [TokenService, PrincipalRegistry, AccountStateCache, AuthService, UsersService, AdminBootstrapService],
+  exports: [TokenService, PrincipalRegistry, AccountStateCache],
+})
+export class AuthModule {}

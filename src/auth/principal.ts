@@ -1,0 +1,23 @@
+import type { Role } from './user.entity.js';
+
+/** Claims of every token this server signs. */
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+  /** The subject's token version when the token was signed. */
+  tv: number;
+  iat: number;
+  exp: number;
+}
+
+/** Who is calling: the subject of a verified, unrevoked token. For kiosks `id` is the workstation, for workers the job. */
+export interface Principal {
+  id: string;
+  role: Role;
+  tokenVersion: number;
+  /** Expiry of the token in epoch milliseconds. */
+  expiresAt: number;
+}
+
+export const ALL_ROLES: Role[] = ['admin', 'user', 'kiosk', 'worker'];
+export const ACCOUNT_ROLE_LIST: Role[] = ['admin', 'user'];

@@ -1,0 +1,81 @@
+// Signs and verifies the HS256 tokens. The secret comes from JWT_SECRET, or is generated once and kept in the
+// database so that every instance shares it.
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { AppConfig } from '../config/app-config.js';
+import type { TokenClaims } from './principal.js';
+import type { Role } from './user.entity.js';
+
+const SECRET_NAME = 'jwt_secret';
+
+@Injectable()
+export class TokenService implements OnModuleInit {
+  private readonly logger = new Logger('TokenService');
+  private secret: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly jwt: JwtService,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.config.jwt.secret) {
+      this.secret = this.config.jwt.secret;
+      return;
+    }
+    // First instance wins; the others read what it wrote.
+    await this.dataSource.query(`INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
+      SECRET_NAME,
+      randomBytes(48).toString('base64url'),
+    ]);
+    const rows: { value: string }[] = await this.dataSource.query(`SELECT value FROM app_secrets WHERE name = $1`, [
+      SECRET_NAME,
+    ]);
+    this.secret = rows[0].value;
+    this.logger.log('Using the JWT secret kept in the database (JWT_SECRET is unset)');
+  }
+
+  /** Signs a token; `expiresInSeconds` defaults to JWT_EXPIRES_IN. */
+  async sign(
+    subject: { id: string; role: Role; tokenVersion: number },
+    expiresInSeconds = this.config.jwt.expiresInSeconds,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: TokenClaims = {
+      sub: subject.id,
+      role: subject.role,
+      tv: subject.tokenVersion,
+      iat: now,
+      exp: now + expiresInSeconds,
+    };
+    const token = await this.jwt.signAsync(claims, { secret: this.secret, algorithm: 'HS256' });
+    return { token, expiresAt: new Date(claims.exp * 1000) };
+  }
+
+  /** Verifies signature and expiry; throws TOKEN_EXPIRED or UNAUTHORIZED. */
+  async verify(token: string): Promise<TokenClaims> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token, { secret: this.secret, algorithms: ['HS256'] });
+    } catch (err) {
+      if ((err as Error).name === 'TokenExpiredError')
+        throw new DomainException(ErrorCode.TOKEN_EXPIRED, 'Token expired');
+      throw DomainException.unauthorized();
+    }
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.role !== 'string' ||
+      typeof claims.tv !== 'number' ||
+      typeof claims.exp !== 'number'
+    ) {
+      throw DomainException.unauthorized();
+    }
+    return claims;
+  }
+}

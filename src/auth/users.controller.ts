@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
+import { PageQueryDto, type Page } from '../common/pagination.js';
+import { UuidParam } from '../common/uuid-param.js';
+import { Actor, Roles } from './decorators.js';
+import { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
+import type { Principal } from './principal.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('users')
+@ApiBearerAuth()
+@ApiExtraModels(PublicUserDto, AdminUserDto)
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get()
+  @ApiOkResponse({
+    description: 'Users see `{id, displayName}`; admins see the whole User plus `disabled`',
+    schema: {
+      properties: {
+        items: {
+          type: 'array',
+          items: { oneOf: [{ $ref: getSchemaPath(PublicUserDto) }, { $ref: getSchemaPath(AdminUserDto) }] },
+        },
+        nextCursor: { type: 'string', nullable: true },
+      },
+    },
+  })
+  search(
+    @Actor() actor: Principal,
+    @Query() search: UserSearchQueryDto,
+    @Query() page: PageQueryDto,
+  ): Promise<Page<PublicUserDto | AdminUserDto>> {
+    return this.users.search(actor, { ...search, ...page });
+  }
+
+  @Patch(':id')
+  @Roles('admin')
+  @ApiOkResponse({ type: AdminUserDto })
+  update(@Actor() actor: Principal, @UuidParam() id: string, @Body() dto: UpdateUserDto): Promise<AdminUserDto> {
+    return this.users.update(actor, id, dto);
+  }
+}

@@ -1,0 +1,50 @@
+// Builds the application (used by main.ts and by the e2e tests, which run several apps in one process).
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
+import { RedisService } from './redis/redis.service.js';
+
+/** REST bodies above this get 413; resources check their own 64 KiB `data` limit. */
+export const REST_BODY_LIMIT = '256kb';
+
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  app.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
+
+  const adapter = new RedisIoAdapter(app, config, app.get(RedisService));
+  await adapter.connectToRedis();
+  app.useWebSocketAdapter(adapter);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('realtime-hub')
+      .setDescription(
+        'REST API of realtime-hub. Live events travel over Socket.IO (path /socket.io); see the contract for channels and events. ' +
+          'Errors: `{statusCode, code, message, details?}`.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+  new NestLogger('Bootstrap').debug(
+    { embedded: config.embedded, redis: Boolean(config.redis.url) },
+    'Application built',
+  );
+  return app;
+}

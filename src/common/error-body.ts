@@ -1,0 +1,51 @@
+// Maps anything thrown to the contract's error envelope; unknown errors become INTERNAL.
+import { HttpException } from '@nestjs/common';
+import { DomainException } from './domain.exception.js';
+import { codeForStatus, ErrorCode, HTTP_STATUS_BY_CODE } from './error-codes.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+  correlationId?: string;
+}
+
+/** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
+export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean } {
+  if (error instanceof DomainException) {
+    const statusCode = HTTP_STATUS_BY_CODE[error.code];
+    const body: ErrorBody = { statusCode, code: error.code, message: error.message };
+    if (error.details !== undefined) body.details = error.details;
+    else if (error.code === ErrorCode.VALIDATION_FAILED) body.details = [];
+    return { body, unexpected: false };
+  }
+  if (error instanceof HttpException) {
+    const statusCode = error.getStatus();
+    const response = error.getResponse();
+    const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
+    const code = codeForStatus(statusCode);
+    return {
+      body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
+      unexpected: statusCode >= 500,
+    };
+  }
+  // Errors raised by Express middleware (body-parser) carry a status and a type.
+  const candidate = error as { status?: unknown; type?: unknown; expose?: unknown } | null;
+  if (candidate && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
+    const statusCode = candidate.status;
+    const message =
+      candidate.type === 'entity.too.large'
+        ? 'Request body too large'
+        : candidate.type === 'entity.parse.failed'
+          ? 'Malformed JSON body'
+          : 'Bad request';
+    const code = codeForStatus(statusCode);
+    return {
+      body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
+      unexpected: false,
+    };
+  }
+  return { body: { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' }, unexpected: true };
+}

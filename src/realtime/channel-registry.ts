@@ -1,0 +1,106 @@
+// Channel patterns and who may join them. Modules register theirs at start; the core gateway resolves names.
+import { Injectable } from '@nestjs/common';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { UUID_PATTERN } from '../common/uuid-param.js';
+
+export type ChannelParams = Record<string, string>;
+
+export interface ChannelDefinition {
+  /** Literal segments and `{name}` placeholders (UUIDs), e.g. `resource:updates:{id}` or `dashboard`. */
+  pattern: string;
+  /**
+   * Throws FORBIDDEN / NOT_FOUND when the principal may not join; otherwise answers the snapshot
+   * (or undefined for channels without one).
+   */
+  authorize(principal: Principal, params: ChannelParams): Promise<unknown>;
+}
+
+interface CompiledChannel {
+  definition: ChannelDefinition;
+  /** Literal text before the first placeholder; names with this prefix belong to this pattern. */
+  prefix: string;
+  names: string[];
+  regex: RegExp;
+  literal: boolean;
+}
+
+export interface ResolvedChannel {
+  name: string;
+  definition: ChannelDefinition;
+  params: ChannelParams;
+}
+
+const MAX_CHANNEL_LENGTH = 200;
+
+@Injectable()
+export class ChannelRegistry {
+  private readonly channels: CompiledChannel[] = [];
+
+  register(definition: ChannelDefinition): void {
+    if (this.channels.some((c) => c.definition.pattern === definition.pattern)) {
+      throw new Error(`Channel pattern registered twice: ${definition.pattern}`);
+    }
+    const names: string[] = [];
+    const source = definition.pattern
+      .split(/(\{[a-zA-Z]+\})/)
+      .map((part) => {
+        const placeholder = /^\{([a-zA-Z]+)\}$/.exec(part);
+        if (placeholder) {
+          names.push(placeholder[1]);
+          return '([^:]+)';
+        }
+        return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      })
+      .join('');
+    const prefix = definition.pattern.split('{')[0];
+    this.channels.push({ definition, prefix, names, regex: new RegExp(`^${source}$`), literal: names.length === 0 });
+    // Longest prefix first, so `kiosk:session:{id}` wins over `kiosk:sessions` lookalikes.
+    this.channels.sort((a, b) => b.prefix.length - a.prefix.length);
+  }
+
+  /**
+   * Resolves a channel name: UNKNOWN_CHANNEL when no pattern claims it, VALIDATION_FAILED when a pattern
+   * claims it but its parameters are malformed.
+   */
+  resolve(name: unknown): ResolvedChannel {
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_CHANNEL_LENGTH) {
+      throw DomainException.validation('channel: must be a non-empty string', [
+        { field: 'channel', errors: ['channel must be a non-empty string of at most 200 characters'] },
+      ]);
+    }
+    for (const channel of this.channels) {
+      if (channel.literal) {
+        if (name === channel.definition.pattern) return { name, definition: channel.definition, params: {} };
+        continue;
+      }
+      if (!name.startsWith(channel.prefix)) continue;
+      const match = channel.regex.exec(name);
+      const values = match?.slice(1) ?? [];
+      if (!match || values.some((v) => !UUID_PATTERN.test(v))) {
+        throw DomainException.validation(`channel: malformed ${channel.definition.pattern}`, [
+          { field: 'channel', errors: [`channel must look like ${channel.definition.pattern} with UUIDs`] },
+        ]);
+      }
+      const params: ChannelParams = {};
+      channel.names.forEach((key, i) => (params[key] = values[i].toLowerCase()));
+      return {
+        name: `${channel.prefix}${name.slice(channel.prefix.length).toLowerCase()}`,
+        definition: channel.definition,
+        params,
+      };
+    }
+    throw new DomainException(ErrorCode.UNKNOWN_CHANNEL, `Unknown channel: ${name}`);
+  }
+
+  /** Whether the principal may (still) be in the channel; refusals of any kind answer false. */
+  async mayJoin(principal: Principal, resolved: ResolvedChannel): Promise<boolean> {
+    try {
+      await resolved.definition.authorize(principal, resolved.params);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Joining and leaving channels, and taking sockets out of one when a permission is withdrawn (on every instance).
+import { Injectable, Logger } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import type { Principal } from '../auth/principal.js';
+import { ChannelRegistry } from './channel-registry.js';
+import { RealtimeServer } from './realtime.server.js';
+import type { ServerEvents } from './client-events.js';
+
+export interface SocketData {
+  principal: Principal;
+}
+
+@Injectable()
+export class ChannelService {
+  private readonly logger = new Logger('ChannelService');
+
+  constructor(
+    private readonly registry: ChannelRegistry,
+    private readonly realtime: RealtimeServer,
+  ) {}
+
+  async subscribe(socket: Socket, name: unknown): Promise<{ channel: string; snapshot?: unknown }> {
+    const resolved = this.registry.resolve(name);
+    const principal = (socket.data as SocketData).principal;
+    const snapshot = await resolved.definition.authorize(principal, resolved.params);
+    await socket.join(resolved.name);
+    socket.emit('subscribed', { channel: resolved.name } satisfies ServerEvents['subscribed']);
+    return snapshot === undefined ? { channel: resolved.name } : { channel: resolved.name, snapshot };
+  }
+
+  async unsubscribe(socket: Socket, name: unknown): Promise<{ channel: string }> {
+    const resolved = this.registry.resolve(name);
+    await socket.leave(resolved.name);
+    socket.emit('unsubscribed', { channel: resolved.name } satisfies ServerEvents['unsubscribed']);
+    return { channel: resolved.name };
+  }
+
+  /**
+   * Removes from `channel`, on every instance, each socket whose principal may no longer join it, telling it
+   * `unsubscribed {channel, reason: "FORBIDDEN"}`. Await it before publishing the change that withdrew access.
+   * `stillAllowed` defaults to the channel's own rule.
+   */
+  async evictUnauthorized(
+    channel: string,
+    stillAllowed?: (principal: Principal) => Promise<boolean> | boolean,
+  ): Promise<number> {
+    const resolved = this.registry.resolve(channel);
+    const check = stillAllowed ?? ((principal: Principal) => this.registry.mayJoin(principal, resolved));
+    const sockets = await this.realtime.server.in(resolved.name).fetchSockets();
+    let removed = 0;
+    for (const socket of sockets) {
+      const principal = (socket.data as Partial<SocketData>).principal;
+      if (principal && (await check(principal))) continue;
+      socket.leave(resolved.name);
+      socket.emit('unsubscribed', {
+        channel: resolved.name,
+        reason: 'FORBIDDEN',
+      } satisfies ServerEvents['unsubscribed']);
+      removed += 1;
+    }
+    if (removed > 0) this.logger.debug({ channel: resolved.name, removed }, 'Withdrew subscribers');
+    return removed;
+  }
+
+  /** Takes the sockets of rooms `from` (e.g. a user's `user:` room) out of `channel`, on every instance. */
+  async removeRoomsFrom(channel: string, from: string[], reason?: string): Promise<void> {
+    const sockets = await this.realtime.server.in(from).fetchSockets();
+    for (const socket of sockets) {
+      if (!socket.rooms.has(channel)) continue;
+      socket.leave(channel);
+      socket.emit('unsubscribed', (reason ? { channel, reason } : { channel }) satisfies ServerEvents['unsubscribed']);
+    }
+  }
+
+  /** Empties a channel everywhere (after its entity was deleted). */
+  empty(channel: string): void {
+    this.realtime.server.in(channel).socketsLeave(channel);
+  }
+}

@@ -1,0 +1,126 @@
+// The core gateway: connection lifecycle, subscribe / unsubscribe and their shortcuts, and auth:refresh.
+import { Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Server, Socket } from 'socket.io';
+import { Roles } from '../auth/decorators.js';
+import { ALL_ROLES } from '../auth/principal.js';
+import { PrincipalRegistry } from '../auth/principal.registry.js';
+import { DomainException } from '../common/domain.exception.js';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ChannelRegistry } from './channel-registry.js';
+import { ChannelService, type SocketData } from './channel.service.js';
+import { AuthRefreshDto, ChannelDto, EmptyDto, JobShortcutDto, ResourceShortcutDto } from './dto/channel.dto.js';
+import { PresenceService } from './presence.service.js';
+import { RealtimeServer } from './realtime.server.js';
+import { installPacketMiddleware } from './socket-packets.js';
+import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
+import { createWsAuthMiddleware } from './ws-auth.middleware.js';
+
+type Subscribed = { channel: string; snapshot?: unknown };
+
+@WebSocketGateway()
+@Roles(...ALL_ROLES)
+export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit {
+  private readonly logger = new Logger('ChannelsGateway');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly realtime: RealtimeServer,
+    private readonly principals: PrincipalRegistry,
+    private readonly registry: ChannelRegistry,
+    private readonly channels: ChannelService,
+    private readonly presence: PresenceService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      pattern: 'user:{userId}',
+      authorize: async (principal, { userId }) => {
+        if (principal.id !== userId || (principal.role !== 'user' && principal.role !== 'admin'))
+          throw DomainException.forbidden();
+        return undefined;
+      },
+    });
+  }
+
+  afterInit(server: Server): void {
+    this.realtime.attach(server);
+    server.use(
+      createWsAuthMiddleware(this.principals, (socket) => {
+        installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
+        armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
+      }),
+    );
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    this.metrics.socketsConnected.inc();
+    const principal = (socket.data as Partial<SocketData>).principal;
+    if (!principal) return;
+    try {
+      await this.presence.connected(principal);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Presence update on connect failed');
+    }
+  }
+
+  async handleDisconnect(socket: Socket): Promise<void> {
+    this.metrics.socketsConnected.dec();
+    clearTokenTimers(socket);
+    const principal = (socket.data as Partial<SocketData>).principal;
+    if (!principal) return;
+    try {
+      await this.presence.disconnected(principal);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Presence update on disconnect failed');
+    }
+  }
+
+  @SubscribeMessage('subscribe')
+  subscribe(@ConnectedSocket() socket: Socket, @MessageBody() dto: ChannelDto): Promise<Subscribed> {
+    return this.channels.subscribe(socket, dto.channel);
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() dto: ChannelDto): Promise<{ channel: string }> {
+    return this.channels.unsubscribe(socket, dto.channel);
+  }
+
+  @SubscribeMessage('subscribe:resource')
+  subscribeResource(@ConnectedSocket() socket: Socket, @MessageBody() dto: ResourceShortcutDto): Promise<Subscribed> {
+    return this.channels.subscribe(socket, `resource:updates:${dto.resourceId}`);
+  }
+
+  @SubscribeMessage('subscribe:suggestions')
+  subscribeSuggestions(@ConnectedSocket() socket: Socket, @MessageBody() _dto: EmptyDto): Promise<Subscribed> {
+    return this.channels.subscribe(socket, 'suggestions:votes');
+  }
+
+  @SubscribeMessage('subscribe:job')
+  subscribeJob(@ConnectedSocket() socket: Socket, @MessageBody() dto: JobShortcutDto): Promise<Subscribed> {
+    return this.channels.subscribe(socket, `job:${dto.jobId}`);
+  }
+
+  /** Replaces the socket's token without reconnecting; only for a token of the same subject and role. */
+  @SubscribeMessage('auth:refresh')
+  async refresh(@ConnectedSocket() socket: Socket, @MessageBody() dto: AuthRefreshDto): Promise<{ expiresAt: string }> {
+    const data = socket.data as SocketData;
+    const next = await this.principals.authenticate(dto.token);
+    if (next.id !== data.principal.id || next.role !== data.principal.role) {
+      throw DomainException.forbidden('The new token belongs to another subject');
+    }
+    data.principal = next;
+    armTokenTimers(socket, next.expiresAt);
+    return { expiresAt: new Date(next.expiresAt).toISOString() };
+  }
+}

@@ -1,0 +1,50 @@
+// Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
+// On success the socket carries its principal and joins its own room; on failure the client gets connect_error.
+import type { Socket } from 'socket.io';
+import { bearerToken } from '../auth/http-auth.guard.js';
+import type { Principal } from '../auth/principal.js';
+import type { PrincipalRegistry } from '../auth/principal.registry.js';
+
+export const AUTH_REQUIRED = 'Authentication required';
+export const AUTH_FAILED = 'Authentication failed';
+
+export function handshakeToken(socket: Pick<Socket, 'handshake'>): string | undefined {
+  const fromAuth = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+  if (typeof fromAuth === 'string' && fromAuth.length > 0) return fromAuth.replace(/^Bearer\s+/i, '');
+  return bearerToken(socket.handshake.headers.authorization);
+}
+
+/** The room a principal's sockets join on connect. */
+export function ownRoom(principal: Principal): string | undefined {
+  switch (principal.role) {
+    case 'user':
+    case 'admin':
+      return `user:${principal.id}`;
+    case 'kiosk':
+      return `kiosk:workstation:${principal.id}`;
+    default:
+      return undefined;
+  }
+}
+
+export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenticated: (socket: Socket) => void) {
+  return (socket: Socket, next: (err?: Error) => void): void => {
+    const token = handshakeToken(socket);
+    if (!token) {
+      next(new Error(AUTH_REQUIRED));
+      return;
+    }
+    principals.authenticate(token).then(
+      (principal) => {
+        socket.data = { principal };
+        // The handshake (headers included) is already copied; the raw request would live as long as the socket.
+        (socket.conn as unknown as { request?: unknown }).request = undefined;
+        const room = ownRoom(principal);
+        if (room) void socket.join(room);
+        onAuthenticated(socket);
+        next();
+      },
+      () => next(new Error(AUTH_FAILED)),
+    );
+  };
+}

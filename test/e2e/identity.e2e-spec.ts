@@ -1,0 +1,225 @@
+import { type TestApp, startApp } from '../helpers/app.js';
+import { loginAdmin, registerUser, uniqueEmail } from '../helpers/factories.js';
+import { client } from '../helpers/http.js';
+import { describeE2E } from '../helpers/mode.js';
+
+describeE2E('Identity', () => {
+  let sut: TestApp;
+  let api: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sut = await startApp();
+    api = client(sut.url);
+  });
+  afterAll(() => sut.close());
+
+  describe('register', () => {
+    it('should answer 201 with a token and the bare user', async () => {
+      const email = uniqueEmail();
+      const res = await api.post('/api/v1/auth/register', {
+        body: { email, password: 'password-123', displayName: 'Ada', role: 'admin' },
+      });
+      expect(res.status).toBe(201);
+      expect(typeof res.body.accessToken).toBe('string');
+      expect(res.body.user).toEqual({
+        id: expect.any(String),
+        email,
+        displayName: 'Ada',
+        role: 'user',
+        createdAt: expect.any(String),
+      });
+    });
+
+    it('should refuse a taken email with 409 CONFLICT, whatever its case', async () => {
+      const email = uniqueEmail();
+      await api.post('/api/v1/auth/register', { body: { email, password: 'password-123', displayName: 'A' } });
+      const res = await api.post('/api/v1/auth/register', {
+        body: { email: email.toUpperCase(), password: 'password-123', displayName: 'B' },
+      });
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('CONFLICT');
+    });
+
+    it('should refuse bad fields with 400 VALIDATION_FAILED and field details', async () => {
+      const res = await api.post('/api/v1/auth/register', {
+        body: { email: 'nope', password: 'short', displayName: '' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+      expect(res.body.details.map((d: { field: string }) => d.field).sort()).toEqual([
+        'displayName',
+        'email',
+        'password',
+      ]);
+    });
+
+    it('should answer malformed JSON with 400 VALIDATION_FAILED', async () => {
+      const res = await api.post('/api/v1/auth/register', { raw: '{"email": ' });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('should answer an oversized body with 413 PAYLOAD_TOO_LARGE', async () => {
+      const res = await api.post('/api/v1/auth/register', {
+        body: { email: uniqueEmail(), password: 'x'.repeat(300_000), displayName: 'A' },
+      });
+      expect(res.status).toBe(413);
+      expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+    });
+  });
+
+  describe('login', () => {
+    it('should answer 200 with a token for the right password and 401 otherwise', async () => {
+      const user = await registerUser(sut);
+      const ok = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+      expect(ok.status).toBe(200);
+      expect(ok.body.user.id).toBe(user.id);
+      const bad = await api.post('/api/v1/auth/login', { body: { email: user.email, password: 'wrong-password' } });
+      expect(bad.status).toBe(401);
+      expect(bad.body.code).toBe('UNAUTHORIZED');
+    });
+
+    it('should answer 429 RATE_LIMITED after 10 failures for one email, even with the right password', async () => {
+      const user = await registerUser(sut);
+      for (let i = 0; i < 10; i += 1) {
+        const res = await api.post('/api/v1/auth/login', { body: { email: user.email, password: `wrong-${i}` } });
+        expect(res.status).toBe(401);
+      }
+      const limited = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+      expect(limited.status).toBe(429);
+      expect(limited.body.code).toBe('RATE_LIMITED');
+    });
+  });
+
+  describe('me and refresh', () => {
+    it('should answer the bare user for its token', async () => {
+      const user = await registerUser(sut, 'Grace');
+      const res = await api.get('/api/v1/auth/me', { token: user.token });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        id: user.id,
+        email: user.email,
+        displayName: 'Grace',
+        role: 'user',
+        createdAt: expect.any(String),
+      });
+    });
+
+    it('should answer 401 without a token and with a forged one', async () => {
+      expect((await api.get('/api/v1/auth/me')).status).toBe(401);
+      const forged = await api.get('/api/v1/auth/me', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl' });
+      expect(forged.status).toBe(401);
+      expect(forged.body.code).toBe('UNAUTHORIZED');
+    });
+
+    it('should give a fresh working token on refresh', async () => {
+      const user = await registerUser(sut);
+      const res = await api.post('/api/v1/auth/refresh', { token: user.token });
+      expect(res.status).toBe(200);
+      const me = await api.get('/api/v1/auth/me', { token: res.body.accessToken });
+      expect(me.body.id).toBe(user.id);
+    });
+  });
+
+  describe('users', () => {
+    it('should let users search by name or email prefix and see only id and displayName', async () => {
+      const tag = `Zq${Date.now().toString(36)}`;
+      const a = await registerUser(sut, `${tag} Alpha`);
+      await registerUser(sut, `${tag} Beta`);
+      const res = await api.get(`/api/v1/users?query=${encodeURIComponent(tag.toLowerCase())}`, { token: a.token });
+      expect(res.status).toBe(200);
+      expect(res.body.items).toEqual([
+        { id: a.id, displayName: `${tag} Alpha` },
+        { id: expect.any(String), displayName: `${tag} Beta` },
+      ]);
+      expect(res.body.nextCursor).toBeNull();
+    });
+
+    it('should page with an opaque cursor and refuse a malformed one', async () => {
+      const tag = `Pg${Date.now().toString(36)}`;
+      const a = await registerUser(sut, `${tag} 1`);
+      await registerUser(sut, `${tag} 2`);
+      await registerUser(sut, `${tag} 3`);
+      const first = await api.get(`/api/v1/users?query=${tag}&limit=2`, { token: a.token });
+      expect(first.body.items).toHaveLength(2);
+      const second = await api.get(`/api/v1/users?query=${tag}&limit=2&cursor=${first.body.nextCursor}`, {
+        token: a.token,
+      });
+      expect(second.body.items.map((u: { displayName: string }) => u.displayName)).toEqual([`${tag} 3`]);
+      expect(second.body.nextCursor).toBeNull();
+      const bad = await api.get(`/api/v1/users?cursor=garbage`, { token: a.token });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('VALIDATION_FAILED');
+      const badLimit = await api.get(`/api/v1/users?limit=101`, { token: a.token });
+      expect(badLimit.status).toBe(400);
+    });
+
+    it('should show admins the whole user with disabled', async () => {
+      const admin = await loginAdmin(sut);
+      const user = await registerUser(sut, 'Visible To Admin');
+      const res = await api.get(`/api/v1/users?query=${encodeURIComponent(user.email)}`, { token: admin.token });
+      expect(res.body.items).toEqual([
+        {
+          id: user.id,
+          email: user.email,
+          displayName: 'Visible To Admin',
+          role: 'user',
+          createdAt: expect.any(String),
+          disabled: false,
+        },
+      ]);
+    });
+
+    it('should let only admins change a user, and revoke older tokens at once', async () => {
+      const admin = await loginAdmin(sut);
+      const user = await registerUser(sut);
+      const refused = await api.patch(`/api/v1/users/${user.id}`, { token: user.token, body: { role: 'admin' } });
+      expect(refused.status).toBe(403);
+      const res = await api.patch(`/api/v1/users/${user.id}`, { token: admin.token, body: { role: 'admin' } });
+      expect(res.status).toBe(200);
+      expect(res.body.role).toBe('admin');
+      const old = await api.get('/api/v1/auth/me', { token: user.token });
+      expect(old.status).toBe(401);
+      const relogin = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+      expect(relogin.body.user.role).toBe('admin');
+    });
+
+    it('should refuse login for a disabled user and a malformed id', async () => {
+      const admin = await loginAdmin(sut);
+      const user = await registerUser(sut);
+      await api.patch(`/api/v1/users/${user.id}`, { token: admin.token, body: { disabled: true } });
+      const login = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+      expect(login.status).toBe(403);
+      const bad = await api.patch(`/api/v1/users/not-a-uuid`, { token: admin.token, body: { disabled: true } });
+      expect(bad.status).toBe(400);
+      expect(bad.body.code).toBe('VALIDATION_FAILED');
+      const missing = await api.patch(`/api/v1/users/00000000-0000-4000-8000-000000000000`, {
+        token: admin.token,
+        body: { disabled: true },
+      });
+      expect(missing.status).toBe(404);
+      expect(missing.body.code).toBe('NOT_FOUND');
+    });
+  });
+
+  describe('service routes', () => {
+    it('should answer health, docs, docs-json and metrics without a token', async () => {
+      const health = await api.get('/api/v1/health');
+      expect(health.status).toBe(200);
+      expect(health.body.status).toBe('ok');
+      expect(health.body.info.database.status).toBe('up');
+      expect((await api.get('/docs')).status).toBe(200);
+      const spec = await api.get('/docs-json');
+      expect(spec.body.paths['/api/v1/auth/register']).toBeDefined();
+      const metrics = await api.get('/metrics');
+      expect(metrics.status).toBe(200);
+      expect(metrics.body).toContain('realtime_sockets_connected');
+    });
+
+    it('should answer an unknown route with 404 NOT_FOUND in the envelope', async () => {
+      const res = await api.get('/api/v1/nowhere');
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: expect.any(String) });
+    });
+  });
+});

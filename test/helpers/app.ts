@@ -1,0 +1,137 @@
+// Starts the real application on a random port: embedded (a fresh PGlite data directory) or on the test
+// Postgres (a fresh database per app group) and Redis (a fresh key prefix per app group).
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createApp } from '../../src/bootstrap.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { mode, services } from './mode.js';
+
+export const ADMIN_EMAIL = 'admin@test.local';
+export const ADMIN_PASSWORD = 'admin-password-for-tests';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Resources shared by the instances of one group (one database, one Redis prefix). */
+export interface Backend {
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rthub_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: services.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(services.databaseUrl!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: services.databaseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(services.redisUrl!);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A backend for one app (embedded) or one group of apps (services mode). */
+export async function createBackend(): Promise<Backend> {
+  const base = { ADMIN_EMAIL, ADMIN_PASSWORD, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', NODE_ENV: 'test' };
+  if (mode === 'embedded') {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rthub-e2e-'));
+    return { env: { ...base, DATA_DIR: dataDir }, dispose: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+  const database = await createDatabase();
+  const prefix = `rthub-test-${randomBytes(4).toString('hex')}`;
+  const dataDir = await mkdtemp(join(tmpdir(), 'rthub-e2e-'));
+  return {
+    env: {
+      ...base,
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      REDIS_URL: services.redisUrl!,
+      REDIS_PREFIX: prefix,
+    },
+    dispose: async () => {
+      await database.drop();
+      await deleteRedisKeys(prefix);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts one instance on a backend, listening on a random loopback port. */
+export async function startInstance(backend: Backend, overrides: Record<string, string> = {}): Promise<TestApp> {
+  const config = new AppConfig({ ...backend.env, ...overrides, PORT: '0', HOST: '127.0.0.1' });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  let closed = false;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
+
+/** One app on a backend of its own; `close()` also disposes the backend. */
+export async function startApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+  const backend = await createBackend();
+  const instance = await startInstance(backend, overrides);
+  return {
+    ...instance,
+    close: async () => {
+      await instance.close();
+      await backend.dispose();
+    },
+  };
+}
+
+/** Several instances sharing one database and one Redis (services mode only). */
+export async function startCluster(
+  count: number,
+  overrides: Record<string, string> = {},
+): Promise<{ instances: TestApp[]; close(): Promise<void> }> {
+  if (mode !== 'services') throw new Error('A cluster needs services mode (TEST_DATABASE_URL and TEST_REDIS_URL)');
+  const backend = await createBackend();
+  const instances: TestApp[] = [];
+  for (let i = 0; i < count; i += 1) instances.push(await startInstance(backend, overrides));
+  return {
+    instances,
+    close: async () => {
+      for (const instance of instances) await instance.close();
+      await backend.dispose();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+// A small REST client for specs: JSON in, JSON out, bearer token optional.
+export interface HttpResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  raw?: string;
+}
+
+export async function http<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<HttpResult<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.raw !== undefined) body = options.raw;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] ??= 'application/json';
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (metrics, docs)
+  }
+  return { status: response.status, body: parsed as T, headers: response.headers };
+}
+
+/** Binds `http` to one base URL. */
+export function client(baseUrl: string) {
+  return {
+    get: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'GET', path, o),
+    post: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'POST', path, o),
+    put: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'PUT', path, o),
+    patch: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'PATCH', path, o),
+    delete: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'DELETE', path, o),
+  };
+}
