@@ -22,7 +22,7 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
       const message = details.length
-        ? details.map((d) => `${d.field}: ${d.errors[0]}`).join('; ')
+        ? details.map((d) => `${d.field}: ${d.errors.join(', ')}`).join('; ')
         : 'The payload must be a JSON object';
       return DomainException.validation(message, details);
     },

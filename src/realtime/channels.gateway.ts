@@ -7,7 +7,6 @@ import {
   type OnGatewayDisconnect,
   type OnGatewayInit,
   SubscribeMessage,
-  WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
 import { Roles } from '../auth/decorators.js';
@@ -20,6 +19,7 @@ import { ChannelRegistry } from './channel-registry.js';
 import { ChannelService, type SocketData } from './channel.service.js';
 import { AuthRefreshDto, ChannelDto, EmptyDto, JobShortcutDto, ResourceShortcutDto } from './dto/channel.dto.js';
 import { PresenceService } from './presence.service.js';
+import { RealtimeGateway } from './realtime-gateway.decorator.js';
 import { RealtimeServer } from './realtime.server.js';
 import { installPacketMiddleware } from './socket-packets.js';
 import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
@@ -27,7 +27,7 @@ import { createWsAuthMiddleware } from './ws-auth.middleware.js';
 
 type Subscribed = { channel: string; snapshot?: unknown };
 
-@WebSocketGateway()
+@RealtimeGateway()
 @Roles(...ALL_ROLES)
 export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit {
   private readonly logger = new Logger('ChannelsGateway');

@@ -1,0 +1,116 @@
+import { type TestApp, startApp } from '../helpers/app.js';
+import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
+import { client } from '../helpers/http.js';
+import { describeE2E } from '../helpers/mode.js';
+import { closeAllSockets, connect, connectError, emitAck, waitDisconnect, waitFor } from '../helpers/sockets.js';
+
+describeE2E('Connecting', () => {
+  let sut: TestApp;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    sut = await startApp();
+    user = await registerUser(sut, 'Socket User');
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => sut.close());
+
+  it('should connect with auth.token and with an Authorization header', async () => {
+    const viaAuth = await connect(sut.url, user.token);
+    expect(viaAuth.connected).toBe(true);
+    const viaHeader = await connect(sut.url, undefined, { headers: { authorization: `Bearer ${user.token}` } });
+    expect(viaHeader.connected).toBe(true);
+  });
+
+  it('should connect over long-polling too', async () => {
+    const socket = await connect(sut.url, user.token, { transports: ['polling'] });
+    const ack = await emitAck(socket, 'subscribe', { channel: `user:${user.id}` });
+    expect(ack).toEqual({ ok: true, data: { channel: `user:${user.id}` } });
+  });
+
+  it('should refuse a missing token with "Authentication required"', async () => {
+    expect(await connectError(sut.url, undefined)).toBe('Authentication required');
+  });
+
+  it('should refuse a token in the URL', async () => {
+    expect(await connectError(sut.url, undefined, { query: { token: user.token } })).toBe('Authentication required');
+  });
+
+  it('should refuse a forged, garbage or revoked token with "Authentication failed"', async () => {
+    const [header, payload] = user.token.split('.');
+    expect(await connectError(sut.url, `${header}.${payload}.forgedsignature`)).toBe('Authentication failed');
+    expect(await connectError(sut.url, 'garbage')).toBe('Authentication failed');
+    const victim = await registerUser(sut);
+    const admin = await loginAdmin(sut);
+    await client(sut.url).patch(`/api/v1/users/${victim.id}`, { token: admin.token, body: { disabled: true } });
+    expect(await connectError(sut.url, victim.token)).toBe('Authentication failed');
+  });
+
+  it('should disconnect the sockets of a user whose tokens are revoked', async () => {
+    const victim = await registerUser(sut);
+    const admin = await loginAdmin(sut);
+    const socket = await connect(sut.url, victim.token);
+    const gone = waitDisconnect(socket);
+    await client(sut.url).patch(`/api/v1/users/${victim.id}`, { token: admin.token, body: { role: 'admin' } });
+    expect(await gone).toBe('io server disconnect');
+  });
+
+  it('should answer subscribe to the own user channel, and refuse others and unknown ones', async () => {
+    const other = await registerUser(sut);
+    const socket = await connect(sut.url, user.token);
+    const subscribed = waitFor(socket, 'subscribed');
+    expect(await emitAck(socket, 'subscribe', { channel: `user:${user.id}` })).toEqual({
+      ok: true,
+      data: { channel: `user:${user.id}` },
+    });
+    expect(await subscribed).toEqual({ channel: `user:${user.id}` });
+    const forbidden = await emitAck(socket, 'subscribe', { channel: `user:${other.id}` });
+    expect(forbidden).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const unknown = await emitAck(socket, 'subscribe', { channel: 'nothing:here' });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    const malformed = await emitAck(socket, 'subscribe', { channel: 'user:not-a-uuid' });
+    expect(malformed).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    const errorEvent = waitFor(socket, 'error');
+    await emitAck(socket, 'subscribe', { channel: 42 });
+    expect(await errorEvent).toMatchObject({ code: 'VALIDATION_FAILED', event: 'subscribe' });
+    expect(await emitAck(socket, 'unsubscribe', { channel: `user:${user.id}` })).toEqual({
+      ok: true,
+      data: { channel: `user:${user.id}` },
+    });
+  });
+
+  it('should survive malformed payloads on every core event', async () => {
+    const socket = await connect(sut.url, user.token);
+    const events = [
+      'subscribe',
+      'unsubscribe',
+      'subscribe:resource',
+      'subscribe:suggestions',
+      'subscribe:job',
+      'auth:refresh',
+    ];
+    const payloads: unknown[] = [
+      undefined,
+      null,
+      'text',
+      42,
+      [],
+      [1, 2],
+      { channel: { nested: true } },
+      { resourceId: 'x', jobId: 7, token: 5 },
+    ];
+    for (const event of events) {
+      for (const payload of payloads) {
+        const ack = payload === undefined ? await emitAck(socket, event) : await emitAck(socket, event, payload);
+        if (event === 'subscribe:suggestions') continue; // no fields to validate; answers UNKNOWN_CHANNEL until the module lands
+        expect(ack.ok).toBe(false);
+        expect(['VALIDATION_FAILED']).toContain((ack as { error: { code: string } }).error.code);
+      }
+    }
+    socket.emit('subscribe', { channel: `user:${user.id}` }); // no ack: must not crash
+    const unknown = await emitAck(socket, 'no-such-event', {});
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(await emitAck(socket, 'subscribe', { channel: `user:${user.id}` })).toMatchObject({ ok: true });
+    expect(socket.connected).toBe(true);
+  });
+});
