@@ -2,7 +2,6 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpAuthGuard } from './auth/http-auth.guard.js';
@@ -13,10 +12,12 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { WsAckInterceptor } from './realtime/ws-ack.interceptor.js';
 import { WsJwtGuard } from './realtime/ws-jwt.guard.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SuggestionsModule } from './suggestions/suggestions.module.js';
 
 const QUIET_PATHS = ['/metrics', '/api/v1/health'];
 
@@ -30,11 +31,9 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
-            genReqId: (req: IncomingMessage) => {
               const given = req.headers['x-request-id'];
               return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
             },
-            autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.includes((req.url ?? '').split('?')[0]) },
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
           },
         }),
@@ -45,6 +44,8 @@ export class AppModule {
         AuthModule,
         RealtimeModule,
         HealthModule,
+        NotificationsModule,
+        SuggestionsModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -2,7 +2,24 @@
 import { AppSecret } from './app-secret.entity.js';
 import { User } from '../auth/user.entity.js';
 import { Foundation1763770000000 } from './migrations/1763770000000-foundation.js';
+import { Notifications1763770100000 } from './migrations/1763770100000-notifications.js';
+import { NotificationCounter } from '../notifications/notification-counter.entity.js';
+import { Notification } from '../notifications/notification.entity.js';
+import { Suggestions1763770300000 } from './migrations/1763770300000-suggestions.js';
+import { Suggestion } from '../suggestions/suggestion.entity.js';
+import { SuggestionVote } from '../suggestions/suggestion-vote.entity.js';
 
-export const ENTITIES = [AppSecret, User];
+export const ENTITIES = [
+  AppSecret,
+  User,
+  Notification,
+  NotificationCounter,
+  Suggestion,
+  SuggestionVote,
+];
 
-export const MIGRATIONS = [Foundation1763770000000];
+export const MIGRATIONS = [
+  Foundation1763770000000,
+  Notifications1763770100000,
+  Suggestions1763770300000,
+];

@@ -100,3 +100,12 @@ export function closeAllSockets(): void {
   for (const socket of open) socket.close();
   open.clear();
 }
+
+/** Polls `check` until it returns true (events may already have arrived before anyone waits for them). */
+export async function eventually(check: () => boolean, timeoutMs = 10_000, everyMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('Condition not met in time');
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,208 @@
+// Notifications: per-user seq and unread count kept in one counter row, changed in the same transaction as the
+// notifications themselves; events to `user:{id}` after commit. Other modules notify through notify() or
+// notifyInTransaction(), never by writing rows.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { DomainException, type FieldError } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { UUID_PATTERN } from '../common/uuid-param.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import {
+  jsonBytes,
+  type ListNotificationsQueryDto,
+  NOTIFICATION_LIMITS,
+  type NotificationDto,
+  type NotificationItemsDto,
+  type ReadResultDto,
+  type UnreadCountDto,
+} from './dto/notifications.dto.js';
+import { toNotificationDto } from './notification.mapper.js';
+import { type CounterState, type NotificationContent, NotificationsRepository } from './notifications.repository.js';
+
+/** What another module asks for: one notification, with the same content, to each of these users. */
+export interface NotifyInput {
+  userIds: string[];
+  type: string;
+  title: string;
+  body?: string | null;
+  data?: Record<string, unknown>;
+}
+
+/** Notifications written inside a caller's transaction; call publish() once that transaction has committed. */
+export interface PendingNotifications {
+  items: NotificationDto[];
+  publish(): void;
+}
+
+type CounterChange = { unreadCount: number; changed?: CounterState };
+
+@Injectable()
+export class NotificationsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: NotificationsRepository,
+    private readonly publisher: RealtimePublisher,
+  ) {}
+
+  /** Admin route: the same content to up to 1000 users, all or nothing. */
+  async create(input: NotifyInput): Promise<NotificationItemsDto> {
+    return { items: await this.notify(input) };
+  }
+
+  /** Writes the notifications in a transaction of its own and publishes them once it has committed. */
+  async notify(input: NotifyInput): Promise<NotificationDto[]> {
+    const pending = await this.dataSource.transaction((manager) => this.notifyInTransaction(manager, input));
+    pending.publish();
+    return pending.items;
+  }
+
+  /**
+   * Writes the notifications with the caller's transaction manager and publishes nothing: the caller calls
+   * `publish()` after its commit (and drops it on rollback). Items follow the order of `userIds`, without repeats.
+   * Unknown users → NOT_FOUND with `details.userIds`; nothing is written then.
+   */
+  async notifyInTransaction(manager: EntityManager, input: NotifyInput): Promise<PendingNotifications> {
+    const userIds = uniqueIds(input.userIds);
+    const content = checkContent(input);
+    if (userIds.length === 0) return { items: [], publish: () => undefined };
+    const missing = await this.repository.missingUsers(manager, userIds);
+    if (missing.length > 0) {
+      throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${missing.join(', ')}`, { userIds: missing });
+    }
+    // Counter rows are locked in user-id order, so two concurrent batches cannot deadlock.
+    const allocations = await this.repository.allocate(manager, [...userIds].sort());
+    const rows = await this.repository.insert(manager, allocations, content);
+    const byUser = new Map(rows.map((row) => [row.user_id, toNotificationDto(row)]));
+    const items = userIds.map((id) => byUser.get(id)!);
+    let published = false;
+    return {
+      items,
+      publish: () => {
+        if (published) return;
+        published = true;
+        for (const allocation of allocations) {
+          const notification = byUser.get(allocation.userId)!;
+          this.publisher.publish(`user:${allocation.userId}`, 'notification', notification, {
+            order: { key: `notifications:${allocation.userId}`, seq: notification.seq },
+          });
+          this.publishUnread(allocation.userId, allocation);
+        }
+      },
+    };
+  }
+
+  /** Own notifications: newest first, or with `afterSeq` those after it, oldest first. */
+  async list(actor: Principal, query: ListNotificationsQueryDto): Promise<Page<NotificationDto>> {
+    const limit = pageLimit(query);
+    const ascending = query.afterSeq !== undefined;
+    const direction = ascending ? 'after' : 'before';
+    let bound = query.afterSeq;
+    const cursor = decodeCursor(query.cursor, 2);
+    if (cursor) {
+      const [cursorDirection, seq] = cursor;
+      if (cursorDirection !== direction || typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) {
+        throw DomainException.validation('cursor: does not belong to this query', [
+          { field: 'cursor', errors: ['cursor does not belong to this query (pass afterSeq with its cursors)'] },
+        ]);
+      }
+      bound = ascending ? Math.max(seq, query.afterSeq!) : seq;
+    }
+    const rows = await this.repository.page(this.dataSource.manager, actor.id, {
+      ascending,
+      bound,
+      unreadOnly: query.unread === true,
+      take: limit + 1,
+    });
+    return toPage(rows, limit, (row) => [direction, row.seq], toNotificationDto);
+  }
+
+  async unreadCount(actor: Principal): Promise<UnreadCountDto> {
+    return { count: await this.repository.unreadCount(this.dataSource.manager, actor.id) };
+  }
+
+  /** Idempotent: reading a read notification changes nothing and publishes nothing. */
+  async markRead(actor: Principal, id: string): Promise<ReadResultDto> {
+    const result = await this.dataSource.transaction(async (manager): Promise<CounterChange> => {
+      const owner = await this.repository.findOwner(manager, id);
+      if (!owner) throw DomainException.notFound('Notification');
+      if (owner !== actor.id) throw DomainException.forbidden('This notification belongs to another user');
+      // The counter row first, like creation does: one lock order, no deadlock.
+      const counter = await this.repository.lockCounter(manager, actor.id);
+      if (!counter) throw new Error(`Notification ${id} has no counter row`);
+      if (!(await this.repository.markRead(manager, id))) return { unreadCount: counter.unreadCount };
+      const changed = await this.repository.writeUnread(manager, actor.id, Math.max(counter.unreadCount - 1, 0));
+      return { unreadCount: changed.unreadCount, changed };
+    });
+    if (result.changed) this.publishUnread(actor.id, result.changed);
+    return { unreadCount: result.unreadCount };
+  }
+
+  async markAllRead(actor: Principal): Promise<ReadResultDto> {
+    const result = await this.dataSource.transaction(async (manager): Promise<CounterChange> => {
+      const counter = await this.repository.lockCounter(manager, actor.id);
+      if (!counter) return { unreadCount: 0 };
+      const marked = await this.repository.markAllRead(manager, actor.id);
+      if (marked === 0 && counter.unreadCount === 0) return { unreadCount: 0 };
+      return { unreadCount: 0, changed: await this.repository.writeUnread(manager, actor.id, 0) };
+    });
+    if (result.changed) this.publishUnread(actor.id, result.changed);
+    return { unreadCount: 0 };
+  }
+
+  /** Counts leave in the order of the changes that made them (the counter's version), on this instance. */
+  private publishUnread(userId: string, state: CounterState): void {
+    this.publisher.publish(
+      `user:${userId}`,
+      'notifications:unread',
+      { count: state.unreadCount },
+      { order: { key: `notifications:unread:${userId}`, seq: state.version } },
+    );
+  }
+}
+
+/** Lower-cased, without repeats, in first-seen order; anything but a UUID is VALIDATION_FAILED. */
+function uniqueIds(userIds: string[]): string[] {
+  const bad = userIds.filter((id) => typeof id !== 'string' || !UUID_PATTERN.test(id));
+  if (bad.length > 0) {
+    throw DomainException.validation('userIds: each must be a UUID', [
+      { field: 'userIds', errors: ['each value in userIds must be a UUID'] },
+    ]);
+  }
+  const unique = [...new Set(userIds.map((id) => id.toLowerCase()))];
+  if (unique.length > NOTIFICATION_LIMITS.maxUsers) {
+    throw DomainException.validation(`userIds: at most ${NOTIFICATION_LIMITS.maxUsers}`, [
+      { field: 'userIds', errors: [`userIds must contain at most ${NOTIFICATION_LIMITS.maxUsers} elements`] },
+    ]);
+  }
+  return unique;
+}
+
+/** The REST DTO checks these too; the internal API gets the same limits. */
+function checkContent(input: NotifyInput): NotificationContent {
+  const type = typeof input.type === 'string' ? input.type.trim() : '';
+  const title = typeof input.title === 'string' ? input.title.trim() : '';
+  const body = input.body ?? null;
+  const data = input.data ?? {};
+  const errors: FieldError[] = [];
+  if (type.length < 1 || type.length > NOTIFICATION_LIMITS.type) {
+    errors.push({ field: 'type', errors: [`type must be 1..${NOTIFICATION_LIMITS.type} characters`] });
+  }
+  if (title.length < 1 || title.length > NOTIFICATION_LIMITS.title) {
+    errors.push({ field: 'title', errors: [`title must be 1..${NOTIFICATION_LIMITS.title} characters`] });
+  }
+  if (body !== null && (typeof body !== 'string' || body.length > NOTIFICATION_LIMITS.body)) {
+    errors.push({ field: 'body', errors: [`body must be a string of at most ${NOTIFICATION_LIMITS.body} characters`] });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    errors.push({ field: 'data', errors: ['data must be an object'] });
+  } else if (jsonBytes(data) > NOTIFICATION_LIMITS.dataBytes) {
+    errors.push({ field: 'data', errors: [`data must be at most ${NOTIFICATION_LIMITS.dataBytes} bytes as JSON`] });
+  }
+  if (errors.length > 0) {
+    throw DomainException.validation(errors.map((e) => `${e.field}: ${e.errors.join(', ')}`).join('; '), errors);
+  }
+  return { type, title, body, data };
+}

@@ -1,0 +1,230 @@
+// Suggestions and votes. A vote locks its suggestion's row, so counts and version change in the vote's own
+// transaction and stay exact under any interleaving; events leave after commit, in version order.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { User } from '../auth/user.entity.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { NotificationsService, type PendingNotifications } from '../notifications/notifications.service.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import type {
+  CreateSuggestionDto,
+  ListSuggestionsQueryDto,
+  SuggestionDto,
+  UpdateSuggestionDto,
+  VoteResultDto,
+} from './dto/suggestions.dto.js';
+import { Suggestion } from './suggestion.entity.js';
+import { SuggestionVote } from './suggestion-vote.entity.js';
+import { voteTransition, type VoteValue } from './vote-transition.js';
+
+export const SUGGESTIONS_CHANNEL = 'suggestions:votes';
+
+function toDto(s: Suggestion, myVote?: VoteValue): SuggestionDto {
+  const dto: SuggestionDto = {
+    id: s.id,
+    authorId: s.authorId,
+    title: s.title,
+    description: s.description,
+    status: s.status,
+    upvotes: s.upvotes,
+    downvotes: s.downvotes,
+    score: s.upvotes - s.downvotes,
+    version: s.version,
+    createdAt: s.createdAt.toISOString(),
+  };
+  if (myVote !== undefined) dto.myVote = myVote;
+  return dto;
+}
+
+function toVoteResult(s: Suggestion, myVote: VoteValue): VoteResultDto {
+  return {
+    suggestionId: s.id,
+    upvotes: s.upvotes,
+    downvotes: s.downvotes,
+    score: s.upvotes - s.downvotes,
+    version: s.version,
+    myVote,
+  };
+}
+
+interface VoteOutcome {
+  suggestion: Suggestion;
+  changed: boolean;
+  notification?: PendingNotifications;
+}
+
+@Injectable()
+export class SuggestionsService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifications: NotificationsService,
+    private readonly publisher: RealtimePublisher,
+    private readonly channels: ChannelRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.channels.register({
+      pattern: SUGGESTIONS_CHANNEL,
+      authorize: async (principal) => {
+        if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
+        return undefined;
+      },
+    });
+  }
+
+  async create(actor: Principal, dto: CreateSuggestionDto): Promise<SuggestionDto> {
+    const repo = this.dataSource.getRepository(Suggestion);
+    const saved = await repo.save(
+      repo.create({ authorId: actor.id, title: dto.title, description: dto.description ?? '' }),
+    );
+    const suggestion = await repo.findOneByOrFail({ id: saved.id });
+    this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:created', toDto(suggestion));
+    return toDto(suggestion, 0);
+  }
+
+  async list(actor: Principal, query: ListSuggestionsQueryDto): Promise<Page<SuggestionDto>> {
+    const limit = pageLimit(query);
+    const byScore = query.sort === 'score';
+    const qb = this.dataSource
+      .getRepository(Suggestion)
+      .createQueryBuilder('s')
+      .leftJoin(SuggestionVote, 'v', 'v.suggestion_id = s.id AND v.user_id = :me', { me: actor.id })
+      .addSelect('COALESCE(v.value, 0)', 'my_vote')
+      .limit(limit + 1);
+    if (query.status) qb.andWhere('s.status = :status', { status: query.status });
+    if (byScore) {
+      qb.orderBy('s.score', 'DESC').addOrderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
+      const cursor = decodeCursor(query.cursor, 3);
+      if (cursor) {
+        const [score, createdAt, id] = cursor;
+        if (typeof score !== 'number' || typeof createdAt !== 'string' || typeof id !== 'string')
+          throw DomainException.validation('cursor: malformed');
+        qb.andWhere('(s.score, s.created_at, s.id) < (:score, :createdAt::timestamptz, :id::uuid)', {
+          score,
+          createdAt,
+          id,
+        });
+      }
+    } else {
+      qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
+      const cursor = decodeCursor(query.cursor, 2);
+      if (cursor) {
+        const [createdAt, id] = cursor;
+        if (typeof createdAt !== 'string' || typeof id !== 'string')
+          throw DomainException.validation('cursor: malformed');
+        qb.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+      }
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ my_vote: number }>();
+    const rows = entities.map((s, i) => ({ s, myVote: Number(raw[i].my_vote) as VoteValue }));
+    return toPage(
+      rows,
+      limit,
+      ({ s }) =>
+        byScore ? [s.upvotes - s.downvotes, s.createdAt.toISOString(), s.id] : [s.createdAt.toISOString(), s.id],
+      ({ s, myVote }) => toDto(s, myVote),
+    );
+  }
+
+  async get(actor: Principal, id: string): Promise<SuggestionDto> {
+    const suggestion = await this.dataSource.getRepository(Suggestion).findOneBy({ id });
+    if (!suggestion) throw DomainException.notFound('Suggestion');
+    const vote = await this.dataSource.getRepository(SuggestionVote).findOneBy({ suggestionId: id, userId: actor.id });
+    return toDto(suggestion, vote?.value ?? 0);
+  }
+
+  /** Author or admin; a change of status bumps the version and publishes, a repeat changes nothing. */
+  async update(actor: Principal, id: string, dto: UpdateSuggestionDto): Promise<SuggestionDto> {
+    const outcome = await this.dataSource.transaction(async (m) => {
+      const suggestion = await this.lock(m, id);
+      if (actor.role !== 'admin' && suggestion.authorId !== actor.id)
+        throw DomainException.forbidden('Only the author or an admin may change a suggestion');
+      if (suggestion.status === dto.status) return { suggestion, changed: false };
+      await m.update(Suggestion, { id }, { status: dto.status, version: () => 'version + 1' });
+      return { suggestion: await m.findOneByOrFail(Suggestion, { id }), changed: true };
+    });
+    if (outcome.changed) {
+      this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(outcome.suggestion));
+      this.publishCounts(outcome.suggestion);
+    }
+    const vote = await this.dataSource.getRepository(SuggestionVote).findOneBy({ suggestionId: id, userId: actor.id });
+    return toDto(outcome.suggestion, vote?.value ?? 0);
+  }
+
+  /** Puts the caller's vote to `value` (1, −1, or 0 to retract). */
+  async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
+    const outcome = await this.dataSource.transaction(async (m): Promise<VoteOutcome> => {
+      const suggestion = await this.lock(m, id);
+      if (suggestion.status !== 'open') {
+        throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
+      }
+      const existing = await m.findOneBy(SuggestionVote, { suggestionId: id, userId: actor.id });
+      const previous: VoteValue = existing?.value ?? 0;
+      const transition = voteTransition(previous, value);
+      if (!transition.changed) return { suggestion, changed: false };
+      if (value === 0) await m.delete(SuggestionVote, { suggestionId: id, userId: actor.id });
+      else if (existing) await m.update(SuggestionVote, { suggestionId: id, userId: actor.id }, { value });
+      else await m.insert(SuggestionVote, { suggestionId: id, userId: actor.id, value });
+      const [[row]] = (await m.query(
+        `UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
+         WHERE id = $1 RETURNING upvotes, downvotes, version`,
+        [id, transition.upvotes, transition.downvotes],
+      )) as [[{ upvotes: number; downvotes: number; version: number }], number];
+      Object.assign(suggestion, row);
+      // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
+      const notification =
+        value !== 0 && suggestion.authorId !== actor.id
+          ? await this.notifyAuthor(m, suggestion, actor, value)
+          : undefined;
+      return { suggestion, changed: true, notification };
+    });
+    if (outcome.changed) {
+      this.publishCounts(outcome.suggestion);
+      outcome.notification?.publish();
+    }
+    return toVoteResult(outcome.suggestion, value);
+  }
+
+  private async notifyAuthor(
+    m: EntityManager,
+    suggestion: Suggestion,
+    voter: Principal,
+    value: 1 | -1,
+  ): Promise<PendingNotifications> {
+    const user = await m.findOne(User, { where: { id: voter.id }, select: { id: true, displayName: true } });
+    const who = user?.displayName ?? 'Someone';
+    return this.notifications.notifyInTransaction(m, {
+      userIds: [suggestion.authorId],
+      type: 'suggestion.vote',
+      title: value === 1 ? 'New upvote on your suggestion' : 'New downvote on your suggestion',
+      body: `${who} voted ${value === 1 ? 'for' : 'against'} "${suggestion.title}"`,
+      data: { suggestionId: suggestion.id, voterId: voter.id, value },
+    });
+  }
+
+  private publishCounts(s: Suggestion): void {
+    this.publisher.publish(
+      SUGGESTIONS_CHANNEL,
+      'suggestion:vote',
+      {
+        suggestionId: s.id,
+        upvotes: s.upvotes,
+        downvotes: s.downvotes,
+        score: s.upvotes - s.downvotes,
+        version: s.version,
+      },
+      { order: { key: `suggestion:${s.id}`, seq: s.version } },
+    );
+  }
+
+  private async lock(m: EntityManager, id: string): Promise<Suggestion> {
+    const suggestion = await m.findOne(Suggestion, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!suggestion) throw DomainException.notFound('Suggestion');
+    return suggestion;
+  }
+}
