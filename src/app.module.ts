@@ -17,6 +17,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
 import { WsAckInterceptor } from './realtime/ws-ack.interceptor.js';
 import { WsJwtGuard } from './realtime/ws-jwt.guard.js';
 import { RedisModule } from './redis/redis.module.js';
+import { ResourcesModule } from './resources/resources.module.js';
 import { SuggestionsModule } from './suggestions/suggestions.module.js';
 
 const QUIET_PATHS = ['/metrics', '/api/v1/health'];
@@ -46,6 +47,7 @@ export class AppModule {
         HealthModule,
         NotificationsModule,
         SuggestionsModule,
+        ResourcesModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

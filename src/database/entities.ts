@@ -8,6 +8,8 @@ import { Notification } from '../notifications/notification.entity.js';
 import { Suggestions1763770300000 } from './migrations/1763770300000-suggestions.js';
 import { Suggestion } from '../suggestions/suggestion.entity.js';
 import { SuggestionVote } from '../suggestions/suggestion-vote.entity.js';
+import { Resources1763770400000 } from './migrations/1763770400000-resources.js';
+import { Resource } from '../resources/resource.entity.js';
 
 export const ENTITIES = [
   AppSecret,
@@ -16,10 +18,12 @@ export const ENTITIES = [
   NotificationCounter,
   Suggestion,
   SuggestionVote,
+  Resource,
 ];
 
 export const MIGRATIONS = [
   Foundation1763770000000,
   Notifications1763770100000,
   Suggestions1763770300000,
+  Resources1763770400000,
 ];

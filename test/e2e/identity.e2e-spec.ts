@@ -59,6 +59,13 @@ describeE2E('Identity', () => {
       expect(res.body.code).toBe('VALIDATION_FAILED');
     });
 
+    it('should answer a deeply nested body with 400 VALIDATION_FAILED, not a 500', async () => {
+      const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+      const res = await api.post('/api/v1/auth/login', { raw: `{"email":"x@y.z","password":"p","extra":${deep}}` });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('VALIDATION_FAILED');
+    });
+
     it('should answer an oversized body with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await api.post('/api/v1/auth/register', {
         body: { email: uniqueEmail(), password: 'x'.repeat(300_000), displayName: 'A' },

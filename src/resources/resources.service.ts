@@ -1,0 +1,233 @@
+// Shared JSON documents: CRUD with read/write rules, merge-patch updates under a row lock with optimistic
+// concurrency (If-Match), and one `resource:update` per version on `resource:updates:{id}`.
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { UUID_PATTERN } from '../common/uuid-param.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { ChannelService } from '../realtime/channel.service.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import type { CreateResourceDto, ResourceChanges, ResourceDto, UpdateResourceDto } from './dto/resource.dto.js';
+import { type IfMatch, ifMatchAccepts } from './if-match.js';
+import { applyMergePatch, type JsonObject } from './merge-patch.js';
+import {
+  assertCanRead,
+  assertCanWrite,
+  type Caller,
+  isAccount,
+  readersAfter,
+  withdrawsReaders,
+} from './resource-access.js';
+import { assertStorableData } from './resource-data.js';
+import { Resource } from './resource.entity.js';
+import { toResourceDto } from './resource.mapper.js';
+
+export const RESOURCE_CHANNEL_PATTERN = 'resource:updates:{id}';
+export const resourceChannel = (id: string): string => `resource:updates:${id}`;
+
+/** The database's clock, at millisecond precision, and never before the previous version's time. */
+const NEXT_UPDATED_AT = `GREATEST("updated_at", date_trunc('milliseconds', clock_timestamp()))`;
+
+@Injectable()
+export class ResourcesService implements OnModuleInit {
+  private readonly logger = new Logger('ResourcesService');
+
+  constructor(
+    @InjectRepository(Resource) private readonly resources: Repository<Resource>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly publisher: RealtimePublisher,
+    private readonly channels: ChannelService,
+    private readonly registry: ChannelRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      pattern: RESOURCE_CHANNEL_PATTERN,
+      authorize: (principal, { id }) => this.snapshot(principal, id),
+    });
+  }
+
+  /**
+   * The channel's rule and snapshot. The row is read FOR SHARE, so a subscribe that races a change making
+   * the resource private waits for it and is refused, instead of joining after the eviction.
+   */
+  async snapshot(actor: Caller, id: string): Promise<ResourceDto> {
+    if (!isAccount(actor)) throw DomainException.forbidden('Resources are for user accounts');
+    const resource = await this.dataSource.transaction((m) =>
+      m.findOne(Resource, { where: { id }, lock: { mode: 'pessimistic_read' } }),
+    );
+    if (!resource) throw DomainException.notFound('Resource');
+    assertCanRead(actor, resource);
+    return toResourceDto(resource);
+  }
+
+  async create(actor: Principal, dto: CreateResourceDto): Promise<ResourceDto> {
+    assertStorableData(dto.data);
+    const inserted = await this.resources
+      .createQueryBuilder()
+      .insert()
+      .into(Resource)
+      .values({
+        ownerId: actor.id,
+        name: dto.name,
+        visibility: dto.visibility,
+        data: asColumn(dto.data),
+        version: 1,
+        updatedBy: actor.id,
+      })
+      .returning(['id'])
+      .execute();
+    const id = (inserted.raw as { id: string }[])[0].id;
+    return toResourceDto(await this.resources.findOneByOrFail({ id }));
+  }
+
+  /** Readable resources, most recently updated first: public ones and the caller's own; every one for admins. */
+  async list(actor: Principal, query: PageQueryDto): Promise<Page<ResourceDto>> {
+    const limit = pageLimit(query);
+    const cursor = decodeCursor(query.cursor, 2);
+    const qb = this.resources
+      .createQueryBuilder('r')
+      .orderBy('r.updated_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1);
+    if (actor.role !== 'admin') qb.andWhere(`(r.visibility = 'public' OR r.owner_id = :me)`, { me: actor.id });
+    if (cursor) {
+      const [updatedAt, id] = cursor;
+      if (
+        typeof updatedAt !== 'string' ||
+        Number.isNaN(Date.parse(updatedAt)) ||
+        typeof id !== 'string' ||
+        !UUID_PATTERN.test(id)
+      ) {
+        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+      }
+      qb.andWhere('(r.updated_at, r.id) < (:updatedAt::timestamptz, :id::uuid)', { updatedAt, id });
+    }
+    const rows = await qb.getMany();
+    return toPage(rows, limit, (r) => [r.updatedAt.toISOString(), r.id], toResourceDto);
+  }
+
+  async get(actor: Principal, id: string): Promise<ResourceDto> {
+    const resource = await this.resources.findOneBy({ id });
+    if (!resource) throw DomainException.notFound('Resource');
+    assertCanRead(actor, resource);
+    return toResourceDto(resource);
+  }
+
+  /**
+   * Applies a PATCH under a row lock: `data` as a JSON merge patch, version + 1. When the change makes the
+   * resource private, subscribers who may no longer read it are removed before anyone hears of it: once
+   * while the row is still locked (so no later version, published by any instance, can overtake the
+   * eviction) and once after commit (for sockets that joined in between), then the update is published.
+   */
+  async update(actor: Principal, id: string, dto: UpdateResourceDto, ifMatch: IfMatch): Promise<ResourceDto> {
+    const changes = appliedChanges(dto);
+    if (Object.keys(changes).length === 0) {
+      throw DomainException.validation('The body must change at least one of name, visibility, data', [
+        { field: 'body', errors: ['at least one of name, visibility, data is required'] },
+      ]);
+    }
+    const { updated, withdrawn } = await this.dataSource.transaction(async (m) => {
+      const current = await this.lockForWrite(m, actor, id, ifMatch);
+      const stored = current.data as JsonObject;
+      const data = changes.data === undefined ? stored : applyMergePatch(stored, changes.data);
+      assertStorableData(data);
+      await m
+        .createQueryBuilder()
+        .update(Resource)
+        .set({
+          name: changes.name ?? current.name,
+          visibility: changes.visibility ?? current.visibility,
+          data: asColumn(data),
+          version: current.version + 1,
+          updatedBy: actor.id,
+          updatedAt: () => NEXT_UPDATED_AT,
+        })
+        .where('id = :id', { id: current.id })
+        .execute();
+      const next = await m.findOneByOrFail(Resource, { id: current.id });
+      const withdrawn = withdrawsReaders(current.visibility, next.visibility);
+      if (withdrawn && !(await this.evictReadersWithoutAccess(next))) {
+        throw new DomainException(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          'Could not withdraw the current subscribers; nothing was changed',
+        );
+      }
+      return { updated: next, withdrawn };
+    });
+    const resource = toResourceDto(updated);
+    if (withdrawn && !(await this.evictReadersWithoutAccess(updated))) {
+      // Privacy first: owners and admins miss this event and resync from the next version or over REST.
+      this.logger.error({ resourceId: updated.id, version: updated.version }, 'Update not published');
+      return resource;
+    }
+    this.publisher.publish(
+      resourceChannel(updated.id),
+      'resource:update',
+      {
+        resourceId: updated.id,
+        version: updated.version,
+        changes,
+        resource,
+        updatedBy: resource.updatedBy,
+        updatedAt: resource.updatedAt,
+      },
+      { order: { key: `resource:${updated.id}`, seq: updated.version } },
+    );
+    return resource;
+  }
+
+  /** Deletes, tells the channel `resource:deleted`, then empties it on every instance. */
+  async remove(actor: Principal, id: string, ifMatch: IfMatch): Promise<void> {
+    const deletedId = await this.dataSource.transaction(async (m) => {
+      const current = await this.lockForWrite(m, actor, id, ifMatch);
+      await m.delete(Resource, { id: current.id });
+      return current.id;
+    });
+    const channel = resourceChannel(deletedId);
+    this.publisher.publish(channel, 'resource:deleted', { resourceId: deletedId });
+    this.channels.empty(channel);
+  }
+
+  private async lockForWrite(m: EntityManager, actor: Caller, id: string, ifMatch: IfMatch): Promise<Resource> {
+    const current = await m.findOne(Resource, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!current) throw DomainException.notFound('Resource');
+    assertCanWrite(actor, current);
+    if (!ifMatchAccepts(ifMatch, current.version)) {
+      throw new DomainException(ErrorCode.VERSION_CONFLICT, `The resource is at version ${current.version}`, {
+        currentVersion: current.version,
+      });
+    }
+    return current;
+  }
+
+  /** Removes, on every instance, the channel's sockets that may not read `resource` as it now is. */
+  private async evictReadersWithoutAccess(resource: Resource): Promise<boolean> {
+    try {
+      await this.channels.evictUnauthorized(resourceChannel(resource.id), readersAfter(resource));
+      return true;
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, resourceId: resource.id }, 'Eviction failed');
+      return false;
+    }
+  }
+}
+
+/** A JSON object as a value for the jsonb column: TypeORM's deep-partial typing has no notion of JSON values. */
+function asColumn(data: JsonObject): QueryDeepPartialEntity<Resource>['data'] {
+  return data as QueryDeepPartialEntity<Resource>['data'];
+}
+
+/** The PATCH fields that were sent (and validated), as they are applied. */
+function appliedChanges(dto: UpdateResourceDto): ResourceChanges {
+  const changes: ResourceChanges = {};
+  if (dto.name !== undefined) changes.name = dto.name;
+  if (dto.visibility !== undefined) changes.visibility = dto.visibility;
+  if (dto.data !== undefined) changes.data = dto.data;
+  return changes;
+}
