@@ -33,7 +33,8 @@ export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): num
 /** The global pipe: refuses absurdly deep payloads with VALIDATION_FAILED, then validates as usual. */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (jsonDepth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
+    // Custom parameter decorators (resource bodies) validate their own payloads, depth included.
+    if (metadata.type !== 'custom' && jsonDepth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
       throw DomainException.validation(`The payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, [
         { field: metadata.data ?? 'payload', errors: [`must not be nested deeper than ${MAX_PAYLOAD_DEPTH} levels`] },
       ]);
