@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ProtocolAwareQueryQueue } from './pglite-query-queue.js';
 
 /** Where `pg` connects: a Unix socket directory (host) and port, or a TCP host and port. */
 export interface PgEndpoint {
@@ -18,6 +19,19 @@ export interface PgEndpoint {
 const SOCKET_PORT = 5432;
 // Unix socket paths longer than this are silently truncated by the kernel.
 const MAX_SOCKET_PATH = 100;
+
+/**
+ * Swaps the socket server's query queue for one that keeps each connection's extended-protocol exchange
+ * together (see pglite-query-queue.ts). Must run before the server accepts connections.
+ */
+function withProtocolAwareQueue(server: PGLiteSocketServer): PGLiteSocketServer {
+  const internals = server as unknown as { queryQueue?: unknown };
+  if (!internals.queryQueue) {
+    throw new Error('@electric-sql/pglite-socket changed: no queryQueue to replace (see pglite-query-queue.ts)');
+  }
+  internals.queryQueue = new ProtocolAwareQueryQueue(server.db);
+  return server;
+}
 
 export class EmbeddedPostgres {
   private constructor(
@@ -35,7 +49,7 @@ export class EmbeddedPostgres {
     // Room for the pool plus a spare connection for the migration lock.
     const serverOptions = { db, maxConnections: maxConnections + 2 };
     if (socketPath.length <= MAX_SOCKET_PATH) {
-      const server = new PGLiteSocketServer({ ...serverOptions, path: socketPath });
+      const server = withProtocolAwareQueue(new PGLiteSocketServer({ ...serverOptions, path: socketPath }));
       await server.start();
       return new EmbeddedPostgres(db, server, socketDir, {
         host: socketDir,
@@ -45,7 +59,7 @@ export class EmbeddedPostgres {
       });
     }
     await rm(socketDir, { recursive: true, force: true });
-    const server = new PGLiteSocketServer({ ...serverOptions, host: '127.0.0.1', port: 0 });
+    const server = withProtocolAwareQueue(new PGLiteSocketServer({ ...serverOptions, host: '127.0.0.1', port: 0 }));
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     return new EmbeddedPostgres(db, server, undefined, {

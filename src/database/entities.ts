@@ -8,8 +8,15 @@ import { Notification } from '../notifications/notification.entity.js';
 import { Suggestions1763770300000 } from './migrations/1763770300000-suggestions.js';
 import { Suggestion } from '../suggestions/suggestion.entity.js';
 import { SuggestionVote } from '../suggestions/suggestion-vote.entity.js';
+import { Jobs1763770600000 } from './migrations/1763770600000-jobs.js';
+import { Job } from '../jobs/job.entity.js';
+import { JobEvent } from '../jobs/job-event.entity.js';
 import { Resources1763770400000 } from './migrations/1763770400000-resources.js';
 import { Resource } from '../resources/resource.entity.js';
+import { Messaging1763770200000 } from './migrations/1763770200000-messaging.js';
+import { Conversation } from '../messaging/conversation.entity.js';
+import { ConversationMember } from '../messaging/conversation-member.entity.js';
+import { Message } from '../messaging/message.entity.js';
 
 export const ENTITIES = [
   AppSecret,
@@ -18,12 +25,19 @@ export const ENTITIES = [
   NotificationCounter,
   Suggestion,
   SuggestionVote,
+  Job,
+  JobEvent,
   Resource,
+  Conversation,
+  ConversationMember,
+  Message,
 ];
 
 export const MIGRATIONS = [
   Foundation1763770000000,
   Notifications1763770100000,
+  Messaging1763770200000,
   Suggestions1763770300000,
   Resources1763770400000,
+  Jobs1763770600000,
 ];
