@@ -1,0 +1,104 @@
+// Group commit: concurrent writes for one key (a job) queue here and are written together, one transaction per
+// batch, in arrival order. While a batch is being written the next requests gather; when it commits they form
+// the next batch. So a busy job costs one transaction per round trip instead of one per event.
+import { Logger } from '@nestjs/common';
+
+/** What became of one item of a batch: its result, or the error its request should get. */
+export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
+
+/** Writes a batch for a key; answers one outcome per item, in order. Throwing fails the whole batch. */
+export type BatchWriter<T, R> = (key: string, items: T[]) => Promise<Outcome<R>[]>;
+
+interface Entry<T, R> {
+  item: T;
+  resolve: (value: R) => void;
+  reject: (error: Error) => void;
+}
+
+interface KeyQueue<T, R> {
+  waiting: Entry<T, R>[];
+  done: Promise<void>;
+}
+
+export class GroupCommitQueue<T, R> {
+  private readonly logger = new Logger('GroupCommitQueue');
+  private readonly queues = new Map<string, KeyQueue<T, R>>();
+
+  constructor(
+    private readonly write: BatchWriter<T, R>,
+    /** Largest batch; a longer queue is written in several consecutive batches. */
+    private readonly maxBatch = 500,
+    /** Size limit of a batch, as the sum of `weigh(item)` (a batch always takes at least one item). */
+    private readonly limit: { maxWeight: number; weigh: (item: T) => number } = {
+      maxWeight: Number.POSITIVE_INFINITY,
+      weigh: () => 0,
+    },
+  ) {}
+
+  /** Queues `item` for `key`; resolves with its result once its batch committed. */
+  submit(key: string, item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const queue = this.queues.get(key);
+      if (queue) {
+        queue.waiting.push({ item, resolve, reject });
+        return;
+      }
+      const created: KeyQueue<T, R> = { waiting: [{ item, resolve, reject }], done: Promise.resolve() };
+      this.queues.set(key, created);
+      // A microtask later, so that items submitted in the same tick share the first batch.
+      created.done = Promise.resolve().then(() => this.drain(key, created));
+    });
+  }
+
+  /** Items queued or being written, over every key. */
+  get pending(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.waiting.length;
+    return count;
+  }
+
+  /** Resolves when everything submitted so far has been written (for shutdown). */
+  async flush(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()].map((q) => q.done));
+  }
+
+  private nextBatch(waiting: Entry<T, R>[]): Entry<T, R>[] {
+    let weight = 0;
+    let size = 0;
+    while (size < waiting.length && size < this.maxBatch) {
+      weight += this.limit.weigh(waiting[size].item);
+      if (size > 0 && weight > this.limit.maxWeight) break;
+      size += 1;
+    }
+    return waiting.slice(0, size);
+  }
+
+  private async drain(key: string, queue: KeyQueue<T, R>): Promise<void> {
+    while (queue.waiting.length > 0) {
+      const batch = this.nextBatch(queue.waiting);
+      let outcomes: Outcome<R>[];
+      try {
+        outcomes = await this.write(
+          key,
+          batch.map((e) => e.item),
+        );
+        if (outcomes.length !== batch.length) {
+          throw new Error(`The writer answered ${outcomes.length} outcomes for ${batch.length} items`);
+        }
+      } catch (err) {
+        this.logger.error({ err, key, size: batch.length }, 'A batch failed');
+        queue.waiting.splice(0, batch.length);
+        for (const entry of batch) entry.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      // Taken off the queue only now, so that `pending` counts the batch in flight.
+      queue.waiting.splice(0, batch.length);
+      batch.forEach((entry, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok) entry.resolve(outcome.value);
+        else entry.reject(outcome.error);
+      });
+    }
+    this.queues.delete(key);
+  }
+}

@@ -1,0 +1,153 @@
+// Jobs: creating and reading them, worker tokens, access to a job's events and channel. Writes of events go
+// through JobEventsService.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { TokenService } from '../auth/token.service.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import type {
+  CreateJobDto,
+  CreateJobEventDto,
+  JobDto,
+  JobEventDto,
+  JobEventsQueryDto,
+  JobListQueryDto,
+} from './dto/job.dto.js';
+import { parseEventData } from './dto/job-event-data.dto.js';
+import { JobEventsService } from './job-events.service.js';
+import { isActive } from './job-state.js';
+import { Job } from './job.entity.js';
+import { toJobDto } from './job.mapper.js';
+
+/** Worker tokens expire after this long at the latest; they stop working earlier, when the job ends. */
+export const WORKER_TOKEN_TTL_SECONDS = 7 * 86400;
+
+@Injectable()
+export class JobsService implements OnModuleInit {
+  constructor(
+    @InjectRepository(Job) private readonly jobs: Repository<Job>,
+    private readonly events: JobEventsService,
+    private readonly tokens: TokenService,
+    private readonly channels: ChannelRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.channels.register({
+      pattern: 'job:{jobId}',
+      authorize: async (principal, { jobId }) => {
+        if (principal.role === 'worker') {
+          if (principal.id !== jobId) throw DomainException.forbidden();
+          return toJobDto(await this.find(jobId));
+        }
+        return toJobDto(await this.readable(principal, jobId));
+      },
+    });
+  }
+
+  async create(actor: Principal, dto: CreateJobDto): Promise<JobDto> {
+    const job = await this.jobs.save(
+      this.jobs.create({ ownerId: actor.id, name: dto.name, totalPages: dto.totalPages ?? null }),
+    );
+    return toJobDto(await this.find(job.id));
+  }
+
+  /** Own jobs (every job for an admin), newest first, optionally of one status. */
+  async list(actor: Principal, query: JobListQueryDto): Promise<Page<JobDto>> {
+    const limit = pageLimit(query);
+    const cursor = decodeCursor(query.cursor, 2);
+    const qb = this.jobs
+      .createQueryBuilder('j')
+      // The cursor keeps the timestamp's full (microsecond) precision, which a JS Date would lose.
+      .addSelect('j.created_at::text', 'cursor_created_at')
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(limit + 1);
+    if (actor.role !== 'admin') qb.andWhere('j.owner_id = :ownerId', { ownerId: actor.id });
+    if (query.status) qb.andWhere('j.status = :status', { status: query.status });
+    if (cursor) {
+      const [createdAt, id] = cursor;
+      if (typeof createdAt !== 'string' || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) {
+        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+      }
+      qb.andWhere('(j.created_at, j.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
+    const now = new Date();
+    const rows = entities.map((job, i) => ({ job, cursorCreatedAt: raw[i].cursor_created_at }));
+    return toPage(
+      rows,
+      limit,
+      (r) => [r.cursorCreatedAt, r.job.id],
+      (r) => toJobDto(r.job, now),
+    );
+  }
+
+  async get(actor: Principal, jobId: string): Promise<JobDto> {
+    return toJobDto(await this.readable(actor, jobId));
+  }
+
+  /** A worker token for the job; 409 INVALID_TRANSITION once the job has ended (the token could never work). */
+  async issueWorkerToken(actor: Principal, jobId: string): Promise<{ token: string }> {
+    const job = await this.readable(actor, jobId);
+    if (!isActive(job.status)) {
+      throw new DomainException(ErrorCode.INVALID_TRANSITION, `A ${job.status} job takes no worker`, {
+        status: job.status,
+      });
+    }
+    const { token } = await this.tokens.sign(
+      { id: job.id, role: 'worker', tokenVersion: job.tokenVersion },
+      WORKER_TOKEN_TTL_SECONDS,
+    );
+    return { token };
+  }
+
+  /** Owner, admin, or the job's own worker; answers the event's seq once it is stored. */
+  async postEvent(actor: Principal, jobId: string, dto: CreateJobEventDto): Promise<{ seq: number }> {
+    if (actor.role === 'worker') {
+      // The guard already checked that this job exists and is active.
+      if (actor.id !== jobId) throw DomainException.forbidden('A worker token posts only its own job');
+    } else {
+      await this.readable(actor, jobId);
+    }
+    const event = parseEventData(dto.type, dto.data);
+    return { seq: await this.events.append(jobId, event) };
+  }
+
+  async history(actor: Principal, jobId: string, query: JobEventsQueryDto): Promise<Page<JobEventDto>> {
+    await this.readable(actor, jobId);
+    const limit = pageLimit(query);
+    const cursor = decodeCursor(query.cursor, 1);
+    let afterSeq = query.afterSeq ?? 0;
+    if (cursor) {
+      if (typeof cursor[0] !== 'number' || !Number.isInteger(cursor[0]) || cursor[0] < 0) {
+        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+      }
+      afterSeq = cursor[0];
+    }
+    const rows = await this.events.history(jobId, afterSeq, limit + 1);
+    return toPage(
+      rows,
+      limit,
+      (e) => [e.seq],
+      (e) => e,
+    );
+  }
+
+  /** The job when the actor owns it or is an admin: NOT_FOUND, else FORBIDDEN. */
+  private async readable(actor: Principal, jobId: string): Promise<Job> {
+    if (actor.role !== 'user' && actor.role !== 'admin') throw DomainException.forbidden();
+    const job = await this.find(jobId);
+    if (actor.role !== 'admin' && job.ownerId !== actor.id) throw DomainException.forbidden();
+    return job;
+  }
+
+  private async find(jobId: string): Promise<Job> {
+    const job = await this.jobs.findOne({ where: { id: jobId } });
+    if (!job) throw DomainException.notFound('Job');
+    return job;
+  }
+}
