@@ -1,0 +1,203 @@
+// Conversations and their members: direct (one per pair) and groups; who may read them and join their channel.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { UUID_PATTERN } from '../common/uuid-param.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { ChannelService } from '../realtime/channel.service.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import type { AddMembersDto, CreateConversationDto } from './dto/conversation.dto.js';
+import { type ConversationRow, MessagingStore } from './messaging.store.js';
+import type { ConversationView, MemberView, MessageView } from './messaging.types.js';
+import { directKey, unreadCount } from './read-state.js';
+import { TypingService } from './typing.service.js';
+
+export interface Created<T> {
+  value: T;
+  /** False when an existing one was answered (the direct conversation of a pair). */
+  created: boolean;
+}
+
+/** A cursor's activity time as the store writes it (`2025-01-31T12:00:00.123456Z`), and a real date. */
+function isCursorTime(value: unknown): value is string {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) return false;
+  const parsed = new Date(value);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
+/** Only accounts chat; kiosk and worker tokens never reach a conversation. */
+function isAccount(principal: Principal): boolean {
+  return principal.role === 'user' || principal.role === 'admin';
+}
+
+export function conversationView(
+  row: ConversationRow,
+  members: MemberView[],
+  lastMessage: MessageView | null,
+  viewerId: string,
+): ConversationView {
+  const viewer = members.find((member) => member.userId === viewerId);
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    members,
+    lastMessage,
+    unreadCount: unreadCount(row.lastSeq, viewer?.lastReadSeq ?? row.lastSeq),
+    createdAt: row.createdAt,
+  };
+}
+
+@Injectable()
+export class ConversationsService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: MessagingStore,
+    private readonly publisher: RealtimePublisher,
+    private readonly channels: ChannelService,
+    private readonly registry: ChannelRegistry,
+    private readonly typing: TypingService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      pattern: 'conversation:{id}',
+      authorize: async (principal, { id }) => {
+        if (!isAccount(principal)) throw DomainException.forbidden();
+        await this.store.requireMember(this.dataSource.manager, id, principal.id);
+        return undefined;
+      },
+    });
+  }
+
+  /**
+   * One other member and no title: the direct conversation of the pair, created once (201) and reused after
+   * (200), also when two creates race (the unique direct_key decides). Otherwise a new group.
+   */
+  async create(actor: Principal, dto: CreateConversationDto): Promise<Created<ConversationView>> {
+    const others = [...new Set(dto.memberIds)].filter((id) => id !== actor.id);
+    if (others.length === 0) {
+      throw DomainException.validation('memberIds: must name at least one other user', [
+        { field: 'memberIds', errors: ['memberIds must name at least one user other than the caller'] },
+      ]);
+    }
+    const title = dto.title ?? null;
+    const direct = others.length === 1 && title === null;
+    const result = await this.dataSource.transaction(async (m) => {
+      await this.assertUsersExist(m, others, 'memberIds');
+      if (direct) {
+        const key = directKey(actor.id, others[0]);
+        const id = await this.store.insertDirect(m, key, actor.id);
+        if (id === undefined) {
+          const existing = await this.store.findDirect(m, key);
+          if (existing === undefined) throw new Error(`Direct conversation ${key} vanished`);
+          return { id: existing, created: false };
+        }
+        await this.store.addMembers(m, id, [actor.id, others[0]], 0);
+        return { id, created: true };
+      }
+      const id = await this.store.insertGroup(m, title, actor.id);
+      await this.store.addMembers(m, id, [actor.id, ...others], 0);
+      return { id, created: true };
+    });
+    const views = await this.views(this.dataSource.manager, result.id);
+    if (result.created) {
+      for (const member of views.members) {
+        this.publisher.publish(`user:${member.userId}`, 'conversation:added', {
+          conversation: views.viewFor(member.userId),
+        });
+      }
+    }
+    return { value: views.viewFor(actor.id), created: result.created };
+  }
+
+  /** The caller's conversations, most recent activity first. */
+  async list(actor: Principal, query: PageQueryDto): Promise<Page<ConversationView>> {
+    const limit = pageLimit(query);
+    const cursor = decodeCursor(query.cursor, 2);
+    let after: { activity: string; id: string } | undefined;
+    if (cursor) {
+      const [activity, id] = cursor;
+      if (!isCursorTime(activity) || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
+        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+      }
+      after = { activity, id };
+    }
+    const m = this.dataSource.manager;
+    const rows = await this.store.listForUser(m, actor.id, limit + 1, after);
+    const ids = rows.map((r) => r.id);
+    const [members, lastMessages] = await Promise.all([this.store.members(m, ids), this.store.lastMessages(m, ids)]);
+    return toPage(
+      rows,
+      limit,
+      (r) => [r.activity, r.id],
+      (r) => conversationView(r, members.get(r.id) ?? [], lastMessages.get(r.id) ?? null, actor.id),
+    );
+  }
+
+  async get(actor: Principal, id: string): Promise<ConversationView> {
+    await this.store.requireMember(this.dataSource.manager, id, actor.id);
+    return (await this.views(this.dataSource.manager, id)).viewFor(actor.id);
+  }
+
+  /** Any member of a group adds users; new members start with the history read. */
+  async addMembers(actor: Principal, id: string, dto: AddMembersDto): Promise<ConversationView> {
+    const wanted = [...new Set(dto.userIds)];
+    const added = await this.dataSource.transaction(async (m) => {
+      const { conversation } = await this.store.requireMember(m, id, actor.id, true);
+      if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
+      await this.assertUsersExist(m, wanted, 'userIds');
+      return this.store.addMembers(m, id, wanted, conversation.lastSeq);
+    });
+    const views = await this.views(this.dataSource.manager, id);
+    if (added.length > 0) {
+      this.publisher.publish(`conversation:${id}`, 'conversation:members', {
+        conversationId: id,
+        members: views.members,
+      });
+      for (const userId of added) {
+        this.publisher.publish(`user:${userId}`, 'conversation:added', { conversation: views.viewFor(userId) });
+      }
+    }
+    return views.viewFor(actor.id);
+  }
+
+  /** Leaves a group: the leaver's sockets leave the channel (every instance) before the others are told. */
+  async leave(actor: Principal, id: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const { conversation } = await this.store.requireMember(m, id, actor.id, true);
+      if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
+      await this.store.removeMember(m, id, actor.id);
+    });
+    await this.channels.removeRoomsFrom(`conversation:${id}`, [`user:${actor.id}`], 'FORBIDDEN');
+    await this.typing.clear(id, actor.id);
+    const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
+    this.publisher.publish(`conversation:${id}`, 'conversation:members', { conversationId: id, members });
+  }
+
+  private async assertUsersExist(m: EntityManager, ids: string[], field: string): Promise<void> {
+    const found = new Set(await this.store.existingUsers(m, ids));
+    const unknown = ids.filter((id) => !found.has(id));
+    if (unknown.length > 0) {
+      throw DomainException.validation(`${field}: unknown users`, [
+        { field, errors: [`${field} names unknown or disabled users: ${unknown.join(', ')}`] },
+      ]);
+    }
+  }
+
+  /** The conversation with its members and last message, viewable per member. */
+  private async views(
+    m: EntityManager,
+    id: string,
+  ): Promise<{ members: MemberView[]; viewFor: (userId: string) => ConversationView }> {
+    const row = await this.store.findConversation(m, id);
+    if (!row) throw DomainException.notFound('Conversation');
+    const [members, lastMessages] = await Promise.all([this.store.members(m, [id]), this.store.lastMessages(m, [id])]);
+    const list = members.get(id) ?? [];
+    const lastMessage = lastMessages.get(id) ?? null;
+    return { members: list, viewFor: (userId) => conversationView(row, list, lastMessage, userId) };
+  }
+}

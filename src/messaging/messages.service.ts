@@ -1,0 +1,141 @@
+// Messages and read marks. A message's seq is allocated under the conversation row's lock in the transaction that
+// inserts it, so seqs have no gap and no duplicate; a retried clientId answers the first message and publishes
+// nothing. REST and WS share these methods.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { decodeCursor, encodeCursor, type Page, pageLimit } from '../common/pagination.js';
+import { DomainException } from '../common/domain.exception.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import type { Created } from './conversations.service.js';
+import { MAX_SEQ, type MessagesQueryDto, type SendMessageDto } from './dto/message.dto.js';
+import { type MemberReadState, MessagingStore } from './messaging.store.js';
+import type { MessageView, ReadState } from './messaging.types.js';
+import { nextReadSeq, unreadCount } from './read-state.js';
+
+const isSeq = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEQ;
+
+type SendOutcome =
+  { message: MessageView; created: false } | { message: MessageView; created: true; readers: MemberReadState[] };
+
+@Injectable()
+export class MessagesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: MessagingStore,
+    private readonly publisher: RealtimePublisher,
+  ) {}
+
+  async send(actor: Principal, conversationId: string, dto: SendMessageDto): Promise<Created<MessageView>> {
+    const clientId = dto.clientId ?? null;
+    const outcome = await this.dataSource.transaction(async (m): Promise<SendOutcome> => {
+      // The lock serialises writers of this conversation: the seq is free and a clientId check cannot race.
+      const { conversation } = await this.store.requireMember(m, conversationId, actor.id, true);
+      if (clientId !== null) {
+        const first = await this.store.findByClientId(m, conversationId, actor.id, clientId);
+        if (first) return { message: first, created: false };
+      }
+      const seq = conversation.lastSeq + 1;
+      const message = await this.store.insertMessage(m, {
+        conversationId,
+        seq,
+        senderId: actor.id,
+        body: dto.body,
+        clientId,
+      });
+      if (!message) {
+        // The unique constraint caught a retry that slipped past the check: nothing was written, no seq used.
+        const first =
+          clientId === null ? undefined : await this.store.findByClientId(m, conversationId, actor.id, clientId);
+        if (!first) throw new Error('Message insert conflicted without a first message');
+        return { message: first, created: false };
+      }
+      await this.store.advance(m, conversationId, seq);
+      await this.store.markRead(m, conversationId, actor.id, seq);
+      return { message, created: true, readers: await this.store.readStates(m, conversationId) };
+    });
+    if (outcome.created) this.publishNew(outcome.message, outcome.readers);
+    return { value: outcome.message, created: outcome.created };
+  }
+
+  /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */
+  async read(actor: Principal, conversationId: string, seq: number): Promise<ReadState> {
+    const result = await this.dataSource.transaction(async (m) => {
+      await this.store.requireMember(m, conversationId, actor.id);
+      const state = await this.store.lockReadState(m, conversationId, actor.id);
+      if (!state) throw DomainException.forbidden('Not a member of this conversation');
+      const next = nextReadSeq(state.lastReadSeq, seq, state.lastSeq);
+      const moved = next !== state.lastReadSeq;
+      if (moved) await this.store.markRead(m, conversationId, actor.id, next);
+      const lastMessage = moved ? await this.store.messageAt(m, conversationId, state.lastSeq) : null;
+      return { lastReadSeq: next, unreadCount: unreadCount(state.lastSeq, next), moved, lastMessage };
+    });
+    if (result.moved) {
+      this.publisher.publish(`conversation:${conversationId}`, 'message:read', {
+        conversationId,
+        userId: actor.id,
+        seq: result.lastReadSeq,
+      });
+      this.publisher.publish(`user:${actor.id}`, 'inbox:update', {
+        conversationId,
+        lastMessage: result.lastMessage,
+        unreadCount: result.unreadCount,
+      });
+    }
+    return { lastReadSeq: result.lastReadSeq, unreadCount: result.unreadCount };
+  }
+
+  /**
+   * Always ascending by seq. Default: the latest `limit`; `beforeSeq`: the `limit` just before it; `afterSeq`:
+   * the `limit` just after it (both: after `afterSeq`, below `beforeSeq`). `nextCursor` continues the same way.
+   */
+  async list(actor: Principal, conversationId: string, query: MessagesQueryDto): Promise<Page<MessageView>> {
+    const limit = pageLimit(query);
+    let { afterSeq, beforeSeq } = query;
+    let newest = afterSeq === undefined;
+    const cursor = decodeCursor(query.cursor, 3);
+    if (cursor) {
+      const [direction, from, bound] = cursor;
+      const valid =
+        (direction === 'after' || direction === 'before') && isSeq(from) && (bound === null || isSeq(bound));
+      if (!valid) {
+        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+      }
+      newest = direction === 'before';
+      if (direction === 'after') {
+        afterSeq = from;
+        beforeSeq = (bound as number | null) ?? undefined;
+      } else {
+        beforeSeq = from;
+        afterSeq = (bound as number | null) ?? undefined;
+      }
+    }
+    const m = this.dataSource.manager;
+    await this.store.requireMember(m, conversationId, actor.id);
+    const rows = await this.store.messages(m, conversationId, { afterSeq, beforeSeq, limit: limit + 1, newest });
+    const hasMore = rows.length > limit;
+    // The extra row sits at the far end from where the page starts: the oldest when walking back, else the newest.
+    const items = hasMore ? (newest ? rows.slice(1) : rows.slice(0, limit)) : rows;
+    let nextCursor: string | null = null;
+    if (hasMore && items.length > 0) {
+      nextCursor = newest
+        ? encodeCursor(['before', items[0].seq, afterSeq ?? null])
+        : encodeCursor(['after', items[items.length - 1].seq, beforeSeq ?? null]);
+    }
+    return { items, nextCursor };
+  }
+
+  private publishNew(message: MessageView, readers: MemberReadState[]): void {
+    const channel = `conversation:${message.conversationId}`;
+    this.publisher.publish(channel, 'message:new', message, { order: { key: channel, seq: message.seq } });
+    for (const reader of readers) {
+      this.publisher.publish(`user:${reader.userId}`, 'inbox:update', {
+        conversationId: message.conversationId,
+        lastMessage: message,
+        unreadCount: unreadCount(message.seq, reader.lastReadSeq),
+      });
+    }
+  }
+}

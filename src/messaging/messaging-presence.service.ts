@@ -1,0 +1,45 @@
+// Who may watch whose presence: the user themself, and users sharing a conversation with them.
+// The core PresenceService counts sockets and publishes `presence` to `presence:{userId}`.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import type { PresencePayload } from '../realtime/client-events.js';
+import { PresenceService } from '../realtime/presence.service.js';
+import { MessagingStore } from './messaging.store.js';
+
+@Injectable()
+export class MessagingPresenceService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: MessagingStore,
+    private readonly registry: ChannelRegistry,
+    private readonly presence: PresenceService,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register({
+      pattern: 'presence:{userId}',
+      authorize: async (principal, { userId }) => {
+        if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
+        if (principal.id !== userId) {
+          const m = this.dataSource.manager;
+          if (!(await this.store.userExists(m, userId))) throw DomainException.notFound('User');
+          if (!(await this.store.sharingWith(m, principal.id, [userId])).has(userId)) {
+            throw DomainException.forbidden('Presence is visible to users sharing a conversation');
+          }
+        }
+        return this.presence.snapshot(userId);
+      },
+    });
+  }
+
+  /** Snapshots of the requested users whose presence channel the caller may join; the others are left out. */
+  async visible(actor: Principal, userIds: string[]): Promise<{ items: PresencePayload[] }> {
+    const shared = await this.store.sharingWith(this.dataSource.manager, actor.id, userIds);
+    const allowed = userIds.filter((id) => id === actor.id || shared.has(id));
+    return { items: await this.presence.snapshots(allowed) };
+  }
+}

@@ -1,0 +1,109 @@
+// The typing rule: after an `isTyping:true` passes, further trues from that user in that conversation within
+// 1000 ms are dropped; `false` always passes; the server sends `false` TYPING_TIMEOUT_MS after the last `true`,
+// or when the typist's last socket (on any instance) leaves. Never echoed to the typist's own sockets.
+// The timeout timer lives on the instance that received the `true`; the state it checks is shared (Redis).
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { AppConfig } from '../config/app-config.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import { RealtimeServer } from '../realtime/realtime.server.js';
+import { RedisService } from '../redis/redis.service.js';
+import type { TypingDto } from './dto/message.dto.js';
+import { MessagingStore } from './messaging.store.js';
+import { MemoryTypingStore, RedisTypingStore, type TypingStore } from './typing.store.js';
+
+/** A `true` within this long after a passed `true` is dropped. */
+export const TYPING_THROTTLE_MS = 1000;
+
+@Injectable()
+export class TypingService implements OnModuleDestroy {
+  private readonly logger = new Logger('TypingService');
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly store: TypingStore;
+  private readonly timeoutMs: number;
+
+  constructor(
+    config: AppConfig,
+    redis: RedisService,
+    private readonly publisher: RealtimePublisher,
+    private readonly realtime: RealtimeServer,
+    private readonly messaging: MessagingStore,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    this.timeoutMs = config.typingTimeoutMs;
+    this.store = redis.enabled ? new RedisTypingStore(redis, this.timeoutMs) : new MemoryTypingStore();
+  }
+
+  async update(actor: Principal, dto: TypingDto): Promise<Record<string, never>> {
+    await this.messaging.requireMember(this.dataSource.manager, dto.conversationId, actor.id);
+    if (dto.isTyping) {
+      const passed = await this.store.start(dto.conversationId, actor.id, TYPING_THROTTLE_MS);
+      this.arm(dto.conversationId, actor.id, this.timeoutMs);
+      if (passed) this.announce(dto.conversationId, actor.id, true);
+    } else {
+      this.disarm(dto.conversationId, actor.id);
+      await this.store.stop(dto.conversationId, actor.id);
+      this.announce(dto.conversationId, actor.id, false);
+    }
+    return {};
+  }
+
+  /** Ends the user's typing in a conversation (they left it): `false` only if they were typing. */
+  async clear(conversationId: string, userId: string): Promise<void> {
+    this.disarm(conversationId, userId);
+    if (await this.store.stop(conversationId, userId)) this.announce(conversationId, userId, false);
+  }
+
+  /** After one of the user's sockets left: when none is left on any instance, their typing ends. */
+  async socketLeft(userId: string): Promise<void> {
+    const conversations = await this.store.typingIn(userId);
+    if (conversations.length === 0) return;
+    const remaining = await this.realtime.server.in(`user:${userId}`).fetchSockets();
+    if (remaining.length > 0) return;
+    for (const conversationId of conversations) await this.clear(conversationId, userId);
+  }
+
+  private announce(conversationId: string, userId: string, isTyping: boolean): void {
+    this.publisher.publish(
+      `conversation:${conversationId}`,
+      'typing',
+      { conversationId, userId, isTyping },
+      { exceptRooms: [`user:${userId}`] },
+    );
+  }
+
+  private arm(conversationId: string, userId: string, delayMs: number): void {
+    const key = `${conversationId}:${userId}`;
+    this.disarm(conversationId, userId);
+    const timer = setTimeout(() => {
+      if (this.timers.get(key) === timer) this.timers.delete(key);
+      this.expire(conversationId, userId).catch((err: Error) =>
+        this.logger.warn({ err: err.message, conversationId, userId }, 'Typing timeout failed'),
+      );
+    }, delayMs);
+    this.timers.set(key, timer);
+  }
+
+  private disarm(conversationId: string, userId: string): void {
+    const key = `${conversationId}:${userId}`;
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  private async expire(conversationId: string, userId: string): Promise<void> {
+    const result = await this.store.expire(conversationId, userId, this.timeoutMs);
+    if (result.kind === 'fire') this.announce(conversationId, userId, false);
+    // A later `true` (maybe on another instance) moved the deadline: check again then, unless re-armed meanwhile.
+    else if (result.kind === 'retry' && !this.timers.has(`${conversationId}:${userId}`)) {
+      this.arm(conversationId, userId, result.retryInMs);
+    }
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,147 @@
+// Who is typing where: the 1 s throttle of `isTyping:true`, the time of each typist's last `true`, and the
+// conversations each user types in. In Redis when configured, so every instance applies the same throttle and
+// exactly one instance claims a timeout; in process memory otherwise.
+import type { RedisService } from '../redis/redis.service.js';
+
+/** What a due timeout check found: send `false` now, check again after `retryInMs`, or nothing left to do. */
+export type TypingExpiry = { kind: 'fire' } | { kind: 'retry'; retryInMs: number } | { kind: 'gone' };
+
+export interface TypingStore {
+  /** Records a `true` now; answers whether it passes the throttle (no passed `true` within `throttleMs`). */
+  start(conversationId: string, userId: string, throttleMs: number): Promise<boolean>;
+  /** After `timeoutMs` without a `true`, claims the end of typing (once, across instances). */
+  expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry>;
+  /** Forgets the typist; answers whether they were typing. */
+  stop(conversationId: string, userId: string): Promise<boolean>;
+  /** The conversations the user is typing in. */
+  typingIn(userId: string): Promise<string[]>;
+}
+
+export class MemoryTypingStore implements TypingStore {
+  private readonly lastTrue = new Map<string, number>();
+  private readonly passedAt = new Map<string, number>();
+  private readonly byUser = new Map<string, Set<string>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async start(conversationId: string, userId: string, throttleMs: number): Promise<boolean> {
+    const key = `${conversationId}:${userId}`;
+    const now = this.now();
+    this.lastTrue.set(key, now);
+    const conversations = this.byUser.get(userId) ?? new Set<string>();
+    conversations.add(conversationId);
+    this.byUser.set(userId, conversations);
+    const passed = this.passedAt.get(key);
+    if (passed !== undefined && now - passed < throttleMs) return false;
+    this.passedAt.set(key, now);
+    return true;
+  }
+
+  async expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry> {
+    const last = this.lastTrue.get(`${conversationId}:${userId}`);
+    if (last === undefined) return { kind: 'gone' };
+    const left = last + timeoutMs - this.now();
+    if (left > 0) return { kind: 'retry', retryInMs: left };
+    this.forget(conversationId, userId);
+    return { kind: 'fire' };
+  }
+
+  async stop(conversationId: string, userId: string): Promise<boolean> {
+    const was = this.lastTrue.has(`${conversationId}:${userId}`);
+    this.forget(conversationId, userId);
+    return was;
+  }
+
+  async typingIn(userId: string): Promise<string[]> {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  private forget(conversationId: string, userId: string): void {
+    const key = `${conversationId}:${userId}`;
+    this.lastTrue.delete(key);
+    this.passedAt.delete(key);
+    const conversations = this.byUser.get(userId);
+    conversations?.delete(conversationId);
+    if (conversations?.size === 0) this.byUser.delete(userId);
+  }
+}
+
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+// KEYS: state, throttle, user's set. ARGV: throttle ms, state ttl ms, conversation id.
+const START = `${NOW_MS}
+redis.call('SET', KEYS[1], now, 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+if redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
+return 0`;
+
+// KEYS: state, throttle, user's set. ARGV: timeout ms, conversation id. Answers -1 gone, 0 fire, n retry in n ms.
+const EXPIRE = `
+local last = redis.call('GET', KEYS[1])
+if not last then return -1 end
+${NOW_MS}
+local left = tonumber(last) + tonumber(ARGV[1]) - now
+if left > 0 then return left end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+return 0`;
+
+// KEYS: state, throttle, user's set. ARGV: conversation id. Answers 1 when the user was typing.
+const STOP = `
+local was = redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[1])
+return was`;
+
+export class RedisTypingStore implements TypingStore {
+  /** State outlives its timeout so that the instance holding the timer still finds it; then Redis drops it. */
+  private readonly stateTtlMs: number;
+
+  constructor(
+    private readonly redis: RedisService,
+    timeoutMs: number,
+  ) {
+    this.stateTtlMs = timeoutMs * 2 + 5000;
+  }
+
+  private keys(conversationId: string, userId: string): [string, string, string] {
+    return [
+      this.redis.key('typing', 'state', conversationId, userId),
+      this.redis.key('typing', 'throttle', conversationId, userId),
+      this.redis.key('typing', 'user', userId),
+    ];
+  }
+
+  async start(conversationId: string, userId: string, throttleMs: number): Promise<boolean> {
+    const passed = await this.redis.client.eval(
+      START,
+      3,
+      ...this.keys(conversationId, userId),
+      throttleMs,
+      this.stateTtlMs,
+      conversationId,
+    );
+    return Number(passed) === 1;
+  }
+
+  async expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry> {
+    const answer = Number(
+      await this.redis.client.eval(EXPIRE, 3, ...this.keys(conversationId, userId), timeoutMs, conversationId),
+    );
+    if (answer < 0) return { kind: 'gone' };
+    if (answer === 0) return { kind: 'fire' };
+    return { kind: 'retry', retryInMs: answer };
+  }
+
+  async stop(conversationId: string, userId: string): Promise<boolean> {
+    const was = await this.redis.client.eval(STOP, 3, ...this.keys(conversationId, userId), conversationId);
+    return Number(was) === 1;
+  }
+
+  async typingIn(userId: string): Promise<string[]> {
+    return this.redis.client.smembers(this.redis.key('typing', 'user', userId));
+  }
+}
