@@ -1,6 +1,6 @@
 // Counts attempts per key over a sliding window, shared by every instance when Redis is configured
 // (login failures per email and per IP; a kiosk's failed access codes). In process memory otherwise.
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { RedisService } from './redis.service.js';
 
@@ -10,9 +10,18 @@ redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return redis.call('ZCARD', KEYS[1])`;
 
+interface Window {
+  windowMs: number;
+  stamps: number[];
+}
+
+const SWEEP_MS = 60_000;
+
 @Injectable()
-export class SlidingWindowLimiter {
-  private readonly memory = new Map<string, number[]>();
+export class SlidingWindowLimiter implements OnModuleDestroy {
+  private readonly memory = new Map<string, Window>();
+  // Keys that are never asked about again would otherwise stay forever.
+  private readonly sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
 
   constructor(private readonly redis: RedisService) {}
 
@@ -29,26 +38,29 @@ export class SlidingWindowLimiter {
   /** Records one attempt and answers the count within the window, this one included. */
   async record(key: string, windowMs: number, now = Date.now()): Promise<number> {
     if (this.redis.enabled) {
-      const result = await this.redis.client.eval(
-        RECORD_SCRIPT,
-        1,
-        this.redis.key('limit', key),
-        now,
-        windowMs,
-        `${now}-${randomUUID()}`,
-      );
-      return Number(result);
+      const k = this.redis.key('limit', key);
+      return Number(await this.redis.client.eval(RECORD_SCRIPT, 1, k, now, windowMs, `${now}-${randomUUID()}`));
     }
     const stamps = this.prune(key, windowMs, now);
     stamps.push(now);
-    this.memory.set(key, stamps);
+    this.memory.set(key, { windowMs, stamps });
     return stamps.length;
   }
 
   private prune(key: string, windowMs: number, now: number): number[] {
-    const stamps = (this.memory.get(key) ?? []).filter((t) => t > now - windowMs);
+    const stamps = (this.memory.get(key)?.stamps ?? []).filter((t) => t > now - windowMs);
     if (stamps.length === 0) this.memory.delete(key);
-    else this.memory.set(key, stamps);
+    else this.memory.set(key, { windowMs, stamps });
     return stamps;
+  }
+
+  private sweep(now = Date.now()): void {
+    for (const [key, { windowMs, stamps }] of this.memory) {
+      if (stamps[stamps.length - 1] <= now - windowMs) this.memory.delete(key);
+    }
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
   }
 }
