@@ -1,0 +1,44 @@
+// The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database.
+// POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
+import { createServer } from 'node:http';
+import { Server } from 'socket.io';
+
+const port = Number(process.env.PORT ?? 3100);
+const http = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/health') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/broadcast') {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const { room, event, payload } = JSON.parse(body);
+      io.to(room).emit(event, payload);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    return;
+  }
+  res.writeHead(404).end();
+});
+const io = new Server(http, {
+  transports: ['websocket', 'polling'],
+  maxHttpBufferSize: 64 * 1024,
+  perMessageDeflate: false,
+  httpCompression: false,
+});
+io.engine.on('connection', (raw) => {
+  raw.request = null;
+});
+io.on('connection', (socket) => {
+  socket.on('join', (room, ack) => {
+    socket.join(room);
+    ack?.({ ok: true, data: { channel: room } });
+  });
+  socket.on('echo', (payload, ack) => ack?.({ ok: true, data: payload }));
+});
+http.listen(port, '127.0.0.1');
+process.on('SIGTERM', () => {
+  io.close();
+  http.close(() => process.exit(0));
+});

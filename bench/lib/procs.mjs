@@ -1,0 +1,118 @@
+// Starting and measuring server processes: the app (built dist/), the bare Socket.IO baseline, and their
+// resource use read from /proc.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
+export const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHttp(url, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before answering ${url}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${url}`);
+}
+
+function track(child, name) {
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  child.on('exit', (code, signal) => {
+    if (code && !child.stopping) process.stderr.write(`[bench] ${name} exited with ${code ?? signal}\n${stderr}\n`);
+  });
+}
+
+/** Starts the built app with the given environment; answers {url, pid, stop()}. */
+export async function startApp(env = {}, { name = 'app' } = {}) {
+  const port = await freePort();
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'rthub-bench-')));
+  const args = [...(process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : []), 'dist/src/main.js'];
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      JWT_SECRET: BENCH_SECRET,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOG_LEVEL: 'warn',
+      WS_RATE_LIMIT: '100000',
+      DATABASE_POOL_SIZE: '20',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  track(child, name);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/api/v1/health`, child);
+  return { url, pid: child.pid, child, stop: () => stop(child) };
+}
+
+/** Starts the bare Socket.IO server (same version, same tuning) used as the baseline. */
+export async function startBaseline() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  track(child, 'baseline');
+  const url = `http://127.0.0.1:${port}`;
+  await waitHttp(`${url}/health`, child);
+  return { url, pid: child.pid, child, stop: () => stop(child) };
+}
+
+function stop(child) {
+  if (child.exitCode !== null) return Promise.resolve();
+  child.stopping = true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Resident memory of a process in bytes. */
+export function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb * 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}

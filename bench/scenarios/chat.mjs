@@ -1,0 +1,114 @@
+// chat: 200 direct conversations, 2 members each, messages sent over `message:send` with acks and persisted.
+// Baselines in the same run: the same SQL (seq allocation, insert, sender's read mark, in one transaction)
+// sent with `pg` at the same concurrency, and a bare Socket.IO ack round trip.
+import pg from 'pg';
+import { call, registerUsers } from '../lib/api.mjs';
+import { ClientPool } from '../lib/clients.mjs';
+import { startApp, startBaseline } from '../lib/procs.mjs';
+import { freshDatabase } from '../lib/services.mjs';
+import { now, summarize } from '../lib/stats.mjs';
+
+export const name = 'chat';
+const POOL_SIZE = 20;
+
+async function sqlBaseline(url, conversations, total, inFlight) {
+  const pool = new pg.Pool({ connectionString: url, max: POOL_SIZE });
+  let sent = 0;
+  const latencies = [];
+  const started = now();
+  async function lane(laneIndex) {
+    while (sent < total) {
+      const i = sent;
+      sent += 1;
+      const { id, sender } = conversations[(laneIndex + i) % conversations.length];
+      const t0 = now();
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query(
+          'UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1 RETURNING last_seq',
+          [id],
+        );
+        await client.query('INSERT INTO messages (conversation_id, seq, sender_id, body, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+          id,
+          rows[0].last_seq,
+          sender,
+          `baseline ${i}`,
+          null,
+        ]);
+        await client.query('UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2', [id, sender, rows[0].last_seq]);
+        await client.query('COMMIT');
+        latencies.push(now() - t0);
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, (_, i) => lane(i)));
+  const elapsedMs = now() - started;
+  await pool.end();
+  return { perSecond: (latencies.length / elapsedMs) * 1000, latency: summarize(latencies) };
+}
+
+export async function run({ full }) {
+  const conversationCount = 200;
+  const total = full ? 20_000 : 4_000;
+  const workers = 4;
+  const db = await freshDatabase();
+  const app = await startApp({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(POOL_SIZE) });
+  const baseline = await startBaseline();
+  const pool = new ClientPool(workers);
+  try {
+    const users = await registerUsers(app.url, 21, 'chat');
+    const conversations = [];
+    for (let i = 0; i < users.length && conversations.length < conversationCount; i += 1) {
+      for (let j = i + 1; j < users.length && conversations.length < conversationCount; j += 1) {
+        const c = await call(app.url, 'POST', '/api/v1/conversations', { token: users[i].token, body: { memberIds: [users[j].id] } });
+        conversations.push({ id: c.id, sender: users[i].id, token: users[i].token });
+      }
+    }
+    const slice = (w) => conversations.filter((_, k) => k % workers === w);
+    const perWorker = total / workers;
+    const inFlight = conversationCount / workers;
+
+    // The app: each socket sends into its own conversation.
+    await pool.all('connect', (w) => ({ url: app.url, tokens: slice(w).map((c) => c.token), count: slice(w).length }));
+    const appRuns = await pool.all('acks', (w) => ({
+      event: 'message:send',
+      makePayload: `(i, s) => ({ conversationId: ${JSON.stringify(slice(w).map((c) => c.id))}[s], body: 'message ' + i })`,
+      total: perWorker,
+      inFlight,
+    }));
+    await pool.all('close');
+    const appAcked = appRuns.reduce((s, r) => s + r.latencies.length, 0);
+    const appFailures = appRuns.reduce((s, r) => s + r.failures, 0);
+    const appSeconds = Math.max(...appRuns.map((r) => r.elapsedMs)) / 1000;
+    const appLatency = summarize(appRuns.flatMap((r) => r.latencies));
+
+    const sql = await sqlBaseline(db.url, conversations, total, conversationCount);
+
+    await pool.all('connect', (w) => ({ url: baseline.url, count: slice(w).length }));
+    const echoRuns = await pool.all('acks', (w) => ({ event: 'echo', makePayload: `(i) => ({ body: 'message ' + i })`, total: perWorker, inFlight }));
+    const echoLatency = summarize(echoRuns.flatMap((r) => r.latencies));
+
+    const appPerSecond = appAcked / appSeconds;
+    return {
+      params: { conversations: conversationCount, messages: total, concurrency: conversationCount, clientProcesses: workers, dbPool: POOL_SIZE },
+      app: { perSecond: appPerSecond, failures: appFailures, ackLatency: appLatency },
+      baseline: { sql, bareAck: echoLatency },
+      rows: [
+        ['chat: persisted messages/s (vs same SQL via pg)', appPerSecond, sql.perSecond, 'target ≥ 0.7×'],
+        ['chat: ack p50 (ms) (vs bare socket.io ack)', appLatency.p50, echoLatency.p50],
+        ['chat: ack p99 (ms) (vs bare socket.io ack)', appLatency.p99, echoLatency.p99],
+      ],
+    };
+  } finally {
+    await pool.close();
+    await app.stop();
+    await baseline.stop();
+    await db.drop();
+  }
+}
