@@ -5,7 +5,7 @@ import { ErrorCode } from '../common/error-codes.js';
 import { decodeCursor } from '../common/pagination.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { MessagesService } from './messages.service.js';
-import type { MembershipRow, MessagingStore, NewMessage } from './messaging.store.js';
+import type { AppendResult, MembershipRow, MessagingStore, NewMessage } from './messaging.store.js';
 import type { MessageView } from './messaging.types.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -57,33 +57,32 @@ class FakeStore {
     return this.state.messages.find((x) => x.senderId === senderId && x.clientId === clientId);
   }
 
-  async insertMessage(_m: EntityManager, message: NewMessage): Promise<MessageView | undefined> {
-    if (this.conflictOnce) {
-      this.conflictOnce = false;
-      return undefined;
-    }
-    if (this.state.messages.some((x) => x.seq === message.seq)) throw new Error('duplicate seq');
+  /** Like the one-statement SQL: all or nothing, the clientId constraint checked, the sender's mark moved. */
+  async appendMessage(_m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
+    if (message.conversationId !== CONVERSATION || !this.state.reads.has(message.senderId))
+      return { kind: 'not-member' };
     if (
-      message.clientId !== null &&
-      this.state.messages.some((x) => x.senderId === message.senderId && x.clientId === message.clientId)
+      this.conflictOnce ||
+      (message.clientId !== null &&
+        this.state.messages.some((x) => x.senderId === message.senderId && x.clientId === message.clientId))
     ) {
-      return undefined;
+      this.conflictOnce = false;
+      return { kind: 'duplicate' };
     }
+    const seq = this.state.lastSeq + 1;
     const view: MessageView = {
-      id: `m${message.seq}`,
+      id: `m${seq}`,
       conversationId: message.conversationId,
-      seq: message.seq,
+      seq,
       senderId: message.senderId,
       body: message.body,
       clientId: message.clientId,
       createdAt: new Date(0).toISOString(),
     };
     this.state.messages.push(view);
-    return view;
-  }
-
-  async advance(_m: EntityManager, _c: string, seq: number): Promise<void> {
     this.state.lastSeq = seq;
+    this.state.reads.set(message.senderId, seq);
+    return { kind: 'created', message: view, readers: await this.readStates() };
   }
 
   async markRead(_m: EntityManager, _c: string, userId: string, seq: number): Promise<void> {
@@ -210,7 +209,6 @@ describe(MessagesService.name, () => {
     it('should answer the first message when the unique constraint catches a retry, without a gap', async () => {
       const first = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi', clientId: 'c-2' });
       store.conflictOnce = true;
-      jest.spyOn(store, 'findByClientId').mockResolvedValueOnce(undefined);
       publish.mockClear();
       const retry = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi', clientId: 'c-2' });
       expect(retry).toEqual({ value: first.value, created: false });

@@ -1,4 +1,4 @@
-// Messages and read marks. A message's seq is allocated under the conversation row's lock in the transaction that
+// Messages and read marks. A message's seq is allocated under the conversation row's lock in the statement that
 // inserts it, so seqs have no gap and no duplicate; a retried clientId answers the first message and publishes
 // nothing. REST and WS share these methods.
 import { Injectable } from '@nestjs/common';
@@ -17,9 +17,6 @@ import { nextReadSeq, unreadCount } from './read-state.js';
 const isSeq = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEQ;
 
-type SendOutcome =
-  { message: MessageView; created: false } | { message: MessageView; created: true; readers: MemberReadState[] };
-
 @Injectable()
 export class MessagesService {
   constructor(
@@ -30,34 +27,26 @@ export class MessagesService {
 
   async send(actor: Principal, conversationId: string, dto: SendMessageDto): Promise<Created<MessageView>> {
     const clientId = dto.clientId ?? null;
-    const outcome = await this.dataSource.transaction(async (m): Promise<SendOutcome> => {
-      // The lock serialises writers of this conversation: the seq is free and a clientId check cannot race.
-      const { conversation } = await this.store.requireMember(m, conversationId, actor.id, true);
-      if (clientId !== null) {
-        const first = await this.store.findByClientId(m, conversationId, actor.id, clientId);
-        if (first) return { message: first, created: false };
-      }
-      const seq = conversation.lastSeq + 1;
-      const message = await this.store.insertMessage(m, {
-        conversationId,
-        seq,
-        senderId: actor.id,
-        body: dto.body,
-        clientId,
-      });
-      if (!message) {
-        // The unique constraint caught a retry that slipped past the check: nothing was written, no seq used.
-        const first =
-          clientId === null ? undefined : await this.store.findByClientId(m, conversationId, actor.id, clientId);
-        if (!first) throw new Error('Message insert conflicted without a first message');
-        return { message: first, created: false };
-      }
-      await this.store.advance(m, conversationId, seq);
-      await this.store.markRead(m, conversationId, actor.id, seq);
-      return { message, created: true, readers: await this.store.readStates(m, conversationId) };
+    const manager = this.dataSource.manager;
+    const appended = await this.store.appendMessage(manager, {
+      conversationId,
+      senderId: actor.id,
+      body: dto.body,
+      clientId,
     });
-    if (outcome.created) this.publishNew(outcome.message, outcome.readers);
-    return { value: outcome.message, created: outcome.created };
+    if (appended.kind === 'not-member') {
+      // Tells a missing conversation (NOT_FOUND) from a non-member (FORBIDDEN).
+      await this.store.requireMember(manager, conversationId, actor.id);
+      throw DomainException.forbidden('Not a member of this conversation');
+    }
+    if (appended.kind === 'duplicate') {
+      const first =
+        clientId === null ? undefined : await this.store.findByClientId(manager, conversationId, actor.id, clientId);
+      if (!first) throw new Error('Message insert conflicted without a first message');
+      return { value: first, created: false };
+    }
+    this.publishNew(appended.message, appended.readers);
+    return { value: appended.message, created: true };
   }
 
   /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */
