@@ -10,9 +10,11 @@ import { ExceptionsFilter } from './common/exceptions.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { KioskModule } from './kiosk/kiosk.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
@@ -55,6 +57,8 @@ export class AppModule {
         NotificationsModule,
         SuggestionsModule,
         ResourcesModule,
+        DashboardModule,
+        KioskModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

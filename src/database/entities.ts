@@ -17,6 +17,9 @@ import { Messaging1763770200000 } from './migrations/1763770200000-messaging.js'
 import { Conversation } from '../messaging/conversation.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
+import { Kiosk1763770500000 } from './migrations/1763770500000-kiosk.js';
+import { Workstation } from '../kiosk/workstation.entity.js';
+import { KioskSession } from '../kiosk/kiosk-session.entity.js';
 
 export const ENTITIES = [
   AppSecret,
@@ -31,6 +34,8 @@ export const ENTITIES = [
   Conversation,
   ConversationMember,
   Message,
+  Workstation,
+  KioskSession,
 ];
 
 export const MIGRATIONS = [
@@ -39,5 +44,6 @@ export const MIGRATIONS = [
   Messaging1763770200000,
   Suggestions1763770300000,
   Resources1763770400000,
+  Kiosk1763770500000,
   Jobs1763770600000,
 ];

@@ -235,6 +235,12 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     return { connections, onlineUsers: await this.redis.client.scard(k.online) };
   }
 
+  /** Ids of the users online now on any instance (those within their grace period included). */
+  async onlineUserIds(): Promise<string[]> {
+    if (!this.redis.enabled) return [...this.localOnline];
+    return this.redis.client.smembers(this.keys.online);
+  }
+
   private startGrace(userId: string): void {
     this.cancelGrace(userId);
     const timer = setTimeout(() => {

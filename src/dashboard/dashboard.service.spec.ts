@@ -1,0 +1,133 @@
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import type { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { AppConfig } from '../config/app-config.js';
+import type { ChannelRegistry } from '../realtime/channel-registry.js';
+import type { PresenceService } from '../realtime/presence.service.js';
+import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import type { RealtimeServer } from '../realtime/realtime.server.js';
+import { DashboardEvents } from './dashboard-events.js';
+import { DashboardService } from './dashboard.service.js';
+import type { StatsClock } from './stats-clock.js';
+
+const { jest } = import.meta;
+
+const USER = '0a000000-0000-4000-8000-000000000001';
+const NOW = new Date('2025-11-22T10:00:00.000Z');
+const COUNTS = {
+  users_total: 10,
+  users_active: 4,
+  users_new_this_month: 2,
+  sessions_total: 7,
+  sessions_active: 1,
+  sessions_pending: 2,
+  sessions_ended_today: 3,
+  workstations_total: 5,
+  workstations_available: 2,
+  workstations_occupied: 1,
+  workstations_offline: 2,
+  db_now: NOW,
+};
+
+const flushPromises = () => new Promise((resolve) => setImmediate(resolve));
+
+describe(DashboardService.name, () => {
+  let sut: DashboardService;
+  let query: jest.Mock;
+  let clock: { changed: jest.Mock; claim: jest.Mock };
+  let publisher: { publish: jest.Mock };
+  let rooms: Map<string, Set<string>>;
+  let events: DashboardEvents;
+  let presenceListener: () => void;
+
+  beforeEach(() => {
+    query = jest.fn(async () => [COUNTS]);
+    clock = { changed: jest.fn(async () => undefined), claim: jest.fn() };
+    publisher = { publish: jest.fn() };
+    rooms = new Map();
+    events = new DashboardEvents();
+    const presence = {
+      stats: jest.fn(async () => ({ connections: 6, onlineUsers: 3 })),
+      onlineUserIds: jest.fn(async () => [USER]),
+      onChange: (listener: () => void) => (presenceListener = listener),
+    };
+    const realtime = { ready: true, server: { sockets: { adapter: { rooms } } } };
+    sut = new DashboardService(
+      { query } as unknown as DataSource,
+      new AppConfig({ DASHBOARD_INTERVAL_MS: '1000' }),
+      presence as unknown as PresenceService,
+      { register: jest.fn() } as unknown as ChannelRegistry,
+      publisher as unknown as RealtimePublisher,
+      realtime as unknown as RealtimeServer,
+      clock as unknown as StatsClock,
+      events,
+      {} as SchedulerRegistry,
+    );
+    sut.onModuleInit();
+  });
+
+  it('should answer the Stats from one counting statement and presence', async () => {
+    expect(await sut.stats()).toEqual({
+      users: { total: 10, active: 4, newThisMonth: 2 },
+      sessions: { total: 7, active: 1, pending: 2, endedToday: 3 },
+      workstations: { total: 5, available: 2, occupied: 1, offline: 2 },
+      realtime: { connections: 6, onlineUsers: 3 },
+      timestamp: NOW.toISOString(),
+    });
+    expect(query).toHaveBeenCalledTimes(1);
+    expect(query).toHaveBeenCalledWith(expect.stringContaining("date_trunc('month', now(), 'UTC')"), [[USER]]);
+  });
+
+  it('should refuse the Stats to anyone but an admin', async () => {
+    const user: Principal = { id: USER, role: 'user', tokenVersion: 0, expiresAt: Date.now() + 60_000 };
+    await expect(sut.read(user)).rejects.toBeInstanceOf(DomainException);
+    expect(query).not.toHaveBeenCalled();
+  });
+
+  it('should do nothing without changes or subscribers', async () => {
+    await sut.flush();
+    expect(clock.claim).not.toHaveBeenCalled();
+  });
+
+  it('should publish once it claims the period after a change', async () => {
+    events.changed();
+    await flushPromises();
+    clock.claim.mockResolvedValueOnce({ claim: true });
+    await sut.flush();
+    expect(clock.changed).toHaveBeenCalledTimes(1);
+    expect(clock.claim).toHaveBeenCalledWith(false);
+    expect(publisher.publish).toHaveBeenCalledWith('dashboard', 'stats_update', expect.objectContaining({}));
+    // Covered: nothing more to do.
+    await sut.flush();
+    expect(clock.claim).toHaveBeenCalledTimes(1);
+  });
+
+  it('should wait for the period the clock names, then try again', async () => {
+    presenceListener();
+    await flushPromises();
+    clock.claim.mockResolvedValueOnce({ claim: false, retryInMs: 60_000 });
+    await sut.flush();
+    await sut.flush();
+    expect(clock.claim).toHaveBeenCalledTimes(1);
+    expect(publisher.publish).not.toHaveBeenCalled();
+  });
+
+  it('should drop changes that another instance already announced', async () => {
+    events.changed();
+    await flushPromises();
+    clock.claim.mockResolvedValueOnce({ claim: false, retryInMs: null });
+    await sut.flush();
+    await sut.flush();
+    expect(clock.claim).toHaveBeenCalledTimes(1);
+    expect(publisher.publish).not.toHaveBeenCalled();
+  });
+
+  it('should ask for a heartbeat while this instance has a subscriber', async () => {
+    rooms.set('dashboard', new Set(['socket']));
+    clock.claim.mockResolvedValueOnce({ claim: true });
+    await sut.flush();
+    expect(clock.claim).toHaveBeenCalledWith(true);
+    expect(publisher.publish).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,184 @@
+// Live statistics for admins. The counts are a handful of indexed counts read in one statement; `realtime` comes
+// from presence (every instance). Changes (kiosk, presence, registrations) are coalesced: each instance that heard
+// of one asks the shared StatsClock for the period, and whichever instance claims it publishes `stats_update` to
+// the `dashboard` channel, which the Socket.IO adapter carries to admins on every instance.
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { AppConfig } from '../config/app-config.js';
+import { ChannelRegistry } from '../realtime/channel-registry.js';
+import type { StatsPayload } from '../realtime/client-events.js';
+import { PresenceService } from '../realtime/presence.service.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import { RealtimeServer } from '../realtime/realtime.server.js';
+import { DashboardEvents } from './dashboard-events.js';
+import { StatsClock } from './stats-clock.js';
+
+export const DASHBOARD_CHANNEL = 'dashboard';
+const INTERVAL_NAME = 'dashboard:coalescer';
+
+/**
+ * How often an instance looks at its pending changes: a twentieth of the interval, between 10 and 50 ms, so that
+ * an update leaves close to the moment its period allows. A look without work is a comparison, not a query.
+ */
+export function loopPeriodMs(intervalMs: number): number {
+  return Math.min(50, Math.max(10, Math.floor(intervalMs / 20)));
+}
+
+interface CountsRow {
+  users_total: number;
+  users_active: number;
+  users_new_this_month: number;
+  sessions_total: number;
+  sessions_active: number;
+  sessions_pending: number;
+  sessions_ended_today: number;
+  workstations_total: number;
+  workstations_available: number;
+  workstations_occupied: number;
+  workstations_offline: number;
+  db_now: Date;
+}
+
+// Each count uses an index (users: created_at, last_seen_at; kiosk tables: status and the partial indexes);
+// months and days are UTC.
+const COUNTS_SQL = `
+  SELECT
+    (SELECT count(*) FROM users)::int AS users_total,
+    (SELECT count(*) FROM users
+      WHERE last_seen_at >= now() - interval '24 hours' OR id = ANY($1::uuid[]))::int AS users_active,
+    (SELECT count(*) FROM users WHERE created_at >= date_trunc('month', now(), 'UTC'))::int AS users_new_this_month,
+    (SELECT count(*) FROM kiosk_sessions)::int AS sessions_total,
+    (SELECT count(*) FROM kiosk_sessions WHERE status = 'active')::int AS sessions_active,
+    (SELECT count(*) FROM kiosk_sessions WHERE status = 'pending')::int AS sessions_pending,
+    (SELECT count(*) FROM kiosk_sessions
+      WHERE status = 'ended' AND ended_at >= date_trunc('day', now(), 'UTC'))::int AS sessions_ended_today,
+    (SELECT count(*) FROM workstations)::int AS workstations_total,
+    (SELECT count(*) FROM workstations WHERE status = 'available')::int AS workstations_available,
+    (SELECT count(*) FROM workstations WHERE status = 'occupied')::int AS workstations_occupied,
+    (SELECT count(*) FROM workstations WHERE status = 'offline')::int AS workstations_offline,
+    now() AS db_now`;
+
+@Injectable()
+export class DashboardService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Dashboard');
+  /** Changes this instance heard of (counted once the shared clock has them), and how many an update covers. */
+  private heard = 0;
+  private covered = 0;
+  private nextAttemptAt = 0;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly presence: PresenceService,
+    private readonly channels: ChannelRegistry,
+    private readonly publisher: RealtimePublisher,
+    private readonly realtime: RealtimeServer,
+    private readonly clock: StatsClock,
+    private readonly events: DashboardEvents,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.channels.register({
+      pattern: DASHBOARD_CHANNEL,
+      authorize: (principal) => this.read(principal),
+    });
+    this.events.onChange(() => this.changed());
+    this.presence.onChange(() => this.changed());
+  }
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.tick(), loopPeriodMs(this.config.dashboard.intervalMs));
+    timer.unref();
+    this.scheduler.addInterval(INTERVAL_NAME, timer);
+  }
+
+  /** The Stats, for an admin. */
+  async read(actor: Principal): Promise<StatsPayload> {
+    if (actor.role !== 'admin') throw DomainException.forbidden();
+    return this.stats();
+  }
+
+  async stats(): Promise<StatsPayload> {
+    const [realtime, online] = await Promise.all([this.presence.stats(), this.presence.onlineUserIds()]);
+    const rows: CountsRow[] = await this.dataSource.query(COUNTS_SQL, [online]);
+    const c = rows[0];
+    return {
+      users: { total: c.users_total, active: c.users_active, newThisMonth: c.users_new_this_month },
+      sessions: {
+        total: c.sessions_total,
+        active: c.sessions_active,
+        pending: c.sessions_pending,
+        endedToday: c.sessions_ended_today,
+      },
+      workstations: {
+        total: c.workstations_total,
+        available: c.workstations_available,
+        occupied: c.workstations_occupied,
+        offline: c.workstations_offline,
+      },
+      realtime: { connections: realtime.connections, onlineUsers: realtime.onlineUsers },
+      timestamp: c.db_now.toISOString(),
+    };
+  }
+
+  /** A count may have moved: tell the shared clock, then let the loop try for the period at once. */
+  private changed(): void {
+    if (this.stopped) return;
+    this.clock.changed().then(
+      () => {
+        this.heard += 1;
+        this.nextAttemptAt = 0;
+      },
+      (err: unknown) => this.logger.warn({ err }, 'Could not record a dashboard change'),
+    );
+  }
+
+  /** One look, unless the previous one is still running. */
+  tick(): Promise<void> {
+    if (this.stopped || this.running || !this.realtime.ready) return this.running ?? Promise.resolve();
+    this.running = this.flush()
+      .catch((err: unknown) => this.logger.warn({ err }, 'Dashboard update failed'))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Publishes when this instance has changes to announce (or subscribers owed a heartbeat) and claims the period. */
+  async flush(): Promise<void> {
+    const subscribed = (this.realtime.server.sockets.adapter.rooms.get(DASHBOARD_CHANNEL)?.size ?? 0) > 0;
+    const pending = this.heard > this.covered;
+    if ((!pending && !subscribed) || Date.now() < this.nextAttemptAt) return;
+    const seen = this.heard;
+    const decision = await this.clock.claim(subscribed);
+    if (decision.claim) {
+      // Every change heard so far reached the clock before the claim, so the counts read now include it.
+      this.covered = seen;
+      this.nextAttemptAt = Date.now() + this.config.dashboard.intervalMs;
+      this.publisher.publish(DASHBOARD_CHANNEL, 'stats_update', await this.stats());
+    } else if (decision.retryInMs === null) {
+      // Another instance's update already covered our changes.
+      this.covered = seen;
+      this.nextAttemptAt = 0;
+    } else {
+      this.nextAttemptAt = Date.now() + decision.retryInMs;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
+    await this.running;
+  }
+}

@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { KioskSession } from './kiosk-session.entity.js';
+import { KioskEvents } from './kiosk-events.js';
+import { KioskGateway } from './kiosk.gateway.js';
+import { KioskScheduler } from './kiosk.scheduler.js';
+import { KioskSessionsController } from './kiosk-sessions.controller.js';
+import { KioskSessionsService } from './kiosk-sessions.service.js';
+import { WorkstationAccessCache } from './workstation-access.cache.js';
+import { Workstation } from './workstation.entity.js';
+import { WorkstationsController } from './workstations.controller.js';
+import { WorkstationsService } from './workstations.service.js';
+
+/** Timed sessions on public workstations: access codes, the live countdown, warnings and expiry. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Workstation, KioskSession])],
+  controllers: [WorkstationsController, KioskSessionsController],
+  providers: [
+    WorkstationAccessCache,
+    KioskEvents,
+    WorkstationsService,
+    KioskSessionsService,
+    KioskScheduler,
+    KioskGateway,
+  ],
+})
+export class KioskModule {}

@@ -1,0 +1,132 @@
+import type { Socket } from 'socket.io-client';
+import { startCluster, type TestApp } from '../helpers/app.js';
+import { loginAdmin, type TestUser } from '../helpers/factories.js';
+import { client } from '../helpers/http.js';
+import { describeMultiInstance } from '../helpers/mode.js';
+import { closeAllSockets, collect, connect, emitAck, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
+
+const KIOSK_ENV = {
+  KIOSK_TICK_SECONDS: '1',
+  KIOSK_WARNING_SECONDS: '3,1',
+  KIOSK_MIN_DURATION_SECONDS: '1',
+  KIOSK_OFFLINE_SECONDS: '1',
+};
+const SESSION_EVENTS = ['session_started', 'time_update', 'session_warning', 'session_terminated'];
+
+interface Logged {
+  event: string;
+  payload: any;
+}
+
+function recordSessionEvents(socket: Socket): Logged[] {
+  const log: Logged[] = [];
+  socket.onAny((event: string, payload: unknown) => {
+    if (SESSION_EVENTS.includes(event)) log.push({ event, payload });
+  });
+  return log;
+}
+
+describeMultiInstance('Kiosk sessions across instances', () => {
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  let a: TestApp;
+  let b: TestApp;
+  let admin: TestUser;
+
+  const newKiosk = async (name: string): Promise<{ id: string; token: string }> => {
+    const res = await client(a.url).post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
+    return { id: res.body.workstation.id, token: res.body.token };
+  };
+  const newSession = async (durationSeconds: number): Promise<any> =>
+    (await client(b.url).post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } })).body;
+
+  beforeAll(async () => {
+    cluster = await startCluster(2, KIOSK_ENV);
+    [a, b] = cluster.instances;
+    admin = await loginAdmin(a);
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => cluster.close());
+
+  it('should emit each due event exactly once, to subscribers on both instances', async () => {
+    const kiosk = await newKiosk('Shared');
+    const session = await newSession(5);
+    const watchers = [await connect(a.url, admin.token), await connect(b.url, admin.token)];
+    const logs = watchers.map(recordSessionEvents);
+    for (const watcher of watchers) {
+      expect(await emitAck(watcher, 'subscribe', { channel: `kiosk:session:${session.id}` })).toMatchObject({
+        ok: true,
+      });
+    }
+    const socket = await connect(a.url, kiosk.token);
+    expect(await emitAck(socket, 'validate_code', { code: session.accessCode })).toMatchObject({ ok: true });
+    expect(await emitAck(socket, 'start_session', { sessionId: session.id })).toMatchObject({ ok: true });
+
+    await Promise.all(watchers.map((w) => waitFor(w, 'session_terminated', () => true, 15_000)));
+    await sleep(1500);
+
+    for (const log of logs) {
+      const names = log.map((l) => l.event);
+      expect(names[0]).toBe('session_started');
+      expect(names[names.length - 1]).toBe('session_terminated');
+      expect(names.filter((n) => n === 'session_started')).toHaveLength(1);
+      expect(names.filter((n) => n === 'session_terminated')).toHaveLength(1);
+      const warnings = log.filter((l) => l.event === 'session_warning').map((l) => l.payload.remainingSeconds);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toBeGreaterThan(warnings[1]);
+      // A tick sent by both instances would show the same time left twice.
+      const ticks = log.filter((l) => l.event === 'time_update').map((l) => l.payload.remainingSeconds);
+      expect(ticks.length).toBeGreaterThan(0);
+      expect(new Set(ticks).size).toBe(ticks.length);
+      expect(ticks).toEqual([...ticks].sort((x, y) => y - x));
+    }
+    // Both subscribers heard the same events.
+    const summary = (log: Logged[]) =>
+      log.map((l) => `${l.event}:${l.payload.remainingSeconds ?? l.payload.reason ?? ''}`).sort();
+    expect(summary(logs[1])).toEqual(summary(logs[0]));
+  }, 40_000);
+
+  it('should count wrong codes per workstation across instances', async () => {
+    const kiosk = await newKiosk('Guessing');
+    const session = await newSession(60);
+    const onA = await connect(a.url, kiosk.token);
+    const onB = await connect(b.url, kiosk.token);
+    const wrong = session.accessCode === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+    for (const socket of [onA, onB, onA, onB, onA]) {
+      expect(await emitAck(socket, 'validate_code', { code: wrong })).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_CODE' },
+      });
+    }
+    expect(await emitAck(onB, 'validate_code', { code: session.accessCode })).toMatchObject({
+      ok: false,
+      error: { code: 'RATE_LIMITED' },
+    });
+  });
+
+  it('should disconnect the sockets of a rotated token on every instance', async () => {
+    const kiosk = await newKiosk('Rotated');
+    const sockets = [await connect(a.url, kiosk.token), await connect(b.url, kiosk.token)];
+    const gone = sockets.map((s) => waitDisconnect(s));
+    const res = await client(b.url).post(`/api/v1/kiosk/workstations/${kiosk.id}/token`, { token: admin.token });
+    expect(res.status).toBe(201);
+    expect(await Promise.all(gone)).toEqual(['io server disconnect', 'io server disconnect']);
+  });
+
+  it('should keep a workstation online while it has a socket on any instance', async () => {
+    const kiosk = await newKiosk('Roaming');
+    const watcher = await connect(a.url, admin.token);
+    const updates = collect(watcher, 'workstation:update');
+    await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' });
+    const statuses = () => updates.filter((u) => u.workstation.id === kiosk.id).map((u) => u.workstation.status);
+    const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
+    const onA = await connect(a.url, kiosk.token);
+    const onB = await connect(b.url, kiosk.token);
+    expect((await online).workstation.status).toBe('available');
+    onA.close();
+    await sleep(2500); // its socket on B keeps it online
+    expect(statuses()).toEqual(['available']);
+    const offline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
+    onB.close();
+    expect((await offline).workstation.status).toBe('offline');
+  }, 30_000);
+});
