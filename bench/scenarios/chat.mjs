@@ -1,4 +1,4 @@
-// chat: 200 direct conversations, 2 members each, messages sent over `message:send` with acks and persisted.
+// chat: 200 direct conversations (a ring of 200 users), 2 members each, messages sent over `message:send` with acks and persisted.
 // Baselines in the same run: the same SQL (seq allocation, insert, sender's read mark, in one transaction)
 // sent with `pg` at the same concurrency, and a bare Socket.IO ack round trip.
 import pg from 'pg';
@@ -62,13 +62,13 @@ export async function run({ full }) {
   const baseline = await startBaseline();
   const pool = new ClientPool(workers);
   try {
-    const users = await registerUsers(app.url, 21, 'chat');
+    // A ring: user i talks with user i+1, so each user sits in two conversations with one socket, as a person would.
+    const users = await registerUsers(app.url, conversationCount, 'chat');
     const conversations = [];
-    for (let i = 0; i < users.length && conversations.length < conversationCount; i += 1) {
-      for (let j = i + 1; j < users.length && conversations.length < conversationCount; j += 1) {
-        const c = await call(app.url, 'POST', '/api/v1/conversations', { token: users[i].token, body: { memberIds: [users[j].id] } });
-        conversations.push({ id: c.id, sender: users[i].id, token: users[i].token });
-      }
+    for (let i = 0; i < conversationCount; i += 1) {
+      const other = users[(i + 1) % users.length];
+      const c = await call(app.url, 'POST', '/api/v1/conversations', { token: users[i].token, body: { memberIds: [other.id] } });
+      conversations.push({ id: c.id, sender: users[i].id, token: users[i].token });
     }
     const slice = (w) => conversations.filter((_, k) => k % workers === w);
     const perWorker = total / workers;
