@@ -22,6 +22,8 @@ const MAX_ENTRIES = 50_000;
 @Injectable()
 export class AccountStateCache implements OnModuleInit {
   private readonly entries = new Map<string, AccountState>();
+  /** Grows with every invalidation, so that a read in flight across one is not cached. */
+  private epoch = 0;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -30,7 +32,10 @@ export class AccountStateCache implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.on(TOPIC, (payload) => this.entries.delete((payload as { userId: string }).userId));
+    this.bus.on(TOPIC, (payload) => {
+      this.epoch += 1;
+      this.entries.delete((payload as { userId: string }).userId);
+    });
     this.principals.register(['admin', 'user'], (id, tv, role) => this.isCurrent(id, tv, role));
   }
 
@@ -43,12 +48,13 @@ export class AccountStateCache implements OnModuleInit {
     return state !== undefined && !state.disabled && state.tokenVersion === tokenVersion && state.role === role;
   }
 
-  /** Drops the cached state of a user on every instance (call after committing the change). */
+  /** Drops the cached state of a user on every instance, resolving once they all have (call after the commit). */
   async invalidate(userId: string): Promise<void> {
     await this.bus.publish(TOPIC, { userId });
   }
 
   private async load(userId: string): Promise<AccountState | undefined> {
+    const epoch = this.epoch;
     const user = await this.users.findOne({
       where: { id: userId },
       select: { id: true, tokenVersion: true, role: true, disabled: true },
@@ -59,7 +65,7 @@ export class AccountStateCache implements OnModuleInit {
     }
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
     const state = { tokenVersion: user.tokenVersion, role: user.role, disabled: user.disabled, loadedAt: Date.now() };
-    this.entries.set(userId, state);
+    if (epoch === this.epoch) this.entries.set(userId, state);
     return state;
   }
 }

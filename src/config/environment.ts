@@ -179,10 +179,8 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (errors.length > 0) {
     const first = errors[0];
     const reason = Object.values(first.constraints ?? {})[0] ?? 'is invalid';
-    const shown =
-      first.property.includes('SECRET') || first.property.includes('PASSWORD')
-        ? ''
-        : ` (got "${String(raw[first.property])}")`;
+    // Secrets, passwords and URLs (which may carry credentials) are never echoed.
+    const shown = /SECRET|PASSWORD|_URL$/.test(first.property) ? '' : ` (got "${String(raw[first.property])}")`;
     throw new ConfigValidationError(
       `Invalid configuration: ${first.property} ${reason.replace(`${first.property} `, '')}${shown}`,
     );

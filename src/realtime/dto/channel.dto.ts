@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsJWT, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
+import { IsJWT, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 
 export class ChannelDto {
   @ApiProperty({ example: 'suggestions:votes' })
@@ -21,7 +21,15 @@ export class JobShortcutDto {
   jobId: string;
 }
 
-export class EmptyDto {}
+/**
+ * The payload of events without fields (`{}`). The global pipe (forbidUnknownValues) refuses a class without any
+ * rule, which made every `{}` a VALIDATION_FAILED; this optional field, never read, gives the class a rule.
+ */
+export class EmptyDto {
+  @ApiHideProperty()
+  @IsOptional()
+  readonly _?: never;
+}
 
 export class AuthRefreshDto {
   @ApiProperty()

@@ -1,0 +1,162 @@
+import type { Socket } from 'socket.io';
+import type { Principal } from '../auth/principal.js';
+import type { PrincipalRegistry } from '../auth/principal.registry.js';
+import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
+import { AUTH_FAILED, AUTH_REQUIRED, createWsAuthMiddleware, handshakeToken } from './ws-auth.middleware.js';
+
+// ESM specs have no global `jest` object; Jest exposes it here.
+const { jest } = import.meta;
+
+const ID = '0b7f4c1e-2a3d-4e5f-8a9b-0c1d2e3f4a5b';
+
+interface FakeHandshake {
+  auth?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+function fakeSocket(handshake: FakeHandshake) {
+  const join = jest.fn();
+  const socket = {
+    handshake: { auth: handshake.auth ?? {}, headers: handshake.headers ?? {}, query: handshake.query ?? {} },
+    data: {} as Record<string, unknown>,
+    conn: { request: { headers: {} } } as { request?: unknown },
+    join,
+  };
+  return { socket, asSocket: socket as unknown as Socket, join };
+}
+
+function principalOf(role: Principal['role']): Principal {
+  return { id: ID, role, tokenVersion: 3, expiresAt: Date.now() + 3_600_000 };
+}
+
+describe('createWsAuthMiddleware', () => {
+  let authenticate: jest.Mock<Promise<Principal>, [string]>;
+  let onAuthenticated: jest.Mock<void, [Socket]>;
+  let sut: (socket: Socket, next: (err?: Error) => void) => void;
+
+  /** Runs the middleware and resolves with what it passed to next(). */
+  function run(socket: Socket): Promise<Error | undefined> {
+    return new Promise((resolve) => sut(socket, (err?: Error) => resolve(err)));
+  }
+
+  beforeEach(() => {
+    authenticate = jest.fn();
+    onAuthenticated = jest.fn();
+    const principals = { authenticate } as unknown as PrincipalRegistry;
+    sut = createWsAuthMiddleware(principals, onAuthenticated);
+  });
+
+  it('should refuse a handshake without a token with "Authentication required"', async () => {
+    const { asSocket } = fakeSocket({});
+    const err = await run(asSocket);
+    expect(err).toBeInstanceOf(Error);
+    expect(err?.message).toBe('Authentication required');
+    expect(AUTH_REQUIRED).toBe('Authentication required');
+    expect(authenticate).not.toHaveBeenCalled();
+    expect(onAuthenticated).not.toHaveBeenCalled();
+  });
+
+  it('should never read a token from the query string', async () => {
+    const { asSocket } = fakeSocket({ query: { token: 'a.b.c', auth: 'a.b.c', authorization: 'Bearer a.b.c' } });
+    expect((await run(asSocket))?.message).toBe('Authentication required');
+    expect(authenticate).not.toHaveBeenCalled();
+  });
+
+  it('should refuse an Authorization header that is not a bearer token', async () => {
+    const { asSocket } = fakeSocket({ headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect((await run(asSocket))?.message).toBe('Authentication required');
+    expect(authenticate).not.toHaveBeenCalled();
+  });
+
+  it('should ignore a non-string auth.token', async () => {
+    const { asSocket } = fakeSocket({ auth: { token: 42 } });
+    expect((await run(asSocket))?.message).toBe('Authentication required');
+  });
+
+  it('should authenticate the token from auth.token, keep the principal and join the user room', async () => {
+    const principal = principalOf('user');
+    authenticate.mockResolvedValue(principal);
+    const { socket, asSocket, join } = fakeSocket({ auth: { token: 'the.auth.token' } });
+    expect(await run(asSocket)).toBeUndefined();
+    expect(authenticate).toHaveBeenCalledWith('the.auth.token');
+    expect(socket.data).toEqual({ principal });
+    expect(join).toHaveBeenCalledWith(`user:${ID}`);
+    expect(join).toHaveBeenCalledTimes(1);
+    expect(onAuthenticated).toHaveBeenCalledWith(asSocket);
+  });
+
+  it('should accept "Bearer " in front of auth.token', async () => {
+    authenticate.mockResolvedValue(principalOf('user'));
+    const { asSocket } = fakeSocket({ auth: { token: 'Bearer the.auth.token' } });
+    expect(await run(asSocket)).toBeUndefined();
+    expect(authenticate).toHaveBeenCalledWith('the.auth.token');
+  });
+
+  it('should authenticate the token from an Authorization: Bearer header', async () => {
+    authenticate.mockResolvedValue(principalOf('admin'));
+    const { asSocket, join } = fakeSocket({ headers: { authorization: 'Bearer header.token.value' } });
+    expect(await run(asSocket)).toBeUndefined();
+    expect(authenticate).toHaveBeenCalledWith('header.token.value');
+    expect(join).toHaveBeenCalledWith(`user:${ID}`);
+  });
+
+  it('should prefer auth.token over the header', async () => {
+    authenticate.mockResolvedValue(principalOf('user'));
+    const { asSocket } = fakeSocket({ auth: { token: 'from.auth' }, headers: { authorization: 'Bearer from.header' } });
+    await run(asSocket);
+    expect(authenticate).toHaveBeenCalledWith('from.auth');
+  });
+
+  it('should join a kiosk to its workstation room', async () => {
+    authenticate.mockResolvedValue(principalOf('kiosk'));
+    const { asSocket, join } = fakeSocket({ auth: { token: 'kiosk.token.value' } });
+    expect(await run(asSocket)).toBeUndefined();
+    expect(join).toHaveBeenCalledWith(`kiosk:workstation:${ID}`);
+    expect(join).toHaveBeenCalledTimes(1);
+  });
+
+  it('should join a worker to no room of its own', async () => {
+    authenticate.mockResolvedValue(principalOf('worker'));
+    const { socket, asSocket, join } = fakeSocket({ auth: { token: 'worker.token.value' } });
+    expect(await run(asSocket)).toBeUndefined();
+    expect(join).not.toHaveBeenCalled();
+    expect(socket.data).toEqual({ principal: expect.objectContaining({ id: ID, role: 'worker' }) });
+    expect(onAuthenticated).toHaveBeenCalledTimes(1);
+  });
+
+  it('should drop the raw request once authenticated', async () => {
+    authenticate.mockResolvedValue(principalOf('user'));
+    const { socket, asSocket } = fakeSocket({ auth: { token: 'the.auth.token' } });
+    await run(asSocket);
+    expect(socket.conn.request).toBeUndefined();
+  });
+
+  it.each([
+    ['an invalid or revoked token', DomainException.unauthorized()],
+    ['an expired token', new DomainException(ErrorCode.TOKEN_EXPIRED, 'Token expired')],
+    ['an unexpected failure', new Error('database down')],
+  ])('should refuse %s with "Authentication failed"', async (_case, failure) => {
+    authenticate.mockRejectedValue(failure);
+    const { socket, asSocket, join } = fakeSocket({ auth: { token: 'bad.token.value' } });
+    const err = await run(asSocket);
+    expect(err?.message).toBe('Authentication failed');
+    expect(AUTH_FAILED).toBe('Authentication failed');
+    expect(join).not.toHaveBeenCalled();
+    expect(socket.data).toEqual({});
+    expect(onAuthenticated).not.toHaveBeenCalled();
+  });
+});
+
+describe('handshakeToken', () => {
+  it('should answer undefined for an empty auth.token and no header', () => {
+    expect(handshakeToken({ handshake: { auth: { token: '' }, headers: {} } } as unknown as Socket)).toBeUndefined();
+  });
+
+  it('should read a lower-case bearer scheme from the header', () => {
+    expect(
+      handshakeToken({ handshake: { auth: {}, headers: { authorization: 'bearer a.b.c' } } } as unknown as Socket),
+    ).toBe('a.b.c');
+  });
+});

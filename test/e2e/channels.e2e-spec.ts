@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'socket.io-client';
+import { ChannelService } from '../../src/realtime/channel.service.js';
+import { RealtimePublisher } from '../../src/realtime/realtime.publisher.js';
+import { type TestApp, startApp } from '../helpers/app.js';
+import { registerUser, type TestUser } from '../helpers/factories.js';
+import { describeE2E } from '../helpers/mode.js';
+import { closeAllSockets, collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
+
+/** Retries an assertion until it passes (for effects that cross instances without an acknowledgement). */
+async function eventually(assertion: () => Promise<void>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+describeE2E('Channels', () => {
+  let sut: TestApp;
+  let user: TestUser;
+  let other: TestUser;
+
+  /**
+   * Publishes `presence` to `channel`, then a marker to the socket's own room: the socket receives both in
+   * that order when it is in the channel, and only the marker when it is not.
+   */
+  async function receives(socket: Socket, channel: string): Promise<boolean> {
+    const seen = collect<{ userId: string }>(socket, 'presence');
+    const marker = randomUUID();
+    const publisher = sut.app.get(RealtimePublisher);
+    publisher.publish(channel, 'presence', { userId: 'probe', online: true, lastSeenAt: null });
+    publisher.publish(socket.id!, 'presence', { userId: marker, online: true, lastSeenAt: null });
+    await waitFor(socket, 'presence', (p: { userId: string }) => p.userId === marker);
+    socket.off('presence');
+    return seen.some((p) => p.userId === 'probe');
+  }
+
+  beforeAll(async () => {
+    sut = await startApp();
+    user = await registerUser(sut, 'Channel User');
+    other = await registerUser(sut, 'Other User');
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => sut.close());
+
+  describe('shortcuts', () => {
+    it('should answer subscribe:resource exactly like subscribe on resource:updates:{id}', async () => {
+      const socket = await connect(sut.url, user.token);
+      const id = randomUUID();
+      const shortcut = await emitAck(socket, 'subscribe:resource', { resourceId: id });
+      const full = await emitAck(socket, 'subscribe', { channel: `resource:updates:${id}` });
+      expect(shortcut).toEqual(full);
+      expect(shortcut.ok ? shortcut.data.channel : shortcut.error.code).toMatch(
+        new RegExp(`^(resource:updates:${id}|UNKNOWN_CHANNEL|NOT_FOUND)$`),
+      );
+    });
+
+    it('should answer subscribe:job exactly like subscribe on job:{id}', async () => {
+      const socket = await connect(sut.url, user.token);
+      const id = randomUUID();
+      const shortcut = await emitAck(socket, 'subscribe:job', { jobId: id });
+      const full = await emitAck(socket, 'subscribe', { channel: `job:${id}` });
+      expect(shortcut).toEqual(full);
+      expect(shortcut.ok ? shortcut.data.channel : shortcut.error.code).toMatch(
+        new RegExp(`^(job:${id}|UNKNOWN_CHANNEL|NOT_FOUND)$`),
+      );
+    });
+
+    it('should answer subscribe:suggestions exactly like subscribe on suggestions:votes', async () => {
+      const socket = await connect(sut.url, user.token);
+      const shortcut = await emitAck(socket, 'subscribe:suggestions', {});
+      const full = await emitAck(socket, 'subscribe', { channel: 'suggestions:votes' });
+      expect(shortcut).toEqual(full);
+      expect(shortcut.ok ? shortcut.data.channel : shortcut.error.code).toMatch(
+        /^(suggestions:votes|UNKNOWN_CHANNEL)$/,
+      );
+    });
+
+    it('should accept subscribe:suggestions without a payload', async () => {
+      const socket = await connect(sut.url, user.token);
+      const bare = await emitAck(socket, 'subscribe:suggestions');
+      const full = await emitAck(socket, 'subscribe', { channel: 'suggestions:votes' });
+      expect(bare).toEqual(full);
+    });
+
+    it('should refuse a shortcut with a malformed id with VALIDATION_FAILED and field details', async () => {
+      const socket = await connect(sut.url, user.token);
+      const ack = await emitAck(socket, 'subscribe:resource', { resourceId: 'not-a-uuid' });
+      expect(ack).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', details: [expect.objectContaining({ field: 'resourceId' })] },
+      });
+    });
+  });
+
+  describe('subscribe and unsubscribe', () => {
+    it('should deliver events of a channel until the socket unsubscribes, then emit unsubscribed', async () => {
+      const socket = await connect(sut.url, user.token);
+      const channel = `user:${user.id}`;
+      const subscribed = waitFor(socket, 'subscribed');
+      expect(await emitAck(socket, 'subscribe', { channel })).toEqual({ ok: true, data: { channel } });
+      expect(await subscribed).toEqual({ channel });
+      expect(await receives(socket, channel)).toBe(true);
+
+      const unsubscribed = waitFor(socket, 'unsubscribed');
+      expect(await emitAck(socket, 'unsubscribe', { channel })).toEqual({ ok: true, data: { channel } });
+      expect(await unsubscribed).toEqual({ channel });
+      expect(await receives(socket, channel)).toBe(false);
+      expect(socket.connected).toBe(true);
+    });
+
+    it('should answer unsubscribe from a channel the socket is not in, and refuse an unknown one', async () => {
+      const socket = await connect(sut.url, user.token);
+      const channel = `user:${other.id}`;
+      const unsubscribed = waitFor(socket, 'unsubscribed');
+      expect(await emitAck(socket, 'unsubscribe', { channel })).toEqual({ ok: true, data: { channel } });
+      expect(await unsubscribed).toEqual({ channel });
+      expect(await emitAck(socket, 'unsubscribe', { channel: 'nothing:here' })).toMatchObject({
+        ok: false,
+        error: { code: 'UNKNOWN_CHANNEL' },
+      });
+    });
+
+    it('should not join a channel the socket was refused', async () => {
+      const socket = await connect(sut.url, user.token);
+      const subscribedEvents = collect(socket, 'subscribed');
+      const error = waitFor(socket, 'error');
+      const ack = await emitAck(socket, 'subscribe', { channel: `user:${other.id}` });
+      expect(ack).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } });
+      expect(await error).toEqual({ code: 'FORBIDDEN', message: expect.any(String), event: 'subscribe' });
+      expect(await receives(socket, `user:${other.id}`)).toBe(false);
+      expect(subscribedEvents).toEqual([]);
+    });
+
+    it('should join the own user room on connect, before any subscribe', async () => {
+      const socket = await connect(sut.url, user.token);
+      expect(await receives(socket, `user:${user.id}`)).toBe(true);
+      const otherSocket = await connect(sut.url, other.token);
+      expect(await receives(otherSocket, `user:${user.id}`)).toBe(false);
+    });
+  });
+
+  describe('withdrawn permission', () => {
+    it('should remove the sockets that may no longer join and tell them why', async () => {
+      const socket = await connect(sut.url, user.token);
+      const channel = `user:${user.id}`;
+      const unsubscribed = waitFor(socket, 'unsubscribed');
+      const removed = await sut.app.get(ChannelService).evictUnauthorized(channel, () => false);
+      expect(removed).toBe(1);
+      expect(await unsubscribed).toEqual({ channel, reason: 'FORBIDDEN' });
+      expect(await receives(socket, channel)).toBe(false);
+      expect(socket.connected).toBe(true);
+    });
+
+    it('should keep the sockets that still pass the channel rule', async () => {
+      const socket = await connect(sut.url, user.token);
+      const channel = `user:${user.id}`;
+      const unsubscribed = collect(socket, 'unsubscribed');
+      expect(await sut.app.get(ChannelService).evictUnauthorized(channel)).toBe(0);
+      expect(await receives(socket, channel)).toBe(true);
+      expect(unsubscribed).toEqual([]);
+    });
+
+    it('should take the sockets of given rooms out of a channel', async () => {
+      const socket = await connect(sut.url, user.token);
+      const bystander = await connect(sut.url, other.token);
+      const channel = `user:${user.id}`;
+      const unsubscribed = waitFor(socket, 'unsubscribed');
+      const bystanderEvents = collect(bystander, 'unsubscribed');
+      await sut.app.get(ChannelService).removeRoomsFrom(channel, [`user:${user.id}`, `user:${other.id}`], 'left');
+      expect(await unsubscribed).toEqual({ channel, reason: 'left' });
+      expect(await receives(socket, channel)).toBe(false);
+      expect(bystanderEvents).toEqual([]);
+    });
+
+    it('should empty a channel', async () => {
+      const socket = await connect(sut.url, user.token);
+      const channel = `user:${user.id}`;
+      sut.app.get(ChannelService).empty(channel);
+      // socketsLeave does not wait for the other instances: poll until the socket has left.
+      await eventually(async () => expect(await receives(socket, channel)).toBe(false));
+      expect(await emitAck(socket, 'subscribe', { channel })).toMatchObject({ ok: true });
+      expect(await receives(socket, channel)).toBe(true);
+    });
+  });
+});
