@@ -20,6 +20,8 @@ function at(handles: Set<NodeJS.Timeout>, when: number, run: () => void): void {
     },
     Math.max(0, Math.min(wait, MAX_TIMER_MS)),
   );
+  // The socket keeps the process busy while it lives; its token timer alone must not hold a shutdown open.
+  handle.unref();
   handles.add(handle);
 }
 
