@@ -11,6 +11,9 @@ export default {
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 30000,
   maxWorkers: 2,
+  // Every spec closes its apps and sockets; a rare leftover handle (seen only when one file runs in band) must not
+  // keep a finished run, and CI, waiting forever.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

@@ -134,20 +134,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     if (userId) this.cancelGrace(userId);
     let cameOnline: boolean;
     if (this.redis.enabled) {
-      const k = this.keys;
-      cameOnline =
-        Number(
-          await this.redis.client.eval(
-            CONNECT,
-            4,
-            k.instance(this.redis.instanceId),
-            k.counts,
-            k.online,
-            k.lastSeen,
-            userId,
-            now,
-          ),
-        ) === 1;
+      cameOnline = await this.runScript(CONNECT, userId, now);
     } else {
       this.localSockets += 1;
       cameOnline = false;
@@ -169,19 +156,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const userId = tracksPresence(principal) ? principal.id : '';
     let lastSocket: boolean;
     if (this.redis.enabled) {
-      const k = this.keys;
-      lastSocket =
-        Number(
-          await this.redis.client.eval(
-            DISCONNECT,
-            4,
-            k.instance(this.redis.instanceId),
-            k.counts,
-            k.online,
-            k.lastSeen,
-            userId,
-          ),
-        ) === 1;
+      lastSocket = await this.runScript(DISCONNECT, userId);
     } else {
       this.localSockets -= 1;
       lastSocket = false;
@@ -241,6 +216,14 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     return this.redis.client.smembers(this.keys.online);
   }
 
+  /** Runs one of the scripts above on this instance's hash and the shared keys; true when it answered 1. */
+  private async runScript(source: string, userId: string, now?: string): Promise<boolean> {
+    const k = this.keys;
+    const args = now === undefined ? [userId] : [userId, now];
+    const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
+    return Number(await this.redis.client.eval(source, keys.length, ...keys, ...args)) === 1;
+  }
+
   private startGrace(userId: string): void {
     this.cancelGrace(userId);
     const timer = setTimeout(() => {
@@ -264,20 +247,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const now = new Date().toISOString();
     let wentOffline: boolean;
     if (this.redis.enabled) {
-      const k = this.keys;
-      wentOffline =
-        Number(
-          await this.redis.client.eval(
-            GRACE_OVER,
-            4,
-            k.instance(this.redis.instanceId),
-            k.counts,
-            k.online,
-            k.lastSeen,
-            userId,
-            now,
-          ),
-        ) === 1;
+      wentOffline = await this.runScript(GRACE_OVER, userId, now);
     } else {
       wentOffline = !this.localCounts.has(userId) && this.localOnline.delete(userId);
       if (wentOffline) this.localLastSeen.set(userId, now);

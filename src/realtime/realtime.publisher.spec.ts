@@ -10,6 +10,8 @@ const CHANNEL = 'user:0b7f4c1e-2a3d-4e5f-8a9b-0c1d2e3f4a5b';
 const KEY = 'conversation:9c8d7e6f-5a4b-4c3d-8e2f-1a0b9c8d7e6f';
 /** The publisher's reorder wait; kept in step with REORDER_WAIT_MS. */
 const WAIT_MS = 250;
+/** How long a key first seen above seq 1 waits for earlier seqs; kept in step with FIRST_WAIT_MS. */
+const FIRST_WAIT_MS = 40;
 
 function presence(n: number) {
   return { userId: `u${n}`, online: true, lastSeenAt: null };
@@ -93,9 +95,35 @@ describe(RealtimePublisher.name, () => {
     });
 
     it('should sort events that arrive in any order behind a gap', () => {
+      sut.publish(CHANNEL, 'presence', presence(1), { order: { key: KEY, seq: 1 } });
+      for (const seq of [5, 3, 4, 2]) sut.publish(CHANNEL, 'presence', presence(seq), { order: { key: KEY, seq } });
+      expect(emitted()).toEqual(['u1', 'u2', 'u3', 'u4', 'u5']);
+    });
+
+    it('should send seq 1 of a new key at once', () => {
+      sut.publish(CHANNEL, 'presence', presence(1), { order: { key: KEY, seq: 1 } });
+      expect(emitted()).toEqual(['u1']);
+    });
+
+    it('should hold the first event of a key seen above seq 1 briefly, so earlier seqs still go first', () => {
+      sut.publish(CHANNEL, 'presence', presence(9), { order: { key: KEY, seq: 9 } });
+      sut.publish(CHANNEL, 'presence', presence(7), { order: { key: KEY, seq: 7 } });
+      expect(emitted()).toEqual([]);
+      sut.publish(CHANNEL, 'presence', presence(8), { order: { key: KEY, seq: 8 } });
+      jest.advanceTimersByTime(FIRST_WAIT_MS - 1);
+      expect(emitted()).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(emitted()).toEqual(['u7', 'u8', 'u9']);
       sut.publish(CHANNEL, 'presence', presence(10), { order: { key: KEY, seq: 10 } });
-      for (const seq of [14, 12, 13, 11]) sut.publish(CHANNEL, 'presence', presence(seq), { order: { key: KEY, seq } });
-      expect(emitted()).toEqual(['u10', 'u11', 'u12', 'u13', 'u14']);
+      expect(emitted()).toEqual(['u7', 'u8', 'u9', 'u10']);
+    });
+
+    it('should start a key from seq 1 as soon as it arrives, even while later ones wait', () => {
+      sut.publish(CHANNEL, 'presence', presence(3), { order: { key: KEY, seq: 3 } });
+      sut.publish(CHANNEL, 'presence', presence(1), { order: { key: KEY, seq: 1 } });
+      expect(emitted()).toEqual(['u1']);
+      sut.publish(CHANNEL, 'presence', presence(2), { order: { key: KEY, seq: 2 } });
+      expect(emitted()).toEqual(['u1', 'u2', 'u3']);
     });
 
     it('should skip a gap that is never filled once the wait is over', () => {

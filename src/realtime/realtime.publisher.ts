@@ -18,7 +18,8 @@ interface Pending {
 }
 
 interface OrderState {
-  last: number;
+  /** The last seq sent; undefined until known (a key first seen with a seq above 1 waits FIRST_WAIT_MS to learn it). */
+  last: number | undefined;
   pending: Pending[];
   timer?: NodeJS.Timeout;
   touched: number;
@@ -26,7 +27,12 @@ interface OrderState {
 
 /** How long an event waits for a missing predecessor before it is sent anyway. */
 const REORDER_WAIT_MS = 250;
-const IDLE_KEY_MS = 5 * 60_000;
+/**
+ * A key seen for the first time with a seq above 1 (after a start, or after it was forgotten) may have
+ * predecessors still on their way out of their transactions: wait this long for them, then start from the lowest.
+ */
+const FIRST_WAIT_MS = 40;
+const IDLE_KEY_MS = 30 * 60_000;
 
 @Injectable()
 export class RealtimePublisher implements OnModuleDestroy {
@@ -65,27 +71,38 @@ export class RealtimePublisher implements OnModuleDestroy {
   }
 
   private emitInOrder(key: string, seq: number, emit: () => void): void {
-    const state = this.orders.get(key);
+    let state = this.orders.get(key);
     if (!state) {
-      this.orders.set(key, { last: seq, pending: [], touched: Date.now() });
-      emit();
-      return;
+      // Nothing can come before seq 1; any other first sight waits briefly for earlier seqs.
+      state = { last: seq === 1 ? 0 : undefined, pending: [], touched: Date.now() };
+      this.orders.set(key, state);
     }
     state.touched = Date.now();
+    if (state.last === undefined) {
+      if (seq !== 1) {
+        this.hold(key, state, seq, emit, FIRST_WAIT_MS);
+        return;
+      }
+      state.last = 0;
+    }
     if (seq <= state.last + 1) {
       // The next one (or a late one whose successors already left: send it rather than lose it).
       if (seq > state.last) state.last = seq;
       emit();
-      this.drain(key, state);
+      this.drain(state);
       return;
     }
-    state.pending.push({ seq, emit });
-    state.pending.sort((a, b) => a.seq - b.seq);
-    state.timer ??= setTimeout(() => this.flushGap(key), REORDER_WAIT_MS);
+    this.hold(key, state, seq, emit, REORDER_WAIT_MS);
   }
 
-  private drain(key: string, state: OrderState): void {
-    while (state.pending.length > 0 && state.pending[0].seq <= state.last + 1) {
+  private hold(key: string, state: OrderState, seq: number, emit: () => void, waitMs: number): void {
+    state.pending.push({ seq, emit });
+    state.pending.sort((a, b) => a.seq - b.seq);
+    state.timer ??= setTimeout(() => this.flushGap(key), waitMs);
+  }
+
+  private drain(state: OrderState): void {
+    while (state.pending.length > 0 && state.last !== undefined && state.pending[0].seq <= state.last + 1) {
       const next = state.pending.shift()!;
       state.last = Math.max(state.last, next.seq);
       next.emit();
@@ -103,7 +120,7 @@ export class RealtimePublisher implements OnModuleDestroy {
     state.timer = undefined;
     if (state.pending.length === 0) return;
     state.last = state.pending[0].seq - 1;
-    this.drain(key, state);
+    this.drain(state);
     if (state.pending.length > 0) state.timer = setTimeout(() => this.flushGap(key), REORDER_WAIT_MS);
   }
 
