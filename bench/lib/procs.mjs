@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+/** The app build to measure: this checkout, or BENCH_APP_DIR (another checkout, built, e.g. an older commit). */
+export const APP_DIR = process.env.BENCH_APP_DIR ?? ROOT;
 export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 export const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
@@ -53,7 +55,7 @@ export async function startApp(env = {}, { name = 'app' } = {}) {
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'rthub-bench-')));
   const args = [...(process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : []), 'dist/src/main.js'];
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: APP_DIR,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',

@@ -6,16 +6,21 @@ import { rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
 export const name = 'connections';
 
 const settle = () => new Promise((r) => setTimeout(r, 2000));
+const WARMUP = 1000;
 
+/**
+ * Memory per socket: a first batch warms the server up (buffers, code paths, pools), then RSS is read before and
+ * after `count` more sockets connect.
+ */
 async function measure(server, pool, count, connectArgs) {
-  if (global.gc) global.gc();
+  await pool.all('connect', (i) => ({ ...connectArgs, count: split(WARMUP, pool.size, i), concurrency: 200 }));
   await settle();
   const before = rssBytes(server.pid);
   const results = await pool.all('connect', (i) => ({ ...connectArgs, count: split(count, pool.size, i), concurrency: 200 }));
   await settle();
   const after = rssBytes(server.pid);
   await pool.all('close');
-  const connected = results.reduce((s, r) => s + r.connected, 0);
+  const connected = results.reduce((s, r) => s + r.connected, 0) - WARMUP;
   const errors = results.reduce((s, r) => s + r.errors, 0);
   return { connected, errors, firstError: results.find((r) => r.firstError)?.firstError, rssBefore: before, rssAfter: after, bytesPerSocket: (after - before) / Math.max(1, connected) };
 }

@@ -3,6 +3,7 @@
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
 import { startApp, startBaseline } from '../lib/procs.mjs';
+import { freshDatabase } from '../lib/services.mjs';
 import { now, summarize } from '../lib/stats.mjs';
 
 export const name = 'fan-out';
@@ -11,7 +12,9 @@ export async function run({ full }) {
   const sockets = full ? 1000 : 1000;
   const rounds = full ? 100 : 30;
   const pool = new ClientPool(4);
-  const app = await startApp();
+  // Postgres, as in production: the embedded engine runs SQL on the app's own thread.
+  const db = await freshDatabase();
+  const app = await startApp({ DATABASE_URL: db.url });
   const baseline = await startBaseline();
   try {
     const voters = await registerUsers(app.url, 40, 'fanout');
@@ -69,7 +72,7 @@ export async function run({ full }) {
     const appLast = summarize(lastSocket.app);
     const baseLast = summarize(lastSocket.baseline);
     return {
-      params: { sockets, rounds, clientProcesses: pool.size, connectErrors: errors },
+      params: { sockets, rounds, clientProcesses: pool.size, connectErrors: errors, database: 'postgres' },
       app: { latency: appStats, timeToLastSocket: appLast },
       baseline: { latency: baseStats, timeToLastSocket: baseLast },
       rows: [
@@ -82,5 +85,6 @@ export async function run({ full }) {
     await pool.close();
     await app.stop();
     await baseline.stop();
+    await db.drop();
   }
 }

@@ -1,16 +1,21 @@
 // The Socket.IO server: the Redis adapter when REDIS_URL is set (events and room operations cross instances),
 // Socket.IO's in-memory adapter otherwise.
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import { firstValueFrom, isObservable } from 'rxjs';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisService } from '../redis/redis.service.js';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
 
+type Ack = (answer: unknown) => void;
+
 export class RedisIoAdapter extends IoAdapter {
+  private readonly log = new Logger('RedisIoAdapter');
   private adapterFactory?: ReturnType<typeof createAdapter>;
 
   constructor(
@@ -30,6 +35,25 @@ export class RedisIoAdapter extends IoAdapter {
     this.adapterFactory = createAdapter(pub, sub, { key: this.redis.key('io'), requestsTimeout: 5000 });
   }
 
+  /**
+   * Nest's IoAdapter builds an rxjs pipeline per handler per socket (fromEvent, mergeMap, takeUntil, share), for
+   * each of the app's handlers: most of a socket's memory, and work on every event. One plain listener per handler does
+   * the same job: run the handler, answer the acknowledgement with its first value, or emit `{event, data}`.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[]): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+        const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
+        void answer(this, socket, callback(data, ack), isAckHandledManually ? undefined : ack);
+      });
+    }
+  }
+
+  logFailure(err: unknown): void {
+    this.log.error({ err }, 'A socket event handler failed outside its exception filter');
+  }
+
   override createIOServer(port: number, options?: Partial<ServerOptions>): Server {
     const server = super.createIOServer(port, {
       ...(options as ServerOptions),
@@ -41,6 +65,20 @@ export class RedisIoAdapter extends IoAdapter {
     }) as Server;
     if (this.adapterFactory) server.adapter(this.adapterFactory);
     return server;
+  }
+}
+
+async function answer(adapter: RedisIoAdapter, socket: Socket, pending: unknown, ack: Ack | undefined): Promise<void> {
+  try {
+    let result = await pending;
+    if (isObservable(result)) result = await firstValueFrom(result, { defaultValue: undefined });
+    if (result === undefined || result === null) return;
+    const reply = result as { event?: unknown; data?: unknown };
+    if (typeof reply.event === 'string') socket.emit(reply.event, reply.data);
+    else ack?.(result);
+  } catch (err) {
+    // Handlers answer failures through the exception filter; this is a bug in a handler or filter.
+    adapter.logFailure(err);
   }
 }
 
