@@ -13,6 +13,12 @@ export const APP_DIR = process.env.BENCH_APP_DIR ?? ROOT;
 export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 export const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
+/** Tuning switches passed through to the servers, so their effect can be measured (see bench/README.md). */
+function tuningEnv() {
+  const names = ['WS_NO_BUFFER_UTIL', 'WS_NO_UTF_8_VALIDATE', 'BENCH_BASELINE_KEEP_REQUEST', 'BENCH_BASELINE_DEFLATE'];
+  return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]]));
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -68,6 +74,7 @@ export async function startApp(env = {}, { name = 'app' } = {}) {
       LOG_LEVEL: 'warn',
       WS_RATE_LIMIT: '100000',
       DATABASE_POOL_SIZE: '20',
+      ...tuningEnv(),
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -83,7 +90,7 @@ export async function startBaseline() {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port) },
+    env: { PATH: process.env.PATH, PORT: String(port), ...tuningEnv() },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child, 'baseline');

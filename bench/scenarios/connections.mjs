@@ -1,6 +1,9 @@
 // connections: N authenticated idle sockets on one instance; memory per socket against the bare server.
 import { registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
 
 export const name = 'connections';
@@ -28,10 +31,14 @@ async function measure(server, pool, count, connectArgs) {
 export async function run({ full }) {
   const count = full ? 10_000 : 10_000;
   const pool = new ClientPool(4);
-  const app = await startApp();
+  // Accounts are registered by one process and measured in a fresh one on the same data, so that what password
+  // hashing allocated and frees later does not move the reading.
+  const dataDir = await mkdtemp(join(tmpdir(), 'rthub-bench-'));
+  const setup = await startApp({ DATA_DIR: dataDir });
+  const users = await registerUsers(setup.url, 50, 'idle').finally(() => setup.stop());
+  const app = await startApp({ DATA_DIR: dataDir });
   const baseline = await startBaseline();
   try {
-    const users = await registerUsers(app.url, 50, 'idle');
     const tokens = users.map((u) => u.token);
     const appResult = await measure(app, pool, count, { url: app.url, tokens });
     const baseResult = await measure(baseline, pool, count, { url: baseline.url });
