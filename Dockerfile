@@ -9,6 +9,12 @@ COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY src ./src
 RUN npm run build
 
+# ---- test: the suite against the compose Postgres and Redis (docker compose --profile test run --rm tests) ----
+FROM build AS test
+COPY jest.config.mjs ./
+COPY test ./test
+CMD ["npm", "test"]
+
 # ---- runtime: production dependencies and the compiled output only ----
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
