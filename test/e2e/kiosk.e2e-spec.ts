@@ -551,7 +551,12 @@ describeE2E('Kiosk sessions across a restart', () => {
 
       await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 15_000);
       await sleep(1000);
-      expect(terminated).toEqual([{ sessionId: long.id, reason: 'expired', message: expect.any(String) }]);
+      expect(terminated.filter((t) => t.sessionId === long.id)).toEqual([
+        { sessionId: long.id, reason: 'expired', message: expect.any(String) },
+      ]);
+      // The short session's one termination may still reach a watcher that joined between its commit and its
+      // publication (the snapshot already said "ended"); never twice.
+      expect(terminated.filter((t) => t.sessionId === short.id).length).toBeLessThanOrEqual(1);
       const ended = (await api.get(`/api/v1/kiosk/sessions/${long.id}`, { token: admin.token })).body;
       expect(ended).toMatchObject({ status: 'ended', endReason: 'expired', endedAt: long.endsAt });
     } finally {
