@@ -10,7 +10,8 @@ export type RateDecision = 'allow' | 'limit' | 'disconnect';
 export class SocketRateLimiter {
   private tokens: number;
   private updatedAt: number;
-  private readonly refusals: number[] = [];
+  /** Created on the first refusal: most sockets never get one. */
+  private refusals?: number[];
 
   constructor(
     private readonly rate: number,
@@ -28,8 +29,9 @@ export class SocketRateLimiter {
       this.tokens -= 1;
       return 'allow';
     }
-    while (this.refusals.length > 0 && this.refusals[0] <= now - ABUSE_WINDOW_MS) this.refusals.shift();
-    this.refusals.push(now);
-    return this.refusals.length > ABUSE_LIMIT ? 'disconnect' : 'limit';
+    const refusals = (this.refusals ??= []);
+    while (refusals.length > 0 && refusals[0] <= now - ABUSE_WINDOW_MS) refusals.shift();
+    refusals.push(now);
+    return refusals.length > ABUSE_LIMIT ? 'disconnect' : 'limit';
   }
 }

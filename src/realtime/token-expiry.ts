@@ -1,54 +1,89 @@
-// Per-socket token timers: `auth:expiring` 60 s before the token ends, then TOKEN_EXPIRED and a disconnect.
-// Node timers overflow past ~24.8 days (a kiosk token lasts 365), so long waits are re-armed in steps.
+// Per-socket token deadlines: `auth:expiring` 60 s before the token ends, then TOKEN_EXPIRED and a disconnect.
+// One clock for every socket, in one-second slots, rather than two Node timers per socket: a socket then costs a
+// small record and a set entry, and no timer ever waits longer than a second (Node's overflow past ~24.8 days, for
+// 365-day kiosk tokens, cannot happen).
 import type { Socket } from 'socket.io';
 import { ErrorCode } from '../common/error-codes.js';
 import type { ServerEvents } from './client-events.js';
 
 export const EXPIRING_NOTICE_MS = 60_000;
-const MAX_TIMER_MS = 24 * 24 * 3600 * 1000;
+const SLOT_MS = 1000;
 
-const timers = new WeakMap<Socket, Set<NodeJS.Timeout>>();
-
-/** Runs `run` at `when`, in steps no longer than MAX_TIMER_MS; every pending handle stays in `handles`. */
-function at(handles: Set<NodeJS.Timeout>, when: number, run: () => void): void {
-  const wait = when - Date.now();
-  const handle = setTimeout(
-    () => {
-      handles.delete(handle);
-      if (wait > MAX_TIMER_MS) at(handles, when, run);
-      else run();
-    },
-    Math.max(0, Math.min(wait, MAX_TIMER_MS)),
-  );
-  // The socket keeps the process busy while it lives; its token timer alone must not hold a shutdown open.
-  handle.unref();
-  handles.add(handle);
+interface Deadline {
+  expiresAt: number;
+  /** When `auth:expiring` is still to be sent; null once sent (or when the token is already that close). */
+  noticeAt: number | null;
+  slot: number;
 }
 
-export function clearTokenTimers(socket: Socket): void {
-  for (const timer of timers.get(socket) ?? []) clearTimeout(timer);
-  timers.delete(socket);
-}
+const deadlines = new WeakMap<Socket, Deadline>();
+/** Sockets with something due, by the slot (epoch second) it falls in. */
+const slots = new Map<number, Set<Socket>>();
+let ticker: NodeJS.Timeout | undefined;
 
-/** (Re)arms the timers for a token ending at `expiresAt` (epoch ms). */
-export function armTokenTimers(socket: Socket, expiresAt: number): void {
-  clearTokenTimers(socket);
-  const handles = new Set<NodeJS.Timeout>();
-  const expiringAt = expiresAt - EXPIRING_NOTICE_MS;
-  if (expiringAt > Date.now()) {
-    at(handles, expiringAt, () => {
-      socket.emit('auth:expiring', {
-        expiresAt: new Date(expiresAt).toISOString(),
-      } satisfies ServerEvents['auth:expiring']);
-    });
+function place(socket: Socket, deadline: Deadline): void {
+  const next = deadline.noticeAt ?? deadline.expiresAt;
+  deadline.slot = Math.ceil(next / SLOT_MS);
+  let set = slots.get(deadline.slot);
+  if (!set) slots.set(deadline.slot, (set = new Set()));
+  set.add(socket);
+  if (!ticker) {
+    ticker = setInterval(tick, SLOT_MS);
+    // The socket keeps the process busy while it lives; its token deadline alone must not hold a shutdown open.
+    ticker.unref();
   }
-  at(handles, expiresAt, () => {
+}
+
+function tick(): void {
+  const now = Date.now();
+  const current = Math.floor(now / SLOT_MS);
+  for (const [slot, sockets] of slots) {
+    if (slot > current) continue;
+    slots.delete(slot);
+    for (const socket of sockets) fire(socket, now);
+  }
+  if (slots.size === 0 && ticker) {
+    clearInterval(ticker);
+    ticker = undefined;
+  }
+}
+
+function fire(socket: Socket, now: number): void {
+  const deadline = deadlines.get(socket);
+  if (!deadline) return;
+  if (now >= deadline.expiresAt) {
+    deadlines.delete(socket);
     socket.emit('error', {
       code: ErrorCode.TOKEN_EXPIRED,
       message: 'Token expired',
       event: null,
     } satisfies ServerEvents['error']);
     socket.disconnect(true);
-  });
-  timers.set(socket, handles);
+    return;
+  }
+  if (deadline.noticeAt !== null && now >= deadline.noticeAt) {
+    deadline.noticeAt = null;
+    socket.emit('auth:expiring', {
+      expiresAt: new Date(deadline.expiresAt).toISOString(),
+    } satisfies ServerEvents['auth:expiring']);
+  }
+  place(socket, deadline);
+}
+
+export function clearTokenTimers(socket: Socket): void {
+  const deadline = deadlines.get(socket);
+  if (!deadline) return;
+  deadlines.delete(socket);
+  const set = slots.get(deadline.slot);
+  set?.delete(socket);
+  if (set?.size === 0) slots.delete(deadline.slot);
+}
+
+/** (Re)arms the deadlines for a token ending at `expiresAt` (epoch ms). */
+export function armTokenTimers(socket: Socket, expiresAt: number): void {
+  clearTokenTimers(socket);
+  const noticeAt = expiresAt - EXPIRING_NOTICE_MS;
+  const deadline: Deadline = { expiresAt, noticeAt: noticeAt > Date.now() ? noticeAt : null, slot: 0 };
+  deadlines.set(socket, deadline);
+  place(socket, deadline);
 }
