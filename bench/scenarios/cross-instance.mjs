@@ -45,6 +45,7 @@ export async function run({ full }) {
     await poolA.all('connect', (i) => ({ url: a.url, tokens, count: split(perInstance, poolA.size, i), join, listen: ['suggestion:vote'] }));
     await poolB.all('connect', (i) => ({ url: b.url, tokens, count: split(perInstance, poolB.size, i), join, listen: ['suggestion:vote'] }));
     const samples = { a: [], b: [] };
+    const perRoundHop = [];
     for (let r = 0; r < rounds; r += 1) {
       const voter = voters[1 + (r % 30)];
       const value = Math.floor(r / 30) % 2 === 0 ? 1 : -1;
@@ -55,22 +56,27 @@ export async function run({ full }) {
         poolA.all('await', (i) => ({ key, count: split(perInstance, poolA.size, i) })),
         poolB.all('await', (i) => ({ key, count: split(perInstance, poolB.size, i) })),
       ]);
-      for (const [pool, list] of [[poolA, samples.a], [poolB, samples.b]]) {
+      const round = {};
+      for (const [name, pool, list] of [['a', poolA, samples.a], ['b', poolB, samples.b]]) {
         const got = await pool.all('collect');
-        list.push(...got.flatMap((g) => g[key] ?? []).map((t) => t - t0));
+        round[name] = got.flatMap((g) => g[key] ?? []).map((t) => t - t0);
+        list.push(...round[name]);
       }
+      perRoundHop.push(summarize(round.b).p99 - summarize(round.a).p99);
     }
     const local = summarize(samples.a);
     const remote = summarize(samples.b);
     const redis = summarize(await redisRoundTrips(full ? 2000 : 500));
-    const added = remote.p99 - local.p99;
+    // The hop's cost per round (p99 on B − p99 on A in the same round), then the median over rounds: one round
+    // slowed by the machine moves the pooled p99s a lot and this figure little.
+    const added = summarize(perRoundHop).p50;
     return {
       params: { subscribersPerInstance: perInstance, rounds },
-      app: { local, remote, addedP99: added },
+      app: { local, remote, addedP99: added, pooledDifference: remote.p99 - local.p99 },
       baseline: { redisRoundTrip: redis },
       rows: [
         ['cross-instance p99 on A / on B (ms)', local.p99, remote.p99],
-        ['cross-instance p99 added by the hop vs Redis RTT p99 (ms)', added, redis.p99, 'target: added ≤ Redis p99 + 2 ms'],
+        ['cross-instance p99 added by the hop (median of rounds) vs Redis RTT p99 (ms)', added, redis.p99, 'target: added ≤ Redis p99 + 2 ms'],
       ],
     };
   } finally {
