@@ -4,7 +4,6 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
-import { User } from '../auth/user.entity.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
@@ -50,6 +49,34 @@ function toVoteResult(s: Suggestion, myVote: VoteValue): VoteResultDto {
     version: s.version,
     myVote,
   };
+}
+
+interface LockedSuggestionRow {
+  id: string;
+  author_id: string;
+  title: string;
+  description: string;
+  status: Suggestion['status'];
+  upvotes: number;
+  downvotes: number;
+  version: number;
+  created_at: Date;
+  previous: number | null;
+  voter_name: string | null;
+}
+
+function fromLockedRow(row: LockedSuggestionRow): Suggestion {
+  return Object.assign(new Suggestion(), {
+    id: row.id,
+    authorId: row.author_id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    upvotes: row.upvotes,
+    downvotes: row.downvotes,
+    version: row.version,
+    createdAt: row.created_at,
+  });
 }
 
 interface VoteOutcome {
@@ -156,30 +183,48 @@ export class SuggestionsService implements OnModuleInit {
     return toDto(outcome.suggestion, vote?.value ?? 0);
   }
 
-  /** Puts the caller's vote to `value` (1, −1, or 0 to retract). */
+  /**
+   * Puts the caller's vote to `value` (1, −1, or 0 to retract). Four statements in one transaction: read the
+   * suggestion under its row lock with the caller's vote and name; write the vote and the counts in one statement;
+   * the author's notification (two); so votes on one suggestion queue on its lock for as short a time as possible.
+   */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const outcome = await this.dataSource.transaction(async (m): Promise<VoteOutcome> => {
-      const suggestion = await this.lock(m, id);
+      const rows: LockedSuggestionRow[] = await m.query(
+        `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
+                v.value AS previous, (SELECT display_name FROM users WHERE id = $2) AS voter_name
+         FROM suggestions s LEFT JOIN suggestion_votes v ON v.suggestion_id = s.id AND v.user_id = $2
+         WHERE s.id = $1
+         FOR UPDATE OF s`,
+        [id, actor.id],
+      );
+      if (rows.length === 0) throw DomainException.notFound('Suggestion');
+      const locked = rows[0];
+      const suggestion = fromLockedRow(locked);
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
       }
-      const existing = await m.findOneBy(SuggestionVote, { suggestionId: id, userId: actor.id });
-      const previous: VoteValue = existing?.value ?? 0;
-      const transition = voteTransition(previous, value);
+      const transition = voteTransition((locked.previous ?? 0) as VoteValue, value);
       if (!transition.changed) return { suggestion, changed: false };
-      if (value === 0) await m.delete(SuggestionVote, { suggestionId: id, userId: actor.id });
-      else if (existing) await m.update(SuggestionVote, { suggestionId: id, userId: actor.id }, { value });
-      else await m.insert(SuggestionVote, { suggestionId: id, userId: actor.id, value });
-      const [[row]] = (await m.query(
-        `UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
+      const writeVote =
+        value === 0
+          ? `DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $4`
+          : `INSERT INTO suggestion_votes (suggestion_id, user_id, value) VALUES ($1, $4, $5)
+             ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
+      // TypeORM answers an UPDATE as [rows, affected].
+      const [[counts]]: [Array<{ upvotes: number; downvotes: number; version: number }>, number] = await m.query(
+        `WITH vote AS (${writeVote})
+         UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
          WHERE id = $1 RETURNING upvotes, downvotes, version`,
-        [id, transition.upvotes, transition.downvotes],
-      )) as [[{ upvotes: number; downvotes: number; version: number }], number];
-      Object.assign(suggestion, row);
+        value === 0
+          ? [id, transition.upvotes, transition.downvotes, actor.id]
+          : [id, transition.upvotes, transition.downvotes, actor.id, value],
+      );
+      Object.assign(suggestion, counts);
       // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
       const notification =
         value !== 0 && suggestion.authorId !== actor.id
-          ? await this.notifyAuthor(m, suggestion, actor, value)
+          ? await this.notifyAuthor(m, suggestion, locked.voter_name, actor, value)
           : undefined;
       return { suggestion, changed: true, notification };
     });
@@ -193,11 +238,11 @@ export class SuggestionsService implements OnModuleInit {
   private async notifyAuthor(
     m: EntityManager,
     suggestion: Suggestion,
+    voterName: string | null,
     voter: Principal,
     value: 1 | -1,
   ): Promise<PendingNotifications> {
-    const user = await m.findOne(User, { where: { id: voter.id }, select: { id: true, displayName: true } });
-    const who = user?.displayName ?? 'Someone';
+    const who = voterName ?? 'Someone';
     return this.notifications.notifyInTransaction(m, {
       userIds: [suggestion.authorId],
       type: 'suggestion.vote',
