@@ -1,5 +1,4 @@
 import { Global, Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountStateCache } from './account-state.cache.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
@@ -14,7 +13,7 @@ import { UsersService } from './users.service.js';
 /** Identity: tokens and who may hold them (used by every module), and the account routes. */
 @Global()
 @Module({
-  imports: [JwtModule.register({}), TypeOrmModule.forFeature([User])],
+  imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController, UsersController],
   providers: [TokenService, PrincipalRegistry, AccountStateCache, AuthService, UsersService, AdminBootstrapService],
   exports: [TokenService, PrincipalRegistry, AccountStateCache],

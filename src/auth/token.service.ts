@@ -3,7 +3,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -16,17 +16,20 @@ const SECRET_NAME = 'jwt_secret';
 @Injectable()
 export class TokenService implements OnModuleInit {
   private readonly logger = new Logger('TokenService');
-  private secret: string;
+  /**
+   * Built once the secret is known, around a KeyObject: handed a string, jsonwebtoken first tries it as a PEM
+   * public key and builds (and throws away) an error on every verification.
+   */
+  private jwt: JwtService;
 
   constructor(
     private readonly config: AppConfig,
-    private readonly jwt: JwtService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (this.config.jwt.secret) {
-      this.secret = this.config.jwt.secret;
+      this.useSecret(this.config.jwt.secret);
       return;
     }
     // First instance wins; the others read what it wrote.
@@ -37,8 +40,16 @@ export class TokenService implements OnModuleInit {
     const rows: { value: string }[] = await this.dataSource.query(`SELECT value FROM app_secrets WHERE name = $1`, [
       SECRET_NAME,
     ]);
-    this.secret = rows[0].value;
+    this.useSecret(rows[0].value);
     this.logger.log('Using the JWT secret kept in the database (JWT_SECRET is unset)');
+  }
+
+  private useSecret(secret: string): void {
+    this.jwt = new JwtService({
+      secret: createSecretKey(Buffer.from(secret, 'utf8')),
+      signOptions: { algorithm: 'HS256' },
+      verifyOptions: { algorithms: ['HS256'] },
+    });
   }
 
   /** Signs a token; `expiresInSeconds` defaults to JWT_EXPIRES_IN. */
@@ -54,7 +65,7 @@ export class TokenService implements OnModuleInit {
       iat: now,
       exp: now + expiresInSeconds,
     };
-    const token = await this.jwt.signAsync(claims, { secret: this.secret, algorithm: 'HS256' });
+    const token = await this.jwt.signAsync(claims);
     return { token, expiresAt: new Date(claims.exp * 1000) };
   }
 
@@ -62,7 +73,7 @@ export class TokenService implements OnModuleInit {
   async verify(token: string): Promise<TokenClaims> {
     let claims: TokenClaims;
     try {
-      claims = await this.jwt.verifyAsync<TokenClaims>(token, { secret: this.secret, algorithms: ['HS256'] });
+      claims = await this.jwt.verifyAsync<TokenClaims>(token);
     } catch (err) {
       if ((err as Error).name === 'TokenExpiredError')
         throw new DomainException(ErrorCode.TOKEN_EXPIRED, 'Token expired');
