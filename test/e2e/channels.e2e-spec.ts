@@ -5,21 +5,7 @@ import { RealtimePublisher } from '../../src/realtime/realtime.publisher.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
-
-/** Retries an assertion until it passes (for effects that cross instances without an acknowledgement). */
-async function eventually(assertion: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 describeE2E('Channels', () => {
   let sut: TestApp;

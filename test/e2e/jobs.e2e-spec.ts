@@ -5,7 +5,7 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, connectError, emitAck, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, connectError, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -15,15 +15,6 @@ interface JobEvent {
   seq: number;
   timestamp: string;
   data: Record<string, unknown>;
-}
-
-/** Resolves when `seen` holds at least `count` events. */
-async function untilCount(seen: unknown[], count: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (seen.length < count) {
-    if (Date.now() > deadline) throw new Error(`Saw ${seen.length} of ${count} events`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 describeE2E('Jobs', () => {
@@ -168,7 +159,7 @@ describeE2E('Jobs', () => {
       for (const [type, data] of steps) seqs.push(await postOk(job.id, token, type, data));
       expect(seqs).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
-      await untilCount(seen, steps.length);
+      await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(steps.length), 20_000);
       expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(seen.map((e) => e.type)).toEqual(steps.map(([type]) => type));
       expect(seen[1]).toEqual({
@@ -236,7 +227,7 @@ describeE2E('Jobs', () => {
       const seqs = responses.map((r) => r.body.seq as number).sort((a, b) => a - b);
       expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 2));
 
-      await untilCount(seen, 501);
+      await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(501), 20_000);
       expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 501 }, (_, i) => i + 1));
       const stored = await history(job.id);
       expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: 501 }, (_, i) => i + 1));

@@ -9,6 +9,7 @@ import {
   connect,
   connectError,
   emitAck,
+  eventually,
   sleep,
   waitDisconnect,
   waitFor,
@@ -41,20 +42,6 @@ function record(socket: Socket): Logged[] {
 
 function decode(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
-}
-
-/** Waits until `check` passes (polling), or fails with its last error. */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
 }
 
 describeE2E('Kiosk sessions', () => {

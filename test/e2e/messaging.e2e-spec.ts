@@ -3,23 +3,9 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
-
-/** Retries an assertion until it passes (events that may already have arrived). */
-async function eventually(assertion: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      assertion();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(25);
-    }
-  }
-}
 
 describeE2E('Messaging', () => {
   let sut: TestApp;

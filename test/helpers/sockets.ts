@@ -101,11 +101,25 @@ export function closeAllSockets(): void {
   open.clear();
 }
 
-/** Polls `check` until it returns true (events may already have arrived before anyone waits for them). */
-export async function eventually(check: () => boolean, timeoutMs = 10_000, everyMs = 25): Promise<void> {
+/**
+ * Retries `check` until it passes: it returns true, or returns nothing without throwing (an assertion). Events may
+ * arrive before anyone waits for them, and effects that cross instances settle shortly after; fails with the
+ * check's last error.
+ */
+export async function eventually(
+  check: () => boolean | void | Promise<boolean | void>,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
+  for (;;) {
+    let failure: unknown;
+    try {
+      if ((await check()) !== false) return;
+    } catch (err) {
+      failure = err;
+    }
+    if (Date.now() > deadline) throw failure ?? new Error('Condition not met in time');
     await sleep(everyMs);
   }
 }

@@ -5,21 +5,7 @@ import { startCluster, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, connect, connectError, waitDisconnect, waitFor } from '../helpers/sockets.js';
-
-/** Retries an assertion until it passes (counts that cross instances through Redis settle shortly after). */
-async function eventually(assertion: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
+import { closeAllSockets, connect, connectError, eventually, waitDisconnect, waitFor } from '../helpers/sockets.js';
 
 describeMultiInstance('Realtime core across instances', () => {
   let cluster: Awaited<ReturnType<typeof startCluster>>;

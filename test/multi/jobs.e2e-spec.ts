@@ -2,21 +2,13 @@ import { startCluster, type TestApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 interface JobEvent {
   type: string;
   jobId: string;
   seq: number;
   data: Record<string, unknown>;
-}
-
-async function untilCount(seen: unknown[], count: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (seen.length < count) {
-    if (Date.now() > deadline) throw new Error(`Saw ${seen.length} of ${count} events`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function createJobWithToken(app: TestApp, owner: TestUser): Promise<{ id: string; token: string }> {
@@ -57,7 +49,7 @@ describeMultiInstance('Jobs across instances', () => {
     expect((await post('job_progress', { pagesScraped: 1, currentPage: 1 })).body.seq).toBe(202);
     expect((await post('job_completed')).body.seq).toBe(203);
 
-    await untilCount(seen, 203);
+    await eventually(() => expect(seen.length).toBeGreaterThanOrEqual(203), 20_000);
     expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 203 }, (_, i) => i + 1));
     expect(seen.at(-1)).toMatchObject({ type: 'job_completed', jobId: job.id });
     const read = await client(b.url).get(`/api/v1/jobs/${job.id}`, { token: owner.token });
@@ -130,7 +122,7 @@ describeMultiInstance('Job stalls across instances', () => {
     const failedOnB = waitFor<JobEvent>(onB, 'event', (e) => e.type === 'job_failed', 15_000);
     await client(a.url).post(`/api/v1/jobs/${job.id}/events`, { token: job.token, body: { type: 'job_started' } });
     expect(await failedOnB).toMatchObject({ seq: 2, data: { error: 'stalled' } });
-    await untilCount(seenA, 2);
+    await eventually(() => expect(seenA.length).toBeGreaterThanOrEqual(2), 20_000);
     // Another sweep period or two: still one failure.
     await new Promise((r) => setTimeout(r, 1500));
     const stored = await client(b.url).get(`/api/v1/jobs/${job.id}/events`, { token: owner.token });

@@ -4,20 +4,7 @@ import { startCluster, type TestApp } from '../helpers/app.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
-
-async function eventually(assertion: () => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      assertion();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(25);
-    }
-  }
-}
+import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
 
 async function conversationOf(app: TestApp, owner: TestUser, others: TestUser[]): Promise<string> {
   const res = await client(app.url).post('/api/v1/conversations', {
