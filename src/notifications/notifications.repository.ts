@@ -36,6 +36,19 @@ export interface NotificationContent {
   data: Record<string, unknown>;
 }
 
+/** What `append` did: nothing but `missing` when an id named no user, else one allocation and row per user. */
+export interface Appended {
+  missing: string[];
+  allocations: Allocation[];
+  rows: NotificationRow[];
+}
+
+type AppendRow = NotificationRow & {
+  unread_count: number | null;
+  counter_version: number | null;
+  missing_id: string | null;
+};
+
 export interface PageSpec {
   /** true: seq > `bound`, oldest first (resync); false: seq < `bound` (when set), newest first. */
   ascending: boolean;
@@ -49,50 +62,50 @@ const COLUMNS = `"id", "user_id", "seq", "type", "title", "body", "data", "read_
 
 @Injectable()
 export class NotificationsRepository {
-  /** The ids among `userIds` that name no user. */
-  async missingUsers(manager: EntityManager, userIds: string[]): Promise<string[]> {
-    const rows: { id: string }[] = await manager.query(
-      `SELECT u.id FROM unnest($1::uuid[]) AS u(id) WHERE NOT EXISTS (SELECT 1 FROM "users" WHERE "users"."id" = u.id)`,
-      [userIds],
-    );
-    return rows.map((r) => r.id);
-  }
-
   /**
-   * Hands each user the next seq and counts one more unread, creating counter rows as needed. Rows are inserted
-   * (and, on conflict, locked) in the order given, so callers that pass ids sorted never deadlock each other.
+   * Appends one notification with `content` to each user, in one statement: hands each the next seq, counts one
+   * more unread (creating counter rows as needed) and inserts the rows. Counter rows are inserted (and, on
+   * conflict, locked) in the order given, so callers that pass ids sorted never deadlock each other. When any id
+   * names no user, nothing is written and those ids come back in `missing`.
    */
-  async allocate(manager: EntityManager, userIds: string[]): Promise<Allocation[]> {
-    const rows: { user_id: string; last_seq: number; unread_count: number; version: number }[] = await manager.query(
-      `INSERT INTO "notification_counters" AS c ("user_id", "last_seq", "unread_count", "version")
-       SELECT t.id, 1, 1, 1 FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) ORDER BY t.ord
-       ON CONFLICT ("user_id") DO UPDATE
-         SET "last_seq" = c."last_seq" + 1, "unread_count" = c."unread_count" + 1, "version" = c."version" + 1
-       RETURNING c."user_id", c."last_seq", c."unread_count", c."version"`,
-      [userIds],
+  async append(manager: EntityManager, userIds: string[], content: NotificationContent): Promise<Appended> {
+    const rows: AppendRow[] = await manager.query(
+      `WITH ids AS (
+         SELECT t.id, t.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
+       ), missing AS (
+         SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ids.id)
+       ), counters AS (
+         INSERT INTO "notification_counters" AS c ("user_id", "last_seq", "unread_count", "version")
+         SELECT ids.id, 1, 1, 1 FROM ids WHERE NOT EXISTS (SELECT 1 FROM missing) ORDER BY ids.ord
+         ON CONFLICT ("user_id") DO UPDATE
+           SET "last_seq" = c."last_seq" + 1, "unread_count" = c."unread_count" + 1, "version" = c."version" + 1
+         RETURNING c."user_id", c."last_seq", c."unread_count", c."version"
+       ), inserted AS (
+         INSERT INTO "notifications" ("user_id", "seq", "type", "title", "body", "data")
+         SELECT c."user_id", c."last_seq", $2, $3, $4, $5::jsonb FROM counters c
+         RETURNING ${COLUMNS}
+       )
+       SELECT n.*, c."unread_count", c."version" AS "counter_version", NULL::uuid AS "missing_id"
+       FROM inserted n JOIN counters c ON c."user_id" = n."user_id"
+       UNION ALL
+       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, m.id FROM missing m`,
+      [userIds, content.type, content.title, content.body, JSON.stringify(content.data)],
     );
-    return rows.map((r) => ({ userId: r.user_id, seq: r.last_seq, unreadCount: r.unread_count, version: r.version }));
-  }
-
-  /** Inserts one notification per allocation, all with the same content. */
-  async insert(
-    manager: EntityManager,
-    allocations: Allocation[],
-    content: NotificationContent,
-  ): Promise<NotificationRow[]> {
-    return manager.query(
-      `INSERT INTO "notifications" ("user_id", "seq", "type", "title", "body", "data")
-       SELECT t.user_id, t.seq, $3, $4, $5, $6::jsonb FROM unnest($1::uuid[], $2::int[]) AS t(user_id, seq)
-       RETURNING ${COLUMNS}`,
-      [
-        allocations.map((a) => a.userId),
-        allocations.map((a) => a.seq),
-        content.type,
-        content.title,
-        content.body,
-        JSON.stringify(content.data),
-      ],
-    );
+    const appended: Appended = { missing: [], allocations: [], rows: [] };
+    for (const { unread_count, counter_version, missing_id, ...row } of rows) {
+      if (missing_id !== null) {
+        appended.missing.push(missing_id);
+        continue;
+      }
+      appended.rows.push(row);
+      appended.allocations.push({
+        userId: row.user_id,
+        seq: row.seq,
+        unreadCount: unread_count!,
+        version: counter_version!,
+      });
+    }
+    return appended;
   }
 
   async findOwner(manager: EntityManager, id: string): Promise<string | undefined> {

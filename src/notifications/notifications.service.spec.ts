@@ -4,7 +4,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { encodeCursor } from '../common/pagination.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import type { Allocation, NotificationRow, NotificationsRepository } from './notifications.repository.js';
+import type { NotificationRow, NotificationsRepository } from './notifications.repository.js';
 import { NotificationsService } from './notifications.service.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -67,13 +67,10 @@ describe(NotificationsService.name, () => {
       }),
     };
     repository = {
-      missingUsers: jest.fn().mockResolvedValue([]),
-      allocate: jest.fn(async (_m: EntityManager, ids: string[]): Promise<Allocation[]> =>
-        ids.map((userId, i) => ({ userId, seq: 10 + i, unreadCount: 3 + i, version: 20 + i })),
-      ),
-      insert: jest.fn(async (_m: EntityManager, allocations: Allocation[]) =>
-        allocations.map((a) => row(a.userId, a.seq)),
-      ),
+      append: jest.fn(async (_m: EntityManager, ids: string[]) => {
+        const allocations = ids.map((userId, i) => ({ userId, seq: 10 + i, unreadCount: 3 + i, version: 20 + i }));
+        return { missing: [], allocations, rows: allocations.map((a) => row(a.userId, a.seq)) };
+      }),
       findOwner: jest.fn(),
       lockCounter: jest.fn(),
       writeUnread: jest.fn(),
@@ -98,17 +95,13 @@ describe(NotificationsService.name, () => {
         title: ' Hello ',
         data: { suggestionId: 'x' },
       });
-      expect(repository.missingUsers).toHaveBeenCalledWith(manager, [C, A, B]);
-      expect(repository.allocate).toHaveBeenCalledWith(manager, [A, B, C]);
-      expect(repository.insert).toHaveBeenCalledWith(
-        manager,
-        [
-          { userId: A, seq: 10, unreadCount: 3, version: 20 },
-          { userId: B, seq: 11, unreadCount: 4, version: 21 },
-          { userId: C, seq: 12, unreadCount: 5, version: 22 },
-        ],
-        { type: 'suggestion.vote', title: 'Hello', body: null, data: { suggestionId: 'x' } },
-      );
+      expect(repository.append).toHaveBeenCalledTimes(1);
+      expect(repository.append).toHaveBeenCalledWith(manager, [A, B, C], {
+        type: 'suggestion.vote',
+        title: 'Hello',
+        body: null,
+        data: { suggestionId: 'x' },
+      });
       expect(pending.items.map((n) => [n.userId, n.seq])).toEqual([
         [C, 12],
         [A, 10],
@@ -141,13 +134,12 @@ describe(NotificationsService.name, () => {
       ]);
     });
 
-    it('should refuse unknown users with NOT_FOUND naming them, before writing anything', async () => {
-      repository.missingUsers.mockResolvedValue([C]);
-      const err = await rejection(sut.notifyInTransaction(manager, { userIds: [A, C], type: 't', title: 'T' }));
+    it('should refuse unknown users with NOT_FOUND naming them in request order, and publish nothing', async () => {
+      repository.append.mockResolvedValue({ missing: [A, C], allocations: [], rows: [] });
+      const err = await rejection(sut.notifyInTransaction(manager, { userIds: [C, B, A], type: 't', title: 'T' }));
       expect(err.code).toBe(ErrorCode.NOT_FOUND);
-      expect(err.details).toEqual({ userIds: [C] });
-      expect(repository.allocate).not.toHaveBeenCalled();
-      expect(repository.insert).not.toHaveBeenCalled();
+      expect(err.details).toEqual({ userIds: [C, A] });
+      expect(publisher.publish).not.toHaveBeenCalled();
     });
 
     it('should refuse bad content and malformed ids with VALIDATION_FAILED, before any query', async () => {
@@ -163,14 +155,14 @@ describe(NotificationsService.name, () => {
         const err = await rejection(sut.notifyInTransaction(manager, input));
         expect(err.code).toBe(ErrorCode.VALIDATION_FAILED);
       }
-      expect(repository.missingUsers).not.toHaveBeenCalled();
+      expect(repository.append).not.toHaveBeenCalled();
     });
 
     it('should write nothing for an empty list', async () => {
       const pending = await sut.notifyInTransaction(manager, { userIds: [], type: 't', title: 'T' });
       pending.publish();
       expect(pending.items).toEqual([]);
-      expect(repository.allocate).not.toHaveBeenCalled();
+      expect(repository.append).not.toHaveBeenCalled();
       expect(publisher.publish).not.toHaveBeenCalled();
     });
   });
@@ -179,13 +171,13 @@ describe(NotificationsService.name, () => {
     it('should write in a transaction of its own and publish after it commits', async () => {
       const items = await sut.notify({ userIds: [A], type: 't', title: 'T' });
       expect(dataSource.transaction).toHaveBeenCalledTimes(1);
-      expect(repository.allocate).toHaveBeenCalledWith(manager, [A]);
+      expect(repository.append).toHaveBeenCalledWith(manager, [A], expect.anything());
       expect(items).toHaveLength(1);
       expect(publisher.publish).toHaveBeenCalledTimes(2);
     });
 
     it('should publish nothing when the transaction fails', async () => {
-      repository.insert.mockRejectedValue(new Error('insert failed'));
+      repository.append.mockRejectedValue(new Error('insert failed'));
       await expect(sut.notify({ userIds: [A], type: 't', title: 'T' })).rejects.toThrow('insert failed');
       expect(publisher.publish).not.toHaveBeenCalled();
     });

@@ -68,13 +68,12 @@ export class NotificationsService {
     const userIds = uniqueIds(input.userIds);
     const content = checkContent(input);
     if (userIds.length === 0) return { items: [], publish: () => undefined };
-    const missing = await this.repository.missingUsers(manager, userIds);
-    if (missing.length > 0) {
-      throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${missing.join(', ')}`, { userIds: missing });
-    }
     // Counter rows are locked in user-id order, so two concurrent batches cannot deadlock.
-    const allocations = await this.repository.allocate(manager, [...userIds].sort());
-    const rows = await this.repository.insert(manager, allocations, content);
+    const { missing, allocations, rows } = await this.repository.append(manager, [...userIds].sort(), content);
+    if (missing.length > 0) {
+      const named = userIds.filter((id) => missing.includes(id));
+      throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${named.join(', ')}`, { userIds: named });
+    }
     const byUser = new Map(rows.map((row) => [row.user_id, toNotificationDto(row)]));
     const items = userIds.map((id) => byUser.get(id)!);
     let published = false;
