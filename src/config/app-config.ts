@@ -20,7 +20,7 @@ export class AppConfig {
   readonly corsOrigins: '*' | string[];
   readonly logLevel: LogLevel;
   readonly dataDir: string;
-  readonly database: { url?: string; poolSize: number };
+  readonly database: { url?: string; poolSize: number; preparedStatements: boolean };
   readonly redis: { url?: string; prefix: string };
   readonly jwt: { secret?: string; expiresInSeconds: number };
   readonly admin: { email?: string; password?: string };
@@ -43,7 +43,11 @@ export class AppConfig {
     this.corsOrigins = origins.length === 0 || origins.includes('*') ? '*' : origins;
     this.logLevel = env.LOG_LEVEL as LogLevel;
     this.dataDir = resolve(env.DATA_DIR);
-    this.database = { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE };
+    this.database = {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.jwt = { secret: env.JWT_SECRET, expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN) };
     this.admin = { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };

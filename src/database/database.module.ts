@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { EmbeddedPostgres, type PgEndpoint } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
+import { SqlRunner } from './sql-runner.js';
 
 export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
 type DatabaseTarget = { url: string } | PgEndpoint;
@@ -47,6 +48,7 @@ export class DatabaseLifecycle implements OnApplicationShutdown {
 })
 class DatabaseTargetModule {}
 
+@Global()
 @Module({
   imports: [
     DatabaseTargetModule,
@@ -65,5 +67,7 @@ class DatabaseTargetModule {}
       },
     }),
   ],
+  providers: [SqlRunner],
+  exports: [SqlRunner],
 })
 export class DatabaseModule {}

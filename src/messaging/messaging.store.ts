@@ -3,6 +3,7 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, QueryFailedError } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
+import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 import type { ConversationKind } from './conversation.entity.js';
 import type { MemberView, MessageView } from './messaging.types.js';
 
@@ -86,6 +87,31 @@ export function toMessageView(raw: RawMessage): MessageView {
   };
 }
 
+/** See MessagingStore.appendMessage. */
+const APPEND_MESSAGE = sqlStatement(
+  'messaging.append',
+  `WITH c AS (
+     UPDATE conversations
+     SET last_seq = last_seq + 1, last_activity_at = GREATEST(last_activity_at, clock_timestamp())
+     WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
+     RETURNING last_seq
+   ), msg AS (
+     INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
+     SELECT $1, c.last_seq, $2, $3, $4, clock_timestamp() FROM c
+     RETURNING ${MESSAGE_COLUMNS}
+   ), mark AS (
+     UPDATE conversation_members SET last_read_seq = GREATEST(last_read_seq, (SELECT seq FROM msg))
+     WHERE conversation_id = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM msg)
+   )
+   SELECT msg.*, (
+     SELECT json_agg(json_build_object(
+       'userId', cm.user_id,
+       'lastReadSeq', CASE WHEN cm.user_id = $2 THEN GREATEST(cm.last_read_seq, msg.seq) ELSE cm.last_read_seq END))
+     FROM conversation_members cm WHERE cm.conversation_id = $1
+   ) AS readers
+   FROM msg`,
+);
+
 /** TypeORM answers an UPDATE/DELETE through `query` as `[rows, affected]`, a SELECT/INSERT as rows. */
 function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
@@ -96,6 +122,8 @@ function rowsOf<T>(result: unknown): T[] {
 
 @Injectable()
 export class MessagingStore {
+  constructor(private readonly sql: SqlRunner) {}
+
   // ---- users ---------------------------------------------------------------------------------------------
 
   /** The ids among `ids` that are enabled accounts. */
@@ -295,35 +323,18 @@ export class MessagingStore {
   /**
    * Appends a message in one statement, which is its own transaction: it takes the conversation row's lock and the
    * next seq, inserts the message, moves the sender's read mark and reads every member's mark. One round trip
-   * where the step-by-step transaction took eight. A retried clientId fails the whole statement on the unique
+   * where the step-by-step transaction took eight; a named statement, so each connection plans it once. A retried clientId fails the whole statement on the unique
    * constraint, so no seq is used; a sender who is not a member (or a missing conversation) matches no row.
    */
   async appendMessage(m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
     let rows: Array<RawMessage & { readers: Array<{ userId: string; lastReadSeq: number }> }>;
     try {
-      rows = await m.query(
-        `WITH c AS (
-           UPDATE conversations
-           SET last_seq = last_seq + 1, last_activity_at = GREATEST(last_activity_at, clock_timestamp())
-           WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
-           RETURNING last_seq
-         ), msg AS (
-           INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
-           SELECT $1, c.last_seq, $2, $3, $4, clock_timestamp() FROM c
-           RETURNING ${MESSAGE_COLUMNS}
-         ), mark AS (
-           UPDATE conversation_members SET last_read_seq = GREATEST(last_read_seq, (SELECT seq FROM msg))
-           WHERE conversation_id = $1 AND user_id = $2 AND EXISTS (SELECT 1 FROM msg)
-         )
-         SELECT msg.*, (
-           SELECT json_agg(json_build_object(
-             'userId', cm.user_id,
-             'lastReadSeq', CASE WHEN cm.user_id = $2 THEN GREATEST(cm.last_read_seq, msg.seq) ELSE cm.last_read_seq END))
-           FROM conversation_members cm WHERE cm.conversation_id = $1
-         ) AS readers
-         FROM msg`,
-        [message.conversationId, message.senderId, message.body, message.clientId],
-      );
+      rows = await this.sql.rows(m, APPEND_MESSAGE, [
+        message.conversationId,
+        message.senderId,
+        message.body,
+        message.clientId,
+      ]);
     } catch (err) {
       const driver = (err instanceof QueryFailedError ? err.driverError : undefined) as
         { code?: string; constraint?: string } | undefined;

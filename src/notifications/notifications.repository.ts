@@ -2,6 +2,7 @@
 // that transaction's manager (embedded PGlite has one backend; any other connection would wait forever).
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 
 /** A `notifications` row as Postgres returns it. */
 export interface NotificationRow {
@@ -60,8 +61,34 @@ export interface PageSpec {
 
 const COLUMNS = `"id", "user_id", "seq", "type", "title", "body", "data", "read_at", "created_at"`;
 
+/** See NotificationsRepository.append. */
+const APPEND = sqlStatement(
+  'notifications.append',
+  `WITH ids AS (
+     SELECT t.id, t.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
+   ), missing AS (
+     SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ids.id)
+   ), counters AS (
+     INSERT INTO "notification_counters" AS c ("user_id", "last_seq", "unread_count", "version")
+     SELECT ids.id, 1, 1, 1 FROM ids WHERE NOT EXISTS (SELECT 1 FROM missing) ORDER BY ids.ord
+     ON CONFLICT ("user_id") DO UPDATE
+       SET "last_seq" = c."last_seq" + 1, "unread_count" = c."unread_count" + 1, "version" = c."version" + 1
+     RETURNING c."user_id", c."last_seq", c."unread_count", c."version"
+   ), inserted AS (
+     INSERT INTO "notifications" ("user_id", "seq", "type", "title", "body", "data")
+     SELECT c."user_id", c."last_seq", $2, $3, $4, $5::jsonb FROM counters c
+     RETURNING ${COLUMNS}
+   )
+   SELECT n.*, c."unread_count", c."version" AS "counter_version", NULL::uuid AS "missing_id"
+   FROM inserted n JOIN counters c ON c."user_id" = n."user_id"
+   UNION ALL
+   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, m.id FROM missing m`,
+);
+
 @Injectable()
 export class NotificationsRepository {
+  constructor(private readonly sql: SqlRunner) {}
+
   /**
    * Appends one notification with `content` to each user, in one statement: hands each the next seq, counts one
    * more unread (creating counter rows as needed) and inserts the rows. Counter rows are inserted (and, on
@@ -69,28 +96,13 @@ export class NotificationsRepository {
    * names no user, nothing is written and those ids come back in `missing`.
    */
   async append(manager: EntityManager, userIds: string[], content: NotificationContent): Promise<Appended> {
-    const rows: AppendRow[] = await manager.query(
-      `WITH ids AS (
-         SELECT t.id, t.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
-       ), missing AS (
-         SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ids.id)
-       ), counters AS (
-         INSERT INTO "notification_counters" AS c ("user_id", "last_seq", "unread_count", "version")
-         SELECT ids.id, 1, 1, 1 FROM ids WHERE NOT EXISTS (SELECT 1 FROM missing) ORDER BY ids.ord
-         ON CONFLICT ("user_id") DO UPDATE
-           SET "last_seq" = c."last_seq" + 1, "unread_count" = c."unread_count" + 1, "version" = c."version" + 1
-         RETURNING c."user_id", c."last_seq", c."unread_count", c."version"
-       ), inserted AS (
-         INSERT INTO "notifications" ("user_id", "seq", "type", "title", "body", "data")
-         SELECT c."user_id", c."last_seq", $2, $3, $4, $5::jsonb FROM counters c
-         RETURNING ${COLUMNS}
-       )
-       SELECT n.*, c."unread_count", c."version" AS "counter_version", NULL::uuid AS "missing_id"
-       FROM inserted n JOIN counters c ON c."user_id" = n."user_id"
-       UNION ALL
-       SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, m.id FROM missing m`,
-      [userIds, content.type, content.title, content.body, JSON.stringify(content.data)],
-    );
+    const rows = await this.sql.rows<AppendRow>(manager, APPEND, [
+      userIds,
+      content.type,
+      content.title,
+      content.body,
+      JSON.stringify(content.data),
+    ]);
     const appended: Appended = { missing: [], allocations: [], rows: [] };
     for (const { unread_count, counter_version, missing_id, ...row } of rows) {
       if (missing_id !== null) {

@@ -6,6 +6,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { NotificationsService, type PendingNotifications } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
@@ -79,6 +80,35 @@ function fromLockedRow(row: LockedSuggestionRow): Suggestion {
   });
 }
 
+/** The suggestion under its row lock, with the caller's current vote and display name. */
+const LOCK_FOR_VOTE = sqlStatement(
+  'suggestions.lock-for-vote',
+  `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
+          v.value AS previous, (SELECT display_name FROM users WHERE id = $2) AS voter_name
+   FROM suggestions s LEFT JOIN suggestion_votes v ON v.suggestion_id = s.id AND v.user_id = $2
+   WHERE s.id = $1
+   FOR UPDATE OF s`,
+);
+
+/** The vote written (or deleted) and the counts moved by the transition, in one statement. */
+function writeVoteAndCounts(name: string, writeVote: string) {
+  return sqlStatement(
+    name,
+    `WITH vote AS (${writeVote})
+     UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
+     WHERE id = $1 RETURNING upvotes, downvotes, version`,
+  );
+}
+const CAST_VOTE = writeVoteAndCounts(
+  'suggestions.cast-vote',
+  `INSERT INTO suggestion_votes (suggestion_id, user_id, value) VALUES ($1, $4, $5)
+   ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+);
+const RETRACT_VOTE = writeVoteAndCounts(
+  'suggestions.retract-vote',
+  `DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $4`,
+);
+
 interface VoteOutcome {
   suggestion: Suggestion;
   changed: boolean;
@@ -92,6 +122,7 @@ export class SuggestionsService implements OnModuleInit {
     private readonly notifications: NotificationsService,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelRegistry,
+    private readonly sql: SqlRunner,
   ) {}
 
   onModuleInit(): void {
@@ -184,20 +215,14 @@ export class SuggestionsService implements OnModuleInit {
   }
 
   /**
-   * Puts the caller's vote to `value` (1, −1, or 0 to retract). Four statements in one transaction: read the
-   * suggestion under its row lock with the caller's vote and name; write the vote and the counts in one statement;
-   * the author's notification (two); so votes on one suggestion queue on its lock for as short a time as possible.
+   * Puts the caller's vote to `value` (1, −1, or 0 to retract). Three statements in one transaction, each
+   * prepared once per connection: read the suggestion under its row lock with the caller's vote and name; write
+   * the vote and the counts; the author's notification; so votes on one suggestion queue on its lock for as short
+   * a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const outcome = await this.dataSource.transaction(async (m): Promise<VoteOutcome> => {
-      const rows: LockedSuggestionRow[] = await m.query(
-        `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
-                v.value AS previous, (SELECT display_name FROM users WHERE id = $2) AS voter_name
-         FROM suggestions s LEFT JOIN suggestion_votes v ON v.suggestion_id = s.id AND v.user_id = $2
-         WHERE s.id = $1
-         FOR UPDATE OF s`,
-        [id, actor.id],
-      );
+      const rows = await this.sql.rows<LockedSuggestionRow>(m, LOCK_FOR_VOTE, [id, actor.id]);
       if (rows.length === 0) throw DomainException.notFound('Suggestion');
       const locked = rows[0];
       const suggestion = fromLockedRow(locked);
@@ -206,16 +231,9 @@ export class SuggestionsService implements OnModuleInit {
       }
       const transition = voteTransition((locked.previous ?? 0) as VoteValue, value);
       if (!transition.changed) return { suggestion, changed: false };
-      const writeVote =
-        value === 0
-          ? `DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $4`
-          : `INSERT INTO suggestion_votes (suggestion_id, user_id, value) VALUES ($1, $4, $5)
-             ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`;
-      // TypeORM answers an UPDATE as [rows, affected].
-      const [[counts]]: [Array<{ upvotes: number; downvotes: number; version: number }>, number] = await m.query(
-        `WITH vote AS (${writeVote})
-         UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
-         WHERE id = $1 RETURNING upvotes, downvotes, version`,
+      const [counts] = await this.sql.rows<{ upvotes: number; downvotes: number; version: number }>(
+        m,
+        value === 0 ? RETRACT_VOTE : CAST_VOTE,
         value === 0
           ? [id, transition.upvotes, transition.downvotes, actor.id]
           : [id, transition.upvotes, transition.downvotes, actor.id, value],

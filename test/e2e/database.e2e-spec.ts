@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryFailedError } from 'typeorm';
 import { MIGRATIONS } from '../../src/database/entities.js';
+import { SqlRunner, type SqlStatement, sqlStatement } from '../../src/database/sql-runner.js';
 import { type TestApp, createBackend, startApp, startInstance } from '../helpers/app.js';
 import { registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
-import { describeE2E } from '../helpers/mode.js';
+import { describeE2E, mode } from '../helpers/mode.js';
 
 interface MigrationRow {
   id: number;
@@ -60,6 +61,50 @@ describeE2E('Database', () => {
       ).rejects.toThrow();
       const [row]: { value: number }[] = await dataSource.query(`SELECT value FROM ${table} WHERE id = 2`);
       expect(row.value).toBe(0);
+    });
+  });
+
+  describe('hot statements', () => {
+    let sut: TestApp;
+
+    beforeAll(async () => {
+      sut = await startApp();
+    });
+    afterAll(() => sut.close());
+
+    async function preparedAfterTwoRuns(app: TestApp, statement: SqlStatement): Promise<string[]> {
+      const runner = app.app.get(SqlRunner);
+      return app.app.get(DataSource).transaction(async (manager) => {
+        for (const n of [1, 2]) expect(await runner.rows(manager, statement, [n])).toEqual([{ n: n + 1 }]);
+        const rows: { name: string }[] = await manager.query(`SELECT name FROM pg_prepared_statements`);
+        return rows.map((r) => r.name);
+      });
+    }
+
+    // On Postgres a hot statement is planned once per connection; the embedded engine shares one session among
+    // its pooled connections, so there it must stay unnamed.
+    it(`should ${mode === 'services' ? '' : 'not '}prepare named statements on this backend`, async () => {
+      const statement = sqlStatement('test.increment', 'SELECT $1::int + 1 AS n');
+      const names = await preparedAfterTwoRuns(sut, statement);
+      expect(names.includes('test.increment')).toBe(mode === 'services');
+    });
+
+    it('should run them unnamed when DATABASE_PREPARED_STATEMENTS=false', async () => {
+      const unprepared = await startApp({ DATABASE_PREPARED_STATEMENTS: 'false' });
+      try {
+        const names = await preparedAfterTwoRuns(unprepared, sqlStatement('test.unnamed', 'SELECT $1::int + 1 AS n'));
+        expect(names).not.toContain('test.unnamed');
+      } finally {
+        await unprepared.close();
+      }
+    });
+
+    it('should fail with a QueryFailedError carrying the driver error', async () => {
+      const runner = sut.app.get(SqlRunner);
+      const failing = sqlStatement('test.failing', 'SELECT 1 / $1::int AS n');
+      const err = await runner.rows(sut.app.get(DataSource).manager, failing, [0]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(QueryFailedError);
+      expect((err as QueryFailedError).driverError).toMatchObject({ code: '22012' });
     });
   });
 
