@@ -13,10 +13,31 @@ import type { RedisService } from '../redis/redis.service.js';
 export const MAX_FRAME_BYTES = 64 * 1024;
 
 type Ack = (answer: unknown) => void;
+type Handler = (data: unknown, ack?: Ack) => unknown;
+
+const HANDLERS = Symbol('handlers');
+const DISCONNECTS = Symbol('disconnects');
+
+/** A socket with its handlers (each bound to it by Nest) and its gateways' disconnect callbacks. */
+type BoundSocket = Socket & {
+  [HANDLERS]?: Record<string, Handler>;
+  [DISCONNECTS]?: Array<(reason: unknown) => void>;
+};
+
+function runDisconnects(this: BoundSocket, reason: unknown): void {
+  for (const callback of this[DISCONNECTS] ?? []) callback(reason);
+}
+
+function dispatch(adapter: RedisIoAdapter, socket: Socket, handler: Handler, manualAck: boolean, args: unknown[]): void {
+  const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
+  const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
+  void answer(adapter, socket, handler(data, ack), manualAck ? undefined : ack);
+}
 
 export class RedisIoAdapter extends IoAdapter {
   private readonly log = new Logger('RedisIoAdapter');
   private adapterFactory?: ReturnType<typeof createAdapter>;
+  private readonly listeners = new Map<string, (this: BoundSocket, ...args: unknown[]) => void>();
 
   constructor(
     app: INestApplicationContext,
@@ -37,17 +58,50 @@ export class RedisIoAdapter extends IoAdapter {
 
   /**
    * Nest's IoAdapter builds an rxjs pipeline per handler per socket (fromEvent, mergeMap, takeUntil, share), for
-   * each of the app's handlers: most of a socket's memory, and work on every event. One plain listener per handler does
-   * the same job: run the handler, answer the acknowledgement with its first value, or emit `{event, data}`.
+   * each of the app's handlers: most of a socket's memory, and work on every event. Here each event name has one
+   * listener shared by every socket, which finds the socket's own handler (bound to it by Nest) through `this`:
+   * it runs the handler and answers the acknowledgement with its first value, or emits `{event, data}`. A socket
+   * then holds one small table of its handlers instead of a closure and a context per handler.
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[]): void {
+    const bound = socket as BoundSocket;
+    const own = (bound[HANDLERS] ??= {});
     for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(message as string, (...args: unknown[]) => {
-        const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
-        const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
-        void answer(this, socket, callback(data, ack), isAckHandledManually ? undefined : ack);
-      });
+      const event = message as string;
+      const manualAck = Boolean(isAckHandledManually);
+      if (own[event] === undefined) {
+        own[event] = callback as Handler;
+        socket.on(event, this.sharedListener(event, manualAck));
+      } else {
+        // A second gateway handling the same event: it gets a listener of its own, so both run.
+        socket.on(event, (...args: unknown[]) => dispatch(this, socket, callback as Handler, manualAck, args));
+      }
     }
+  }
+
+  /** Nest's disconnect callbacks (one per gateway), run by one listener per socket. */
+  override bindClientDisconnect(client: Socket, callback: (reason: unknown) => void): void {
+    const bound = client as BoundSocket;
+    if (bound[DISCONNECTS]) {
+      bound[DISCONNECTS].push(callback);
+      return;
+    }
+    bound[DISCONNECTS] = [callback];
+    client.on('disconnect', runDisconnects);
+  }
+
+  private sharedListener(event: string, manualAck: boolean): (this: BoundSocket, ...args: unknown[]) => void {
+    const key = `${manualAck ? 'm' : 'a'}:${event}`;
+    let listener = this.listeners.get(key);
+    if (!listener) {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listener's own `this` is the socket
+      const adapter = this;
+      listener = function (this: BoundSocket, ...args: unknown[]): void {
+        dispatch(adapter, this, this[HANDLERS]![event], manualAck, args);
+      };
+      this.listeners.set(key, listener);
+    }
+    return listener;
   }
 
   logFailure(err: unknown): void {

@@ -1,0 +1,71 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'socket.io';
+import type { AppConfig } from '../config/app-config.js';
+import type { RedisService } from '../redis/redis.service.js';
+import { RedisIoAdapter } from './redis-io.adapter.js';
+
+type Handler = (data: unknown, ack?: unknown) => unknown;
+
+/** What Nest hands the adapter for one gateway and one socket: each handler bound to that socket. */
+function handlersFor(socket: EventEmitter, calls: string[], events: string[]) {
+  return events.map((message) => ({
+    message,
+    methodName: message,
+    isAckHandledManually: false,
+    callback: ((data: unknown) => {
+      calls.push(`${(socket as EventEmitter & { name: string }).name}:${message}:${JSON.stringify(data)}`);
+      return { echoed: data };
+    }) as Handler,
+  }));
+}
+
+function fakeSocket(name: string): EventEmitter & { name: string } {
+  return Object.assign(new EventEmitter(), { name });
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RedisIoAdapter handler binding', () => {
+  let sut: RedisIoAdapter;
+
+  beforeEach(() => {
+    sut = new RedisIoAdapter({} as never, {} as AppConfig, { enabled: false } as RedisService);
+  });
+
+  it('should run each socket’s own handler through one listener shared by every socket, and answer the ack', async () => {
+    const calls: string[] = [];
+    const [a, b] = [fakeSocket('a'), fakeSocket('b')];
+    sut.bindMessageHandlers(a as unknown as Socket, handlersFor(a, calls, ['ping', 'other']));
+    sut.bindMessageHandlers(b as unknown as Socket, handlersFor(b, calls, ['ping', 'other']));
+    expect(a.listeners('ping')).toHaveLength(1);
+    expect(a.listeners('ping')[0]).toBe(b.listeners('ping')[0]);
+
+    const acks: unknown[] = [];
+    a.emit('ping', { n: 1 }, (answer: unknown) => acks.push(answer));
+    b.emit('ping', { n: 2 }, (answer: unknown) => acks.push(answer));
+    b.emit('other');
+    await flush();
+    expect(calls).toEqual(['a:ping:{"n":1}', 'b:ping:{"n":2}', 'b:other:undefined']);
+    expect(acks).toEqual([{ echoed: { n: 1 } }, { echoed: { n: 2 } }]);
+  });
+
+  it('should run both handlers when two gateways handle the same event', async () => {
+    const calls: string[] = [];
+    const socket = fakeSocket('s');
+    sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['shared']));
+    sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['shared']));
+    socket.emit('shared', 7);
+    await flush();
+    expect(calls).toEqual(['s:shared:7', 's:shared:7']);
+  });
+
+  it('should run every gateway’s disconnect callback once, through one listener', () => {
+    const socket = fakeSocket('s');
+    const reasons: string[] = [];
+    sut.bindClientDisconnect(socket as unknown as Socket, (reason) => reasons.push(`first:${String(reason)}`));
+    sut.bindClientDisconnect(socket as unknown as Socket, (reason) => reasons.push(`second:${String(reason)}`));
+    expect(socket.listeners('disconnect')).toHaveLength(1);
+    socket.emit('disconnect', 'transport close');
+    expect(reasons).toEqual(['first:transport close', 'second:transport close']);
+  });
+});
