@@ -4,18 +4,16 @@ import type { AppConfig } from '../config/app-config.js';
 import type { RedisService } from '../redis/redis.service.js';
 import { RedisIoAdapter } from './redis-io.adapter.js';
 
-type Handler = (data: unknown, ack?: unknown) => unknown;
-
 /** What Nest hands the adapter for one gateway and one socket: each handler bound to that socket. */
 function handlersFor(socket: EventEmitter, calls: string[], events: string[]) {
   return events.map((message) => ({
     message,
     methodName: message,
     isAckHandledManually: false,
-    callback: ((data: unknown) => {
+    callback: (data: unknown) => {
       calls.push(`${(socket as EventEmitter & { name: string }).name}:${message}:${JSON.stringify(data)}`);
-      return { echoed: data };
-    }) as Handler,
+      return Promise.resolve({ echoed: data });
+    },
   }));
 }
 

@@ -28,7 +28,13 @@ function runDisconnects(this: BoundSocket, reason: unknown): void {
   for (const callback of this[DISCONNECTS] ?? []) callback(reason);
 }
 
-function dispatch(adapter: RedisIoAdapter, socket: Socket, handler: Handler, manualAck: boolean, args: unknown[]): void {
+function dispatch(
+  adapter: RedisIoAdapter,
+  socket: Socket,
+  handler: Handler,
+  manualAck: boolean,
+  args: unknown[],
+): void {
   const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
   const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
   void answer(adapter, socket, handler(data, ack), manualAck ? undefined : ack);
