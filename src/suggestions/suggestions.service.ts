@@ -62,7 +62,6 @@ interface LockedSuggestionRow {
   downvotes: number;
   version: number;
   created_at: Date;
-  previous: number | null;
   voter_name: string | null;
 }
 
@@ -80,33 +79,48 @@ function fromLockedRow(row: LockedSuggestionRow): Suggestion {
   });
 }
 
-/** The suggestion under its row lock, with the caller's current vote and display name. */
+/** The suggestion under its row lock, with the voter's display name. */
 const LOCK_FOR_VOTE = sqlStatement(
   'suggestions.lock-for-vote',
   `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
-          v.value AS previous, (SELECT display_name FROM users WHERE id = $2) AS voter_name
-   FROM suggestions s LEFT JOIN suggestion_votes v ON v.suggestion_id = s.id AND v.user_id = $2
-   WHERE s.id = $1
-   FOR UPDATE OF s`,
+          (SELECT display_name FROM users WHERE id = $2) AS voter_name
+   FROM suggestions s WHERE s.id = $1
+   FOR UPDATE`,
 );
 
-/** The vote written (or deleted) and the counts moved by the transition, in one statement. */
-function writeVoteAndCounts(name: string, writeVote: string) {
-  return sqlStatement(
-    name,
-    `WITH vote AS (${writeVote})
-     UPDATE suggestions SET upvotes = upvotes + $2, downvotes = downvotes + $3, version = version + 1, updated_at = now()
-     WHERE id = $1 RETURNING upvotes, downvotes, version`,
-  );
-}
-const CAST_VOTE = writeVoteAndCounts(
-  'suggestions.cast-vote',
-  `INSERT INTO suggestion_votes (suggestion_id, user_id, value) VALUES ($1, $4, $5)
-   ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-);
-const RETRACT_VOTE = writeVoteAndCounts(
-  'suggestions.retract-vote',
-  `DELETE FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $4`,
+/** Every change of a vote as SQL rows `(previous, next, up, down)`, from the one rule in vote-transition.ts. */
+const TRANSITIONS = ([-1, 0, 1] as const)
+  .flatMap((previous) => ([-1, 0, 1] as const).map((next) => ({ previous, next, ...voteTransition(previous, next) })))
+  .filter((t) => t.changed)
+  .map((t) => `(${t.previous}, ${t.next}, ${t.upvotes}, ${t.downvotes})`)
+  .join(', ');
+
+/**
+ * Under the suggestion's lock (taken by the statement before, so this statement's snapshot sees every vote that
+ * committed while it waited): reads the caller's previous vote, and when the new one changes it, writes or
+ * deletes the vote and moves the counts and version. Answers one row: the new counts, or nulls when nothing changed.
+ */
+const WRITE_VOTE = sqlStatement(
+  'suggestions.write-vote',
+  `WITH prev AS (
+     SELECT coalesce(max(value), 0)::int AS value FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $2
+   ), rule AS (
+     SELECT t.up, t.down FROM prev
+     JOIN (VALUES ${TRANSITIONS}) AS t(previous, next, up, down) ON t.previous = prev.value AND t.next = $3::int
+   ), cast_vote AS (
+     INSERT INTO suggestion_votes (suggestion_id, user_id, value)
+     SELECT $1, $2, $3::int FROM rule WHERE $3::int <> 0
+     ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+   ), retract AS (
+     DELETE FROM suggestion_votes
+     WHERE suggestion_id = $1 AND user_id = $2 AND $3::int = 0 AND EXISTS (SELECT 1 FROM rule)
+   ), counts AS (
+     UPDATE suggestions s
+     SET upvotes = s.upvotes + rule.up, downvotes = s.downvotes + rule.down, version = s.version + 1, updated_at = now()
+     FROM rule WHERE s.id = $1
+     RETURNING s.upvotes, s.downvotes, s.version
+   )
+   SELECT counts.upvotes, counts.downvotes, counts.version FROM prev LEFT JOIN counts ON true`,
 );
 
 interface VoteOutcome {
@@ -216,9 +230,12 @@ export class SuggestionsService implements OnModuleInit {
 
   /**
    * Puts the caller's vote to `value` (1, −1, or 0 to retract). Three statements in one transaction, each
-   * prepared once per connection: read the suggestion under its row lock with the caller's vote and name; write
-   * the vote and the counts; the author's notification; so votes on one suggestion queue on its lock for as short
-   * a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request.
+   * prepared once per connection: read the suggestion under its row lock; read the caller's previous vote and
+   * write the new one and the counts; the author's notification; so votes on one suggestion queue on its lock for
+   * as short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the
+   * request. The previous vote is read after the lock is held, in a statement of its own: a statement that waited
+   * for the lock would still see the votes as they were when it began, and two votes of one user sent at once
+   * would then both count.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const outcome = await this.dataSource.transaction(async (m): Promise<VoteOutcome> => {
@@ -229,16 +246,13 @@ export class SuggestionsService implements OnModuleInit {
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
       }
-      const transition = voteTransition((locked.previous ?? 0) as VoteValue, value);
-      if (!transition.changed) return { suggestion, changed: false };
-      const [counts] = await this.sql.rows<{ upvotes: number; downvotes: number; version: number }>(
-        m,
-        value === 0 ? RETRACT_VOTE : CAST_VOTE,
-        value === 0
-          ? [id, transition.upvotes, transition.downvotes, actor.id]
-          : [id, transition.upvotes, transition.downvotes, actor.id, value],
-      );
-      Object.assign(suggestion, counts);
+      const [written] = await this.sql.rows<{
+        upvotes: number | null;
+        downvotes: number | null;
+        version: number | null;
+      }>(m, WRITE_VOTE, [id, actor.id, value]);
+      if (written.version === null) return { suggestion, changed: false };
+      Object.assign(suggestion, { upvotes: written.upvotes, downvotes: written.downvotes, version: written.version });
       // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
       const notification =
         value !== 0 && suggestion.authorId !== actor.id

@@ -162,6 +162,30 @@ describeE2E('Suggestions and votes', () => {
     expect((await api.get('/api/v1/suggestions?sort=best', { token: voter.token })).status).toBe(400);
   });
 
+  it('should keep counts exact when each voter sends several votes at once (several devices)', async () => {
+    const s = await create('Same voter, at once');
+    const voters = await createUsers(sut, 10, 'Eager');
+    const values = [1, 1, -1, 1, 0, -1, 1, -1];
+    const answers = await Promise.all(
+      voters.flatMap((v) =>
+        values.map((value) =>
+          value === 0
+            ? api.delete(`/api/v1/suggestions/${s.id}/vote`, { token: v.token })
+            : api.put(`/api/v1/suggestions/${s.id}/vote`, { token: v.token, body: { value } }),
+        ),
+      ),
+    );
+    expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
+    const [recount] = await sut.app
+      .get(DataSource)
+      .query(
+        `SELECT count(*) FILTER (WHERE value = 1)::int AS up, count(*) FILTER (WHERE value = -1)::int AS down FROM suggestion_votes WHERE suggestion_id = $1`,
+        [s.id],
+      );
+    const final = (await api.get(`/api/v1/suggestions/${s.id}`, { token: author.token })).body;
+    expect({ up: final.upvotes, down: final.downvotes }).toEqual(recount);
+  });
+
   it('should keep counts exact under 100 concurrent voters, and the highest version seen carries them', async () => {
     const s = await create('Concurrent');
     const voters = await createUsers(sut, 100, 'Concurrent');
