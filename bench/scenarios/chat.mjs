@@ -11,7 +11,7 @@ import { now, summarize } from '../lib/stats.mjs';
 
 export const name = 'chat';
 const POOL_SIZE = 20;
-const WARMUP_MESSAGES = 400;
+const WARMUP_MESSAGES = 2000;
 
 async function sqlBaseline(pool, conversations, total, inFlight) {
   let sent = 0;
