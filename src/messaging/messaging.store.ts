@@ -323,8 +323,9 @@ export class MessagingStore {
   /**
    * Appends a message in one statement, which is its own transaction: it takes the conversation row's lock and the
    * next seq, inserts the message, moves the sender's read mark and reads every member's mark. One round trip
-   * where the step-by-step transaction took eight; a named statement, so each connection plans it once. A retried clientId fails the whole statement on the unique
-   * constraint, so no seq is used; a sender who is not a member (or a missing conversation) matches no row.
+   * where the step-by-step transaction took eight; a named statement, so each connection plans it once. A
+   * retried clientId fails the whole statement on the unique constraint, so no seq is used; a sender who is not a
+   * member (or a missing conversation) matches no row.
    */
   async appendMessage(m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
     let rows: Array<RawMessage & { readers: Array<{ userId: string; lastReadSeq: number }> }>;

@@ -71,7 +71,8 @@ export class NotificationsService {
     // Counter rows are locked in user-id order, so two concurrent batches cannot deadlock.
     const { missing, allocations, rows } = await this.repository.append(manager, [...userIds].sort(), content);
     if (missing.length > 0) {
-      const named = userIds.filter((id) => missing.includes(id));
+      const unknown = new Set(missing);
+      const named = userIds.filter((id) => unknown.has(id));
       throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${named.join(', ')}`, { userIds: named });
     }
     const byUser = new Map(rows.map((row) => [row.user_id, toNotificationDto(row)]));
