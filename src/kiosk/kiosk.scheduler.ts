@@ -7,6 +7,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import type { SocketData } from '../realtime/channel.service.js';
 import { RealtimeServer } from '../realtime/realtime.server.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
 import { rowsOf, sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
@@ -16,6 +17,8 @@ import { WorkstationsService } from './workstations.service.js';
 const INTERVAL_NAME = 'kiosk:scheduler';
 /** How often each instance looks for due work; events leave at most this late. */
 export const SCHEDULER_PERIOD_MS = 250;
+/** Every this many passes, an instance also looks for silent workstations (see `silent`). */
+const SILENT_EVERY_PASSES = 20;
 
 /** Sessions whose time is over end, reason `expired` (at their deadline, even when claimed later). */
 export const EXPIRE_SQL = `
@@ -53,6 +56,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('KioskScheduler');
   private running?: Promise<void>;
   private stopped = false;
+  private passes = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -83,6 +87,8 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.expire();
     await this.warn();
     await this.tickSessions();
+    this.passes += 1;
+    if (this.passes % SILENT_EVERY_PASSES === 0) await this.silent();
     await this.offline();
   }
 
@@ -128,6 +134,24 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn({ err, workstationId: id }, 'Could not check the sockets of a workstation; retrying');
         await this.workstations.retryOffline(id);
       }
+    }
+  }
+
+  /**
+   * Workstations that seem online but have no socket on any instance (the instance that held it died before its
+   * disconnect ran) are handed to the offline pass. One cluster-wide socket lookup for all of them.
+   */
+  async silent(): Promise<void> {
+    const ids = await this.workstations.claimSilent();
+    if (ids.length === 0) return;
+    try {
+      const sockets = await this.realtime.server.in(ids.map(workstationRoom)).fetchSockets();
+      const present = new Set(sockets.map((s) => (s.data as Partial<SocketData>).principal?.id));
+      const gone = ids.filter((id) => !present.has(id));
+      if (gone.length > 0) await this.workstations.offlineNow(gone);
+    } catch (err) {
+      // Claimed for this period only: the next period looks again.
+      this.logger.warn({ err, workstations: ids.length }, 'Could not look for the sockets of silent workstations');
     }
   }
 

@@ -167,6 +167,33 @@ export class WorkstationsService implements OnModuleInit {
     this.events.workstationsChanged(rows);
   }
 
+  /**
+   * Claims, for one look, the workstations that seem online but were not heard from for KIOSK_OFFLINE_SECONDS (no
+   * heartbeat, no socket coming or going): the instance that held their socket may have died without running its
+   * disconnects. Claiming moves `last_seen_at` on, so one instance looks at each, once per such period.
+   */
+  async claimSilent(): Promise<string[]> {
+    const rows = rowsOf<{ id: string }>(
+      await this.dataSource.query(
+        `UPDATE workstations SET last_seen_at = now()
+         WHERE status <> 'offline' AND offline_at IS NULL
+           AND (last_seen_at IS NULL OR last_seen_at <= now() - make_interval(secs => $1))
+         RETURNING id`,
+        [this.config.kiosk.offlineSeconds],
+      ),
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Silent workstations found with no socket anywhere: the offline pass takes them now (checking again). */
+  async offlineNow(workstationIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE workstations SET offline_at = now()
+       WHERE id = ANY($1::uuid[]) AND offline_at IS NULL AND status <> 'offline'`,
+      [workstationIds],
+    );
+  }
+
   /** Puts a claim back (the socket check failed): the next pass tries again. */
   async retryOffline(workstationId: string): Promise<void> {
     await this.dataSource.query(`UPDATE workstations SET offline_at = now() WHERE id = $1 AND offline_at IS NULL`, [

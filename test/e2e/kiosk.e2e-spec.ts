@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
@@ -489,6 +490,29 @@ describeE2E('Kiosk sessions', () => {
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline']));
     await connect(sut.url, kiosk.token);
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline', 'available']));
+  }, 30_000);
+
+  it('should take offline a workstation left online by an instance that died, and keep one with a socket', async () => {
+    const [orphan, live] = [await newKiosk('Orphaned'), await newKiosk('Alive')];
+    const watcher = await adminSocket('kiosk:workstations');
+    const updates = collect(watcher, 'workstation:update');
+    const statusOf = (id: string) => updates.filter((u) => u.workstation.id === id).map((u) => u.workstation.status);
+    await connect(sut.url, live.token);
+    await eventually(() => expect(statusOf(live.id)).toEqual(['available']));
+    // What a crash leaves: online, not heard from for a while, no socket anywhere, no disconnect ever ran.
+    const dataSource = sut.app.get(DataSource);
+    await dataSource.query(
+      `UPDATE workstations SET status = 'available', offline_at = NULL, last_seen_at = now() - interval '1 hour'
+       WHERE id = ANY($1::uuid[])`,
+      [[orphan.id, live.id]],
+    );
+    await eventually(() => expect(statusOf(orphan.id)).toEqual(['offline']), 15_000);
+    expect(statusOf(live.id)).toEqual(['available']);
+    const [row] = await dataSource.query(
+      `SELECT status, last_seen_at > now() - interval '1 minute' AS seen FROM workstations WHERE id = $1`,
+      [live.id],
+    );
+    expect(row).toEqual({ status: 'available', seen: true });
   }, 30_000);
 });
 
