@@ -1,9 +1,19 @@
 import type { Socket } from 'socket.io-client';
+import { DataSource } from 'typeorm';
 import { startCluster, type TestApp } from '../helpers/app.js';
 import { loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
+import {
+  closeAllSockets,
+  collect,
+  connect,
+  emitAck,
+  eventually,
+  sleep,
+  waitDisconnect,
+  waitFor,
+} from '../helpers/sockets.js';
 
 const KIOSK_ENV = {
   KIOSK_TICK_SECONDS: '1',
@@ -128,5 +138,24 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     const offline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
     onB.close();
     expect((await offline).workstation.status).toBe('offline');
+  }, 30_000);
+
+  it('should look for a silent workstation’s sockets on every instance before taking it offline', async () => {
+    const [remote, orphan] = [await newKiosk('Silent on B'), await newKiosk('Silent, gone')];
+    const watcher = await connect(a.url, admin.token);
+    const updates = collect(watcher, 'workstation:update');
+    await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' });
+    const statusOf = (id: string) => updates.filter((u) => u.workstation.id === id).map((u) => u.workstation.status);
+    await connect(b.url, remote.token);
+    await eventually(() => expect(statusOf(remote.id)).toEqual(['available']));
+    // Both look silent; only the orphan has no socket (as when the instance that held it died).
+    await a.app.get(DataSource).query(
+      `UPDATE workstations SET status = 'available', offline_at = NULL, last_seen_at = now() - interval '1 hour'
+         WHERE id = ANY($1::uuid[])`,
+      [[remote.id, orphan.id]],
+    );
+    await eventually(() => expect(statusOf(orphan.id)).toEqual(['offline']), 15_000);
+    await sleep(1500);
+    expect(statusOf(remote.id)).toEqual(['available']);
   }, 30_000);
 });
