@@ -25,6 +25,21 @@ describeE2E('Suggestions and votes', () => {
     expect(res.status).toBe(201);
     return res.body;
   };
+  /** A vote over REST: 1 or −1 with PUT, 0 (retract) with DELETE. */
+  const castVote = (id: string, token: string, value: number) =>
+    value === 0
+      ? api.delete(`/api/v1/suggestions/${id}/vote`, { token })
+      : api.put(`/api/v1/suggestions/${id}/vote`, { token, body: { value } });
+  /** The suggestion's counts as its stored votes give them, and as the API answers them. */
+  const countsOf = async (id: string) => {
+    const [stored]: { up: number; down: number }[] = await sut.app.get(DataSource).query(
+      `SELECT count(*) FILTER (WHERE value = 1)::int AS up, count(*) FILTER (WHERE value = -1)::int AS down
+       FROM suggestion_votes WHERE suggestion_id = $1`,
+      [id],
+    );
+    const final = (await api.get(`/api/v1/suggestions/${id}`, { token: author.token })).body;
+    return { stored, final };
+  };
 
   it('should create a suggestion and announce it to subscribers without myVote', async () => {
     const socket = await connect(sut.url, voter.token);
@@ -166,24 +181,10 @@ describeE2E('Suggestions and votes', () => {
     const s = await create('Same voter, at once');
     const voters = await createUsers(sut, 10, 'Eager');
     const values = [1, 1, -1, 1, 0, -1, 1, -1];
-    const answers = await Promise.all(
-      voters.flatMap((v) =>
-        values.map((value) =>
-          value === 0
-            ? api.delete(`/api/v1/suggestions/${s.id}/vote`, { token: v.token })
-            : api.put(`/api/v1/suggestions/${s.id}/vote`, { token: v.token, body: { value } }),
-        ),
-      ),
-    );
+    const answers = await Promise.all(voters.flatMap((v) => values.map((value) => castVote(s.id, v.token, value))));
     expect(answers.map((res) => res.status)).toEqual(answers.map(() => 200));
-    const [recount] = await sut.app
-      .get(DataSource)
-      .query(
-        `SELECT count(*) FILTER (WHERE value = 1)::int AS up, count(*) FILTER (WHERE value = -1)::int AS down FROM suggestion_votes WHERE suggestion_id = $1`,
-        [s.id],
-      );
-    const final = (await api.get(`/api/v1/suggestions/${s.id}`, { token: author.token })).body;
-    expect({ up: final.upvotes, down: final.downvotes }).toEqual(recount);
+    const { stored, final } = await countsOf(s.id);
+    expect({ up: final.upvotes, down: final.downvotes }).toEqual(stored);
   });
 
   it('should keep counts exact under 100 concurrent voters, and the highest version seen carries them', async () => {
@@ -196,24 +197,12 @@ describeE2E('Suggestions and votes', () => {
     const plans = voters.map((_, i) => [[1], [-1], [1, -1], [-1, 0], [1, 1]][i % 5]);
     await Promise.all(
       voters.map(async (v, i) => {
-        for (const value of plans[i]) {
-          const res =
-            value === 0
-              ? await api.delete(`/api/v1/suggestions/${s.id}/vote`, { token: v.token })
-              : await api.put(`/api/v1/suggestions/${s.id}/vote`, { token: v.token, body: { value } });
-          expect(res.status).toBe(200);
-        }
+        for (const value of plans[i]) expect((await castVote(s.id, v.token, value)).status).toBe(200);
       }),
     );
-    const [recount] = await sut.app
-      .get(DataSource)
-      .query(
-        `SELECT count(*) FILTER (WHERE value = 1)::int AS up, count(*) FILTER (WHERE value = -1)::int AS down FROM suggestion_votes WHERE suggestion_id = $1`,
-        [s.id],
-      );
-    const final = (await api.get(`/api/v1/suggestions/${s.id}`, { token: author.token })).body;
-    expect({ up: final.upvotes, down: final.downvotes }).toEqual(recount);
-    expect(recount).toEqual({ up: 40, down: 40 });
+    const { stored, final } = await countsOf(s.id);
+    expect({ up: final.upvotes, down: final.downvotes }).toEqual(stored);
+    expect(stored).toEqual({ up: 40, down: 40 });
     // 100 first votes + 20 switches + 20 retractions change something; the 20 repeats do not.
     expect(final.version).toBe(1 + 140);
     await eventually(() => events.some((e) => e.suggestionId === s.id && e.version === final.version));
