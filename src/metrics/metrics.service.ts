@@ -26,6 +26,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly orderGapsSkipped = new Counter({
+    name: 'realtime_order_gaps_skipped_total',
+    help: 'Ordered events never seen by this instance, skipped after the reorder wait (their successors went out)',
+    registers: [this.registry],
+  });
+
   readonly ackLatency = new Histogram({
     name: 'realtime_ack_latency_seconds',
     help: 'Time from receiving a client event to answering its acknowledgement',
