@@ -152,7 +152,8 @@ export interface ServerEvents {
   'auth:expiring': { expiresAt: string };
   presence: PresencePayload;
   notification: NotificationPayload;
-  'notifications:unread': { count: number };
+  /** `version` grows by one with each change of the count: a device keeps the highest it has seen. */
+  'notifications:unread': { count: number; version: number };
   'suggestion:created': SuggestionPayload;
   'suggestion:updated': SuggestionPayload;
   'suggestion:vote': SuggestionVotePayload;
@@ -171,7 +172,18 @@ export interface ServerEvents {
   'message:new': MessagePayload;
   typing: { conversationId: string; userId: string; isTyping: boolean };
   'message:read': { conversationId: string; userId: string; seq: number };
-  'inbox:update': { conversationId: string; lastMessage: MessagePayload | null; unreadCount: number };
+  /**
+   * One member's view of a conversation. Both seqs only grow, and each event carries at least the value its own
+   * change wrote: a device keeps the highest `lastMessageSeq` (with its `lastMessage`) and the highest `lastReadSeq`
+   * it has seen and shows `max(0, lastMessageSeq - lastReadSeq)`, whatever order the events arrive in.
+   */
+  'inbox:update': {
+    conversationId: string;
+    lastMessage: MessagePayload | null;
+    unreadCount: number;
+    lastMessageSeq: number;
+    lastReadSeq: number;
+  };
   'conversation:added': { conversation: ConversationPayload };
   'conversation:members': { conversationId: string; members: ConversationPayload['members'] };
 }
