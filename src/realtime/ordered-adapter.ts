@@ -2,7 +2,7 @@
 // an `order` flag is sent to the other instances at once (the Redis adapter serialises the flags with the packet);
 // every copy, the local one and those arriving from other instances, passes through this instance's reorder buffer
 // on its way to the sockets. So each instance sees every seq of a stream its sockets listen to, whichever
-// instance's transaction made it.
+// instance's transaction made it. A `publishedAt` flag lets each instance measure the lag from publish to delivery.
 import { RedisAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
@@ -15,7 +15,17 @@ export interface StreamOrder {
   seq: number;
 }
 
-export type OrderedBroadcastFlags = BroadcastFlags & { order?: StreamOrder };
+export type PublishFlags = BroadcastFlags & {
+  order?: StreamOrder;
+  /** When the publisher published it (epoch ms); across hosts the lag includes their clock difference. */
+  publishedAt?: number;
+};
+
+export interface DeliveryOptions {
+  ordering: ReorderBufferOptions;
+  /** Told when a published event reaches this instance's sockets: its room, and the ms since it was published. */
+  onDelivered?: (room: string, lagMs: number) => void;
+}
 
 type Apply = (opts: BroadcastOptions, callback: (socket: Socket) => void) => void;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base constructor must take any arguments
@@ -25,6 +35,7 @@ function withOrderedDelivery<T extends AdapterClass>(Base: T) {
   class Ordered extends Base {
     /** Set by the factory right after construction. */
     ordering!: ReorderBuffer;
+    onDelivered?: (room: string, lagMs: number) => void;
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see AdapterClass
     constructor(...args: any[]) {
@@ -42,13 +53,19 @@ function withOrderedDelivery<T extends AdapterClass>(Base: T) {
   const inner = (Base.prototype as unknown as { apply: Apply }).apply;
   Object.defineProperty(Ordered.prototype, 'apply', {
     value: function apply(this: Ordered, opts: BroadcastOptions, callback: (socket: Socket) => void): void {
-      const order = (opts.flags as OrderedBroadcastFlags | undefined)?.order;
-      if (!order || opts.rooms.size !== 1) {
+      const flags = opts.flags as PublishFlags | undefined;
+      if (opts.rooms.size !== 1 || flags?.publishedAt === undefined) {
         inner.call(this, opts, callback);
         return;
       }
       const [room] = opts.rooms;
-      this.ordering.offer(room, order.key, order.seq, () => inner.call(this, opts, callback));
+      const publishedAt = flags.publishedAt;
+      const deliver = (): void => {
+        this.onDelivered?.(room, Date.now() - publishedAt);
+        inner.call(this, opts, callback);
+      };
+      if (flags.order) this.ordering.offer(room, flags.order.key, flags.order.seq, deliver);
+      else deliver();
     },
   });
   return Ordered;
@@ -68,14 +85,15 @@ export interface RedisAdapterArgs {
  * in-memory adapter otherwise; both ordered. A plain function: Socket.IO calls it with `new`.
  */
 export function orderedAdapterFactory(
-  ordering: ReorderBufferOptions,
+  delivery: DeliveryOptions,
   redis?: RedisAdapterArgs,
 ): (nsp: Namespace) => Adapter {
   return function createOrderedAdapter(nsp: Namespace): Adapter {
     const adapter = redis
       ? new OrderedRedisAdapter(nsp, redis.pub, redis.sub, redis.options)
       : new OrderedMemoryAdapter(nsp);
-    adapter.ordering = new ReorderBuffer(ordering);
+    adapter.ordering = new ReorderBuffer(delivery.ordering);
+    adapter.onDelivered = delivery.onDelivered;
     return adapter;
   };
 }

@@ -1,9 +1,10 @@
 // The only way services emit. An ordered event (keyed, with a seq or version) carries its place in its stream, and
-// every instance's adapter delivers the stream to its own sockets in that order (ordered-adapter.ts).
+// every instance's adapter delivers the stream to its own sockets in that order (ordered-adapter.ts). Every event
+// carries when it was published, so each instance measures its delivery lag.
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ServerEventName, ServerEvents } from './client-events.js';
-import type { OrderedBroadcastFlags, StreamOrder } from './ordered-adapter.js';
+import type { PublishFlags, StreamOrder } from './ordered-adapter.js';
 import { RealtimeServer } from './realtime.server.js';
 
 export interface PublishOptions {
@@ -35,19 +36,13 @@ export class RealtimePublisher {
       this.logger.warn({ channel, event }, 'Dropped an event published before the socket server started');
       return;
     }
-    const io = this.realtime.server;
-    if (options.order) {
-      // Socket.IO's `to()` cannot carry a flag of ours: the broadcast its `emit` would make, with the order added.
-      const flags: OrderedBroadcastFlags = { order: options.order };
-      io.sockets.adapter.broadcast(
-        { type: EVENT_PACKET, data: [event, payload] },
-        { rooms: new Set([channel]), except: new Set(options.exceptRooms), flags },
-      );
-    } else {
-      let target = io.to(channel);
-      if (options.exceptRooms?.length) target = target.except(options.exceptRooms);
-      target.emit(event, payload);
-    }
+    // Socket.IO's `to().emit()` cannot carry flags of ours: the broadcast it would make, with them added.
+    const flags: PublishFlags = { publishedAt: Date.now() };
+    if (options.order) flags.order = options.order;
+    this.realtime.server.sockets.adapter.broadcast(
+      { type: EVENT_PACKET, data: [event, payload] },
+      { rooms: new Set([channel]), except: new Set(options.exceptRooms), flags },
+    );
     this.metrics.eventsOut.inc({ event });
   }
 

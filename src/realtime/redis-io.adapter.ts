@@ -9,6 +9,7 @@ import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
+import { channelKind } from './channel-kind.js';
 import { orderedAdapterFactory, type RedisAdapterArgs } from './ordered-adapter.js';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -126,7 +127,16 @@ export class RedisIoAdapter extends IoAdapter {
       cors: { origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins, credentials: true },
     }) as Server;
     server.adapter(
-      orderedAdapterFactory({ onGap: (missing) => this.metrics.orderGapsSkipped.inc(missing) }, this.redisAdapterArgs),
+      orderedAdapterFactory(
+        {
+          ordering: {
+            onGap: (missing) => this.metrics.orderGapsSkipped.inc(missing),
+            onHeld: (ms) => this.metrics.reorderHold.observe(ms / 1000),
+          },
+          onDelivered: (room, lagMs) => this.metrics.deliveryLag.observe({ kind: channelKind(room) }, lagMs / 1000),
+        },
+        this.redisAdapterArgs,
+      ),
     );
     return server;
   }

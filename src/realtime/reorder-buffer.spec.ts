@@ -10,6 +10,7 @@ describe(ReorderBuffer.name, () => {
   let sut: ReorderBuffer;
   let delivered: string[];
   let gaps: number[];
+  let holds: number[];
 
   /** Offers event `seq` of `key` in `room`; delivering it records `label` (default: the seq). */
   const offer = (seq: number, key = KEY, room = ROOM, label = String(seq)): void =>
@@ -19,7 +20,8 @@ describe(ReorderBuffer.name, () => {
     jest.useFakeTimers();
     delivered = [];
     gaps = [];
-    sut = new ReorderBuffer({ onGap: (missing) => gaps.push(missing) });
+    holds = [];
+    sut = new ReorderBuffer({ onGap: (missing) => gaps.push(missing), onHeld: (ms) => holds.push(ms) });
   });
 
   afterEach(() => {
@@ -38,11 +40,14 @@ describe(ReorderBuffer.name, () => {
     offer(3);
     offer(4);
     expect(delivered).toEqual(['1']);
+    jest.advanceTimersByTime(30);
     offer(2);
     expect(delivered).toEqual(['1', '2', '3', '4']);
     jest.advanceTimersByTime(REORDER_WAIT_MS * 4);
     expect(delivered).toEqual(['1', '2', '3', '4']);
     expect(gaps).toEqual([]);
+    // Only the two that waited count as held, each for as long as it waited.
+    expect(holds).toEqual([30, 30]);
   });
 
   it('should sort events that arrive in any order behind a gap', () => {

@@ -15,6 +15,7 @@ export const IDLE_STREAM_MS = 30 * 60_000;
 
 interface Held {
   seq: number;
+  arrived: number;
   due: number;
   deliver: () => void;
 }
@@ -34,6 +35,8 @@ export interface ReorderBufferOptions {
   idleMs?: number;
   /** Told when events went out past a gap that never filled: `missing` seqs were skipped. */
   onGap?: (missing: number) => void;
+  /** Told when an event that had to wait goes out: how long it was held (ms). */
+  onHeld?: (ms: number) => void;
 }
 
 export class ReorderBuffer {
@@ -74,7 +77,7 @@ export class ReorderBuffer {
       return;
     }
     const due = now + (stream.last === undefined ? this.firstWaitMs : this.waitMs);
-    const held: Held = { seq, due, deliver };
+    const held: Held = { seq, arrived: now, due, deliver };
     let at = stream.held.length;
     while (at > 0 && stream.held[at - 1].seq > seq) at -= 1;
     stream.held.splice(at, 0, held);
@@ -112,9 +115,14 @@ export class ReorderBuffer {
     while (stream.held.length > 0 && stream.last !== undefined && stream.held[0].seq <= stream.last + 1) {
       const next = stream.held.shift()!;
       stream.last = Math.max(stream.last, next.seq);
-      next.deliver();
+      this.release(next);
     }
     this.schedule(stream);
+  }
+
+  private release(held: Held): void {
+    this.options.onHeld?.(Date.now() - held.arrived);
+    held.deliver();
   }
 
   /** One timer per stream, for the earliest deadline among what it holds. */
@@ -146,7 +154,7 @@ export class ReorderBuffer {
       if (expected !== undefined && next.seq > expected) missing += next.seq - expected;
       expected = Math.max(expected ?? 0, next.seq + 1);
       stream.last = Math.max(stream.last ?? 0, next.seq);
-      next.deliver();
+      this.release(next);
     }
     if (missing > 0) this.options.onGap?.(missing);
     this.drain(stream);

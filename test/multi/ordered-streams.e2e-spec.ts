@@ -114,6 +114,13 @@ describeMultiInstance('Ordered streams written through both instances', () => {
     const acked = await drive([await writerOf(a, alice), await writerOf(b, bob)]);
 
     await expectOrderedAndPrompt(acked, listeners);
+    // Each instance measured its deliveries, and none had to skip a gap.
+    for (const app of [a, b]) {
+      const metrics: string = (await client(app.url).get('/metrics')).body;
+      const delivered = /^realtime_delivery_lag_seconds_count\{kind="conversation"\} (\d+)$/m.exec(metrics);
+      expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(acked.size);
+      expect(metrics).toMatch(/^realtime_order_gaps_skipped_total 0$/m);
+    }
   });
 
   it("should deliver a user's notifications created through both instances to devices on both, in seq order", async () => {
