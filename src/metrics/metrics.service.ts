@@ -47,6 +47,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly adapterPublishFailures = new Counter({
+    name: 'realtime_adapter_publish_failures_total',
+    help: 'Events or requests the Socket.IO Redis adapter could not publish to the other instances (Redis down)',
+    registers: [this.registry],
+  });
+
   readonly ackLatency = new Histogram({
     name: 'realtime_ack_latency_seconds',
     help: 'Time from receiving a client event to answering its acknowledgement',

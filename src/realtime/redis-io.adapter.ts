@@ -62,7 +62,28 @@ export class RedisIoAdapter extends IoAdapter {
     const pub: Redis = this.redis.connect('io-pub');
     const sub: Redis = this.redis.connect('io-sub');
     await Promise.all([waitReady(pub), waitReady(sub)]);
+    this.catchPublishFailures(pub);
     this.redisAdapterArgs = { pub, sub, options: { key: this.redis.key('io'), requestsTimeout: 5000 } };
+  }
+
+  /**
+   * The Redis adapter publishes without awaiting (broadcasts, requests to other instances). While Redis is down each
+   * of those promises fails with nobody to catch it: here each failure is counted and logged (at most every 5 s).
+   * Sockets of this instance still get the event; other instances miss it, and clients fill the gap over REST.
+   */
+  private catchPublishFailures(pub: Redis): void {
+    const publish = pub.publish.bind(pub) as (channel: string, message: string | Buffer) => Promise<number>;
+    let lastLog = 0;
+    const guarded = (channel: string, message: string | Buffer): Promise<number> =>
+      publish(channel, message).catch((err: Error) => {
+        this.metrics.adapterPublishFailures.inc();
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          this.log.warn({ err: err.message }, 'Could not publish to the other instances (counted in metrics)');
+        }
+        return 0;
+      });
+    pub.publish = guarded as unknown as Redis['publish'];
   }
 
   /**
