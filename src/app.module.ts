@@ -27,6 +27,9 @@ import { SuggestionsModule } from './suggestions/suggestions.module.js';
 
 const QUIET_PATHS = ['/metrics', '/api/v1/health'];
 
+import { GracefulShutdown } from './common/graceful-shutdown.js';
+import { InFlight } from './common/in-flight.js';
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -66,6 +69,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: HttpAuthGuard },
         { provide: APP_GUARD, useClass: WsJwtGuard },
         { provide: APP_INTERCEPTOR, useClass: WsAckInterceptor },
+        InFlight,
+        GracefulShutdown,
       ],
     };
   }

@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import type { ServerResponse } from 'node:http';
+import { InFlight } from './common/in-flight.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
@@ -25,8 +27,16 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.disable('x-powered-by');
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
+  const inFlight = app.get(InFlight);
+  app.use((_req: unknown, res: ServerResponse, next: () => void) => {
+    inFlight.enter();
+    res.once('close', () => inFlight.leave());
+    // While shutting down, each connection ends after its response, so the server can close.
+    if (inFlight.draining) res.setHeader('connection', 'close');
+    next();
+  });
 
-  const adapter = new RedisIoAdapter(app, config, app.get(RedisService), app.get(MetricsService));
+  const adapter = new RedisIoAdapter(app, config, app.get(RedisService), app.get(MetricsService), inFlight);
   await adapter.connectToRedis();
   app.useWebSocketAdapter(adapter);
 

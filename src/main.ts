@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap.js';
+import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
 
@@ -21,8 +22,28 @@ async function main(): Promise<void> {
     new Logger('Process').error({ err: reason }, 'Unhandled promise rejection');
   });
   const app = await createApp(config);
-  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen(config.port, config.host);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    new Logger('Shutdown').log({ signal }, 'Shutting down');
+    // Past the grace and as long again for Nest's own hooks, stop regardless.
+    setTimeout(() => process.exit(1), 2 * config.shutdownGraceMs + 5000).unref();
+    app
+      .get(GracefulShutdown)
+      .drain()
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          new Logger('Shutdown').error({ err }, 'Shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   new Logger('Bootstrap').log(
     { url: await app.getUrl(), database: config.embedded ? 'embedded' : 'postgres', redis: Boolean(config.redis.url) },
     'realtime-hub listening',

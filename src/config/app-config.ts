@@ -27,6 +27,7 @@ export class AppConfig {
   readonly ws: { rateLimit: number; rateBurst: number };
   readonly presence: { graceMs: number; ttlSeconds: number };
   readonly typingTimeoutMs: number;
+  readonly shutdownGraceMs: number;
   readonly dashboard: { intervalMs: number; heartbeatSeconds: number };
   readonly kiosk: { tickSeconds: number; warningSeconds: number[]; offlineSeconds: number; minDurationSeconds: number };
   readonly jobs: { stallSeconds: number };
@@ -54,6 +55,7 @@ export class AppConfig {
     this.ws = { rateLimit: env.WS_RATE_LIMIT, rateBurst: env.WS_RATE_LIMIT * 2 };
     this.presence = { graceMs: env.PRESENCE_GRACE_MS, ttlSeconds: env.PRESENCE_TTL_SECONDS };
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;
+    this.shutdownGraceMs = env.SHUTDOWN_GRACE_MS;
     this.dashboard = { intervalMs: env.DASHBOARD_INTERVAL_MS, heartbeatSeconds: env.DASHBOARD_HEARTBEAT_SECONDS };
     this.kiosk = {
       tickSeconds: env.KIOSK_TICK_SECONDS,

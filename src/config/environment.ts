@@ -118,6 +118,13 @@ export class EnvironmentVariables {
   @Max(600000)
   PRESENCE_GRACE_MS = 3000;
 
+  /** On SIGTERM, how long requests and socket events in flight may take to finish before sockets are closed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
+  SHUTDOWN_GRACE_MS = 10000;
+
   @Transform(toInt)
   @IsInt()
   @Min(2)

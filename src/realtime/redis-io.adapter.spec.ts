@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'socket.io';
+import { InFlight } from '../common/in-flight.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
@@ -26,9 +27,52 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('RedisIoAdapter handler binding', () => {
   let sut: RedisIoAdapter;
+  let inFlight: InFlight;
 
   beforeEach(() => {
-    sut = new RedisIoAdapter({} as never, {} as AppConfig, { enabled: false } as RedisService, {} as MetricsService);
+    inFlight = new InFlight();
+    sut = new RedisIoAdapter(
+      {} as never,
+      {} as AppConfig,
+      { enabled: false } as RedisService,
+      {} as MetricsService,
+      inFlight,
+    );
+  });
+
+  it('should count an event in flight until its ack is answered', async () => {
+    const socket = fakeSocket('s');
+    let finish!: (value: unknown) => void;
+    sut.bindMessageHandlers(socket as unknown as Socket, [
+      {
+        message: 'slow',
+        methodName: 'slow',
+        isAckHandledManually: false,
+        callback: () => new Promise((r) => (finish = r)),
+      },
+    ]);
+    const acks: unknown[] = [];
+    socket.emit('slow', {}, (answer: unknown) => acks.push(answer));
+    expect(inFlight.size).toBe(1);
+    const idle = inFlight.idle(1000);
+    finish({ done: true });
+    expect(await idle).toBe(true);
+    expect([inFlight.size, acks]).toEqual([0, [{ done: true }]]);
+  });
+
+  it('should refuse new events with SERVICE_UNAVAILABLE while draining, without running their handler', async () => {
+    const calls: string[] = [];
+    const socket = fakeSocket('s');
+    sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['ping']));
+    inFlight.draining = true;
+    const acks: unknown[] = [];
+    socket.emit('ping', 1, (answer: unknown) => acks.push(answer));
+    await flush();
+    expect(calls).toEqual([]);
+    expect(acks).toEqual([
+      { ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'This instance is shutting down; retry' } },
+    ]);
+    expect(inFlight.size).toBe(0);
   });
 
   it('should run each socket’s own handler through one listener shared by every socket, and answer the ack', async () => {

@@ -7,6 +7,7 @@ import { firstValueFrom, isObservable } from 'rxjs';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import type { InFlight } from '../common/in-flight.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
 import { channelKind } from './channel-kind.js';
@@ -39,7 +40,19 @@ function dispatch(
 ): void {
   const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;
   const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
-  void answer(adapter, socket, handler(data, ack), manualAck ? undefined : ack);
+  if (adapter.inFlight.draining) {
+    // Shutting down: what is in flight finishes, nothing new starts; the client retries on another instance.
+    ack?.({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'This instance is shutting down; retry' } });
+    return;
+  }
+  adapter.inFlight.enter();
+  let pending: unknown;
+  try {
+    pending = handler(data, ack);
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  void answer(adapter, socket, pending, manualAck ? undefined : ack).finally(() => adapter.inFlight.leave());
 }
 
 export class RedisIoAdapter extends IoAdapter {
@@ -52,6 +65,7 @@ export class RedisIoAdapter extends IoAdapter {
     private readonly config: AppConfig,
     private readonly redis: RedisService,
     private readonly metrics: MetricsService,
+    readonly inFlight: InFlight,
   ) {
     super(app);
   }

@@ -135,5 +135,5 @@ describeFaults('Postgres restarted under traffic', () => {
       };
       process.stdout.write(`${JSON.stringify(report)}\n`);
     }
-  });
+  }, 90_000);
 });

@@ -160,5 +160,5 @@ describeFaults('Redis outage under traffic, two instances', () => {
       recoveredInMs,
     };
     if (process.env.FAULTS_REPORT) process.stdout.write(`${JSON.stringify(report)}\n`);
-  });
+  }, 90_000);
 });

@@ -155,7 +155,7 @@ export interface AppProcess {
   url: string;
   port: number;
   child: ChildProcess;
-  /** The process's stderr and stdout, last 20 KB (its structured logs). */
+  /** The process's stderr and stdout, last 200 KB (its structured logs). */
   output(): string;
   kill(signal: NodeJS.Signals): void;
   /** Resolves with the exit code (or signal) once the process has exited. */
@@ -180,7 +180,7 @@ export async function startAppProcess(env: Record<string, string>, port?: number
   });
   let output = '';
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
+    output = (output + chunk.toString()).slice(-200_000);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
