@@ -4,8 +4,10 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/protocol/package.json ./packages/protocol/
 RUN npm ci
 COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY packages ./packages
 COPY src ./src
 RUN npm run build
 
@@ -19,8 +21,11 @@ CMD ["npm", "test"]
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/protocol/package.json ./packages/protocol/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The server imports @realtime-hub/protocol (a workspace link to packages/protocol): its compiled output.
+COPY --from=build /app/packages/protocol/dist ./packages/protocol/dist
 # DATA_DIR (./data) holds admin-password.txt when ADMIN_PASSWORD is unset; it must be writable by `node`.
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV NODE_ENV=production
