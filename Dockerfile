@@ -5,6 +5,7 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json ./packages/protocol/
+COPY packages/client/package.json ./packages/client/
 RUN npm ci
 COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY packages ./packages
@@ -22,6 +23,7 @@ FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/protocol/package.json ./packages/protocol/
+COPY packages/client/package.json ./packages/client/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # The server imports @realtime-hub/protocol (a workspace link to packages/protocol): its compiled output.

@@ -28,7 +28,7 @@ export default defineConfig(
   {
     ignores: [
       'dist/**',
-      'packages/*/dist/**',
+      'packages/*/dist/**', 'packages/client/src/generated/**',
       'node_modules/**',
       'coverage/**',
       'bench/results/**',

@@ -1,6 +1,6 @@
 // The event maps in both directions: what the server emits (and on which channel), and what clients send with
 // the data their acknowledgement carries.
-import type { ChannelKind } from './channels.js';
+import { type ChannelKind, channels } from './channels.js';
 import type {
   ConversationPayload,
   ErrorEventPayload,
@@ -127,3 +127,66 @@ export const CHANNEL_EVENTS: { [K in ChannelKind]: ReadonlyArray<ChannelEvents[K
   kioskWorkstation: ['code_valid', 'code_invalid'],
   job: ['event'],
 };
+
+/** Who a socket is, for the events that carry no id of their channel (those of its own room). */
+export interface SocketIdentity {
+  userId?: string;
+  workstationId?: string;
+}
+
+/**
+ * The channel a server event belongs to, read from its payload; null for events that belong to none (`error`,
+ * `auth:expiring`) or to an own room the identity does not name.
+ */
+export function channelOf<E extends ServerEventName>(
+  event: E,
+  payload: ServerEvents[E],
+  self: SocketIdentity = {},
+): string | null {
+  const p = payload as Record<string, unknown>;
+  const own = self.userId === undefined ? null : channels.user(self.userId);
+  switch (event as ServerEventName) {
+    case 'subscribed':
+    case 'unsubscribed':
+      return p.channel as string;
+    case 'notification':
+      return channels.user(p.userId as string);
+    case 'notifications:unread':
+    case 'inbox:update':
+    case 'conversation:added':
+      return own;
+    case 'message:new':
+    case 'typing':
+    case 'message:read':
+    case 'conversation:members':
+      return channels.conversation(p.conversationId as string);
+    case 'presence':
+      return channels.presence(p.userId as string);
+    case 'suggestion:created':
+    case 'suggestion:updated':
+    case 'suggestion:vote':
+      return channels.suggestions();
+    case 'event':
+      return channels.job(p.jobId as string);
+    case 'resource:update':
+    case 'resource:deleted':
+      return channels.resource(p.resourceId as string);
+    case 'stats_update':
+      return channels.dashboard();
+    case 'session:update':
+      return channels.kioskSessions();
+    case 'workstation:update':
+      return channels.kioskWorkstations();
+    case 'session_started':
+      return channels.kioskSession((p.session as { id: string }).id);
+    case 'time_update':
+    case 'session_warning':
+    case 'session_terminated':
+      return channels.kioskSession(p.sessionId as string);
+    case 'code_valid':
+    case 'code_invalid':
+      return self.workstationId === undefined ? null : channels.kioskWorkstation(self.workstationId);
+    default:
+      return null;
+  }
+}
