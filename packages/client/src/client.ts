@@ -168,6 +168,9 @@ export class RealtimeClient {
   private readonly outbox: Outgoing[] = [];
   private stateValue: ConnectionState = 'connecting';
   private token: string | undefined;
+  /** The first token read, started at creation; shared by the first handshake and early REST calls. */
+  private initialToken: Promise<string> | undefined;
+  private readonly ready: Promise<void>;
   private tokenReason: TokenRequest['reason'] = 'connect';
   private authRetried = false;
   private expired = false;
@@ -180,10 +183,15 @@ export class RealtimeClient {
 
   constructor(private readonly options: ClientOptions) {
     this.connection.next('connecting');
+    this.initialToken = this.readToken('connect');
+    this.ready = this.initialToken.then(
+      () => undefined,
+      (err: unknown) => this.report(err),
+    );
     this.rest = createRestClient(
       options.url,
       {
-        token: async () => this.token ?? (await this.readToken('connect')),
+        token: async () => this.token ?? (await (this.initialToken ?? this.readToken('connect'))),
         renew: async () => {
           try {
             return await this.readToken('rejected');
@@ -208,7 +216,9 @@ export class RealtimeClient {
       auth: (cb) => {
         const reason = this.tokenReason;
         this.tokenReason = 'connect';
-        this.readToken(reason).then(
+        const read = reason === 'connect' && this.initialToken ? this.initialToken : this.readToken(reason);
+        this.initialToken = undefined;
+        read.then(
           (token) => cb({ token }),
           () => cb({}),
         );
@@ -333,63 +343,71 @@ export class RealtimeClient {
 
   /** The unread notification count; an older version never replaces a newer one. */
   unreadCount(): Stream<number> {
-    return new Stream<number>((stream) => {
-      let current: { count: number; version?: number } | undefined;
-      const apply = (incoming: { count: number; version?: number }) => {
-        const next = mergeUnread(current, incoming);
-        if (next === current) return;
-        current = next;
-        stream.next(next.count);
-      };
-      const unsubscribe = this.subscribe(this.ownChannel(), { 'notifications:unread': apply });
-      const load = async () => {
-        const { count } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count'));
-        // A versioned live value is newer than any answer without a version.
-        if (current?.version === undefined) apply({ count });
-      };
-      load().catch((err) => this.report(err));
-      this.pollers.add(load);
-      return () => {
-        this.pollers.delete(load);
-        unsubscribe();
-      };
-    }, true);
+    return new Stream<number>(
+      (stream) =>
+        this.afterToken(() => {
+          let current: { count: number; version?: number } | undefined;
+          const apply = (incoming: { count: number; version?: number }) => {
+            const next = mergeUnread(current, incoming);
+            if (next === current) return;
+            current = next;
+            stream.next(next.count);
+          };
+          const unsubscribe = this.subscribe(this.ownChannel(), { 'notifications:unread': apply });
+          const load = async () => {
+            const { count } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count'));
+            // A versioned live value is newer than any answer without a version.
+            if (current?.version === undefined) apply({ count });
+          };
+          load().catch((err) => this.report(err));
+          this.pollers.add(load);
+          return () => {
+            this.pollers.delete(load);
+            unsubscribe();
+          };
+        }),
+      true,
+    );
   }
 
   /** The inbox by conversation: last message and unread count, merged order-independently. */
   inbox(): Stream<Map<string, InboxEntry>> {
-    return new Stream<Map<string, InboxEntry>>((stream) => {
-      const entries = new Map<string, InboxEntry>();
-      const apply = (update: ServerEvents['inbox:update']) => {
-        entries.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
-        stream.next(new Map(entries));
-      };
-      const unsubscribe = this.subscribe(this.ownChannel(), { 'inbox:update': apply });
-      const load = async () => {
-        const page = unwrap(await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100 } } }));
-        for (const c of page.items as Array<{
-          id: string;
-          lastMessage: MessagePayload | null;
-          members: Array<{ userId: string; lastReadSeq: number }>;
-        }>) {
-          const lastMessageSeq = c.lastMessage?.seq ?? 0;
-          const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
-          apply({
-            conversationId: c.id,
-            lastMessage: c.lastMessage,
-            lastMessageSeq,
-            lastReadSeq,
-            unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
-          });
-        }
-      };
-      load().catch((err) => this.report(err));
-      this.pollers.add(load);
-      return () => {
-        this.pollers.delete(load);
-        unsubscribe();
-      };
-    }, true);
+    return new Stream<Map<string, InboxEntry>>(
+      (stream) =>
+        this.afterToken(() => {
+          const entries = new Map<string, InboxEntry>();
+          const apply = (update: ServerEvents['inbox:update']) => {
+            entries.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
+            stream.next(new Map(entries));
+          };
+          const unsubscribe = this.subscribe(this.ownChannel(), { 'inbox:update': apply });
+          const load = async () => {
+            const page = unwrap(await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100 } } }));
+            for (const c of page.items as Array<{
+              id: string;
+              lastMessage: MessagePayload | null;
+              members: Array<{ userId: string; lastReadSeq: number }>;
+            }>) {
+              const lastMessageSeq = c.lastMessage?.seq ?? 0;
+              const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
+              apply({
+                conversationId: c.id,
+                lastMessage: c.lastMessage,
+                lastMessageSeq,
+                lastReadSeq,
+                unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
+              });
+            }
+          };
+          load().catch((err) => this.report(err));
+          this.pollers.add(load);
+          return () => {
+            this.pollers.delete(load);
+            unsubscribe();
+          };
+        }),
+      true,
+    );
   }
 
   /** A resource's state: never goes backwards; a version gap refetches it; null once deleted. */
@@ -451,6 +469,19 @@ export class RealtimeClient {
     this.token = token;
     this.userIdValue ??= subjectOf(token);
     return token;
+  }
+
+  /** Runs `start` once the first token was read (own-channel subscriptions need the user id); undoable before. */
+  private afterToken(start: () => () => void): () => void {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void this.ready.then(() => {
+      if (!cancelled) stop = start();
+    });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
   }
 
   private ownChannel(): string {
@@ -618,26 +649,28 @@ export class RealtimeClient {
     source: SeqSource<T>,
     options: SeqStreamOptions,
   ): Stream<T> {
-    return new Stream<T>((stream) => {
-      const sequencer = new SeqSequencer<T>(
-        source,
-        (item) => stream.next(item),
-        { gapWaitMs: this.options.gapWaitMs, ...options },
-        (err) => this.report(err),
-      );
-      const catchUp = () => sequencer.catchUp();
-      const unsubscribe = this.subscribe(channel(), {
-        [event]: (item: T) => sequencer.push(item),
-        subscribed: () => void catchUp(),
-      } as ChannelHandlers);
-      this.pollers.add(catchUp);
-      if (!this.socket.connected) void catchUp();
-      return () => {
-        this.pollers.delete(catchUp);
-        sequencer.stop();
-        unsubscribe();
-      };
-    });
+    return new Stream<T>((stream) =>
+      this.afterToken(() => {
+        const sequencer = new SeqSequencer<T>(
+          source,
+          (item) => stream.next(item),
+          { gapWaitMs: this.options.gapWaitMs, ...options },
+          (err) => this.report(err),
+        );
+        const catchUp = () => sequencer.catchUp();
+        const unsubscribe = this.subscribe(channel(), {
+          [event]: (item: T) => sequencer.push(item),
+          subscribed: () => void catchUp(),
+        } as ChannelHandlers);
+        this.pollers.add(catchUp);
+        if (!this.socket.connected) void catchUp();
+        return () => {
+          this.pollers.delete(catchUp);
+          sequencer.stop();
+          unsubscribe();
+        };
+      }),
+    );
   }
 
   // ---- HTTP fallback ----
@@ -676,47 +709,47 @@ export class RealtimeClient {
     });
   }
 
-  /** Sends what is queued over the socket when it is up, over REST in `polling` / `offline`. */
+  /**
+   * Sends the head of the queue over the socket when it is up, over REST in `polling` / `offline`. One at a time, so
+   * messages are stored in the order they were sent and a burst never trips the server's rate limit.
+   */
   private pump(): void {
     if (this.closed) return;
+    const item = this.outbox[0];
+    if (!item || item.inFlight) return;
     const viaSocket = this.socket.connected;
     const viaRest = !viaSocket && (this.stateValue === 'polling' || this.stateValue === 'offline');
     if (!viaSocket && !viaRest) return;
-    for (const item of this.outbox) {
-      if (item.inFlight) continue;
-      item.inFlight = true;
-      item.attempts += 1;
-      const attempt = viaSocket
-        ? this.request('message:send', {
-            conversationId: item.conversationId,
-            body: item.body,
-            clientId: item.clientId,
+    item.inFlight = true;
+    item.attempts += 1;
+    const attempt = viaSocket
+      ? this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
+      : this.rest
+          .POST('/api/v1/conversations/{id}/messages', {
+            params: { path: { id: item.conversationId } },
+            body: { body: item.body, clientId: item.clientId },
           })
-        : this.rest
-            .POST('/api/v1/conversations/{id}/messages', {
-              params: { path: { id: item.conversationId } },
-              body: { body: item.body, clientId: item.clientId },
-            })
-            .then((result) => unwrap(result) as MessagePayload);
-      attempt.then(
-        (message) => {
-          this.outbox.splice(this.outbox.indexOf(item), 1);
-          item.resolve(message);
-        },
-        (error: unknown) => {
-          item.inFlight = false;
-          const permanent =
-            (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
-            (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
-          if (permanent) {
-            this.outbox.splice(this.outbox.indexOf(item), 1);
-            item.reject(error);
-            return;
-          }
-          this.schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
-        },
-      );
-    }
+          .then((result) => unwrap(result) as MessagePayload);
+    attempt.then(
+      (message) => {
+        this.outbox.shift();
+        item.resolve(message);
+        this.pump();
+      },
+      (error: unknown) => {
+        item.inFlight = false;
+        const permanent =
+          (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
+          (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
+        if (permanent) {
+          this.outbox.shift();
+          item.reject(error);
+          this.pump();
+          return;
+        }
+        this.schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
+      },
+    );
   }
 
   private schedulePump(ms: number): void {
