@@ -122,6 +122,8 @@ describeE2E('Client SDK', () => {
     proxy.blockAll = false;
 
     await waitForState(receiver, 'online');
+    // Nothing new arrives live: only the catch-up after resubscribing brings the 20.
+    await waitUntil(() => received.length === 21, `21 messages arrived (${received.length})`);
     await post(alice, conversationId, 'live 2');
     await waitUntil(() => received.length === 22, `22 messages arrived (${received.length})`);
     await sleep(300);
