@@ -24,7 +24,12 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+        // Checks of generated files and build outputs; they start their own processes.
+        '<rootDir>/test/tools/**/*.spec.ts',
+      ],
     },
     {
       ...common,

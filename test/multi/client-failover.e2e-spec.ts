@@ -3,7 +3,7 @@
 import type { MessagePayload, NotificationPayload } from '@realtime-hub/client';
 import { startCluster, type TestApp } from '../helpers/app.js';
 import { closeAllClients, sdkClient, waitForState, waitUntil } from '../helpers/client.js';
-import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
+import { createUsers, loginAdmin } from '../helpers/factories.js';
 import { client as httpClient } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';

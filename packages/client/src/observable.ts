@@ -39,8 +39,16 @@ export class Stream<T> implements Subscribable<T> {
   }
 
   subscribe(observerOrNext?: Observer<T> | ((value: T) => void)): Subscription {
+    // Methods are called on the given object: an RxJS Subscriber keeps them on its prototype.
+    const given = observerOrNext;
     const observer: Observer<T> =
-      typeof observerOrNext === 'function' ? { next: observerOrNext } : { ...(observerOrNext ?? {}) };
+      typeof given === 'function'
+        ? { next: given }
+        : {
+            next: (value) => given?.next?.(value),
+            error: (error) => given?.error?.(error),
+            complete: () => given?.complete?.(),
+          };
     this.observers.add(observer);
     let closed = false;
     if (this.replayLast && this.hasValue) observer.next?.(this.value as T);
