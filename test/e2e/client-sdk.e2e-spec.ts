@@ -269,6 +269,52 @@ describeE2E('Client SDK', () => {
     expect(ended).toEqual([{ reason: 'FORBIDDEN' }]);
   }, 30_000);
 
+  it('should never move versioned state backwards: vote counts and a resource under concurrent writes', async () => {
+    const [author, watcher, ...voters] = await createUsers(sut, 14, 'Versions');
+    const suggestion = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title: 'Versioned', description: 'counts' },
+    });
+    const resource = await api.post('/api/v1/resources', {
+      token: watcher.token,
+      body: { name: 'doc', visibility: 'public', data: { n: 0 } },
+    });
+    const { client } = sdkClient(proxy.url, watcher.token);
+    const voteVersions: number[] = [];
+    let counts: { upvotes: number; downvotes: number; version: number } | undefined;
+    client.suggestionVotes().subscribe((all) => {
+      counts = all.get(suggestion.body.id);
+      if (counts) voteVersions.push(counts.version);
+    });
+    const resourceVersions: number[] = [];
+    client.resource(resource.body.id).subscribe((r) => r && resourceVersions.push(r.version));
+    await waitForState(client, 'online');
+    await waitUntil(() => resourceVersions.length === 1, 'the resource snapshot');
+    await sleep(200);
+
+    await Promise.all([
+      ...voters.map((voter, i) =>
+        api.put(`/api/v1/suggestions/${suggestion.body.id}/vote`, {
+          token: voter.token,
+          body: { value: i % 3 === 0 ? -1 : 1 },
+        }),
+      ),
+      ...Array.from({ length: 8 }, (_, i) =>
+        api.patch(`/api/v1/resources/${resource.body.id}`, { token: watcher.token, body: { data: { n: i + 1 } } }),
+      ),
+    ]);
+    const final = (await api.get(`/api/v1/suggestions/${suggestion.body.id}`, { token: author.token })).body;
+    await waitUntil(() => counts?.version === final.version, `vote version ${final.version} (${counts?.version})`);
+    await waitUntil(() => resourceVersions.at(-1) === 9, `resource version 9 (${resourceVersions.at(-1)})`);
+
+    expect(counts).toMatchObject({ upvotes: final.upvotes, downvotes: final.downvotes, version: final.version });
+    expect(final.upvotes + final.downvotes).toBe(12);
+    for (const versions of [voteVersions, resourceVersions]) {
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).toBe(versions.length);
+    }
+  }, 30_000);
+
   it('should ask once for a new token when the server refuses the current one, then report unauthorized', async () => {
     const [gina] = await createUsers(sut, 1, 'Revoked');
     const asked: TokenRequest['reason'][] = [];

@@ -21,6 +21,8 @@ import {
   type ServerEventName,
   type ServerEvents,
   type StatsPayload,
+  type SuggestionPayload,
+  type SuggestionVotePayload,
 } from '@realtime-hub/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { type InboxEntry, mergeInbox, mergeUnread, newerVersion } from './merge.js';
@@ -434,6 +436,41 @@ export class RealtimeClient {
         'resource:deleted': () => {
           deleted = true;
           stream.next(null);
+        },
+      });
+    }, true);
+  }
+
+  /** Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion. */
+  suggestionVotes(): Stream<Map<string, SuggestionVotePayload>> {
+    return new Stream<Map<string, SuggestionVotePayload>>((stream) => {
+      const counts = new Map<string, SuggestionVotePayload>();
+      const apply = (incoming: SuggestionVotePayload) => {
+        const current = counts.get(incoming.suggestionId);
+        if (newerVersion(current, incoming) === current) return;
+        counts.set(incoming.suggestionId, incoming);
+        stream.next(new Map(counts));
+      };
+      const fromSuggestion = (s: SuggestionPayload): SuggestionVotePayload => ({
+        suggestionId: s.id,
+        upvotes: s.upvotes,
+        downvotes: s.downvotes,
+        score: s.score,
+        version: s.version,
+      });
+      const refetch = async (id: string) => {
+        const s = unwrap(await this.rest.GET('/api/v1/suggestions/{id}', { params: { path: { id } } }));
+        apply(fromSuggestion(s as SuggestionPayload));
+      };
+      return this.subscribe(channels.suggestions(), {
+        'suggestion:created': (s) => apply(fromSuggestion(s)),
+        'suggestion:updated': (s) => apply(fromSuggestion(s)),
+        'suggestion:vote': (vote) => {
+          const current = counts.get(vote.suggestionId);
+          if (current && vote.version > current.version + 1) {
+            refetch(vote.suggestionId).catch((err) => this.report(err));
+          }
+          apply(vote);
         },
       });
     }, true);
