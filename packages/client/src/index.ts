@@ -12,4 +12,15 @@ export { type InboxEntry, mergeInbox, mergeReadReceipt, mergeUnread, newerVersio
 export { type Observer, Stream, type Subscribable, type Subscription } from './observable.js';
 export { type paths, type RestClient, RestError } from './rest.js';
 export { type SeqItem, type SeqSource, SeqSequencer, type SeqStreamOptions } from './seq-stream.js';
-export * from '@realtime-hub/protocol';
+// The protocol's types, and its runtime helpers a client needs (not the AsyncAPI builder, kept out of bundles).
+export type * from '@realtime-hub/protocol';
+export {
+  CHANNEL_PATTERNS,
+  channelOf,
+  channels,
+  ConnectErrors,
+  ERROR_STATUS,
+  ErrorCodes,
+  isAckOk,
+  parseChannel,
+} from '@realtime-hub/protocol';

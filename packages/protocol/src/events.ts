@@ -190,3 +190,66 @@ export function channelOf<E extends ServerEventName>(
       return null;
   }
 }
+
+/** Every server event name, at run time (the type below fails to compile when one is missing). */
+export const SERVER_EVENT_NAMES = [
+  'subscribed',
+  'unsubscribed',
+  'error',
+  'auth:expiring',
+  'presence',
+  'notification',
+  'notifications:unread',
+  'suggestion:created',
+  'suggestion:updated',
+  'suggestion:vote',
+  'event',
+  'resource:update',
+  'resource:deleted',
+  'session:update',
+  'workstation:update',
+  'code_valid',
+  'code_invalid',
+  'session_started',
+  'time_update',
+  'session_warning',
+  'session_terminated',
+  'stats_update',
+  'message:new',
+  'typing',
+  'message:read',
+  'inbox:update',
+  'conversation:added',
+  'conversation:members',
+] as const satisfies readonly ServerEventName[];
+
+/** Every client event name, at run time (the type below fails to compile when one is missing). */
+export const CLIENT_EVENT_NAMES = [
+  'subscribe',
+  'unsubscribe',
+  'subscribe:resource',
+  'subscribe:suggestions',
+  'subscribe:job',
+  'auth:refresh',
+  'notification:read',
+  'notification:read_all',
+  'message:send',
+  'message:read',
+  'typing',
+  'get_stats',
+  'validate_code',
+  'start_session',
+  'get_time',
+  'end_session',
+  'heartbeat',
+] as const satisfies readonly ClientEventName[];
+
+type Missing<All, Listed> = Exclude<All, Listed>;
+const everyServerEventListed: Missing<ServerEventName, (typeof SERVER_EVENT_NAMES)[number]> extends never
+  ? true
+  : false = true;
+const everyClientEventListed: Missing<ClientEventName, (typeof CLIENT_EVENT_NAMES)[number]> extends never
+  ? true
+  : false = true;
+void everyServerEventListed;
+void everyClientEventListed;

@@ -4,3 +4,4 @@ export * from './channels.js';
 export * from './errors.js';
 export * from './events.js';
 export type * from './payloads.js';
+export * from './asyncapi.js';
