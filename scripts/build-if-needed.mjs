@@ -5,7 +5,16 @@ import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
 const output = join(root, 'dist', 'src', 'main.js');
-const inputs = ['src', 'packages/protocol/src', 'packages/protocol/package.json', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const inputs = [
+  'src',
+  'packages/protocol/src',
+  'packages/protocol/package.json',
+  'packages/client/src',
+  'ormconfig.ts',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package.json',
+];
 
 function mtime(path) {
   try {

@@ -45,6 +45,7 @@ if (process.argv[1] === import.meta.filename) {
   for (const entry of ['packages/client/src/index.ts', 'packages/client/src/react/index.ts']) {
     const { minified, gzipped, inputs } = await measureClient(entry);
     process.stdout.write(`${entry}: ${minified} B min, ${gzipped} B min+gzip (socket.io-client and react external)\n`);
-    for (const input of inputs.slice(0, 8)) process.stdout.write(`  ${String(input.bytes).padStart(7)}  ${input.path}\n`);
+    for (const input of inputs.slice(0, 8))
+      process.stdout.write(`  ${String(input.bytes).padStart(7)}  ${input.path}\n`);
   }
 }
