@@ -176,6 +176,35 @@ describeE2E('Client SDK', () => {
     expect(principal.expiresAt).toBeGreaterThan(short.expiresAt.getTime() + 60_000);
   }, 60_000);
 
+  it('should ask for a new token after TOKEN_EXPIRED and catch up on what was sent meanwhile', async () => {
+    const [hank] = await createUsers(sut, 1, 'Expired');
+    const tokens = sut.app.get(TokenService);
+    // Too close to its end for an auth:expiring notice; the app cannot refresh it in time.
+    const short = await tokens.sign({ id: hank.id, role: 'user', tokenVersion: 0 }, 4);
+    const asked: TokenRequest['reason'][] = [];
+    const { client, states, errors } = sdkClient(proxy.url, short.token, {
+      getToken: ({ reason }) => {
+        asked.push(reason);
+        return reason === 'expired' ? hank.token : short.token;
+      },
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications().subscribe((n) => received.push(n));
+    await waitForState(client, 'online');
+    await sleep(200);
+    await notify(hank, 'before expiry');
+    await waitForState(client, 'reconnecting', 10_000);
+    await notify(hank, 'while reconnecting');
+    await waitForState(client, 'online');
+    await notify(hank, 'after');
+    await waitUntil(() => received.length === 3, `3 notifications (${received.length})`);
+
+    expect(received.map((n) => n.title)).toEqual(['before expiry', 'while reconnecting', 'after']);
+    expect(asked).toEqual(['connect', 'expired']);
+    expect(states).toEqual(['connecting', 'online', 'reconnecting', 'online']);
+    expect(errors.map((e) => (e as { code?: string }).code)).toContain('TOKEN_EXPIRED');
+  }, 30_000);
+
   it('should store a message queued offline once, after three retries whose answers were lost', async () => {
     const [dave, erin] = await createUsers(sut, 2, 'Queue');
     const conversationId = await conversationOf(dave, erin);

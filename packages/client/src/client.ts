@@ -551,6 +551,8 @@ export class RealtimeClient {
       if (reason === 'io server disconnect') {
         // The server closed it (token expired, revoked, too many errors): Socket.IO does not retry on its own.
         this.tokenReason = this.expired ? 'expired' : 'connect';
+        // The token asked for after TOKEN_EXPIRED is the one new token: if it is refused too, `unauthorized`.
+        if (this.expired) this.authRetried = true;
         this.retryLater();
       }
       this.armFallback();
@@ -727,6 +729,14 @@ export class RealtimeClient {
     const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
     void Promise.allSettled(probe.map((task) => task())).then((results) => {
       if (this.socket.connected || this.closed || this.stateValue === 'unauthorized') return;
+      const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
+      if (refused) {
+        // REST already asked once for a new token (rest.ts) and it was refused too.
+        this.clearTimers();
+        this.socket.disconnect();
+        this.setState('unauthorized');
+        return;
+      }
       const unreachable = results.every((r) => r.status === 'rejected' && isNetworkError(r.reason));
       this.setState(unreachable ? 'offline' : 'polling');
       this.pump();
