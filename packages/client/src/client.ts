@@ -339,7 +339,7 @@ export class RealtimeClient {
             .items as JobEventPayload[],
         latestSeq: async () => 0,
       },
-      { afterSeq: 0, ...options },
+      { ...options, afterSeq: options.afterSeq ?? 0 },
     );
   }
 

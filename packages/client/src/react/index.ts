@@ -60,15 +60,20 @@ export function useChannel<C extends string>(
   }, [client, channel]);
 }
 
-/** A conversation's messages, gapless, and a send function that survives going offline. */
+/**
+ * A conversation's messages, gapless, and a send function that survives going offline. `afterSeq` (read when the
+ * conversation changes): 0 for the whole history, undefined for what arrives from now on.
+ */
 export function useConversation(
   client: RealtimeClient,
   conversationId: string,
+  options: { afterSeq?: number } = {},
 ): { messages: MessagePayload[]; send(body: string): Promise<MessagePayload> } {
   const [stream, setStream] = useState<Stream<MessagePayload>>();
+  const { afterSeq } = options;
   useEffect(() => {
-    setStream(client.conversationMessages(conversationId));
-  }, [client, conversationId]);
+    setStream(client.conversationMessages(conversationId, { afterSeq }));
+  }, [client, conversationId, afterSeq]);
   const messages = useStreamItems(stream);
   return { messages, send: (body) => client.messages.send(conversationId, body) };
 }
