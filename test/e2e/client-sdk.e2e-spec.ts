@@ -81,7 +81,7 @@ describeE2E('Client SDK', () => {
     let cuts = 0;
     let sending = true;
     const chaos = (async () => {
-      while (sending) {
+      while (sending && cuts < 25) {
         await sleep(50 + Math.floor(Math.random() * 250));
         if (proxy.dropConnections() > 0) cuts += 1;
       }

@@ -770,7 +770,7 @@ export class RealtimeClient {
     item.inFlight = true;
     item.attempts += 1;
     const attempt = viaSocket
-      ? this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
+      ? this.sendOnSocket(item)
       : this.rest
           .POST('/api/v1/conversations/{id}/messages', {
             params: { path: { id: item.conversationId } },
@@ -797,6 +797,18 @@ export class RealtimeClient {
         this.schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
       },
     );
+  }
+
+  /** One attempt over the socket; a disconnect fails it at once rather than at the ack timeout. */
+  private sendOnSocket(item: Outgoing): Promise<MessagePayload> {
+    return new Promise<MessagePayload>((resolve, reject) => {
+      const onDisconnect = () =>
+        reject(new AckFailure({ code: 'TIMEOUT', message: 'Disconnected before the acknowledgement' }));
+      this.socket.once('disconnect', onDisconnect);
+      this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
+        .then(resolve, reject)
+        .finally(() => this.socket.off('disconnect', onDisconnect));
+    });
   }
 
   private schedulePump(ms: number): void {
