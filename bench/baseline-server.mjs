@@ -1,6 +1,9 @@
-// The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database.
+// The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database; with
+// BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison).
 // POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
 import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 
 const port = Number(process.env.PORT ?? 3100);
@@ -28,6 +31,9 @@ const io = new Server(http, {
   perMessageDeflate: process.env.BENCH_BASELINE_DEFLATE ? { threshold: 0 } : false,
   httpCompression: false,
 });
+const redisUrl = process.env.BENCH_BASELINE_REDIS_URL;
+const redis = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
+if (redisUrl) io.adapter(createAdapter(redis[0], redis[1], { key: process.env.BENCH_BASELINE_REDIS_KEY ?? 'bench-baseline' }));
 if (!process.env.BENCH_BASELINE_KEEP_REQUEST) {
   io.on('connection', (socket) => {
     socket.conn.request = undefined;
@@ -43,5 +49,6 @@ io.on('connection', (socket) => {
 http.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => {
   io.close();
+  for (const connection of redis) connection.disconnect();
   http.close(() => process.exit(0));
 });

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { setupAsyncApi } from './asyncapi/asyncapi.setup.js';
 import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
 
@@ -26,7 +27,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
   app.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
 
-  const adapter = new RedisIoAdapter(app, config, app.get(RedisService));
+  const adapter = new RedisIoAdapter(app, config, app.get(RedisService), app.get(MetricsService));
   await adapter.connectToRedis();
   app.useWebSocketAdapter(adapter);
 

@@ -15,6 +15,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // A promise nobody awaited that failed (a dependency's command after its caller gave up, say) is a bug to log, not
+  // a reason to drop every socket of this instance.
+  process.on('unhandledRejection', (reason: unknown) => {
+    new Logger('Process').error({ err: reason }, 'Unhandled promise rejection');
+  });
   const app = await createApp(config);
   app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.listen(config.port, config.host);

@@ -85,15 +85,19 @@ export async function startApp(env = {}, { name = 'app' } = {}) {
   return { url, pid: child.pid, child, stop: () => stop(child) };
 }
 
-/** Starts the bare Socket.IO server (same version, same tuning) used as the baseline. */
-export async function startBaseline() {
+/**
+ * Starts the bare Socket.IO server (same version, same tuning) used as the baseline; with `redis: {url, key}`, on
+ * the same Redis adapter as the app.
+ */
+export async function startBaseline({ redis, name = 'baseline' } = {}) {
   const port = await freePort();
+  const adapterEnv = redis ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key } : {};
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), ...tuningEnv() },
+    env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv() },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  track(child, 'baseline');
+  track(child, name);
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/health`, child);
   return { url, pid: child.pid, child, stop: () => stop(child) };

@@ -1,9 +1,11 @@
-// fan-out: 1,000 sockets subscribed to `suggestions:votes`; a vote over REST; latency from the request to each
-// socket's receipt. Baseline: the bare Socket.IO server broadcasting a same-size payload on an HTTP request.
+// fan-out, in the shape people deploy: two app instances on Postgres and the Redis adapter, 1,000 sockets on A
+// subscribed to `suggestions:votes`, a vote over REST on A; latency from the request to each socket's receipt.
+// Baselines in the same rounds: a bare Socket.IO server broadcasting a same-size payload on an HTTP request, with the
+// same Redis adapter and a second idle instance (the fair in-stack comparison), and without any adapter (the floor).
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
 import { startApp, startBaseline } from '../lib/procs.mjs';
-import { freshDatabase } from '../lib/services.mjs';
+import { freshDatabase, redisUrl } from '../lib/services.mjs';
 import { now, summarize } from '../lib/stats.mjs';
 
 export const name = 'fan-out';
@@ -16,7 +18,12 @@ export async function run({ full }) {
   const pool = new ClientPool(4);
   // Postgres, as in production: the embedded engine runs SQL on the app's own thread.
   const db = await freshDatabase();
-  const app = await startApp({ DATABASE_URL: db.url });
+  const env = { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: db.prefix };
+  const app = await startApp(env, { name: 'instance A' });
+  const appB = await startApp(env, { name: 'instance B' });
+  const adapterKey = `${db.prefix}-baseline`;
+  const bareRedis = await startBaseline({ redis: { url: redisUrl, key: adapterKey }, name: 'baseline with Redis' });
+  const bareRedisB = await startBaseline({ redis: { url: redisUrl, key: adapterKey }, name: 'baseline with Redis B' });
   const baseline = await startBaseline();
   try {
     const voters = await registerUsers(app.url, 40, 'fanout');
@@ -33,16 +40,20 @@ export async function run({ full }) {
       join: { event: 'subscribe:suggestions', payload: {} },
       listen: ['suggestion:vote'],
     }));
-    const baseConn = await pool.all('connect', (i) => ({
-      url: baseline.url,
-      count: split(sockets, pool.size, i),
-      join: { event: 'join', payload: 'suggestions:votes' },
-      listen: ['suggestion:vote'],
-    }));
-    const errors = [...appConn, ...baseConn].reduce((s, c) => s + c.errors, 0);
-    const samples = { app: [], baseline: [] };
-    const lastSocket = { app: [], baseline: [] };
-    const warmupLast = { app: [], baseline: [] };
+    const bareJoin = (url) =>
+      pool.all('connect', (i) => ({
+        url,
+        count: split(sockets, pool.size, i),
+        join: { event: 'join', payload: 'suggestions:votes' },
+        listen: ['suggestion:vote'],
+      }));
+    const redisConn = await bareJoin(bareRedis.url);
+    const baseConn = await bareJoin(baseline.url);
+    const errors = [...appConn, ...redisConn, ...baseConn].reduce((s, c) => s + c.errors, 0);
+    const kinds = ['app', 'bareRedis', 'baseline'];
+    const samples = Object.fromEntries(kinds.map((k) => [k, []]));
+    const lastSocket = Object.fromEntries(kinds.map((k) => [k, []]));
+    const warmupLast = Object.fromEntries(kinds.map((k) => [k, []]));
     let baselineVersion = 1_000_000;
 
     async function measure(kind, send, record) {
@@ -71,30 +82,35 @@ export async function run({ full }) {
         const answer = await call(app.url, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { token: voter.token, body: { value } });
         return answer.version;
       }, record);
-      await measure('baseline', async () => {
-        baselineVersion += 1;
-        const payload = { suggestionId: suggestion.id, upvotes: 10 + r, downvotes: 3, score: 7 + r, version: baselineVersion };
-        await call(baseline.url, 'POST', '/broadcast', { body: { room: 'suggestions:votes', event: 'suggestion:vote', payload } });
-        return baselineVersion;
-      }, record);
+      for (const [kind, server] of [['bareRedis', bareRedis], ['baseline', baseline]]) {
+        await measure(kind, async () => {
+          baselineVersion += 1;
+          const payload = { suggestionId: suggestion.id, upvotes: 10 + r, downvotes: 3, score: 7 + r, version: baselineVersion };
+          await call(server.url, 'POST', '/broadcast', { body: { room: 'suggestions:votes', event: 'suggestion:vote', payload } });
+          return baselineVersion;
+        }, record);
+      }
     }
-    const appStats = summarize(samples.app);
-    const baseStats = summarize(samples.baseline);
-    const appLast = summarize(lastSocket.app);
-    const baseLast = summarize(lastSocket.baseline);
+    const stats = Object.fromEntries(kinds.map((k) => [k, { latency: summarize(samples[k]), timeToLastSocket: summarize(lastSocket[k]), perRoundLast: lastSocket[k], warmupRoundsLast: warmupLast[k] }]));
+    const { app: a, bareRedis: r, baseline: b } = stats;
     return {
-      params: { sockets, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: pool.size, connectErrors: errors, database: 'postgres' },
-      app: { latency: appStats, timeToLastSocket: appLast, perRoundLast: lastSocket.app, warmupRoundsLast: warmupLast.app },
-      baseline: { latency: baseStats, timeToLastSocket: baseLast, perRoundLast: lastSocket.baseline, warmupRoundsLast: warmupLast.baseline },
+      params: { sockets, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: pool.size, connectErrors: errors, database: 'postgres', instances: 2, adapter: 'redis' },
+      app: stats.app,
+      baseline: { withRedisAdapter: stats.bareRedis, withoutAdapter: stats.baseline },
       rows: [
-        ['fan-out p50 (ms)', appStats.p50, baseStats.p50],
-        ['fan-out p99 (ms)', appStats.p99, baseStats.p99, 'target ≤ 1.3×'],
-        ['fan-out time to last socket, median (ms)', appLast.p50, baseLast.p50],
+        ['fan-out p50 (ms), vs bare + Redis adapter', a.latency.p50, r.latency.p50, 'target ≤ 1.15×'],
+        ['fan-out p99 (ms), vs bare + Redis adapter', a.latency.p99, r.latency.p99, 'target ≤ 1.15×'],
+        ['fan-out time to last socket, median (ms), vs bare + Redis adapter', a.timeToLastSocket.p50, r.timeToLastSocket.p50],
+        ['fan-out p50 (ms), vs bare without adapter', a.latency.p50, b.latency.p50, 'target ≤ 1.3×'],
+        ['fan-out p99 (ms), vs bare without adapter', a.latency.p99, b.latency.p99, 'target ≤ 1.3×'],
       ],
     };
   } finally {
     await pool.close();
     await app.stop();
+    await appB.stop();
+    await bareRedis.stop();
+    await bareRedisB.stop();
     await baseline.stop();
     await db.drop();
   }

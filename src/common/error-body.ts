@@ -2,6 +2,7 @@
 import { HttpException } from '@nestjs/common';
 import { DomainException } from './domain.exception.js';
 import { codeForStatus, ErrorCode, HTTP_STATUS_BY_CODE } from './error-codes.js';
+import { isDependencyUnavailable } from './unavailable.js';
 
 export interface ErrorBody {
   statusCode: number;
@@ -12,7 +13,7 @@ export interface ErrorBody {
 }
 
 /** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
-export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean } {
+export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean; unavailable?: boolean } {
   if (error instanceof DomainException) {
     const statusCode = HTTP_STATUS_BY_CODE[error.code];
     const body: ErrorBody = { statusCode, code: error.code, message: error.message };
@@ -45,6 +46,17 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     return {
       body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
       unexpected: false,
+    };
+  }
+  if (isDependencyUnavailable(error)) {
+    return {
+      body: {
+        statusCode: 503,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        message: 'A service this request needs is unavailable',
+      },
+      unexpected: false,
+      unavailable: true,
     };
   }
   return { body: { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' }, unexpected: true };

@@ -12,7 +12,10 @@ export class ExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionsFilter');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const { body, unexpected } = toErrorBody(error);
+    const { body, unexpected, unavailable } = toErrorBody(error);
+    if (unavailable) {
+      this.logger.warn({ err: (error as Error).message, transport: host.getType() }, 'A dependency is unavailable');
+    }
     if (unexpected) {
       body.correlationId = randomUUID();
       this.logger.error(

@@ -183,8 +183,16 @@ describe(MessagesService.name, () => {
       const inbox = published('inbox:update').slice(-2);
       expect(inbox).toEqual(
         expect.arrayContaining([
-          [`user:${ALICE}`, 'inbox:update', { conversationId: CONVERSATION, lastMessage: value, unreadCount: 0 }],
-          [`user:${BOB}`, 'inbox:update', { conversationId: CONVERSATION, lastMessage: value, unreadCount: 1 }],
+          [
+            `user:${ALICE}`,
+            'inbox:update',
+            { conversationId: CONVERSATION, lastMessage: value, unreadCount: 0, lastMessageSeq: 2, lastReadSeq: 2 },
+          ],
+          [
+            `user:${BOB}`,
+            'inbox:update',
+            { conversationId: CONVERSATION, lastMessage: value, unreadCount: 1, lastMessageSeq: 2, lastReadSeq: 1 },
+          ],
         ]),
       );
     });
@@ -244,7 +252,13 @@ describe(MessagesService.name, () => {
         [
           `user:${BOB}`,
           'inbox:update',
-          { conversationId: CONVERSATION, lastMessage: expect.objectContaining({ seq: 5 }), unreadCount: 2 },
+          {
+            conversationId: CONVERSATION,
+            lastMessage: expect.objectContaining({ seq: 5 }),
+            unreadCount: 2,
+            lastMessageSeq: 5,
+            lastReadSeq: 3,
+          },
         ],
       ]);
     });

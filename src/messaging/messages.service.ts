@@ -59,7 +59,13 @@ export class MessagesService {
       const moved = next !== state.lastReadSeq;
       if (moved) await this.store.markRead(m, conversationId, actor.id, next);
       const lastMessage = moved ? await this.store.messageAt(m, conversationId, state.lastSeq) : null;
-      return { lastReadSeq: next, unreadCount: unreadCount(state.lastSeq, next), moved, lastMessage };
+      return {
+        lastReadSeq: next,
+        lastSeq: state.lastSeq,
+        unreadCount: unreadCount(state.lastSeq, next),
+        moved,
+        lastMessage,
+      };
     });
     if (result.moved) {
       this.publisher.publish(`conversation:${conversationId}`, 'message:read', {
@@ -71,6 +77,8 @@ export class MessagesService {
         conversationId,
         lastMessage: result.lastMessage,
         unreadCount: result.unreadCount,
+        lastMessageSeq: result.lastSeq,
+        lastReadSeq: result.lastReadSeq,
       });
     }
     return { lastReadSeq: result.lastReadSeq, unreadCount: result.unreadCount };
@@ -124,6 +132,8 @@ export class MessagesService {
         conversationId: message.conversationId,
         lastMessage: message,
         unreadCount: unreadCount(message.seq, reader.lastReadSeq),
+        lastMessageSeq: message.seq,
+        lastReadSeq: reader.lastReadSeq,
       });
     }
   }

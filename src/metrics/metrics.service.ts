@@ -26,6 +26,33 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly orderGapsSkipped = new Counter({
+    name: 'realtime_order_gaps_skipped_total',
+    help: 'Ordered events never seen by this instance, skipped after the reorder wait (their successors went out)',
+    registers: [this.registry],
+  });
+
+  readonly deliveryLag = new Histogram({
+    name: 'realtime_delivery_lag_seconds',
+    help: 'From publish (on any instance) to delivery to this instance’s sockets, by channel kind',
+    labelNames: ['kind'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly reorderHold = new Histogram({
+    name: 'realtime_reorder_hold_seconds',
+    help: 'How long ordered events that arrived ahead of a predecessor were held before delivery',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers: [this.registry],
+  });
+
+  readonly adapterPublishFailures = new Counter({
+    name: 'realtime_adapter_publish_failures_total',
+    help: 'Events or requests the Socket.IO Redis adapter could not publish to the other instances (Redis down)',
+    registers: [this.registry],
+  });
+
   readonly ackLatency = new Histogram({
     name: 'realtime_ack_latency_seconds',
     help: 'Time from receiving a client event to answering its acknowledgement',

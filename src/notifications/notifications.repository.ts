@@ -169,12 +169,12 @@ export class NotificationsRepository {
     return rows[0].n;
   }
 
-  async unreadCount(manager: EntityManager, userId: string): Promise<number> {
-    const rows: { unread_count: number }[] = await manager.query(
-      `SELECT "unread_count" FROM "notification_counters" WHERE "user_id" = $1`,
+  async unreadCount(manager: EntityManager, userId: string): Promise<{ count: number; version: number }> {
+    const rows: { unread_count: number; version: number }[] = await manager.query(
+      `SELECT "unread_count", "version" FROM "notification_counters" WHERE "user_id" = $1`,
       [userId],
     );
-    return rows[0]?.unread_count ?? 0;
+    return { count: rows[0]?.unread_count ?? 0, version: rows[0]?.version ?? 0 };
   }
 
   /** One page of the user's notifications: a range scan on (user_id, seq), or on its unread part. */

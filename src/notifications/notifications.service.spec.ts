@@ -128,9 +128,19 @@ describe(NotificationsService.name, () => {
       pending.publish();
       expect(publisher.publish.mock.calls).toEqual([
         [`user:${A}`, 'notification', pending.items[1], { order: { key: `notifications:${A}`, seq: 10 } }],
-        [`user:${A}`, 'notifications:unread', { count: 3 }, { order: { key: `notifications:unread:${A}`, seq: 20 } }],
+        [
+          `user:${A}`,
+          'notifications:unread',
+          { count: 3, version: 20 },
+          { order: { key: `notifications:unread:${A}`, seq: 20 } },
+        ],
         [`user:${B}`, 'notification', pending.items[0], { order: { key: `notifications:${B}`, seq: 11 } }],
-        [`user:${B}`, 'notifications:unread', { count: 4 }, { order: { key: `notifications:unread:${B}`, seq: 21 } }],
+        [
+          `user:${B}`,
+          'notifications:unread',
+          { count: 4, version: 21 },
+          { order: { key: `notifications:unread:${B}`, seq: 21 } },
+        ],
       ]);
     });
 
@@ -204,7 +214,7 @@ describe(NotificationsService.name, () => {
       expect(publisher.publish).toHaveBeenCalledWith(
         `user:${A}`,
         'notifications:unread',
-        { count: 3 },
+        { count: 3, version: 8 },
         { order: { key: `notifications:unread:${A}`, seq: 8 } },
       );
     });
@@ -229,7 +239,7 @@ describe(NotificationsService.name, () => {
       expect(publisher.publish).toHaveBeenCalledWith(
         `user:${A}`,
         'notifications:unread',
-        { count: 0 },
+        { count: 0, version: 10 },
         { order: { key: `notifications:unread:${A}`, seq: 10 } },
       );
     });
@@ -297,8 +307,8 @@ describe(NotificationsService.name, () => {
 
   describe('unreadCount', () => {
     it('should answer the counter row of the caller', async () => {
-      repository.unreadCount.mockResolvedValue(6);
-      expect(await sut.unreadCount(actor(B))).toEqual({ count: 6 });
+      repository.unreadCount.mockResolvedValue({ count: 6, version: 9 });
+      expect(await sut.unreadCount(actor(B))).toEqual({ count: 6, version: 9 });
       expect(repository.unreadCount).toHaveBeenCalledWith(dataSource.manager, B);
     });
   });

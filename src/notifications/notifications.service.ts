@@ -120,7 +120,7 @@ export class NotificationsService {
   }
 
   async unreadCount(actor: Principal): Promise<UnreadCountDto> {
-    return { count: await this.repository.unreadCount(this.dataSource.manager, actor.id) };
+    return this.repository.unreadCount(this.dataSource.manager, actor.id);
   }
 
   /** Idempotent: reading a read notification changes nothing and publishes nothing. */
@@ -157,7 +157,7 @@ export class NotificationsService {
     this.publisher.publish(
       `user:${userId}`,
       'notifications:unread',
-      { count: state.unreadCount },
+      { count: state.unreadCount, version: state.version },
       { order: { key: `notifications:unread:${userId}`, seq: state.version } },
     );
   }

@@ -68,6 +68,45 @@ end
 redis.call('DEL', KEYS[5])
 return offline`;
 
+// After Redis came back (restarted empty, or unreachable while sockets came and went), this instance writes its own
+// truth: its hash is set to the sockets it holds, the shared counts move by the difference, and users are put back in
+// (or taken out of) the online set. KEYS: instance hash, global counts, online set, last-seen hash. ARGV: now, this
+// instance's socket total, then user id / socket count pairs. Answers {users now online, users now offline}.
+const RECONCILE = `
+local old = {}
+local stored = redis.call('HGETALL', KEYS[1])
+for i = 1, #stored, 2 do
+  if stored[i] ~= '${SOCKETS_FIELD}' then old[stored[i]] = tonumber(stored[i + 1]) end
+end
+local came, went, seen = {}, {}, {}
+for i = 3, #ARGV, 2 do
+  local user, count = ARGV[i], tonumber(ARGV[i + 1])
+  seen[user] = true
+  local delta = count - (old[user] or 0)
+  if delta ~= 0 then
+    redis.call('HSET', KEYS[1], user, count)
+    redis.call('HINCRBY', KEYS[2], user, delta)
+  end
+  if redis.call('SADD', KEYS[3], user) == 1 then
+    redis.call('HSET', KEYS[4], user, ARGV[1])
+    table.insert(came, user)
+  end
+end
+for user, count in pairs(old) do
+  if not seen[user] then
+    redis.call('HDEL', KEYS[1], user)
+    if redis.call('HINCRBY', KEYS[2], user, -count) <= 0 then
+      redis.call('HDEL', KEYS[2], user)
+      if redis.call('SREM', KEYS[3], user) == 1 then
+        redis.call('HSET', KEYS[4], user, ARGV[1])
+        table.insert(went, user)
+      end
+    end
+  end
+end
+redis.call('HSET', KEYS[1], '${SOCKETS_FIELD}', ARGV[2])
+return {came, went}`;
+
 export interface PresenceStats {
   connections: number;
   onlineUsers: number;
@@ -85,9 +124,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private heartbeat?: NodeJS.Timeout;
   private retired = false;
 
-  // Memory mode state.
+  /** This instance's own sockets, in both modes: with Redis, the truth its hash is rebuilt from after an outage. */
   private localSockets = 0;
   private readonly localCounts = new Map<string, number>();
+  // Memory mode state.
   private readonly localOnline = new Set<string>();
   private readonly localLastSeen = new Map<string, string>();
 
@@ -117,6 +157,17 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   async onModuleInit(): Promise<void> {
     if (!this.redis.enabled) return;
     await this.beat();
+    // Every reconnection of the command connection (Redis restarted, or unreachable for a while) rebuilds this
+    // instance's part of presence from the sockets it holds.
+    let first = true;
+    this.redis.client.on('ready', () => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.reconcile().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence reconcile failed'));
+    });
+    if (this.redis.client.status === 'ready') first = false;
     const periodMs = Math.max(500, (this.config.presence.ttlSeconds * 1000) / 3);
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence heartbeat failed'));
@@ -133,14 +184,14 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const userId = tracksPresence(principal) ? principal.id : '';
     const now = new Date().toISOString();
     if (userId) this.cancelGrace(userId);
+    this.localSockets += 1;
+    if (userId) this.localCounts.set(userId, (this.localCounts.get(userId) ?? 0) + 1);
     let cameOnline: boolean;
     if (this.redis.enabled) {
       cameOnline = await this.runScript(CONNECT, userId, now);
     } else {
-      this.localSockets += 1;
       cameOnline = false;
       if (userId) {
-        this.localCounts.set(userId, (this.localCounts.get(userId) ?? 0) + 1);
         if (!this.localOnline.has(userId)) {
           this.localOnline.add(userId);
           this.localLastSeen.set(userId, now);
@@ -155,18 +206,15 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   async disconnected(principal: Principal): Promise<void> {
     if (this.retired) return;
     const userId = tracksPresence(principal) ? principal.id : '';
+    this.localSockets -= 1;
+    const left = userId ? (this.localCounts.get(userId) ?? 1) - 1 : 0;
+    if (userId && left <= 0) this.localCounts.delete(userId);
+    else if (userId) this.localCounts.set(userId, left);
     let lastSocket: boolean;
     if (this.redis.enabled) {
       lastSocket = await this.runScript(DISCONNECT, userId);
     } else {
-      this.localSockets -= 1;
-      lastSocket = false;
-      if (userId) {
-        const left = (this.localCounts.get(userId) ?? 1) - 1;
-        if (left <= 0) this.localCounts.delete(userId);
-        else this.localCounts.set(userId, left);
-        lastSocket = left <= 0;
-      }
+      lastSocket = userId !== '' && left <= 0;
     }
     if (lastSocket) this.startGrace(userId);
     this.changed();
@@ -223,6 +271,28 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const args = now === undefined ? [userId] : [userId, now];
     const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
     return Number(await this.redis.client.eval(source, keys.length, ...keys, ...args)) === 1;
+  }
+
+  /** Writes this instance's own sockets back into Redis and announces whoever that brought online or offline. */
+  async reconcile(): Promise<void> {
+    if (!this.redis.enabled || this.retired) return;
+    const k = this.keys;
+    const now = new Date().toISOString();
+    const pairs = [...this.localCounts].flatMap(([userId, count]) => [userId, String(count)]);
+    const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
+    await this.beat();
+    const [came, went] = (await this.redis.client.eval(
+      RECONCILE,
+      keys.length,
+      ...keys,
+      now,
+      String(this.localSockets),
+      ...pairs,
+    )) as [string[], string[]];
+    for (const userId of came) await this.announce(userId, true, now);
+    for (const userId of went) await this.announce(userId, false, now);
+    this.logger.log({ online: came.length, offline: went.length }, 'Presence rebuilt after Redis reconnected');
+    this.changed();
   }
 
   private startGrace(userId: string): void {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
 import { RedisIoAdapter } from './redis-io.adapter.js';
 
@@ -27,7 +28,7 @@ describe('RedisIoAdapter handler binding', () => {
   let sut: RedisIoAdapter;
 
   beforeEach(() => {
-    sut = new RedisIoAdapter({} as never, {} as AppConfig, { enabled: false } as RedisService);
+    sut = new RedisIoAdapter({} as never, {} as AppConfig, { enabled: false } as RedisService, {} as MetricsService);
   });
 
   it('should run each socket’s own handler through one listener shared by every socket, and answer the ack', async () => {

@@ -1,14 +1,16 @@
 // The Socket.IO server: the Redis adapter when REDIS_URL is set (events and room operations cross instances),
-// Socket.IO's in-memory adapter otherwise.
+// Socket.IO's in-memory adapter otherwise; either delivers ordered events in seq order (ordered-adapter.ts).
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
-import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
+import { channelKind } from './channel-kind.js';
+import { orderedAdapterFactory, type RedisAdapterArgs } from './ordered-adapter.js';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -42,13 +44,14 @@ function dispatch(
 
 export class RedisIoAdapter extends IoAdapter {
   private readonly log = new Logger('RedisIoAdapter');
-  private adapterFactory?: ReturnType<typeof createAdapter>;
+  private redisAdapterArgs?: RedisAdapterArgs;
   private readonly listeners = new Map<string, (this: BoundSocket, ...args: unknown[]) => void>();
 
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis: RedisService,
+    private readonly metrics: MetricsService,
   ) {
     super(app);
   }
@@ -59,7 +62,28 @@ export class RedisIoAdapter extends IoAdapter {
     const pub: Redis = this.redis.connect('io-pub');
     const sub: Redis = this.redis.connect('io-sub');
     await Promise.all([waitReady(pub), waitReady(sub)]);
-    this.adapterFactory = createAdapter(pub, sub, { key: this.redis.key('io'), requestsTimeout: 5000 });
+    this.catchPublishFailures(pub);
+    this.redisAdapterArgs = { pub, sub, options: { key: this.redis.key('io'), requestsTimeout: 5000 } };
+  }
+
+  /**
+   * The Redis adapter publishes without awaiting (broadcasts, requests to other instances). While Redis is down each
+   * of those promises fails with nobody to catch it: here each failure is counted and logged (at most every 5 s).
+   * Sockets of this instance still get the event; other instances miss it, and clients fill the gap over REST.
+   */
+  private catchPublishFailures(pub: Redis): void {
+    const publish = pub.publish.bind(pub) as (channel: string, message: string | Buffer) => Promise<number>;
+    let lastLog = 0;
+    const guarded = (channel: string, message: string | Buffer): Promise<number> =>
+      publish(channel, message).catch((err: Error) => {
+        this.metrics.adapterPublishFailures.inc();
+        if (Date.now() - lastLog > 5000) {
+          lastLog = Date.now();
+          this.log.warn({ err: err.message }, 'Could not publish to the other instances (counted in metrics)');
+        }
+        return 0;
+      });
+    pub.publish = guarded as unknown as Redis['publish'];
   }
 
   /**
@@ -123,7 +147,18 @@ export class RedisIoAdapter extends IoAdapter {
       httpCompression: false,
       cors: { origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins, credentials: true },
     }) as Server;
-    if (this.adapterFactory) server.adapter(this.adapterFactory);
+    server.adapter(
+      orderedAdapterFactory(
+        {
+          ordering: {
+            onGap: (missing) => this.metrics.orderGapsSkipped.inc(missing),
+            onHeld: (ms) => this.metrics.reorderHold.observe(ms / 1000),
+          },
+          onDelivered: (room, lagMs) => this.metrics.deliveryLag.observe({ kind: channelKind(room) }, lagMs / 1000),
+        },
+        this.redisAdapterArgs,
+      ),
+    );
     return server;
   }
 }

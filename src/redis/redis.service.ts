@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
 
+const RECONNECT_MAX_DELAY_MS = 1000;
+
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
@@ -33,7 +35,13 @@ export class RedisService implements OnApplicationShutdown {
   connect(role: string): Redis {
     if (!this.url) throw new Error('Redis is not configured');
     // Auto-pipelining only on the command connection: on pub/sub ones it would reorder (un)subscribes after QUIT.
-    const connection = new Redis(this.url, { maxRetriesPerRequest: 3, enableAutoPipelining: role === 'command' });
+    // While Redis is unreachable, reconnection is tried at least every second and a command gives up after one
+    // failed attempt, so a request that needs Redis answers 503 within about a second instead of waiting.
+    const connection = new Redis(this.url, {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
+      enableAutoPipelining: role === 'command',
+    });
     connection.on('error', (err: Error) => this.logger.warn({ role, err: err.message }, 'Redis connection error'));
     this.connections.push(connection);
     return connection;

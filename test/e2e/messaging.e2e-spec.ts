@@ -363,8 +363,9 @@ describeE2E('Messaging', () => {
         createdAt: expect.any(String),
       });
       expect(await ownEcho).toEqual(rest.body);
-      expect(await carolInbox).toEqual({ conversationId: group.id, lastMessage: rest.body, unreadCount: 1 });
-      expect(await aliceInbox).toEqual({ conversationId: group.id, lastMessage: rest.body, unreadCount: 0 });
+      const inbox = { conversationId: group.id, lastMessage: rest.body, lastMessageSeq: 1 };
+      expect(await carolInbox).toEqual({ ...inbox, unreadCount: 1, lastReadSeq: 0 });
+      expect(await aliceInbox).toEqual({ ...inbox, unreadCount: 0, lastReadSeq: 1 });
 
       const carolSecond = waitFor(carolSocket, 'inbox:update', (p) => p.lastMessage.seq === 2);
       const ws = await emitAck(bobSocket, 'message:send', {
@@ -561,7 +562,13 @@ describeE2E('Messaging', () => {
       await eventually(() => expect(reads).toEqual([{ conversationId: conversation.id, userId: bob.id, seq: 3 }]));
       await eventually(() =>
         expect(inbox).toEqual([
-          { conversationId: conversation.id, lastMessage: expect.objectContaining({ seq: 5 }), unreadCount: 2 },
+          {
+            conversationId: conversation.id,
+            lastMessage: expect.objectContaining({ seq: 5 }),
+            unreadCount: 2,
+            lastMessageSeq: 5,
+            lastReadSeq: 3,
+          },
         ]),
       );
 

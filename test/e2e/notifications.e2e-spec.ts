@@ -182,19 +182,19 @@ describeE2E('Notifications', () => {
 
       const expected = [
         { event: 'notification', payload: { ...first } },
-        { event: 'notifications:unread', payload: { count: 1 } },
+        { event: 'notifications:unread', payload: { count: 1, version: 1 } },
         { event: 'notification', payload: { ...second } },
-        { event: 'notifications:unread', payload: { count: 2 } },
-        { event: 'notifications:unread', payload: { count: 1 } },
-        { event: 'notifications:unread', payload: { count: 0 } },
+        { event: 'notifications:unread', payload: { count: 2, version: 2 } },
+        { event: 'notifications:unread', payload: { count: 1, version: 3 } },
+        { event: 'notifications:unread', payload: { count: 0, version: 4 } },
         { event: 'notification', payload: expect.objectContaining({ title: 'Fence', seq: 3 }) },
-        { event: 'notifications:unread', payload: { count: 1 } },
+        { event: 'notifications:unread', payload: { count: 1, version: 5 } },
       ];
       expect(phoneLog).toEqual(expected);
       expect(laptopLog).toEqual(expected);
       expect(otherLog).toEqual([
         { event: 'notification', payload: expect.objectContaining({ title: 'Fence', userId: bystander.id, seq: 1 }) },
-        { event: 'notifications:unread', payload: { count: 1 } },
+        { event: 'notifications:unread', payload: { count: 1, version: 1 } },
       ]);
 
       const list = await api.get('/api/v1/notifications', { token: owner.token });

@@ -47,7 +47,13 @@ describeMultiInstance('Messaging across instances', () => {
     });
     expect(sent.status).toBe(201);
     expect(await message).toEqual(sent.body);
-    expect(await inbox).toEqual({ conversationId, lastMessage: sent.body, unreadCount: 1 });
+    expect(await inbox).toEqual({
+      conversationId,
+      lastMessage: sent.body,
+      unreadCount: 1,
+      lastMessageSeq: 1,
+      lastReadSeq: 0,
+    });
 
     const onA = await subscribed(a, alice, `conversation:${conversationId}`);
     const reply = waitFor(onA, 'message:new');

@@ -58,6 +58,6 @@ describeMultiInstance('Notifications across instances', () => {
     const seqs = responses.map((r) => r.body.items[0].seq as number).sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
     const count = await client(b.url).get('/api/v1/notifications/unread-count', { token: user.token });
-    expect(count.body).toEqual({ count: 40 });
+    expect(count.body).toEqual({ count: 40, version: 40 });
   });
 });

@@ -357,9 +357,12 @@ export class RealtimeClient {
           };
           const unsubscribe = this.subscribe(this.ownChannel(), { 'notifications:unread': apply });
           const load = async () => {
-            const { count } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count'));
-            // A versioned live value is newer than any answer without a version.
-            if (current?.version === undefined) apply({ count });
+            // The answer carries the counter's version too: an older one than a live event's changes nothing.
+            const { count, version } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count')) as {
+              count: number;
+              version?: number;
+            };
+            apply({ count, version });
           };
           load().catch((err) => this.report(err));
           this.pollers.add(load);

@@ -133,6 +133,10 @@ export class NotificationPageDto extends NotificationItemsDto {
 
 export class UnreadCountDto {
   @ApiProperty() count: number;
+  @ApiProperty({
+    description: 'Grows by one with each change of the count; the same version as the `notifications:unread` events',
+  })
+  version: number;
 }
 
 export class ReadResultDto {

@@ -986,6 +986,8 @@ export interface components {
         };
         UnreadCountDto: {
             count: number;
+            /** @description Grows by one with each change of the count; the same version as the `notifications:unread` events */
+            version: number;
         };
         UpdateResourceDto: {
             /**
