@@ -4,14 +4,21 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/protocol/package.json ./packages/protocol/
+COPY packages/client/package.json ./packages/client/
+# `prepare` (scripts/prepare.mjs) compiles the workspace packages when their sources are there; here they are not yet.
+COPY scripts/prepare.mjs ./scripts/
 RUN npm ci
 COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
+COPY packages ./packages
 COPY src ./src
 RUN npm run build
 
 # ---- test: the suite against the compose Postgres and Redis (docker compose --profile test run --rm tests) ----
 FROM build AS test
 COPY jest.config.mjs ./
+COPY scripts ./scripts
+COPY examples ./examples
 COPY test ./test
 CMD ["npm", "test"]
 
@@ -19,8 +26,13 @@ CMD ["npm", "test"]
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY packages/protocol/package.json ./packages/protocol/
+COPY packages/client/package.json ./packages/client/
+COPY scripts/prepare.mjs ./scripts/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The server imports @realtime-hub/protocol (a workspace link to packages/protocol): its compiled output.
+COPY --from=build /app/packages/protocol/dist ./packages/protocol/dist
 # DATA_DIR (./data) holds admin-password.txt when ADMIN_PASSWORD is unset; it must be writable by `node`.
 RUN mkdir -p /app/data && chown node:node /app/data
 ENV NODE_ENV=production

@@ -25,7 +25,17 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'data/**', '.jest-cache/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'packages/*/dist/**', 'packages/client/src/generated/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      'data/**',
+      '.jest-cache/**',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

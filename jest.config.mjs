@@ -3,7 +3,13 @@
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // The workspace packages run from their TypeScript sources, so `npm test` needs no build step first.
+  moduleNameMapper: {
+    '^@realtime-hub/protocol$': '<rootDir>/packages/protocol/src/index.ts',
+    '^@realtime-hub/client$': '<rootDir>/packages/client/src/index.ts',
+    '^@realtime-hub/client/(.*)$': '<rootDir>/packages/client/src/$1/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
 };
 
@@ -15,7 +21,16 @@ export default {
   // keep a finished run, and CI, waiting forever.
   forceExit: true,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: [
+        '<rootDir>/src/**/*.spec.ts',
+        '<rootDir>/packages/*/src/**/*.spec.ts',
+        // Checks of generated files and build outputs; they start their own processes.
+        '<rootDir>/test/tools/**/*.spec.ts',
+      ],
+    },
     {
       ...common,
       displayName: 'e2e',

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// A scraper that reports its progress to realtime-hub over REST with a worker token.
-// Plain Node 20 (ESM, global fetch); no dependencies.
+// A scraper that reports its progress to realtime-hub with the client SDK (@realtime-hub/client): the worker posts
+// its events with the SDK's typed REST client and a worker token; with USER_TOKEN, the owner's client creates the job
+// and watches its events live (gapless, in seq order) while the worker runs. Plain Node 20, ESM; the workspace
+// packages are compiled by `npm install` (or `npm run build`).
 //
-//   # as a user: create a job, mint its worker token, then report
+//   # as a user: create a job, mint its worker token, then report while watching
 //   BASE_URL=http://localhost:3000 USER_TOKEN=<access token> node examples/scraper-worker.mjs
 //
 //   # as a worker given a job id and its worker token (POST /api/v1/jobs/:id/token)
@@ -10,10 +12,10 @@
 //
 // Optional: PAGES (default 3), ITEMS_PER_PAGE (default 10), CONCURRENCY (item posts in flight, default 8),
 // JOB_NAME, FAIL_AT_PAGE (simulate a failure on that page).
+import { createClient, RestError } from '@realtime-hub/client';
 
 const env = process.env;
 const BASE_URL = (env.BASE_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
-const API = `${BASE_URL}/api/v1`;
 const PAGES = intFromEnv('PAGES', 3);
 const ITEMS_PER_PAGE = intFromEnv('ITEMS_PER_PAGE', 10);
 const CONCURRENCY = Math.max(1, intFromEnv('CONCURRENCY', 8));
@@ -27,37 +29,16 @@ function intFromEnv(name, fallback) {
   return value;
 }
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(`${status} ${body?.code ?? ''} ${body?.message ?? ''}`.trim());
-    this.status = status;
-    this.body = body;
-  }
-}
-
-async function call(method, path, token, body) {
-  const response = await fetch(`${API}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  const parsed = text ? JSON.parse(text) : undefined;
-  if (!response.ok) throw new ApiError(response.status, parsed);
-  return parsed;
+/** The data of a REST answer, or a RestError with the contract's code. */
+function ok({ data, error, response }) {
+  if (response.ok) return data;
+  throw new RestError(response.status, error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
 }
 
 /** Posts one event; resolves with its seq once the server stored it. */
-async function report(jobId, workerToken, type, data) {
-  const { seq } = await call(
-    'POST',
-    `/jobs/${jobId}/events`,
-    workerToken,
-    data === undefined ? { type } : { type, data },
-  );
+async function report(worker, jobId, type, data) {
+  const body = data === undefined ? { type } : { type, data };
+  const { seq } = ok(await worker.rest.POST('/api/v1/jobs/{id}/events', { params: { path: { id: jobId } }, body }));
   return seq;
 }
 
@@ -86,53 +67,85 @@ async function scrapePage(page) {
   }));
 }
 
+/** The job to report for, and (with USER_TOKEN) the owner's client watching it. */
 async function obtainJob() {
   if (env.JOB_ID && env.WORKER_TOKEN) return { jobId: env.JOB_ID, workerToken: env.WORKER_TOKEN };
   if (!env.USER_TOKEN) throw new Error('Set USER_TOKEN, or JOB_ID and WORKER_TOKEN');
-  const job = await call('POST', '/jobs', env.USER_TOKEN, {
-    name: env.JOB_NAME ?? `example scrape ${new Date().toISOString()}`,
-    totalPages: PAGES,
-  });
-  const { token } = await call('POST', `/jobs/${job.id}/token`, env.USER_TOKEN);
+  const owner = createClient({ url: BASE_URL, getToken: () => env.USER_TOKEN, transports: ['websocket'] });
+  const name = env.JOB_NAME ?? `example scrape ${new Date().toISOString()}`;
+  const job = ok(await owner.rest.POST('/api/v1/jobs', { body: { name, totalPages: PAGES } }));
+  const { token } = ok(await owner.rest.POST('/api/v1/jobs/{id}/token', { params: { path: { id: job.id } } }));
   console.log(`created job ${job.id}`);
-  return { jobId: job.id, workerToken: token };
+  return { jobId: job.id, workerToken: token, owner };
+}
+
+/** The owner's view: every event of the job, once, in seq order, over the socket (REST fills any gap). */
+function watch(owner, jobId) {
+  const seen = [];
+  let resolveDone;
+  const done = new Promise((resolve) => (resolveDone = resolve));
+  const subscription = owner.jobEvents(jobId).subscribe((event) => {
+    seen.push(event.seq);
+    if (event.type === 'job_progress')
+      console.log(`  watcher: seq ${event.seq} job_progress page ${event.data.currentPage}`);
+    if (event.type === 'job_completed' || event.type === 'job_failed') resolveDone();
+  });
+  return {
+    async finish() {
+      let timer;
+      await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      const inOrder = seen.every((seq, i) => seq === i + 1);
+      console.log(`watcher: ${seen.length} events, ${inOrder ? 'in order, none missing' : 'OUT OF ORDER'}`);
+      owner.close();
+      return inOrder;
+    },
+  };
 }
 
 async function main() {
-  const { jobId, workerToken } = await obtainJob();
+  const { jobId, workerToken, owner } = await obtainJob();
+  const watcher = owner ? watch(owner, jobId) : undefined;
+  const worker = createClient({ url: BASE_URL, getToken: () => workerToken, transports: ['websocket'] });
   const started = Date.now();
   let items = 0;
-  let lastSeq = await report(jobId, workerToken, 'job_started', { totalPages: PAGES });
-  console.log(`seq ${lastSeq}: job_started`);
   try {
-    for (let page = 1; page <= PAGES; page += 1) {
-      const scraped = await scrapePage(page);
-      // Items are independent, so they may be posted concurrently; each answer carries the seq it was stored under.
-      const seqs = await pool(scraped, CONCURRENCY, (item) => report(jobId, workerToken, 'item_scraped', { item }));
-      items += scraped.length;
-      // Progress is posted after its page's items were stored, so it follows them in seq order.
-      lastSeq = await report(jobId, workerToken, 'job_progress', {
-        pagesScraped: page,
-        currentPage: page,
-        itemsScraped: items,
-      });
-      console.log(
-        `page ${page}/${PAGES}: ${scraped.length} items (seqs ${Math.min(...seqs)}..${Math.max(...seqs)}), progress seq ${lastSeq}`,
-      );
+    let lastSeq = await report(worker, jobId, 'job_started', { totalPages: PAGES });
+    console.log(`seq ${lastSeq}: job_started`);
+    try {
+      for (let page = 1; page <= PAGES; page += 1) {
+        const scraped = await scrapePage(page);
+        // Items are independent, so they may be posted concurrently; each answer carries the seq it was stored under.
+        const seqs = await pool(scraped, CONCURRENCY, (item) => report(worker, jobId, 'item_scraped', { item }));
+        items += scraped.length;
+        // Progress is posted after its page's items were stored, so it follows them in seq order.
+        lastSeq = await report(worker, jobId, 'job_progress', {
+          pagesScraped: page,
+          currentPage: page,
+          itemsScraped: items,
+        });
+        console.log(
+          `page ${page}/${PAGES}: ${scraped.length} items (seqs ${Math.min(...seqs)}..${Math.max(...seqs)}), progress seq ${lastSeq}`,
+        );
+      }
+    } catch (err) {
+      // Tell the watchers why; the worker token stops working once the job has failed.
+      const seq = await report(worker, jobId, 'job_failed', { error: String(err.message ?? err).slice(0, 2000) });
+      console.error(`seq ${seq}: job_failed (${err.message})`);
+      process.exitCode = 1;
+      return;
     }
-  } catch (err) {
-    // Tell the watchers why; the worker token stops working once the job has failed.
-    const seq = await report(jobId, workerToken, 'job_failed', { error: String(err.message ?? err).slice(0, 2000) });
-    console.error(`seq ${seq}: job_failed (${err.message})`);
-    process.exitCode = 1;
-    return;
+    const seconds = (Date.now() - started) / 1000;
+    lastSeq = await report(worker, jobId, 'job_completed', { summary: { items, pages: PAGES, seconds } });
+    console.log(`seq ${lastSeq}: job_completed (${items} items in ${seconds.toFixed(2)} s)`);
+  } finally {
+    worker.close();
+    if (watcher && !(await watcher.finish())) process.exitCode = 1;
   }
-  const seconds = (Date.now() - started) / 1000;
-  lastSeq = await report(jobId, workerToken, 'job_completed', { summary: { items, pages: PAGES, seconds } });
-  console.log(`seq ${lastSeq}: job_completed (${items} items in ${seconds.toFixed(2)} s)`);
 }
 
 main().catch((err) => {
-  console.error(err instanceof ApiError ? `request failed: ${err.message}` : err);
+  console.error(err instanceof RestError ? `request failed: ${err.status} ${err.code} ${err.message}` : err);
   process.exitCode = 1;
 });

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { setupAsyncApi } from './asyncapi/asyncapi.setup.js';
 import type { AppConfig } from './config/app-config.js';
 import type { ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
@@ -53,6 +54,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
+  setupAsyncApi(app);
   new NestLogger('Bootstrap').debug(
     { embedded: config.embedded, redis: Boolean(config.redis.url) },
     'Application built',

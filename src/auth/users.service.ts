@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
 import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -75,7 +76,7 @@ export class UsersService {
     });
     if (user.changed) {
       await this.accounts.invalidate(id);
-      this.publisher.disconnectRoom(`user:${id}`);
+      this.publisher.disconnectRoom(channels.user(id));
     }
     return toAdminUserDto(user.user);
   }

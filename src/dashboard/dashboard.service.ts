@@ -12,6 +12,7 @@ import {
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
@@ -23,7 +24,7 @@ import { RealtimeServer } from '../realtime/realtime.server.js';
 import { DashboardEvents } from './dashboard-events.js';
 import { StatsClock } from './stats-clock.js';
 
-export const DASHBOARD_CHANNEL = 'dashboard';
+export const DASHBOARD_CHANNEL = channels.dashboard();
 const INTERVAL_NAME = 'dashboard:coalescer';
 
 /**

@@ -4,6 +4,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -21,7 +22,7 @@ import { toJobEventDto } from './job.mapper.js';
 import { WorkerAccessCache } from './worker-access.cache.js';
 
 /** The channel of a job's events. */
-export const jobChannel = (jobId: string): string => `job:${jobId}`;
+export const jobChannel = (jobId: string): string => channels.job(jobId);
 
 /** Events written in one transaction at most; a longer queue takes several. */
 const MAX_BATCH = 500;

@@ -3,6 +3,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
+import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -37,7 +38,7 @@ export class JobsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.channels.register({
-      pattern: 'job:{jobId}',
+      pattern: CHANNEL_PATTERNS.job,
       authorize: async (principal, { jobId }) => {
         if (principal.role === 'worker') {
           if (principal.id !== jobId) throw DomainException.forbidden();

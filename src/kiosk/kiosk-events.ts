@@ -1,15 +1,16 @@
 // Everything the kiosk module sends, in one place: what admins see on `kiosk:sessions` / `kiosk:workstations`,
 // what a session's channel hears, and the dashboard's change signal. Called after the commit.
 import { Injectable } from '@nestjs/common';
+import { channels } from '@realtime-hub/protocol';
 import { DashboardEvents } from '../dashboard/dashboard-events.js';
 import type { ServerEventName, ServerEvents } from '../realtime/client-events.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { type SessionRow, toSessionPayload, toWorkstationPayload, type WorkstationRow } from './kiosk.mapper.js';
 
-export const SESSIONS_CHANNEL = 'kiosk:sessions';
-export const WORKSTATIONS_CHANNEL = 'kiosk:workstations';
-export const sessionChannel = (sessionId: string): string => `kiosk:session:${sessionId}`;
-export const workstationRoom = (workstationId: string): string => `kiosk:workstation:${workstationId}`;
+export const SESSIONS_CHANNEL = channels.kioskSessions();
+export const WORKSTATIONS_CHANNEL = channels.kioskWorkstations();
+export const sessionChannel = (sessionId: string): string => channels.kioskSession(sessionId);
+export const workstationRoom = (workstationId: string): string => channels.kioskWorkstation(workstationId);
 
 type SessionEventName = 'session_started' | 'time_update' | 'session_warning' | 'session_terminated';
 

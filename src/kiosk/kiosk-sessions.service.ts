@@ -4,6 +4,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -70,7 +71,7 @@ export class KioskSessionsService implements OnModuleInit {
       },
     });
     this.channels.register({
-      pattern: 'kiosk:session:{sessionId}',
+      pattern: CHANNEL_PATTERNS.kioskSession,
       authorize: async (principal, { sessionId }) => {
         if (principal.role !== 'admin' && principal.role !== 'kiosk') throw DomainException.forbidden();
         const row = await this.find(this.dataSource.manager, sessionId);

@@ -2,6 +2,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
@@ -64,7 +65,7 @@ export class ConversationsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.register({
-      pattern: 'conversation:{id}',
+      pattern: CHANNEL_PATTERNS.conversation,
       authorize: async (principal, { id }) => {
         if (!isAccount(principal)) throw DomainException.forbidden();
         await this.store.requireMember(this.dataSource.manager, id, principal.id);
@@ -106,7 +107,7 @@ export class ConversationsService implements OnModuleInit {
     const views = await this.views(this.dataSource.manager, result.id);
     if (result.created) {
       for (const member of views.members) {
-        this.publisher.publish(`user:${member.userId}`, 'conversation:added', {
+        this.publisher.publish(channels.user(member.userId), 'conversation:added', {
           conversation: views.viewFor(member.userId),
         });
       }
@@ -154,12 +155,12 @@ export class ConversationsService implements OnModuleInit {
     });
     const views = await this.views(this.dataSource.manager, id);
     if (added.length > 0) {
-      this.publisher.publish(`conversation:${id}`, 'conversation:members', {
+      this.publisher.publish(channels.conversation(id), 'conversation:members', {
         conversationId: id,
         members: views.members,
       });
       for (const userId of added) {
-        this.publisher.publish(`user:${userId}`, 'conversation:added', { conversation: views.viewFor(userId) });
+        this.publisher.publish(channels.user(userId), 'conversation:added', { conversation: views.viewFor(userId) });
       }
     }
     return views.viewFor(actor.id);
@@ -172,10 +173,10 @@ export class ConversationsService implements OnModuleInit {
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
       await this.store.removeMember(m, id, actor.id);
     });
-    await this.channels.removeRoomsFrom(`conversation:${id}`, [`user:${actor.id}`], 'FORBIDDEN');
+    await this.channels.removeRoomsFrom(channels.conversation(id), [channels.user(actor.id)], 'FORBIDDEN');
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
-    this.publisher.publish(`conversation:${id}`, 'conversation:members', { conversationId: id, members });
+    this.publisher.publish(channels.conversation(id), 'conversation:members', { conversationId: id, members });
   }
 
   private async assertUsersExist(m: EntityManager, ids: string[], field: string): Promise<void> {

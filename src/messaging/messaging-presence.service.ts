@@ -3,6 +3,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
@@ -21,7 +22,7 @@ export class MessagingPresenceService implements OnModuleInit {
 
   onModuleInit(): void {
     this.registry.register({
-      pattern: 'presence:{userId}',
+      pattern: CHANNEL_PATTERNS.presence,
       authorize: async (principal, { userId }) => {
         if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
         if (principal.id !== userId) {

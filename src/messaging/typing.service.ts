@@ -5,6 +5,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -60,17 +61,17 @@ export class TypingService implements OnModuleDestroy {
   async socketLeft(userId: string): Promise<void> {
     const conversations = await this.store.typingIn(userId);
     if (conversations.length === 0) return;
-    const remaining = await this.realtime.server.in(`user:${userId}`).fetchSockets();
+    const remaining = await this.realtime.server.in(channels.user(userId)).fetchSockets();
     if (remaining.length > 0) return;
     for (const conversationId of conversations) await this.clear(conversationId, userId);
   }
 
   private announce(conversationId: string, userId: string, isTyping: boolean): void {
     this.publisher.publish(
-      `conversation:${conversationId}`,
+      channels.conversation(conversationId),
       'typing',
       { conversationId, userId, isTyping },
-      { exceptRooms: [`user:${userId}`] },
+      { exceptRooms: [channels.user(userId)] },
     );
   }
 

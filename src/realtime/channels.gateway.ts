@@ -9,6 +9,7 @@ import {
   SubscribeMessage,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
+import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import { Roles } from '../auth/decorators.js';
 import { ALL_ROLES } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
@@ -44,7 +45,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   onModuleInit(): void {
     this.registry.register({
-      pattern: 'user:{userId}',
+      pattern: CHANNEL_PATTERNS.user,
       authorize: async (principal, { userId }) => {
         if (principal.id !== userId || (principal.role !== 'user' && principal.role !== 'admin'))
           throw DomainException.forbidden();
@@ -98,17 +99,17 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('subscribe:resource')
   subscribeResource(@ConnectedSocket() socket: Socket, @MessageBody() dto: ResourceShortcutDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, `resource:updates:${dto.resourceId}`);
+    return this.channels.subscribe(socket, channels.resource(dto.resourceId));
   }
 
   @SubscribeMessage('subscribe:suggestions')
   subscribeSuggestions(@ConnectedSocket() socket: Socket, @MessageBody() _dto: EmptyDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, 'suggestions:votes');
+    return this.channels.subscribe(socket, channels.suggestions());
   }
 
   @SubscribeMessage('subscribe:job')
   subscribeJob(@ConnectedSocket() socket: Socket, @MessageBody() dto: JobShortcutDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, `job:${dto.jobId}`);
+    return this.channels.subscribe(socket, channels.job(dto.jobId));
   }
 
   /** Replaces the socket's token without reconnecting; only for a token of the same subject and role. */

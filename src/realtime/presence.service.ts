@@ -4,6 +4,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -360,7 +361,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   private async announce(userId: string, online: boolean, at: string): Promise<void> {
-    this.publisher.publish(`presence:${userId}`, 'presence', { userId, online, lastSeenAt: at });
+    this.publisher.publish(channels.presence(userId), 'presence', { userId, online, lastSeenAt: at });
     await this.dataSource.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [userId, at]);
   }
 

@@ -1,6 +1,7 @@
 // Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
 // On success the socket carries its principal and joins its own room; on failure the client gets connect_error.
 import type { Socket } from 'socket.io';
+import { channels } from '@realtime-hub/protocol';
 import { bearerToken } from '../auth/http-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
@@ -19,9 +20,9 @@ export function ownRoom(principal: Principal): string | undefined {
   switch (principal.role) {
     case 'user':
     case 'admin':
-      return `user:${principal.id}`;
+      return channels.user(principal.id);
     case 'kiosk':
-      return `kiosk:workstation:${principal.id}`;
+      return channels.kioskWorkstation(principal.id);
     default:
       return undefined;
   }

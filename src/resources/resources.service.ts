@@ -4,6 +4,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -27,8 +28,8 @@ import { assertStorableData } from './resource-data.js';
 import { Resource } from './resource.entity.js';
 import { toResourceDto } from './resource.mapper.js';
 
-export const RESOURCE_CHANNEL_PATTERN = 'resource:updates:{id}';
-export const resourceChannel = (id: string): string => `resource:updates:${id}`;
+export const RESOURCE_CHANNEL_PATTERN = CHANNEL_PATTERNS.resource;
+export const resourceChannel = (id: string): string => channels.resource(id);
 
 /** The database's clock, at millisecond precision, and never before the previous version's time. */
 const NEXT_UPDATED_AT = `GREATEST("updated_at", date_trunc('milliseconds', clock_timestamp()))`;

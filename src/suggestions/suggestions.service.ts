@@ -3,6 +3,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -22,7 +23,7 @@ import { Suggestion } from './suggestion.entity.js';
 import { SuggestionVote } from './suggestion-vote.entity.js';
 import { voteTransition, type VoteValue } from './vote-transition.js';
 
-export const SUGGESTIONS_CHANNEL = 'suggestions:votes';
+export const SUGGESTIONS_CHANNEL = channels.suggestions();
 
 function toDto(s: Suggestion, myVote?: VoteValue): SuggestionDto {
   const dto: SuggestionDto = {

@@ -394,6 +394,8 @@ describeE2E('Jobs', () => {
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 34 }, (_, i) => i + 1));
       expect(events.filter((e) => e.type === 'item_scraped')).toHaveLength(30);
       expect(events.at(-1)?.data).toMatchObject({ summary: { items: 30, pages: 2 } });
+      // The owner's SDK client watched every event live, in order.
+      expect(stdout).toContain('watcher: 34 events, in order, none missing');
       // The owner's socket may watch it too.
       expect((await emitAck(watcher, 'subscribe:job', { jobId })).ok).toBe(true);
     });

@@ -1,0 +1,833 @@
+// The framework-free client: one socket with a connection state apps can render, channel subscriptions restored
+// after every reconnect, gapless streams, offline-safe sends and an HTTP fallback when no socket opens.
+import {
+  type AckError,
+  channelOf,
+  type ChannelEvents,
+  type ChannelKindOf,
+  channels,
+  type ChannelSnapshots,
+  type ClientEventName,
+  type ClientEventPayload,
+  type ClientEventResult,
+  ConnectErrors,
+  ErrorCodes,
+  type JobEventPayload,
+  type MessagePayload,
+  type NotificationPayload,
+  parseChannel,
+  type ParsedChannel,
+  type ResourcePayload,
+  type ServerEventName,
+  type ServerEvents,
+  type StatsPayload,
+  type SuggestionPayload,
+  type SuggestionVotePayload,
+} from '@realtime-hub/protocol';
+import { io, type Socket } from 'socket.io-client';
+import { type InboxEntry, mergeInbox, mergeUnread, newerVersion } from './merge.js';
+import { Stream } from './observable.js';
+import { createRestClient, type RestClient, RestError, unwrap } from './rest.js';
+import { type SeqItem, type SeqSource, SeqSequencer, type SeqStreamOptions } from './seq-stream.js';
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'polling' | 'offline' | 'unauthorized';
+
+/**
+ * Why a token is asked for: `connect` (any (re)connection), `expiring` (the server's 60 s notice: a fresh one is
+ * sent with `auth:refresh`), `expired` (the socket was closed with TOKEN_EXPIRED), `rejected` (the server refused
+ * the last one; asked once before the client reports `unauthorized`).
+ */
+export interface TokenRequest {
+  reason: 'connect' | 'expiring' | 'expired' | 'rejected';
+}
+
+export interface ClientOptions {
+  /** The server's base URL (`http(s)://host:port`), for both the socket and REST. */
+  url: string;
+  getToken(request: TokenRequest): string | Promise<string>;
+  /** Socket.IO transports, in order (default: Socket.IO's own, polling then websocket). */
+  transports?: ('websocket' | 'polling')[];
+  /** With no socket open for this long, the client polls REST (`polling`). Default 8000. */
+  fallbackAfterMs?: number;
+  /** REST poll interval in `polling`. Default 5000. */
+  pollIntervalMs?: number;
+  /** Reconnection backoff (Socket.IO's, with jitter). Defaults 500 and 5000. */
+  reconnectDelayMs?: number;
+  reconnectDelayMaxMs?: number;
+  /** Ack and handshake timeout. Default 10000. */
+  timeoutMs?: number;
+  /** How long an out-of-order item waits for its predecessor before the gap is fetched. Default 100. */
+  gapWaitMs?: number;
+  fetch?: typeof fetch;
+  /** Errors no caller awaits: `error` events, failed catch-ups, refused subscriptions without an error handler. */
+  onError?(error: unknown): void;
+}
+
+type Kind<C extends string> = ChannelKindOf<C>;
+
+export type ChannelHandlers<C extends string = string> = {
+  [E in ChannelEvents[Kind<C>]]?: (payload: ServerEvents[E]) => void;
+} & {
+  /** The channel's snapshot, on every (re)subscription that has one. */
+  snapshot?(snapshot: ChannelSnapshots[Kind<C>]): void;
+  /** After every successful (re)subscription. */
+  subscribed?(): void;
+  /** The server removed the socket from the channel (e.g. `FORBIDDEN`); the subscription is over. */
+  unsubscribed?(info: { reason?: string }): void;
+  /** The subscription was refused (FORBIDDEN, NOT_FOUND, UNKNOWN_CHANNEL, ...). */
+  error?(error: AckError): void;
+};
+
+type AnyHandlers = Record<string, ((payload: never) => void) | undefined>;
+
+interface ChannelEntry {
+  channel: string;
+  parsed: ParsedChannel | null;
+  handlers: Set<ChannelHandlers>;
+  /** Subscribed on the current socket. */
+  active: boolean;
+  snapshot?: unknown;
+}
+
+interface Outgoing {
+  conversationId: string;
+  body: string;
+  clientId: string;
+  attempts: number;
+  inFlight: boolean;
+  resolve(message: MessagePayload): void;
+  reject(error: unknown): void;
+}
+
+/** A refused acknowledgement. */
+export class AckFailure extends Error {
+  constructor(readonly error: AckError) {
+    super(error.message);
+    this.name = 'AckFailure';
+  }
+  get code(): string {
+    return this.error.code;
+  }
+}
+
+const PERMANENT_SUBSCRIBE_ERRORS = new Set<string>([
+  ErrorCodes.FORBIDDEN,
+  ErrorCodes.NOT_FOUND,
+  ErrorCodes.UNKNOWN_CHANNEL,
+  ErrorCodes.VALIDATION_FAILED,
+]);
+const RETRYABLE_CODES = new Set<string>([
+  ErrorCodes.RATE_LIMITED,
+  ErrorCodes.INTERNAL,
+  ErrorCodes.SERVICE_UNAVAILABLE,
+  'TIMEOUT',
+]);
+
+function jitter(ms: number): number {
+  return Math.round(ms * (0.5 + Math.random()));
+}
+
+function randomId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (crypto?.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The `sub` claim of a JWT (no verification: the server does that). */
+function subjectOf(token: string): string | undefined {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as {
+      sub?: string;
+      role?: string;
+    };
+    return json.role === 'user' || json.role === 'admin' ? json.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Network-level failures (no HTTP answer), as opposed to an answer the server gave. */
+function isNetworkError(error: unknown): boolean {
+  return !(error instanceof RestError) && !(error instanceof AckFailure);
+}
+
+export class RealtimeClient {
+  /** The connection state; emits the current one to each new observer. */
+  readonly connection = new Stream<ConnectionState>(undefined, true);
+  readonly rest: RestClient;
+  readonly messages: {
+    /**
+     * Sends with a generated `clientId`; queued while no transport is up and retried with the same `clientId`, so
+     * the message is stored once however often it is retried. Resolves with the stored message.
+     */
+    send(conversationId: string, body: string, options?: { clientId?: string }): Promise<MessagePayload>;
+  };
+
+  private readonly socket: Socket;
+  private readonly entries = new Map<string, ChannelEntry>();
+  private readonly pollers = new Set<() => Promise<void>>();
+  private readonly outbox: Outgoing[] = [];
+  private stateValue: ConnectionState = 'connecting';
+  private token: string | undefined;
+  /** The first token read, started at creation; shared by the first handshake and early REST calls. */
+  private initialToken: Promise<string> | undefined;
+  private readonly ready: Promise<void>;
+  private tokenReason: TokenRequest['reason'] = 'connect';
+  private authRetried = false;
+  private expired = false;
+  private closed = false;
+  private userIdValue: string | undefined;
+  private fallbackTimer: ReturnType<typeof setTimeout> | undefined;
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    this.connection.next('connecting');
+    this.initialToken = this.readToken('connect');
+    this.ready = this.initialToken.then(
+      () => undefined,
+      (err: unknown) => this.report(err),
+    );
+    this.rest = createRestClient(
+      options.url,
+      {
+        token: async () => this.token ?? (await (this.initialToken ?? this.readToken('connect'))),
+        renew: async () => {
+          try {
+            return await this.readToken('rejected');
+          } catch {
+            return undefined;
+          }
+        },
+      },
+      options.fetch,
+    );
+    this.messages = { send: (conversationId, body, o) => this.send(conversationId, body, o?.clientId) };
+    this.socket = io(options.url, {
+      autoConnect: false,
+      forceNew: true,
+      transports: options.transports,
+      reconnection: true,
+      reconnectionDelay: options.reconnectDelayMs ?? 500,
+      reconnectionDelayMax: options.reconnectDelayMaxMs ?? 5000,
+      randomizationFactor: 0.5,
+      timeout: options.timeoutMs ?? 10_000,
+      // Read on every (re)connection, so a reconnect never presents a token the app has replaced.
+      auth: (cb) => {
+        const reason = this.tokenReason;
+        this.tokenReason = 'connect';
+        const read = reason === 'connect' && this.initialToken ? this.initialToken : this.readToken(reason);
+        this.initialToken = undefined;
+        read.then(
+          (token) => cb({ token }),
+          () => cb({}),
+        );
+      },
+    });
+    this.listen();
+    this.socket.connect();
+    this.armFallback();
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** The user id of the token (user and admin tokens), once a token was read. */
+  get userId(): string | undefined {
+    return this.userIdValue;
+  }
+
+  /** Subscribes to a channel; restored after every reconnect. Returns the function that undoes it. */
+  subscribe<C extends string>(channel: C, handlers: ChannelHandlers<C>): () => void {
+    const h = handlers as ChannelHandlers;
+    let entry = this.entries.get(channel);
+    const existed = entry !== undefined;
+    if (!entry) {
+      entry = { channel, parsed: parseChannel(channel), handlers: new Set(), active: false };
+      this.entries.set(channel, entry);
+    }
+    entry.handlers.add(h);
+    const poller = this.snapshotPoller(entry, h);
+    if (poller) this.pollers.add(poller);
+    if (!existed) {
+      if (this.socket.connected) this.sendSubscribe(entry);
+    } else if (entry.active) {
+      if (entry.snapshot !== undefined) h.snapshot?.(entry.snapshot as never);
+      h.subscribed?.();
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (poller) this.pollers.delete(poller);
+      const current = this.entries.get(channel);
+      if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
+      this.entries.delete(channel);
+      if (this.socket.connected && current.active) {
+        this.socket
+          .timeout(this.timeoutMs)
+          .emitWithAck('unsubscribe', { channel })
+          .catch(() => undefined);
+      }
+    };
+  }
+
+  /** Emits a client event and resolves with its ack's data, or rejects with an AckFailure. */
+  async request<E extends ClientEventName>(event: E, payload: ClientEventPayload<E>): Promise<ClientEventResult<E>> {
+    let ack: { ok: boolean; data?: unknown; error?: AckError };
+    try {
+      ack = await this.socket.timeout(this.timeoutMs).emitWithAck(event, payload);
+    } catch {
+      throw new AckFailure({ code: 'TIMEOUT', message: `No acknowledgement for ${event}` });
+    }
+    if (!ack.ok) throw new AckFailure(ack.error ?? { code: ErrorCodes.INTERNAL, message: 'Refused' });
+    return ack.data as ClientEventResult<E>;
+  }
+
+  /** The current user's notifications, gapless, in seq order, each once (default: those newer than at start). */
+  notifications(options: SeqStreamOptions = {}): Stream<NotificationPayload> {
+    return this.seqStream(
+      () => this.ownChannel(),
+      'notification',
+      {
+        fetchAfter: async (afterSeq, limit) =>
+          unwrap(await this.rest.GET('/api/v1/notifications', { params: { query: { afterSeq, limit } } }))
+            .items as NotificationPayload[],
+        latestSeq: async () =>
+          unwrap(await this.rest.GET('/api/v1/notifications', { params: { query: { limit: 1 } } })).items[0]?.seq ?? 0,
+      },
+      options,
+    );
+  }
+
+  /** A conversation's messages, gapless, in seq order, each once (default: those newer than at start). */
+  conversationMessages(conversationId: string, options: SeqStreamOptions = {}): Stream<MessagePayload> {
+    const path = { id: conversationId };
+    return this.seqStream(
+      () => channels.conversation(conversationId),
+      'message:new',
+      {
+        fetchAfter: async (afterSeq, limit) =>
+          unwrap(
+            await this.rest.GET('/api/v1/conversations/{id}/messages', {
+              params: { path, query: { afterSeq, limit } },
+            }),
+          ).items as MessagePayload[],
+        latestSeq: async () => {
+          const page = unwrap(
+            await this.rest.GET('/api/v1/conversations/{id}/messages', { params: { path, query: { limit: 1 } } }),
+          );
+          return page.items[page.items.length - 1]?.seq ?? 0;
+        },
+      },
+      options,
+    );
+  }
+
+  /** A job's events, gapless, in seq order, each once (default: from the first). */
+  jobEvents(jobId: string, options: SeqStreamOptions = {}): Stream<JobEventPayload> {
+    const path = { id: jobId };
+    return this.seqStream(
+      () => channels.job(jobId),
+      'event',
+      {
+        fetchAfter: async (afterSeq, limit) =>
+          unwrap(await this.rest.GET('/api/v1/jobs/{id}/events', { params: { path, query: { afterSeq, limit } } }))
+            .items as JobEventPayload[],
+        latestSeq: async () => 0,
+      },
+      { ...options, afterSeq: options.afterSeq ?? 0 },
+    );
+  }
+
+  /** The unread notification count; an older version never replaces a newer one. */
+  unreadCount(): Stream<number> {
+    return new Stream<number>(
+      (stream) =>
+        this.afterToken(() => {
+          let current: { count: number; version?: number } | undefined;
+          const apply = (incoming: { count: number; version?: number }) => {
+            const next = mergeUnread(current, incoming);
+            if (next === current) return;
+            current = next;
+            stream.next(next.count);
+          };
+          const unsubscribe = this.subscribe(this.ownChannel(), { 'notifications:unread': apply });
+          const load = async () => {
+            // The answer carries the counter's version too: an older one than a live event's changes nothing.
+            const { count, version } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count')) as {
+              count: number;
+              version?: number;
+            };
+            apply({ count, version });
+          };
+          load().catch((err) => this.report(err));
+          this.pollers.add(load);
+          return () => {
+            this.pollers.delete(load);
+            unsubscribe();
+          };
+        }),
+      true,
+    );
+  }
+
+  /** The inbox by conversation: last message and unread count, merged order-independently. */
+  inbox(): Stream<Map<string, InboxEntry>> {
+    return new Stream<Map<string, InboxEntry>>(
+      (stream) =>
+        this.afterToken(() => {
+          const entries = new Map<string, InboxEntry>();
+          const apply = (update: ServerEvents['inbox:update']) => {
+            entries.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
+            stream.next(new Map(entries));
+          };
+          const unsubscribe = this.subscribe(this.ownChannel(), { 'inbox:update': apply });
+          const load = async () => {
+            const page = unwrap(await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100 } } }));
+            for (const c of page.items as Array<{
+              id: string;
+              lastMessage: MessagePayload | null;
+              members: Array<{ userId: string; lastReadSeq: number }>;
+            }>) {
+              const lastMessageSeq = c.lastMessage?.seq ?? 0;
+              const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
+              apply({
+                conversationId: c.id,
+                lastMessage: c.lastMessage,
+                lastMessageSeq,
+                lastReadSeq,
+                unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
+              });
+            }
+          };
+          load().catch((err) => this.report(err));
+          this.pollers.add(load);
+          return () => {
+            this.pollers.delete(load);
+            unsubscribe();
+          };
+        }),
+      true,
+    );
+  }
+
+  /** A resource's state: never goes backwards; a version gap refetches it; null once deleted. */
+  resource(resourceId: string): Stream<ResourcePayload | null> {
+    return new Stream<ResourcePayload | null>((stream) => {
+      let current: ResourcePayload | undefined;
+      let deleted = false;
+      const apply = (resource: ResourcePayload) => {
+        if (deleted) return;
+        const next = newerVersion(current, resource);
+        if (next === current) return;
+        current = next;
+        stream.next(next);
+      };
+      const refetch = async () => {
+        apply(unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: resourceId } } })) as never);
+      };
+      return this.subscribe(channels.resource(resourceId), {
+        snapshot: apply,
+        'resource:update': (update) => {
+          if (current && update.version > current.version + 1) refetch().catch((err) => this.report(err));
+          apply(update.resource);
+        },
+        'resource:deleted': () => {
+          deleted = true;
+          stream.next(null);
+        },
+      });
+    }, true);
+  }
+
+  /** Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion. */
+  suggestionVotes(): Stream<Map<string, SuggestionVotePayload>> {
+    return new Stream<Map<string, SuggestionVotePayload>>((stream) => {
+      const counts = new Map<string, SuggestionVotePayload>();
+      const apply = (incoming: SuggestionVotePayload) => {
+        const current = counts.get(incoming.suggestionId);
+        if (newerVersion(current, incoming) === current) return;
+        counts.set(incoming.suggestionId, incoming);
+        stream.next(new Map(counts));
+      };
+      const fromSuggestion = (s: SuggestionPayload): SuggestionVotePayload => ({
+        suggestionId: s.id,
+        upvotes: s.upvotes,
+        downvotes: s.downvotes,
+        score: s.score,
+        version: s.version,
+      });
+      const refetch = async (id: string) => {
+        const s = unwrap(await this.rest.GET('/api/v1/suggestions/{id}', { params: { path: { id } } }));
+        apply(fromSuggestion(s as SuggestionPayload));
+      };
+      return this.subscribe(channels.suggestions(), {
+        'suggestion:created': (s) => apply(fromSuggestion(s)),
+        'suggestion:updated': (s) => apply(fromSuggestion(s)),
+        'suggestion:vote': (vote) => {
+          const current = counts.get(vote.suggestionId);
+          if (current && vote.version > current.version + 1) {
+            refetch(vote.suggestionId).catch((err) => this.report(err));
+          }
+          apply(vote);
+        },
+      });
+    }, true);
+  }
+
+  /** Starts again after `unauthorized` (with the token `getToken` gives now) or after close(). */
+  reconnect(): void {
+    this.closed = false;
+    this.authRetried = false;
+    this.tokenReason = 'connect';
+    this.setState('connecting');
+    this.socket.connect();
+    this.armFallback();
+  }
+
+  /** Closes the socket and stops polling; queued sends are rejected. */
+  close(): void {
+    this.closed = true;
+    this.clearTimers();
+    this.socket.disconnect();
+    for (const item of this.outbox.splice(0)) item.reject(new Error('Client closed'));
+    this.setState('offline');
+  }
+
+  // ---- connection ----
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? 10_000;
+  }
+
+  private async readToken(reason: TokenRequest['reason']): Promise<string> {
+    const token = await this.options.getToken({ reason });
+    this.token = token;
+    this.userIdValue ??= subjectOf(token);
+    return token;
+  }
+
+  /** Runs `start` once the first token was read (own-channel subscriptions need the user id); undoable before. */
+  private afterToken(start: () => () => void): () => void {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void this.ready.then(() => {
+      if (!cancelled) stop = start();
+    });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }
+
+  private ownChannel(): string {
+    if (this.userIdValue) return channels.user(this.userIdValue);
+    if (this.token) this.userIdValue = subjectOf(this.token);
+    if (!this.userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
+    return channels.user(this.userIdValue);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.stateValue === state) return;
+    this.stateValue = state;
+    this.connection.next(state);
+  }
+
+  private listen(): void {
+    const socket = this.socket;
+    socket.on('connect', () => {
+      this.authRetried = false;
+      this.expired = false;
+      this.clearTimers();
+      this.setState('online');
+      for (const entry of this.entries.values()) this.sendSubscribe(entry);
+      this.pump();
+    });
+    socket.on('disconnect', (reason) => {
+      for (const entry of this.entries.values()) entry.active = false;
+      if (this.closed || this.stateValue === 'unauthorized') return;
+      this.setState('reconnecting');
+      if (reason === 'io server disconnect') {
+        // The server closed it (token expired, revoked, too many errors): Socket.IO does not retry on its own.
+        this.tokenReason = this.expired ? 'expired' : 'connect';
+        // The token asked for after TOKEN_EXPIRED is the one new token: if it is refused too, `unauthorized`.
+        if (this.expired) this.authRetried = true;
+        this.retryLater();
+      }
+      this.armFallback();
+    });
+    socket.on('connect_error', (error: Error) => {
+      if (this.closed) return;
+      if (error.message === ConnectErrors.AUTH_FAILED || error.message === ConnectErrors.AUTH_REQUIRED) {
+        if (!this.authRetried) {
+          this.authRetried = true;
+          this.tokenReason = 'rejected';
+          socket.connect();
+          return;
+        }
+        this.clearTimers();
+        this.setState('unauthorized');
+        return;
+      }
+      // A refusal by the server's middleware (e.g. too many connections) is not retried by Socket.IO itself.
+      if (!socket.active) this.retryLater();
+    });
+    socket.on('error', (payload: ServerEvents['error']) => {
+      if (payload?.code === ErrorCodes.TOKEN_EXPIRED) this.expired = true;
+      this.report(new AckFailure({ code: payload.code, message: payload.message }));
+    });
+    socket.on('auth:expiring', () => {
+      this.refreshLive().catch((err) => this.report(err));
+    });
+    socket.onAny((event: string, payload: unknown) => this.dispatch(event as ServerEventName, payload));
+  }
+
+  /** A fresh token sent on the live socket, before the current one ends. */
+  private async refreshLive(): Promise<void> {
+    const token = await this.readToken('expiring');
+    await this.request('auth:refresh', { token });
+  }
+
+  private retryLater(): void {
+    if (this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        if (!this.closed && !this.socket.connected) this.socket.connect();
+      },
+      jitter(this.options.reconnectDelayMs ?? 500),
+    );
+  }
+
+  private clearTimers(): void {
+    for (const timer of [this.fallbackTimer, this.pollTimer, this.reconnectTimer, this.pumpTimer]) {
+      if (timer) clearTimeout(timer);
+    }
+    this.fallbackTimer = this.pollTimer = this.reconnectTimer = this.pumpTimer = undefined;
+  }
+
+  // ---- channels ----
+
+  private sendSubscribe(entry: ChannelEntry): void {
+    this.request('subscribe', { channel: entry.channel }).then(
+      (data) => {
+        if (this.entries.get(entry.channel) !== entry) return;
+        entry.active = true;
+        entry.snapshot = data.snapshot;
+        for (const h of [...entry.handlers]) {
+          if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
+          h.subscribed?.();
+        }
+      },
+      (failure: unknown) => {
+        if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
+        if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
+        let handled = false;
+        for (const h of entry.handlers) {
+          if (h.error) {
+            handled = true;
+            h.error(failure.error);
+          }
+        }
+        if (!handled) this.report(failure);
+      },
+    );
+  }
+
+  private dispatch(event: ServerEventName, payload: unknown): void {
+    if (event === 'unsubscribed') {
+      const { channel, reason } = payload as ServerEvents['unsubscribed'];
+      const entry = this.entries.get(channel);
+      // Without a reason it answers our own unsubscribe; with one, the server ended the subscription.
+      if (!entry || reason === undefined) return;
+      this.entries.delete(channel);
+      for (const h of entry.handlers) h.unsubscribed?.({ reason });
+      return;
+    }
+    if (event === 'subscribed') return;
+    const channel = channelOf(event, payload as never, { userId: this.userIdValue });
+    const entry = channel === null ? undefined : this.entries.get(channel);
+    if (!entry) return;
+    for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
+  }
+
+  /** In `polling`, what a subscription without a gapless stream reads over REST: its snapshot. */
+  private snapshotPoller(entry: ChannelEntry, h: ChannelHandlers): (() => Promise<void>) | undefined {
+    const parsed = entry.parsed;
+    if (!parsed || (!h.snapshot && !(h as AnyHandlers).stats_update)) return undefined;
+    const deliver = (snapshot: unknown) => {
+      if (this.socket.connected) return;
+      h.snapshot?.(snapshot as never);
+      if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
+    };
+    switch (parsed.kind) {
+      case 'dashboard':
+        return async () => deliver(unwrap(await this.rest.GET('/api/v1/dashboard/stats')) as StatsPayload);
+      case 'resource':
+        return async () =>
+          deliver(
+            unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } })),
+          );
+      case 'job':
+        return async () =>
+          deliver(unwrap(await this.rest.GET('/api/v1/jobs/{id}', { params: { path: { id: parsed.jobId } } })));
+      case 'kioskSession':
+        return async () =>
+          deliver(
+            unwrap(await this.rest.GET('/api/v1/kiosk/sessions/{id}', { params: { path: { id: parsed.sessionId } } })),
+          );
+      default:
+        return undefined;
+    }
+  }
+
+  private seqStream<T extends SeqItem, E extends ServerEventName>(
+    channel: () => string,
+    event: E,
+    source: SeqSource<T>,
+    options: SeqStreamOptions,
+  ): Stream<T> {
+    return new Stream<T>((stream) =>
+      this.afterToken(() => {
+        const sequencer = new SeqSequencer<T>(
+          source,
+          (item) => stream.next(item),
+          { gapWaitMs: this.options.gapWaitMs, ...options },
+          (err) => this.report(err),
+        );
+        const catchUp = () => sequencer.catchUp();
+        const unsubscribe = this.subscribe(channel(), {
+          [event]: (item: T) => sequencer.push(item),
+          subscribed: () => void catchUp(),
+        } as ChannelHandlers);
+        this.pollers.add(catchUp);
+        if (!this.socket.connected) void catchUp();
+        return () => {
+          this.pollers.delete(catchUp);
+          sequencer.stop();
+          unsubscribe();
+        };
+      }),
+    );
+  }
+
+  // ---- HTTP fallback ----
+
+  private armFallback(): void {
+    if (this.fallbackTimer || this.closed) return;
+    this.fallbackTimer = setTimeout(() => {
+      this.fallbackTimer = undefined;
+      if (!this.socket.connected && !this.closed && this.stateValue !== 'unauthorized') this.poll();
+    }, this.options.fallbackAfterMs ?? 8000);
+  }
+
+  private poll(): void {
+    if (this.socket.connected || this.closed || this.stateValue === 'unauthorized') return;
+    if (this.stateValue !== 'offline') this.setState('polling');
+    const tasks = [...this.pollers];
+    const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
+    void Promise.allSettled(probe.map((task) => task())).then((results) => {
+      if (this.socket.connected || this.closed || this.stateValue === 'unauthorized') return;
+      const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
+      if (refused) {
+        // REST already asked once for a new token (rest.ts) and it was refused too.
+        this.clearTimers();
+        this.socket.disconnect();
+        this.setState('unauthorized');
+        return;
+      }
+      const unreachable = results.every((r) => r.status === 'rejected' && isNetworkError(r.reason));
+      this.setState(unreachable ? 'offline' : 'polling');
+      this.pump();
+      this.pollTimer = setTimeout(() => {
+        this.pollTimer = undefined;
+        this.poll();
+      }, this.options.pollIntervalMs ?? 5000);
+    });
+  }
+
+  // ---- sending ----
+
+  private send(conversationId: string, body: string, clientId = randomId()): Promise<MessagePayload> {
+    return new Promise<MessagePayload>((resolve, reject) => {
+      this.outbox.push({ conversationId, body, clientId, attempts: 0, inFlight: false, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /**
+   * Sends the head of the queue over the socket when it is up, over REST in `polling` / `offline`. One at a time, so
+   * messages are stored in the order they were sent and a burst never trips the server's rate limit.
+   */
+  private pump(): void {
+    if (this.closed) return;
+    const item = this.outbox[0];
+    if (!item || item.inFlight) return;
+    const viaSocket = this.socket.connected;
+    const viaRest = !viaSocket && (this.stateValue === 'polling' || this.stateValue === 'offline');
+    if (!viaSocket && !viaRest) return;
+    item.inFlight = true;
+    item.attempts += 1;
+    const attempt = viaSocket
+      ? this.sendOnSocket(item)
+      : this.rest
+          .POST('/api/v1/conversations/{id}/messages', {
+            params: { path: { id: item.conversationId } },
+            body: { body: item.body, clientId: item.clientId },
+          })
+          .then((result) => unwrap(result) as MessagePayload);
+    attempt.then(
+      (message) => {
+        this.outbox.shift();
+        item.resolve(message);
+        this.pump();
+      },
+      (error: unknown) => {
+        item.inFlight = false;
+        const permanent =
+          (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
+          (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
+        if (permanent) {
+          this.outbox.shift();
+          item.reject(error);
+          this.pump();
+          return;
+        }
+        this.schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
+      },
+    );
+  }
+
+  /** One attempt over the socket; a disconnect fails it at once rather than at the ack timeout. */
+  private sendOnSocket(item: Outgoing): Promise<MessagePayload> {
+    return new Promise<MessagePayload>((resolve, reject) => {
+      const onDisconnect = () =>
+        reject(new AckFailure({ code: 'TIMEOUT', message: 'Disconnected before the acknowledgement' }));
+      this.socket.once('disconnect', onDisconnect);
+      this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
+        .then(resolve, reject)
+        .finally(() => this.socket.off('disconnect', onDisconnect));
+    });
+  }
+
+  private schedulePump(ms: number): void {
+    if (this.pumpTimer) return;
+    this.pumpTimer = setTimeout(() => {
+      this.pumpTimer = undefined;
+      this.pump();
+    }, jitter(ms));
+  }
+
+  private report(error: unknown): void {
+    this.options.onError?.(error);
+  }
+}
+
+/** Creates a client and starts connecting. */
+export function createClient(options: ClientOptions): RealtimeClient {
+  return new RealtimeClient(options);
+}

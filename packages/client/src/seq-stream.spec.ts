@@ -1,0 +1,95 @@
+import { SeqSequencer, type SeqSource } from './seq-stream.js';
+
+interface Item {
+  seq: number;
+}
+
+/** A log of items 1..n standing in for the REST history, counting the fetches. */
+function history(n: number): SeqSource<Item> & { items: Item[]; fetches: number[] } {
+  const items = Array.from({ length: n }, (_, i) => ({ seq: i + 1 }));
+  const log = {
+    items,
+    fetches: [] as number[],
+    fetchAfter: async (afterSeq: number, limit: number) => {
+      log.fetches.push(afterSeq);
+      return items.filter((i) => i.seq > afterSeq).slice(0, limit);
+    },
+    latestSeq: async () => items.length,
+  };
+  return log;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+describe(SeqSequencer.name, () => {
+  it('should deliver in-order live items at once, without fetching', () => {
+    const source = history(3);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq), { afterSeq: 0 });
+    for (const item of source.items) sut.push(item);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(source.fetches).toEqual([]);
+    sut.stop();
+  });
+
+  it('should drop duplicates and items at or below the last delivered seq', () => {
+    const source = history(3);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq), { afterSeq: 1 });
+    sut.push({ seq: 1 });
+    sut.push({ seq: 2 });
+    sut.push({ seq: 2 });
+    sut.push({ seq: 3 });
+    expect(seen).toEqual([2, 3]);
+    sut.stop();
+  });
+
+  it('should hold an out-of-order item and deliver it after its predecessor arrives live', async () => {
+    const source = history(3);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq), { afterSeq: 0, gapWaitMs: 1000 });
+    sut.push({ seq: 2 });
+    sut.push({ seq: 3 });
+    expect(seen).toEqual([]);
+    sut.push({ seq: 1 });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(source.fetches).toEqual([]);
+    sut.stop();
+  });
+
+  it('should fetch a gap the live stream does not fill and deliver each item once, in order', async () => {
+    const source = history(250);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq), { afterSeq: 0, gapWaitMs: 5 });
+    sut.push({ seq: 1 });
+    sut.push({ seq: 250 });
+    await settle();
+    sut.push({ seq: 120 });
+    expect(seen).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(source.fetches).toEqual([1, 101, 201]);
+    sut.stop();
+  });
+
+  it('should start after the newest item when no start is given, delivering only what follows', async () => {
+    const source = history(5);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq));
+    sut.push({ seq: 5 });
+    await sut.catchUp();
+    source.items.push({ seq: 6 });
+    sut.push({ seq: 6 });
+    expect(seen).toEqual([6]);
+    sut.stop();
+  });
+
+  it('should skip a hole the history never fills after its patience runs out', async () => {
+    const source = history(2);
+    source.items.push({ seq: 4 });
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq), { afterSeq: 2, gapWaitMs: 1, holePatience: 2 });
+    sut.push({ seq: 5 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([4, 5]);
+    sut.stop();
+  });
+});

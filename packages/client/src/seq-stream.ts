@@ -1,0 +1,147 @@
+// Gapless delivery of a stream numbered by `seq` (a user's notifications, a conversation's messages, a job's
+// events): live items arrive over the socket, possibly out of order or not at all while disconnected; the gap is
+// fetched over REST (`afterSeq`) and every item is delivered once, in seq order.
+
+export interface SeqItem {
+  seq: number;
+}
+
+export interface SeqSource<T extends SeqItem> {
+  /** Items after `afterSeq`, ascending, at most `limit`. */
+  fetchAfter(afterSeq: number, limit: number): Promise<T[]>;
+  /** The seq of the newest item now (0 when there is none): the start of a stream that begins "from now". */
+  latestSeq(): Promise<number>;
+}
+
+export interface SeqStreamOptions {
+  /** Deliver items after this seq; undefined: only items newer than the newest at start. */
+  afterSeq?: number;
+  /** How long an out-of-order item waits for its predecessor to arrive live before the gap is fetched. */
+  gapWaitMs?: number;
+  /** Page size of REST catch-up. */
+  pageSize?: number;
+  /** Retry delay of a failed catch-up. */
+  retryMs?: number;
+  /** How many catch-ups a hole that REST does not fill survives before it is skipped. */
+  holePatience?: number;
+}
+
+const PAGE = 100;
+
+export class SeqSequencer<T extends SeqItem> {
+  private last: number | undefined;
+  private readonly pending = new Map<number, T>();
+  private filling = false;
+  private again = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private holeRounds = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly source: SeqSource<T>,
+    private readonly deliver: (item: T) => void,
+    private readonly options: SeqStreamOptions = {},
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    this.last = options.afterSeq;
+  }
+
+  /** The seq of the last item delivered (undefined before the start position is known). */
+  get lastSeq(): number | undefined {
+    return this.last;
+  }
+
+  /** A live item. */
+  push(item: T): void {
+    if (this.stopped) return;
+    if (this.last !== undefined && item.seq <= this.last) return;
+    if (this.last !== undefined && item.seq === this.last + 1) {
+      this.emit(item);
+      this.drain();
+      return;
+    }
+    this.pending.set(item.seq, item);
+    this.schedule(this.options.gapWaitMs ?? 100);
+  }
+
+  /** Fetches whatever is missing now (after a (re)subscribe, on a poll tick, or to find the start position). */
+  catchUp(): Promise<void> {
+    return this.fill();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+
+  private emit(item: T): void {
+    this.last = item.seq;
+    this.deliver(item);
+  }
+
+  private drain(): void {
+    if (this.last === undefined) return;
+    for (const seq of [...this.pending.keys()]) if (seq <= this.last) this.pending.delete(seq);
+    let next = this.pending.get(this.last + 1);
+    while (next) {
+      this.pending.delete(next.seq);
+      this.emit(next);
+      next = this.pending.get(this.last + 1);
+    }
+    if (this.pending.size === 0) this.holeRounds = 0;
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.fill();
+    }, ms);
+  }
+
+  private async fill(): Promise<void> {
+    if (this.stopped) return;
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    this.filling = true;
+    try {
+      do {
+        this.again = false;
+        if (this.last === undefined) {
+          this.last = await this.source.latestSeq();
+          this.drain();
+        }
+        const size = this.options.pageSize ?? PAGE;
+        for (;;) {
+          const items = await this.source.fetchAfter(this.last, size);
+          if (this.stopped) return;
+          for (const item of items) {
+            // REST is the record: an item it lists after `last` is the next one, even across a hole.
+            if (item.seq > this.last) this.emit(item);
+          }
+          this.drain();
+          if (items.length < size) break;
+        }
+        if (this.pending.size > 0) {
+          // Live items above a gap REST did not fill yet: their predecessors' transactions may still be committing.
+          this.holeRounds += 1;
+          if (this.holeRounds > (this.options.holePatience ?? 3)) {
+            this.last = Math.min(...this.pending.keys()) - 1;
+            this.drain();
+          } else {
+            this.schedule(this.options.gapWaitMs ?? 100);
+          }
+        }
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.onError(error);
+      this.schedule(this.options.retryMs ?? 1000);
+    } finally {
+      this.filling = false;
+    }
+  }
+}

@@ -1,0 +1,365 @@
+// The client SDK against the real app, through a local proxy that cuts, blocks and drops what a real network would.
+import { channels, type MessagePayload, type NotificationPayload, type TokenRequest } from '@realtime-hub/client';
+import { DataSource } from 'typeorm';
+import { TokenService } from '../../src/auth/token.service.js';
+import { RealtimeServer } from '../../src/realtime/realtime.server.js';
+import { type TestApp, startApp } from '../helpers/app.js';
+import { closeAllClients, sdkClient, waitForState, waitUntil } from '../helpers/client.js';
+import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
+import { client as httpClient } from '../helpers/http.js';
+import { describeE2E } from '../helpers/mode.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { sleep } from '../helpers/sockets.js';
+
+describeE2E('Client SDK', () => {
+  let sut: TestApp;
+  let api: ReturnType<typeof httpClient>;
+  let admin: TestUser;
+  let proxy: TestProxy;
+
+  beforeAll(async () => {
+    sut = await startApp();
+    api = httpClient(sut.url);
+    admin = await loginAdmin(sut);
+  });
+  beforeEach(async () => {
+    proxy = await startProxy([sut.url]);
+  });
+  afterEach(async () => {
+    closeAllClients();
+    await proxy.close();
+  });
+  afterAll(() => sut.close());
+
+  async function conversationOf(owner: TestUser, other: TestUser): Promise<string> {
+    const res = await api.post('/api/v1/conversations', { token: owner.token, body: { memberIds: [other.id] } });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`conversation: ${res.status}`);
+    return res.body.id;
+  }
+
+  async function post(user: TestUser, conversationId: string, body: string): Promise<MessagePayload> {
+    const res = await api.post(`/api/v1/conversations/${conversationId}/messages`, {
+      token: user.token,
+      body: { body },
+    });
+    if (res.status !== 201) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async function notify(user: TestUser, title: string): Promise<void> {
+    const res = await api.post('/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [user.id], type: 'test', title },
+    });
+    if (res.status !== 201) throw new Error(`notify: ${res.status}`);
+  }
+
+  async function storedMessages(user: TestUser, conversationId: string): Promise<MessagePayload[]> {
+    const all: MessagePayload[] = [];
+    let afterSeq = 0;
+    for (;;) {
+      const res = await api.get(`/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`, {
+        token: user.token,
+      });
+      all.push(...res.body.items);
+      if (res.body.items.length < 100) return all;
+      afterSeq = all[all.length - 1].seq;
+    }
+  }
+
+  it('should deliver 200 messages in order, each once, while the transport is cut at random moments', async () => {
+    const [alice, bob] = await createUsers(sut, 2, 'Drops');
+    const conversationId = await conversationOf(alice, bob);
+    const receiver = sdkClient(proxy.url, bob.token).client;
+    const sender = sdkClient(proxy.url, alice.token).client;
+    const received: MessagePayload[] = [];
+    receiver.conversationMessages(conversationId).subscribe((m) => received.push(m));
+    await waitForState(receiver, 'online');
+    await waitForState(sender, 'online');
+    await sleep(200);
+
+    let cuts = 0;
+    let sending = true;
+    const chaos = (async () => {
+      while (sending && cuts < 25) {
+        await sleep(50 + Math.floor(Math.random() * 250));
+        if (proxy.dropConnections() > 0) cuts += 1;
+      }
+    })();
+    const bodies = Array.from({ length: 200 }, (_, i) => `message ${i}`);
+    const sent = await Promise.all(bodies.map((body) => sender.messages.send(conversationId, body)));
+    sending = false;
+    await chaos;
+
+    await waitUntil(() => received.length >= 200, `200 messages arrived (${received.length})`, 60_000);
+    await sleep(300);
+    expect(cuts).toBeGreaterThan(3);
+    expect(received.map((m) => m.body)).toEqual(bodies);
+    expect(received.map((m) => m.seq)).toEqual(bodies.map((_, i) => i + 1));
+    expect(new Set(received.map((m) => m.id)).size).toBe(200);
+    expect(sent.map((m) => m.id)).toEqual(received.map((m) => m.id));
+    // Stored once each, however often a send was retried.
+    expect((await storedMessages(alice, conversationId)).map((m) => m.body)).toEqual(bodies);
+  }, 120_000);
+
+  it('should fill the gap over REST after a disconnect of several seconds', async () => {
+    const [alice, bob] = await createUsers(sut, 2, 'Gap');
+    const conversationId = await conversationOf(alice, bob);
+    await post(alice, conversationId, 'before subscribing');
+    const { client: receiver, states } = sdkClient(proxy.url, bob.token);
+    const received: MessagePayload[] = [];
+    receiver.conversationMessages(conversationId).subscribe((m) => received.push(m));
+    await waitForState(receiver, 'online');
+    await post(alice, conversationId, 'live 1');
+    await waitUntil(() => received.length === 1, 'the live message arrived');
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(receiver, 'reconnecting');
+    for (let i = 0; i < 20; i += 1) await post(alice, conversationId, `while away ${i}`);
+    await sleep(4000);
+    expect(receiver.state).toBe('reconnecting');
+    proxy.blockAll = false;
+
+    await waitForState(receiver, 'online');
+    // Nothing new arrives live: only the catch-up after resubscribing brings the 20.
+    await waitUntil(() => received.length === 21, `21 messages arrived (${received.length})`);
+    await post(alice, conversationId, 'live 2');
+    await waitUntil(() => received.length === 22, `22 messages arrived (${received.length})`);
+    await sleep(300);
+    expect(received.map((m) => m.body)).toEqual([
+      'live 1',
+      ...Array.from({ length: 20 }, (_, i) => `while away ${i}`),
+      'live 2',
+    ]);
+    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 2));
+    expect(states).toEqual(['connecting', 'online', 'reconnecting', 'online']);
+  }, 60_000);
+
+  it('should refresh a short-lived token on the live socket without losing an event', async () => {
+    const [carol] = await createUsers(sut, 1, 'Refresh');
+    const tokens = sut.app.get(TokenService);
+    // Expires 63 s from now, so the server's auth:expiring notice (60 s before) comes after about 3 s.
+    const short = await tokens.sign({ id: carol.id, role: 'user', tokenVersion: 0 }, 63);
+    let current = short.token;
+    const asked: TokenRequest['reason'][] = [];
+    const { client, states } = sdkClient(proxy.url, current, {
+      getToken: async ({ reason }) => {
+        asked.push(reason);
+        if (reason === 'expiring') {
+          const res = await api.post('/api/v1/auth/refresh', { token: current });
+          current = res.body.accessToken;
+        }
+        return current;
+      },
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications().subscribe((n) => received.push(n));
+    await waitForState(client, 'online');
+    await sleep(300);
+
+    const titles: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      titles.push(`tick ${i}`);
+      await notify(carol, `tick ${i}`);
+      await sleep(400);
+    }
+    await waitUntil(() => received.length === 12, `12 notifications arrived (${received.length})`);
+
+    expect(asked).toEqual(['connect', 'expiring']);
+    expect(states).toEqual(['connecting', 'online']);
+    expect(received.map((n) => n.title)).toEqual(titles);
+    // The server holds the new token for the same socket: its expiry moved past the short one's.
+    const sockets = await sut.app.get(RealtimeServer).server.in(channels.user(carol.id)).fetchSockets();
+    expect(sockets).toHaveLength(1);
+    const principal = (sockets[0].data as { principal: { expiresAt: number } }).principal;
+    expect(principal.expiresAt).toBeGreaterThan(short.expiresAt.getTime() + 60_000);
+  }, 60_000);
+
+  it('should ask for a new token after TOKEN_EXPIRED and catch up on what was sent meanwhile', async () => {
+    const [hank] = await createUsers(sut, 1, 'Expired');
+    const tokens = sut.app.get(TokenService);
+    // Too close to its end for an auth:expiring notice; the app cannot refresh it in time.
+    const short = await tokens.sign({ id: hank.id, role: 'user', tokenVersion: 0 }, 4);
+    const asked: TokenRequest['reason'][] = [];
+    const { client, states, errors } = sdkClient(proxy.url, short.token, {
+      getToken: ({ reason }) => {
+        asked.push(reason);
+        return reason === 'expired' ? hank.token : short.token;
+      },
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications().subscribe((n) => received.push(n));
+    await waitForState(client, 'online');
+    await sleep(200);
+    await notify(hank, 'before expiry');
+    await waitForState(client, 'reconnecting', 10_000);
+    await notify(hank, 'while reconnecting');
+    await waitForState(client, 'online');
+    await notify(hank, 'after');
+    await waitUntil(() => received.length === 3, `3 notifications (${received.length})`);
+
+    expect(received.map((n) => n.title)).toEqual(['before expiry', 'while reconnecting', 'after']);
+    expect(asked).toEqual(['connect', 'expired']);
+    expect(states).toEqual(['connecting', 'online', 'reconnecting', 'online']);
+    expect(errors.map((e) => (e as { code?: string }).code)).toContain('TOKEN_EXPIRED');
+  }, 30_000);
+
+  it('should store a message queued offline once, after three retries whose answers were lost', async () => {
+    const [dave, erin] = await createUsers(sut, 2, 'Queue');
+    const conversationId = await conversationOf(dave, erin);
+    const watcher = sdkClient(sut.url, erin.token).client;
+    const seen: MessagePayload[] = [];
+    watcher.conversationMessages(conversationId).subscribe((m) => seen.push(m));
+    await waitForState(watcher, 'online');
+
+    proxy.blockSocketIo = true;
+    const { client, states } = sdkClient(proxy.url, dave.token, { fallbackAfterMs: 300 });
+    await waitForState(client, 'polling');
+    proxy.blockAll = true;
+    await waitForState(client, 'offline');
+
+    const attempts: string[] = [];
+    proxy.onRequest = (req) => {
+      if (req.method !== 'POST' || !req.url?.endsWith('/messages')) return 'forward';
+      attempts.push(req.url);
+      return attempts.length <= 3 ? 'drop-response' : 'forward';
+    };
+    const sending = client.messages.send(conversationId, 'queued while offline');
+    await sleep(1000);
+    expect(attempts).toHaveLength(0);
+    proxy.blockAll = false;
+
+    const message = await sending;
+    expect(attempts).toHaveLength(4);
+    expect(message).toMatchObject({ conversationId, body: 'queued while offline', senderId: dave.id, seq: 1 });
+    const stored = await storedMessages(dave, conversationId);
+    expect(stored).toEqual([message]);
+    const rows = await sut.app
+      .get(DataSource)
+      .query('SELECT count(*)::int AS n FROM messages WHERE client_id = $1', [message.clientId]);
+    expect(rows[0].n).toBe(1);
+    await sleep(500);
+    expect(seen.map((m) => m.id)).toEqual([message.id]);
+    expect(states).toEqual(['connecting', 'polling', 'offline', 'polling']);
+  }, 60_000);
+
+  it('should poll for notifications while /socket.io is refused, and return to the socket when it opens', async () => {
+    const [frank] = await createUsers(sut, 1, 'Fallback');
+    proxy.blockSocketIo = true;
+    const { client, states } = sdkClient(proxy.url, frank.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 500,
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications({ afterSeq: 0 }).subscribe((n) => received.push(n));
+    await waitForState(client, 'polling');
+    for (let i = 0; i < 3; i += 1) await notify(frank, `polled ${i}`);
+    await waitUntil(() => received.length === 3, `3 notifications polled (${received.length})`);
+    expect(client.state).toBe('polling');
+
+    proxy.blockSocketIo = false;
+    await waitForState(client, 'online');
+    for (let i = 0; i < 3; i += 1) await notify(frank, `live ${i}`);
+    await waitUntil(() => received.length === 6, `6 notifications (${received.length})`);
+    await sleep(700);
+    expect(received.map((n) => n.title)).toEqual(['polled 0', 'polled 1', 'polled 2', 'live 0', 'live 1', 'live 2']);
+    expect(received.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(states).toEqual(['connecting', 'polling', 'online']);
+  }, 60_000);
+
+  it('should hand the snapshot on every (re)subscription and report the server ending it', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'Snapshot');
+    const created = await api.post('/api/v1/resources', {
+      token: owner.token,
+      body: { name: 'doc', visibility: 'public', data: { a: 1 } },
+    });
+    const resourceId = created.body.id as string;
+    const { client } = sdkClient(proxy.url, reader.token);
+    const snapshots: number[] = [];
+    const updates: number[] = [];
+    const ended: Array<{ reason?: string }> = [];
+    client.subscribe(channels.resource(resourceId), {
+      snapshot: (resource) => snapshots.push(resource.version),
+      'resource:update': (update) => updates.push(update.version),
+      unsubscribed: (info) => ended.push(info),
+    });
+    await waitUntil(() => snapshots.length === 1, 'the first snapshot');
+
+    proxy.dropConnections();
+    await waitUntil(() => snapshots.length === 2, 'the snapshot after the reconnect');
+    await api.patch(`/api/v1/resources/${resourceId}`, { token: owner.token, body: { data: { a: 2 } } });
+    await waitUntil(() => updates.length === 1, 'the update after the reconnect');
+    await api.patch(`/api/v1/resources/${resourceId}`, { token: owner.token, body: { visibility: 'private' } });
+    await waitUntil(() => ended.length === 1, 'the subscription ended by the server');
+
+    expect(snapshots).toEqual([1, 1]);
+    expect(updates).toEqual([2]);
+    expect(ended).toEqual([{ reason: 'FORBIDDEN' }]);
+  }, 30_000);
+
+  it('should never move versioned state backwards: vote counts and a resource under concurrent writes', async () => {
+    const [author, watcher, ...voters] = await createUsers(sut, 14, 'Versions');
+    const suggestion = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title: 'Versioned', description: 'counts' },
+    });
+    const resource = await api.post('/api/v1/resources', {
+      token: watcher.token,
+      body: { name: 'doc', visibility: 'public', data: { n: 0 } },
+    });
+    const { client } = sdkClient(proxy.url, watcher.token);
+    const voteVersions: number[] = [];
+    let counts: { upvotes: number; downvotes: number; version: number } | undefined;
+    client.suggestionVotes().subscribe((all) => {
+      counts = all.get(suggestion.body.id);
+      if (counts) voteVersions.push(counts.version);
+    });
+    const resourceVersions: number[] = [];
+    client.resource(resource.body.id).subscribe((r) => r && resourceVersions.push(r.version));
+    await waitForState(client, 'online');
+    await waitUntil(() => resourceVersions.length === 1, 'the resource snapshot');
+    await sleep(200);
+
+    await Promise.all([
+      ...voters.map((voter, i) =>
+        api.put(`/api/v1/suggestions/${suggestion.body.id}/vote`, {
+          token: voter.token,
+          body: { value: i % 3 === 0 ? -1 : 1 },
+        }),
+      ),
+      ...Array.from({ length: 8 }, (_, i) =>
+        api.patch(`/api/v1/resources/${resource.body.id}`, { token: watcher.token, body: { data: { n: i + 1 } } }),
+      ),
+    ]);
+    const final = (await api.get(`/api/v1/suggestions/${suggestion.body.id}`, { token: author.token })).body;
+    await waitUntil(() => counts?.version === final.version, `vote version ${final.version} (${counts?.version})`);
+    await waitUntil(() => resourceVersions.at(-1) === 9, `resource version 9 (${resourceVersions.at(-1)})`);
+
+    expect(counts).toMatchObject({ upvotes: final.upvotes, downvotes: final.downvotes, version: final.version });
+    expect(final.upvotes + final.downvotes).toBe(12);
+    for (const versions of [voteVersions, resourceVersions]) {
+      expect(versions).toEqual([...versions].sort((x, y) => x - y));
+      expect(new Set(versions).size).toBe(versions.length);
+    }
+  }, 30_000);
+
+  it('should ask once for a new token when the server refuses the current one, then report unauthorized', async () => {
+    const [gina] = await createUsers(sut, 1, 'Revoked');
+    const asked: TokenRequest['reason'][] = [];
+    const { client, states } = sdkClient(proxy.url, gina.token, {
+      getToken: ({ reason }) => {
+        asked.push(reason);
+        return gina.token;
+      },
+    });
+    await waitForState(client, 'online');
+    const res = await api.patch(`/api/v1/users/${gina.id}`, { token: admin.token, body: { disabled: true } });
+    expect(res.status).toBe(200);
+
+    await waitForState(client, 'unauthorized');
+    await sleep(500);
+    expect(asked).toEqual(['connect', 'connect', 'rejected']);
+    expect(states).toEqual(['connecting', 'online', 'reconnecting', 'unauthorized']);
+  }, 30_000);
+});
