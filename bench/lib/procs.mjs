@@ -56,10 +56,10 @@ function track(child, name) {
 }
 
 /** Starts the built app with the given environment; answers {url, pid, stop()}. */
-export async function startApp(env = {}, { name = 'app' } = {}) {
+export async function startApp(env = {}, { name = 'app', nodeArgs = [] } = {}) {
   const port = await freePort();
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'rthub-bench-')));
-  const args = [...(process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : []), 'dist/src/main.js'];
+  const args = [...nodeArgs, ...(process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : []), 'dist/src/main.js'];
   const child = spawn(process.execPath, args, {
     cwd: APP_DIR,
     env: {
