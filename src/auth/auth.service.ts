@@ -3,8 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
-import { ErrorCode } from '../common/error-codes.js';
-import { SlidingWindowLimiter } from '../redis/sliding-window.limiter.js';
+import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
@@ -12,9 +11,18 @@ import { TokenService } from './token.service.js';
 import { toUserDto } from './user.mapper.js';
 import { User } from './user.entity.js';
 
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-export const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
-export const LOGIN_MAX_FAILURES_PER_IP = 100;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+/** Failed logins: 10 per email and 100 per client IP within 15 minutes; a successful login gives its point back. */
+export const LOGIN_FAILURES_PER_EMAIL: LimitRule = {
+  name: 'login-email',
+  points: 10,
+  durationSeconds: LOGIN_WINDOW_SECONDS,
+};
+export const LOGIN_FAILURES_PER_IP: LimitRule = {
+  name: 'login-ip',
+  points: 100,
+  durationSeconds: LOGIN_WINDOW_SECONDS,
+};
 
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
@@ -28,7 +36,7 @@ export class AuthService implements OnModuleInit {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tokens: TokenService,
-    private readonly limiter: SlidingWindowLimiter,
+    private readonly limiter: AttemptLimiter,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -50,15 +58,12 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(dto: LoginDto, ip: string): Promise<AuthResponseDto> {
-    const emailKey = `login:email:${dto.email}`;
-    const ipKey = `login:ip:${ip}`;
-    const [byEmail, byIp] = await Promise.all([
-      this.limiter.count(emailKey, LOGIN_WINDOW_MS),
-      this.limiter.count(ipKey, LOGIN_WINDOW_MS),
-    ]);
-    if (byEmail >= LOGIN_MAX_FAILURES_PER_EMAIL || byIp >= LOGIN_MAX_FAILURES_PER_IP) {
-      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many failed login attempts; try again later');
-    }
+    // Reserved before the hash is checked, so a burst is judged as it arrives; given back when the password is right.
+    const reservation = await this.limiter.reserve(
+      'Too many failed login attempts; try again later',
+      [LOGIN_FAILURES_PER_EMAIL, dto.email],
+      [LOGIN_FAILURES_PER_IP, ip],
+    );
     const user = await this.users.findOne({
       where: { email: dto.email },
       select: {
@@ -73,10 +78,8 @@ export class AuthService implements OnModuleInit {
       },
     });
     const valid = await verifyPassword(user?.passwordHash ?? this.decoyHash, dto.password);
-    if (!user || !valid) {
-      await Promise.all([this.limiter.record(emailKey, LOGIN_WINDOW_MS), this.limiter.record(ipKey, LOGIN_WINDOW_MS)]);
-      throw DomainException.unauthorized('Invalid email or password');
-    }
+    if (!user || !valid) throw DomainException.unauthorized('Invalid email or password');
+    await reservation.refund();
     if (user.disabled) throw DomainException.forbidden('Account disabled');
     return this.issue(user);
   }
