@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { AccountStateCache } from './account-state.cache.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
@@ -30,7 +30,7 @@ export class UsersService {
     query: UserSearchQueryDto & PageQueryDto,
   ): Promise<Page<PublicUserDto | AdminUserDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.text, cursorField.uuid]);
     const isAdmin = actor.role === 'admin';
     const qb = this.users
       .createQueryBuilder('u')
@@ -44,7 +44,6 @@ export class UsersService {
     }
     if (cursor) {
       const [name, id] = cursor;
-      if (typeof name !== 'string' || typeof id !== 'string') throw DomainException.validation('cursor: malformed');
       qb.andWhere('(lower(u.display_name), u.id) > (:name, :id::uuid)', { name, id });
     }
     const rows = await qb.getMany();

@@ -12,7 +12,18 @@ export class ExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionsFilter');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const { body, unexpected } = toErrorBody(error);
+    const { body, unexpected, dataError } = toErrorBody(error);
+    if (dataError) {
+      const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code;
+      this.logger.warn(
+        {
+          code: code ?? (error as { code?: string }).code,
+          message: (error as Error).message,
+          transport: host.getType(),
+        },
+        'Input reached the database unvalidated',
+      );
+    }
     if (unexpected) {
       body.correlationId = randomUUID();
       this.logger.error(

@@ -7,8 +7,7 @@ import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { KioskEndReason, KioskSessionPayload, TimeUpdatePayload } from '../realtime/client-events.js';
@@ -109,7 +108,7 @@ export class KioskSessionsService implements OnModuleInit {
   /** Newest first, optionally of one status. */
   async list(query: KioskSessionListQueryDto): Promise<Page<KioskSessionPayload>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
     if (query.status) {
@@ -118,9 +117,6 @@ export class KioskSessionsService implements OnModuleInit {
     }
     if (cursor) {
       const [createdAt, id] = cursor;
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       params.push(createdAt, id);
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }

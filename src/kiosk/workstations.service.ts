@@ -7,8 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -79,14 +78,11 @@ export class WorkstationsService implements OnModuleInit {
   /** Oldest first. */
   async list(query: PageQueryDto): Promise<Page<WorkstationDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const params: unknown[] = [limit + 1];
     let where = '';
     if (cursor) {
       const [createdAt, id] = cursor;
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       where = `WHERE (created_at, id) > ($2::timestamptz, $3::uuid)`;
       params.push(createdAt, id);
     }

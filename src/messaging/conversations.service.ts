@@ -4,8 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -117,11 +116,11 @@ export class ConversationsService implements OnModuleInit {
   /** The caller's conversations, most recent activity first. */
   async list(actor: Principal, query: PageQueryDto): Promise<Page<ConversationView>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     let after: { activity: string; id: string } | undefined;
     if (cursor) {
       const [activity, id] = cursor;
-      if (!isCursorTime(activity) || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
+      if (!isCursorTime(activity)) {
         throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
       }
       after = { activity, id };
