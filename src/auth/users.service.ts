@@ -4,6 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { AccountStateCache } from './account-state.cache.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
@@ -74,7 +75,7 @@ export class UsersService {
     });
     if (user.changed) {
       await this.accounts.invalidate(id);
-      this.publisher.disconnectRoom(`user:${id}`);
+      this.publisher.disconnectRoom(accountRoom(id));
     }
     return toAdminUserDto(user.user);
   }

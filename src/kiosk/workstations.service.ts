@@ -10,9 +10,10 @@ import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreatedWorkstationDto, CreateWorkstationDto, WorkstationDto } from './dto/kiosk.dto.js';
-import { KioskEvents, WORKSTATIONS_CHANNEL, workstationRoom } from './kiosk-events.js';
+import { KioskEvents, WORKSTATIONS_CHANNEL } from './kiosk-events.js';
 import { rowsOf, toWorkstationPayload, workstationColumns, type WorkstationRow } from './kiosk.mapper.js';
 import { WorkstationAccessCache } from './workstation-access.cache.js';
 
@@ -67,7 +68,7 @@ export class WorkstationsService implements OnModuleInit {
     );
     if (rows.length === 0) throw DomainException.notFound('Workstation');
     await this.access.invalidate(workstationId);
-    this.publisher.disconnectRoom(workstationRoom(workstationId));
+    this.publisher.disconnectRoom(principalRoom('kiosk', workstationId));
     const { token } = await this.tokens.sign(
       { id: workstationId, role: 'kiosk', tokenVersion: rows[0].token_version },
       KIOSK_TOKEN_TTL_SECONDS,

@@ -7,6 +7,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { AddMembersDto, CreateConversationDto } from './dto/conversation.dto.js';
 import { type ConversationRow, MessagingStore } from './messaging.store.js';
@@ -171,7 +172,7 @@ export class ConversationsService implements OnModuleInit {
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
       await this.store.removeMember(m, id, actor.id);
     });
-    await this.channels.removeRoomsFrom(`conversation:${id}`, [`user:${actor.id}`], 'FORBIDDEN');
+    await this.channels.removeRoomsFrom(`conversation:${id}`, [accountRoom(actor.id)], 'FORBIDDEN');
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(`conversation:${id}`, 'conversation:members', { conversationId: id, members });

@@ -52,7 +52,7 @@ describe(TypingService.name, () => {
       `conversation:${CONVERSATION}`,
       'typing',
       { conversationId: CONVERSATION, userId: ALICE, isTyping: true },
-      { exceptRooms: [`user:${ALICE}`] },
+      { exceptRooms: [`principal:user:${ALICE}`] },
     );
   });
 

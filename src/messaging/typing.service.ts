@@ -7,6 +7,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { RealtimeServer } from '../realtime/realtime.server.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -60,7 +61,7 @@ export class TypingService implements OnModuleDestroy {
   async socketLeft(userId: string): Promise<void> {
     const conversations = await this.store.typingIn(userId);
     if (conversations.length === 0) return;
-    const remaining = await this.realtime.server.in(`user:${userId}`).fetchSockets();
+    const remaining = await this.realtime.server.in(accountRoom(userId)).fetchSockets();
     if (remaining.length > 0) return;
     for (const conversationId of conversations) await this.clear(conversationId, userId);
   }
@@ -70,7 +71,7 @@ export class TypingService implements OnModuleDestroy {
       `conversation:${conversationId}`,
       'typing',
       { conversationId, userId, isTyping },
-      { exceptRooms: [`user:${userId}`] },
+      { exceptRooms: [accountRoom(userId)] },
     );
   }
 

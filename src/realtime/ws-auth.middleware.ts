@@ -1,9 +1,11 @@
 // Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
-// On success the socket carries its principal and joins its own room; on failure the client gets connect_error.
+// On success the socket carries its principal and joins its server-owned room and its own room; on failure the
+// client gets connect_error.
 import type { Socket } from 'socket.io';
 import { bearerToken } from '../auth/http-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
+import { principalRoom } from './principal-rooms.js';
 
 export const AUTH_REQUIRED = 'Authentication required';
 export const AUTH_FAILED = 'Authentication failed';
@@ -40,7 +42,7 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenti
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;
         const room = ownRoom(principal);
-        if (room) void socket.join(room);
+        void socket.join([principalRoom(principal.role, principal.id), ...(room ? [room] : [])]);
         onAuthenticated(socket);
         next();
       },
