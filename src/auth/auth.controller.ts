@@ -7,6 +7,7 @@ import {
   ApiConflictResponse,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiNoContentResponse,
 } from '@nestjs/swagger';
 import { Actor, Public } from './decorators.js';
 import { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
@@ -44,6 +45,14 @@ export class AuthController {
   @ApiOkResponse({ type: RefreshResponseDto })
   refresh(@Actor() actor: Principal): Promise<RefreshResponseDto> {
     return this.auth.refresh(actor);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Every token of the account stops working; its sockets are disconnected' })
+  logout(@Actor() actor: Principal): Promise<void> {
+    return this.auth.logout(actor);
   }
 
   @Get('me')

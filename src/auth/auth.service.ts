@@ -8,6 +8,10 @@ import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDt
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
+import { AccountStateCache } from './account-state.cache.js';
+import { AppConfig } from '../config/app-config.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { toUserDto } from './user.mapper.js';
 import { User } from './user.entity.js';
 
@@ -37,6 +41,9 @@ export class AuthService implements OnModuleInit {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tokens: TokenService,
     private readonly limiter: AttemptLimiter,
+    private readonly accounts: AccountStateCache,
+    private readonly publisher: RealtimePublisher,
+    private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -84,10 +91,27 @@ export class AuthService implements OnModuleInit {
     return this.issue(user);
   }
 
+  /** A fresh token of the same chain: never past JWT_SESSION_MAX_AGE from the login that began it. */
   async refresh(actor: Principal): Promise<RefreshResponseDto> {
     const user = await this.requireUser(actor.id);
-    const { token } = await this.tokens.sign({ id: user.id, role: user.role, tokenVersion: user.tokenVersion });
+    const authTime = actor.authTime ?? Math.floor(Date.now() / 1000);
+    // A token that would end within a second is no token: past the session's age, a new login is needed.
+    if (authTime + this.config.jwt.sessionMaxAgeSeconds <= Math.floor(Date.now() / 1000) + 1) {
+      throw DomainException.unauthorized('The session is too old; log in again');
+    }
+    const { token } = await this.tokens.sign(
+      { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+      undefined,
+      authTime,
+    );
     return { accessToken: token };
+  }
+
+  /** Ends every session of the account: all its tokens stop working and its sockets close, on every instance. */
+  async logout(actor: Principal): Promise<void> {
+    await this.users.increment({ id: actor.id }, 'tokenVersion', 1);
+    await this.accounts.invalidate(actor.id);
+    this.publisher.disconnectRoom(accountRoom(actor.id));
   }
 
   async me(actor: Principal): Promise<UserDto> {
@@ -100,8 +124,13 @@ export class AuthService implements OnModuleInit {
     return user;
   }
 
+  /** A login (or a registration) begins a new chain of refreshes. */
   private async issue(user: User): Promise<AuthResponseDto> {
-    const { token } = await this.tokens.sign({ id: user.id, role: user.role, tokenVersion: user.tokenVersion });
+    const { token } = await this.tokens.sign(
+      { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+      undefined,
+      Math.floor(Date.now() / 1000),
+    );
     return { accessToken: token, user: toUserDto(user) };
   }
 }

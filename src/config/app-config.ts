@@ -22,7 +22,7 @@ export class AppConfig {
   readonly dataDir: string;
   readonly database: { url?: string; poolSize: number; preparedStatements: boolean };
   readonly redis: { url?: string; prefix: string };
-  readonly jwt: { secret?: string; expiresInSeconds: number };
+  readonly jwt: { secret?: string; expiresInSeconds: number; sessionMaxAgeSeconds: number };
   readonly admin: { email?: string; password?: string };
   readonly ws: { rateLimit: number; rateBurst: number };
   readonly presence: { graceMs: number; ttlSeconds: number };
@@ -49,7 +49,11 @@ export class AppConfig {
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
-    this.jwt = { secret: env.JWT_SECRET, expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN) };
+    this.jwt = {
+      secret: env.JWT_SECRET,
+      expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN),
+      sessionMaxAgeSeconds: durationToSeconds(env.JWT_SESSION_MAX_AGE),
+    };
     this.admin = { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };
     this.ws = { rateLimit: env.WS_RATE_LIMIT, rateBurst: env.WS_RATE_LIMIT * 2 };
     this.presence = { graceMs: env.PRESENCE_GRACE_MS, ttlSeconds: env.PRESENCE_TTL_SECONDS };

@@ -26,6 +26,7 @@ describe(validateEnvironment.name, () => {
         REDIS_PREFIX: 'rthub',
         DATA_DIR: './data',
         JWT_EXPIRES_IN: '1h',
+        JWT_SESSION_MAX_AGE: '30d',
         CORS_ORIGINS: '*',
         LOG_LEVEL: 'info',
         TRUST_PROXY: false,
@@ -79,6 +80,7 @@ describe(validateEnvironment.name, () => {
       ['REDIS_PREFIX', 'has spaces'],
       ['JWT_EXPIRES_IN', '1 hour'],
       ['JWT_EXPIRES_IN', '1w'],
+      ['JWT_SESSION_MAX_AGE', 'forever'],
       ['ADMIN_EMAIL', 'not-an-email'],
       ['LOG_LEVEL', 'loud'],
       ['TRUST_PROXY', 'maybe'],
@@ -170,7 +172,7 @@ describe(AppConfig.name, () => {
     const sut = new AppConfig({});
     expect(sut.embedded).toBe(true);
     expect(sut.port).toBe(3000);
-    expect(sut.jwt).toEqual({ secret: undefined, expiresInSeconds: 3600 });
+    expect(sut.jwt).toEqual({ secret: undefined, expiresInSeconds: 3600, sessionMaxAgeSeconds: 2_592_000 });
     expect(sut.ws).toEqual({ rateLimit: 50, rateBurst: 100 });
     expect(sut.presence).toEqual({ graceMs: 3000, ttlSeconds: 30 });
     expect(sut.corsOrigins).toBe('*');

@@ -82,6 +82,10 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'must be a duration such as 3600, 90s, 15m, 1h or 7d' })
   JWT_EXPIRES_IN = '1h';
 
+  /** How long after a login its chain of refreshes may go on; then a new login is needed. */
+  @Matches(DURATION_PATTERN, { message: 'must be a duration such as 3600, 90s, 15m, 1h or 7d' })
+  JWT_SESSION_MAX_AGE = '30d';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()
