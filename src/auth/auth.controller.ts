@@ -23,8 +23,11 @@ export class AuthController {
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiConflictResponse({ description: 'CONFLICT: the email is taken' })
-  register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
-    return this.auth.register(dto);
+  @ApiTooManyRequestsResponse({
+    description: 'RATE_LIMITED: REGISTER_RATE_LIMIT registrations from one IP within an hour',
+  })
+  register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<AuthResponseDto> {
+    return this.auth.register(dto, ip);
   }
 
   @Public()

@@ -36,6 +36,7 @@ export function isUniqueViolation(err: unknown): boolean {
 export class AuthService implements OnModuleInit {
   /** Verified against for unknown emails, so a miss costs as much as a wrong password. */
   private decoyHash: string;
+  private readonly registrationsPerIp: LimitRule;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -44,13 +45,24 @@ export class AuthService implements OnModuleInit {
     private readonly accounts: AccountStateCache,
     private readonly publisher: RealtimePublisher,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.registrationsPerIp = {
+      name: 'register-ip',
+      points: config.limits.registrationsPerHour,
+      durationSeconds: 3600,
+    };
+  }
 
   async onModuleInit(): Promise<void> {
     this.decoyHash = await hashPassword('decoy-password-never-matches');
   }
 
-  async register(dto: RegisterDto): Promise<AuthResponseDto> {
+  /** Counted per client IP before the hash (each costs an argon2id run), refused or not. */
+  async register(dto: RegisterDto, ip: string): Promise<AuthResponseDto> {
+    await this.limiter.reserve('Too many registrations from this address; try again later', [
+      this.registrationsPerIp,
+      ip,
+    ]);
     const passwordHash = await hashPassword(dto.password);
     let user: User;
     try {

@@ -1,6 +1,6 @@
 // Typed, validated configuration. Built once from the environment; nothing else reads process.env.
 import { resolve } from 'node:path';
-import { validateEnvironment } from './environment.js';
+import { parseTrustProxy, type TrustProxy, validateEnvironment } from './environment.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -16,7 +16,13 @@ export class AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly port: number;
   readonly host: string;
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
+  readonly limits: {
+    registrationsPerHour: number;
+    conversationMembers: number;
+    jobEvents: number;
+    socketsPerPrincipal: number;
+  };
   readonly corsOrigins: '*' | string[];
   readonly logLevel: LogLevel;
   readonly dataDir: string;
@@ -36,7 +42,13 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV as AppConfig['nodeEnv'];
     this.port = env.PORT;
     this.host = env.HOST;
-    this.trustProxy = env.TRUST_PROXY;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
+    this.limits = {
+      registrationsPerHour: env.REGISTER_RATE_LIMIT,
+      conversationMembers: env.MESSAGING_MAX_MEMBERS,
+      jobEvents: env.JOB_MAX_EVENTS,
+      socketsPerPrincipal: env.WS_MAX_SOCKETS_PER_USER,
+    };
     const origins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean);

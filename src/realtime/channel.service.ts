@@ -8,6 +8,8 @@ import type { ServerEvents } from './client-events.js';
 
 export interface SocketData {
   principal: Principal;
+  /** The client's address under TRUST_PROXY (the peer's without trusted proxies). */
+  clientIp?: string;
 }
 
 @Injectable()

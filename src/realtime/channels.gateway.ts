@@ -12,6 +12,7 @@ import type { Server, Socket } from 'socket.io';
 import { Roles } from '../auth/decorators.js';
 import { ALL_ROLES } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
+import { clientIp, type TrustFunction, trustFunction } from '../common/client-ip.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -31,6 +32,7 @@ type Subscribed = { channel: string; snapshot?: unknown };
 @Roles(...ALL_ROLES)
 export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit {
   private readonly logger = new Logger('ChannelsGateway');
+  private readonly trustProxy: TrustFunction;
 
   constructor(
     private readonly config: AppConfig,
@@ -40,7 +42,9 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly channels: ChannelService,
     private readonly presence: PresenceService,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.trustProxy = trustFunction(config.trustProxy);
+  }
 
   onModuleInit(): void {
     this.registry.register({
@@ -56,10 +60,14 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   afterInit(server: Server): void {
     this.realtime.attach(server);
     server.use(
-      createWsAuthMiddleware(this.principals, (socket) => {
-        installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
-        armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
-      }),
+      createWsAuthMiddleware(
+        this.principals,
+        (socket) => {
+          installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
+          armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
+        },
+        (request) => clientIp(request, this.trustProxy),
+      ),
     );
   }
 

@@ -1,6 +1,7 @@
 // Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
 // On success the socket carries its principal and joins its server-owned room and its own room; on failure the
 // client gets connect_error.
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import { bearerToken } from '../auth/http-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
@@ -29,7 +30,15 @@ export function ownRoom(principal: Principal): string | undefined {
   }
 }
 
-export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenticated: (socket: Socket) => void) {
+/**
+ * `clientIpOf` reads the client's address from the handshake request under TRUST_PROXY (the rule REST uses); the
+ * socket keeps it as `socket.data.clientIp`.
+ */
+export function createWsAuthMiddleware(
+  principals: PrincipalRegistry,
+  onAuthenticated: (socket: Socket) => void,
+  clientIpOf: (request: IncomingMessage) => string | undefined = () => undefined,
+) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = handshakeToken(socket);
     if (!token) {
@@ -38,7 +47,7 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenti
     }
     principals.authenticate(token).then(
       (principal) => {
-        socket.data = { principal };
+        socket.data = { principal, clientIp: clientIpOf(socket.request) ?? socket.handshake.address };
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;
         const room = ownRoom(principal);
