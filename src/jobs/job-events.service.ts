@@ -6,6 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { AppConfig } from '../config/app-config.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
@@ -72,6 +73,7 @@ function invalidTransition(status: JobStatus, type: JobEventType): DomainExcepti
 @Injectable()
 export class JobEventsService implements OnModuleDestroy {
   private readonly logger = new Logger('JobEventsService');
+  private readonly maxEvents: number;
   private readonly queue = new GroupCommitQueue<QueuedEvent, number>(
     (jobId, events) => this.writeBatch(jobId, events),
     MAX_BATCH,
@@ -82,7 +84,10 @@ export class JobEventsService implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: RealtimePublisher,
     private readonly workerAccess: WorkerAccessCache,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.maxEvents = config.limits.jobEvents;
+  }
 
   /**
    * Stores an event (access and `data` already checked) and answers its seq once committed. INVALID_TRANSITION
@@ -175,6 +180,16 @@ export class JobEventsService implements OnModuleDestroy {
     const stored: StoredEvent[] = [];
     const rowsJson: string[] = [];
     for (const { event, json } of events) {
+      // Counted under the job's row lock with the seq itself: a burst cannot pass JOB_MAX_EVENTS.
+      if (seq >= this.maxEvents) {
+        outcomes.push({
+          ok: false,
+          error: DomainException.limitExceeded(`A job has at most ${this.maxEvents} events (JOB_MAX_EVENTS)`, {
+            limit: this.maxEvents,
+          }),
+        });
+        continue;
+      }
       const next = applyJobEvent(state, event, at);
       if (!next) {
         outcomes.push({ ok: false, error: invalidTransition(state.status, event.type) });

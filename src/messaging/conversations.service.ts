@@ -8,6 +8,7 @@ import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toP
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
+import { AppConfig } from '../config/app-config.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { AddMembersDto, CreateConversationDto } from './dto/conversation.dto.js';
 import { type ConversationRow, MessagingStore } from './messaging.store.js';
@@ -60,6 +61,7 @@ export class ConversationsService implements OnModuleInit {
     private readonly channels: ChannelService,
     private readonly registry: ChannelRegistry,
     private readonly typing: TypingService,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -84,6 +86,7 @@ export class ConversationsService implements OnModuleInit {
         { field: 'memberIds', errors: ['memberIds must name at least one user other than the caller'] },
       ]);
     }
+    this.assertMemberLimit(others.length + 1);
     const title = dto.title ?? null;
     const direct = others.length === 1 && title === null;
     const result = await this.dataSource.transaction(async (m) => {
@@ -150,7 +153,10 @@ export class ConversationsService implements OnModuleInit {
       const { conversation } = await this.store.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
       await this.assertUsersExist(m, wanted, 'userIds');
-      return this.store.addMembers(m, id, wanted, conversation.lastSeq);
+      const inserted = await this.store.addMembers(m, id, wanted, conversation.lastSeq);
+      // Counted after the insert, under the conversation's row lock: concurrent additions cannot pass the limit.
+      if (inserted.length > 0) this.assertMemberLimit(await this.store.countMembers(m, id));
+      return inserted;
     });
     const views = await this.views(this.dataSource.manager, id);
     if (added.length > 0) {
@@ -176,6 +182,15 @@ export class ConversationsService implements OnModuleInit {
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(`conversation:${id}`, 'conversation:members', { conversationId: id, members });
+  }
+
+  private assertMemberLimit(members: number): void {
+    const limit = this.config.limits.conversationMembers;
+    if (members > limit) {
+      throw DomainException.limitExceeded(`A conversation has at most ${limit} members (MESSAGING_MAX_MEMBERS)`, {
+        limit,
+      });
+    }
   }
 
   private async assertUsersExist(m: EntityManager, ids: string[], field: string): Promise<void> {

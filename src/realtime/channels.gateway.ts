@@ -23,6 +23,7 @@ import { PresenceService } from './presence.service.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
 import { RealtimeServer } from './realtime.server.js';
 import { installPacketMiddleware } from './socket-packets.js';
+import { SocketQuota } from './socket-quota.js';
 import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
 import { createWsAuthMiddleware } from './ws-auth.middleware.js';
 
@@ -42,6 +43,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly channels: ChannelService,
     private readonly presence: PresenceService,
     private readonly metrics: MetricsService,
+    private readonly quota: SocketQuota,
   ) {
     this.trustProxy = trustFunction(config.trustProxy);
   }
@@ -60,14 +62,14 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   afterInit(server: Server): void {
     this.realtime.attach(server);
     server.use(
-      createWsAuthMiddleware(
-        this.principals,
-        (socket) => {
+      createWsAuthMiddleware(this.principals, {
+        onAuthenticated: (socket) => {
           installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
           armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
         },
-        (request) => clientIp(request, this.trustProxy),
-      ),
+        clientIpOf: (request) => clientIp(request, this.trustProxy),
+        admit: (principal, socket) => this.quota.acquire(principal, socket.id),
+      }),
     );
   }
 
@@ -87,6 +89,11 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     clearTokenTimers(socket);
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
+    try {
+      await this.quota.release(principal, socket.id);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
+    }
     try {
       await this.presence.disconnected(principal);
     } catch (err) {

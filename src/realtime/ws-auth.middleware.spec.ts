@@ -45,7 +45,7 @@ describe('createWsAuthMiddleware', () => {
     authenticate = jest.fn();
     onAuthenticated = jest.fn();
     const principals = { authenticate } as unknown as PrincipalRegistry;
-    sut = createWsAuthMiddleware(principals, onAuthenticated);
+    sut = createWsAuthMiddleware(principals, { onAuthenticated });
   });
 
   it('should refuse a handshake without a token with "Authentication required"', async () => {
@@ -124,6 +124,17 @@ describe('createWsAuthMiddleware', () => {
     expect(join).toHaveBeenCalledWith([`principal:job:${ID}`]);
     expect(socket.data).toEqual({ principal: expect.objectContaining({ id: ID, role: 'worker' }) });
     expect(onAuthenticated).toHaveBeenCalledTimes(1);
+  });
+
+  it('should refuse with "Too many connections" a principal that may open no more sockets', async () => {
+    authenticate.mockResolvedValue(principalOf('user'));
+    const admit = jest.fn(async () => false);
+    sut = createWsAuthMiddleware({ authenticate } as unknown as PrincipalRegistry, { onAuthenticated, admit });
+    const { asSocket, join } = fakeSocket({ auth: { token: 'the.auth.token' } });
+    expect((await run(asSocket))?.message).toBe('Too many connections');
+    expect(admit).toHaveBeenCalledWith(expect.objectContaining({ id: ID, role: 'user' }), asSocket);
+    expect(join).not.toHaveBeenCalled();
+    expect(onAuthenticated).not.toHaveBeenCalled();
   });
 
   it('should drop the raw request once authenticated', async () => {

@@ -30,15 +30,19 @@ export function ownRoom(principal: Principal): string | undefined {
   }
 }
 
-/**
- * `clientIpOf` reads the client's address from the handshake request under TRUST_PROXY (the rule REST uses); the
- * socket keeps it as `socket.data.clientIp`.
- */
-export function createWsAuthMiddleware(
-  principals: PrincipalRegistry,
-  onAuthenticated: (socket: Socket) => void,
-  clientIpOf: (request: IncomingMessage) => string | undefined = () => undefined,
-) {
+export const TOO_MANY_CONNECTIONS = 'Too many connections';
+export const SERVICE_UNAVAILABLE = 'Service unavailable';
+
+export interface WsAuthOptions {
+  /** Called once the socket is authenticated and admitted, before it connects. */
+  onAuthenticated(socket: Socket): void;
+  /** The client's address under TRUST_PROXY (the rule REST uses), kept as `socket.data.clientIp`. */
+  clientIpOf?(request: IncomingMessage): string | undefined;
+  /** Whether the principal may open one more socket (WS_MAX_SOCKETS_PER_USER); refused with "Too many connections". */
+  admit?(principal: Principal, socket: Socket): Promise<boolean>;
+}
+
+export function createWsAuthMiddleware(principals: PrincipalRegistry, options: WsAuthOptions) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = handshakeToken(socket);
     if (!token) {
@@ -46,13 +50,22 @@ export function createWsAuthMiddleware(
       return;
     }
     principals.authenticate(token).then(
-      (principal) => {
-        socket.data = { principal, clientIp: clientIpOf(socket.request) ?? socket.handshake.address };
+      async (principal) => {
+        try {
+          if (options.admit && !(await options.admit(principal, socket))) {
+            next(new Error(TOO_MANY_CONNECTIONS));
+            return;
+          }
+        } catch {
+          next(new Error(SERVICE_UNAVAILABLE));
+          return;
+        }
+        socket.data = { principal, clientIp: options.clientIpOf?.(socket.request) ?? socket.handshake.address };
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;
         const room = ownRoom(principal);
         void socket.join([principalRoom(principal.role, principal.id), ...(room ? [room] : [])]);
-        onAuthenticated(socket);
+        options.onAuthenticated(socket);
         next();
       },
       () => next(new Error(AUTH_FAILED)),
