@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { corsOptions } from './common/cors.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
@@ -22,7 +23,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  app.enableCors(corsOptions(config.corsOrigins));
   app.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
 
   const adapter = new RedisIoAdapter(app, config, app.get(RedisService));

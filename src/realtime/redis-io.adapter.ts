@@ -7,6 +7,7 @@ import { firstValueFrom, isObservable } from 'rxjs';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { corsOptions } from '../common/cors.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisService } from '../redis/redis.service.js';
 
@@ -121,7 +122,7 @@ export class RedisIoAdapter extends IoAdapter {
       maxHttpBufferSize: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       httpCompression: false,
-      cors: { origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins, credentials: true },
+      cors: corsOptions(this.config.corsOrigins),
     }) as Server;
     if (this.adapterFactory) server.adapter(this.adapterFactory);
     return server;
