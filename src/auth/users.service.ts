@@ -25,7 +25,7 @@ export class UsersService {
     private readonly publisher: RealtimePublisher,
   ) {}
 
-  /** Users see `{id, displayName}` of enabled accounts; admins see every account whole. */
+  /** Users see `{id, displayName}` of enabled accounts, found by name; admins see every account whole, by name or email. */
   async search(
     actor: Principal,
     query: UserSearchQueryDto & PageQueryDto,
@@ -41,7 +41,9 @@ export class UsersService {
     if (!isAdmin) qb.andWhere('u.disabled = false');
     if (query.query) {
       const prefix = `${escapeLike(query.query.toLowerCase())}%`;
-      qb.andWhere(`(lower(u.display_name) LIKE :prefix OR u.email LIKE :prefix)`, { prefix });
+      // Emails match for admins only: an email prefix that matches would let anyone rebuild an address letter by letter.
+      if (isAdmin) qb.andWhere(`(lower(u.display_name) LIKE :prefix OR u.email LIKE :prefix)`, { prefix });
+      else qb.andWhere(`lower(u.display_name) LIKE :prefix`, { prefix });
     }
     if (cursor) {
       const [name, id] = cursor;
