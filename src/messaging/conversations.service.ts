@@ -179,6 +179,9 @@ export class ConversationsService implements OnModuleInit {
       await this.store.removeMember(m, id, actor.id);
     });
     await this.channels.removeRoomsFrom(`conversation:${id}`, [accountRoom(actor.id)], 'FORBIDDEN');
+    // Presence follows shared conversations: withdraw, both ways, what this leave ended.
+    await this.channels.reviewSubscriptions(accountRoom(actor.id), 'presence:');
+    await this.channels.evictUnauthorized(`presence:${actor.id}`);
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(`conversation:${id}`, 'conversation:members', { conversationId: id, members });

@@ -64,6 +64,31 @@ export class ChannelService {
     return removed;
   }
 
+  /**
+   * Re-checks, on every instance, the channels starting with `prefix` that the sockets of `room` (a principal's
+   * server-owned room) are in, and removes them from those they may no longer join, with `unsubscribed {channel,
+   * reason: "FORBIDDEN"}`. Each channel is checked once.
+   */
+  async reviewSubscriptions(room: string, prefix: string): Promise<number> {
+    const sockets = await this.realtime.server.in(room).fetchSockets();
+    const verdicts = new Map<string, Promise<boolean>>();
+    let removed = 0;
+    for (const socket of sockets) {
+      const principal = (socket.data as Partial<SocketData>).principal;
+      if (!principal) continue;
+      for (const channel of socket.rooms) {
+        if (!channel.startsWith(prefix)) continue;
+        const key = `${principal.role}:${principal.id}:${channel}`;
+        if (!verdicts.has(key)) verdicts.set(key, this.registry.mayJoin(principal, this.registry.resolve(channel)));
+        if (await verdicts.get(key)) continue;
+        socket.leave(channel);
+        socket.emit('unsubscribed', { channel, reason: 'FORBIDDEN' } satisfies ServerEvents['unsubscribed']);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
   /** Takes the sockets of rooms `from` (e.g. a user's `user:` room) out of `channel`, on every instance. */
   async removeRoomsFrom(channel: string, from: string[], reason?: string): Promise<void> {
     const sockets = await this.realtime.server.in(from).fetchSockets();
