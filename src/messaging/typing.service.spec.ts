@@ -74,6 +74,19 @@ describe(TypingService.name, () => {
     expect(typingEvents()).toEqual([true, true]);
   });
 
+  it('should drop a true within 1000 ms of a passed one even when a false came between', async () => {
+    await type(true);
+    jest.advanceTimersByTime(200);
+    await type(false);
+    jest.advanceTimersByTime(200);
+    await type(true);
+    expect(typingEvents()).toEqual([true, false]);
+    jest.advanceTimersByTime(700);
+    await type(true);
+    expect(typingEvents().filter((isTyping) => isTyping)).toEqual([true, true]);
+    expect(typingEvents().at(-1)).toBe(true);
+  });
+
   it('should always pass false', async () => {
     await type(false);
     await type(true);
