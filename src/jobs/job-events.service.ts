@@ -7,6 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
@@ -229,13 +230,17 @@ export class JobEventsService implements OnModuleDestroy {
     return { outcomes, stored, at, ended: isActive(before.status) && !isActive(state.status) };
   }
 
-  /** Worker tokens of an ended job stop working on every instance; without the bus, the cache's age limit does it. */
+  /**
+   * Worker tokens of an ended job stop working on every instance (without the bus, the cache's age limit does it),
+   * and the worker's sockets are disconnected everywhere, after the final event was sent.
+   */
   private async announceEnd(jobId: string): Promise<void> {
     try {
       await this.workerAccess.ended(jobId);
     } catch (err) {
       this.logger.warn({ err, jobId }, 'Could not announce the end of a job to the other instances');
     }
+    this.publisher.disconnectRoom(principalRoom('worker', jobId));
   }
 
   private publishEvent(jobId: string, event: StoredEvent, at: Date): void {
