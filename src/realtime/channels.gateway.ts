@@ -89,15 +89,18 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     clearTokenTimers(socket);
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
+    // Presence first, in this tick: its grace timer must exist before a shutdown clears them.
+    const presence = this.presence.disconnected(principal);
+    const release = this.quota.release(principal, socket.id);
     try {
-      await this.quota.release(principal, socket.id);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
-    }
-    try {
-      await this.presence.disconnected(principal);
+      await presence;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'Presence update on disconnect failed');
+    }
+    try {
+      await release;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
     }
   }
 
