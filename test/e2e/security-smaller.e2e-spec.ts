@@ -39,20 +39,31 @@ describeE2E('Security: smaller holes', () => {
 
   it('should drop an isTyping:true within 1000 ms of a passed one even when a false came between', async () => {
     const [typist, listener] = [await registerUser(sut, 'Typist'), await registerUser(sut, 'Listener')];
-    const conversation = await api.post('/api/v1/conversations', {
-      token: typist.token,
-      body: { memberIds: [listener.id] },
-    });
-    const conversationId = conversation.body.id;
-    const channel = `conversation:${conversationId}`;
     const typistSocket = await connect(sut.url, typist.token);
     const listenerSocket = await connect(sut.url, listener.token);
-    expect(await emitAck(listenerSocket, 'subscribe', { channel })).toMatchObject({ ok: true });
-    const heard = collect(listenerSocket, 'typing');
-    for (const isTyping of [true, false, true, false, true]) {
-      expect(await emitAck(typistSocket, 'typing', { conversationId, isTyping })).toEqual({ ok: true, data: {} });
+    // The three events must land within the 1000 ms window; on a machine too loaded for that, try again.
+    for (let attempt = 1; ; attempt += 1) {
+      const conversation = await api.post('/api/v1/conversations', {
+        token: typist.token,
+        body: { memberIds: [listener.id], title: `Typing ${attempt}` },
+      });
+      const conversationId = conversation.body.id;
+      expect(await emitAck(listenerSocket, 'subscribe', { channel: `conversation:${conversationId}` })).toMatchObject({
+        ok: true,
+      });
+      const heard = collect(listenerSocket, 'typing');
+      const started = Date.now();
+      for (const isTyping of [true, false, true]) {
+        expect(await emitAck(typistSocket, 'typing', { conversationId, isTyping })).toEqual({ ok: true, data: {} });
+      }
+      const elapsed = Date.now() - started;
+      await sleep(300);
+      const seen = heard.filter((p: { conversationId: string }) => p.conversationId === conversationId);
+      listenerSocket.off('typing');
+      if (elapsed >= 800 && attempt < 3) continue;
+      expect(elapsed).toBeLessThan(800);
+      expect(seen.map((p: { isTyping: boolean }) => p.isTyping)).toEqual([true, false]);
+      return;
     }
-    await sleep(300);
-    expect(heard.map((p: { isTyping: boolean }) => p.isTyping)).toEqual([true, false, false]);
   });
 });
