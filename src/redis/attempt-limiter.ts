@@ -2,7 +2,7 @@
 // before the work, so requests sent at once count as they arrive, and gives it back when it turns out not to
 // count (a right password, a right code). rate-limiter-flexible, on Redis when configured (shared by every
 // instance), in process memory otherwise.
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -17,16 +17,21 @@ export interface LimitRule {
   durationSeconds: number;
 }
 
+const logger = new Logger('AttemptLimiter');
+
 /** The points one attempt took; `refund()` gives them back (once). */
 export class Reservation {
   private refunded = false;
 
   constructor(private readonly taken: { limiter: RateLimiterAbstract; key: string }[]) {}
 
+  /** Best effort: a counter that cannot be reached keeps the point (the attempt still succeeds). */
   async refund(): Promise<void> {
     if (this.refunded) return;
     this.refunded = true;
-    await Promise.all(this.taken.map(({ limiter, key }) => limiter.reward(key, 1)));
+    const results = await Promise.allSettled(this.taken.map(({ limiter, key }) => limiter.reward(key, 1)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) logger.warn({ err: (failed.reason as Error)?.message }, 'Could not give back an attempt');
   }
 }
 
