@@ -30,7 +30,14 @@ export function isPostgresDataError(error: unknown): boolean {
 }
 
 /** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
-export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean; dataError?: boolean } {
+export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean } {
+  if (error instanceof DomainException) {
+    const statusCode = HTTP_STATUS_BY_CODE[error.code];
+    const body: ErrorBody = { statusCode, code: error.code, message: error.message };
+    if (error.details !== undefined) body.details = error.details;
+    else if (error.code === ErrorCode.VALIDATION_FAILED) body.details = [];
+    return { body, unexpected: false };
+  }
   if (isPostgresDataError(error)) {
     return {
       body: {
@@ -40,15 +47,7 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
         details: [],
       },
       unexpected: false,
-      dataError: true,
     };
-  }
-  if (error instanceof DomainException) {
-    const statusCode = HTTP_STATUS_BY_CODE[error.code];
-    const body: ErrorBody = { statusCode, code: error.code, message: error.message };
-    if (error.details !== undefined) body.details = error.details;
-    else if (error.code === ErrorCode.VALIDATION_FAILED) body.details = [];
-    return { body, unexpected: false };
   }
   if (error instanceof HttpException) {
     const statusCode = error.getStatus();

@@ -5,30 +5,26 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import type { Socket } from 'socket.io';
 import type { Ack, ServerEvents } from '../realtime/client-events.js';
-import { toErrorBody } from './error-body.js';
+import { isPostgresDataError, toErrorBody } from './error-body.js';
 
 @Catch()
 export class ExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionsFilter');
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const { body, unexpected, dataError } = toErrorBody(error);
-    if (dataError) {
-      const code = (error as { driverError?: { code?: string }; code?: string }).driverError?.code;
-      this.logger.warn(
-        {
-          code: code ?? (error as { code?: string }).code,
-          message: (error as Error).message,
-          transport: host.getType(),
-        },
-        'Input reached the database unvalidated',
-      );
-    }
+    const { body, unexpected } = toErrorBody(error);
     if (unexpected) {
       body.correlationId = randomUUID();
       this.logger.error(
         { err: error, correlationId: body.correlationId, transport: host.getType() },
         'Unhandled error',
+      );
+    }
+    if (isPostgresDataError(error)) {
+      const driver = (error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string });
+      this.logger.warn(
+        { code: driver.code, message: (error as Error).message, transport: host.getType() },
+        'Input reached the database unvalidated',
       );
     }
     if (host.getType() === 'ws') {

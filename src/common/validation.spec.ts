@@ -28,7 +28,6 @@ describe(toErrorBody.name, () => {
       expect(toErrorBody(dataError(code))).toEqual({
         body: { statusCode: 400, code: 'VALIDATION_FAILED', message: expect.any(String), details: [] },
         unexpected: false,
-        dataError: true,
       });
     },
   );
