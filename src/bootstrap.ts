@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { setupAsyncApi } from './asyncapi/asyncapi.setup.js';
+import { corsOptions } from './common/cors.js';
 import type { AppConfig } from './config/app-config.js';
 import type { ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
@@ -26,7 +27,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.enableCors({ origin: config.corsOrigins === '*' ? true : config.corsOrigins, credentials: true });
+  app.enableCors(corsOptions(config.corsOrigins));
   app.setGlobalPrefix('api/v1', { exclude: ['metrics'] });
   const inFlight = app.get(InFlight);
   app.use((_req: unknown, res: ServerResponse, next: () => void) => {

@@ -73,6 +73,10 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [] } = {}) {
       ADMIN_PASSWORD: ADMIN.password,
       LOG_LEVEL: 'warn',
       WS_RATE_LIMIT: '100000',
+      // The load comes from one address and a few accounts: the abuse limits would measure themselves.
+      REGISTER_RATE_LIMIT: '1000000',
+      WS_MAX_SOCKETS_PER_USER: '10000',
+      MESSAGING_MAX_MEMBERS: '100000',
       DATABASE_POOL_SIZE: '20',
       ...tuningEnv(),
       ...env,

@@ -7,6 +7,7 @@ import {
   ApiConflictResponse,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
+  ApiNoContentResponse,
 } from '@nestjs/swagger';
 import { Actor, Public } from './decorators.js';
 import { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
@@ -22,8 +23,11 @@ export class AuthController {
   @Post('register')
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiConflictResponse({ description: 'CONFLICT: the email is taken' })
-  register(@Body() dto: RegisterDto): Promise<AuthResponseDto> {
-    return this.auth.register(dto);
+  @ApiTooManyRequestsResponse({
+    description: 'RATE_LIMITED: REGISTER_RATE_LIMIT registrations from one IP within an hour',
+  })
+  register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<AuthResponseDto> {
+    return this.auth.register(dto, ip);
   }
 
   @Public()
@@ -44,6 +48,14 @@ export class AuthController {
   @ApiOkResponse({ type: RefreshResponseDto })
   refresh(@Actor() actor: Principal): Promise<RefreshResponseDto> {
     return this.auth.refresh(actor);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiNoContentResponse({ description: 'Every token of the account stops working; its sockets are disconnected' })
+  logout(@Actor() actor: Principal): Promise<void> {
+    return this.auth.logout(actor);
   }
 
   @Get('me')

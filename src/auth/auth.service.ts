@@ -3,18 +3,30 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, type Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
-import { ErrorCode } from '../common/error-codes.js';
-import { SlidingWindowLimiter } from '../redis/sliding-window.limiter.js';
+import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
+import { AccountStateCache } from './account-state.cache.js';
+import { AppConfig } from '../config/app-config.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
+import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { toUserDto } from './user.mapper.js';
 import { User } from './user.entity.js';
 
-export const LOGIN_WINDOW_MS = 15 * 60_000;
-export const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
-export const LOGIN_MAX_FAILURES_PER_IP = 100;
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+/** Failed logins: 10 per email and 100 per client IP within 15 minutes; a successful login gives its point back. */
+export const LOGIN_FAILURES_PER_EMAIL: LimitRule = {
+  name: 'login-email',
+  points: 10,
+  durationSeconds: LOGIN_WINDOW_SECONDS,
+};
+export const LOGIN_FAILURES_PER_IP: LimitRule = {
+  name: 'login-ip',
+  points: 100,
+  durationSeconds: LOGIN_WINDOW_SECONDS,
+};
 
 export function isUniqueViolation(err: unknown): boolean {
   return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
@@ -24,18 +36,33 @@ export function isUniqueViolation(err: unknown): boolean {
 export class AuthService implements OnModuleInit {
   /** Verified against for unknown emails, so a miss costs as much as a wrong password. */
   private decoyHash: string;
+  private readonly registrationsPerIp: LimitRule;
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly tokens: TokenService,
-    private readonly limiter: SlidingWindowLimiter,
-  ) {}
+    private readonly limiter: AttemptLimiter,
+    private readonly accounts: AccountStateCache,
+    private readonly publisher: RealtimePublisher,
+    private readonly config: AppConfig,
+  ) {
+    this.registrationsPerIp = {
+      name: 'register-ip',
+      points: config.limits.registrationsPerHour,
+      durationSeconds: 3600,
+    };
+  }
 
   async onModuleInit(): Promise<void> {
     this.decoyHash = await hashPassword('decoy-password-never-matches');
   }
 
-  async register(dto: RegisterDto): Promise<AuthResponseDto> {
+  /** Counted per client IP before the hash (each costs an argon2id run), refused or not. */
+  async register(dto: RegisterDto, ip: string): Promise<AuthResponseDto> {
+    await this.limiter.reserve('Too many registrations from this address; try again later', [
+      this.registrationsPerIp,
+      ip,
+    ]);
     const passwordHash = await hashPassword(dto.password);
     let user: User;
     try {
@@ -50,15 +77,12 @@ export class AuthService implements OnModuleInit {
   }
 
   async login(dto: LoginDto, ip: string): Promise<AuthResponseDto> {
-    const emailKey = `login:email:${dto.email}`;
-    const ipKey = `login:ip:${ip}`;
-    const [byEmail, byIp] = await Promise.all([
-      this.limiter.count(emailKey, LOGIN_WINDOW_MS),
-      this.limiter.count(ipKey, LOGIN_WINDOW_MS),
-    ]);
-    if (byEmail >= LOGIN_MAX_FAILURES_PER_EMAIL || byIp >= LOGIN_MAX_FAILURES_PER_IP) {
-      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many failed login attempts; try again later');
-    }
+    // Reserved before the hash is checked, so a burst is judged as it arrives; given back when the password is right.
+    const reservation = await this.limiter.reserve(
+      'Too many failed login attempts; try again later',
+      [LOGIN_FAILURES_PER_EMAIL, dto.email],
+      [LOGIN_FAILURES_PER_IP, ip],
+    );
     const user = await this.users.findOne({
       where: { email: dto.email },
       select: {
@@ -73,18 +97,33 @@ export class AuthService implements OnModuleInit {
       },
     });
     const valid = await verifyPassword(user?.passwordHash ?? this.decoyHash, dto.password);
-    if (!user || !valid) {
-      await Promise.all([this.limiter.record(emailKey, LOGIN_WINDOW_MS), this.limiter.record(ipKey, LOGIN_WINDOW_MS)]);
-      throw DomainException.unauthorized('Invalid email or password');
-    }
+    if (!user || !valid) throw DomainException.unauthorized('Invalid email or password');
+    await reservation.refund();
     if (user.disabled) throw DomainException.forbidden('Account disabled');
     return this.issue(user);
   }
 
+  /** A fresh token of the same chain: never past JWT_SESSION_MAX_AGE from the login that began it. */
   async refresh(actor: Principal): Promise<RefreshResponseDto> {
     const user = await this.requireUser(actor.id);
-    const { token } = await this.tokens.sign({ id: user.id, role: user.role, tokenVersion: user.tokenVersion });
+    const authTime = actor.authTime ?? Math.floor(Date.now() / 1000);
+    // A token that would end within a second is no token: past the session's age, a new login is needed.
+    if (authTime + this.config.jwt.sessionMaxAgeSeconds <= Math.floor(Date.now() / 1000) + 1) {
+      throw DomainException.unauthorized('The session is too old; log in again');
+    }
+    const { token } = await this.tokens.sign(
+      { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+      undefined,
+      authTime,
+    );
     return { accessToken: token };
+  }
+
+  /** Ends every session of the account: all its tokens stop working and its sockets close, on every instance. */
+  async logout(actor: Principal): Promise<void> {
+    await this.users.increment({ id: actor.id }, 'tokenVersion', 1);
+    await this.accounts.invalidate(actor.id);
+    this.publisher.disconnectRoom(accountRoom(actor.id));
   }
 
   async me(actor: Principal): Promise<UserDto> {
@@ -97,8 +136,13 @@ export class AuthService implements OnModuleInit {
     return user;
   }
 
+  /** A login (or a registration) begins a new chain of refreshes. */
   private async issue(user: User): Promise<AuthResponseDto> {
-    const { token } = await this.tokens.sign({ id: user.id, role: user.role, tokenVersion: user.tokenVersion });
+    const { token } = await this.tokens.sign(
+      { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+      undefined,
+      Math.floor(Date.now() / 1000),
+    );
     return { accessToken: token, user: toUserDto(user) };
   }
 }

@@ -26,7 +26,13 @@ export class PrincipalRegistry {
 
   async fromClaims(claims: TokenClaims): Promise<Principal> {
     await this.assertCurrent(claims.sub, claims.tv, claims.role);
-    return { id: claims.sub, role: claims.role, tokenVersion: claims.tv, expiresAt: claims.exp * 1000 };
+    return {
+      id: claims.sub,
+      role: claims.role,
+      tokenVersion: claims.tv,
+      expiresAt: claims.exp * 1000,
+      authTime: typeof claims.auth_time === 'number' ? claims.auth_time : claims.iat,
+    };
   }
 
   /** Throws UNAUTHORIZED when the subject is gone, disabled or its tokens were revoked. */

@@ -8,6 +8,8 @@ export interface TokenClaims {
   tv: number;
   iat: number;
   exp: number;
+  /** When the login that began this chain of refreshes happened (epoch seconds); absent on older tokens. */
+  auth_time?: number;
 }
 
 /** Who is calling: the subject of a verified, unrevoked token. For kiosks `id` is the workstation, for workers the job. */
@@ -17,6 +19,8 @@ export interface Principal {
   tokenVersion: number;
   /** Expiry of the token in epoch milliseconds. */
   expiresAt: number;
+  /** When the login that began the token's refresh chain happened, in epoch seconds (`auth_time`, else `iat`). */
+  authTime?: number;
 }
 
 export const ALL_ROLES: Role[] = ['admin', 'user', 'kiosk', 'worker'];

@@ -52,10 +52,14 @@ export class TokenService implements OnModuleInit {
     });
   }
 
-  /** Signs a token; `expiresInSeconds` defaults to JWT_EXPIRES_IN. */
+  /**
+   * Signs a token; `expiresInSeconds` defaults to JWT_EXPIRES_IN. `authTime` (epoch seconds) is the login that began
+   * a chain of refreshes: the token carries it and never outlives it by more than JWT_SESSION_MAX_AGE.
+   */
   async sign(
     subject: { id: string; role: Role; tokenVersion: number },
     expiresInSeconds = this.config.jwt.expiresInSeconds,
+    authTime?: number,
   ): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
     const claims: TokenClaims = {
@@ -65,6 +69,10 @@ export class TokenService implements OnModuleInit {
       iat: now,
       exp: now + expiresInSeconds,
     };
+    if (authTime !== undefined) {
+      claims.auth_time = authTime;
+      claims.exp = Math.min(claims.exp, authTime + this.config.jwt.sessionMaxAgeSeconds);
+    }
     const token = await this.jwt.signAsync(claims);
     return { token, expiresAt: new Date(claims.exp * 1000) };
   }

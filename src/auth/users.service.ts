@@ -2,9 +2,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
-import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { AccountStateCache } from './account-state.cache.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
@@ -25,13 +25,13 @@ export class UsersService {
     private readonly publisher: RealtimePublisher,
   ) {}
 
-  /** Users see `{id, displayName}` of enabled accounts; admins see every account whole. */
+  /** Users see `{id, displayName}` of enabled accounts, found by name; admins see every account whole, by name or email. */
   async search(
     actor: Principal,
     query: UserSearchQueryDto & PageQueryDto,
   ): Promise<Page<PublicUserDto | AdminUserDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.text, cursorField.uuid]);
     const isAdmin = actor.role === 'admin';
     const qb = this.users
       .createQueryBuilder('u')
@@ -41,11 +41,12 @@ export class UsersService {
     if (!isAdmin) qb.andWhere('u.disabled = false');
     if (query.query) {
       const prefix = `${escapeLike(query.query.toLowerCase())}%`;
-      qb.andWhere(`(lower(u.display_name) LIKE :prefix OR u.email LIKE :prefix)`, { prefix });
+      // Emails match for admins only: an email prefix that matches would let anyone rebuild an address letter by letter.
+      if (isAdmin) qb.andWhere(`(lower(u.display_name) LIKE :prefix OR u.email LIKE :prefix)`, { prefix });
+      else qb.andWhere(`lower(u.display_name) LIKE :prefix`, { prefix });
     }
     if (cursor) {
       const [name, id] = cursor;
-      if (typeof name !== 'string' || typeof id !== 'string') throw DomainException.validation('cursor: malformed');
       qb.andWhere('(lower(u.display_name), u.id) > (:name, :id::uuid)', { name, id });
     }
     const rows = await qb.getMany();
@@ -76,7 +77,7 @@ export class UsersService {
     });
     if (user.changed) {
       await this.accounts.invalidate(id);
-      this.publisher.disconnectRoom(channels.user(id));
+      this.publisher.disconnectRoom(accountRoom(id));
     }
     return toAdminUserDto(user.user);
   }

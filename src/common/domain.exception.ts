@@ -28,6 +28,9 @@ export class DomainException extends Error {
   static conflict(message: string, details?: unknown): DomainException {
     return new DomainException(ErrorCode.CONFLICT, message, details);
   }
+  static limitExceeded(message: string, details: { limit: number }): DomainException {
+    return new DomainException(ErrorCode.LIMIT_EXCEEDED, message, details);
+  }
   static unauthorized(message = 'Authentication failed'): DomainException {
     return new DomainException(ErrorCode.UNAUTHORIZED, message);
   }

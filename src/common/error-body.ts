@@ -1,5 +1,6 @@
 // Maps anything thrown to the contract's error envelope; unknown errors become INTERNAL.
 import { HttpException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { DomainException } from './domain.exception.js';
 import { codeForStatus, ErrorCode, HTTP_STATUS_BY_CODE } from './error-codes.js';
 import { isDependencyUnavailable } from './unavailable.js';
@@ -12,6 +13,23 @@ export interface ErrorBody {
   correlationId?: string;
 }
 
+/**
+ * Postgres's class 22 ("data exception": invalid text representation, a bad cast, a value out of range, U+0000 in
+ * text) means the input was wrong, not the server: answered 400 as a net under the validation that should have
+ * caught it, and logged at warn so that the gap gets closed.
+ */
+export function isPostgresDataError(error: unknown): boolean {
+  const candidate = (error instanceof QueryFailedError ? error.driverError : error) as {
+    code?: unknown;
+    severity?: unknown;
+  } | null;
+  return (
+    (error instanceof QueryFailedError || typeof candidate?.severity === 'string') &&
+    typeof candidate?.code === 'string' &&
+    /^22[0-9A-Z]{3}$/.test(candidate.code)
+  );
+}
+
 /** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
 export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean; unavailable?: boolean } {
   if (error instanceof DomainException) {
@@ -20,6 +38,17 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     if (error.details !== undefined) body.details = error.details;
     else if (error.code === ErrorCode.VALIDATION_FAILED) body.details = [];
     return { body, unexpected: false };
+  }
+  if (isPostgresDataError(error)) {
+    return {
+      body: {
+        statusCode: 400,
+        code: ErrorCode.VALIDATION_FAILED,
+        message: 'A value is not valid for its field',
+        details: [],
+      },
+      unexpected: false,
+    };
   }
   if (error instanceof HttpException) {
     const statusCode = error.getStatus();

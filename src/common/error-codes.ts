@@ -14,6 +14,8 @@ export enum ErrorCode {
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   INVALID_CODE = 'INVALID_CODE',
   UNKNOWN_CHANNEL = 'UNKNOWN_CHANNEL',
+  /** A quota of the contract (members of a conversation, events of a job) would be passed. */
+  LIMIT_EXCEEDED = 'LIMIT_EXCEEDED',
 }
 
 export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -31,6 +33,7 @@ export const HTTP_STATUS_BY_CODE: Record<ErrorCode, number> = {
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
   [ErrorCode.INVALID_CODE]: 400,
   [ErrorCode.UNKNOWN_CHANNEL]: 400,
+  [ErrorCode.LIMIT_EXCEEDED]: 409,
 };
 
 /** For errors raised by Nest or Express (404 route, 413 body) that carry only a status. */

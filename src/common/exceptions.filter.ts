@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import type { Socket } from 'socket.io';
 import type { Ack, ServerEvents } from '../realtime/client-events.js';
-import { toErrorBody } from './error-body.js';
+import { isPostgresDataError, toErrorBody } from './error-body.js';
 
 @Catch()
 export class ExceptionsFilter implements ExceptionFilter {
@@ -21,6 +21,13 @@ export class ExceptionsFilter implements ExceptionFilter {
       this.logger.error(
         { err: error, correlationId: body.correlationId, transport: host.getType() },
         'Unhandled error',
+      );
+    }
+    if (isPostgresDataError(error)) {
+      const driver = (error as { driverError?: { code?: string } }).driverError ?? (error as { code?: string });
+      this.logger.warn(
+        { code: driver.code, message: (error as Error).message, transport: host.getType() },
+        'Input reached the database unvalidated',
       );
     }
     if (host.getType() === 'ws') {

@@ -30,9 +30,48 @@ export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): num
   return deepest;
 }
 
-/** The global pipe: refuses absurdly deep payloads with VALIDATION_FAILED, then validates as usual. */
+function isJsonContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The path of the first string holding U+0000 in a value (a key or a value, at any depth), or undefined. Postgres
+ * cannot store U+0000 in text, and no field of the contract has a use for it. Iterative, like jsonDepth.
+ */
+export function findNulCharacter(value: unknown, root = 'payload'): string | undefined {
+  const stack: Array<[unknown, string]> = [[value, root]];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) return path;
+      continue;
+    }
+    // Only parsed JSON (arrays and plain objects): never a socket, request or principal handed to a decorator.
+    if (current === null || typeof current !== 'object' || !isJsonContainer(current)) continue;
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      const childPath = path === root && root === '' ? key : `${path}.${key}`;
+      if (key.includes('\u0000')) return childPath;
+      stack.push([child, childPath]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The global pipe, run on every REST body, query and route parameter and every socket payload: refuses any
+ * string with U+0000 and absurdly deep payloads with VALIDATION_FAILED, then validates as usual.
+ */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const nulAt = findNulCharacter(value, metadata.data ?? '');
+    if (nulAt !== undefined) {
+      const field = nulAt || metadata.type;
+      throw DomainException.validation(`${field}: must not contain U+0000`, [
+        { field, errors: [`${field} must not contain the character U+0000`] },
+      ]);
+    }
     // Custom parameter decorators (resource bodies) validate their own payloads, depth included.
     if (metadata.type !== 'custom' && jsonDepth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
       throw DomainException.validation(`The payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, [

@@ -1,6 +1,6 @@
 // Typed, validated configuration. Built once from the environment; nothing else reads process.env.
 import { resolve } from 'node:path';
-import { validateEnvironment } from './environment.js';
+import { parseTrustProxy, type TrustProxy, validateEnvironment } from './environment.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -16,13 +16,19 @@ export class AppConfig {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly port: number;
   readonly host: string;
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
+  readonly limits: {
+    registrationsPerHour: number;
+    conversationMembers: number;
+    jobEvents: number;
+    socketsPerPrincipal: number;
+  };
   readonly corsOrigins: '*' | string[];
   readonly logLevel: LogLevel;
   readonly dataDir: string;
   readonly database: { url?: string; poolSize: number; preparedStatements: boolean };
   readonly redis: { url?: string; prefix: string };
-  readonly jwt: { secret?: string; expiresInSeconds: number };
+  readonly jwt: { secret?: string; expiresInSeconds: number; sessionMaxAgeSeconds: number };
   readonly admin: { email?: string; password?: string };
   readonly ws: { rateLimit: number; rateBurst: number };
   readonly presence: { graceMs: number; ttlSeconds: number };
@@ -37,7 +43,13 @@ export class AppConfig {
     this.nodeEnv = env.NODE_ENV as AppConfig['nodeEnv'];
     this.port = env.PORT;
     this.host = env.HOST;
-    this.trustProxy = env.TRUST_PROXY;
+    this.trustProxy = parseTrustProxy(env.TRUST_PROXY) ?? false;
+    this.limits = {
+      registrationsPerHour: env.REGISTER_RATE_LIMIT,
+      conversationMembers: env.MESSAGING_MAX_MEMBERS,
+      jobEvents: env.JOB_MAX_EVENTS,
+      socketsPerPrincipal: env.WS_MAX_SOCKETS_PER_USER,
+    };
     const origins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean);
@@ -50,7 +62,11 @@ export class AppConfig {
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
-    this.jwt = { secret: env.JWT_SECRET, expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN) };
+    this.jwt = {
+      secret: env.JWT_SECRET,
+      expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN),
+      sessionMaxAgeSeconds: durationToSeconds(env.JWT_SESSION_MAX_AGE),
+    };
     this.admin = { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };
     this.ws = { rateLimit: env.WS_RATE_LIMIT, rateBurst: env.WS_RATE_LIMIT * 2 };
     this.presence = { graceMs: env.PRESENCE_GRACE_MS, ttlSeconds: env.PRESENCE_TTL_SECONDS };

@@ -1,5 +1,5 @@
 import { AppConfig, durationToSeconds } from './app-config.js';
-import { ConfigValidationError, validateEnvironment } from './environment.js';
+import { ConfigValidationError, parseTrustProxy, validateEnvironment } from './environment.js';
 
 const SECRET_32 = 'a'.repeat(32);
 
@@ -26,9 +26,14 @@ describe(validateEnvironment.name, () => {
         REDIS_PREFIX: 'rthub',
         DATA_DIR: './data',
         JWT_EXPIRES_IN: '1h',
+        JWT_SESSION_MAX_AGE: '30d',
         CORS_ORIGINS: '*',
         LOG_LEVEL: 'info',
-        TRUST_PROXY: false,
+        TRUST_PROXY: 'false',
+        REGISTER_RATE_LIMIT: 20,
+        MESSAGING_MAX_MEMBERS: 500,
+        JOB_MAX_EVENTS: 100_000,
+        WS_MAX_SOCKETS_PER_USER: 20,
         WS_RATE_LIMIT: 50,
         PRESENCE_GRACE_MS: 3000,
         PRESENCE_TTL_SECONDS: 30,
@@ -49,10 +54,10 @@ describe(validateEnvironment.name, () => {
     });
 
     it('should read numbers and booleans from their text', () => {
-      const sut = validateEnvironment({ PORT: ' 8080 ', WS_RATE_LIMIT: '5', TRUST_PROXY: 'yes' });
+      const sut = validateEnvironment({ PORT: ' 8080 ', WS_RATE_LIMIT: '5', DATABASE_PREPARED_STATEMENTS: 'no' });
       expect(sut.PORT).toBe(8080);
       expect(sut.WS_RATE_LIMIT).toBe(5);
-      expect(sut.TRUST_PROXY).toBe(true);
+      expect(sut.DATABASE_PREPARED_STATEMENTS).toBe(false);
     });
 
     it('should treat empty optional values as unset', () => {
@@ -79,9 +84,18 @@ describe(validateEnvironment.name, () => {
       ['REDIS_PREFIX', 'has spaces'],
       ['JWT_EXPIRES_IN', '1 hour'],
       ['JWT_EXPIRES_IN', '1w'],
+      ['JWT_SESSION_MAX_AGE', 'forever'],
       ['ADMIN_EMAIL', 'not-an-email'],
       ['LOG_LEVEL', 'loud'],
       ['TRUST_PROXY', 'maybe'],
+      ['TRUST_PROXY', 'true'],
+      ['TRUST_PROXY', '11'],
+      ['TRUST_PROXY', '10.0.0.0/33'],
+      ['TRUST_PROXY', '10.0.0.1,not-an-address'],
+      ['REGISTER_RATE_LIMIT', '0'],
+      ['MESSAGING_MAX_MEMBERS', '1'],
+      ['JOB_MAX_EVENTS', 'many'],
+      ['WS_MAX_SOCKETS_PER_USER', '0'],
       ['WS_RATE_LIMIT', '0'],
       ['WS_RATE_LIMIT', 'fast'],
       ['PRESENCE_GRACE_MS', '-1'],
@@ -165,17 +179,46 @@ describe(durationToSeconds.name, () => {
   });
 });
 
+describe(parseTrustProxy.name, () => {
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['', false],
+    ['1', 1],
+    ['10', 10],
+    ['127.0.0.1', ['127.0.0.1']],
+    [' 10.0.0.0/8, ::1 ,loopback', ['10.0.0.0/8', '::1', 'loopback']],
+    ['fd00::/8', ['fd00::/8']],
+  ])('should read %j as %j', (value, expected) => {
+    expect(parseTrustProxy(value)).toEqual(expected);
+  });
+
+  it.each(['true', 'yes', '11', '-1', '10.0.0.0/33', '1.2.3', '10.0.0.1/8/1', 'proxy.example'])(
+    'should refuse %j',
+    (value) => {
+      expect(parseTrustProxy(value)).toBeUndefined();
+    },
+  );
+});
+
 describe(AppConfig.name, () => {
   it('should type the defaults', () => {
     const sut = new AppConfig({});
     expect(sut.embedded).toBe(true);
     expect(sut.port).toBe(3000);
-    expect(sut.jwt).toEqual({ secret: undefined, expiresInSeconds: 3600 });
+    expect(sut.jwt).toEqual({ secret: undefined, expiresInSeconds: 3600, sessionMaxAgeSeconds: 2_592_000 });
     expect(sut.ws).toEqual({ rateLimit: 50, rateBurst: 100 });
     expect(sut.presence).toEqual({ graceMs: 3000, ttlSeconds: 30 });
     expect(sut.corsOrigins).toBe('*');
     expect(sut.redis).toEqual({ url: undefined, prefix: 'rthub' });
     expect(sut.kiosk.warningSeconds).toEqual([300, 60]);
+    expect(sut.trustProxy).toBe(false);
+    expect(sut.limits).toEqual({
+      registrationsPerHour: 20,
+      conversationMembers: 500,
+      jobEvents: 100_000,
+      socketsPerPrincipal: 20,
+    });
   });
 
   it('should allow bursts of twice the WS rate', () => {

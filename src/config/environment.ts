@@ -12,8 +12,12 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
   validateSync,
 } from 'class-validator';
+import { isIP } from 'node:net';
 
 const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value;
@@ -26,6 +30,51 @@ const toBool = ({ value }: { value: unknown }): unknown => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** The proxies to trust: none, the nearest N hops, or these addresses/CIDRs (proxy-addr's names too). */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * `false` (or `0`, `no`, `off`, empty): X-Forwarded-For is never read. `1`..`10`: that many proxies in front, so the
+ * client is that many entries from the right. A comma-separated list of addresses/CIDRs: the client is the
+ * right-most address not in it. Answers undefined for anything else (`true` included: trusting every hop would
+ * take the client's own left-most entry).
+ */
+export function parseTrustProxy(value: string): TrustProxy | undefined {
+  const v = value.trim().toLowerCase();
+  if (['', '0', 'false', 'no', 'off'].includes(v)) return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops >= 1 && hops <= 10 ? hops : undefined;
+  }
+  const entries = v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return entries.length > 0 && entries.every(isProxyAddress) ? entries : undefined;
+}
+
+@ValidatorConstraint({ name: 'trustProxy' })
+class TrustProxyRule implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && parseTrustProxy(value) !== undefined;
+  }
+  defaultMessage(): string {
+    return 'must be false, a hop count (1..10) or a comma-separated list of proxy addresses/CIDRs';
+  }
+}
 
 /** Durations as `3600`, `90s`, `15m`, `1h`, `7d` (the forms `JWT_EXPIRES_IN` accepts). */
 export const DURATION_PATTERN = /^\d+[smhd]?$/;
@@ -82,6 +131,10 @@ export class EnvironmentVariables {
   @Matches(DURATION_PATTERN, { message: 'must be a duration such as 3600, 90s, 15m, 1h or 7d' })
   JWT_EXPIRES_IN = '1h';
 
+  /** How long after a login its chain of refreshes may go on; then a new login is needed. */
+  @Matches(DURATION_PATTERN, { message: 'must be a duration such as 3600, 90s, 15m, 1h or 7d' })
+  JWT_SESSION_MAX_AGE = '30d';
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsEmail()
@@ -101,9 +154,38 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @Transform(toBool)
-  @IsBoolean()
-  TRUST_PROXY = false;
+  /** `false`, a hop count (1..10) or a comma-separated list of proxy addresses/CIDRs (see parseTrustProxy). */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @Validate(TrustProxyRule)
+  TRUST_PROXY = 'false';
+
+  /** Registrations per client IP per hour. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  REGISTER_RATE_LIMIT = 20;
+
+  /** Members of one conversation at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000)
+  MESSAGING_MAX_MEMBERS = 500;
+
+  /** Events of one job at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(100_000_000)
+  JOB_MAX_EVENTS = 100_000;
+
+  /** Sockets of one account, workstation or worker at once, across instances. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  WS_MAX_SOCKETS_PER_USER = 20;
 
   /** Sustained events per second per socket; bursts may reach twice this. */
   @Transform(toInt)

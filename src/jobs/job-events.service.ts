@@ -7,6 +7,8 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { AppConfig } from '../config/app-config.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
@@ -73,6 +75,7 @@ function invalidTransition(status: JobStatus, type: JobEventType): DomainExcepti
 @Injectable()
 export class JobEventsService implements OnModuleDestroy {
   private readonly logger = new Logger('JobEventsService');
+  private readonly maxEvents: number;
   private readonly queue = new GroupCommitQueue<QueuedEvent, number>(
     (jobId, events) => this.writeBatch(jobId, events),
     MAX_BATCH,
@@ -83,7 +86,10 @@ export class JobEventsService implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly publisher: RealtimePublisher,
     private readonly workerAccess: WorkerAccessCache,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.maxEvents = config.limits.jobEvents;
+  }
 
   /**
    * Stores an event (access and `data` already checked) and answers its seq once committed. INVALID_TRANSITION
@@ -176,6 +182,16 @@ export class JobEventsService implements OnModuleDestroy {
     const stored: StoredEvent[] = [];
     const rowsJson: string[] = [];
     for (const { event, json } of events) {
+      // Counted under the job's row lock with the seq itself: a burst cannot pass JOB_MAX_EVENTS.
+      if (seq >= this.maxEvents) {
+        outcomes.push({
+          ok: false,
+          error: DomainException.limitExceeded(`A job has at most ${this.maxEvents} events (JOB_MAX_EVENTS)`, {
+            limit: this.maxEvents,
+          }),
+        });
+        continue;
+      }
       const next = applyJobEvent(state, event, at);
       if (!next) {
         outcomes.push({ ok: false, error: invalidTransition(state.status, event.type) });
@@ -215,13 +231,17 @@ export class JobEventsService implements OnModuleDestroy {
     return { outcomes, stored, at, ended: isActive(before.status) && !isActive(state.status) };
   }
 
-  /** Worker tokens of an ended job stop working on every instance; without the bus, the cache's age limit does it. */
+  /**
+   * Worker tokens of an ended job stop working on every instance (without the bus, the cache's age limit does it),
+   * and the worker's sockets are disconnected everywhere, after the final event was sent.
+   */
   private async announceEnd(jobId: string): Promise<void> {
     try {
       await this.workerAccess.ended(jobId);
     } catch (err) {
       this.logger.warn({ err, jobId }, 'Could not announce the end of a job to the other instances');
     }
+    this.publisher.disconnectRoom(principalRoom('worker', jobId));
   }
 
   private publishEvent(jobId: string, event: StoredEvent, at: Date): void {

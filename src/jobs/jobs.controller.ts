@@ -96,7 +96,10 @@ export class JobsController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED' })
   @ApiForbiddenResponse({ description: 'FORBIDDEN' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND' })
-  @ApiConflictResponse({ description: 'INVALID_TRANSITION: the job’s status does not accept this event' })
+  @ApiConflictResponse({
+    description:
+      'INVALID_TRANSITION: the job’s status does not accept this event; LIMIT_EXCEEDED: the job has JOB_MAX_EVENTS events',
+  })
   postEvent(
     @Actor() actor: Principal,
     @UuidParam() id: string,

@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type {
   CreateJobDto,
@@ -59,7 +59,7 @@ export class JobsService implements OnModuleInit {
   /** Own jobs (every job for an admin), newest first, optionally of one status. */
   async list(actor: Principal, query: JobListQueryDto): Promise<Page<JobDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const qb = this.jobs
       .createQueryBuilder('j')
       // The cursor keeps the timestamp's full (microsecond) precision, which a JS Date would lose.
@@ -71,9 +71,6 @@ export class JobsService implements OnModuleInit {
     if (query.status) qb.andWhere('j.status = :status', { status: query.status });
     if (cursor) {
       const [createdAt, id] = cursor;
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       qb.andWhere('(j.created_at, j.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
     }
     const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
@@ -121,14 +118,9 @@ export class JobsService implements OnModuleInit {
   async history(actor: Principal, jobId: string, query: JobEventsQueryDto): Promise<Page<JobEventDto>> {
     await this.readable(actor, jobId);
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 1);
+    const cursor = decodeCursor(query.cursor, [cursorField.seq]);
     let afterSeq = query.afterSeq ?? 0;
-    if (cursor) {
-      if (typeof cursor[0] !== 'number' || !Number.isInteger(cursor[0]) || cursor[0] < 0) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
-      afterSeq = cursor[0];
-    }
+    if (cursor) afterSeq = cursor[0];
     const rows = await this.events.history(jobId, afterSeq, limit + 1);
     return toPage(
       rows,

@@ -1,10 +1,12 @@
 // Everything the kiosk module sends, in one place: what admins see on `kiosk:sessions` / `kiosk:workstations`,
 // what a session's channel hears, and the dashboard's change signal. Called after the commit.
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { channels } from '@realtime-hub/protocol';
 import { DashboardEvents } from '../dashboard/dashboard-events.js';
 import type { ServerEventName, ServerEvents } from '../realtime/client-events.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import { RealtimeServer } from '../realtime/realtime.server.js';
 import { type SessionRow, toSessionPayload, toWorkstationPayload, type WorkstationRow } from './kiosk.mapper.js';
 
 export const SESSIONS_CHANNEL = channels.kioskSessions();
@@ -14,11 +16,20 @@ export const workstationRoom = (workstationId: string): string => channels.kiosk
 
 type SessionEventName = 'session_started' | 'time_update' | 'session_warning' | 'session_terminated';
 
+/**
+ * After `session_terminated`, the workstation's sockets leave the ended session's channel this much later: past the
+ * publisher's reorder wait, so the event itself reaches them first. Nothing is published on an ended session.
+ */
+const LEAVE_ENDED_SESSION_MS = 1000;
+
 @Injectable()
-export class KioskEvents {
+export class KioskEvents implements OnModuleDestroy {
+  private readonly leaving = new Set<NodeJS.Timeout>();
+
   constructor(
     private readonly publisher: RealtimePublisher,
     private readonly dashboard: DashboardEvents,
+    private readonly realtime: RealtimeServer,
   ) {}
 
   /** `session:update` to admins, in the session's version order; `countsMoved` also tells the dashboard. */
@@ -37,6 +48,23 @@ export class KioskEvents {
     this.publisher.publish(sessionChannel(row.id), event, payload, {
       order: { key: sessionChannel(row.id), seq: row.event_seq },
     });
+    if (event === 'session_terminated' && row.workstation_id) this.leaveEndedSession(row.id, row.workstation_id);
+  }
+
+  /** The workstation's sockets, on every instance, leave the channel of a session that ended. */
+  private leaveEndedSession(sessionId: string, workstationId: string): void {
+    const timer = setTimeout(() => {
+      this.leaving.delete(timer);
+      if (this.realtime.ready) {
+        this.realtime.server.in(principalRoom('kiosk', workstationId)).socketsLeave(sessionChannel(sessionId));
+      }
+    }, LEAVE_ENDED_SESSION_MS).unref();
+    this.leaving.add(timer);
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.leaving) clearTimeout(timer);
+    this.leaving.clear();
   }
 
   /** `workstation:update` to admins for each changed row; a status change (`countsMoved`) also tells the dashboard. */

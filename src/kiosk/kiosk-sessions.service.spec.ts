@@ -5,10 +5,10 @@ import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
-import type { SlidingWindowLimiter } from '../redis/sliding-window.limiter.js';
+import type { AttemptLimiter } from '../redis/attempt-limiter.js';
 import type { KioskEvents } from './kiosk-events.js';
 import type { SessionRow } from './kiosk.mapper.js';
-import { CODE_WINDOW_MS, KioskSessionsService } from './kiosk-sessions.service.js';
+import { CODE_FAILURES_PER_WORKSTATION, KioskSessionsService } from './kiosk-sessions.service.js';
 import type { WorkstationsService } from './workstations.service.js';
 
 const { jest } = import.meta;
@@ -55,19 +55,21 @@ async function rejection(promise: Promise<unknown>): Promise<DomainException> {
 describe(KioskSessionsService.name, () => {
   let sut: KioskSessionsService;
   let query: jest.Mock;
-  let limiter: { count: jest.Mock; record: jest.Mock };
+  let limiter: { reserve: jest.Mock };
+  let refund: jest.Mock;
   let events: { sessionChanged: jest.Mock; sessionEvent: jest.Mock; workstationsChanged: jest.Mock };
   let workstations: { reportAddress: jest.Mock; followSessions: jest.Mock };
 
   beforeEach(() => {
     query = jest.fn();
-    limiter = { count: jest.fn(async () => 0), record: jest.fn(async () => 1) };
+    refund = jest.fn(async () => undefined);
+    limiter = { reserve: jest.fn(async () => ({ refund })) };
     events = { sessionChanged: jest.fn(), sessionEvent: jest.fn(), workstationsChanged: jest.fn() };
     workstations = { reportAddress: jest.fn(async () => undefined), followSessions: jest.fn(async () => []) };
     sut = new KioskSessionsService(
       { query } as unknown as DataSource,
       new AppConfig({ KIOSK_MIN_DURATION_SECONDS: '30' }),
-      limiter as unknown as SlidingWindowLimiter,
+      limiter as unknown as AttemptLimiter,
       {} as ChannelRegistry,
       workstations as unknown as WorkstationsService,
       events as unknown as KioskEvents,
@@ -75,13 +77,12 @@ describe(KioskSessionsService.name, () => {
   });
 
   describe('validateCode', () => {
-    it('should refuse with RATE_LIMITED after five failures, before looking at the code', async () => {
-      limiter.count.mockResolvedValueOnce(5);
+    it('should reserve an attempt of the workstation before looking at the code, and stop when refused', async () => {
+      limiter.reserve.mockRejectedValueOnce(new DomainException(ErrorCode.RATE_LIMITED, 'Too many'));
       const err = await rejection(sut.validateCode(kiosk, { code: 'K7Q2ZP' }));
       expect(err.code).toBe(ErrorCode.RATE_LIMITED);
-      expect(limiter.count).toHaveBeenCalledWith(`kiosk:codes:${WS}`, CODE_WINDOW_MS);
+      expect(limiter.reserve).toHaveBeenCalledWith(expect.any(String), [CODE_FAILURES_PER_WORKSTATION, WS]);
       expect(query).not.toHaveBeenCalled();
-      expect(limiter.record).not.toHaveBeenCalled();
     });
 
     it('should bind a free session to the workstation and tell admins once', async () => {
@@ -94,7 +95,7 @@ describe(KioskSessionsService.name, () => {
       ]);
       expect(events.sessionChanged).toHaveBeenCalledTimes(1);
       expect(workstations.reportAddress).toHaveBeenCalledWith(kiosk, '10.0.0.1');
-      expect(limiter.record).not.toHaveBeenCalled();
+      expect(refund).toHaveBeenCalledTimes(1);
     });
 
     it('should not announce a session that was already bound to this workstation', async () => {
@@ -110,13 +111,15 @@ describe(KioskSessionsService.name, () => {
     ])('should count a failure and give its reason when the lookup finds %j', async (found, reason) => {
       query.mockResolvedValueOnce([[], 0]).mockResolvedValueOnce(found);
       expect(await sut.validateCode(kiosk, { code: 'K7Q2ZP' })).toEqual({ valid: false, reason });
-      expect(limiter.record).toHaveBeenCalledWith(`kiosk:codes:${WS}`, CODE_WINDOW_MS);
+      expect(limiter.reserve).toHaveBeenCalledWith(expect.any(String), [CODE_FAILURES_PER_WORKSTATION, WS]);
+      expect(refund).not.toHaveBeenCalled();
     });
 
     it('should count a string that cannot be a code as unknown without a query', async () => {
       expect(await sut.validateCode(kiosk, { code: 'NOPE!' })).toEqual({ valid: false, reason: 'unknown' });
       expect(query).not.toHaveBeenCalled();
-      expect(limiter.record).toHaveBeenCalledTimes(1);
+      expect(limiter.reserve).toHaveBeenCalledTimes(1);
+      expect(refund).not.toHaveBeenCalled();
     });
   });
 

@@ -8,12 +8,11 @@ import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { KioskEndReason, KioskSessionPayload, TimeUpdatePayload } from '../realtime/client-events.js';
-import { SlidingWindowLimiter } from '../redis/sliding-window.limiter.js';
+import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import { ACCESS_CODE_PATTERN, generateAccessCode } from './access-code.js';
 import type {
   CreateKioskSessionDto,
@@ -34,8 +33,8 @@ import { armedWarnings, canTransition, type KioskSessionAction, TERMINATION_MESS
 import { WorkstationsService } from './workstations.service.js';
 
 /** Failed codes per workstation within this window; the attempt after the fifth failure is refused. */
-export const CODE_WINDOW_MS = 60_000;
-export const MAX_CODE_FAILURES = 5;
+/** Wrong codes per workstation: 5 within 60 s; the next attempt, right or wrong, is refused. */
+export const CODE_FAILURES_PER_WORKSTATION: LimitRule = { name: 'kiosk-codes', points: 5, durationSeconds: 60 };
 /** A session's whole time, extensions included, stays under this (7 days). */
 export const MAX_TOTAL_SECONDS = 7 * 86400;
 const CODE_ATTEMPTS = 10;
@@ -56,7 +55,7 @@ export class KioskSessionsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly limiter: SlidingWindowLimiter,
+    private readonly limiter: AttemptLimiter,
     private readonly channels: ChannelRegistry,
     private readonly workstations: WorkstationsService,
     private readonly events: KioskEvents,
@@ -110,7 +109,7 @@ export class KioskSessionsService implements OnModuleInit {
   /** Newest first, optionally of one status. */
   async list(query: KioskSessionListQueryDto): Promise<Page<KioskSessionPayload>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const params: unknown[] = [limit + 1];
     const where: string[] = [];
     if (query.status) {
@@ -119,9 +118,6 @@ export class KioskSessionsService implements OnModuleInit {
     }
     if (cursor) {
       const [createdAt, id] = cursor;
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       params.push(createdAt, id);
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
@@ -196,17 +192,15 @@ export class KioskSessionsService implements OnModuleInit {
 
   /**
    * Checks a code typed on a kiosk. A live session that is free (or already this workstation's) is bound to the
-   * workstation; anything else is a failure, counted per workstation over a sliding window across instances.
+   * workstation; anything else is a failure, counted per workstation within a 60 s window across instances.
    */
   async validateCode(actor: Principal, dto: ValidateCodeDto): Promise<CodeCheck> {
-    const key = `kiosk:codes:${actor.id}`;
-    if ((await this.limiter.count(key, CODE_WINDOW_MS)) >= MAX_CODE_FAILURES) {
-      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many wrong codes; wait a minute');
-    }
-    const refuse = async (reason: CodeInvalidReason): Promise<CodeCheck> => {
-      await this.limiter.record(key, CODE_WINDOW_MS);
-      return { valid: false, reason };
-    };
+    // Reserved before the lookup, so a burst counts as it arrives; a right code gives its point back.
+    const reservation = await this.limiter.reserve('Too many wrong codes; wait a minute', [
+      CODE_FAILURES_PER_WORKSTATION,
+      actor.id,
+    ]);
+    const refuse = (reason: CodeInvalidReason): CodeCheck => ({ valid: false, reason });
     if (!ACCESS_CODE_PATTERN.test(dto.code)) return refuse('unknown');
     const rows = rowsOf<SessionRow & { previous_workstation_id: string | null }>(
       await this.dataSource.query(
@@ -226,6 +220,7 @@ export class KioskSessionsService implements OnModuleInit {
       if (known.length === 0) return refuse('unknown');
       return refuse(known[0].status === 'ended' ? 'ended' : 'in_use');
     }
+    await reservation.refund();
     const row = rows[0];
     if (row.previous_workstation_id === null) this.events.sessionChanged(row, false);
     if (dto.ipAddress) await this.workstations.reportAddress(actor, dto.ipAddress);

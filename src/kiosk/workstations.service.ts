@@ -7,13 +7,13 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreatedWorkstationDto, CreateWorkstationDto, WorkstationDto } from './dto/kiosk.dto.js';
-import { KioskEvents, WORKSTATIONS_CHANNEL, workstationRoom } from './kiosk-events.js';
+import { KioskEvents, WORKSTATIONS_CHANNEL } from './kiosk-events.js';
 import { rowsOf, toWorkstationPayload, workstationColumns, type WorkstationRow } from './kiosk.mapper.js';
 import { WorkstationAccessCache } from './workstation-access.cache.js';
 
@@ -68,7 +68,7 @@ export class WorkstationsService implements OnModuleInit {
     );
     if (rows.length === 0) throw DomainException.notFound('Workstation');
     await this.access.invalidate(workstationId);
-    this.publisher.disconnectRoom(workstationRoom(workstationId));
+    this.publisher.disconnectRoom(principalRoom('kiosk', workstationId));
     const { token } = await this.tokens.sign(
       { id: workstationId, role: 'kiosk', tokenVersion: rows[0].token_version },
       KIOSK_TOKEN_TTL_SECONDS,
@@ -79,14 +79,11 @@ export class WorkstationsService implements OnModuleInit {
   /** Oldest first. */
   async list(query: PageQueryDto): Promise<Page<WorkstationDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const params: unknown[] = [limit + 1];
     let where = '';
     if (cursor) {
       const [createdAt, id] = cursor;
-      if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       where = `WHERE (created_at, id) > ($2::timestamptz, $3::uuid)`;
       params.push(createdAt, id);
     }

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nest
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -43,6 +44,7 @@ export class ConversationsController {
   @ApiCreatedResponse({ type: ConversationDto, description: 'A new conversation' })
   @ApiOkResponse({ type: ConversationDto, description: 'The existing direct conversation of the pair' })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, also for unknown or disabled member ids' })
+  @ApiConflictResponse({ description: 'LIMIT_EXCEEDED: more than MESSAGING_MAX_MEMBERS members' })
   async create(
     @Actor() actor: Principal,
     @Body() dto: CreateConversationDto,
@@ -73,6 +75,7 @@ export class ConversationsController {
   @ApiForbiddenResponse({ description: `${NOT_MEMBER}, or the conversation is direct` })
   @ApiNotFoundResponse({ description: MISSING })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED, also for unknown or disabled user ids' })
+  @ApiConflictResponse({ description: 'LIMIT_EXCEEDED: the conversation would pass MESSAGING_MAX_MEMBERS members' })
   addMembers(
     @Actor() actor: Principal,
     @UuidParam() id: string,

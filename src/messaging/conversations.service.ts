@@ -5,10 +5,11 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
+import { AppConfig } from '../config/app-config.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { AddMembersDto, CreateConversationDto } from './dto/conversation.dto.js';
 import { type ConversationRow, MessagingStore } from './messaging.store.js';
@@ -61,6 +62,7 @@ export class ConversationsService implements OnModuleInit {
     private readonly channels: ChannelService,
     private readonly registry: ChannelRegistry,
     private readonly typing: TypingService,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -85,6 +87,7 @@ export class ConversationsService implements OnModuleInit {
         { field: 'memberIds', errors: ['memberIds must name at least one user other than the caller'] },
       ]);
     }
+    this.assertMemberLimit(others.length + 1);
     const title = dto.title ?? null;
     const direct = others.length === 1 && title === null;
     const result = await this.dataSource.transaction(async (m) => {
@@ -118,11 +121,11 @@ export class ConversationsService implements OnModuleInit {
   /** The caller's conversations, most recent activity first. */
   async list(actor: Principal, query: PageQueryDto): Promise<Page<ConversationView>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     let after: { activity: string; id: string } | undefined;
     if (cursor) {
       const [activity, id] = cursor;
-      if (!isCursorTime(activity) || typeof id !== 'string' || !UUID_PATTERN.test(id)) {
+      if (!isCursorTime(activity)) {
         throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
       }
       after = { activity, id };
@@ -151,7 +154,10 @@ export class ConversationsService implements OnModuleInit {
       const { conversation } = await this.store.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
       await this.assertUsersExist(m, wanted, 'userIds');
-      return this.store.addMembers(m, id, wanted, conversation.lastSeq);
+      const inserted = await this.store.addMembers(m, id, wanted, conversation.lastSeq);
+      // Counted after the insert, under the conversation's row lock: concurrent additions cannot pass the limit.
+      if (inserted.length > 0) this.assertMemberLimit(await this.store.countMembers(m, id));
+      return inserted;
     });
     const views = await this.views(this.dataSource.manager, id);
     if (added.length > 0) {
@@ -173,10 +179,22 @@ export class ConversationsService implements OnModuleInit {
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
       await this.store.removeMember(m, id, actor.id);
     });
-    await this.channels.removeRoomsFrom(channels.conversation(id), [channels.user(actor.id)], 'FORBIDDEN');
+    await this.channels.removeRoomsFrom(channels.conversation(id), [accountRoom(actor.id)], 'FORBIDDEN');
+    // Presence follows shared conversations: withdraw, both ways, what this leave ended.
+    await this.channels.reviewSubscriptions(accountRoom(actor.id), 'presence:');
+    await this.channels.evictUnauthorized(`presence:${actor.id}`);
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(channels.conversation(id), 'conversation:members', { conversationId: id, members });
+  }
+
+  private assertMemberLimit(members: number): void {
+    const limit = this.config.limits.conversationMembers;
+    if (members > limit) {
+      throw DomainException.limitExceeded(`A conversation has at most ${limit} members (MESSAGING_MAX_MEMBERS)`, {
+        limit,
+      });
+    }
   }
 
   private async assertUsersExist(m: EntityManager, ids: string[], field: string): Promise<void> {

@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
-import { decodeCursor, encodeCursor, type Page, pageLimit } from '../common/pagination.js';
+import { cursorField, decodeCursor, encodeCursor, type Page, pageLimit } from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
@@ -92,7 +92,11 @@ export class MessagesService {
     const limit = pageLimit(query);
     let { afterSeq, beforeSeq } = query;
     let newest = afterSeq === undefined;
-    const cursor = decodeCursor(query.cursor, 3);
+    const cursor = decodeCursor(query.cursor, [
+      cursorField.oneOf('after', 'before'),
+      cursorField.seq,
+      cursorField.nullable(cursorField.seq),
+    ]);
     if (cursor) {
       const [direction, from, bound] = cursor;
       const valid =

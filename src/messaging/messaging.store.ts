@@ -242,6 +242,14 @@ export class MessagingStore {
     return rows.map((r) => r.user_id);
   }
 
+  async countMembers(m: EntityManager, conversationId: string): Promise<number> {
+    const rows: { count: number }[] = await m.query(
+      `SELECT count(*)::int AS count FROM conversation_members WHERE conversation_id = $1`,
+      [conversationId],
+    );
+    return rows[0].count;
+  }
+
   async removeMember(m: EntityManager, conversationId: string, userId: string): Promise<boolean> {
     const rows = rowsOf<{ user_id: string }>(
       await m.query(`DELETE FROM conversation_members WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id`, [

@@ -52,7 +52,7 @@ describe(TypingService.name, () => {
       `conversation:${CONVERSATION}`,
       'typing',
       { conversationId: CONVERSATION, userId: ALICE, isTyping: true },
-      { exceptRooms: [`user:${ALICE}`] },
+      { exceptRooms: [`principal:user:${ALICE}`] },
     );
   });
 
@@ -72,6 +72,19 @@ describe(TypingService.name, () => {
     jest.advanceTimersByTime(300);
     await type(true);
     expect(typingEvents()).toEqual([true, true]);
+  });
+
+  it('should drop a true within 1000 ms of a passed one even when a false came between', async () => {
+    await type(true);
+    jest.advanceTimersByTime(200);
+    await type(false);
+    jest.advanceTimersByTime(200);
+    await type(true);
+    expect(typingEvents()).toEqual([true, false]);
+    jest.advanceTimersByTime(700);
+    await type(true);
+    expect(typingEvents().filter((isTyping) => isTyping)).toEqual([true, true]);
+    expect(typingEvents().at(-1)).toBe(true);
   });
 
   it('should always pass false', async () => {

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
+import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { RealtimeServer } from '../realtime/realtime.server.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -61,7 +62,7 @@ export class TypingService implements OnModuleDestroy {
   async socketLeft(userId: string): Promise<void> {
     const conversations = await this.store.typingIn(userId);
     if (conversations.length === 0) return;
-    const remaining = await this.realtime.server.in(channels.user(userId)).fetchSockets();
+    const remaining = await this.realtime.server.in(accountRoom(userId)).fetchSockets();
     if (remaining.length > 0) return;
     for (const conversationId of conversations) await this.clear(conversationId, userId);
   }
@@ -71,7 +72,7 @@ export class TypingService implements OnModuleDestroy {
       channels.conversation(conversationId),
       'typing',
       { conversationId, userId, isTyping },
-      { exceptRooms: [channels.user(userId)] },
+      { exceptRooms: [accountRoom(userId)] },
     );
   }
 

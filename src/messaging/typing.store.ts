@@ -11,15 +11,19 @@ export interface TypingStore {
   start(conversationId: string, userId: string, throttleMs: number): Promise<boolean>;
   /** After `timeoutMs` without a `true`, claims the end of typing (once, across instances). */
   expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry>;
-  /** Forgets the typist; answers whether they were typing. */
+  /** Forgets the typist (the throttle of their last passed `true` runs on); answers whether they were typing. */
   stop(conversationId: string, userId: string): Promise<boolean>;
   /** The conversations the user is typing in. */
   typingIn(userId: string): Promise<string[]>;
 }
 
+/** Throttles kept past a `false` before a sweep of the ended ones. */
+const MAX_THROTTLES = 10_000;
+
 export class MemoryTypingStore implements TypingStore {
   private readonly lastTrue = new Map<string, number>();
-  private readonly passedAt = new Map<string, number>();
+  /** When the throttle of the last passed `true` ends; kept after a `false` until then. */
+  private readonly throttledUntil = new Map<string, number>();
   private readonly byUser = new Map<string, Set<string>>();
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -31,9 +35,9 @@ export class MemoryTypingStore implements TypingStore {
     const conversations = this.byUser.get(userId) ?? new Set<string>();
     conversations.add(conversationId);
     this.byUser.set(userId, conversations);
-    const passed = this.passedAt.get(key);
-    if (passed !== undefined && now - passed < throttleMs) return false;
-    this.passedAt.set(key, now);
+    const until = this.throttledUntil.get(key);
+    if (until !== undefined && now < until) return false;
+    this.throttledUntil.set(key, now + throttleMs);
     return true;
   }
 
@@ -59,7 +63,13 @@ export class MemoryTypingStore implements TypingStore {
   private forget(conversationId: string, userId: string): void {
     const key = `${conversationId}:${userId}`;
     this.lastTrue.delete(key);
-    this.passedAt.delete(key);
+    // A `false` does not reset the throttle (the contract drops a `true` within 1000 ms of a passed one, whatever
+    // came between); ended throttles are swept now and then so that the map does not grow.
+    const now = this.now();
+    if ((this.throttledUntil.get(key) ?? 0) <= now) this.throttledUntil.delete(key);
+    if (this.throttledUntil.size > MAX_THROTTLES) {
+      for (const [k, until] of this.throttledUntil) if (until <= now) this.throttledUntil.delete(k);
+    }
     const conversations = this.byUser.get(userId);
     conversations?.delete(conversationId);
     if (conversations?.size === 0) this.byUser.delete(userId);
@@ -89,11 +99,11 @@ redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
 return 0`;
 
-// KEYS: state, throttle, user's set. ARGV: conversation id. Answers 1 when the user was typing.
+// KEYS: state, user's set. ARGV: conversation id. Answers 1 when the user was typing. The throttle key is left to
+// expire on its own: a false does not reset it.
 const STOP = `
 local was = redis.call('DEL', KEYS[1])
-redis.call('DEL', KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[1])
 return was`;
 
 export class RedisTypingStore implements TypingStore {
@@ -137,7 +147,8 @@ export class RedisTypingStore implements TypingStore {
   }
 
   async stop(conversationId: string, userId: string): Promise<boolean> {
-    const was = await this.redis.client.eval(STOP, 3, ...this.keys(conversationId, userId), conversationId);
+    const [state, , user] = this.keys(conversationId, userId);
+    const was = await this.redis.client.eval(STOP, 2, state, user, conversationId);
     return Number(was) === 1;
   }
 

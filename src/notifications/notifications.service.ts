@@ -7,7 +7,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException, type FieldError } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { UUID_PATTERN } from '../common/uuid-param.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import {
@@ -100,10 +100,10 @@ export class NotificationsService {
     const ascending = query.afterSeq !== undefined;
     const direction = ascending ? 'after' : 'before';
     let bound = query.afterSeq;
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.oneOf('before', 'after'), cursorField.seq]);
     if (cursor) {
       const [cursorDirection, seq] = cursor;
-      if (cursorDirection !== direction || typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) {
+      if (cursorDirection !== direction) {
         throw DomainException.validation('cursor: does not belong to this query', [
           { field: 'cursor', errors: ['cursor does not belong to this query (pass afterSeq with its cursors)'] },
         ]);

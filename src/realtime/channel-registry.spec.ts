@@ -70,6 +70,12 @@ describe(ChannelRegistry.name, () => {
       expect(codeOf(() => sut.resolve(`USER:${ID}`))).toBe(ErrorCode.UNKNOWN_CHANNEL);
     });
 
+    it('should answer FORBIDDEN for a server-owned principal room, so no client joins or leaves one', () => {
+      sut.register(definition('user:{userId}'));
+      expect(codeOf(() => sut.resolve(`principal:user:${ID}`))).toBe(ErrorCode.FORBIDDEN);
+      expect(codeOf(() => sut.resolve(`PRINCIPAL:workstation:${ID}`))).toBe(ErrorCode.FORBIDDEN);
+    });
+
     it('should answer UNKNOWN_CHANNEL with an empty registry', () => {
       expect(codeOf(() => sut.resolve('dashboard'))).toBe(ErrorCode.UNKNOWN_CHANNEL);
     });

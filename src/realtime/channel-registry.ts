@@ -4,6 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { UUID_PATTERN } from '../common/uuid-param.js';
+import { isServerOwnedRoom } from './principal-rooms.js';
 
 export type ChannelParams = Record<string, string>;
 
@@ -70,6 +71,8 @@ export class ChannelRegistry {
         { field: 'channel', errors: ['channel must be a non-empty string of at most 200 characters'] },
       ]);
     }
+    // A principal's own room is the server's handle on its sockets: no client joins or leaves it.
+    if (isServerOwnedRoom(name)) throw DomainException.forbidden('This room belongs to the server');
     for (const channel of this.channels) {
       if (channel.literal) {
         if (name === channel.definition.pattern) return { name, definition: channel.definition, params: {} };

@@ -8,6 +8,8 @@ import type { ServerEvents } from './client-events.js';
 
 export interface SocketData {
   principal: Principal;
+  /** The client's address under TRUST_PROXY (the peer's without trusted proxies). */
+  clientIp?: string;
 }
 
 @Injectable()
@@ -59,6 +61,31 @@ export class ChannelService {
       removed += 1;
     }
     if (removed > 0) this.logger.debug({ channel: resolved.name, removed }, 'Withdrew subscribers');
+    return removed;
+  }
+
+  /**
+   * Re-checks, on every instance, the channels starting with `prefix` that the sockets of `room` (a principal's
+   * server-owned room) are in, and removes them from those they may no longer join, with `unsubscribed {channel,
+   * reason: "FORBIDDEN"}`. Each channel is checked once.
+   */
+  async reviewSubscriptions(room: string, prefix: string): Promise<number> {
+    const sockets = await this.realtime.server.in(room).fetchSockets();
+    const verdicts = new Map<string, Promise<boolean>>();
+    let removed = 0;
+    for (const socket of sockets) {
+      const principal = (socket.data as Partial<SocketData>).principal;
+      if (!principal) continue;
+      for (const channel of socket.rooms) {
+        if (!channel.startsWith(prefix)) continue;
+        const key = `${principal.role}:${principal.id}:${channel}`;
+        if (!verdicts.has(key)) verdicts.set(key, this.registry.mayJoin(principal, this.registry.resolve(channel)));
+        if (await verdicts.get(key)) continue;
+        socket.leave(channel);
+        socket.emit('unsubscribed', { channel, reason: 'FORBIDDEN' } satisfies ServerEvents['unsubscribed']);
+        removed += 1;
+      }
+    }
     return removed;
   }
 

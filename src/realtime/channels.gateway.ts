@@ -13,6 +13,7 @@ import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import { Roles } from '../auth/decorators.js';
 import { ALL_ROLES } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
+import { clientIp, type TrustFunction, trustFunction } from '../common/client-ip.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -23,6 +24,7 @@ import { PresenceService } from './presence.service.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
 import { RealtimeServer } from './realtime.server.js';
 import { installPacketMiddleware } from './socket-packets.js';
+import { SocketQuota } from './socket-quota.js';
 import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
 import { createWsAuthMiddleware } from './ws-auth.middleware.js';
 
@@ -32,6 +34,7 @@ type Subscribed = { channel: string; snapshot?: unknown };
 @Roles(...ALL_ROLES)
 export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleInit {
   private readonly logger = new Logger('ChannelsGateway');
+  private readonly trustProxy: TrustFunction;
 
   constructor(
     private readonly config: AppConfig,
@@ -41,7 +44,10 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly channels: ChannelService,
     private readonly presence: PresenceService,
     private readonly metrics: MetricsService,
-  ) {}
+    private readonly quota: SocketQuota,
+  ) {
+    this.trustProxy = trustFunction(config.trustProxy);
+  }
 
   onModuleInit(): void {
     this.registry.register({
@@ -57,9 +63,13 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   afterInit(server: Server): void {
     this.realtime.attach(server);
     server.use(
-      createWsAuthMiddleware(this.principals, (socket) => {
-        installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
-        armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
+      createWsAuthMiddleware(this.principals, {
+        onAuthenticated: (socket) => {
+          installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
+          armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
+        },
+        clientIpOf: (request) => clientIp(request, this.trustProxy),
+        admit: (principal, socket) => this.quota.acquire(principal, socket.id),
       }),
     );
   }
@@ -80,10 +90,18 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     clearTokenTimers(socket);
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
+    // Presence first, in this tick: its grace timer must exist before a shutdown clears them.
+    const presence = this.presence.disconnected(principal);
+    const release = this.quota.release(principal, socket.id);
     try {
-      await this.presence.disconnected(principal);
+      await presence;
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'Presence update on disconnect failed');
+    }
+    try {
+      await release;
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
     }
   }
 

@@ -297,6 +297,9 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   private startGrace(userId: string): void {
     this.cancelGrace(userId);
+    // A socket that leaves while the instance shuts down: the shutdown's sweep already took its users offline, and a
+    // timer armed now would publish after Redis is closed.
+    if (this.retired) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(userId);
       this.graceOver(userId).catch((err: Error) =>

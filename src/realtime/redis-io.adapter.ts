@@ -6,6 +6,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import { firstValueFrom, isObservable } from 'rxjs';
 import type { Redis } from 'ioredis';
 import type { Server, ServerOptions, Socket } from 'socket.io';
+import { corsOptions } from '../common/cors.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { InFlight } from '../common/in-flight.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -159,7 +160,7 @@ export class RedisIoAdapter extends IoAdapter {
       maxHttpBufferSize: MAX_FRAME_BYTES,
       perMessageDeflate: false,
       httpCompression: false,
-      cors: { origin: this.config.corsOrigins === '*' ? true : this.config.corsOrigins, credentials: true },
+      cors: corsOptions(this.config.corsOrigins),
     }) as Server;
     server.adapter(
       orderedAdapterFactory(

@@ -45,7 +45,7 @@ describe('createWsAuthMiddleware', () => {
     authenticate = jest.fn();
     onAuthenticated = jest.fn();
     const principals = { authenticate } as unknown as PrincipalRegistry;
-    sut = createWsAuthMiddleware(principals, onAuthenticated);
+    sut = createWsAuthMiddleware(principals, { onAuthenticated });
   });
 
   it('should refuse a handshake without a token with "Authentication required"', async () => {
@@ -75,14 +75,14 @@ describe('createWsAuthMiddleware', () => {
     expect((await run(asSocket))?.message).toBe('Authentication required');
   });
 
-  it('should authenticate the token from auth.token, keep the principal and join the user room', async () => {
+  it('should authenticate the token from auth.token, keep the principal and join its server-owned and user rooms', async () => {
     const principal = principalOf('user');
     authenticate.mockResolvedValue(principal);
     const { socket, asSocket, join } = fakeSocket({ auth: { token: 'the.auth.token' } });
     expect(await run(asSocket)).toBeUndefined();
     expect(authenticate).toHaveBeenCalledWith('the.auth.token');
     expect(socket.data).toEqual({ principal });
-    expect(join).toHaveBeenCalledWith(`user:${ID}`);
+    expect(join).toHaveBeenCalledWith([`principal:user:${ID}`, `user:${ID}`]);
     expect(join).toHaveBeenCalledTimes(1);
     expect(onAuthenticated).toHaveBeenCalledWith(asSocket);
   });
@@ -99,7 +99,7 @@ describe('createWsAuthMiddleware', () => {
     const { asSocket, join } = fakeSocket({ headers: { authorization: 'Bearer header.token.value' } });
     expect(await run(asSocket)).toBeUndefined();
     expect(authenticate).toHaveBeenCalledWith('header.token.value');
-    expect(join).toHaveBeenCalledWith(`user:${ID}`);
+    expect(join).toHaveBeenCalledWith([`principal:user:${ID}`, `user:${ID}`]);
   });
 
   it('should prefer auth.token over the header', async () => {
@@ -109,21 +109,32 @@ describe('createWsAuthMiddleware', () => {
     expect(authenticate).toHaveBeenCalledWith('from.auth');
   });
 
-  it('should join a kiosk to its workstation room', async () => {
+  it('should join a kiosk to its server-owned and workstation rooms', async () => {
     authenticate.mockResolvedValue(principalOf('kiosk'));
     const { asSocket, join } = fakeSocket({ auth: { token: 'kiosk.token.value' } });
     expect(await run(asSocket)).toBeUndefined();
-    expect(join).toHaveBeenCalledWith(`kiosk:workstation:${ID}`);
+    expect(join).toHaveBeenCalledWith([`principal:workstation:${ID}`, `kiosk:workstation:${ID}`]);
     expect(join).toHaveBeenCalledTimes(1);
   });
 
-  it('should join a worker to no room of its own', async () => {
+  it('should join a worker to its server-owned room only', async () => {
     authenticate.mockResolvedValue(principalOf('worker'));
     const { socket, asSocket, join } = fakeSocket({ auth: { token: 'worker.token.value' } });
     expect(await run(asSocket)).toBeUndefined();
-    expect(join).not.toHaveBeenCalled();
+    expect(join).toHaveBeenCalledWith([`principal:job:${ID}`]);
     expect(socket.data).toEqual({ principal: expect.objectContaining({ id: ID, role: 'worker' }) });
     expect(onAuthenticated).toHaveBeenCalledTimes(1);
+  });
+
+  it('should refuse with "Too many connections" a principal that may open no more sockets', async () => {
+    authenticate.mockResolvedValue(principalOf('user'));
+    const admit = jest.fn(async () => false);
+    sut = createWsAuthMiddleware({ authenticate } as unknown as PrincipalRegistry, { onAuthenticated, admit });
+    const { asSocket, join } = fakeSocket({ auth: { token: 'the.auth.token' } });
+    expect((await run(asSocket))?.message).toBe('Too many connections');
+    expect(admit).toHaveBeenCalledWith(expect.objectContaining({ id: ID, role: 'user' }), asSocket);
+    expect(join).not.toHaveBeenCalled();
+    expect(onAuthenticated).not.toHaveBeenCalled();
   });
 
   it('should drop the raw request once authenticated', async () => {

@@ -1,10 +1,13 @@
 // Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
-// On success the socket carries its principal and joins its own room; on failure the client gets connect_error.
+// On success the socket carries its principal and joins its server-owned room and its own room; on failure the
+// client gets connect_error.
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import { channels } from '@realtime-hub/protocol';
 import { bearerToken } from '../auth/http-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
+import { principalRoom } from './principal-rooms.js';
 
 export const AUTH_REQUIRED = 'Authentication required';
 export const AUTH_FAILED = 'Authentication failed';
@@ -28,7 +31,19 @@ export function ownRoom(principal: Principal): string | undefined {
   }
 }
 
-export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenticated: (socket: Socket) => void) {
+export const TOO_MANY_CONNECTIONS = 'Too many connections';
+export const SERVICE_UNAVAILABLE = 'Service unavailable';
+
+export interface WsAuthOptions {
+  /** Called once the socket is authenticated and admitted, before it connects. */
+  onAuthenticated(socket: Socket): void;
+  /** The client's address under TRUST_PROXY (the rule REST uses), kept as `socket.data.clientIp`. */
+  clientIpOf?(request: IncomingMessage): string | undefined;
+  /** Whether the principal may open one more socket (WS_MAX_SOCKETS_PER_USER); refused with "Too many connections". */
+  admit?(principal: Principal, socket: Socket): Promise<boolean>;
+}
+
+export function createWsAuthMiddleware(principals: PrincipalRegistry, options: WsAuthOptions) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = handshakeToken(socket);
     if (!token) {
@@ -36,13 +51,22 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, onAuthenti
       return;
     }
     principals.authenticate(token).then(
-      (principal) => {
-        socket.data = { principal };
+      async (principal) => {
+        try {
+          if (options.admit && !(await options.admit(principal, socket))) {
+            next(new Error(TOO_MANY_CONNECTIONS));
+            return;
+          }
+        } catch {
+          next(new Error(SERVICE_UNAVAILABLE));
+          return;
+        }
+        socket.data = { principal, clientIp: options.clientIpOf?.(socket.request) ?? socket.handshake.address };
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;
         const room = ownRoom(principal);
-        if (room) void socket.join(room);
-        onAuthenticated(socket);
+        void socket.join([principalRoom(principal.role, principal.id), ...(room ? [room] : [])]);
+        options.onAuthenticated(socket);
         next();
       },
       () => next(new Error(AUTH_FAILED)),

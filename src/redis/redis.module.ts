@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { ClusterBus } from './cluster-bus.js';
 import { RedisService } from './redis.service.js';
-import { SlidingWindowLimiter } from './sliding-window.limiter.js';
+import { AttemptLimiter } from './attempt-limiter.js';
 
 @Global()
 @Module({
-  providers: [RedisService, ClusterBus, SlidingWindowLimiter],
-  exports: [RedisService, ClusterBus, SlidingWindowLimiter],
+  providers: [RedisService, ClusterBus, AttemptLimiter],
+  exports: [RedisService, ClusterBus, AttemptLimiter],
 })
 export class RedisModule {}

@@ -8,8 +8,7 @@ import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { UUID_PATTERN } from '../common/uuid-param.js';
+import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -90,7 +89,7 @@ export class ResourcesService implements OnModuleInit {
   /** Readable resources, most recently updated first: public ones and the caller's own; every one for admins. */
   async list(actor: Principal, query: PageQueryDto): Promise<Page<ResourceDto>> {
     const limit = pageLimit(query);
-    const cursor = decodeCursor(query.cursor, 2);
+    const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
     const qb = this.resources
       .createQueryBuilder('r')
       .orderBy('r.updated_at', 'DESC')
@@ -99,14 +98,6 @@ export class ResourcesService implements OnModuleInit {
     if (actor.role !== 'admin') qb.andWhere(`(r.visibility = 'public' OR r.owner_id = :me)`, { me: actor.id });
     if (cursor) {
       const [updatedAt, id] = cursor;
-      if (
-        typeof updatedAt !== 'string' ||
-        Number.isNaN(Date.parse(updatedAt)) ||
-        typeof id !== 'string' ||
-        !UUID_PATTERN.test(id)
-      ) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
-      }
       qb.andWhere('(r.updated_at, r.id) < (:updatedAt::timestamptz, :id::uuid)', { updatedAt, id });
     }
     const rows = await qb.getMany();

@@ -7,7 +7,7 @@ import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
+import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 import { NotificationsService, type PendingNotifications } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
@@ -172,11 +172,9 @@ export class SuggestionsService implements OnModuleInit {
     if (query.status) qb.andWhere('s.status = :status', { status: query.status });
     if (byScore) {
       qb.orderBy('s.score', 'DESC').addOrderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
-      const cursor = decodeCursor(query.cursor, 3);
+      const cursor = decodeCursor(query.cursor, [cursorField.int, cursorField.timestamp, cursorField.uuid]);
       if (cursor) {
         const [score, createdAt, id] = cursor;
-        if (typeof score !== 'number' || typeof createdAt !== 'string' || typeof id !== 'string')
-          throw DomainException.validation('cursor: malformed');
         qb.andWhere('(s.score, s.created_at, s.id) < (:score, :createdAt::timestamptz, :id::uuid)', {
           score,
           createdAt,
@@ -185,11 +183,9 @@ export class SuggestionsService implements OnModuleInit {
       }
     } else {
       qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
-      const cursor = decodeCursor(query.cursor, 2);
+      const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
       if (cursor) {
         const [createdAt, id] = cursor;
-        if (typeof createdAt !== 'string' || typeof id !== 'string')
-          throw DomainException.validation('cursor: malformed');
         qb.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
       }
     }

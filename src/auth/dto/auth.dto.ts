@@ -70,7 +70,9 @@ export class RefreshResponseDto {
 }
 
 export class UserSearchQueryDto {
-  @ApiPropertyOptional({ description: 'Prefix of the display name or email (case-insensitive)' })
+  @ApiPropertyOptional({
+    description: 'Prefix of the display name (admins: of the name or the email), case-insensitive',
+  })
   @IsOptional()
   @Transform(trim)
   @IsString()

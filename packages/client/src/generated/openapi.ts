@@ -18,6 +18,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["AuthController_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/me": {
         parameters: {
             query?: never;
@@ -1122,6 +1138,24 @@ export interface operations {
             };
         };
     };
+    AuthController_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every token of the account stops working; its sockets are disconnected */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     AuthController_me: {
         parameters: {
             query?: never;
@@ -1188,6 +1222,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description RATE_LIMITED: REGISTER_RATE_LIMIT registrations from one IP within an hour */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ConversationsController_list: {
@@ -1247,6 +1288,13 @@ export interface operations {
             };
             /** @description VALIDATION_FAILED, also for unknown or disabled member ids */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LIMIT_EXCEEDED: more than MESSAGING_MAX_MEMBERS members */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1328,6 +1376,13 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such conversation */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description LIMIT_EXCEEDED: the conversation would pass MESSAGING_MAX_MEMBERS members */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1905,7 +1960,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description INVALID_TRANSITION: the job’s status does not accept this event */
+            /** @description INVALID_TRANSITION: the job’s status does not accept this event; LIMIT_EXCEEDED: the job has JOB_MAX_EVENTS events */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2877,7 +2932,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page */
                 cursor?: string;
                 limit?: number;
-                /** @description Prefix of the display name or email (case-insensitive) */
+                /** @description Prefix of the display name (admins: of the name or the email), case-insensitive */
                 query?: string;
             };
             header?: never;

@@ -1,0 +1,27 @@
+import { hashPassword, verifyPassword } from './passwords.js';
+
+/**
+ * Made by the `argon2` package (0.45.1) this server used before, with its options of then
+ * (argon2id, m=19456, t=2, p=1), for the password below. Accounts registered before the switch hold such strings.
+ */
+const LEGACY_ARGON2_HASH =
+  '$argon2id$v=19$m=19456,p=1,t=2$TDO8C8Ap4JmCXusBOOyIXA$2rrYx5D0nE3kiulurL1cfojlWbcba8bKIQNr3tbM4Dc';
+const LEGACY_PASSWORD = 'correct horse battery staple';
+
+describe('passwords', () => {
+  it('should verify a hash made by the argon2 package used before', async () => {
+    await expect(verifyPassword(LEGACY_ARGON2_HASH, LEGACY_PASSWORD)).resolves.toBe(true);
+    await expect(verifyPassword(LEGACY_ARGON2_HASH, 'correct horse battery stapler')).resolves.toBe(false);
+  });
+
+  it('should write argon2id PHC strings with the OWASP baseline parameters', async () => {
+    const hashed = await hashPassword('a new password');
+    expect(hashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/);
+    await expect(verifyPassword(hashed, 'a new password')).resolves.toBe(true);
+    await expect(verifyPassword(hashed, 'another password')).resolves.toBe(false);
+  });
+
+  it('should answer false, not throw, for a string that is not a PHC hash', async () => {
+    await expect(verifyPassword('not a hash', 'whatever')).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,169 @@
+// Attack: malformed input aimed at the database. Cursors that are valid base64url of the wrong content, and
+// strings holding U+0000 anywhere (REST body, query, JSON keys, socket payloads), must be 400 VALIDATION_FAILED,
+// never a 500.
+import { type TestApp, startApp } from '../helpers/app.js';
+import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
+import { client, type HttpResult } from '../helpers/http.js';
+import { describeE2E } from '../helpers/mode.js';
+import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
+
+const cursorOf = (values: unknown): string => Buffer.from(JSON.stringify(values)).toString('base64url');
+const UUID = '0b8f2d1e-3c4a-4b5d-8e6f-7a8b9c0d1e2f';
+
+function expectValidationFailed(res: HttpResult, what: string): void {
+  expect({ what, status: res.status, code: res.body?.code }).toEqual({ what, status: 400, code: 'VALIDATION_FAILED' });
+}
+
+describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
+  let sut: TestApp;
+  let admin: TestUser;
+  let user: TestUser;
+  let api: ReturnType<typeof client>;
+  let jobId: string;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    sut = await startApp();
+    api = client(sut.url);
+    admin = await loginAdmin(sut);
+    user = await registerUser(sut, 'Input Tester');
+    const other = await registerUser(sut, 'Other');
+    jobId = (await api.post('/api/v1/jobs', { token: user.token, body: { name: 'j' } })).body.id;
+    conversationId = (await api.post('/api/v1/conversations', { token: user.token, body: { memberIds: [other.id] } }))
+      .body.id;
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => sut.close());
+
+  const lists = (): [string, string][] => [
+    ['/api/v1/users', user.token],
+    ['/api/v1/users', admin.token],
+    ['/api/v1/suggestions', user.token],
+    ['/api/v1/suggestions?sort=score', user.token],
+    ['/api/v1/jobs', user.token],
+    [`/api/v1/jobs/${jobId}/events`, user.token],
+    ['/api/v1/kiosk/sessions', admin.token],
+    ['/api/v1/kiosk/workstations', admin.token],
+    ['/api/v1/resources', user.token],
+    ['/api/v1/conversations', user.token],
+    [`/api/v1/conversations/${conversationId}/messages`, user.token],
+    ['/api/v1/notifications', user.token],
+  ];
+
+  it.each([
+    ['two strings', ['x', 'y']],
+    ['three strings', ['x', 'y', 'z']],
+    ['a number where a time goes', [1, UUID]],
+    ['a huge number', [1e300, '2026-01-01T00:00:00.000Z', UUID]],
+    ['an object', { a: 1 }],
+  ])('should answer 400 VALIDATION_FAILED to a cursor holding %s on every list', async (_what, values) => {
+    for (const [path, token] of lists()) {
+      const separator = path.includes('?') ? '&' : '?';
+      const res = await api.get(`${path}${separator}cursor=${cursorOf(values)}`, { token });
+      expectValidationFailed(res, path);
+    }
+  });
+
+  it.each([
+    ['an impossible date', '2026-02-30T00:00:00.000Z'],
+    ['a date in another format', '30/02/2026'],
+    ['a time out of range', '2026-01-01T25:00:00Z'],
+  ])('should answer 400 VALIDATION_FAILED to a time cursor holding %s', async (_what, time) => {
+    const timeLists = lists().filter(([path]) => /suggestions$|jobs$|kiosk|resources|conversations$/.test(path));
+    expect(timeLists).toHaveLength(6);
+    for (const [path, token] of timeLists) {
+      const res = await api.get(`${path}?cursor=${cursorOf([time, UUID])}`, { token });
+      expectValidationFailed(res, path);
+    }
+  });
+
+  it('should still accept the cursors the lists issue', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      await api.post('/api/v1/suggestions', { token: user.token, body: { title: `Suggestion ${i}` } });
+    }
+    const first = await api.get('/api/v1/suggestions?limit=1&sort=score', { token: user.token });
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await api.get(`/api/v1/suggestions?limit=1&sort=score&cursor=${first.body.nextCursor}`, {
+      token: user.token,
+    });
+    expect(second.status).toBe(200);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+
+  it('should answer 400 VALIDATION_FAILED to U+0000 in any REST body, query or JSON key', async () => {
+    const nul = 'a\u0000b';
+    const attempts: [string, () => Promise<HttpResult>][] = [
+      ['login email', () => api.post('/api/v1/auth/login', { body: { email: `x${nul}@test.local`, password: 'p' } })],
+      ['login password', () => api.post('/api/v1/auth/login', { body: { email: user.email, password: nul } })],
+      [
+        'register displayName',
+        () =>
+          api.post('/api/v1/auth/register', {
+            body: { email: 'nul-name@test.local', password: 'password-123', displayName: nul },
+          }),
+      ],
+      [
+        'suggestion title',
+        () => api.post('/api/v1/suggestions', { token: user.token, body: { title: `Title ${nul}` } }),
+      ],
+      ['user search query', () => api.get(`/api/v1/users?query=${encodeURIComponent(nul)}`, { token: user.token })],
+      ['unknown query key', () => api.get(`/api/v1/users?${encodeURIComponent(nul)}=1`, { token: user.token })],
+      [
+        'resource data key',
+        () =>
+          api.post('/api/v1/resources', {
+            token: user.token,
+            body: { name: 'r', visibility: 'public', data: { [nul]: 1 } },
+          }),
+      ],
+      [
+        'resource data value deep down',
+        () =>
+          api.post('/api/v1/resources', {
+            token: user.token,
+            body: { name: 'r', visibility: 'public', data: { a: [{ b: nul }] } },
+          }),
+      ],
+      [
+        'message body',
+        () => api.post(`/api/v1/conversations/${conversationId}/messages`, { token: user.token, body: { body: nul } }),
+      ],
+      ['job name', () => api.post('/api/v1/jobs', { token: user.token, body: { name: nul } })],
+      [
+        'job event data',
+        () =>
+          api.post(`/api/v1/jobs/${jobId}/events`, {
+            token: user.token,
+            body: { type: 'job_failed', data: { error: nul } },
+          }),
+      ],
+      [
+        'notification title',
+        () =>
+          api.post('/api/v1/notifications', {
+            token: admin.token,
+            body: { userIds: [user.id], type: 't', title: nul },
+          }),
+      ],
+      ['workstation name', () => api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name: nul } })],
+    ];
+    for (const [what, attempt] of attempts) expectValidationFailed(await attempt(), what);
+  });
+
+  it('should answer VALIDATION_FAILED to U+0000 in a socket payload, key or value', async () => {
+    const socket = await connect(sut.url, user.token);
+    const nul = 'a\u0000b';
+    const acks = [
+      await emitAck(socket, 'message:send', { conversationId, body: nul }),
+      await emitAck(socket, 'message:send', { conversationId, body: 'hello', [nul]: 1 }),
+      await emitAck(socket, 'subscribe', { channel: `conversation:${nul}` }),
+      await emitAck(socket, 'subscribe', nul),
+    ];
+    for (const ack of acks) {
+      expect(ack).toEqual({ ok: false, error: expect.objectContaining({ code: 'VALIDATION_FAILED' }) });
+    }
+    // Nothing was stored.
+    const messages = await api.get(`/api/v1/conversations/${conversationId}/messages`, { token: user.token });
+    expect(messages.body.items).toEqual([]);
+  });
+});

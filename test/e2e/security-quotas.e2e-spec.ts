@@ -1,0 +1,94 @@
+// Attack: resources without bounds. A conversation grown without end (every message fans out to every member), a
+// job flooded with events, an account opening socket after socket. Each quota is counted atomically.
+import { type TestApp, startApp } from '../helpers/app.js';
+import { createUsers, loginAdmin, registerUser } from '../helpers/factories.js';
+import { client } from '../helpers/http.js';
+import { describeE2E } from '../helpers/mode.js';
+import {
+  aBurstOfSocketsGetsOnlyTheLimit,
+  SOCKET_LIMIT,
+  socketsBeyondTheLimitAreRefused,
+} from '../helpers/socket-quota-attacks.js';
+import { closeAllSockets, connect } from '../helpers/sockets.js';
+
+describeE2E('Security: quotas', () => {
+  let sut: TestApp;
+  let api: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    sut = await startApp({
+      MESSAGING_MAX_MEMBERS: '4',
+      JOB_MAX_EVENTS: '5',
+      WS_MAX_SOCKETS_PER_USER: String(SOCKET_LIMIT),
+    });
+    api = client(sut.url);
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => sut.close());
+
+  it('should refuse a conversation created with more than MESSAGING_MAX_MEMBERS members', async () => {
+    const [owner, ...others] = await createUsers(sut, 5, 'Crowd');
+    const ok = await api.post('/api/v1/conversations', {
+      token: owner.token,
+      body: { memberIds: others.slice(0, 3).map((u) => u.id), title: 'Four' },
+    });
+    expect(ok.status).toBe(201);
+    const refused = await api.post('/api/v1/conversations', {
+      token: owner.token,
+      body: { memberIds: others.map((u) => u.id), title: 'Five' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 4 } });
+  });
+
+  it('should let concurrent additions fill a conversation up to MESSAGING_MAX_MEMBERS and no further', async () => {
+    const [owner, first, ...joiners] = await createUsers(sut, 8, 'Joiner');
+    const created = await api.post('/api/v1/conversations', {
+      token: owner.token,
+      body: { memberIds: [first.id], title: 'Growing' },
+    });
+    const answers = await Promise.all(
+      joiners.map((u) =>
+        api.post(`/api/v1/conversations/${created.body.id}/members`, { token: owner.token, body: { userIds: [u.id] } }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(joiners.length - 2);
+    expect(answers.filter((a) => a.status === 409).every((a) => a.body.code === 'LIMIT_EXCEEDED')).toBe(true);
+    const conversation = await api.get(`/api/v1/conversations/${created.body.id}`, { token: owner.token });
+    expect(conversation.body.members).toHaveLength(4);
+  });
+
+  it('should store at most JOB_MAX_EVENTS events of one job, even sent at once', async () => {
+    const owner = await registerUser(sut, 'Job Owner');
+    const job = await api.post('/api/v1/jobs', { token: owner.token, body: { name: 'flood' } });
+    const events = `/api/v1/jobs/${job.body.id}/events`;
+    expect((await api.post(events, { token: owner.token, body: { type: 'job_started', data: {} } })).status).toBe(201);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        api.post(events, { token: owner.token, body: { type: 'item_scraped', data: { item: { i } } } }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(4);
+    expect(answers.filter((a) => a.status === 409 && a.body.code === 'LIMIT_EXCEEDED')).toHaveLength(8);
+    const history = await api.get(`${events}?limit=100`, { token: owner.token });
+    expect(history.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('should refuse a socket beyond WS_MAX_SOCKETS_PER_USER with "Too many connections"', async () => {
+    await socketsBeyondTheLimitAreRefused([sut], await registerUser(sut, 'Many Tabs'));
+  });
+
+  it('should admit only WS_MAX_SOCKETS_PER_USER sockets of a burst', async () => {
+    await aBurstOfSocketsGetsOnlyTheLimit([sut], await registerUser(sut, 'Burst Of Tabs'));
+  });
+
+  it('should count the sockets of a workstation the same way, apart from other principals', async () => {
+    const admin = await loginAdmin(sut);
+    const kiosk = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Tabs' } });
+    for (let i = 0; i < SOCKET_LIMIT; i += 1) await connect(sut.url, kiosk.body.token);
+    await expect(connect(sut.url, kiosk.body.token)).rejects.toThrow('Too many connections');
+    // The admin's own places are untouched.
+    await connect(sut.url, admin.token);
+  });
+});
