@@ -1,11 +1,23 @@
-// `npm run prestart`: builds when dist/src/main.js is missing or older than any source. Silent when up to date.
+// `npm run prestart`: builds the server when dist/src/main.js is missing or older than any of its sources, and the
+// web app when web/dist/index.html is missing or older than any of its sources. Silent when both are up to date.
+// `--web`: the web app only (the browser specs run this before they start).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const output = join(root, 'dist', 'src', 'main.js');
-const inputs = ['src', 'packages/protocol/src', 'packages/protocol/package.json', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const targets = {
+  server: {
+    output: 'dist/src/main.js',
+    inputs: ['src', 'packages/protocol/src', 'packages/protocol/package.json', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package.json'],
+    script: 'build',
+  },
+  web: {
+    output: 'web/dist/index.html',
+    inputs: ['web/src', 'web/index.html', 'web/vite.config.mjs', 'web/package.json', 'packages/client/src', 'packages/protocol/src'],
+    script: 'build:web',
+  },
+};
 
 function mtime(path) {
   try {
@@ -26,15 +38,21 @@ function newest(path) {
   return latest;
 }
 
-const built = mtime(output);
-const stale = built === undefined || inputs.some((input) => newest(join(root, input)) > built);
-if (stale) {
+function stale({ output, inputs }) {
+  const built = mtime(join(root, output));
+  return built === undefined || inputs.some((input) => newest(join(root, input)) > built);
+}
+
+function run(script) {
   const windows = process.platform === 'win32';
-  const result = spawnSync(windows ? 'npm.cmd' : 'npm', ['run', 'build'], {
-    cwd: root,
-    stdio: 'inherit',
-    shell: windows,
-  });
+  const result = spawnSync(windows ? 'npm.cmd' : 'npm', ['run', script], { cwd: root, stdio: 'inherit', shell: windows });
   if (result.error) throw result.error;
-  process.exit(result.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const webOnly = process.argv.includes('--web');
+if (!webOnly && stale(targets.server)) {
+  run(targets.server.script); // `npm run build` builds the web app too
+} else if (stale(targets.web)) {
+  run(targets.web.script);
 }
