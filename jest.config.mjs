@@ -1,5 +1,5 @@
-// Three projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
-// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL).
+// Four projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
+// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL); the browser specs (test/web).
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -42,6 +42,15 @@ export default {
       displayName: 'e2e-services',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
+    },
+    {
+      ...common,
+      // The web app in Debian's Chromium (playwright-core) against the real app, embedded mode; web/dist is built first
+      // when it is missing or stale.
+      displayName: 'web',
+      testMatch: ['<rootDir>/test/web/**/*.web-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+      globalSetup: '<rootDir>/test/web/global-setup.mjs',
     },
   ],
 };

@@ -220,24 +220,31 @@ function Countdown({
   onEnd(reason: string, message: string): void;
 }) {
   const { t } = useTranslation();
-  // The moment the session ends, on this machine's clock, re-based on every remainingSeconds the server sends.
+  // The moment the session ends, on this machine's clock. The server sends whole seconds rounded up (r means
+  // between r - 1 and r seconds left), so each one narrows the estimate into that interval.
   const [endsAt, setEndsAt] = useState(() => Date.now() + initial.remainingSeconds * 1000);
-  const [now, setNow] = useState(() => Date.now());
+  const [, setTick] = useState(0);
+  const narrow = (remainingSeconds: number) => {
+    const at = Date.now();
+    setEndsAt((current) =>
+      Math.min(Math.max(current, at + (remainingSeconds - 1) * 1000), at + remainingSeconds * 1000),
+    );
+  };
   const [warning, setWarning] = useState<number>();
   const sessionId = initial.id;
 
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 250);
+    const timer = setInterval(() => setTick((n) => n + 1), 250);
     return () => clearInterval(timer);
   }, []);
   useChannel(client, channels.kioskSession(sessionId), {
     snapshot: (session) => {
       if (session.status === 'ended') onEnd(session.endReason ?? 'expired', '');
-      else setEndsAt(Date.now() + session.remainingSeconds * 1000);
+      else narrow(session.remainingSeconds);
     },
     time_update: (update) => {
       if (update.sessionId !== sessionId) return;
-      setEndsAt(Date.now() + update.remainingSeconds * 1000);
+      narrow(update.remainingSeconds);
     },
     session_warning: (event) => {
       if (event.sessionId === sessionId) setWarning(event.remainingSeconds);
@@ -248,7 +255,7 @@ function Countdown({
     error: () => onEnd('expired', ''),
   });
 
-  const remaining = Math.max(0, Math.ceil((endsAt - now) / 1000));
+  const remaining = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
   const warningText =
     warning === undefined
       ? undefined

@@ -108,7 +108,7 @@ export function Suggestions() {
                   disabled={s.status === 'closed'}
                   onClick={() => void vote(s, 1)}
                 >
-                  👍 {t('suggestions.upvote')}
+                  <span aria-hidden="true">▲</span> {t('suggestions.upvote')}
                 </button>
                 <button
                   type="button"
@@ -116,7 +116,7 @@ export function Suggestions() {
                   disabled={s.status === 'closed'}
                   onClick={() => void vote(s, -1)}
                 >
-                  👎 {t('suggestions.downvote')}
+                  <span aria-hidden="true">▼</span> {t('suggestions.downvote')}
                 </button>
               </div>
             </article>

@@ -1,0 +1,100 @@
+// Chat in two browsers: typing, message and read receipt shown to the other person; and a browser cut off from
+// the server shows `reconnecting`, then, back online, every message sent meanwhile, in order, with none missing.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { registerUser, type TestUser } from '../helpers/factories.js';
+import { http } from '../helpers/http.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot } from './browser.js';
+
+jest.setTimeout(60_000);
+
+describe('Chat in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let proxy: TestProxy | undefined;
+  const contexts: BrowserContext[] = [];
+  let alice: TestUser;
+  let bob: TestUser;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  beforeEach(async () => {
+    alice = await registerUser(app, 'Alice Martin');
+    bob = await registerUser(app, 'Bob Durand');
+    const res = await http(app.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } });
+    conversationId = res.body.id;
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  async function open(user: TestUser, baseUrl = app.url) {
+    const context = await newContext(browser, user);
+    contexts.push(context);
+    return openSignedIn(context, baseUrl, `/chat/${conversationId}`);
+  }
+
+  it('shows the other person typing, their message, and the receipt of a message read', async () => {
+    const [pageA, pageB] = [await open(alice), await open(bob)];
+
+    // Bob's dot in Alice's list says he is online.
+    await pageA.getByRole('link', { name: /Bob Durand/ }).getByRole('img', { name: 'online' }).waitFor();
+
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Al');
+    await pageA.getByText('Bob Durand is typing…').waitFor();
+
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Alice, the report is ready');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    await logA.getByText('Hello Alice, the report is ready').waitFor();
+    // The typing line clears once the message arrives.
+    await pageA.getByText('Bob Durand is typing…').waitFor({ state: 'detached' });
+
+    // Alice has it on screen, so it is read: Bob sees the receipt under his message.
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+    await logB.getByText('Seen by Alice Martin').waitFor();
+
+    await screenshot(pageA, 'chat');
+  });
+
+  it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('before the cut');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await logB.getByText('before the cut').waitFor();
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+
+    const sent = ['while away 1', 'while away 2', 'while away 3', 'while away 4', 'while away 5'];
+    for (const body of sent) {
+      await pageA.getByRole('textbox', { name: 'Message' }).fill(body);
+      await pageA.getByRole('button', { name: 'Send' }).click();
+    }
+    await pageA.getByRole('log', { name: 'Messages' }).getByText('while away 5').waitFor();
+    await pageA.getByText('Sending…').waitFor({ state: 'detached' });
+    // Still cut off: none of them reached Bob.
+    expect(await logB.getByText(/while away/).count()).toBe(0);
+
+    proxy.blockAll = false;
+    await connectionIs(pageB, 'online', 15_000);
+    await logB.getByText('while away 5').waitFor();
+    const shown = (await logB.locator('li p').allTextContents()).filter((text) => text.startsWith('while away'));
+    expect(shown).toEqual(sent);
+  });
+});

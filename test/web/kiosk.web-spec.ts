@@ -1,0 +1,97 @@
+// The kiosk, end to end in two browsers with short timers: an admin adds a workstation and creates a session; the
+// kiosk screen, set up with the workstation token, takes the code, counts down, shows the warning, then the end
+// screen; the admin sees the workstation occupied meanwhile.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { loginAdmin } from '../helpers/factories.js';
+import { launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
+
+jest.setTimeout(90_000);
+
+describe('Kiosk in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([
+      startApp({ KIOSK_MIN_DURATION_SECONDS: '1', KIOSK_WARNING_SECONDS: '5', KIOSK_TICK_SECONDS: '1' }),
+      launchBrowser(),
+    ]);
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('takes the code, counts down, warns, and ends; the kiosk screen reaches nothing else', async () => {
+    const admin = await loginAdmin(app);
+    const adminContext = await newContext(browser, admin);
+    const kioskContext = await newContext(browser);
+    contexts.push(adminContext, kioskContext);
+    const adminPage = await openSignedIn(adminContext, app.url, '/admin/kiosk');
+
+    // A workstation, and its token to paste once on the kiosk.
+    await adminPage.getByRole('textbox', { name: 'Workstation name' }).fill('Library PC 1');
+    await adminPage.getByRole('button', { name: 'Add workstation' }).click();
+    const token = await adminPage.getByRole('textbox', { name: /Token for Library PC 1/ }).inputValue();
+    expect(token.split('.')).toHaveLength(3);
+
+    const kiosk = await kioskContext.newPage();
+    await kiosk.goto(`${app.url}/kiosk`);
+    await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(token);
+    await kiosk.getByRole('button', { name: 'Save' }).click();
+    await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();
+    expect(await kiosk.evaluate(() => localStorage.getItem('realtime-hub.kiosk.token'))).toBe(token);
+    expect(kiosk.url()).toBe(`${app.url}/kiosk`);
+    // Nothing else of the app is reachable from the kiosk screen.
+    expect(await kiosk.getByRole('link').count()).toBe(0);
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-code');
+
+    // A wrong code is refused and said so.
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill('ZZZZZZ');
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    await kiosk.getByRole('alert').filter({ hasText: 'This code is not valid.' }).waitFor();
+
+    // A 9-second session (0.15 minute).
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.15');
+    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Camille');
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    const code = (await adminPage.locator('.access-code strong').textContent())!;
+    expect(code).toMatch(/^[A-Z0-9]{6}$/);
+
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code.toLowerCase());
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.waitFor();
+    const first = (await timer.textContent())!;
+    expect(first).toMatch(/^00:0[5-9]$/);
+    await kiosk.getByText('Hello Camille: time left').waitFor();
+
+    // The admin sees the workstation occupied.
+    await adminPage
+      .getByRole('region', { name: /^Occupied/ })
+      .getByText('Library PC 1')
+      .waitFor();
+
+    // Counting down.
+    await kiosk.waitForFunction(
+      (start) => document.querySelector('[role="timer"]')?.textContent !== start,
+      first,
+      { timeout: 3000 },
+    );
+    // The warning at 5 s left, announced (role alert).
+    await kiosk.getByRole('alert').filter({ hasText: /seconds? left: save your work/ }).waitFor({ timeout: 8000 });
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-countdown');
+
+    // The end screen.
+    await kiosk.getByRole('heading', { name: 'Session ended' }).waitFor({ timeout: 10_000 });
+    await kiosk.getByText('Your time is up.').waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-ended');
+  });
+});
