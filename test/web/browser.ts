@@ -10,7 +10,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
 }
 
@@ -39,7 +40,10 @@ export async function openSignedIn(context: BrowserContext, baseUrl: string, pat
 }
 
 export async function connectionIs(page: Page, state: string, timeout = 10_000): Promise<void> {
-  await page.getByRole('status', { name: 'Connection' }).filter({ hasText: state }).waitFor({ timeout });
+  await page
+    .locator('[role="status"][data-state]')
+    .and(page.locator(`[data-state="${state}"]`))
+    .waitFor({ timeout });
 }
 
 /** Serious and critical axe-core violations of the page as it is now (with what failed, for the message). */

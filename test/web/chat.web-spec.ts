@@ -29,7 +29,10 @@ describe('Chat in the browser', () => {
   beforeEach(async () => {
     alice = await registerUser(app, 'Alice Martin');
     bob = await registerUser(app, 'Bob Durand');
-    const res = await http(app.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } });
+    const res = await http(app.url, 'POST', '/api/v1/conversations', {
+      token: alice.token,
+      body: { memberIds: [bob.id] },
+    });
     conversationId = res.body.id;
   });
   afterEach(async () => {
@@ -48,7 +51,10 @@ describe('Chat in the browser', () => {
     const [pageA, pageB] = [await open(alice), await open(bob)];
 
     // Bob's dot in Alice's list says he is online.
-    await pageA.getByRole('link', { name: /Bob Durand/ }).getByRole('img', { name: 'online' }).waitFor();
+    await pageA
+      .getByRole('link', { name: /Bob Durand/ })
+      .getByRole('img', { name: 'online' })
+      .waitFor();
 
     await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Al');
     await pageA.getByText('Bob Durand is typing…').waitFor();

@@ -78,13 +78,14 @@ describe('Kiosk in the browser', () => {
       .waitFor();
 
     // Counting down.
-    await kiosk.waitForFunction(
-      (start) => document.querySelector('[role="timer"]')?.textContent !== start,
-      first,
-      { timeout: 3000 },
-    );
+    await kiosk.waitForFunction((start) => document.querySelector('[role="timer"]')?.textContent !== start, first, {
+      timeout: 3000,
+    });
     // The warning at 5 s left, announced (role alert).
-    await kiosk.getByRole('alert').filter({ hasText: /seconds? left: save your work/ }).waitFor({ timeout: 8000 });
+    await kiosk
+      .getByRole('alert')
+      .filter({ hasText: /seconds? left: save your work/ })
+      .waitFor({ timeout: 8000 });
     expect(await seriousViolations(kiosk)).toEqual([]);
     await screenshot(kiosk, 'kiosk-countdown');
 

@@ -34,7 +34,10 @@ describe('Live screens in the browser', () => {
   it('a vote in one browser changes the count in the other within a second', async () => {
     const [voter, watcher] = await Promise.all([registerUser(app, 'Voter'), registerUser(app, 'Watcher')]);
     const title = 'Open the library on Sundays';
-    await http(app.url, 'POST', '/api/v1/suggestions', { token: watcher.token, body: { title, description: 'Weekend hours' } });
+    await http(app.url, 'POST', '/api/v1/suggestions', {
+      token: watcher.token,
+      body: { title, description: 'Weekend hours' },
+    });
     const pageV = await openSignedIn(await context(voter), app.url, '/suggestions');
     const pageW = await openSignedIn(await context(watcher), app.url, '/suggestions');
     const cardV = pageV.getByRole('article', { name: title });

@@ -30,7 +30,10 @@ function readStored(): StoredSession | undefined {
 
 /** A fresh token for the same account, or undefined when the session is over. */
 async function refresh(token: string): Promise<string | undefined> {
-  const response = await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch('/api/v1/auth/refresh', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (!response.ok) return undefined;
   return ((await response.json()) as { accessToken: string }).accessToken;
 }

@@ -31,7 +31,10 @@ export function NotificationsBell({ client }: { client: RealtimeClient }) {
   const live = useStreamItems(liveStream, 50);
   const items = useMemo(() => {
     const seen = new Set<string>();
-    return [...live].reverse().concat(loaded).filter((n) => (seen.has(n.id) ? false : (seen.add(n.id), true)));
+    return [...live]
+      .reverse()
+      .concat(loaded)
+      .filter((n) => (seen.has(n.id) ? false : (seen.add(n.id), true)));
   }, [live, loaded]);
 
   const markRead = async (id: string) => {

@@ -1,12 +1,7 @@
 // Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels), a
 // conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
 // sends confirmed by the server or retried, and a new group.
-import {
-  channels,
-  type ConversationPayload,
-  type MessagePayload,
-  type RealtimeClient,
-} from '@realtime-hub/client';
+import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -262,36 +257,38 @@ function ConversationView({
   return (
     <>
       <h2>{titleOf(conversation, meId)}</h2>
-      <ol className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')}>
-        {messages.map((m) => (
-          <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
-            <span className="sender">{names.get(m.senderId) ?? '?'}</span>
-            <p>{m.body}</p>
-            <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleTimeString()}</time>
-            {m === myLast && (
-              <span className="receipt">
-                {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
-              </span>
-            )}
-          </li>
-        ))}
-        {shownPending.map((p) => (
-          <li key={p.clientId} className={`mine pending ${p.status}`}>
-            <p>{p.body}</p>
-            {p.status === 'sending' ? (
-              <span className="receipt">{t('chat.sending')}</span>
-            ) : (
-              <span className="receipt">
-                {t('chat.failed')}{' '}
-                <button type="button" onClick={() => deliver(p)}>
-                  {t('chat.retry')}
-                </button>
-              </span>
-            )}
-          </li>
-        ))}
-        <li ref={logEnd} className="end" aria-hidden="true" />
-      </ol>
+      <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')}>
+        <ol>
+          {messages.map((m) => (
+            <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
+              <span className="sender">{names.get(m.senderId) ?? '?'}</span>
+              <p>{m.body}</p>
+              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleTimeString()}</time>
+              {m === myLast && (
+                <span className="receipt">
+                  {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
+                </span>
+              )}
+            </li>
+          ))}
+          {shownPending.map((p) => (
+            <li key={p.clientId} className={`mine pending ${p.status}`}>
+              <p>{p.body}</p>
+              {p.status === 'sending' ? (
+                <span className="receipt">{t('chat.sending')}</span>
+              ) : (
+                <span className="receipt">
+                  {t('chat.failed')}{' '}
+                  <button type="button" onClick={() => deliver(p)}>
+                    {t('chat.retry')}
+                  </button>
+                </span>
+              )}
+            </li>
+          ))}
+          <li ref={logEnd} className="end" aria-hidden="true" />
+        </ol>
+      </div>
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
       </p>

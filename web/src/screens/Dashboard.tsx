@@ -68,7 +68,11 @@ export function Dashboard() {
     };
   }, [t]);
   useEffect(() => {
-    chart.current?.setData([points.map((p) => p.t), points.map((p) => p.connections), points.map((p) => p.onlineUsers)]);
+    chart.current?.setData([
+      points.map((p) => p.t),
+      points.map((p) => p.connections),
+      points.map((p) => p.onlineUsers),
+    ]);
   }, [points]);
 
   return (
@@ -92,7 +96,10 @@ export function Dashboard() {
             id="sessions"
             title={t('dashboard.sessions')}
             value={stats.sessions.active}
-            detail={t('dashboard.sessionsDetail', { pending: stats.sessions.pending, ended: stats.sessions.endedToday })}
+            detail={t('dashboard.sessionsDetail', {
+              pending: stats.sessions.pending,
+              ended: stats.sessions.endedToday,
+            })}
           />
           <Tile
             id="workstations"
@@ -108,7 +115,9 @@ export function Dashboard() {
         <figcaption>{t('dashboard.chart')}</figcaption>
         <div ref={chartBox} />
       </figure>
-      {stats && <p className="muted">{t('dashboard.updated', { at: new Date(stats.timestamp).toLocaleTimeString() })}</p>}
+      {stats && (
+        <p className="muted">{t('dashboard.updated', { at: new Date(stats.timestamp).toLocaleTimeString() })}</p>
+      )}
     </div>
   );
 }

@@ -68,8 +68,9 @@ function JobFacts({ job }: { job: JobPayload }) {
   const { t } = useTranslation();
   return (
     <p>
-      {t(`jobs.status.${job.status}`)} · {t('jobs.pages', { done: job.progress.pagesScraped, total: job.progress.totalPages ?? '?' })}{' '}
-      · {t('jobs.items', { count: job.progress.itemsScraped })}
+      {t(`jobs.status.${job.status}`)} ·{' '}
+      {t('jobs.pages', { done: job.progress.pagesScraped, total: job.progress.totalPages ?? '?' })} ·{' '}
+      {t('jobs.items', { count: job.progress.itemsScraped })}
       {job.error && <> · {job.error}</>}
     </p>
   );
@@ -165,14 +166,16 @@ export function JobDetail() {
         </>
       )}
       <h2>{t('jobs.log')}</h2>
-      <ol className="event-log" role="log" aria-label={t('jobs.log')}>
-        {events.map((event) => (
-          <li key={event.seq}>
-            <time dateTime={event.timestamp}>{new Date(event.timestamp).toLocaleTimeString()}</time>{' '}
-            <strong>{event.type}</strong> <code>{JSON.stringify(event.data)}</code>
-          </li>
-        ))}
-      </ol>
+      <div className="event-log" role="log" aria-label={t('jobs.log')}>
+        <ol>
+          {events.map((event) => (
+            <li key={event.seq}>
+              <time dateTime={event.timestamp}>{new Date(event.timestamp).toLocaleTimeString()}</time>{' '}
+              <strong>{event.type}</strong> <code>{JSON.stringify(event.data)}</code>
+            </li>
+          ))}
+        </ol>
+      </div>
     </div>
   );
 }

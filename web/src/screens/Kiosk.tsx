@@ -170,7 +170,9 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
     try {
       const { session } = await client.request('validate_code', { code });
       const started =
-        session.status === 'pending' ? (await client.request('start_session', { sessionId: session.id })).session : session;
+        session.status === 'pending'
+          ? (await client.request('start_session', { sessionId: session.id })).session
+          : session;
       onSession(started);
     } catch (err) {
       const code = err instanceof AckFailure ? err.code : 'INTERNAL';

@@ -185,10 +185,18 @@ export function KioskAdmin() {
                 <td>{t(`kioskAdmin.session.${s.status}`)}</td>
                 <td>{s.endsAt ? new Date(s.endsAt).toLocaleTimeString() : '—'}</td>
                 <td>
-                  <button type="button" onClick={() => void extend(s)} aria-label={t('kioskAdmin.extendLabel', { code: s.accessCode })}>
+                  <button
+                    type="button"
+                    onClick={() => void extend(s)}
+                    aria-label={t('kioskAdmin.extendLabel', { code: s.accessCode })}
+                  >
                     {t('kioskAdmin.extend')}
                   </button>{' '}
-                  <button type="button" onClick={() => void end(s)} aria-label={t('kioskAdmin.endLabel', { code: s.accessCode })}>
+                  <button
+                    type="button"
+                    onClick={() => void end(s)}
+                    aria-label={t('kioskAdmin.endLabel', { code: s.accessCode })}
+                  >
                     {t('kioskAdmin.end')}
                   </button>
                 </td>

@@ -7,7 +7,14 @@ import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 type Suggestion = SuggestionPayload & { myVote: number };
-type VoteAnswer = { suggestionId: string; upvotes: number; downvotes: number; score: number; version: number; myVote: number };
+type VoteAnswer = {
+  suggestionId: string;
+  upvotes: number;
+  downvotes: number;
+  score: number;
+  version: number;
+  myVote: number;
+};
 
 export function Suggestions() {
   const { client } = useSignedIn();
