@@ -231,6 +231,6 @@ describe('Screens in the browser', () => {
     await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Tâches' }).waitFor();
     await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
   });
 });

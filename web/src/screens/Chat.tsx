@@ -193,12 +193,12 @@ function ConversationView({
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
 
   // Reading: what is on screen is read.
+  const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
   useEffect(() => {
-    if (lastSeq > (reads.get(meId) ?? 0)) {
-      client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
-      setReads((map) => new Map(map).set(meId, lastSeq));
-    }
-  }, [client, id, lastSeq, meId, reads]);
+    if (lastSeq <= readSent.current) return;
+    readSent.current = lastSeq;
+    client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
+  }, [client, id, lastSeq]);
 
   useEffect(() => {
     logEnd.current?.scrollIntoView?.({ block: 'end' });

@@ -225,9 +225,10 @@ function Countdown({
   // The moment the session ends, on this machine's clock. The server sends whole seconds rounded up (r means
   // between r - 1 and r seconds left), so each one narrows the estimate into that interval.
   const [endsAt, setEndsAt] = useState(() => Date.now() + initial.remainingSeconds * 1000);
-  const [, setTick] = useState(0);
+  const [now, setNow] = useState(() => Date.now());
   const narrow = (remainingSeconds: number) => {
     const at = Date.now();
+    setNow(at);
     setEndsAt((current) =>
       Math.min(Math.max(current, at + (remainingSeconds - 1) * 1000), at + remainingSeconds * 1000),
     );
@@ -236,7 +237,7 @@ function Countdown({
   const sessionId = initial.id;
 
   useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), 250);
+    const timer = setInterval(() => setNow(Date.now()), 250);
     return () => clearInterval(timer);
   }, []);
   useChannel(client, channels.kioskSession(sessionId), {
@@ -257,7 +258,7 @@ function Countdown({
     error: () => onEnd('expired', ''),
   });
 
-  const remaining = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
+  const remaining = Math.max(0, Math.ceil((endsAt - now) / 1000));
   const warningText =
     warning === undefined
       ? undefined
