@@ -24,9 +24,10 @@ export async function newContext(browser: Browser, user?: TestUser, locale = 'en
       token: user.token,
       user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: '' },
     });
-    await context.addInitScript((value: string) => {
-      if (!localStorage.getItem('realtime-hub.session')) localStorage.setItem('realtime-hub.session', value);
-    }, session);
+    const key = JSON.stringify('realtime-hub.session');
+    await context.addInitScript(
+      `if (!localStorage.getItem(${key})) localStorage.setItem(${key}, ${JSON.stringify(session)});`,
+    );
   }
   return context;
 }
@@ -57,4 +58,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Polls `check` every 50 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

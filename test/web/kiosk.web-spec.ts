@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin } from '../helpers/factories.js';
-import { launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
+import { launchBrowser, newContext, openSignedIn, screenshot, seriousViolations, until } from './browser.js';
 
 jest.setTimeout(90_000);
 
@@ -44,7 +44,7 @@ describe('Kiosk in the browser', () => {
     await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(token);
     await kiosk.getByRole('button', { name: 'Save' }).click();
     await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();
-    expect(await kiosk.evaluate(() => localStorage.getItem('realtime-hub.kiosk.token'))).toBe(token);
+    expect(await kiosk.evaluate('localStorage.getItem("realtime-hub.kiosk.token")')).toBe(token);
     expect(kiosk.url()).toBe(`${app.url}/kiosk`);
     // Nothing else of the app is reachable from the kiosk screen.
     expect(await kiosk.getByRole('link').count()).toBe(0);
@@ -78,9 +78,7 @@ describe('Kiosk in the browser', () => {
       .waitFor();
 
     // Counting down.
-    await kiosk.waitForFunction((start) => document.querySelector('[role="timer"]')?.textContent !== start, first, {
-      timeout: 3000,
-    });
+    await until(async () => (await timer.textContent()) !== first, 'the countdown moves', 3000);
     // The warning at 5 s left, announced (role alert).
     await kiosk
       .getByRole('alert')

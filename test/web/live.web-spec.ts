@@ -5,7 +5,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { launchBrowser, newContext, openSignedIn, screenshot } from './browser.js';
+import { launchBrowser, newContext, openSignedIn, screenshot, until } from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -66,16 +66,12 @@ describe('Live screens in the browser', () => {
     const count = async () => Number(await connections.locator('.big').textContent());
     await connections.locator('.big').waitFor();
     // The admin's own socket counts.
-    await page.waitForFunction(() => Number(document.querySelector('#tile-connections + .big')?.textContent) >= 1);
+    await until(async () => (await count()) >= 1, 'the admin’s own socket is counted');
     const before = await count();
 
     const user = await registerUser(app, 'Newcomer');
     const other = await openSignedIn(await context(user), app.url, '/chat');
-    await page.waitForFunction(
-      (n) => Number(document.querySelector('#tile-connections + .big')?.textContent) > n,
-      before,
-      { timeout: 5000 },
-    );
+    await until(async () => (await count()) > before, 'the connections tile goes up');
     expect(await count()).toBeGreaterThan(before);
     // The users tile counts the newcomer too.
     const users = Number(await page.getByRole('region', { name: 'Users' }).locator('.big').textContent());
@@ -85,11 +81,7 @@ describe('Live screens in the browser', () => {
     const during = await count();
     await other.context().close();
     contexts.splice(contexts.indexOf(other.context()), 1);
-    await page.waitForFunction(
-      (n) => Number(document.querySelector('#tile-connections + .big')?.textContent) < n,
-      during,
-      { timeout: 5000 },
-    );
+    await until(async () => (await count()) < during, 'the connections tile goes down');
     await screenshot(page, 'dashboard');
   });
 });

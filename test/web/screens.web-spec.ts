@@ -7,7 +7,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
+import {
+  connectionIs,
+  launchBrowser,
+  newContext,
+  openSignedIn,
+  screenshot,
+  seriousViolations,
+  until,
+} from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -215,7 +223,7 @@ describe('Screens in the browser', () => {
       token: workerToken,
       body: { type: 'job_progress', data: { pagesScraped: 7, currentPage: 8 } },
     });
-    await page.waitForFunction(() => document.querySelector('progress')?.getAttribute('value') === '7');
+    await until(async () => (await bar.getAttribute('value')) === '7', 'the progress bar shows 7 pages');
     await http(app.url, 'POST', `/api/v1/jobs/${jobId}/events`, {
       token: workerToken,
       body: { type: 'item_scraped', data: { item: { title: 'Jazz night' } } },
