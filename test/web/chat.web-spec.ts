@@ -70,7 +70,7 @@ describe('Chat in the browser', () => {
     const logB = pageB.getByRole('log', { name: 'Messages' });
     await logB.getByText('Seen by Alice Martin').waitFor();
 
-    await screenshot(pageA, 'chat');
+    await screenshot(pageB, 'chat-receipt');
   });
 
   it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
