@@ -103,4 +103,55 @@ describe('Chat in the browser', () => {
     const shown = (await logB.locator('li p').allTextContents()).filter((text) => text.startsWith('while away'));
     expect(shown).toEqual(sent);
   });
+
+  it('a message sent while cut off shows as sending, then is confirmed and delivered once', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('written on the train');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    // Shown at once, marked as not confirmed yet.
+    await logB.locator('li', { hasText: 'written on the train' }).getByText('Sending…').waitFor();
+
+    proxy.blockAll = false;
+    await connectionIs(pageB, 'online', 15_000);
+    await logA.getByText('written on the train').waitFor();
+    await logB.getByText('Sending…').waitFor({ state: 'detached' });
+    // Stored once: one copy on each side, and once in the history.
+    expect(await logA.getByText('written on the train').count()).toBe(1);
+    expect(await logB.getByText('written on the train').count()).toBe(1);
+    const history = await http(app.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, {
+      token: alice.token,
+    });
+    expect(history.body.items.filter((m: any) => m.body === 'written on the train')).toHaveLength(1);
+  });
+
+  it('creates a group that appears live in the other member’s list', async () => {
+    // A name no other test uses, so the search finds one person.
+    const chloe = await registerUser(app, 'Chloé Bernard');
+    const pageA = await open(alice);
+    const pageB = await open(chloe);
+    await pageA.getByRole('button', { name: 'New conversation' }).click();
+    await pageA.getByRole('textbox', { name: 'Group title (optional)' }).fill('Budget committee');
+    await pageA.getByRole('searchbox', { name: 'Find people' }).fill('Chlo');
+    await pageA.getByRole('checkbox', { name: 'Chloé Bernard' }).check();
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: 'Budget committee' }).waitFor();
+    expect(new URL(pageA.url()).pathname).toMatch(/^\/chat\/[0-9a-f-]{36}$/);
+
+    const link = pageB
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('link', { name: /Budget committee/ });
+    await link.waitFor();
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('First meeting on Monday');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    // Chloé's unread count for the group goes up live.
+    await link.getByText('1 unread').waitFor();
+  });
 });
