@@ -132,6 +132,29 @@ describe('Chat in the browser', () => {
     expect(history.body.items.filter((m: any) => m.body === 'written on the train')).toHaveLength(1);
   });
 
+  it('with Socket.IO blocked, shows polling and still exchanges messages over REST', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    // Loaded before the cut.
+    await pageB.getByRole('log', { name: 'Messages' }).waitFor();
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+    // The client's fallback starts after 8 s without a socket.
+    await connectionIs(pageB, 'polling', 15_000);
+
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await pageB.getByRole('log', { name: 'Messages' }).getByText('do you read me?').waitFor({ timeout: 10_000 });
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('loud and clear');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    await pageA.getByRole('log', { name: 'Messages' }).getByText('loud and clear').waitFor();
+
+    proxy.blockSocketIo = false;
+    await connectionIs(pageB, 'online', 15_000);
+  });
+
   it('creates a group that appears live in the other member’s list', async () => {
     // A name no other test uses, so the search finds one person.
     const chloe = await registerUser(app, 'Chloé Bernard');

@@ -64,3 +64,27 @@ export function errorText(error: unknown): string {
   if (error instanceof RestError) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Loads until it succeeds (every 2 s after a failure, e.g. while the network is down), then hands the answer over;
+ * answers the function that cancels it, for a useEffect cleanup.
+ */
+export function loadUntilDone<T>(load: () => Promise<T>, loaded: (value: T) => void, retryMs = 2000): () => void {
+  let cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = () => {
+    load().then(
+      (value) => {
+        if (!cancelled) loaded(value);
+      },
+      () => {
+        if (!cancelled) timer = setTimeout(attempt, retryMs);
+      },
+    );
+  };
+  attempt();
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}

@@ -6,7 +6,7 @@ import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 export function Chat() {
@@ -16,12 +16,15 @@ export function Chat() {
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
 
-  const load = useCallback(() => {
-    api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100')
-      .then((page) => setConversations(page.items))
-      .catch(() => undefined);
-  }, [client]);
-  useEffect(load, [load]);
+  useEffect(
+    () =>
+      loadUntilDone(
+        () => api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100'),
+        (page) =>
+          setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]),
+      ),
+    [client],
+  );
   useChannel(client, channels.user(user.id), {
     'conversation:added': ({ conversation }) =>
       setConversations((list) => (list.some((c) => c.id === conversation.id) ? list : [conversation, ...list])),
@@ -152,9 +155,10 @@ function ConversationView({
   const logEnd = useRef<HTMLLIElement>(null);
 
   useEffect(() => {
-    api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`)
-      .then((page) => setHistory(page.items))
-      .catch(() => setHistory([]));
+    return loadUntilDone(
+      () => api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
+      (page) => setHistory(page.items),
+    );
   }, [client, id]);
   // Live messages after the last one of the history, gapless (the SDK fetches any it missed while offline).
   const afterSeq = history === undefined ? undefined : (history[history.length - 1]?.seq ?? 0);

@@ -5,7 +5,7 @@ import { useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
@@ -18,9 +18,10 @@ export function Documents() {
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    api<Page<ResourcePayload>>(client, 'GET', '/api/v1/resources?limit=100')
-      .then((page) => setItems(page.items))
-      .catch((err) => setError(errorText(err)));
+    return loadUntilDone(
+      () => api<Page<ResourcePayload>>(client, 'GET', '/api/v1/resources?limit=100'),
+      (page) => setItems(page.items),
+    );
   }, [client]);
 
   const create = async (event: FormEvent<HTMLFormElement>) => {

@@ -5,7 +5,7 @@ import { useChannel, useStreamItems } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -95,9 +95,10 @@ export function Jobs() {
   const [items, setItems] = useState<JobPayload[]>([]);
   const [error, setError] = useState<string>();
   useEffect(() => {
-    api<Page<JobPayload>>(client, 'GET', '/api/v1/jobs?limit=100')
-      .then((page) => setItems(page.items))
-      .catch((err) => setError(errorText(err)));
+    return loadUntilDone(
+      () => api<Page<JobPayload>>(client, 'GET', '/api/v1/jobs?limit=100'),
+      (page) => setItems(page.items),
+    );
   }, [client]);
 
   const create = async (event: FormEvent<HTMLFormElement>) => {

@@ -4,10 +4,15 @@ import { channels, type KioskSessionPayload, type WorkstationPayload } from '@re
 import { useChannel } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
+
+/** Adds a listed item unless a live update already brought it (the live one is newer). */
+function upsertOlder<T extends { id: string }>(list: T[], item: T): T[] {
+  return list.some((x) => x.id === item.id) ? list : [...list, item];
+}
 
 function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
@@ -23,16 +28,23 @@ export function KioskAdmin() {
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    api<Page<WorkstationPayload> | WorkstationPayload[]>(client, 'GET', '/api/v1/kiosk/workstations?limit=100')
-      .then((answer) => setWorkstations(Array.isArray(answer) ? answer : answer.items))
-      .catch((err) => setError(errorText(err)));
-    Promise.all(
-      (['active', 'pending'] as const).map((status) =>
-        api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`),
-      ),
-    )
-      .then((pages) => setSessions(pages.flatMap((page) => page.items)))
-      .catch((err) => setError(errorText(err)));
+    const stopWorkstations = loadUntilDone(
+      () => api<Page<WorkstationPayload>>(client, 'GET', '/api/v1/kiosk/workstations?limit=100'),
+      (page) => setWorkstations((list) => page.items.reduce(upsertOlder, list)),
+    );
+    const stopSessions = loadUntilDone(
+      () =>
+        Promise.all(
+          (['active', 'pending'] as const).map((status) =>
+            api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`),
+          ),
+        ),
+      (pages) => setSessions((list) => pages.flatMap((page) => page.items).reduce(upsertOlder, list)),
+    );
+    return () => {
+      stopWorkstations();
+      stopSessions();
+    };
   }, [client]);
   useChannel(client, channels.kioskWorkstations(), {
     'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),

@@ -3,7 +3,7 @@ import { channels, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 type Suggestion = SuggestionPayload & { myVote: number };
@@ -23,9 +23,10 @@ export function Suggestions() {
   const [error, setError] = useState<string>();
 
   useEffect(() => {
-    api<Page<Suggestion>>(client, 'GET', '/api/v1/suggestions?sort=recent&limit=100')
-      .then((page) => setItems(page.items))
-      .catch((err) => setError(errorText(err)));
+    return loadUntilDone(
+      () => api<Page<Suggestion>>(client, 'GET', '/api/v1/suggestions?sort=recent&limit=100'),
+      (page) => setItems(page.items),
+    );
   }, [client]);
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
