@@ -232,6 +232,19 @@ describe('Screens in the browser', () => {
     await page.getByText('1 item').waitFor();
   });
 
+  it('goes back to sign in when the account is disabled', async () => {
+    const carol = await registerUser(app, 'Carol Revoked');
+    const page = await openSignedIn(await context(carol), app.url, '/suggestions');
+    // An admin disables the account: its tokens stop working and its sockets are closed.
+    const res = await http(app.url, 'PATCH', `/api/v1/users/${carol.id}`, {
+      token: admin.token,
+      body: { disabled: true },
+    });
+    expect(res.status).toBe(200);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate('localStorage.getItem("realtime-hub.session")')).toBeNull();
+  });
+
   it('follows the browser language and switches between English and French', async () => {
     const page = await openSignedIn(await context(alice, 'fr-FR'), app.url, '/suggestions').catch(async () => {
       throw new Error('The French page never showed a connection state');

@@ -1,4 +1,6 @@
 // The signed-in frame: navigation, connection state, notifications bell, language, sign out.
+import { useConnectionState } from '@realtime-hub/client/react';
+import { useEffect } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ConnectionStatus } from './components/ConnectionStatus';
@@ -10,6 +12,11 @@ export function Layout() {
   const { user, client, signOut } = useSignedIn();
   const { t } = useTranslation();
   const admin = user.role === 'admin';
+  // The server refused the token and a refresh did not help (expired session, revoked, disabled): sign in again.
+  const state = useConnectionState(client);
+  useEffect(() => {
+    if (state === 'unauthorized') signOut();
+  }, [state, signOut]);
   return (
     <>
       <a className="skip" href="#main">
