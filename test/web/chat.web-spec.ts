@@ -6,7 +6,7 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot } from './browser.js';
+import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -164,6 +164,8 @@ describe('Chat in the browser', () => {
     await pageA.getByRole('textbox', { name: 'Group title (optional)' }).fill('Budget committee');
     await pageA.getByRole('searchbox', { name: 'Find people' }).fill('Chlo');
     await pageA.getByRole('checkbox', { name: 'Chloé Bernard' }).check();
+    expect(await seriousViolations(pageA)).toEqual([]);
+    await screenshot(pageA, 'chat-new-group');
     await pageA.getByRole('button', { name: 'Create' }).click();
     await pageA.getByRole('heading', { name: 'Budget committee' }).waitFor();
     expect(new URL(pageA.url()).pathname).toMatch(/^\/chat\/[0-9a-f-]{36}$/);

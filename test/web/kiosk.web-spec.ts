@@ -48,6 +48,9 @@ describe('Kiosk in the browser', () => {
 
     kiosk = await kioskContext.newPage();
     await kiosk.goto(`${proxy.url}/kiosk`);
+    await kiosk.getByRole('textbox', { name: 'Workstation token' }).waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-setup');
     await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(token);
     await kiosk.getByRole('button', { name: 'Save' }).click();
     await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();

@@ -132,6 +132,8 @@ describe('Screens in the browser', () => {
     await checkScreen(page, 'suggestions');
 
     await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('link', { name: 'Council minutes' }).waitFor();
+    await checkScreen(page, 'documents');
     await page.getByRole('link', { name: 'Council minutes' }).click();
     await page.getByRole('textbox', { name: 'Content' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Content' }).inputValue()).toBe('Agenda: 1. Budget 2. Parks');
