@@ -8,10 +8,12 @@ COPY packages/protocol/package.json ./packages/protocol/
 COPY packages/client/package.json ./packages/client/
 # `prepare` (scripts/prepare.mjs) compiles the workspace packages when their sources are there; here they are not yet.
 COPY scripts/prepare.mjs ./scripts/
+COPY web/package.json ./web/
 RUN npm ci
 COPY nest-cli.json tsconfig.json tsconfig.build.json ormconfig.ts ./
 COPY packages ./packages
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # ---- test: the suite against the compose Postgres and Redis (docker compose --profile test run --rm tests) ----
@@ -29,8 +31,11 @@ COPY package.json package-lock.json ./
 COPY packages/protocol/package.json ./packages/protocol/
 COPY packages/client/package.json ./packages/client/
 COPY scripts/prepare.mjs ./scripts/
+COPY web/package.json ./web/
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The web app, served at / (everything it needs is bundled: its packages are devDependencies).
+COPY --from=build /app/web/dist ./web/dist
 # The server imports @realtime-hub/protocol (a workspace link to packages/protocol): its compiled output.
 COPY --from=build /app/packages/protocol/dist ./packages/protocol/dist
 # DATA_DIR (./data) holds admin-password.txt when ADMIN_PASSWORD is unset; it must be writable by `node`.

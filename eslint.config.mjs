@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's recommended rules (no type information needed).
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 const nodeGlobals = Object.fromEntries(
@@ -29,6 +30,7 @@ export default defineConfig(
     ignores: [
       'dist/**',
       'packages/*/dist/**', 'packages/client/src/generated/**',
+      'web/dist/**',
       'node_modules/**',
       'coverage/**',
       'bench/results/**',
@@ -50,6 +52,12 @@ export default defineConfig(
   {
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' },
+  },
+  {
+    // The web app: the rules of hooks, and no console left in screens.
+    files: ['web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules, 'no-console': 'error' },
   },
   {
     // Specs read loosely typed JSON answers; `any` there keeps assertions readable.

@@ -1,5 +1,5 @@
-// Three projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
-// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL).
+// Four projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
+// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL); the browser specs (test/web).
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -47,6 +47,15 @@ export default {
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+    },
+    {
+      ...common,
+      // The web app in Debian's Chromium (playwright-core) against the real app, embedded mode; web/dist is built first
+      // when it is missing or stale.
+      displayName: 'web',
+      testMatch: ['<rootDir>/test/web/**/*.web-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+      globalSetup: '<rootDir>/test/web/global-setup.mjs',
     },
   ],
 };

@@ -1,20 +1,32 @@
-// `npm run prestart`: builds when dist/src/main.js is missing or older than any source. Silent when up to date.
+// `npm run prestart`: builds the server when dist/src/main.js is missing or older than any of its sources, and the
+// web app when web/dist/index.html is missing or older than any of its sources. Silent when both are up to date.
+// `--web`: the web app only (the browser specs run this before they start).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const output = join(root, 'dist', 'src', 'main.js');
-const inputs = [
-  'src',
-  'packages/protocol/src',
-  'packages/protocol/package.json',
-  'packages/client/src',
-  'ormconfig.ts',
-  'tsconfig.json',
-  'tsconfig.build.json',
-  'package.json',
-];
+const targets = {
+  server: {
+    output: 'dist/src/main.js',
+    inputs: [
+      'src',
+      'packages/protocol/src',
+      'packages/protocol/package.json',
+      'packages/client/src',
+      'ormconfig.ts',
+      'tsconfig.json',
+      'tsconfig.build.json',
+      'package.json',
+    ],
+    script: 'build',
+  },
+  web: {
+    output: 'web/dist/index.html',
+    inputs: ['web/src', 'web/index.html', 'web/vite.config.mjs', 'web/package.json', 'packages/client/src', 'packages/protocol/src'],
+    script: 'build:web',
+  },
+};
 
 function mtime(path) {
   try {
@@ -35,13 +47,14 @@ function newest(path) {
   return latest;
 }
 
-function isStale() {
-  const built = mtime(output);
+function stale({ output, inputs }) {
+  const built = mtime(join(root, output));
   return built === undefined || inputs.some((input) => newest(join(root, input)) > built);
 }
 
-// Several processes may ask at once (parallel spec workers: the fault tier, the OpenAPI check): one builds, the
-// others wait for its lock and then find dist/ fresh. A lock older than 10 minutes is left over from a killed build.
+// Several processes may ask at once (parallel spec workers: the fault tier, the OpenAPI check, the browser specs): one
+// builds, the others wait for its lock and then find the output fresh. A lock older than 10 minutes is left over from
+// a killed build.
 const lock = join(root, '.build-lock');
 const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -59,20 +72,27 @@ function acquire() {
   }
 }
 
-if (isStale()) {
+function run(script) {
+  const windows = process.platform === 'win32';
+  const result = spawnSync(windows ? 'npm.cmd' : 'npm', ['run', script], { cwd: root, stdio: 'inherit', shell: windows });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+/** The target to build now, if any: `npm run build` builds the web app too. */
+function due(webOnly) {
+  if (!webOnly && stale(targets.server)) return targets.server;
+  if (stale(targets.web)) return targets.web;
+  return undefined;
+}
+
+const webOnly = process.argv.includes('--web');
+if (due(webOnly)) {
   acquire();
   let status = 0;
   try {
-    if (isStale()) {
-      const windows = process.platform === 'win32';
-      const result = spawnSync(windows ? 'npm.cmd' : 'npm', ['run', 'build'], {
-        cwd: root,
-        stdio: 'inherit',
-        shell: windows,
-      });
-      if (result.error) throw result.error;
-      status = result.status ?? 1;
-    }
+    const target = due(webOnly);
+    if (target) status = run(target.script);
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -24,6 +24,7 @@ import { WsJwtGuard } from './realtime/ws-jwt.guard.js';
 import { RedisModule } from './redis/redis.module.js';
 import { ResourcesModule } from './resources/resources.module.js';
 import { SuggestionsModule } from './suggestions/suggestions.module.js';
+import { WebModule } from './web/web.module.js';
 
 const QUIET_PATHS = ['/metrics', '/api/v1/health'];
 
@@ -62,6 +63,7 @@ export class AppModule {
         ResourcesModule,
         DashboardModule,
         KioskModule,
+        WebModule.forRoot(),
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

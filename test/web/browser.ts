@@ -1,0 +1,70 @@
+// Browser specs: Debian's Chromium driven by playwright-core against the real app (web/dist served by the server).
+// Pages are found by role and label, as a user (or a screen reader) finds them.
+import AxeBuilder from '@axe-core/playwright';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { TestUser } from '../helpers/factories.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+}
+
+/** A fresh context (its own storage, like another person's browser) in English, optionally signed in as `user`. */
+export async function newContext(browser: Browser, user?: TestUser, locale = 'en-US'): Promise<BrowserContext> {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(10_000);
+  if (user) {
+    const session = JSON.stringify({
+      token: user.token,
+      user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: '' },
+    });
+    const key = JSON.stringify('realtime-hub.session');
+    await context.addInitScript(
+      `if (!localStorage.getItem(${key})) localStorage.setItem(${key}, ${JSON.stringify(session)});`,
+    );
+  }
+  return context;
+}
+
+/** Opens `path` and waits until the connection state says online. */
+export async function openSignedIn(context: BrowserContext, baseUrl: string, path: string): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(baseUrl + path);
+  await connectionIs(page, 'online');
+  return page;
+}
+
+export async function connectionIs(page: Page, state: string, timeout = 10_000): Promise<void> {
+  await page
+    .locator('[role="status"][data-state]')
+    .and(page.locator(`[data-state="${state}"]`))
+    .waitFor({ timeout });
+}
+
+/** Serious and critical axe-core violations of the page as it is now (with what failed, for the message). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Polls `check` every 50 ms until it holds; fails with `what` after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,182 @@
+// Chat in two browsers: typing, message and read receipt shown to the other person; and a browser cut off from
+// the server shows `reconnecting`, then, back online, every message sent meanwhile, in order, with none missing.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { registerUser, type TestUser } from '../helpers/factories.js';
+import { http } from '../helpers/http.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
+
+jest.setTimeout(60_000);
+
+describe('Chat in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let proxy: TestProxy | undefined;
+  const contexts: BrowserContext[] = [];
+  let alice: TestUser;
+  let bob: TestUser;
+  let conversationId: string;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  beforeEach(async () => {
+    alice = await registerUser(app, 'Alice Martin');
+    bob = await registerUser(app, 'Bob Durand');
+    const res = await http(app.url, 'POST', '/api/v1/conversations', {
+      token: alice.token,
+      body: { memberIds: [bob.id] },
+    });
+    conversationId = res.body.id;
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+    await proxy?.close();
+    proxy = undefined;
+  });
+
+  async function open(user: TestUser, baseUrl = app.url) {
+    const context = await newContext(browser, user);
+    contexts.push(context);
+    return openSignedIn(context, baseUrl, `/chat/${conversationId}`);
+  }
+
+  it('shows the other person typing, their message, and the receipt of a message read', async () => {
+    const [pageA, pageB] = [await open(alice), await open(bob)];
+
+    // Bob's dot in Alice's list says he is online.
+    await pageA
+      .getByRole('link', { name: /Bob Durand/ })
+      .getByRole('img', { name: 'online' })
+      .waitFor();
+
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Al');
+    await pageA.getByText('Bob Durand is typing…').waitFor();
+
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Alice, the report is ready');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    await logA.getByText('Hello Alice, the report is ready').waitFor();
+    // The typing line clears once the message arrives.
+    await pageA.getByText('Bob Durand is typing…').waitFor({ state: 'detached' });
+
+    // Alice has it on screen, so it is read: Bob sees the receipt under his message.
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+    await logB.getByText('Seen by Alice Martin').waitFor();
+
+    await screenshot(pageB, 'chat-receipt');
+  });
+
+  it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('before the cut');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await logB.getByText('before the cut').waitFor();
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+
+    const sent = ['while away 1', 'while away 2', 'while away 3', 'while away 4', 'while away 5'];
+    for (const body of sent) {
+      await pageA.getByRole('textbox', { name: 'Message' }).fill(body);
+      await pageA.getByRole('button', { name: 'Send' }).click();
+    }
+    await pageA.getByRole('log', { name: 'Messages' }).getByText('while away 5').waitFor();
+    await pageA.getByText('Sending…').waitFor({ state: 'detached' });
+    // Still cut off: none of them reached Bob.
+    expect(await logB.getByText(/while away/).count()).toBe(0);
+
+    proxy.blockAll = false;
+    await connectionIs(pageB, 'online', 15_000);
+    await logB.getByText('while away 5').waitFor();
+    const shown = (await logB.locator('li p').allTextContents()).filter((text) => text.startsWith('while away'));
+    expect(shown).toEqual(sent);
+  });
+
+  it('a message sent while cut off shows as sending, then is confirmed and delivered once', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('written on the train');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    // Shown at once, marked as not confirmed yet.
+    await logB.locator('li', { hasText: 'written on the train' }).getByText('Sending…').waitFor();
+
+    proxy.blockAll = false;
+    await connectionIs(pageB, 'online', 15_000);
+    await logA.getByText('written on the train').waitFor();
+    await logB.getByText('Sending…').waitFor({ state: 'detached' });
+    // Stored once: one copy on each side, and once in the history.
+    expect(await logA.getByText('written on the train').count()).toBe(1);
+    expect(await logB.getByText('written on the train').count()).toBe(1);
+    const history = await http(app.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, {
+      token: alice.token,
+    });
+    expect(history.body.items.filter((m: any) => m.body === 'written on the train')).toHaveLength(1);
+  });
+
+  it('with Socket.IO blocked, shows polling and still exchanges messages over REST', async () => {
+    proxy = await startProxy([app.url]);
+    const pageA = await open(alice);
+    const pageB = await open(bob, proxy.url);
+    // Loaded before the cut.
+    await pageB.getByRole('log', { name: 'Messages' }).waitFor();
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await connectionIs(pageB, 'reconnecting');
+    // The client's fallback starts after 8 s without a socket.
+    await connectionIs(pageB, 'polling', 15_000);
+
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await pageB.getByRole('log', { name: 'Messages' }).getByText('do you read me?').waitFor({ timeout: 10_000 });
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('loud and clear');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    await pageA.getByRole('log', { name: 'Messages' }).getByText('loud and clear').waitFor();
+
+    proxy.blockSocketIo = false;
+    await connectionIs(pageB, 'online', 15_000);
+  });
+
+  it('creates a group that appears live in the other member’s list', async () => {
+    // A name no other test uses, so the search finds one person.
+    const chloe = await registerUser(app, 'Chloé Bernard');
+    const pageA = await open(alice);
+    const pageB = await open(chloe);
+    await pageA.getByRole('button', { name: 'New conversation' }).click();
+    await pageA.getByRole('textbox', { name: 'Group title (optional)' }).fill('Budget committee');
+    await pageA.getByRole('searchbox', { name: 'Find people' }).fill('Chlo');
+    await pageA.getByRole('checkbox', { name: 'Chloé Bernard' }).check();
+    expect(await seriousViolations(pageA)).toEqual([]);
+    await screenshot(pageA, 'chat-new-group');
+    await pageA.getByRole('button', { name: 'Create' }).click();
+    await pageA.getByRole('heading', { name: 'Budget committee' }).waitFor();
+    expect(new URL(pageA.url()).pathname).toMatch(/^\/chat\/[0-9a-f-]{36}$/);
+
+    const link = pageB
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('link', { name: /Budget committee/ });
+    await link.waitFor();
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('First meeting on Monday');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    // Chloé's unread count for the group goes up live.
+    await link.getByText('1 unread').waitFor();
+  });
+});

@@ -1,0 +1,141 @@
+// The kiosk, end to end in two browsers with short timers: an admin adds a workstation and creates a session; the
+// kiosk screen, set up with the workstation token, takes the code, counts down, shows the warning, then the end
+// screen; the admin sees the workstation occupied meanwhile.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { loginAdmin } from '../helpers/factories.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { launchBrowser, newContext, openSignedIn, screenshot, seriousViolations, until } from './browser.js';
+
+jest.setTimeout(90_000);
+
+describe('Kiosk in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  let proxy: TestProxy;
+  const contexts: BrowserContext[] = [];
+  // Shared by the two tests: the admin's page, and the kiosk's (through a proxy that can cut it off).
+  let adminPage: Page;
+  let kiosk: Page;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([
+      startApp({ KIOSK_MIN_DURATION_SECONDS: '1', KIOSK_WARNING_SECONDS: '5', KIOSK_TICK_SECONDS: '1' }),
+      launchBrowser(),
+    ]);
+    proxy = await startProxy([app.url]);
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await proxy?.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('takes the code, counts down, warns, and ends; the kiosk screen reaches nothing else', async () => {
+    const admin = await loginAdmin(app);
+    const adminContext = await newContext(browser, admin);
+    const kioskContext = await newContext(browser);
+    contexts.push(adminContext, kioskContext);
+    adminPage = await openSignedIn(adminContext, app.url, '/admin/kiosk');
+
+    // A workstation, and its token to paste once on the kiosk.
+    await adminPage.getByRole('textbox', { name: 'Workstation name' }).fill('Library PC 1');
+    await adminPage.getByRole('button', { name: 'Add workstation' }).click();
+    const token = await adminPage.getByRole('textbox', { name: /Token for Library PC 1/ }).inputValue();
+    expect(token.split('.')).toHaveLength(3);
+
+    kiosk = await kioskContext.newPage();
+    await kiosk.goto(`${proxy.url}/kiosk`);
+    await kiosk.getByRole('textbox', { name: 'Workstation token' }).waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-setup');
+    await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(token);
+    await kiosk.getByRole('button', { name: 'Save' }).click();
+    await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();
+    expect(await kiosk.evaluate('localStorage.getItem("realtime-hub.kiosk.token")')).toBe(token);
+    expect(kiosk.url()).toBe(`${proxy.url}/kiosk`);
+    // Nothing else of the app is reachable from the kiosk screen.
+    expect(await kiosk.getByRole('link').count()).toBe(0);
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-code');
+
+    // A wrong code is refused and said so.
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill('ZZZZZZ');
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    await kiosk.getByRole('alert').filter({ hasText: 'This code is not valid.' }).waitFor();
+
+    // A 9-second session (0.15 minute).
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.15');
+    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Camille');
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    const code = (await adminPage.locator('.access-code strong').textContent())!;
+    expect(code).toMatch(/^[A-Z0-9]{6}$/);
+
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code.toLowerCase());
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.waitFor();
+    const first = (await timer.textContent())!;
+    expect(first).toMatch(/^00:0[5-9]$/);
+    await kiosk.getByText('Hello Camille: time left').waitFor();
+
+    // The admin sees the workstation occupied.
+    await adminPage
+      .getByRole('region', { name: /^Occupied/ })
+      .getByText('Library PC 1')
+      .waitFor();
+
+    // Counting down.
+    await until(async () => (await timer.textContent()) !== first, 'the countdown moves', 3000);
+    // The warning at 5 s left, announced (role alert).
+    await kiosk
+      .getByRole('alert')
+      .filter({ hasText: /seconds? left: save your work/ })
+      .waitFor({ timeout: 8000 });
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-countdown');
+
+    // The end screen.
+    await kiosk.getByRole('heading', { name: 'Session ended' }).waitFor({ timeout: 10_000 });
+    await kiosk.getByText('Your time is up.').waitFor();
+    expect(await seriousViolations(kiosk)).toEqual([]);
+    await screenshot(kiosk, 'kiosk-ended');
+  });
+
+  it('shows the time added by the admin, an offline banner that clears itself, and the end by staff', async () => {
+    await kiosk.getByRole('button', { name: 'New session' }).click();
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('1');
+    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Dominique');
+    const shown = adminPage.locator('.access-code strong');
+    const previous = await shown.textContent();
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
+    const code = (await shown.textContent())!;
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code);
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.filter({ hasText: /^0[01]:\d\d$/ }).waitFor();
+
+    // Five more minutes from the administration screen: the kiosk's countdown follows.
+    await adminPage.getByRole('button', { name: `Extend +5 min, session ${code}` }).click();
+    await timer.filter({ hasText: /^0[56]:\d\d$/ }).waitFor({ timeout: 5000 });
+
+    // Cut off: the offline banner shows, the countdown goes on; back: the banner clears itself.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    const banner = kiosk.getByRole('alert').filter({ hasText: 'Connection lost' });
+    await banner.waitFor();
+    const during = await timer.textContent();
+    await until(async () => (await timer.textContent()) !== during, 'the countdown goes on offline', 3000);
+    proxy.blockAll = false;
+    await banner.waitFor({ state: 'detached', timeout: 15_000 });
+
+    // Ended by staff.
+    await adminPage.getByRole('button', { name: `End session ${code}` }).click();
+    await kiosk.getByRole('heading', { name: 'Session ended' }).waitFor({ timeout: 5000 });
+    await kiosk.getByText('The session was ended by staff.').waitFor();
+    await adminPage.getByRole('button', { name: `End session ${code}` }).waitFor({ state: 'detached' });
+  });
+});

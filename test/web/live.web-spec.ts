@@ -1,0 +1,87 @@
+// Live screens in two browsers: a vote in one changes the count in the other within a second; the admin
+// dashboard's tiles move when a user connects.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { loginAdmin, registerUser } from '../helpers/factories.js';
+import { http } from '../helpers/http.js';
+import { launchBrowser, newContext, openSignedIn, screenshot, until } from './browser.js';
+
+jest.setTimeout(60_000);
+
+describe('Live screens in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp({ DASHBOARD_INTERVAL_MS: '200' }), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+
+  async function context(user?: Parameters<typeof newContext>[1]) {
+    const created = await newContext(browser, user);
+    contexts.push(created);
+    return created;
+  }
+
+  it('a vote in one browser changes the count in the other within a second', async () => {
+    const [voter, watcher] = await Promise.all([registerUser(app, 'Voter'), registerUser(app, 'Watcher')]);
+    const title = 'Open the library on Sundays';
+    await http(app.url, 'POST', '/api/v1/suggestions', {
+      token: watcher.token,
+      body: { title, description: 'Weekend hours' },
+    });
+    const pageV = await openSignedIn(await context(voter), app.url, '/suggestions');
+    const pageW = await openSignedIn(await context(watcher), app.url, '/suggestions');
+    const cardV = pageV.getByRole('article', { name: title });
+    const cardW = pageW.getByRole('article', { name: title });
+    await cardW.getByText(/Score: 0 ·/).waitFor();
+
+    const upvote = cardV.getByRole('button', { name: 'For' });
+    expect(await upvote.getAttribute('aria-pressed')).toBe('false');
+    await upvote.click();
+    const clicked = Date.now();
+    await cardW.getByText(/Score: 1 ·/).waitFor({ timeout: 1000 });
+    expect(Date.now() - clicked).toBeLessThan(1000);
+    // The voter's own vote is shown as pressed.
+    await cardV.locator('button[aria-pressed="true"]', { hasText: 'For' }).waitFor();
+
+    // Changing it to a vote against moves the other browser to -1.
+    await cardV.getByRole('button', { name: 'Against' }).click();
+    await cardW.getByText(/Score: -1 ·/).waitFor({ timeout: 1000 });
+    await screenshot(pageW, 'suggestions');
+  });
+
+  it('the dashboard tiles move when a user connects', async () => {
+    const admin = await loginAdmin(app);
+    const page = await openSignedIn(await context(admin), app.url, '/admin/dashboard');
+    const connections = page.getByRole('region', { name: 'Connections' });
+    const count = async () => Number(await connections.locator('.big').textContent());
+    await connections.locator('.big').waitFor();
+    // The admin's own socket counts.
+    await until(async () => (await count()) >= 1, 'the admin’s own socket is counted');
+    const before = await count();
+
+    const user = await registerUser(app, 'Newcomer');
+    const other = await openSignedIn(await context(user), app.url, '/chat');
+    await until(async () => (await count()) > before, 'the connections tile goes up');
+    expect(await count()).toBeGreaterThan(before);
+    // The users tile counts the newcomer too.
+    const users = Number(await page.getByRole('region', { name: 'Users' }).locator('.big').textContent());
+    expect(users).toBeGreaterThanOrEqual(2);
+
+    // And back down when that browser closes.
+    const during = await count();
+    await other.context().close();
+    contexts.splice(contexts.indexOf(other.context()), 1);
+    await until(async () => (await count()) < during, 'the connections tile goes down');
+    await screenshot(page, 'dashboard');
+  });
+});

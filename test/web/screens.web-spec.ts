@@ -1,0 +1,259 @@
+// Every screen in the browser: sign up and sign in through the forms; each signed-in screen loads live data, passes
+// axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
+// Also: the bell's live badge and mark read / all read, a document edit conflict with keep mine, a job's live
+// progress and log, the language switch.
+import { jest } from '@jest/globals';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startApp, type TestApp } from '../helpers/app.js';
+import { loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
+import { http } from '../helpers/http.js';
+import {
+  connectionIs,
+  launchBrowser,
+  newContext,
+  openSignedIn,
+  screenshot,
+  seriousViolations,
+  until,
+} from './browser.js';
+
+jest.setTimeout(60_000);
+
+describe('Screens in the browser', () => {
+  let app: TestApp;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  let admin: TestUser;
+  let alice: TestUser;
+  let bob: TestUser;
+  let conversationId: string;
+  let documentId: string;
+  let jobId: string;
+  let workerToken: string;
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startApp(), launchBrowser()]);
+    admin = await loginAdmin(app);
+    alice = await registerUser(app, 'Alice Martin');
+    bob = await registerUser(app, 'Bob Durand');
+    const api = (token: string, method: string, path: string, body?: unknown) =>
+      http(app.url, method, path, { token, body }).then((res) => {
+        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+        return res.body;
+      });
+    conversationId = (await api(alice.token, 'POST', '/api/v1/conversations', { memberIds: [bob.id] })).id;
+    for (const [token, body] of [
+      [alice.token, 'Morning Bob! Are the minutes of the council ready?'],
+      [bob.token, 'Almost: I am adding the budget vote.'],
+      [alice.token, 'Great, send them when done.'],
+    ]) {
+      await api(token, 'POST', `/api/v1/conversations/${conversationId}/messages`, { body });
+    }
+    const suggestion = await api(bob.token, 'POST', '/api/v1/suggestions', {
+      title: 'More benches in the park',
+      description: 'Near the playground',
+    });
+    await api(alice.token, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value: 1 });
+    await api(alice.token, 'POST', '/api/v1/suggestions', { title: 'A bike repair station', description: '' });
+    documentId = (
+      await api(alice.token, 'POST', '/api/v1/resources', {
+        name: 'Council minutes',
+        visibility: 'public',
+        data: { text: 'Agenda: 1. Budget 2. Parks' },
+      })
+    ).id;
+    jobId = (await api(alice.token, 'POST', '/api/v1/jobs', { name: 'Scrape the events calendar', totalPages: 10 })).id;
+    workerToken = (await api(alice.token, 'POST', `/api/v1/jobs/${jobId}/token`)).token;
+    await api(workerToken, 'POST', `/api/v1/jobs/${jobId}/events`, { type: 'job_started', data: { totalPages: 10 } });
+    await api(workerToken, 'POST', `/api/v1/jobs/${jobId}/events`, {
+      type: 'job_progress',
+      data: { pagesScraped: 3, currentPage: 4 },
+    });
+    await api(admin.token, 'POST', '/api/v1/kiosk/workstations', { name: 'Library PC 1' });
+    await api(admin.token, 'POST', '/api/v1/kiosk/sessions', { durationSeconds: 3600, holderName: 'Camille' });
+  });
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function context(user?: TestUser, locale?: string) {
+    const created = await newContext(browser, user, locale);
+    contexts.push(created);
+    return created;
+  }
+
+  async function checkScreen(page: Page, name: string) {
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, name);
+  }
+
+  it('signs up and signs in through the forms', async () => {
+    const page = await (await context()).newPage();
+    await page.goto(`${app.url}/chat`);
+    // Not signed in: the app sends the visitor to sign in.
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await checkScreen(page, 'signin');
+
+    await page.getByRole('link', { name: /Sign up/ }).click();
+    await page.getByRole('heading', { name: 'Sign up' }).waitFor();
+    await checkScreen(page, 'signup');
+    const email = uniqueEmail('web');
+    await page.getByRole('textbox', { name: 'Display name' }).fill('Dominique');
+    await page.getByRole('textbox', { name: 'Email' }).fill(email);
+    await page.getByLabel('Password').fill('password-123');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await connectionIs(page, 'online');
+    expect(new URL(page.url()).pathname).toBe('/chat');
+    await page.getByText('Dominique').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByRole('textbox', { name: 'Email' }).fill(email);
+    await page.getByLabel('Password').fill('wrong-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('Password').fill('password-123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await connectionIs(page, 'online');
+  });
+
+  it('every signed-in screen shows its data and passes axe', async () => {
+    const page = await openSignedIn(await context(alice), app.url, `/chat/${conversationId}`);
+    await page.getByRole('log', { name: 'Messages' }).getByText('Great, send them when done.').waitFor();
+    await checkScreen(page, 'chat');
+
+    await page.getByRole('link', { name: 'Suggestions' }).click();
+    await page
+      .getByRole('article', { name: 'More benches in the park' })
+      .getByText(/Score: 1 ·/)
+      .waitFor();
+    await checkScreen(page, 'suggestions');
+
+    await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('link', { name: 'Council minutes' }).waitFor();
+    await checkScreen(page, 'documents');
+    await page.getByRole('link', { name: 'Council minutes' }).click();
+    await page.getByRole('textbox', { name: 'Content' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Content' }).inputValue()).toBe('Agenda: 1. Budget 2. Parks');
+    await checkScreen(page, 'document');
+
+    await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+    await page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' }).waitFor();
+    await checkScreen(page, 'jobs');
+    await page.getByRole('link', { name: 'Scrape the events calendar' }).click();
+    await page.getByRole('log', { name: 'Event log' }).getByText('job_progress').waitFor();
+    await checkScreen(page, 'job');
+
+    const adminPage = await openSignedIn(await context(admin), app.url, '/admin/dashboard');
+    await adminPage
+      .getByRole('region', { name: 'Users' })
+      .locator('.big')
+      .filter({ hasText: /^[3-9]$/ })
+      .waitFor();
+    await checkScreen(adminPage, 'dashboard');
+    await adminPage.getByRole('link', { name: 'Kiosks' }).click();
+    await adminPage
+      .getByRole('region', { name: /^Offline/ })
+      .getByText('Library PC 1')
+      .waitFor();
+    await adminPage.getByRole('cell', { name: 'Camille' }).waitFor();
+    await checkScreen(adminPage, 'kiosk-admin');
+    // A user has no admin screens.
+    expect(await page.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
+  });
+
+  it('the bell shows new notifications live and marks them read', async () => {
+    const page = await openSignedIn(await context(bob), app.url, '/suggestions');
+    await page.getByRole('button', { name: /^Notifications/ }).waitFor();
+    const before = await page.getByRole('button', { name: /^Notifications/ }).getAttribute('aria-label');
+    const unreadBefore = Number(/(\d+) unread/.exec(before ?? '')?.[1]);
+    for (const title of ['Library closes at 6 pm', 'New council minutes']) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [bob.id], type: 'info', title, body: 'From the town hall' },
+      });
+    }
+    const bell = page.getByRole('button', { name: `Notifications, ${unreadBefore + 2} unread` });
+    await bell.click();
+    const panel = page.getByRole('region', { name: 'Notifications' });
+    await panel.getByText('New council minutes').waitFor();
+    await checkScreen(page, 'notifications');
+
+    await panel.getByRole('button', { name: 'Mark read' }).first().click();
+    await page.getByRole('button', { name: `Notifications, ${unreadBefore + 1} unread` }).waitFor();
+    await panel.getByRole('button', { name: 'Mark all read' }).click();
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+  });
+
+  it('a document saved by someone else meanwhile shows the conflict; keep mine saves over it', async () => {
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${documentId}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await editor.waitFor();
+    await editor.fill('Agenda: 1. Budget 2. Parks 3. Library hours');
+
+    // Someone else saves while Alice edits: her page shows the new live version, her text stays.
+    const current = (await http(app.url, 'GET', `/api/v1/resources/${documentId}`, { token: alice.token })).body;
+    await http(app.url, 'PATCH', `/api/v1/resources/${documentId}`, {
+      token: admin.token,
+      headers: { 'if-match': String(current.version) },
+      body: { data: { text: 'Agenda: 1. Budget' } },
+    });
+    await page.getByText(`Live: version ${current.version + 1}`).waitFor();
+    expect(await editor.inputValue()).toBe('Agenda: 1. Budget 2. Parks 3. Library hours');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: `Someone saved version ${current.version + 1}` });
+    await conflict.waitFor();
+    await checkScreen(page, 'document-conflict');
+    await conflict.getByRole('button', { name: 'Keep mine' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved as version ${current.version + 2}` })
+      .waitFor();
+    const saved = (await http(app.url, 'GET', `/api/v1/resources/${documentId}`, { token: alice.token })).body;
+    expect(saved.data.text).toBe('Agenda: 1. Budget 2. Parks 3. Library hours');
+  });
+
+  it("a job's progress bar and event log move as its worker reports", async () => {
+    const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
+    const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });
+    await page.getByRole('log', { name: 'Event log' }).getByText('job_progress').waitFor();
+    expect(await bar.getAttribute('value')).toBe('3');
+    await http(app.url, 'POST', `/api/v1/jobs/${jobId}/events`, {
+      token: workerToken,
+      body: { type: 'job_progress', data: { pagesScraped: 7, currentPage: 8 } },
+    });
+    await until(async () => (await bar.getAttribute('value')) === '7', 'the progress bar shows 7 pages');
+    await http(app.url, 'POST', `/api/v1/jobs/${jobId}/events`, {
+      token: workerToken,
+      body: { type: 'item_scraped', data: { item: { title: 'Jazz night' } } },
+    });
+    await page.getByRole('log', { name: 'Event log' }).getByText('Jazz night').waitFor();
+    await page.getByText('1 item').waitFor();
+  });
+
+  it('goes back to sign in when the account is disabled', async () => {
+    const carol = await registerUser(app, 'Carol Revoked');
+    const page = await openSignedIn(await context(carol), app.url, '/suggestions');
+    // An admin disables the account: its tokens stop working and its sockets are closed.
+    const res = await http(app.url, 'PATCH', `/api/v1/users/${carol.id}`, {
+      token: admin.token,
+      body: { disabled: true },
+    });
+    expect(res.status).toBe(200);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate('localStorage.getItem("realtime-hub.session")')).toBeNull();
+  });
+
+  it('follows the browser language and switches between English and French', async () => {
+    const page = await openSignedIn(await context(alice, 'fr-FR'), app.url, '/suggestions').catch(async () => {
+      throw new Error('The French page never showed a connection state');
+    });
+    await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Tâches' }).waitFor();
+    await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+  });
+});

@@ -1,0 +1,63 @@
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import type { ReactNode } from 'react';
+import { Layout } from './Layout';
+import { useSession } from './session';
+import { Chat } from './screens/Chat';
+import { Dashboard } from './screens/Dashboard';
+import { DocumentEditor, Documents } from './screens/Documents';
+import { JobDetail, Jobs } from './screens/Jobs';
+import { Kiosk } from './screens/Kiosk';
+import { KioskAdmin } from './screens/KioskAdmin';
+import { SignIn } from './screens/SignIn';
+import { Suggestions } from './screens/Suggestions';
+
+function RequireUser({ admin, children }: { admin?: boolean; children: ReactNode }) {
+  const { user } = useSession();
+  const location = useLocation();
+  if (!user) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  if (admin && user.role !== 'admin') return <Navigate to="/chat" replace />;
+  return children;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/signin" element={<SignIn mode="signin" />} />
+      <Route path="/signup" element={<SignIn mode="signup" />} />
+      {/* The public computer's screen: no layout, no links to the rest of the app. */}
+      <Route path="/kiosk" element={<Kiosk />} />
+      <Route
+        element={
+          <RequireUser>
+            <Layout />
+          </RequireUser>
+        }
+      >
+        <Route path="/chat" element={<Chat />} />
+        <Route path="/chat/:conversationId" element={<Chat />} />
+        <Route path="/suggestions" element={<Suggestions />} />
+        <Route path="/documents" element={<Documents />} />
+        <Route path="/documents/:resourceId" element={<DocumentEditor />} />
+        <Route path="/jobs" element={<Jobs />} />
+        <Route path="/jobs/:jobId" element={<JobDetail />} />
+        <Route
+          path="/admin/dashboard"
+          element={
+            <RequireUser admin>
+              <Dashboard />
+            </RequireUser>
+          }
+        />
+        <Route
+          path="/admin/kiosk"
+          element={
+            <RequireUser admin>
+              <KioskAdmin />
+            </RequireUser>
+          }
+        />
+      </Route>
+      <Route path="*" element={<Navigate to="/chat" replace />} />
+    </Routes>
+  );
+}

@@ -1,0 +1,90 @@
+// REST through the SDK's client (bearer token and renewal included). Screens name the contract's routes directly;
+// answers are typed with the protocol's payloads.
+import { type RealtimeClient, RestError } from '@realtime-hub/client';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Call = (
+  path: string,
+  init: { body?: unknown; headers?: Record<string, string> },
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+export async function api<T>(
+  client: RealtimeClient,
+  method: Method,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<T> {
+  const rest = client.rest as unknown as Record<Method, Call>;
+  const result = await rest[method](path, { body, headers });
+  if (result.response.ok) return result.data as T;
+  const error = (result.error ?? {}) as { code?: string; message?: string; details?: unknown };
+  throw new RestError(
+    result.response.status,
+    error.code ?? `HTTP_${result.response.status}`,
+    error.message ?? result.response.statusText,
+    error.details,
+  );
+}
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: 'admin' | 'user';
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Sign in and sign up happen before any client exists: plain fetch. */
+export async function authenticate(
+  kind: 'login' | 'register',
+  body: { email: string; password: string; displayName?: string },
+): Promise<{ accessToken: string; user: User }> {
+  const response = await fetch(`/api/v1/auth/${kind}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = (await response.json().catch(() => ({}))) as {
+    accessToken?: string;
+    user?: User;
+    code?: string;
+    message?: string;
+  };
+  if (!response.ok) throw new RestError(response.status, answer.code ?? 'HTTP', answer.message ?? '');
+  return answer as { accessToken: string; user: User };
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof RestError) return `${error.code}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Loads until it succeeds (every 2 s after a failure, e.g. while the network is down), then hands the answer over;
+ * answers the function that cancels it, for a useEffect cleanup.
+ */
+export function loadUntilDone<T>(load: () => Promise<T>, loaded: (value: T) => void, retryMs = 2000): () => void {
+  let cancelled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const attempt = () => {
+    load().then(
+      (value) => {
+        if (!cancelled) loaded(value);
+      },
+      () => {
+        if (!cancelled) timer = setTimeout(attempt, retryMs);
+      },
+    );
+  };
+  attempt();
+  return () => {
+    cancelled = true;
+    clearTimeout(timer);
+  };
+}

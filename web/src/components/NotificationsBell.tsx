@@ -1,0 +1,104 @@
+// The bell: a live unread badge (the SDK's unreadCount stream) and a dropdown of the latest notifications, newest
+// first, kept live by the SDK's gapless notifications stream.
+import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
+import { useStreamItems, useStreamValue } from '@realtime-hub/client/react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, type Page } from '../api';
+
+export function NotificationsBell({ client }: { client: RealtimeClient }) {
+  const { t } = useTranslation();
+  const unreadStream = useMemo(() => client.unreadCount(), [client]);
+  const unread = useStreamValue(unreadStream, 0);
+  const [open, setOpen] = useState(false);
+  const [loaded, setLoaded] = useState<NotificationPayload[]>([]);
+  const [afterSeq, setAfterSeq] = useState<number>();
+  const [readIds, setReadIds] = useState<Set<string>>(new Set());
+  const panel = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    api<Page<NotificationPayload>>(client, 'GET', '/api/v1/notifications?limit=20')
+      .then((page) => {
+        setLoaded(page.items);
+        setAfterSeq(page.items[0]?.seq ?? 0);
+      })
+      .catch(() => setAfterSeq(0));
+  }, [client]);
+  const liveStream = useMemo(
+    () => (afterSeq === undefined ? undefined : client.notifications({ afterSeq })),
+    [client, afterSeq],
+  );
+  const live = useStreamItems(liveStream, 50);
+  const items = useMemo(() => {
+    const seen = new Set<string>();
+    return [...live]
+      .reverse()
+      .concat(loaded)
+      .filter((n) => (seen.has(n.id) ? false : (seen.add(n.id), true)));
+  }, [live, loaded]);
+
+  const markRead = async (id: string) => {
+    await client.request('notification:read', { id });
+    setReadIds((ids) => new Set(ids).add(id));
+  };
+  const markAll = async () => {
+    await client.request('notification:read_all', {});
+    setReadIds(new Set(items.map((n) => n.id)));
+  };
+
+  return (
+    <div
+      className="bell"
+      ref={panel}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') setOpen(false);
+      }}
+    >
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls="notifications-panel"
+        aria-label={t('notifications.button', { count: unread })}
+        onClick={() => setOpen((value) => !value)}
+      >
+        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="currentColor">
+          <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" />
+        </svg>
+        {unread > 0 && (
+          <span className="badge" aria-hidden="true">
+            {unread}
+          </span>
+        )}
+      </button>
+      {open && (
+        <div id="notifications-panel" className="dropdown" role="region" aria-label={t('notifications.title')}>
+          <div className="dropdown-head">
+            <h2>{t('notifications.title')}</h2>
+            <button type="button" onClick={() => void markAll()} disabled={unread === 0}>
+              {t('notifications.markAll')}
+            </button>
+          </div>
+          {items.length === 0 && <p>{t('notifications.empty')}</p>}
+          <ul>
+            {items.map((n) => {
+              const read = n.readAt !== null || readIds.has(n.id);
+              return (
+                <li key={n.id} className={read ? 'read' : 'unread'}>
+                  <strong>{n.title}</strong>
+                  {n.body && <span> {n.body}</span>}
+                  <br />
+                  <small>{new Date(n.createdAt).toLocaleString()}</small>{' '}
+                  {!read && (
+                    <button type="button" onClick={() => void markRead(n.id)}>
+                      {t('notifications.markRead')}
+                    </button>
+                  )}
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

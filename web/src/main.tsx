@@ -1,0 +1,15 @@
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter } from 'react-router';
+import { App } from './App';
+import './i18n';
+import { SessionProvider } from './session';
+import './styles.css';
+import 'uplot/dist/uPlot.min.css';
+
+createRoot(document.getElementById('root')!).render(
+  <BrowserRouter>
+    <SessionProvider>
+      <App />
+    </SessionProvider>
+  </BrowserRouter>,
+);

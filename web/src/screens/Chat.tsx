@@ -1,0 +1,397 @@
+// Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels), a
+// conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
+// sends confirmed by the server or retried, and a new group.
+import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
+import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { api, errorText, loadUntilDone, type Page } from '../api';
+import { useSignedIn } from '../session';
+
+export function Chat() {
+  const { conversationId } = useParams();
+  const { client, user } = useSignedIn();
+  const { t } = useTranslation();
+  const [conversations, setConversations] = useState<ConversationPayload[]>([]);
+  const [creating, setCreating] = useState(false);
+
+  useEffect(
+    () =>
+      loadUntilDone(
+        () => api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100'),
+        (page) =>
+          setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]),
+      ),
+    [client],
+  );
+  useChannel(client, channels.user(user.id), {
+    'conversation:added': ({ conversation }) =>
+      setConversations((list) => (list.some((c) => c.id === conversation.id) ? list : [conversation, ...list])),
+  });
+  const inboxStream = useMemo(() => client.inbox(), [client]);
+  const inbox = useStreamValue(inboxStream, new Map());
+
+  const sorted = [...conversations].sort((a, b) => {
+    const at = inbox.get(a.id)?.lastMessage?.createdAt ?? a.lastMessage?.createdAt ?? a.createdAt;
+    const bt = inbox.get(b.id)?.lastMessage?.createdAt ?? b.lastMessage?.createdAt ?? b.createdAt;
+    return bt.localeCompare(at);
+  });
+  const current = conversations.find((c) => c.id === conversationId);
+
+  return (
+    <div className="chat">
+      <aside className="conversations">
+        <h1>{t('chat.title')}</h1>
+        <button type="button" onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
+          {t('chat.newGroup')}
+        </button>
+        {creating && (
+          <NewConversation
+            client={client}
+            onCreated={(conversation) => {
+              setCreating(false);
+              setConversations((list) => (list.some((c) => c.id === conversation.id) ? list : [conversation, ...list]));
+            }}
+          />
+        )}
+        <nav aria-label={t('chat.listLabel')}>
+          <ul>
+            {sorted.map((c) => (
+              <ConversationItem
+                key={c.id}
+                client={client}
+                meId={user.id}
+                conversation={c}
+                unread={inbox.get(c.id)?.unreadCount ?? c.unreadCount}
+                active={c.id === conversationId}
+              />
+            ))}
+          </ul>
+          {sorted.length === 0 && <p>{t('chat.none')}</p>}
+        </nav>
+      </aside>
+      <section className="conversation" aria-label={current ? titleOf(current, user.id) : t('chat.title')}>
+        {current ? (
+          <ConversationView key={current.id} client={client} meId={user.id} conversation={current} />
+        ) : (
+          <p>{t('chat.pick')}</p>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function titleOf(conversation: ConversationPayload, meId: string): string {
+  if (conversation.title) return conversation.title;
+  const others = conversation.members.filter((m) => m.userId !== meId).map((m) => m.displayName);
+  return others.join(', ') || conversation.members.map((m) => m.displayName).join(', ');
+}
+
+function ConversationItem(props: {
+  client: RealtimeClient;
+  meId: string;
+  conversation: ConversationPayload;
+  unread: number;
+  active: boolean;
+}) {
+  const { client, meId, conversation, unread, active } = props;
+  const { t } = useTranslation();
+  const other = conversation.kind === 'direct' ? conversation.members.find((m) => m.userId !== meId) : undefined;
+  const [online, setOnline] = useState<boolean>();
+  useChannel(client, other ? channels.presence(other.userId) : undefined, {
+    snapshot: (presence) => setOnline(presence.online),
+    presence: (presence) => setOnline(presence.online),
+  });
+  const title = titleOf(conversation, meId);
+  return (
+    <li>
+      <Link to={`/chat/${conversation.id}`} aria-current={active ? 'page' : undefined}>
+        {other && (
+          <span
+            className={`presence ${online ? 'online' : 'away'}`}
+            role="img"
+            aria-label={online ? t('chat.online') : t('chat.offline')}
+          />
+        )}
+        <span className="name">{title}</span>
+        {unread > 0 && <span className="badge">{t('chat.unread', { count: unread })}</span>}
+      </Link>
+    </li>
+  );
+}
+
+interface Pending {
+  clientId: string;
+  body: string;
+  status: 'sending' | 'failed';
+}
+
+function newClientId(): string {
+  return crypto.randomUUID();
+}
+
+function ConversationView({
+  client,
+  meId,
+  conversation,
+}: {
+  client: RealtimeClient;
+  meId: string;
+  conversation: ConversationPayload;
+}) {
+  const { t } = useTranslation();
+  const id = conversation.id;
+  const [history, setHistory] = useState<MessagePayload[]>();
+  const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
+  const [pending, setPending] = useState<Pending[]>([]);
+  const [typing, setTyping] = useState<Set<string>>(new Set());
+  const [reads, setReads] = useState<Map<string, number>>(
+    () => new Map(conversation.members.map((m) => [m.userId, m.lastReadSeq])),
+  );
+  const [draft, setDraft] = useState('');
+  const typingSent = useRef(false);
+  const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const logEnd = useRef<HTMLLIElement>(null);
+
+  useEffect(() => {
+    return loadUntilDone(
+      () => api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
+      (page) => setHistory(page.items),
+    );
+  }, [client, id]);
+  // Live messages after the last one of the history, gapless (the SDK fetches any it missed while offline).
+  const afterSeq = history === undefined ? undefined : (history[history.length - 1]?.seq ?? 0);
+  const stream = useMemo(
+    () => (afterSeq === undefined ? undefined : client.conversationMessages(id, { afterSeq })),
+    [client, id, afterSeq],
+  );
+  const live = useStreamItems(stream, 1000);
+
+  useChannel(client, channels.conversation(id), {
+    typing: (event) =>
+      setTyping((set) => {
+        const next = new Set(set);
+        if (event.isTyping) next.add(event.userId);
+        else next.delete(event.userId);
+        return next;
+      }),
+    'message:read': (event) =>
+      setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq))),
+    'message:new': (message) =>
+      setTyping((set) => {
+        if (!set.has(message.senderId)) return set;
+        const next = new Set(set);
+        next.delete(message.senderId);
+        return next;
+      }),
+  });
+
+  const messages = useMemo(() => {
+    const bySeq = new Map<number, MessagePayload>();
+    for (const m of [...(history ?? []), ...live, ...confirmed]) bySeq.set(m.seq, m);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  }, [history, live, confirmed]);
+  const storedClientIds = useMemo(() => new Set(messages.map((m) => m.clientId)), [messages]);
+  const shownPending = pending.filter((p) => !storedClientIds.has(p.clientId));
+  const lastSeq = messages[messages.length - 1]?.seq ?? 0;
+
+  // Reading: what is on screen is read.
+  const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
+  useEffect(() => {
+    if (lastSeq <= readSent.current) return;
+    readSent.current = lastSeq;
+    client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
+  }, [client, id, lastSeq]);
+
+  useEffect(() => {
+    logEnd.current?.scrollIntoView?.({ block: 'end' });
+  }, [messages.length, shownPending.length]);
+
+  const stopTyping = useCallback(() => {
+    clearTimeout(typingTimer.current);
+    if (!typingSent.current) return;
+    typingSent.current = false;
+    client.request('typing', { conversationId: id, isTyping: false }).catch(() => undefined);
+  }, [client, id]);
+  useEffect(() => stopTyping, [stopTyping]);
+
+  const onDraft = (value: string) => {
+    setDraft(value);
+    if (value.length === 0) return stopTyping();
+    if (!typingSent.current) {
+      typingSent.current = true;
+      client.request('typing', { conversationId: id, isTyping: true }).catch(() => undefined);
+    }
+    clearTimeout(typingTimer.current);
+    typingTimer.current = setTimeout(stopTyping, 3000);
+  };
+
+  const deliver = (item: Pending) => {
+    setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'sending' } : p)));
+    client.messages.send(id, item.body, { clientId: item.clientId }).then(
+      (message) => {
+        setConfirmed((list) => [...list, message]);
+        setPending((list) => list.filter((p) => p.clientId !== item.clientId));
+      },
+      () => setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed' } : p))),
+    );
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const body = draft.trim();
+    if (!body) return;
+    const item: Pending = { clientId: newClientId(), body, status: 'sending' };
+    setPending((list) => [...list, item]);
+    setDraft('');
+    stopTyping();
+    deliver(item);
+  };
+
+  const names = new Map(conversation.members.map((m) => [m.userId, m.displayName]));
+  const myLast = [...messages].reverse().find((m) => m.senderId === meId);
+  const seenBy = myLast
+    ? conversation.members
+        .filter((m) => m.userId !== meId && (reads.get(m.userId) ?? 0) >= myLast.seq)
+        .map((m) => m.displayName)
+    : [];
+  const typers = [...typing].filter((u) => u !== meId).map((u) => names.get(u) ?? '?');
+
+  return (
+    <>
+      <h2>{titleOf(conversation, meId)}</h2>
+      <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')}>
+        <ol>
+          {messages.map((m) => (
+            <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
+              <span className="sender">{names.get(m.senderId) ?? '?'}</span>
+              <p>{m.body}</p>
+              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleTimeString()}</time>
+              {m === myLast && (
+                <span className="receipt">
+                  {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
+                </span>
+              )}
+            </li>
+          ))}
+          {shownPending.map((p) => (
+            <li key={p.clientId} className={`mine pending ${p.status}`}>
+              <p>{p.body}</p>
+              {p.status === 'sending' ? (
+                <span className="receipt">{t('chat.sending')}</span>
+              ) : (
+                <span className="receipt">
+                  {t('chat.failed')}{' '}
+                  <button type="button" onClick={() => deliver(p)}>
+                    {t('chat.retry')}
+                  </button>
+                </span>
+              )}
+            </li>
+          ))}
+          <li ref={logEnd} className="end" aria-hidden="true" />
+        </ol>
+      </div>
+      <p className="typing" aria-live="polite">
+        {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
+      </p>
+      <form className="composer" onSubmit={submit}>
+        <label htmlFor="composer-input">{t('chat.message')}</label>
+        <input
+          id="composer-input"
+          value={draft}
+          maxLength={4000}
+          autoComplete="off"
+          onChange={(event) => onDraft(event.target.value)}
+          onBlur={stopTyping}
+        />
+        <button type="submit">{t('chat.send')}</button>
+      </form>
+    </>
+  );
+}
+
+function NewConversation({
+  client,
+  onCreated,
+}: {
+  client: RealtimeClient;
+  onCreated(conversation: ConversationPayload): void;
+}) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<Array<{ id: string; displayName: string }>>([]);
+  const [chosen, setChosen] = useState<Map<string, string>>(new Map());
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      api<Page<{ id: string; displayName: string }>>(
+        client,
+        'GET',
+        `/api/v1/users?limit=20&query=${encodeURIComponent(query)}`,
+      )
+        .then((page) => setFound(page.items.filter((u) => u.id !== client.userId)))
+        .catch(() => undefined);
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [client, query]);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const title = String(new FormData(event.currentTarget).get('title') ?? '').trim();
+    try {
+      const conversation = await api<ConversationPayload>(client, 'POST', '/api/v1/conversations', {
+        memberIds: [...chosen.keys()],
+        ...(title ? { title } : {}),
+      });
+      onCreated(conversation);
+      void navigate(`/chat/${conversation.id}`);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <form className="new-conversation" onSubmit={(event) => void submit(event)}>
+      <label>
+        {t('chat.groupTitle')}
+        <input name="title" maxLength={200} />
+      </label>
+      <label>
+        {t('chat.findPeople')}
+        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} />
+      </label>
+      <fieldset>
+        <legend>{t('chat.members')}</legend>
+        {found.map((u) => (
+          <label key={u.id} className="check">
+            <input
+              type="checkbox"
+              checked={chosen.has(u.id)}
+              onChange={(event) =>
+                setChosen((map) => {
+                  const next = new Map(map);
+                  if (event.target.checked) next.set(u.id, u.displayName);
+                  else next.delete(u.id);
+                  return next;
+                })
+              }
+            />
+            {u.displayName}
+          </label>
+        ))}
+      </fieldset>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={chosen.size === 0}>
+        {t('chat.create')}
+      </button>
+    </form>
+  );
+}

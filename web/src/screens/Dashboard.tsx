@@ -1,0 +1,123 @@
+// Admin dashboard: live tiles from the `dashboard` channel (snapshot, then stats_update) and a uPlot time series
+// of connections and online users over the last minutes.
+import { channels, type StatsPayload } from '@realtime-hub/client';
+import { useChannel } from '@realtime-hub/client/react';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import uPlot from 'uplot';
+import { useSignedIn } from '../session';
+
+const WINDOW_SECONDS = 10 * 60;
+
+interface Point {
+  t: number;
+  connections: number;
+  onlineUsers: number;
+}
+
+function Tile({ id, title, value, detail }: { id: string; title: string; value: number; detail: string }) {
+  return (
+    <section className="tile" aria-labelledby={`tile-${id}`}>
+      <h2 id={`tile-${id}`}>{title}</h2>
+      <p className="big">{value}</p>
+      <p>{detail}</p>
+    </section>
+  );
+}
+
+export function Dashboard() {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const [stats, setStats] = useState<StatsPayload>();
+  const [points, setPoints] = useState<Point[]>([]);
+  const chartBox = useRef<HTMLDivElement>(null);
+  const chart = useRef<uPlot>(undefined);
+
+  const take = (next: StatsPayload) => {
+    setStats(next);
+    const t0 = Date.parse(next.timestamp) / 1000;
+    setPoints((list) =>
+      [...list, { t: t0, connections: next.realtime.connections, onlineUsers: next.realtime.onlineUsers }]
+        .filter((p) => p.t > t0 - WINDOW_SECONDS)
+        .sort((a, b) => a.t - b.t),
+    );
+  };
+  useChannel(client, channels.dashboard(), { snapshot: take, stats_update: take });
+
+  useEffect(() => {
+    const box = chartBox.current;
+    if (!box) return undefined;
+    const plot = new uPlot(
+      {
+        width: Math.max(300, box.clientWidth),
+        height: 220,
+        series: [
+          {},
+          { label: t('dashboard.connections'), stroke: '#1d4ed8', width: 2 },
+          { label: t('dashboard.onlineUsers'), stroke: '#047857', width: 2 },
+        ],
+        axes: [{}, { label: t('dashboard.count') }],
+      },
+      [[], [], []],
+      box,
+    );
+    chart.current = plot;
+    return () => {
+      plot.destroy();
+      chart.current = undefined;
+    };
+  }, [t]);
+  useEffect(() => {
+    chart.current?.setData([
+      points.map((p) => p.t),
+      points.map((p) => p.connections),
+      points.map((p) => p.onlineUsers),
+    ]);
+  }, [points]);
+
+  return (
+    <div className="page">
+      <h1>{t('dashboard.title')}</h1>
+      {stats ? (
+        <div className="tiles">
+          <Tile
+            id="users"
+            title={t('dashboard.users')}
+            value={stats.users.total}
+            detail={t('dashboard.usersDetail', { active: stats.users.active, fresh: stats.users.newThisMonth })}
+          />
+          <Tile
+            id="connections"
+            title={t('dashboard.connections')}
+            value={stats.realtime.connections}
+            detail={t('dashboard.connectionsDetail', { online: stats.realtime.onlineUsers })}
+          />
+          <Tile
+            id="sessions"
+            title={t('dashboard.sessions')}
+            value={stats.sessions.active}
+            detail={t('dashboard.sessionsDetail', {
+              pending: stats.sessions.pending,
+              ended: stats.sessions.endedToday,
+            })}
+          />
+          <Tile
+            id="workstations"
+            title={t('dashboard.workstations')}
+            value={stats.workstations.total}
+            detail={t('dashboard.workstationsDetail', stats.workstations)}
+          />
+        </div>
+      ) : (
+        <p>{t('loading')}</p>
+      )}
+      <figure className="chart">
+        <figcaption>{t('dashboard.chart')}</figcaption>
+        <div ref={chartBox} />
+      </figure>
+      {stats && (
+        <p className="muted">{t('dashboard.updated', { at: new Date(stats.timestamp).toLocaleTimeString() })}</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,198 @@
+// Documents: shared resources with live updates (the SDK's resource stream), and an editor that saves with
+// If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs.
+import { type ResourcePayload, RestError } from '@realtime-hub/client';
+import { useStreamValue } from '@realtime-hub/client/react';
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, errorText, loadUntilDone, type Page } from '../api';
+import { useSignedIn } from '../session';
+
+const textOf = (resource: ResourcePayload | null | undefined): string =>
+  typeof resource?.data?.text === 'string' ? resource.data.text : '';
+
+export function Documents() {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const [items, setItems] = useState<ResourcePayload[]>([]);
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    return loadUntilDone(
+      () => api<Page<ResourcePayload>>(client, 'GET', '/api/v1/resources?limit=100'),
+      (page) => setItems(page.items),
+    );
+  }, [client]);
+
+  const create = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const form = new FormData(formElement);
+    try {
+      const created = await api<ResourcePayload>(client, 'POST', '/api/v1/resources', {
+        name: String(form.get('name')),
+        visibility: String(form.get('visibility')),
+        data: { text: '' },
+      });
+      setItems((list) => [created, ...list]);
+      formElement.reset();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <div className="page">
+      <h1>{t('documents.title')}</h1>
+      <form className="inline-form" onSubmit={(event) => void create(event)}>
+        <label>
+          {t('documents.name')}
+          <input name="name" required maxLength={200} />
+        </label>
+        <label>
+          {t('documents.visibility')}
+          <select name="visibility" defaultValue="public">
+            <option value="public">{t('documents.public')}</option>
+            <option value="private">{t('documents.private')}</option>
+          </select>
+        </label>
+        <button type="submit">{t('documents.create')}</button>
+      </form>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <ul className="cards">
+        {items.map((r) => (
+          <DocumentItem key={r.id} resource={r} />
+        ))}
+      </ul>
+      {items.length === 0 && <p>{t('documents.none')}</p>}
+    </div>
+  );
+}
+
+function DocumentItem({ resource }: { resource: ResourcePayload }) {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const stream = useMemo(() => client.resource(resource.id), [client, resource.id]);
+  const current = useStreamValue(stream, resource);
+  if (current === null) return null;
+  return (
+    <li className="card">
+      <h2>
+        <Link to={`/documents/${resource.id}`}>{current.name}</Link>
+      </h2>
+      <p>
+        {t('documents.version', { version: current.version })} · {t(`documents.${current.visibility}`)} ·{' '}
+        {new Date(current.updatedAt).toLocaleString()}
+      </p>
+      <p className="excerpt">{textOf(current).slice(0, 140)}</p>
+    </li>
+  );
+}
+
+export function DocumentEditor() {
+  const { resourceId = '' } = useParams();
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const stream = useMemo(() => client.resource(resourceId), [client, resourceId]);
+  // undefined until the first value (the channel's snapshot); null once deleted.
+  const [live, setLive] = useState<ResourcePayload | null>();
+  useEffect(() => {
+    const subscription = stream.subscribe((value) => setLive(value));
+    return () => subscription.unsubscribe();
+  }, [stream]);
+  const [draft, setDraft] = useState<string>();
+  const [baseVersion, setBaseVersion] = useState<number>();
+  const [conflict, setConflict] = useState<number>();
+  const [status, setStatus] = useState<string>();
+  const [error, setError] = useState<string>();
+
+  // Until the user edits, the editor follows the live document.
+  const dirty = draft !== undefined && live && (draft !== textOf(live) || baseVersion !== live.version);
+  const shown = draft ?? textOf(live);
+  const base = baseVersion ?? live?.version;
+
+  const save = async (version: number | undefined, text: string) => {
+    setError(undefined);
+    setStatus(undefined);
+    try {
+      const saved = await api<ResourcePayload>(
+        client,
+        'PATCH',
+        `/api/v1/resources/${resourceId}`,
+        { data: { text } },
+        version === undefined ? undefined : { 'if-match': String(version) },
+      );
+      setConflict(undefined);
+      setDraft(undefined);
+      setBaseVersion(undefined);
+      setStatus(t('documents.saved', { version: saved.version }));
+    } catch (err) {
+      if (err instanceof RestError && err.code === 'VERSION_CONFLICT') {
+        setConflict((err.details as { currentVersion?: number } | undefined)?.currentVersion ?? live?.version ?? 0);
+      } else setError(errorText(err));
+    }
+  };
+
+  if (live === undefined) return <p>{t('loading')}</p>;
+  if (live === null) return <p role="alert">{t('documents.deleted')}</p>;
+  return (
+    <div className="page editor">
+      <p>
+        <Link to="/documents">← {t('documents.title')}</Link>
+      </p>
+      <h1>{live.name}</h1>
+      <p aria-live="polite">
+        {t('documents.liveVersion', { version: live.version, at: new Date(live.updatedAt).toLocaleTimeString() })}
+      </p>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void save(base, shown);
+        }}
+      >
+        <label htmlFor="document-text">{t('documents.content')}</label>
+        <textarea
+          id="document-text"
+          rows={12}
+          value={shown}
+          onChange={(event) => {
+            if (draft === undefined) setBaseVersion(live.version);
+            setDraft(event.target.value);
+          }}
+        />
+        <p>
+          {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
+          <button type="submit">{t('documents.save')}</button>
+        </p>
+      </form>
+      {conflict !== undefined && (
+        <div role="alert" className="conflict">
+          <p>{t('documents.conflict', { version: conflict })}</p>
+          <button
+            type="button"
+            onClick={() => {
+              setDraft(undefined);
+              setBaseVersion(undefined);
+              setConflict(undefined);
+            }}
+          >
+            {t('documents.reload')}
+          </button>{' '}
+          <button type="button" onClick={() => void save(conflict, shown)}>
+            {t('documents.keepMine')}
+          </button>
+        </div>
+      )}
+      {status && <p role="status">{status}</p>}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,292 @@
+// The public computer's screen (/kiosk): set up once by an admin pasting the workstation token (kept in this
+// browser's storage, never in a URL); then code entry, a large countdown, warning banners, the end screen, and an
+// offline banner that clears itself. Nothing else of the app is reachable from here.
+import {
+  AckFailure,
+  channels,
+  createClient,
+  type KioskSessionPayload,
+  type RealtimeClient,
+} from '@realtime-hub/client';
+import { useChannel, useConnectionState } from '@realtime-hub/client/react';
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+
+const TOKEN_KEY = 'realtime-hub.kiosk.token';
+const SESSION_KEY = 'realtime-hub.kiosk.session';
+const END_SCREEN_MS = 15_000;
+
+export function Kiosk() {
+  const { t } = useTranslation();
+  const [token, setToken] = useState(() => localStorage.getItem(TOKEN_KEY) ?? undefined);
+  const client = useMemo(
+    () =>
+      token
+        ? createClient({
+            url: window.location.origin,
+            getToken: () => token,
+            reconnectDelayMs: 300,
+            reconnectDelayMaxMs: 3000,
+          })
+        : undefined,
+    [token],
+  );
+  useEffect(() => () => client?.close(), [client]);
+
+  return (
+    <main id="main" className="kiosk">
+      <div className="kiosk-lang">
+        <LanguageSwitch />
+      </div>
+      {client ? (
+        <KioskRunning
+          client={client}
+          onForget={() => {
+            localStorage.removeItem(TOKEN_KEY);
+            setToken(undefined);
+          }}
+        />
+      ) : (
+        <KioskSetup
+          onSave={(value) => {
+            localStorage.setItem(TOKEN_KEY, value);
+            setToken(value);
+          }}
+          title={t('kiosk.setupTitle')}
+        />
+      )}
+    </main>
+  );
+}
+
+function KioskSetup({ onSave, title }: { onSave(token: string): void; title: string }) {
+  const { t } = useTranslation();
+  return (
+    <form
+      className="kiosk-card"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const value = String(new FormData(event.currentTarget).get('token') ?? '').trim();
+        if (value) onSave(value);
+      }}
+    >
+      <h1>{title}</h1>
+      <p>{t('kiosk.setupHelp')}</p>
+      <label>
+        {t('kiosk.token')}
+        <textarea name="token" rows={4} required autoComplete="off" />
+      </label>
+      <button type="submit">{t('kiosk.save')}</button>
+    </form>
+  );
+}
+
+type Phase =
+  | { kind: 'code' }
+  | { kind: 'session'; session: KioskSessionPayload }
+  | { kind: 'ended'; message: string; reason: string };
+
+function formatClock(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  const mm = String(m).padStart(2, '0');
+  const ss = String(s).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget(): void }) {
+  const { t } = useTranslation();
+  const state = useConnectionState(client);
+  const [phase, setPhase] = useState<Phase>(() => {
+    const stored = localStorage.getItem(SESSION_KEY);
+    return stored ? { kind: 'session', session: JSON.parse(stored) as KioskSessionPayload } : { kind: 'code' };
+  });
+
+  useEffect(() => {
+    if (phase.kind === 'session') localStorage.setItem(SESSION_KEY, JSON.stringify(phase.session));
+    else localStorage.removeItem(SESSION_KEY);
+    if (phase.kind !== 'ended') return undefined;
+    const timer = setTimeout(() => setPhase({ kind: 'code' }), END_SCREEN_MS);
+    return () => clearTimeout(timer);
+  }, [phase]);
+
+  if (state === 'unauthorized') {
+    return (
+      <div className="kiosk-card" role="alert">
+        <h1>{t('kiosk.rejected')}</h1>
+        <button type="button" onClick={onForget}>
+          {t('kiosk.setupAgain')}
+        </button>
+      </div>
+    );
+  }
+
+  const offline = state === 'reconnecting' || state === 'offline' || state === 'polling';
+  return (
+    <>
+      {offline && (
+        <div className="banner offline" role="alert">
+          {t('kiosk.offline')}
+        </div>
+      )}
+      {phase.kind === 'code' && (
+        <CodeEntry client={client} onSession={(session) => setPhase({ kind: 'session', session })} />
+      )}
+      {phase.kind === 'session' && (
+        <Countdown
+          client={client}
+          initial={phase.session}
+          onEnd={(reason, message) => setPhase({ kind: 'ended', reason, message })}
+        />
+      )}
+      {phase.kind === 'ended' && (
+        <div className="kiosk-card ended">
+          <h1>{t('kiosk.endedTitle')}</h1>
+          <p>{t(`kiosk.reason.${phase.reason}`, { defaultValue: phase.message })}</p>
+          <p>{t('kiosk.thanks')}</p>
+          <button type="button" onClick={() => setPhase({ kind: 'code' })}>
+            {t('kiosk.newSession')}
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(session: KioskSessionPayload): void }) {
+  const { t } = useTranslation();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const code = String(new FormData(event.currentTarget).get('code') ?? '')
+      .trim()
+      .toUpperCase();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { session } = await client.request('validate_code', { code });
+      const started =
+        session.status === 'pending'
+          ? (await client.request('start_session', { sessionId: session.id })).session
+          : session;
+      onSession(started);
+    } catch (err) {
+      const code = err instanceof AckFailure ? err.code : 'INTERNAL';
+      setError(t(`kiosk.codeError.${code}`, { defaultValue: t('kiosk.codeError.other') }));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="kiosk-card" onSubmit={(event) => void submit(event)}>
+      <h1>{t('kiosk.welcome')}</h1>
+      <label>
+        {t('kiosk.code')}
+        <input
+          name="code"
+          className="code-input"
+          required
+          minLength={6}
+          maxLength={6}
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellCheck={false}
+          aria-describedby={error ? 'code-error' : undefined}
+          aria-invalid={error ? true : undefined}
+        />
+      </label>
+      {error && (
+        <p id="code-error" role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>
+        {t('kiosk.start')}
+      </button>
+    </form>
+  );
+}
+
+function Countdown({
+  client,
+  initial,
+  onEnd,
+}: {
+  client: RealtimeClient;
+  initial: KioskSessionPayload;
+  onEnd(reason: string, message: string): void;
+}) {
+  const { t } = useTranslation();
+  // The moment the session ends, on this machine's clock. The server sends whole seconds rounded up (r means
+  // between r - 1 and r seconds left), so each one narrows the estimate into that interval.
+  const [endsAt, setEndsAt] = useState(() => Date.now() + initial.remainingSeconds * 1000);
+  const [now, setNow] = useState(() => Date.now());
+  const narrow = (remainingSeconds: number) => {
+    const at = Date.now();
+    setNow(at);
+    setEndsAt((current) =>
+      Math.min(Math.max(current, at + (remainingSeconds - 1) * 1000), at + remainingSeconds * 1000),
+    );
+  };
+  const [warning, setWarning] = useState<number>();
+  const sessionId = initial.id;
+
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, []);
+  useChannel(client, channels.kioskSession(sessionId), {
+    snapshot: (session) => {
+      if (session.status === 'ended') onEnd(session.endReason ?? 'expired', '');
+      else narrow(session.remainingSeconds);
+    },
+    time_update: (update) => {
+      if (update.sessionId !== sessionId) return;
+      narrow(update.remainingSeconds);
+    },
+    session_warning: (event) => {
+      if (event.sessionId === sessionId) setWarning(event.remainingSeconds);
+    },
+    session_terminated: (event) => {
+      if (event.sessionId === sessionId) onEnd(event.reason, event.message);
+    },
+    error: () => onEnd('expired', ''),
+  });
+
+  const remaining = Math.max(0, Math.ceil((endsAt - now) / 1000));
+  const warningText =
+    warning === undefined
+      ? undefined
+      : warning >= 60
+        ? t('kiosk.warningMinutes', { count: Math.round(warning / 60) })
+        : t('kiosk.warningSeconds', { count: warning });
+  return (
+    <div className="kiosk-card countdown">
+      {warningText && (
+        <div className="banner warning" role="alert">
+          {warningText}
+        </div>
+      )}
+      <h1>{initial.holderName ? t('kiosk.hello', { name: initial.holderName }) : t('kiosk.timeLeft')}</h1>
+      <div className="clock" role="timer" aria-label={t('kiosk.timeLeft')}>
+        {formatClock(remaining)}
+      </div>
+      <button
+        type="button"
+        onClick={() => {
+          client
+            .request('end_session', { sessionId })
+            .then(() => onEnd('closed', ''))
+            .catch(() => onEnd('closed', ''));
+        }}
+      >
+        {t('kiosk.finish')}
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,223 @@
+// Kiosk administration: workstations by status (live), new workstation (its token, to paste once on the kiosk),
+// sessions (live): create one and show its access code, extend, end.
+import { channels, type KioskSessionPayload, type WorkstationPayload } from '@realtime-hub/client';
+import { useChannel } from '@realtime-hub/client/react';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, errorText, loadUntilDone, type Page } from '../api';
+import { useSignedIn } from '../session';
+
+const STATUSES = ['available', 'occupied', 'offline'] as const;
+
+/** Adds a listed item unless a live update already brought it (the live one is newer). */
+function upsertOlder<T extends { id: string }>(list: T[], item: T): T[] {
+  return list.some((x) => x.id === item.id) ? list : [...list, item];
+}
+
+function upsert<T extends { id: string }>(list: T[], item: T): T[] {
+  return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
+}
+
+export function KioskAdmin() {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const [workstations, setWorkstations] = useState<WorkstationPayload[]>([]);
+  const [sessions, setSessions] = useState<KioskSessionPayload[]>([]);
+  const [newToken, setNewToken] = useState<{ name: string; token: string }>();
+  const [code, setCode] = useState<KioskSessionPayload>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    const stopWorkstations = loadUntilDone(
+      () => api<Page<WorkstationPayload>>(client, 'GET', '/api/v1/kiosk/workstations?limit=100'),
+      (page) => setWorkstations((list) => page.items.reduce(upsertOlder, list)),
+    );
+    const stopSessions = loadUntilDone(
+      () =>
+        Promise.all(
+          (['active', 'pending'] as const).map((status) =>
+            api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`),
+          ),
+        ),
+      (pages) => setSessions((list) => pages.flatMap((page) => page.items).reduce(upsertOlder, list)),
+    );
+    return () => {
+      stopWorkstations();
+      stopSessions();
+    };
+  }, [client]);
+  useChannel(client, channels.kioskWorkstations(), {
+    'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),
+  });
+  useChannel(client, channels.kioskSessions(), {
+    'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
+  });
+
+  const run = async (work: () => Promise<void>) => {
+    setError(undefined);
+    try {
+      await work();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  const createWorkstation = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const formElement = event.currentTarget;
+    const name = String(new FormData(formElement).get('name'));
+    void run(async () => {
+      const answer = await api<{ workstation: WorkstationPayload; token: string }>(
+        client,
+        'POST',
+        '/api/v1/kiosk/workstations',
+        { name },
+      );
+      setWorkstations((list) => upsert(list, answer.workstation));
+      setNewToken({ name, token: answer.token });
+      formElement.reset();
+    });
+  };
+
+  const createSession = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const holderName = String(form.get('holderName') ?? '').trim();
+    void run(async () => {
+      const session = await api<KioskSessionPayload>(client, 'POST', '/api/v1/kiosk/sessions', {
+        durationSeconds: Math.round(Number(form.get('minutes')) * 60),
+        ...(holderName ? { holderName } : {}),
+      });
+      setSessions((list) => upsert(list, session));
+      setCode(session);
+    });
+  };
+
+  const extend = (session: KioskSessionPayload) =>
+    run(async () => {
+      const extended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/extend`, {
+        seconds: 300,
+      });
+      setSessions((list) => upsert(list, extended));
+    });
+  const end = (session: KioskSessionPayload) =>
+    run(async () => {
+      const ended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/terminate`);
+      setSessions((list) => upsert(list, ended));
+    });
+
+  const names = new Map(workstations.map((w) => [w.id, w.name]));
+  const open = sessions.filter((s) => s.status !== 'ended');
+
+  return (
+    <div className="page">
+      <h1>{t('kioskAdmin.title')}</h1>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <div className="columns">
+        <section aria-labelledby="new-session">
+          <h2 id="new-session">{t('kioskAdmin.newSession')}</h2>
+          <form className="stack" onSubmit={createSession}>
+            <label>
+              {t('kioskAdmin.minutes')}
+              <input name="minutes" type="number" min={0.1} step="any" defaultValue={60} required />
+            </label>
+            <label>
+              {t('kioskAdmin.holder')}
+              <input name="holderName" maxLength={120} />
+            </label>
+            <button type="submit">{t('kioskAdmin.createSession')}</button>
+          </form>
+          {code && (
+            <div className="access-code" role="status">
+              {t('kioskAdmin.accessCode')}: <strong>{code.accessCode}</strong>
+            </div>
+          )}
+        </section>
+        <section aria-labelledby="new-workstation">
+          <h2 id="new-workstation">{t('kioskAdmin.newWorkstation')}</h2>
+          <form className="stack" onSubmit={createWorkstation}>
+            <label>
+              {t('kioskAdmin.workstationName')}
+              <input name="name" required maxLength={120} />
+            </label>
+            <button type="submit">{t('kioskAdmin.createWorkstation')}</button>
+          </form>
+          {newToken && (
+            <label className="stack">
+              {t('kioskAdmin.token', { name: newToken.name })}
+              <textarea readOnly rows={4} value={newToken.token} onFocus={(event) => event.currentTarget.select()} />
+            </label>
+          )}
+        </section>
+      </div>
+      <section aria-labelledby="workstations">
+        <h2 id="workstations">{t('kioskAdmin.workstations')}</h2>
+        <div className="columns three">
+          {STATUSES.map((status) => (
+            <section key={status} aria-labelledby={`ws-${status}`}>
+              <h3 id={`ws-${status}`}>
+                {t(`kioskAdmin.status.${status}`)} ({workstations.filter((w) => w.status === status).length})
+              </h3>
+              <ul>
+                {workstations
+                  .filter((w) => w.status === status)
+                  .map((w) => (
+                    <li key={w.id}>{w.name}</li>
+                  ))}
+              </ul>
+            </section>
+          ))}
+        </div>
+      </section>
+      <section aria-labelledby="sessions">
+        <h2 id="sessions">{t('kioskAdmin.sessions')}</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('kioskAdmin.code')}</th>
+              <th scope="col">{t('kioskAdmin.holder')}</th>
+              <th scope="col">{t('kioskAdmin.workstation')}</th>
+              <th scope="col">{t('kioskAdmin.sessionStatus')}</th>
+              <th scope="col">{t('kioskAdmin.endsAt')}</th>
+              <th scope="col">{t('kioskAdmin.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {open.map((s) => (
+              <tr key={s.id}>
+                <td>
+                  <code>{s.accessCode}</code>
+                </td>
+                <td>{s.holderName ?? '—'}</td>
+                <td>{s.workstationId ? (names.get(s.workstationId) ?? '—') : '—'}</td>
+                <td>{t(`kioskAdmin.session.${s.status}`)}</td>
+                <td>{s.endsAt ? new Date(s.endsAt).toLocaleTimeString() : '—'}</td>
+                <td>
+                  <button
+                    type="button"
+                    onClick={() => void extend(s)}
+                    aria-label={t('kioskAdmin.extendLabel', { code: s.accessCode })}
+                  >
+                    {t('kioskAdmin.extend')}
+                  </button>{' '}
+                  <button
+                    type="button"
+                    onClick={() => void end(s)}
+                    aria-label={t('kioskAdmin.endLabel', { code: s.accessCode })}
+                  >
+                    {t('kioskAdmin.end')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {open.length === 0 && <p>{t('kioskAdmin.noSessions')}</p>}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import { type FormEvent, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, useLocation } from 'react-router';
+import { authenticate, errorText } from '../api';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import { useSession } from '../session';
+
+export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
+  const { t } = useTranslation();
+  const { user, signIn } = useSession();
+  const location = useLocation();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  if (user) return <Navigate to={(location.state as { from?: string } | null)?.from ?? '/chat'} replace />;
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await authenticate(mode === 'signin' ? 'login' : 'register', {
+        email: String(form.get('email')),
+        password: String(form.get('password')),
+        ...(mode === 'signup' ? { displayName: String(form.get('displayName')) } : {}),
+      });
+      signIn({ token: answer.accessToken, user: answer.user });
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const title = mode === 'signin' ? t('auth.signInTitle') : t('auth.signUpTitle');
+  return (
+    <main id="main" className="auth">
+      <div className="auth-card">
+        <LanguageSwitch />
+        <h1>{title}</h1>
+        <form onSubmit={(event) => void submit(event)}>
+          {mode === 'signup' && (
+            <label>
+              {t('auth.displayName')}
+              <input name="displayName" required maxLength={80} autoComplete="name" />
+            </label>
+          )}
+          <label>
+            {t('auth.email')}
+            <input name="email" type="email" required autoComplete="email" />
+          </label>
+          <label>
+            {t('auth.password')}
+            <input
+              name="password"
+              type="password"
+              required
+              minLength={mode === 'signup' ? 8 : undefined}
+              autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
+            />
+          </label>
+          {error && (
+            <p role="alert" className="error">
+              {error}
+            </p>
+          )}
+          <button type="submit" disabled={busy}>
+            {title}
+          </button>
+        </form>
+        <p>
+          {mode === 'signin' ? (
+            <Link to="/signup">{t('auth.toSignUp')}</Link>
+          ) : (
+            <Link to="/signin">{t('auth.toSignIn')}</Link>
+          )}
+        </p>
+      </div>
+    </main>
+  );
+}
