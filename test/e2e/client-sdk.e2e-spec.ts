@@ -344,6 +344,24 @@ describeE2E('Client SDK', () => {
     }
   }, 30_000);
 
+  it('should stop every request, retries included, once closed', async () => {
+    const [ivy] = await createUsers(sut, 1, 'Closed');
+    const conversationId = await conversationOf(ivy, admin);
+    proxy.blockAll = true;
+    const { client } = sdkClient(proxy.url, ivy.token, { transports: ['polling'] });
+    client.conversationMessages(conversationId).subscribe(() => undefined);
+    client.jobEvents('00000000-0000-4000-8000-000000000000').subscribe(() => undefined);
+    // The streams' first catch-up fails and is retried; the socket retries too.
+    await sleep(2500);
+    expect(proxy.requests).toBeGreaterThan(2);
+    client.close();
+    await sleep(200);
+    const atClose = proxy.requests;
+    await sleep(2500);
+    expect(proxy.requests).toBe(atClose);
+    expect(client.state).toBe('offline');
+  }, 30_000);
+
   it('should ask once for a new token when the server refuses the current one, then report unauthorized', async () => {
     const [gina] = await createUsers(sut, 1, 'Revoked');
     const asked: TokenRequest['reason'][] = [];

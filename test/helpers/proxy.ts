@@ -18,6 +18,8 @@ export interface TestProxy {
   onRequest?: (req: IncomingMessage) => RequestAction;
   /** The target of each WebSocket upgrade, in order. */
   readonly upgrades: string[];
+  /** HTTP requests received, refused ones included. */
+  requests: number;
   /** Cuts every open connection (client side and upstream); answers how many client connections were cut. */
   dropConnections(): number;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startProxy(targets: string[]): Promise<TestProxy> {
   };
 
   const server = http.createServer((req, res) => {
+    proxy.requests += 1;
     if (proxy.blockAll) return void req.socket.destroy();
     if (proxy.blockSocketIo && req.url?.startsWith('/socket.io')) {
       res.writeHead(403, { 'content-type': 'text/plain' }).end('blocked by proxy');
@@ -114,6 +117,7 @@ export async function startProxy(targets: string[]): Promise<TestProxy> {
     blockAll: false,
     targets: [...targets],
     upgrades: [],
+    requests: 0,
     dropConnections() {
       const count = clientSockets.size;
       for (const socket of [...clientSockets, ...upstreamSockets]) socket.destroy();

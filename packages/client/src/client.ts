@@ -489,7 +489,10 @@ export class RealtimeClient {
     this.armFallback();
   }
 
-  /** Closes the socket and stops polling; queued sends are rejected. */
+  /**
+   * Closes the socket and stops polling and every stream's catch-up and retries (nothing keeps a Node process alive);
+   * queued sends are rejected. `reconnect()` starts again, and open streams catch up once resubscribed.
+   */
   close(): void {
     this.closed = true;
     this.clearTimers();
@@ -516,7 +519,12 @@ export class RealtimeClient {
     let stop: (() => void) | undefined;
     let cancelled = false;
     void this.ready.then(() => {
-      if (!cancelled) stop = start();
+      if (cancelled) return;
+      try {
+        stop = start();
+      } catch (err) {
+        this.report(err);
+      }
     });
     return () => {
       cancelled = true;
@@ -698,6 +706,7 @@ export class RealtimeClient {
           (item) => stream.next(item),
           { gapWaitMs: this.options.gapWaitMs, ...options },
           (err) => this.report(err),
+          () => !this.closed,
         );
         const catchUp = () => sequencer.catchUp();
         const unsubscribe = this.subscribe(channel(), {

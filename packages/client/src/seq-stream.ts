@@ -42,6 +42,8 @@ export class SeqSequencer<T extends SeqItem> {
     private readonly deliver: (item: T) => void,
     private readonly options: SeqStreamOptions = {},
     private readonly onError: (error: unknown) => void = () => undefined,
+    /** False while its client is closed: nothing is fetched or retried then (a later resubscription catches up). */
+    private readonly isActive: () => boolean = () => true,
   ) {
     this.last = options.afterSeq;
   }
@@ -94,7 +96,7 @@ export class SeqSequencer<T extends SeqItem> {
   }
 
   private schedule(ms: number): void {
-    if (this.timer || this.stopped) return;
+    if (this.timer || this.stopped || !this.isActive()) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.fill();
@@ -102,7 +104,7 @@ export class SeqSequencer<T extends SeqItem> {
   }
 
   private async fill(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.isActive()) return;
     if (this.filling) {
       this.again = true;
       return;
