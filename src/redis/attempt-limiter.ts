@@ -6,6 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
+import type { Redis } from 'ioredis';
 import { RedisService } from './redis.service.js';
 
 export interface LimitRule {
@@ -38,6 +39,7 @@ export class Reservation {
 @Injectable()
 export class AttemptLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  private connection?: Redis;
 
   constructor(private readonly redis: RedisService) {}
 
@@ -61,6 +63,16 @@ export class AttemptLimiter {
     throw new DomainException(ErrorCode.SERVICE_UNAVAILABLE, 'The attempt counter is unavailable; try again');
   }
 
+  /**
+   * A connection of its own, without auto-pipelining: the library's script runs as a custom command (EVALSHA, then
+   * EVAL on NOSCRIPT), which ioredis's auto-pipelining answers with "results[i] is not iterable" after Redis lost
+   * its scripts (a restart).
+   */
+  private store(): Redis {
+    this.connection ??= this.redis.connect('limits');
+    return this.connection;
+  }
+
   private limiter(rule: LimitRule): RateLimiterAbstract {
     let limiter = this.limiters.get(rule.name);
     if (limiter) return limiter;
@@ -69,7 +81,7 @@ export class AttemptLimiter {
       ? new RateLimiterRedis({
           ...options,
           keyPrefix: this.redis.key('limit', rule.name),
-          storeClient: this.redis.client,
+          storeClient: this.store(),
         })
       : new RateLimiterMemory(options);
     this.limiters.set(rule.name, limiter);
