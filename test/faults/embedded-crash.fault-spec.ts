@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'socket.io-client';
-import { client, http } from '../helpers/http.js';
+import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
+import { conversationOf, FAULT_ENV, member, storedMessages } from './helpers/faults.js';
 import { type AppProcess, buildIfNeeded, startAppProcess } from './helpers/processes.js';
 
 describe('Embedded mode killed under writes', () => {
@@ -25,19 +26,11 @@ describe('Embedded mode killed under writes', () => {
   });
 
   it('should keep every acknowledged write after a SIGKILL and a restart on the same data directory', async () => {
-    const env = { DATA_DIR: dataDir, JWT_SECRET: 'faults-secret-0123456789-abcdefghij', WS_RATE_LIMIT: '100000' };
+    const env = { ...FAULT_ENV, DATA_DIR: dataDir };
     app = await startAppProcess(env);
-    const register = async (name: string) => {
-      const res = await http(app!.url, 'POST', '/api/v1/auth/register', {
-        body: { email: `${name}-${randomUUID()}@faults.local`, password: 'password-123', displayName: name },
-      });
-      return { id: res.body.user.id as string, token: res.body.accessToken as string };
-    };
-    const alice = await register('alice');
-    const bob = await register('bob');
-    const conversationId: string = (
-      await client(app.url).post('/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } })
-    ).body.id;
+    const alice = await member(app.url, 'alice');
+    const bob = await member(app.url, 'bob');
+    const conversationId = await conversationOf(app.url, alice, [bob]);
     const socket: Socket = await connect(app.url, alice.token);
     const acked = new Map<string, number>();
     let stop = false;
@@ -60,18 +53,7 @@ describe('Embedded mode killed under writes', () => {
     expect(acked.size).toBeGreaterThan(10);
 
     app = await startAppProcess(env);
-    const items: { seq: number; clientId: string }[] = [];
-    let afterSeq = 0;
-    for (;;) {
-      const page = await client(app.url).get(
-        `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`,
-        { token: bob.token },
-      );
-      expect(page.status).toBe(200);
-      items.push(...page.body.items);
-      if (page.body.items.length < 100) break;
-      afterSeq = items[items.length - 1].seq;
-    }
+    const items = await storedMessages(app.url, bob.token, conversationId);
     const stored = new Map(items.map((m) => [m.clientId, m.seq]));
     const lost = [...acked].filter(([clientId, seq]) => stored.get(clientId) !== seq);
     expect(lost).toEqual([]);

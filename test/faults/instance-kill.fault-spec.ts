@@ -3,13 +3,12 @@
 // back go offline within PRESENCE_TTL_SECONDS; those that do are online again. A kiosk session running meanwhile still
 // warns and ends exactly once, on time, from the survivor.
 import type { MessagePayload, NotificationPayload } from '@realtime-hub/client';
-import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { closeAllClients, sdkClient, waitForState, waitUntil } from '../helpers/client.js';
 import { client, http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import { describeFaults, freshDatabase } from './helpers/faults.js';
+import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member } from './helpers/faults.js';
 import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
 
 const PRESENCE_TTL_SECONDS = 4;
@@ -28,11 +27,9 @@ describeFaults('One of two instances killed under traffic', () => {
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
-      JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
+      ...FAULT_ENV,
       ADMIN_EMAIL: 'admin@faults.local',
       ADMIN_PASSWORD: 'admin-password-123',
-      REGISTER_RATE_LIMIT: '1000',
-      WS_RATE_LIMIT: '100000',
       PRESENCE_TTL_SECONDS: String(PRESENCE_TTL_SECONDS),
       PRESENCE_GRACE_MS: '300',
       KIOSK_TICK_SECONDS: '1',
@@ -54,24 +51,17 @@ describeFaults('One of two instances killed under traffic', () => {
 
   it('should move its clients with no gap, sweep its users, and keep a kiosk session exactly once', async () => {
     const [a] = instances;
-    const register = async (name: string) => {
-      const res = await http(a.url, 'POST', '/api/v1/auth/register', {
-        body: { email: `${name}-${randomUUID()}@faults.local`, password: 'password-123', displayName: name },
-      });
-      return { id: res.body.user.id as string, token: res.body.accessToken as string };
-    };
     const admin = (
       await http(a.url, 'POST', '/api/v1/auth/login', {
         body: { email: 'admin@faults.local', password: 'admin-password-123' },
       })
     ).body.accessToken as string;
-    const [alice, bob, carol] = [await register('alice'), await register('bob'), await register('carol')];
-    const conversationId: string = (
-      await client(a.url).post('/api/v1/conversations', {
-        token: alice.token,
-        body: { memberIds: [bob.id, carol.id], title: 'Kill' },
-      })
-    ).body.id;
+    const [alice, bob, carol] = [
+      await member(a.url, 'alice'),
+      await member(a.url, 'bob'),
+      await member(a.url, 'carol'),
+    ];
+    const conversationId = await conversationOf(a.url, alice, [bob, carol], 'Kill');
 
     // Bob follows the conversation and his notifications through the SDK, behind the proxy.
     const { client: sdk, states } = sdkClient(proxy.url, bob.token);

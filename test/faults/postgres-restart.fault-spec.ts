@@ -3,9 +3,9 @@
 // nothing is half-written; service comes back by itself; a message retried with its clientId is stored once.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { client, http } from '../helpers/http.js';
+import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
-import { describeFaults } from './helpers/faults.js';
+import { conversationOf, describeFaults, FAULT_ENV, member } from './helpers/faults.js';
 import {
   type AppProcess,
   buildIfNeeded,
@@ -32,8 +32,7 @@ describeFaults('Postgres restarted under traffic', () => {
     app = await startAppProcess({
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
-      JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
-      REGISTER_RATE_LIMIT: '1000',
+      ...FAULT_ENV,
     });
   }, 120_000);
 
@@ -45,17 +44,9 @@ describeFaults('Postgres restarted under traffic', () => {
   });
 
   it('should refuse writes cleanly while it is down, write nothing by halves, and recover by itself', async () => {
-    const register = async (name: string) => {
-      const res = await http(app.url, 'POST', '/api/v1/auth/register', {
-        body: { email: `${name}-${randomUUID()}@faults.local`, password: 'password-123', displayName: name },
-      });
-      return { id: res.body.user.id as string, token: res.body.accessToken as string };
-    };
-    const alice = await register('alice');
-    const bob = await register('bob');
-    const conversationId: string = (
-      await client(app.url).post('/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } })
-    ).body.id;
+    const alice = await member(app.url, 'alice');
+    const bob = await member(app.url, 'bob');
+    const conversationId = await conversationOf(app.url, alice, [bob]);
     const socket: Socket = await connect(app.url, alice.token);
     const acked = new Map<string, number>();
     const refused: { clientId: string; code: string }[] = [];

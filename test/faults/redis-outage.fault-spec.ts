@@ -3,25 +3,12 @@
 // needs Redis answers 503 (never 500, never a hang), /health says so, nothing crashes, and cross-instance delivery
 // and presence come back by themselves.
 import type { Socket } from 'socket.io-client';
-import { client, http } from '../helpers/http.js';
+import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
-import { describeFaults, freshDatabase } from './helpers/faults.js';
+import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member } from './helpers/faults.js';
 import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
 
 const OUTAGE_MS = 10_000;
-
-interface Member {
-  id: string;
-  token: string;
-}
-
-async function register(url: string, name: string): Promise<Member> {
-  const res = await http(url, 'POST', '/api/v1/auth/register', {
-    body: { email: `${name}-${Date.now()}@faults.local`, password: 'password-123', displayName: name },
-  });
-  if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.user.id, token: res.body.accessToken };
-}
 
 /** How many times each seq arrived live on a socket (more than once would be a duplicate). */
 function inbox(socket: Socket): Map<number, number> {
@@ -43,10 +30,9 @@ describeFaults('Redis outage under traffic, two instances', () => {
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
-      JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
+      ...FAULT_ENV,
       PRESENCE_TTL_SECONDS: '6',
       PRESENCE_GRACE_MS: '300',
-      REGISTER_RATE_LIMIT: '1000',
     };
     a = await startAppProcess(env);
     b = await startAppProcess(env);
@@ -61,13 +47,9 @@ describeFaults('Redis outage under traffic, two instances', () => {
   });
 
   it('should keep local delivery, answer 503 for what needs Redis, and recover cross-instance delivery and presence', async () => {
-    const alice = await register(a.url, 'alice');
-    const bob = await register(a.url, 'bob');
-    const created = await client(a.url).post('/api/v1/conversations', {
-      token: alice.token,
-      body: { memberIds: [bob.id] },
-    });
-    const conversationId: string = created.body.id;
+    const alice = await member(a.url, 'alice');
+    const bob = await member(a.url, 'bob');
+    const conversationId = await conversationOf(a.url, alice, [bob]);
     const channel = `conversation:${conversationId}`;
     const onA = await connect(a.url, alice.token);
     const onB = await connect(b.url, bob.token);

@@ -3,9 +3,9 @@
 // nothing acknowledged is lost (what was in flight and never answered is retried with its clientId, stored once).
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { client, http } from '../helpers/http.js';
+import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import { describeFaults, freshDatabase } from './helpers/faults.js';
+import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member, storedMessages } from './helpers/faults.js';
 import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
 
 const EXIT_LIMIT_MS = 15_000;
@@ -23,9 +23,7 @@ describeFaults('SIGTERM under traffic', () => {
     const env = {
       DATABASE_URL: database.url,
       REDIS_URL: redis.url,
-      JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
-      REGISTER_RATE_LIMIT: '1000',
-      WS_RATE_LIMIT: '100000',
+      ...FAULT_ENV,
     };
     a = await startAppProcess(env);
     b = await startAppProcess(env);
@@ -40,17 +38,9 @@ describeFaults('SIGTERM under traffic', () => {
   });
 
   it('should finish what is in flight, close its sockets, exit in time and lose nothing acknowledged', async () => {
-    const register = async (name: string) => {
-      const res = await http(b.url, 'POST', '/api/v1/auth/register', {
-        body: { email: `${name}-${randomUUID()}@faults.local`, password: 'password-123', displayName: name },
-      });
-      return { id: res.body.user.id as string, token: res.body.accessToken as string };
-    };
-    const alice = await register('alice');
-    const bob = await register('bob');
-    const conversationId: string = (
-      await client(b.url).post('/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } })
-    ).body.id;
+    const alice = await member(b.url, 'alice');
+    const bob = await member(b.url, 'bob');
+    const conversationId = await conversationOf(b.url, alice, [bob]);
     const senders: Socket[] = [];
     for (let i = 0; i < 4; i += 1) senders.push(await connect(a.url, alice.token));
     const disconnectedAt: number[] = [];
@@ -118,17 +108,7 @@ describeFaults('SIGTERM under traffic', () => {
       expect(ack).toMatchObject({ ok: true });
       if (ack.ok) acked.set(clientId, ack.data.seq);
     }
-    const items: { seq: number; clientId: string }[] = [];
-    let afterSeq = 0;
-    for (;;) {
-      const page = await client(b.url).get(
-        `/api/v1/conversations/${conversationId}/messages?afterSeq=${afterSeq}&limit=100`,
-        { token: bob.token },
-      );
-      items.push(...page.body.items);
-      if (page.body.items.length < 100) break;
-      afterSeq = items[items.length - 1].seq;
-    }
+    const items = await storedMessages(b.url, bob.token, conversationId);
     const byClientId = new Map(items.map((m) => [m.clientId, m.seq]));
     for (const [clientId, seq] of acked) expect(byClientId.get(clientId)).toBe(seq);
     expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));

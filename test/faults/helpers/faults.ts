@@ -1,7 +1,8 @@
 // What the fault tier needs beyond its own processes: the shared test Postgres for a fresh database per spec, and a
 // `describe` that says what is missing when this machine cannot run the tier.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { client, http } from '../../helpers/http.js';
 import { missingForFaults } from './processes.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
@@ -37,4 +38,53 @@ export function describeFaults(name: string, body: () => void): void {
     return;
   }
   describe(name, body);
+}
+
+/** What every fault scenario's servers run with: a fixed secret, and no limit that the traffic would trip. */
+export const FAULT_ENV = {
+  JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
+  REGISTER_RATE_LIMIT: '1000',
+  WS_RATE_LIMIT: '100000',
+};
+
+export interface Member {
+  id: string;
+  token: string;
+}
+
+/** Registers a user through the API (`name` is the display name and the email's start). */
+export async function member(url: string, name: string): Promise<Member> {
+  const res = await http(url, 'POST', '/api/v1/auth/register', {
+    body: { email: `${name}-${randomUUID()}@faults.local`, password: 'password-123', displayName: name },
+  });
+  if (res.status !== 201) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
+  return { id: res.body.user.id, token: res.body.accessToken };
+}
+
+/** A conversation of `owner` with `others` (a group when `title` is given); answers its id. */
+export async function conversationOf(url: string, owner: Member, others: Member[], title?: string): Promise<string> {
+  const res = await client(url).post('/api/v1/conversations', {
+    token: owner.token,
+    body: { memberIds: others.map((m) => m.id), ...(title ? { title } : {}) },
+  });
+  if (res.status !== 200 && res.status !== 201) throw new Error(`conversation: ${res.status}`);
+  return res.body.id;
+}
+
+/** Every stored message of a conversation, oldest first, page after page. */
+export async function storedMessages(
+  url: string,
+  token: string,
+  conversationId: string,
+): Promise<{ id: string; seq: number; clientId: string }[]> {
+  const items: { id: string; seq: number; clientId: string }[] = [];
+  for (;;) {
+    const after = items.length === 0 ? 0 : items[items.length - 1].seq;
+    const page = await client(url).get(`/api/v1/conversations/${conversationId}/messages?afterSeq=${after}&limit=100`, {
+      token,
+    });
+    if (page.status !== 200) throw new Error(`messages: ${page.status}`);
+    items.push(...page.body.items);
+    if (page.body.items.length < 100) return items;
+  }
 }
