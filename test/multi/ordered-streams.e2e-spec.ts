@@ -11,8 +11,12 @@ import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers
 
 const RATE_PER_WRITER = 20;
 const SECONDS = 4;
-/** Well under the reorder wait (250 ms): an event that waited for a missing predecessor would show here. */
-const P99_LIMIT_MS = 50;
+/**
+ * Well under the reorder wait (250 ms), which an event held for a predecessor that passed through the other instance
+ * used to add to nearly every event. On a quiet machine p99 is 5–12 ms (README); the bound leaves room for a CI
+ * machine running other suites at the same time, and the gap counter below is the exact check.
+ */
+const P99_LIMIT_MS = 150;
 
 interface Listener {
   name: string;
