@@ -22,7 +22,7 @@ const CONVERSATIONS = 20;
 const LIMITS = { rssMiB: 8, heapMiB: 3, handles: 20, redisMiB: 1 };
 /** The app's pool (bench/lib/procs.mjs): the server may never hold more Postgres connections than this. */
 const POOL_SIZE = 20;
-const WARMUP_MS = 20_000;
+const WARMUP_MS = 10_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
