@@ -59,6 +59,12 @@ function withOrderedDelivery<T extends AdapterClass>(Base: T) {
         return;
       }
       const [room] = opts.rooms;
+      // No socket of this instance is in the room: nothing to order, and a stream position kept for it would go stale
+      // (copies from other instances skip an instance without the room), delaying the first event once one joins.
+      if (!this.rooms.has(room)) {
+        inner.call(this, opts, callback);
+        return;
+      }
       const publishedAt = flags.publishedAt;
       const deliver = (): void => {
         this.onDelivered?.(room, Date.now() - publishedAt);

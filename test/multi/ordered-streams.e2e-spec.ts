@@ -127,6 +127,29 @@ describeMultiInstance('Ordered streams written through both instances', () => {
     }
   });
 
+  it('should not delay a stream for a listener that joins after its instance published with nobody listening', async () => {
+    const [alice, bob, carol] = await createUsers(a, 3, 'Late');
+    const created = await client(a.url).post('/api/v1/conversations', {
+      token: alice.token,
+      body: { memberIds: [bob.id, carol.id], title: 'Late listener' },
+    });
+    const conversationId: string = created.body.id;
+    const send = (app: TestApp, user: TestUser, body: string) =>
+      client(app.url).post(`/api/v1/conversations/${conversationId}/messages`, { token: user.token, body: { body } });
+    // A publishes with no listener of its own; then B moves the stream on, which A does not see.
+    expect((await send(a, alice, 'from A')).status).toBe(201);
+    for (let i = 0; i < 3; i += 1) expect((await send(b, bob, `from B ${i}`)).status).toBe(201);
+    const late = await connect(a.url, carol.token);
+    expect((await emitAck(late, 'subscribe', { channel: `conversation:${conversationId}` })).ok).toBe(true);
+    const heard = listen('A', late, 'message:new', (m: { seq: number }) => m.seq);
+    const sentAt = performance.now();
+    expect((await send(b, bob, 'after the join')).body.seq).toBe(5);
+    await eventually(() => expect(heard.arrivals.has(5)).toBe(true));
+    expect(heard.arrivals.get(5)! - sentAt).toBeLessThan(P99_LIMIT_MS);
+    const metrics: string = (await client(a.url).get('/metrics')).body;
+    expect(metrics).toMatch(/^realtime_order_gaps_skipped_total 0$/m);
+  });
+
   it("should deliver a user's notifications created through both instances to devices on both, in seq order", async () => {
     const admin = await loginAdmin(a);
     const [user] = await createUsers(a, 1, 'Notified');
