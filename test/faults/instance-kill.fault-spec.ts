@@ -8,26 +8,19 @@ import { closeAllClients, sdkClient, waitForState, waitUntil } from '../helpers/
 import { client, http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member } from './helpers/faults.js';
-import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
+import { conversationOf, describeFaults, type FaultCluster, member, startFaultCluster } from './helpers/faults.js';
+import type { AppProcess } from './helpers/processes.js';
 
 const PRESENCE_TTL_SECONDS = 4;
 const SESSION_SECONDS = 8;
 
 describeFaults('One of two instances killed under traffic', () => {
-  let redis: RedisServer;
-  let database: { url: string; drop(): Promise<void> };
+  let cluster: FaultCluster;
   let instances: AppProcess[];
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    buildIfNeeded();
-    redis = await startRedis();
-    database = await freshDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      ...FAULT_ENV,
+    cluster = await startFaultCluster({
       ADMIN_EMAIL: 'admin@faults.local',
       ADMIN_PASSWORD: 'admin-password-123',
       PRESENCE_TTL_SECONDS: String(PRESENCE_TTL_SECONDS),
@@ -35,8 +28,8 @@ describeFaults('One of two instances killed under traffic', () => {
       KIOSK_TICK_SECONDS: '1',
       KIOSK_WARNING_SECONDS: '4',
       KIOSK_MIN_DURATION_SECONDS: '1',
-    };
-    instances = [await startAppProcess(env), await startAppProcess(env)];
+    });
+    ({ instances } = cluster);
     proxy = await startProxy(instances.map((i) => i.url));
   }, 120_000);
 
@@ -44,9 +37,7 @@ describeFaults('One of two instances killed under traffic', () => {
     closeAllClients();
     closeAllSockets();
     await proxy?.close();
-    for (const instance of instances ?? []) await instance.stop();
-    await redis?.dispose();
-    await database?.drop();
+    await cluster?.close();
   });
 
   it('should move its clients with no gap, sweep its users, and keep a kiosk session exactly once', async () => {

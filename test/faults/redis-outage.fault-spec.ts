@@ -5,8 +5,8 @@
 import type { Socket } from 'socket.io-client';
 import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
-import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member } from './helpers/faults.js';
-import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
+import { conversationOf, describeFaults, type FaultCluster, member, startFaultCluster } from './helpers/faults.js';
+import type { AppProcess, RedisServer } from './helpers/processes.js';
 
 const OUTAGE_MS = 10_000;
 
@@ -18,32 +18,20 @@ function inbox(socket: Socket): Map<number, number> {
 }
 
 describeFaults('Redis outage under traffic, two instances', () => {
+  let cluster: FaultCluster;
   let redis: RedisServer;
-  let database: { url: string; drop(): Promise<void> };
   let a: AppProcess;
   let b: AppProcess;
 
   beforeAll(async () => {
-    buildIfNeeded();
-    redis = await startRedis();
-    database = await freshDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      ...FAULT_ENV,
-      PRESENCE_TTL_SECONDS: '6',
-      PRESENCE_GRACE_MS: '300',
-    };
-    a = await startAppProcess(env);
-    b = await startAppProcess(env);
+    cluster = await startFaultCluster({ PRESENCE_TTL_SECONDS: '6', PRESENCE_GRACE_MS: '300' });
+    ({ redis } = cluster);
+    [a, b] = cluster.instances;
   }, 120_000);
 
   afterAll(async () => {
     closeAllSockets();
-    await a?.stop();
-    await b?.stop();
-    await redis?.dispose();
-    await database?.drop();
+    await cluster?.close();
   });
 
   it('should keep local delivery, answer 503 for what needs Redis, and recover cross-instance delivery and presence', async () => {

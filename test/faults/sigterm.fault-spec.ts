@@ -5,36 +5,31 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { client } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import { conversationOf, describeFaults, FAULT_ENV, freshDatabase, member, storedMessages } from './helpers/faults.js';
-import { type AppProcess, buildIfNeeded, type RedisServer, startAppProcess, startRedis } from './helpers/processes.js';
+import {
+  conversationOf,
+  describeFaults,
+  type FaultCluster,
+  member,
+  startFaultCluster,
+  storedMessages,
+} from './helpers/faults.js';
+import type { AppProcess } from './helpers/processes.js';
 
 const EXIT_LIMIT_MS = 15_000;
 
 describeFaults('SIGTERM under traffic', () => {
-  let redis: RedisServer;
-  let database: { url: string; drop(): Promise<void> };
+  let cluster: FaultCluster;
   let a: AppProcess;
   let b: AppProcess;
 
   beforeAll(async () => {
-    buildIfNeeded();
-    redis = await startRedis();
-    database = await freshDatabase();
-    const env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      ...FAULT_ENV,
-    };
-    a = await startAppProcess(env);
-    b = await startAppProcess(env);
+    cluster = await startFaultCluster();
+    [a, b] = cluster.instances;
   }, 120_000);
 
   afterAll(async () => {
     closeAllSockets();
-    await a?.stop();
-    await b?.stop();
-    await redis?.dispose();
-    await database?.drop();
+    await cluster?.close();
   });
 
   it('should finish what is in flight, close its sockets, exit in time and lose nothing acknowledged', async () => {

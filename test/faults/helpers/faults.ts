@@ -3,7 +3,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { client, http } from '../../helpers/http.js';
-import { missingForFaults } from './processes.js';
+import {
+  type AppProcess,
+  buildIfNeeded,
+  missingForFaults,
+  type RedisServer,
+  startAppProcess,
+  startRedis,
+} from './processes.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
 const required = process.env.REQUIRE_SERVICES === '1';
@@ -87,4 +94,31 @@ export async function storedMessages(
     items.push(...page.body.items);
     if (page.body.items.length < 100) return items;
   }
+}
+
+export interface FaultCluster {
+  redis: RedisServer;
+  instances: AppProcess[];
+  close(): Promise<void>;
+}
+
+/**
+ * Two instances of the built server as real processes, on a fresh database of the test Postgres and a private Redis
+ * (so a scenario may stop it), with FAULT_ENV and `env`.
+ */
+export async function startFaultCluster(env: Record<string, string> = {}): Promise<FaultCluster> {
+  buildIfNeeded();
+  const redis = await startRedis();
+  const database = await freshDatabase();
+  const settings = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...FAULT_ENV, ...env };
+  const instances = [await startAppProcess(settings), await startAppProcess(settings)];
+  return {
+    redis,
+    instances,
+    close: async () => {
+      for (const instance of instances) await instance.stop();
+      await redis.dispose();
+      await database.drop();
+    },
+  };
 }
