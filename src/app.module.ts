@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpAuthGuard } from './auth/http-auth.guard.js';
 import { ExceptionsFilter } from './common/exceptions.filter.js';
+import { UnsafeQueryMiddleware } from './common/unsafe-query.middleware.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -32,7 +33,7 @@ import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { InFlight } from './common/in-flight.js';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
@@ -75,5 +76,9 @@ export class AppModule {
         GracefulShutdown,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(UnsafeQueryMiddleware).forRoutes({ path: '*splat', method: RequestMethod.ALL });
   }
 }

@@ -1,19 +1,28 @@
 import { QueryFailedError } from 'typeorm';
 import { isPostgresDataError, toErrorBody } from './error-body.js';
-import { findNulCharacter } from './validation.js';
+import { findUnsafeText } from './validation.js';
 
-describe(findNulCharacter.name, () => {
+describe(findUnsafeText.name, () => {
   it('should find U+0000 in a value or a key at any depth, and name its path', () => {
-    expect(findNulCharacter({ a: [{ b: 'x\u0000' }] }, '')).toBe('a.0.b');
-    expect(findNulCharacter({ ok: 1, ['k\u0000']: 1 }, '')).toBe('k\u0000');
-    expect(findNulCharacter('\u0000', 'query')).toBe('query');
-    expect(findNulCharacter({ a: ['fine', 1, null, true] }, '')).toBeUndefined();
+    const nul = 'the character U+0000';
+    expect(findUnsafeText({ a: [{ b: 'x\u0000' }] }, '')).toEqual({ path: 'a.0.b', problem: nul });
+    expect(findUnsafeText({ ok: 1, ['k\u0000']: 1 }, '')).toEqual({ path: 'k\u0000', problem: nul });
+    expect(findUnsafeText('\u0000', 'query')).toEqual({ path: 'query', problem: nul });
+    expect(findUnsafeText({ a: ['fine', 1, null, true] }, '')).toBeUndefined();
+  });
+
+  it('should find unpaired surrogates and let paired ones through', () => {
+    const lone = 'an unpaired surrogate';
+    expect(findUnsafeText({ email: 'a\udfffb' }, '')).toEqual({ path: 'email', problem: lone });
+    expect(findUnsafeText(['x\ud800'], 'body')).toEqual({ path: 'body.0', problem: lone });
+    expect(findUnsafeText({ ['\udc00']: 1 }, '')).toEqual({ path: '\udc00', problem: lone });
+    expect(findUnsafeText({ emoji: 'ok \ud83d\ude00 ok', accents: 'déjà' }, '')).toBeUndefined();
   });
 
   it('should not walk into objects that are not parsed JSON', () => {
     const cyclic: Record<string, unknown> = new (class Thing {})() as Record<string, unknown>;
     cyclic.self = cyclic;
-    expect(findNulCharacter(cyclic, '')).toBeUndefined();
+    expect(findUnsafeText(cyclic, '')).toBeUndefined();
   });
 });
 

@@ -36,42 +36,60 @@ function isJsonContainer(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-/**
- * The path of the first string holding U+0000 in a value (a key or a value, at any depth), or undefined. Postgres
- * cannot store U+0000 in text, and no field of the contract has a use for it. Iterative, like jsonDepth.
- */
-export function findNulCharacter(value: unknown, root = 'payload'): string | undefined {
+/** Text no field of the contract has a use for and Postgres cannot store: U+0000, and unpaired surrogates (which are
+ * not text at all; `validator`'s byte-length checks throw on them). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unsafeText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'the character U+0000';
+  return LONE_SURROGATE.test(text) ? 'an unpaired surrogate' : undefined;
+}
+
+export interface UnsafeText {
+  /** Where it is: `a.0.b` below `root`, or the key itself when the key is the problem. */
+  path: string;
+  problem: string;
+}
+
+/** The first string (a key or a value, at any depth) holding U+0000 or an unpaired surrogate. Iterative, like jsonDepth. */
+export function findUnsafeText(value: unknown, root = 'payload'): UnsafeText | undefined {
   const stack: Array<[unknown, string]> = [[value, root]];
   while (stack.length > 0) {
     const [current, path] = stack.pop()!;
     if (typeof current === 'string') {
-      if (current.includes('\u0000')) return path;
+      const problem = unsafeText(current);
+      if (problem) return { path, problem };
       continue;
     }
     // Only parsed JSON (arrays and plain objects): never a socket, request or principal handed to a decorator.
     if (current === null || typeof current !== 'object' || !isJsonContainer(current)) continue;
     for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
       const childPath = path === root && root === '' ? key : `${path}.${key}`;
-      if (key.includes('\u0000')) return childPath;
+      const problem = unsafeText(key);
+      if (problem) return { path: childPath, problem };
       stack.push([child, childPath]);
     }
   }
   return undefined;
 }
 
+/** VALIDATION_FAILED for text found by findUnsafeText; `where` names the field when the path is empty. */
+export function unsafeTextError({ path, problem }: UnsafeText, where: string): DomainException {
+  const field = path || where;
+  return DomainException.validation(`${field}: must not contain ${problem}`, [
+    { field, errors: [`${field} must not contain ${problem}`] },
+  ]);
+}
+
 /**
  * The global pipe, run on every REST body, query and route parameter and every socket payload: refuses any
- * string with U+0000 and absurdly deep payloads with VALIDATION_FAILED, then validates as usual.
+ * string with U+0000 or an unpaired surrogate and absurdly deep payloads with VALIDATION_FAILED, then validates as
+ * usual.
  */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const nulAt = findNulCharacter(value, metadata.data ?? '');
-    if (nulAt !== undefined) {
-      const field = nulAt || metadata.type;
-      throw DomainException.validation(`${field}: must not contain U+0000`, [
-        { field, errors: [`${field} must not contain the character U+0000`] },
-      ]);
-    }
+    const unsafe = findUnsafeText(value, metadata.data ?? '');
+    if (unsafe) throw unsafeTextError(unsafe, metadata.type);
     // Custom parameter decorators (resource bodies) validate their own payloads, depth included.
     if (metadata.type !== 'custom' && jsonDepth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
       throw DomainException.validation(`The payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, [
