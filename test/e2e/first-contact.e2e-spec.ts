@@ -1,8 +1,24 @@
 // What a person sees first: paths nothing serves answer the JSON error envelope, never Express's HTML "Cannot GET",
 // and the web app's own routes answer its index.html.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { findWebDist } from '../../src/web/web.module.js';
-import { startApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, startApp, type TestApp } from '../helpers/app.js';
+import { registerUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
+import { closeAllSockets, connect, waitFor } from '../helpers/sockets.js';
+
+/** The shell block of docs/quick-start.md that follows the comment naming this spec. */
+function quickStartBlock(): string {
+  const page = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'quick-start.md'), 'utf8');
+  const marked = page.split('first-contact.e2e-spec.ts')[1];
+  const block = /```sh\n([\s\S]*?)```/.exec(marked ?? '');
+  if (!block) throw new Error('docs/quick-start.md has no shell block marked for this spec');
+  return block[1];
+}
 
 const envelope = (method: string, path: string) => ({
   statusCode: 404,
@@ -48,6 +64,30 @@ describe('First contact', () => {
         }
       },
     );
+
+    it("should deliver the quick start's notification live to the user who signed up", async () => {
+      const ada = await registerUser(app, 'Ada');
+      const socket = await connect(app.url, ada.token);
+      const arrived = waitFor<{ title: string }>(socket, 'notification');
+      // The commands run where `npm start` ran: the admin's email and password in data/admin-password.txt.
+      const cwd = mkdtempSync(join(tmpdir(), 'quick-start-'));
+      mkdirSync(join(cwd, 'data'));
+      writeFileSync(join(cwd, 'data', 'admin-password.txt'), `${ADMIN_EMAIL}\n${ADMIN_PASSWORD}\n`);
+      try {
+        // Asynchronous: the app answers from this process.
+        const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', quickStartBlock()], {
+          cwd,
+          env: { ...process.env, NODE_OPTIONS: '', BASE_URL: app.url },
+          timeout: 20_000,
+        });
+        expect(run.stderr).toBe('');
+        expect(JSON.parse(run.stdout)).toMatchObject({ items: [{ title: 'Hello from curl' }] });
+        expect((await arrived).title).toBe('Hello from curl');
+      } finally {
+        closeAllSockets();
+        rmSync(cwd, { recursive: true, force: true });
+      }
+    });
 
     it('should still serve the API, Swagger UI and the health body documented in docs/operations.md', async () => {
       expect((await http(app.url, 'GET', '/docs')).status).toBe(200);

@@ -1,0 +1,72 @@
+// The docs against what they describe: every configuration variable has its row, every relative link leads to a
+// file, every page is reachable from the README, and the README stays short.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+
+/** Pages other engineers write; a link to them may lead nowhere until they land. */
+const WRITTEN_ELSEWHERE = new Set(['docs/architecture.md', 'docs/reliability.md']);
+
+function markdownFiles(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(join(root, path)).isDirectory()) return markdownFiles(path);
+    return name.endsWith('.md') ? [path] : [];
+  });
+}
+
+const pages = ['README.md', 'CONTRIBUTING.md', 'CHANGELOG.md', ...markdownFiles('docs')];
+
+/** Relative link targets of a Markdown file (code spans and blocks left out), resolved from the repository root. */
+function relativeLinks(file: string): string[] {
+  const text = read(file)
+    .replace(/```[\s\S]*?```/g, '')
+    .replace(/`[^`\n]*`/g, '');
+  const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+  return targets
+    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#'))
+    .map((t) => relative(root, resolve(root, dirname(file), decodeURI(t.split('#')[0]))));
+}
+
+/** The variables of the environment schema: the properties of its class. */
+function schemaVariables(): string[] {
+  const source = read('src/config/environment.ts');
+  const body = source.slice(source.indexOf('export class EnvironmentVariables'));
+  const end = body.indexOf('\n}\n');
+  return [...body.slice(0, end).matchAll(/^ {2}([A-Z][A-Z0-9_]+)\??\s*[=:;]/gm)].map((m) => m[1]);
+}
+
+/** The variables with a row in docs/configuration.md, above its "Not read by the server" section. */
+function documentedVariables(): string[] {
+  const page = read('docs/configuration.md').split(/^## Not read by the server/m)[0];
+  return [...page.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+}
+
+describe('Docs', () => {
+  it('should have a row in docs/configuration.md for every variable of src/config/environment.ts, and no other', () => {
+    const schema = schemaVariables();
+    expect(schema.length).toBeGreaterThan(30);
+    const documented = documentedVariables();
+    expect(documented.filter((v, i) => documented.indexOf(v) !== i)).toEqual([]);
+    expect([...documented].sort()).toEqual([...schema].sort());
+  });
+
+  it.each(pages)('should have every relative link of %s lead to a file', (file) => {
+    const broken = relativeLinks(file).filter(
+      (target) => !existsSync(join(root, target)) && !WRITTEN_ELSEWHERE.has(target),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it('should link every page of docs/ from the README, and the pages other engineers write', () => {
+    const fromReadme = new Set(relativeLinks('README.md'));
+    expect(markdownFiles('docs').filter((page) => !fromReadme.has(page))).toEqual([]);
+    for (const page of WRITTEN_ELSEWHERE) expect(fromReadme.has(page)).toBe(true);
+  });
+
+  it('should keep the README under 8 KB', () => {
+    expect(Buffer.byteLength(read('README.md'))).toBeLessThan(8 * 1024);
+  });
+});
