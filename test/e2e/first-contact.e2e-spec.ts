@@ -1,15 +1,15 @@
 // What a person sees first: paths nothing serves answer the JSON error envelope, never Express's HTML "Cannot GET",
 // and the web app's own routes answer its index.html.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findWebDist } from '../../src/web/web.module.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startApp, type TestApp } from '../helpers/app.js';
-import { registerUser } from '../helpers/factories.js';
+import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { closeAllSockets, connect, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, connect, sleep, waitFor } from '../helpers/sockets.js';
 
 /** The shell block of docs/quick-start.md that follows the comment naming this spec. */
 function quickStartBlock(): string {
@@ -86,6 +86,41 @@ describe('First contact', () => {
       } finally {
         closeAllSockets();
         rmSync(cwd, { recursive: true, force: true });
+      }
+    });
+
+    it('should run examples/notifications-client.mjs until it prints a notification', async () => {
+      const user = await registerUser(app, 'Example Reader');
+      const admin = await loginAdmin(app);
+      const child = spawn(
+        process.execPath,
+        [join(import.meta.dirname, '..', '..', 'examples', 'notifications-client.mjs')],
+        {
+          env: { PATH: process.env.PATH, BASE_URL: app.url, USER_TOKEN: user.token, COUNT: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      let code: number | null | undefined;
+      void exited.then((c) => (code = c));
+      try {
+        // Once it is online and has read its unread count, each notification sent is one it follows.
+        for (let i = 0; i < 100 && !/unread: 0/.test(output) && code === undefined; i += 1) await sleep(100);
+        for (let i = 0; i < 10 && code === undefined; i += 1) {
+          await http(app.url, 'POST', '/api/v1/notifications', {
+            token: admin.token,
+            body: { userIds: [user.id], type: 'example', title: 'Hello, example' },
+          });
+          await Promise.race([exited, sleep(1000)]);
+        }
+        expect(await exited).toBe(0);
+        expect(output).toContain('connection: online');
+        expect(output).toMatch(/notification #1: Hello, example/);
+      } finally {
+        child.kill();
       }
     });
 
