@@ -1,6 +1,7 @@
 // What a person sees first: paths nothing serves answer the JSON error envelope, never Express's HTML "Cannot GET",
 // and the web app's own routes answer its index.html.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,49 @@ import { findWebDist } from '../../src/web/web.module.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { closeAllSockets, connect, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
+
+const repo = join(import.meta.dirname, '..', '..');
+/** nginx, when installed (CI installs none; the config's shape is checked by test/tools/docs.spec.ts either way). */
+const nginx = spawnSync('sh', ['-c', 'command -v nginx'], { encoding: 'utf8' }).stdout.trim();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.once('error', reject);
+  });
+}
+
+/** deploy/nginx/realtime-hub.conf in front of `upstream` (both upstream servers), on a free port; answers its URL. */
+async function startNginx(upstream: URL, dir: string): Promise<{ url: string; stop(): void }> {
+  const port = await freePort();
+  const site = readFileSync(join(repo, 'deploy', 'nginx', 'realtime-hub.conf'), 'utf8')
+    .replace(/server 127\.0\.0\.1:300[12]/g, `server ${upstream.host}`)
+    .replace(/listen 8080;/, `listen 127.0.0.1:${port};`);
+  writeFileSync(join(dir, 'site.conf'), site);
+  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${dir}/${t};`).join(' ');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log; ${process.getuid?.() === 0 ? 'user root;' : ''}
+     events {} http { access_log off; ${temp} include ${dir}/site.conf; }`,
+  );
+  const child = spawn(nginx, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 50; i += 1) {
+    if (
+      await fetch(`${url}/api/v1/health`).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
+    await sleep(100);
+  }
+  return { url, stop: () => child.kill() };
+}
 
 /** The shell block of docs/quick-start.md that follows the comment naming this spec. */
 function quickStartBlock(): string {
@@ -96,7 +139,7 @@ describe('First contact', () => {
         process.execPath,
         [join(import.meta.dirname, '..', '..', 'examples', 'notifications-client.mjs')],
         {
-          env: { PATH: process.env.PATH, BASE_URL: app.url, USER_TOKEN: user.token, COUNT: '1' },
+          env: { PATH: process.env.PATH, BASE_URL: app.url, EMAIL: user.email, PASSWORD: user.password, COUNT: '1' },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
@@ -123,6 +166,27 @@ describe('First contact', () => {
         child.kill();
       }
     });
+
+    (nginx ? it : it.skip)(
+      `should carry REST and both Socket.IO transports through deploy/nginx/realtime-hub.conf${nginx ? '' : ' [skipped: install nginx]'}`,
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'nginx-'));
+        const proxy = await startNginx(new URL(app.url), dir);
+        try {
+          expect((await http(proxy.url, 'GET', '/api/v1/health')).status).toBe(200);
+          expect((await http(proxy.url, 'GET', '/metrics')).status).toBe(404);
+          const user = await registerUser(app, 'Behind Nginx');
+          for (const transports of [['websocket'], ['polling']] as const) {
+            const socket = await connect(proxy.url, user.token, { transports: [...transports] });
+            expect(await emitAck(socket, 'subscribe', { channel: 'suggestions:votes' })).toMatchObject({ ok: true });
+          }
+        } finally {
+          closeAllSockets();
+          proxy.stop();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
 
     it('should still serve the API, Swagger UI and the health body documented in docs/operations.md', async () => {
       expect((await http(app.url, 'GET', '/docs')).status).toBe(200);
