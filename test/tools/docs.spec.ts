@@ -44,6 +44,18 @@ function documentedVariables(): string[] {
   return [...page.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
 }
 
+/** Variables the docs name that scripts, examples and tests read (listed under "Not read by the server"). */
+function scriptVariables(): string[] {
+  const section = read('docs/configuration.md').split(/^## Not read by the server/m)[1] ?? '';
+  return [...section.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]);
+}
+
+/** `NAME=` assignments in the shell blocks of a Markdown file, leaving out shell locals (`NAME=$(...)`). */
+function shellAssignments(file: string): string[] {
+  const blocks = [...read(file).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+  return blocks.flatMap((block) => [...block.matchAll(/(?:^|[\s'"])([A-Z][A-Z0-9_]+)=(?!\$\()/gm)].map((m) => m[1]));
+}
+
 describe('Docs', () => {
   it('should have a row in docs/configuration.md for every variable of src/config/environment.ts, and no other', () => {
     const schema = schemaVariables();
@@ -64,6 +76,37 @@ describe('Docs', () => {
     const fromReadme = new Set(relativeLinks('README.md'));
     expect(markdownFiles('docs').filter((page) => !fromReadme.has(page))).toEqual([]);
     for (const page of WRITTEN_ELSEWHERE) expect(fromReadme.has(page)).toBe(true);
+  });
+
+  it('should name only variables the server or a documented script reads, in every shell block of the docs', () => {
+    const known = new Set([...schemaVariables(), ...scriptVariables()]);
+    const unknown = pages.flatMap((file) => shellAssignments(file).map((name) => `${file}: ${name}`));
+    expect(unknown.filter((entry) => !known.has(entry.split(': ')[1]))).toEqual([]);
+  });
+
+  it('should give Compose only variables the server reads, from .env (no command needs one exported)', () => {
+    const schema = new Set(schemaVariables());
+    const example = [...read('.env.example').matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]);
+    expect(example).toContain('JWT_SECRET');
+    expect(example.filter((name) => !schema.has(name))).toEqual([]);
+    // The Docker test image leaves the Compose file out (.dockerignore); everywhere else it is checked.
+    if (!existsSync(join(root, 'docker-compose.yml'))) return;
+    const compose = read('docker-compose.yml');
+    expect(compose).not.toMatch(/\$\{[A-Z_]+:?\?/);
+    expect(compose).toMatch(/env_file:\s+- path: \.env\s+required: false/);
+    const app = compose.slice(compose.indexOf('x-app:'), compose.indexOf('\nservices:'));
+    const set = [...app.matchAll(/^ {4}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    expect(set.filter((name) => !schema.has(name))).toEqual([]);
+  });
+
+  it('should keep the nginx config sticky, upgrading WebSockets, and telling the app the client address', () => {
+    const conf = read('deploy/nginx/realtime-hub.conf');
+    expect(conf).toMatch(/^\s*hash \$remote_addr consistent;/m);
+    expect(conf).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
+    expect(conf).toMatch(/proxy_set_header Connection \$connection_upgrade;/);
+    expect(conf).toMatch(/proxy_http_version 1\.1;/);
+    expect(conf).toMatch(/proxy_set_header X-Forwarded-For \$remote_addr;/);
+    expect(Number(/proxy_read_timeout (\d+)s;/.exec(conf)?.[1])).toBeGreaterThan(45);
   });
 
   it('should keep the README under 8 KB', () => {
