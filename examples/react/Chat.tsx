@@ -1,6 +1,6 @@
 // A React chat panel on @realtime-hub/client/react: the connection state, a conversation's messages (gapless, in seq
 // order, caught up after every reconnect) and a send that survives going offline. Type-checked by
-// test/tools/examples.spec.ts; the web app (web/src) is the full-size example.
+// test/tools/first-contact.spec.ts; the web app (web/src) is the full-size example.
 import { createClient, type RealtimeClient } from '@realtime-hub/client';
 import { useConnectionState, useConversation, useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
