@@ -30,6 +30,27 @@ function relativeLinks(file: string): string[] {
     .map((t) => relative(root, resolve(root, dirname(file), decodeURI(t.split('#')[0]))));
 }
 
+/** Relative links with a fragment, as [file, target path, fragment]. */
+function fragmentLinks(file: string): [string, string][] {
+  const text = read(file).replace(/```[\s\S]*?```/g, '');
+  return [...text.matchAll(/\]\(([^)\s#:]*)#([^)\s]+)\)/g)].map((m) => [
+    m[1] ? relative(root, resolve(root, dirname(file), m[1])) : file,
+    m[2],
+  ]);
+}
+
+/** GitHub's anchors of a Markdown file: its headings' slugs and explicit ids. */
+function anchors(file: string): Set<string> {
+  const text = read(file).replace(/```[\s\S]*?```/g, '');
+  const headings = [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+    m[1]
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-'),
+  );
+  return new Set([...headings, ...[...text.matchAll(/id="([^"]+)"/g)].map((m) => m[1])]);
+}
+
 /** The variables of the environment schema: the properties of its class. */
 function schemaVariables(): string[] {
   const source = read('src/config/environment.ts');
@@ -68,6 +89,16 @@ describe('Docs', () => {
   it.each(pages)('should have every relative link of %s lead to a file', (file) => {
     const broken = relativeLinks(file).filter(
       (target) => !existsSync(join(root, target)) && !WRITTEN_ELSEWHERE.has(target),
+    );
+    expect(broken).toEqual([]);
+  });
+
+  it('should have every #fragment of a relative link name a heading of its page', () => {
+    const broken = pages.flatMap((file) =>
+      fragmentLinks(file)
+        .filter(([target]) => target.endsWith('.md') && existsSync(join(root, target)))
+        .filter(([target, fragment]) => !anchors(target).has(fragment))
+        .map(([target, fragment]) => `${file} → ${target}#${fragment}`),
     );
     expect(broken).toEqual([]);
   });
