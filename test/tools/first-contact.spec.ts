@@ -54,13 +54,22 @@ async function startNginx(upstream: URL, dir: string): Promise<{ url: string; st
   return { url, stop: () => child.kill() };
 }
 
-/** The shell block of docs/quick-start.md that follows the comment naming this spec. */
-function quickStartBlock(): string {
-  const page = readFileSync(join(repo, 'docs', 'quick-start.md'), 'utf8');
-  const marked = page.split('test/tools/first-contact.spec.ts')[1];
+/** The shell block of a docs page that follows the comment naming this spec. */
+function markedBlock(page: string): string {
+  const text = readFileSync(join(repo, page), 'utf8');
+  const marked = text.split('test/tools/first-contact.spec.ts')[1];
   const block = /```sh\n([\s\S]*?)```/.exec(marked ?? '');
-  if (!block) throw new Error('docs/quick-start.md has no shell block marked for this spec');
+  if (!block) throw new Error(`${page} has no shell block marked for this spec`);
   return block[1];
+}
+
+/** Runs a marked block with bash, as a reader would paste it. */
+function runBlock(page: string, cwd: string, env: Record<string, string>) {
+  return promisify(execFile)('bash', ['-euo', 'pipefail', '-c', markedBlock(page)], {
+    cwd,
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+    timeout: 20_000,
+  });
 }
 
 interface LogLine {
@@ -208,14 +217,24 @@ describe('First contact', () => {
     const socket = await connect(server.url, ada.token);
     const arrived = waitFor<{ title: string }>(socket, 'notification');
     // The commands run where `npm start` ran: data/ holds the admin password file.
-    const run = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', quickStartBlock()], {
-      cwd: dir,
-      env: { ...process.env, NODE_OPTIONS: '', BASE_URL: server.url },
-      timeout: 20_000,
-    });
+    const run = await runBlock('docs/quick-start.md', dir, { BASE_URL: server.url });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toMatchObject({ items: [{ title: 'Hello from curl' }] });
     expect((await arrived).title).toBe('Hello from curl');
+  });
+
+  it("should report a job with the worker's curl commands of docs/protocol/jobs.md", async () => {
+    const owner = await register(server.url, 'Job Owner');
+    const run = await runBlock('docs/protocol/jobs.md', dir, { BASE_URL: server.url, USER_TOKEN: owner.token });
+    expect(run.stderr).toBe('');
+    expect(
+      run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual([1, 2, 3, 4].map((seq) => ({ seq })));
+    const jobs = await http(server.url, 'GET', '/api/v1/jobs', { token: owner.token });
+    expect(jobs.body.items).toMatchObject([{ name: 'Catalogue', status: 'completed', progress: { itemsScraped: 1 } }]);
   });
 
   it('should run examples/notifications-client.mjs until it prints a notification', async () => {
