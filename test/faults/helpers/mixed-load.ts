@@ -52,8 +52,8 @@ export interface LoadCounts {
 export interface MixedLoadOptions {
   /** Where users register and the counting reads (REST). */
   restUrl: string;
-  /** Where the users' SDK clients connect (an instance, or a proxy in front of several). */
-  clientUrl: string;
+  /** Where the users' SDK clients connect (an instance, or a proxy in front of several); a list: in turn. */
+  clientUrl: string | string[];
   /** Where the admin's and the worker's SDK clients connect (default clientUrl). */
   serviceUrl?: string;
   /** SDK users (default 3): members of one conversation, voters, recipients. */
@@ -76,11 +76,25 @@ export function faultClient(url: string, token: string): RealtimeClient {
   return sdkClient(url, token).client;
 }
 
-/** An openapi-fetch answer's data, or throws with its status (0: no answer). */
-async function ok<T>(call: Promise<{ data?: T; response: Response }>): Promise<T> {
-  const result = await call;
-  if (!result.response.ok) throw new Error(`HTTP ${result.response.status}`);
-  return result.data as T;
+/** Where `ok` records what it saw. */
+interface AnswerLog {
+  statuses: number[];
+  slowestMs: number;
+}
+
+/** An openapi-fetch answer's data, or throws; logs its status (0: no answer) and how long it took. */
+async function ok<T>(log: AnswerLog, call: () => Promise<{ data?: T; response: Response }>): Promise<T> {
+  const started = Date.now();
+  let status = 0;
+  try {
+    const result = await call();
+    status = result.response.status;
+    if (!result.response.ok) throw new Error(`HTTP ${status}`);
+    return result.data as T;
+  } finally {
+    log.statuses.push(status);
+    log.slowestMs = Math.max(log.slowestMs, Date.now() - started);
+  }
 }
 
 /** Retries `op` until it answers (an idempotent operation only), for at most `timeoutMs`. */
@@ -166,11 +180,19 @@ export class MixedLoad {
   kioskSession?: { id: string; endsAt: number };
 
   private adminTokenValue = '';
+  private serviceUrl = '';
   private readonly lanes: Lane[] = [];
   private readonly paceMs: number;
   // chat: clientId → acked; per client, clientId → times delivered
   private readonly chatAcked = new Set<string>();
   private chatUnanswered = 0;
+  /** Per client, what arrived live (no REST catch-up). */
+  readonly liveChat: Map<string, number>[] = [];
+  /** Each acknowledged message: its sender's index and when the ack came. */
+  readonly chatLog = new Map<string, { sender: number; at: number }>();
+  /** Every answer to a REST write of the load (0: none came), and the slowest answer in ms. */
+  readonly statuses: number[] = [];
+  slowestMs = 0;
   private readonly chatSeen: Map<string, number>[] = [];
   // votes: "user:suggestion" → last acked value; per client, latest view; per client, "suggestion:version" → times
   private readonly myVotes = new Map<string, 1 | -1>();
@@ -198,7 +220,9 @@ export class MixedLoad {
   /** Users, their conversation, suggestions, a job with its worker, the kiosk session; every client online. */
   async setup(): Promise<void> {
     const { restUrl, clientUrl } = this.options;
-    const serviceUrl = this.options.serviceUrl ?? clientUrl;
+    const urls = Array.isArray(clientUrl) ? clientUrl : [clientUrl];
+    const serviceUrl = this.options.serviceUrl ?? urls[0];
+    this.serviceUrl = serviceUrl;
     const api = httpClient(restUrl);
     this.adminTokenValue = await adminToken(restUrl);
     for (let i = 0; i < (this.options.users ?? 3); i += 1) this.users.push(await member(restUrl, `load${i}`));
@@ -220,12 +244,18 @@ export class MixedLoad {
     const workerToken = (await api.post(`/api/v1/jobs/${this.jobId}/token`, { token: owner.token })).body.token;
 
     for (const [i, user] of this.users.entries()) {
-      const sdk = faultClient(clientUrl, user.token);
+      const sdk = faultClient(urls[i % urls.length], user.token);
       this.clients.push(sdk);
       const chat = new Map<string, number>();
       this.chatSeen.push(chat);
       sdk.conversationMessages(this.conversationId, { afterSeq: 0 }).subscribe((m: MessagePayload) => {
         bump(chat, m.clientId ?? m.id);
+      });
+      // What arrived live over the socket (the stream above also fills gaps over REST).
+      const live = new Map<string, number>();
+      this.liveChat.push(live);
+      sdk.subscribe(`conversation:${this.conversationId}`, {
+        'message:new': (m) => bump(live, m.clientId ?? m.id),
       });
       const notes = new Map<string, number>();
       this.notesSeen.push(notes);
@@ -248,7 +278,7 @@ export class MixedLoad {
     }
     this.admin = faultClient(serviceUrl, this.adminTokenValue);
     this.worker = faultClient(serviceUrl, workerToken);
-    await ok(
+    await ok(this, () =>
       this.worker.rest.POST('/api/v1/jobs/{id}/events', {
         params: { path: { id: this.jobId } },
         body: { type: 'job_started', data: {} },
@@ -265,7 +295,7 @@ export class MixedLoad {
     const session = (
       await api.post('/api/v1/kiosk/sessions', { token, body: { durationSeconds: kiosk.durationSeconds } })
     ).body;
-    const sdk = faultClient(kiosk.url ?? this.options.serviceUrl ?? this.options.clientUrl, workstation.token);
+    const sdk = faultClient(kiosk.url ?? this.serviceUrl, workstation.token);
     this.kioskClient = sdk;
     await waitOnline([sdk]);
     await sdk.request('validate_code', { code: session.accessCode });
@@ -312,6 +342,7 @@ export class MixedLoad {
       // The SDK queues and retries with the same clientId until the server answers.
       await withTimeout(sdk.messages.send(this.conversationId, `u${i} ${clientId}`, { clientId }), 45_000);
       this.chatAcked.add(clientId);
+      this.chatLog.set(clientId, { sender: i, at: Date.now() });
     } catch {
       this.chatUnanswered += 1;
     }
@@ -332,7 +363,7 @@ export class MixedLoad {
     try {
       await untilAnswered(
         () =>
-          ok(
+          ok(this, () =>
             this.clients[u].rest.PUT('/api/v1/suggestions/{id}/vote', {
               params: { path: { id: this.suggestionIds[s] } },
               body: { value },
@@ -353,7 +384,7 @@ export class MixedLoad {
   private async notifyOnce(): Promise<void> {
     const title = `load ${this.noteRound++}`;
     try {
-      const answer = await ok(
+      const answer = await ok(this, () =>
         this.admin.rest.POST('/api/v1/notifications', {
           body: { userIds: this.users.map((m) => m.id), type: 'fault.load', title },
         }),
@@ -369,7 +400,7 @@ export class MixedLoad {
 
   private async jobOnce(): Promise<void> {
     try {
-      const answer = await ok(
+      const answer = await ok(this, () =>
         this.worker.rest.POST('/api/v1/jobs/{id}/events', {
           params: { path: { id: this.jobId } },
           body: { type: 'item_scraped', data: { item: { n: this.jobItems++ } } },
@@ -381,14 +412,27 @@ export class MixedLoad {
     }
   }
 
-  /** ms until a message sent now by the first user is delivered to every user's client. */
-  async roundTrip(timeoutMs = 30_000): Promise<number> {
+  /**
+   * ms until a message sent now by the first user is delivered to every user's client (`live`: over the socket,
+   * retried every second until one is; otherwise by the SDK's stream, REST catch-up included).
+   */
+  async roundTrip(options: { live?: boolean; timeoutMs?: number } = {}): Promise<number> {
+    const timeoutMs = options.timeoutMs ?? 30_000;
     const started = Date.now();
-    const clientId = randomUUID();
-    await withTimeout(this.clients[0].messages.send(this.conversationId, 'probe', { clientId }), timeoutMs);
-    this.chatAcked.add(clientId);
-    await waitUntil(() => this.chatSeen.every((seen) => seen.has(clientId)), 'the probe everywhere', timeoutMs);
-    return Date.now() - started;
+    const deadline = started + timeoutMs;
+    for (;;) {
+      const clientId = randomUUID();
+      await withTimeout(this.clients[0].messages.send(this.conversationId, 'probe', { clientId }), timeoutMs);
+      this.chatAcked.add(clientId);
+      const everywhere = () => (options.live ? this.liveChat : this.chatSeen).every((seen) => seen.has(clientId));
+      const wait = options.live ? Math.min(1000, deadline - Date.now()) : deadline - Date.now();
+      try {
+        await waitUntil(everywhere, 'the probe everywhere', Math.max(0, wait));
+        return Date.now() - started;
+      } catch (err) {
+        if (Date.now() >= deadline) throw err;
+      }
+    }
   }
 
   /**
@@ -404,7 +448,7 @@ export class MixedLoad {
       for (let u = 0; u < this.users.length; u += 1) await this.vote(u, s);
     }
     await untilAnswered(async () => {
-      const answer = await ok(
+      const answer = await ok(this, () =>
         this.worker.rest.POST('/api/v1/jobs/{id}/events', {
           params: { path: { id: this.jobId } },
           body: { type: 'job_completed', data: {} },
