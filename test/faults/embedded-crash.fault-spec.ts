@@ -42,9 +42,11 @@ describe('Embedded mode killed under the mixed load', () => {
 
     app = await startAppProcess(env, port);
     await load.waitOnline();
+    await load.roundTrip();
     const recoveredInMs = Date.now() - killedAt;
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));
+    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
     // Nothing by halves: seqs without a gap, and the conversation's last seq is the last stored message.
     const items = await storedMessages(url, load.users[0].token, load.conversationId);
@@ -53,6 +55,6 @@ describe('Embedded mode killed under the mixed load', () => {
       token: load.users[1].token,
     });
     expect(conversation.body.lastMessage?.seq ?? 0).toBe(items.length);
-    report('embedded kill -9', counts, { recoveredInMs });
+    report('embedded kill -9', load, counts, { recoveredInMs });
   }, 120_000);
 });

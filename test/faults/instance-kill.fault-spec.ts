@@ -99,6 +99,7 @@ describeFaults('One of two instances killed under the mixed load', () => {
     // Counted after every client resynced: of every kind, nothing acknowledged lost, nothing twice.
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));
+    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     for (const kind of [counts.chat, counts.votes, counts.notifications, counts.job]) {
       expect(kind.acknowledged).toBeGreaterThan(0);
     }
@@ -107,6 +108,6 @@ describeFaults('One of two instances killed under the mixed load', () => {
     expect(kioskKinds).toEqual(['session_started', 'session_warning', 'session_terminated']);
     expect(Math.abs(counts.kiosk!.endedOffByMs)).toBeLessThan(1500);
     expect(load.kioskEvents.filter((e) => e.event === 'time_update' && e.at > killedAt).length).toBeGreaterThan(1);
-    report('instance SIGKILL', counts, { recoveredInMs, roundTripMs, offlineAfterMs, onlineAgainAfterMs });
+    report('instance SIGKILL', load, counts, { recoveredInMs, roundTripMs, offlineAfterMs, onlineAgainAfterMs });
   }, 90_000);
 });

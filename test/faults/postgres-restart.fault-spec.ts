@@ -82,6 +82,7 @@ describeFaults('Postgres restarted under traffic', () => {
     const refused = load.statuses.filter((status) => status === 503).length;
     expect(refused).toBeGreaterThan(0);
     expect(load.statuses.filter((status) => status >= 300 && status !== 503)).toEqual([]);
+    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     expect(load.slowestMs).toBeLessThan(ANSWER_LIMIT_MS);
     // Nothing half-written: seqs run without a gap, and the conversation's last seq is its last message.
     const items = await storedMessages(app.url, load.users[0].token, load.conversationId);
@@ -91,6 +92,9 @@ describeFaults('Postgres restarted under traffic', () => {
     });
     expect(conversation.body.lastMessage.seq).toBe(items.length);
     expect(app.child.exitCode).toBeNull();
-    report('Postgres restarted', counts, { recoveredInMs, refused503: refused, slowestMs: load.slowestMs });
+    report('Postgres restarted', load, counts, {
+      recoveredInMs,
+      slowestMs: load.slowestMs,
+    });
   }, 90_000);
 });

@@ -34,11 +34,21 @@ export interface KindCounts {
   unanswered: number;
 }
 
-export interface KioskCounts extends KindCounts {
+/** The kiosk session's due events (started, one warning per threshold, terminated) on the workstation's client. */
+export interface KioskCounts {
+  /** validate_code and start_session. */
+  acknowledged: number;
+  due: number;
+  /** Due events seen exactly once. */
+  delivered: number;
+  /** Due events never seen, plus 1 when the session is not stored as ended (`expired`). */
+  lost: number;
+  /** Due events seen more than once, and tick moments (a remainingSeconds) seen more than once. */
+  duplicated: number;
+  /** time_update events seen. */
+  ticks: number;
   /** When session_terminated arrived, minus the session's endsAt (ms). */
   endedOffByMs: number;
-  /** time_update payloads seen after `since` (e.g. after the fault). */
-  ticks: number;
 }
 
 export interface LoadCounts {
@@ -190,6 +200,8 @@ export class MixedLoad {
   readonly liveChat: Map<string, number>[] = [];
   /** Each acknowledged message: its sender's index and when the ack came. */
   readonly chatLog = new Map<string, { sender: number; at: number }>();
+  /** The code of every refused or unanswered `message:send` the SDK retried (TIMEOUT: no ack). */
+  readonly chatRefusals: string[] = [];
   /** Every answer to a REST write of the load (0: none came), and the slowest answer in ms. */
   readonly statuses: number[] = [];
   slowestMs = 0;
@@ -246,6 +258,7 @@ export class MixedLoad {
     for (const [i, user] of this.users.entries()) {
       const sdk = faultClient(urls[i % urls.length], user.token);
       this.clients.push(sdk);
+      this.recordRefusals(sdk);
       const chat = new Map<string, number>();
       this.chatSeen.push(chat);
       sdk.conversationMessages(this.conversationId, { afterSeq: 0 }).subscribe((m: MessagePayload) => {
@@ -323,6 +336,27 @@ export class MixedLoad {
     this.lane(() => this.voteOnce(), 2);
     this.lane(() => this.notifyOnce(), 4);
     this.lane(() => this.jobOnce(), 2);
+  }
+
+  /**
+   * Answers no fault excuses: a REST status of 500 or more other than a clean 503, a send refused with anything but
+   * SERVICE_UNAVAILABLE or left without an ack (TIMEOUT: the connection went).
+   */
+  unexpectedAnswers(): { rest: number[]; chat: string[] } {
+    return {
+      rest: this.statuses.filter((status) => status >= 500 && status !== 503),
+      chat: this.chatRefusals.filter((code) => code !== 'SERVICE_UNAVAILABLE' && code !== 'TIMEOUT'),
+    };
+  }
+
+  /** The SDK retries a refused send without telling: its `request` is wrapped to see the codes. */
+  private recordRefusals(sdk: RealtimeClient): void {
+    const request = sdk.request.bind(sdk);
+    sdk.request = ((event: string, payload: never) =>
+      request(event as never, payload).catch((err: unknown) => {
+        if (event === 'message:send') this.chatRefusals.push(err instanceof AckFailure ? err.code : String(err));
+        throw err;
+      })) as RealtimeClient['request'];
   }
 
   private lane(op: () => Promise<void>, every = 1): void {
@@ -585,13 +619,12 @@ export class MixedLoad {
     duplicated += [...ticks.values()].filter((c) => c > 1).length;
     return {
       acknowledged: this.kioskAcked,
-      stored: ended ? 1 : 0,
+      due: expected.length,
       delivered,
       lost: expected.length - expected.filter((k) => (seen.get(k) ?? 0) > 0).length + (ended ? 0 : 1),
       duplicated,
-      unanswered: 0,
-      endedOffByMs: terminated ? terminated.at - session.endsAt : Number.NaN,
       ticks: [...ticks.values()].reduce((a, b) => a + b, 0),
+      endedOffByMs: terminated ? terminated.at - session.endsAt : Number.NaN,
     };
   }
 
@@ -639,8 +672,18 @@ export function noLosses(counts: LoadCounts): Record<string, { lost: number; dup
   return out;
 }
 
-/** Prints the figures (FAULTS_REPORT=1): one JSON line per scenario. */
-export function report(scenario: string, counts: LoadCounts, extra: Record<string, unknown> = {}): void {
+/** Prints the figures (FAULTS_REPORT=1): one JSON line per scenario, with what the fault made refuse. */
+export function report(
+  scenario: string,
+  load: MixedLoad,
+  counts: LoadCounts,
+  extra: Record<string, unknown> = {},
+): void {
   if (!process.env.FAULTS_REPORT) return;
-  process.stdout.write(`FAULTS ${JSON.stringify({ scenario, ...counts, ...extra })}\n`);
+  const refusals = {
+    rest503: load.statuses.filter((status) => status === 503).length,
+    restNoAnswer: load.statuses.filter((status) => status === 0).length,
+    chatRetried: load.chatRefusals.length,
+  };
+  process.stdout.write(`FAULTS ${JSON.stringify({ scenario, ...counts, refusals, ...extra })}\n`);
 }
