@@ -116,7 +116,8 @@ export async function startFaultCluster(env: Record<string, string> = {}): Promi
   const redis = await startRedis();
   const database = await freshDatabase();
   const settings = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...FAULT_ENV, ...env };
-  const instances = [await startAppProcess(settings), await startAppProcess(settings)];
+  // Both at once, as a deploy would (migrations run under an advisory lock, the admin is inserted once).
+  const instances = await Promise.all([startAppProcess(settings), startAppProcess(settings)]);
   return {
     redis,
     instances,

@@ -236,8 +236,11 @@ export class MixedLoad {
     const serviceUrl = this.options.serviceUrl ?? urls[0];
     this.serviceUrl = serviceUrl;
     const api = httpClient(restUrl);
-    this.adminTokenValue = await adminToken(restUrl);
-    for (let i = 0; i < (this.options.users ?? 3); i += 1) this.users.push(await member(restUrl, `load${i}`));
+    const count = this.options.users ?? 3;
+    [this.adminTokenValue, ...this.users] = await Promise.all([
+      adminToken(restUrl),
+      ...Array.from({ length: count }, (_, i) => member(restUrl, `load${i}`)),
+    ]);
     const [owner, ...others] = this.users;
     const conversation = await api.post('/api/v1/conversations', {
       token: owner.token,
@@ -478,9 +481,7 @@ export class MixedLoad {
     await Promise.all(this.lanes.map((l) => l.done));
     await this.waitOnline(timeoutMs);
     // Every user votes once more on each suggestion: every vote's state is then known.
-    for (let s = 0; s < this.suggestionIds.length; s += 1) {
-      for (let u = 0; u < this.users.length; u += 1) await this.vote(u, s);
-    }
+    await Promise.all(this.suggestionIds.flatMap((_, s) => this.users.map((__, u) => this.vote(u, s))));
     await untilAnswered(async () => {
       const answer = await ok(this, () =>
         this.worker.rest.POST('/api/v1/jobs/{id}/events', {
