@@ -42,8 +42,7 @@ describe('Embedded mode killed under the mixed load', () => {
 
     app = await startAppProcess(env, port);
     await load.waitOnline();
-    await load.roundTrip();
-    const recoveredInMs = Date.now() - killedAt;
+    const recoveredInMs = await load.recovery(killedAt);
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));
     expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });

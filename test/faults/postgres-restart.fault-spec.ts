@@ -69,9 +69,7 @@ describeFaults('Postgres restarted under traffic', () => {
     await postgres.start();
 
     // Service comes back by itself.
-    const back = Date.now();
-    await load.roundTrip();
-    const recoveredInMs = Date.now() - back;
+    const recoveredInMs = await load.recovery(Date.now());
     expect((await client(app.url).get('/api/v1/health')).status).toBe(200);
 
     // Retried with their clientIds by the SDK, the messages refused or unanswered meanwhile are stored once each.

@@ -55,8 +55,7 @@ describeFaults('SIGTERM under the mixed load', () => {
     expect(left.length).toBeGreaterThan(0);
     expect(Math.max(...left) - signalled).toBeLessThanOrEqual(exitedInMs + 100);
     await load.waitOnline();
-    await load.roundTrip();
-    const recoveredInMs = Date.now() - signalled;
+    const recoveredInMs = await load.recovery(signalled);
 
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));

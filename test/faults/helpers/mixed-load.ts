@@ -450,6 +450,18 @@ export class MixedLoad {
   }
 
   /**
+   * ms from `since` (the fault, or its end) until service is back for every client: each user's client had a send
+   * acknowledged after it (the SDK's queued sends wait out its retry backoff), then a probe reached every client
+   * (`live`: over the socket).
+   */
+  async recovery(since: number, options: { live?: boolean; timeoutMs?: number } = {}): Promise<number> {
+    const sent = (i: number) => [...this.chatLog.values()].some((m) => m.sender === i && m.at > since);
+    await waitUntil(() => this.clients.every((_, i) => sent(i)), 'a send acknowledged on every client', 30_000);
+    await this.roundTrip(options);
+    return Date.now() - since;
+  }
+
+  /**
    * ms until a message sent now by the first user is delivered to every user's client (`live`: over the socket,
    * retried every second until one is; otherwise by the SDK's stream, REST catch-up included).
    */
