@@ -53,7 +53,7 @@ describeFaults('SIGTERM under the mixed load', () => {
     expect(exitedInMs).toBeLessThan(EXIT_LIMIT_MS);
     // Its sockets were closed by the server, before it exited, so their clients moved on; all are back online.
     expect(left.length).toBeGreaterThan(0);
-    expect(Math.max(...left) - signalled).toBeLessThanOrEqual(exitedInMs + 100);
+    expect(Math.max(...left) - signalled).toBeLessThan(exitedInMs + 1000);
     await load.waitOnline();
     const recoveredInMs = await load.recovery(signalled);
 

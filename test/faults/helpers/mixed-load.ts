@@ -9,7 +9,7 @@
 // - delivered: of those, seen by every client that should have them, after resync;
 // - lost: acknowledged but not stored, or not delivered to one of its clients;
 // - duplicated: stored twice, or delivered twice to one client.
-// What was refused or never answered is not acknowledged, so nothing was promised (`unanswered` says how much).
+// What was refused or never answered is not acknowledged, so nothing was promised (`notAcknowledged` says how much).
 import {
   AckFailure,
   type JobEventPayload,
@@ -31,7 +31,7 @@ export interface KindCounts {
   lost: number;
   duplicated: number;
   /** Refused, or never answered (not acknowledged, so not promised). */
-  unanswered: number;
+  notAcknowledged: number;
 }
 
 /** The kiosk session's due events (started, one warning per threshold, terminated) on the workstation's client. */
@@ -134,7 +134,7 @@ function tally(
   acknowledged: string[],
   stores: Map<string, number>[],
   clients: Map<string, number>[],
-  unanswered: number,
+  notAcknowledged: number,
   recipients?: (key: string) => number[],
 ): KindCounts {
   const counts: KindCounts = {
@@ -143,7 +143,7 @@ function tally(
     delivered: 0,
     lost: 0,
     duplicated: 0,
-    unanswered,
+    notAcknowledged,
   };
   for (const key of acknowledged) {
     const storedIn = stores.length === 1 ? [stores[0]] : (recipients?.(key) ?? []).map((i) => stores[i]);
@@ -582,7 +582,7 @@ export class MixedLoad {
       delivered: 0,
       lost: 0,
       duplicated: 0,
-      unanswered: this.votesUnanswered,
+      notAcknowledged: this.votesUnanswered,
     };
     for (const [s, id] of this.suggestionIds.entries()) {
       const acked = this.votesAcked.get(s) ?? 0;
