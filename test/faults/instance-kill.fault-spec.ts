@@ -11,10 +11,10 @@ import { describeFaults, type FaultCluster, member, startFaultCluster } from './
 import { faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
 
-const PRESENCE_TTL_SECONDS = 4;
+const PRESENCE_TTL_SECONDS = 3;
 const PRESENCE_GRACE_MS = 300;
-const SESSION_SECONDS = 8;
-const WARNING_SECONDS = 4;
+const SESSION_SECONDS = 6;
+const WARNING_SECONDS = 3;
 
 describeFaults('One of two instances killed under the mixed load', () => {
   let cluster: FaultCluster;

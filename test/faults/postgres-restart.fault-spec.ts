@@ -18,7 +18,7 @@ import {
   startRedis,
 } from './helpers/processes.js';
 
-const OUTAGE_MS = 6000;
+const OUTAGE_MS = 4000;
 /** A write must be answered within this even while Postgres is down. */
 const ANSWER_LIMIT_MS = 10_000;
 
