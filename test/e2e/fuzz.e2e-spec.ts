@@ -1,9 +1,12 @@
 // Property-based fuzzing of every socket event and every REST route, as an outside client would send them: wrong
 // types, long and deep values, U+0000, unpaired surrogates, `__proto__` keys, extra fields. Every answer must be a
-// contract envelope (never INTERNAL, never a 5xx) and the server must stay up. Bounded in runs and time; the seed is
+// contract envelope (never INTERNAL, never a 5xx), the server must stay up and its memory bounded (heap after a
+// forced GC and resident memory, before the first run and after the last). Bounded in runs and time; the seed is
 // fixed (FUZZ_SEED to replay another, FUZZ_SEED=random to explore) and inputs that once failed are kept below as
 // regressions.
 import fc from 'fast-check';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENT_NAMES, ErrorCodes } from '@realtime-hub/protocol';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -21,6 +24,24 @@ const TIME_LIMIT_MS = 20_000;
 const CODES = new Set<string>(Object.values(ErrorCodes));
 /** The contract's frame limit (Socket.IO's `maxHttpBufferSize`). */
 const MAX_FRAME_BYTES = 64 * 1024;
+
+/**
+ * The server's memory may not grow with the runs (the app runs in this process). Its heap after a forced GC may grow
+ * by at most this much from before the first run to after the last: measured +6 MiB for these runs, +8 MiB for three
+ * times as many (warm-up: compiled code, caches filled once), so 24 MiB leaves room for noise, not for a leak.
+ */
+const HEAP_GROWTH_LIMIT_BYTES = 24 * 1024 * 1024;
+/** Resident memory (`process_resident_memory_bytes` on /metrics) is noisier (allocator high-water): +28..42 MiB. */
+const RSS_GROWTH_LIMIT_BYTES = 160 * 1024 * 1024;
+
+/** The heap in use after a full garbage collection (`gc` from a context created once the flag is set). */
+function heapAfterGc(): number {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
 
 /** Values no handler expects. */
 function nasty(): fc.Arbitrary<unknown> {
@@ -146,6 +167,8 @@ describeE2E('Fuzzing every socket event and REST route', () => {
   let user: TestUser;
   let admin: TestUser;
   let kioskToken: string;
+  let heapBefore: number;
+  let rssBefore: number;
 
   beforeAll(async () => {
     sut = await startApp({ WS_RATE_LIMIT: '100000' });
@@ -156,6 +179,8 @@ describeE2E('Fuzzing every socket event and REST route', () => {
       body: { name: 'Fuzzed kiosk' },
     });
     kioskToken = created.body.token;
+    heapBefore = heapAfterGc();
+    rssBefore = await residentBytes(sut.url);
   });
   afterEach(() => closeAllSockets());
   afterAll(() => sut.close());
@@ -299,4 +324,25 @@ describeE2E('Fuzzing every socket event and REST route', () => {
     );
     expect((await client(sut.url).get('/api/v1/health')).status).toBe(200);
   });
+
+  // Last, after every run above (the tests of a file run in order).
+  it('should hold its memory bounded after the runs', async () => {
+    closeAllSockets();
+    const growth = heapAfterGc() - heapBefore;
+    const rssGrowth = (await residentBytes(sut.url)) - rssBefore;
+    if (process.env.FUZZ_REPORT) {
+      const mib = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+      process.stdout.write(`fuzz memory: heap after GC +${mib(growth)} MiB, RSS +${mib(rssGrowth)} MiB\n`);
+    }
+    expect(growth).toBeLessThan(HEAP_GROWTH_LIMIT_BYTES);
+    expect(rssGrowth).toBeLessThan(RSS_GROWTH_LIMIT_BYTES);
+  });
 });
+
+/** The process's resident memory as /metrics reports it (`process_resident_memory_bytes`). */
+async function residentBytes(url: string): Promise<number> {
+  const text = (await client(url).get('/metrics')).body as string;
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
+  if (!line) throw new Error('No process_resident_memory_bytes in /metrics');
+  return Number(line.split(' ')[1]);
+}

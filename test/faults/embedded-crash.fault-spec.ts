@@ -1,18 +1,20 @@
-// The embedded mode's promise: the process killed with SIGKILL under writes, started again on the same DATA_DIR,
-// still has every write it acknowledged (and nothing by halves).
+// The embedded mode's promise, under the mixed load through the SDK: the process killed with SIGKILL, started again on
+// the same DATA_DIR (and port, so the clients reconnect by themselves), still has every write it acknowledged, and
+// nothing by halves; after resync nothing acknowledged is lost or duplicated, of any kind.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Socket } from 'socket.io-client';
+import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
-import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import { conversationOf, FAULT_ENV, member, storedMessages } from './helpers/faults.js';
+import { sleep } from '../helpers/sockets.js';
+import { FAULT_ENV, storedMessages } from './helpers/faults.js';
+import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import { type AppProcess, buildIfNeeded, startAppProcess } from './helpers/processes.js';
 
-describe('Embedded mode killed under writes', () => {
+describe('Embedded mode killed under the mixed load', () => {
   let dataDir: string;
   let app: AppProcess | undefined;
+  let load: MixedLoad | undefined;
 
   beforeAll(async () => {
     buildIfNeeded();
@@ -20,7 +22,8 @@ describe('Embedded mode killed under writes', () => {
   }, 120_000);
 
   afterAll(async () => {
-    closeAllSockets();
+    load?.close();
+    closeAllClients();
     await app?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -28,41 +31,29 @@ describe('Embedded mode killed under writes', () => {
   it('should keep every acknowledged write after a SIGKILL and a restart on the same data directory', async () => {
     const env = { ...FAULT_ENV, DATA_DIR: dataDir };
     app = await startAppProcess(env);
-    const alice = await member(app.url, 'alice');
-    const bob = await member(app.url, 'bob');
-    const conversationId = await conversationOf(app.url, alice, [bob]);
-    const socket: Socket = await connect(app.url, alice.token);
-    const acked = new Map<string, number>();
-    let stop = false;
-    const lanes = Array.from({ length: 4 }, async () => {
-      while (!stop && socket.connected) {
-        const clientId = randomUUID();
-        try {
-          const ack = await emitAck(socket, 'message:send', { conversationId, body: clientId, clientId });
-          if (ack.ok) acked.set(clientId, ack.data.seq);
-        } catch {
-          // killed before answering: not acknowledged, so not promised
-        }
-      }
-    });
-    await sleep(1500);
+    const { url, port } = app;
+    load = new MixedLoad({ restUrl: url, clientUrl: url, paceMs: 25 });
+    await load.setup();
+    load.start();
+    await sleep(1000);
     app.kill('SIGKILL');
     await app.exited();
-    stop = true;
-    await Promise.all(lanes);
-    expect(acked.size).toBeGreaterThan(10);
+    const killedAt = Date.now();
 
-    app = await startAppProcess(env);
-    const items = await storedMessages(app.url, bob.token, conversationId);
-    const stored = new Map(items.map((m) => [m.clientId, m.seq]));
-    const lost = [...acked].filter(([clientId, seq]) => stored.get(clientId) !== seq);
-    expect(lost).toEqual([]);
+    app = await startAppProcess(env, port);
+    await load.waitOnline();
+    const recoveredInMs = await load.recovery(killedAt);
+    const counts = await load.settle();
+    expect(lossesOf(counts)).toEqual(noLosses(counts));
+    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
+    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
     // Nothing by halves: seqs without a gap, and the conversation's last seq is the last stored message.
+    const items = await storedMessages(url, load.users[0].token, load.conversationId);
     expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));
-    const conversation = await client(app.url).get(`/api/v1/conversations/${conversationId}`, { token: bob.token });
+    const conversation = await client(url).get(`/api/v1/conversations/${load.conversationId}`, {
+      token: load.users[1].token,
+    });
     expect(conversation.body.lastMessage?.seq ?? 0).toBe(items.length);
-    if (process.env.FAULTS_REPORT) {
-      process.stdout.write(`${JSON.stringify({ acked: acked.size, stored: items.length, lost: lost.length })}\n`);
-    }
+    report('embedded kill -9', load, counts, { recoveredInMs });
   }, 120_000);
 });

@@ -1,124 +1,67 @@
-// A deploy sends SIGTERM to one of two instances under traffic. Requests and acknowledgements in flight complete,
-// its sockets are closed so their clients move to the other instance, the process exits within a bounded time, and
-// nothing acknowledged is lost (what was in flight and never answered is retried with its clientId, stored once).
-import { randomUUID } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
-import { client } from '../helpers/http.js';
-import { closeAllSockets, connect, emitAck, sleep } from '../helpers/sockets.js';
-import {
-  conversationOf,
-  describeFaults,
-  type FaultCluster,
-  member,
-  startFaultCluster,
-  storedMessages,
-} from './helpers/faults.js';
+// A deploy sends SIGTERM to one of two instances under the mixed load, its SDK clients behind a round-robin proxy.
+// Requests and acknowledgements in flight complete, its sockets are closed so their clients move to the other
+// instance, the process exits within a bounded time, and after resync nothing acknowledged is lost or duplicated
+// (what was in flight and never answered is retried by the SDK with its clientId, stored once).
+import { closeAllClients } from '../helpers/client.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { sleep } from '../helpers/sockets.js';
+import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
+import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
 
 const EXIT_LIMIT_MS = 15_000;
 
-describeFaults('SIGTERM under traffic', () => {
+describeFaults('SIGTERM under the mixed load', () => {
   let cluster: FaultCluster;
   let a: AppProcess;
-  let b: AppProcess;
+  let proxy: TestProxy;
+  let load: MixedLoad | undefined;
 
   beforeAll(async () => {
     cluster = await startFaultCluster();
-    [a, b] = cluster.instances;
+    [a] = cluster.instances;
+    proxy = await startProxy(cluster.instances.map((i) => i.url));
   }, 120_000);
 
   afterAll(async () => {
-    closeAllSockets();
+    load?.close();
+    closeAllClients();
+    await proxy?.close();
     await cluster?.close();
   });
 
   it('should finish what is in flight, close its sockets, exit in time and lose nothing acknowledged', async () => {
-    const alice = await member(b.url, 'alice');
-    const bob = await member(b.url, 'bob');
-    const conversationId = await conversationOf(b.url, alice, [bob]);
-    const senders: Socket[] = [];
-    for (let i = 0; i < 4; i += 1) senders.push(await connect(a.url, alice.token));
-    const disconnectedAt: number[] = [];
-    for (const socket of senders) socket.on('disconnect', () => disconnectedAt.push(Date.now()));
-
-    const acked = new Map<string, number>();
-    const unanswered: string[] = [];
-    const failed: { clientId: string; code: string }[] = [];
-    let restOk = 0;
-    const restStatuses: number[] = [];
-    let stop = false;
-    const lane = async (socket: Socket) => {
-      while (!stop && socket.connected) {
-        const clientId = randomUUID();
-        try {
-          const ack = await emitAck(socket, 'message:send', { conversationId, body: clientId, clientId });
-          if (ack.ok) acked.set(clientId, ack.data.seq);
-          else failed.push({ clientId, code: ack.error.code });
-        } catch {
-          // The socket closed before the answer: the client does not know, so it retries elsewhere.
-          unanswered.push(clientId);
-        }
-      }
-    };
-    const restLane = async () => {
-      while (!stop) {
-        try {
-          const res = await client(a.url).post(`/api/v1/conversations/${conversationId}/messages`, {
-            token: bob.token,
-            body: { body: 'rest', clientId: randomUUID() },
-          });
-          restStatuses.push(res.status);
-          if (res.status === 201) restOk += 1;
-        } catch {
-          restStatuses.push(0); // refused at the TCP level: the server no longer accepts connections
-          await sleep(50);
-        }
-      }
-    };
-    const lanes = [...senders.map(lane), restLane()];
-    await sleep(1500);
+    // A fast pace, so that requests and acks are in flight when the signal comes.
+    load = new MixedLoad({ restUrl: cluster.instances[1].url, clientUrl: proxy.url, paceMs: 25 });
+    await load.setup();
+    expect(proxy.upgrades).toContain(a.url);
+    const left: number[] = [];
+    for (const sdk of [...load.clients, load.admin, load.worker]) {
+      sdk.connection.subscribe((state) => {
+        if (state === 'reconnecting') left.push(Date.now());
+      });
+    }
+    load.start();
+    await sleep(1000);
     const signalled = Date.now();
     a.kill('SIGTERM');
     const exit = await Promise.race([a.exited(), sleep(EXIT_LIMIT_MS).then(() => 'still running')]);
     const exitedInMs = Date.now() - signalled;
-    stop = true;
-    await Promise.all(lanes);
-
-    // On failure, what the process logged says where it stuck.
     // Exits by itself (0), or by SIGTERM if a hook re-raised it; on failure the process's log says where it stuck.
     const clean = exit === 0 || exit === 'SIGTERM';
     expect(clean ? 'clean' : a.output().slice(-4000)).toBe('clean');
     expect(exitedInMs).toBeLessThan(EXIT_LIMIT_MS);
-    // Every socket was closed by the server, promptly, so its client can move on.
-    expect(disconnectedAt.length).toBe(senders.length);
-    expect(Math.max(...disconnectedAt) - signalled).toBeLessThan(EXIT_LIMIT_MS);
-    // Answers given were true: no INTERNAL, and REST never answered 5xx other than a clean 503.
-    expect(failed.filter((f) => f.code !== 'SERVICE_UNAVAILABLE')).toEqual([]);
-    expect(restStatuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+    // Its sockets were closed by the server, before it exited, so their clients moved on; all are back online.
+    expect(left.length).toBeGreaterThan(0);
+    expect(Math.max(...left) - signalled).toBeLessThan(exitedInMs + 1000);
+    await load.waitOnline();
+    const recoveredInMs = await load.recovery(signalled);
 
-    // The clients move to B and retry what was never answered, with the same clientId.
-    const moved = await connect(b.url, alice.token);
-    for (const clientId of [...unanswered, ...failed.map((f) => f.clientId)]) {
-      const ack = await emitAck(moved, 'message:send', { conversationId, body: clientId, clientId });
-      expect(ack).toMatchObject({ ok: true });
-      if (ack.ok) acked.set(clientId, ack.data.seq);
-    }
-    const items = await storedMessages(b.url, bob.token, conversationId);
-    const byClientId = new Map(items.map((m) => [m.clientId, m.seq]));
-    for (const [clientId, seq] of acked) expect(byClientId.get(clientId)).toBe(seq);
-    expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));
-    expect(items.length).toBe(acked.size + restOk);
-    if (process.env.FAULTS_REPORT) {
-      const report = {
-        acked: acked.size,
-        restCreated: restOk,
-        unansweredThenRetried: unanswered.length,
-        refusedThenRetried: failed.length,
-        stored: items.length,
-        lost: 0,
-        exitedInMs,
-      };
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    }
+    const counts = await load.settle();
+    expect(lossesOf(counts)).toEqual(noLosses(counts));
+    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
+    // Answers given were true: REST never answered 5xx other than a clean 503 (0: refused at the TCP level).
+    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
+    report('SIGTERM', load, counts, { exitedInMs, recoveredInMs });
   }, 90_000);
 });

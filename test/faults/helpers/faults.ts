@@ -47,9 +47,14 @@ export function describeFaults(name: string, body: () => void): void {
   describe(name, body);
 }
 
+/** The admin account every fault scenario's servers ensure (the mixed load's notifications and kiosk need one). */
+export const ADMIN = { email: 'admin@faults.local', password: 'admin-password-123' };
+
 /** What every fault scenario's servers run with: a fixed secret, and no limit that the traffic would trip. */
 export const FAULT_ENV = {
   JWT_SECRET: 'faults-secret-0123456789-abcdefghij',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
   REGISTER_RATE_LIMIT: '1000',
   WS_RATE_LIMIT: '100000',
 };
@@ -111,7 +116,8 @@ export async function startFaultCluster(env: Record<string, string> = {}): Promi
   const redis = await startRedis();
   const database = await freshDatabase();
   const settings = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...FAULT_ENV, ...env };
-  const instances = [await startAppProcess(settings), await startAppProcess(settings)];
+  // Both at once, as a deploy would (migrations run under an advisory lock, the admin is inserted once).
+  const instances = await Promise.all([startAppProcess(settings), startAppProcess(settings)]);
   return {
     redis,
     instances,
