@@ -298,6 +298,32 @@ describeE2E('Client SDK', () => {
     expect(ended).toEqual([{ reason: 'FORBIDDEN' }]);
   }, 30_000);
 
+  it('should refetch the vote counts it shows after a reconnect, so votes cast while away are not missed', async () => {
+    const [author, watcher, away] = await createUsers(sut, 3, 'VotesAway');
+    const suggestion = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title: 'Counted while away', description: 'resync' },
+    });
+    const id = suggestion.body.id as string;
+    const { client } = sdkClient(proxy.url, watcher.token);
+    let counts: { upvotes: number; version: number } | undefined;
+    client.suggestionVotes().subscribe((all) => (counts = all.get(id)));
+    await waitForState(client, 'online');
+    await api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
+    await waitUntil(() => counts?.upvotes === 1, 'the live vote');
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    await api.put(`/api/v1/suggestions/${id}/vote`, { token: away.token, body: { value: 1 } });
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    // No vote follows: only the refetch after resubscribing can bring the second one.
+    await waitUntil(() => counts?.upvotes === 2, `the vote cast while away (${counts?.upvotes})`);
+    const stored = (await api.get(`/api/v1/suggestions/${id}`, { token: author.token })).body;
+    expect(counts).toMatchObject({ upvotes: 2, version: stored.version });
+  }, 30_000);
+
   it('should never move versioned state backwards: vote counts and a resource under concurrent writes', async () => {
     const [author, watcher, ...voters] = await createUsers(sut, 14, 'Versions');
     const suggestion = await api.post('/api/v1/suggestions', {

@@ -444,7 +444,11 @@ export class RealtimeClient {
     }, true);
   }
 
-  /** Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion. */
+  /**
+   * Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion, and so
+   * does every resubscription (after a reconnect) and every poll of the HTTP fallback for each suggestion known, so
+   * votes cast while the socket was away are not missed.
+   */
   suggestionVotes(): Stream<Map<string, SuggestionVotePayload>> {
     return new Stream<Map<string, SuggestionVotePayload>>((stream) => {
       const counts = new Map<string, SuggestionVotePayload>();
@@ -465,7 +469,10 @@ export class RealtimeClient {
         const s = unwrap(await this.rest.GET('/api/v1/suggestions/{id}', { params: { path: { id } } }));
         apply(fromSuggestion(s as SuggestionPayload));
       };
-      return this.subscribe(channels.suggestions(), {
+      const refetchKnown = async () => {
+        await Promise.all([...counts.keys()].map((id) => refetch(id)));
+      };
+      const unsubscribe = this.subscribe(channels.suggestions(), {
         'suggestion:created': (s) => apply(fromSuggestion(s)),
         'suggestion:updated': (s) => apply(fromSuggestion(s)),
         'suggestion:vote': (vote) => {
@@ -475,7 +482,14 @@ export class RealtimeClient {
           }
           apply(vote);
         },
+        // Nothing is known at the first subscription; after a reconnect, what is known is refetched.
+        subscribed: () => void refetchKnown().catch((err) => this.report(err)),
       });
+      this.pollers.add(refetchKnown);
+      return () => {
+        this.pollers.delete(refetchKnown);
+        unsubscribe();
+      };
     }, true);
   }
 

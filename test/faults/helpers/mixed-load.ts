@@ -485,8 +485,10 @@ export class MixedLoad {
   }
 
   /**
-   * Stops the load, closes what needs closing (a last vote on each suggestion, so a client that missed the last
-   * change sees a version gap and refetches; the job's completion), waits for every client to catch up, and counts.
+   * Stops the load, closes what needs closing (a last vote on each suggestion: while Redis is down no socket
+   * reconnects, so a client on the other instance learns of the votes it missed only from the next one's version
+   * gap; the job's completion), waits for every client to catch up, and counts. After a reconnect the SDK refetches
+   * vote counts by itself.
    */
   async settle(timeoutMs = 20_000): Promise<LoadCounts> {
     for (const lane of this.lanes) lane.running = false;
