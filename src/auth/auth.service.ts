@@ -8,10 +8,9 @@ import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDt
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
+import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
 import { AppConfig } from '../config/app-config.js';
-import { accountRoom } from '../realtime/principal-rooms.js';
-import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { toUserDto } from './user.mapper.js';
 import { User } from './user.entity.js';
 
@@ -43,7 +42,7 @@ export class AuthService implements OnModuleInit {
     private readonly tokens: TokenService,
     private readonly limiter: AttemptLimiter,
     private readonly accounts: AccountStateCache,
-    private readonly publisher: RealtimePublisher,
+    private readonly sockets: AccountSockets,
     private readonly config: AppConfig,
   ) {
     this.registrationsPerIp = {
@@ -123,7 +122,7 @@ export class AuthService implements OnModuleInit {
   async logout(actor: Principal): Promise<void> {
     await this.users.increment({ id: actor.id }, 'tokenVersion', 1);
     await this.accounts.invalidate(actor.id);
-    this.publisher.disconnectRoom(accountRoom(actor.id));
+    this.sockets.disconnect(actor.id);
   }
 
   async me(actor: Principal): Promise<UserDto> {

@@ -1,4 +1,6 @@
 import { Global, Module } from '@nestjs/common';
+import { AccountSockets } from '../auth/account-sockets.port.js';
+import { RealtimeAccountSockets } from './account-sockets.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
 import { ChannelsGateway } from './channels.gateway.js';
@@ -7,6 +9,7 @@ import { RealtimePublisher } from './realtime.publisher.js';
 import { RealtimeServer } from './realtime.server.js';
 import { SocketQuota } from './socket-quota.js';
 
+/** The realtime core every gateway stands on: the socket server, channels, delivery and presence. */
 @Global()
 @Module({
   providers: [
@@ -17,7 +20,8 @@ import { SocketQuota } from './socket-quota.js';
     PresenceService,
     SocketQuota,
     ChannelsGateway,
+    { provide: AccountSockets, useClass: RealtimeAccountSockets },
   ],
-  exports: [RealtimeServer, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
+  exports: [AccountSockets, RealtimeServer, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
 })
 export class RealtimeModule {}
