@@ -67,6 +67,15 @@ module.exports = {
       to: { path: `^src/${FEATURES}/`, pathNot: ['^src/$1/', ...PORTS] },
     },
     {
+      name: 'features-publish-through-the-core',
+      severity: 'error',
+      comment:
+        'Features emit through RealtimePublisher and ask about rooms through ChannelService; the socket server ' +
+        'itself (RealtimeServer) belongs to the core.',
+      from: { path: `^src/${FEATURES}/` },
+      to: { path: '^src/realtime/realtime[.]server[.]ts$' },
+    },
+    {
       name: 'auth-below-realtime',
       severity: 'error',
       comment: 'The realtime core stands on auth (it authenticates sockets); auth reaches sockets through its AccountSockets port.',

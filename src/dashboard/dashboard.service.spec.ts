@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { PresenceService } from '../realtime/presence.service.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import type { RealtimeServer } from '../realtime/realtime.server.js';
+import type { ChannelService } from '../realtime/channel.service.js';
 import { DashboardEvents } from './dashboard-events.js';
 import { DashboardService } from './dashboard.service.js';
 import type { StatsClock } from './stats-clock.js';
@@ -52,14 +52,14 @@ describe(DashboardService.name, () => {
       onlineUserIds: jest.fn(async () => [USER]),
       onChange: (listener: () => void) => (presenceListener = listener),
     };
-    const realtime = { ready: true, server: { sockets: { adapter: { rooms } } } };
+    const channels = { ready: true, hasLocalMembers: (room: string) => (rooms.get(room)?.size ?? 0) > 0 };
     sut = new DashboardService(
       { query } as unknown as DataSource,
       new AppConfig({ DASHBOARD_INTERVAL_MS: '1000' }),
       presence as unknown as PresenceService,
       { register: jest.fn() } as unknown as ChannelRegistry,
       publisher as unknown as RealtimePublisher,
-      realtime as unknown as RealtimeServer,
+      channels as unknown as ChannelService,
       clock as unknown as StatsClock,
       events,
       {} as SchedulerRegistry,

@@ -17,10 +17,10 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import type { StatsPayload } from '../realtime/client-events.js';
 import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
 import { DashboardEvents } from './dashboard-events.js';
 import { StatsClock } from './stats-clock.js';
 
@@ -85,7 +85,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
     private readonly presence: PresenceService,
     private readonly channels: ChannelRegistry,
     private readonly publisher: RealtimePublisher,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
     private readonly clock: StatsClock,
     private readonly events: DashboardEvents,
     private readonly scheduler: SchedulerRegistry,
@@ -149,7 +149,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** One look, unless the previous one is still running. */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.realtime.ready) return this.running ?? Promise.resolve();
+    if (this.stopped || this.running || !this.rooms.ready) return this.running ?? Promise.resolve();
     this.running = this.flush()
       .catch((err: unknown) => this.logger.warn({ err }, 'Dashboard update failed'))
       .finally(() => (this.running = undefined));
@@ -158,7 +158,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** Publishes when this instance has changes to announce (or subscribers owed a heartbeat) and claims the period. */
   async flush(): Promise<void> {
-    const subscribed = (this.realtime.server.sockets.adapter.rooms.get(DASHBOARD_CHANNEL)?.size ?? 0) > 0;
+    const subscribed = this.rooms.hasLocalMembers(DASHBOARD_CHANNEL);
     const pending = this.heard > this.covered;
     if ((!pending && !subscribed) || Date.now() < this.nextAttemptAt) return;
     const seen = this.heard;

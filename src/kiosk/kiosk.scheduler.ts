@@ -7,8 +7,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import type { SocketData } from '../realtime/channel.service.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
 import { rowsOf, sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
 import { TERMINATION_MESSAGES } from './session-state.js';
@@ -61,7 +60,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
     private readonly workstations: WorkstationsService,
     private readonly events: KioskEvents,
     private readonly scheduler: SchedulerRegistry,
@@ -75,7 +74,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One pass, unless the previous one is still running (or the socket server is not up to carry events). */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.realtime.ready) return this.running ?? Promise.resolve();
+    if (this.stopped || this.running || !this.rooms.ready) return this.running ?? Promise.resolve();
     this.running = this.runOnce()
       .catch((err: unknown) => this.logger.warn({ err }, 'Kiosk scheduler pass failed'))
       .finally(() => (this.running = undefined));
@@ -128,7 +127,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   async offline(): Promise<void> {
     for (const id of await this.workstations.claimOfflineDue()) {
       try {
-        const sockets = await this.realtime.server.in(workstationRoom(id)).fetchSockets();
+        const sockets = await this.rooms.principalsIn(workstationRoom(id));
         if (sockets.length === 0) await this.workstations.goOffline(id);
       } catch (err) {
         this.logger.warn({ err, workstationId: id }, 'Could not check the sockets of a workstation; retrying');
@@ -145,8 +144,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     const ids = await this.workstations.claimSilent();
     if (ids.length === 0) return;
     try {
-      const sockets = await this.realtime.server.in(ids.map(workstationRoom)).fetchSockets();
-      const present = new Set(sockets.map((s) => (s.data as Partial<SocketData>).principal?.id));
+      const present = new Set((await this.rooms.principalsIn(ids.map(workstationRoom))).map((p) => p.id));
       const gone = ids.filter((id) => !present.has(id));
       if (gone.length > 0) await this.workstations.offlineNow(gone);
     } catch (err) {

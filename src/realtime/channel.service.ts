@@ -101,6 +101,27 @@ export class ChannelService {
 
   /** Empties a channel everywhere (after its entity was deleted). */
   empty(channel: string): void {
-    this.realtime.server.in(channel).socketsLeave(channel);
+    this.leave(channel, channel);
+  }
+
+  /** The sockets of `rooms` (e.g. server-owned principal rooms) on every instance leave `channel`. */
+  leave(rooms: string | string[], channel: string): void {
+    if (this.realtime.ready) this.realtime.server.in(rooms).socketsLeave(channel);
+  }
+
+  /** The principals of the sockets in any of `rooms`, on every instance (one entry per socket). */
+  async principalsIn(rooms: string | string[]): Promise<Principal[]> {
+    const sockets = await this.realtime.server.in(rooms).fetchSockets();
+    return sockets.flatMap((socket) => (socket.data as Partial<SocketData>).principal ?? []);
+  }
+
+  /** Whether a socket of this instance is in `room` (no cluster round trip). */
+  hasLocalMembers(room: string): boolean {
+    return this.realtime.ready && (this.realtime.server.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+  }
+
+  /** Whether this instance's socket server is up (events published before are dropped). */
+  get ready(): boolean {
+    return this.realtime.ready;
   }
 }

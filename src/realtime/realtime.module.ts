@@ -22,6 +22,6 @@ import { SocketQuota } from './socket-quota.js';
     ChannelsGateway,
     { provide: AccountSockets, useClass: RealtimeAccountSockets },
   ],
-  exports: [AccountSockets, RealtimeServer, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
+  exports: [AccountSockets, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
 })
 export class RealtimeModule {}
