@@ -4,6 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException, type FieldError } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -85,7 +86,7 @@ export class NotificationsService {
         published = true;
         for (const allocation of allocations) {
           const notification = byUser.get(allocation.userId)!;
-          this.publisher.publish(`user:${allocation.userId}`, 'notification', notification, {
+          this.publisher.publish(channels.user(allocation.userId), 'notification', notification, {
             order: { key: `notifications:${allocation.userId}`, seq: notification.seq },
           });
           this.publishUnread(allocation.userId, allocation);
@@ -155,7 +156,7 @@ export class NotificationsService {
   /** Counts leave in the order of the changes that made them (the counter's version), on this instance. */
   private publishUnread(userId: string, state: CounterState): void {
     this.publisher.publish(
-      `user:${userId}`,
+      channels.user(userId),
       'notifications:unread',
       { count: state.unreadCount, version: state.version },
       { order: { key: `notifications:unread:${userId}`, seq: state.version } },

@@ -12,6 +12,9 @@ export interface SocketData {
   clientIp?: string;
 }
 
+/** The ack of a subscribe: the channel's canonical name, and its snapshot where it has one. */
+export type Subscribed = { channel: string; snapshot?: unknown };
+
 @Injectable()
 export class ChannelService {
   private readonly logger = new Logger('ChannelService');
@@ -21,7 +24,7 @@ export class ChannelService {
     private readonly realtime: RealtimeServer,
   ) {}
 
-  async subscribe(socket: Socket, name: unknown): Promise<{ channel: string; snapshot?: unknown }> {
+  async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const resolved = this.registry.resolve(name);
     const principal = (socket.data as SocketData).principal;
     const snapshot = await resolved.definition.authorize(principal, resolved.params);
