@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AccountSockets } from '../auth/account-sockets.port.js';
+import { AuthModule } from '../auth/auth.module.js';
 import { RealtimeAccountSockets } from './account-sockets.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
@@ -12,6 +13,7 @@ import { SocketQuota } from './socket-quota.js';
 /** The realtime core every gateway stands on: the socket server, channels, delivery and presence. */
 @Global()
 @Module({
+  imports: [AuthModule],
   providers: [
     RealtimeServer,
     RealtimePublisher,
