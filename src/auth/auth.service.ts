@@ -1,8 +1,9 @@
 // Register, login (throttled per email and per IP), refresh and me.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
+import { isUniqueViolation } from '../database/query-results.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -26,10 +27,6 @@ export const LOGIN_FAILURES_PER_IP: LimitRule = {
   points: 100,
   durationSeconds: LOGIN_WINDOW_SECONDS,
 };
-
-export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
-}
 
 @Injectable()
 export class AuthService implements OnModuleInit {

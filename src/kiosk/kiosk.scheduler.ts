@@ -7,9 +7,10 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { rowsOf } from '../database/query-results.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
-import { rowsOf, sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
+import { sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
 import { TERMINATION_MESSAGES } from './session-state.js';
 import { WorkstationsService } from './workstations.service.js';
 

@@ -12,7 +12,7 @@ import {
 import type { Server, Socket } from 'socket.io';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import { Roles } from '../auth/decorators.js';
-import { ALL_ROLES } from '../auth/principal.js';
+import { ALL_ROLES, isAccount } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
 import { clientIp, type TrustFunction, trustFunction } from '../common/client-ip.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -52,8 +52,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.registry.register({
       pattern: CHANNEL_PATTERNS.user,
       authorize: async (principal, { userId }) => {
-        if (principal.id !== userId || (principal.role !== 'user' && principal.role !== 'admin'))
-          throw DomainException.forbidden();
+        if (principal.id !== userId || !isAccount(principal)) throw DomainException.forbidden();
         return undefined;
       },
     });

@@ -5,7 +5,7 @@ import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { PresencePayload } from './client-events.js';
@@ -112,10 +112,6 @@ export interface PresenceStats {
   onlineUsers: number;
 }
 
-function tracksPresence(principal: Principal): boolean {
-  return principal.role === 'user' || principal.role === 'admin';
-}
-
 @Injectable()
 export class PresenceService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Presence');
@@ -181,7 +177,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   async connected(principal: Principal): Promise<void> {
     if (this.retired) return;
-    const userId = tracksPresence(principal) ? principal.id : '';
+    const userId = isAccount(principal) ? principal.id : '';
     const now = new Date().toISOString();
     if (userId) this.cancelGrace(userId);
     this.localSockets += 1;
@@ -205,7 +201,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   async disconnected(principal: Principal): Promise<void> {
     if (this.retired) return;
-    const userId = tracksPresence(principal) ? principal.id : '';
+    const userId = isAccount(principal) ? principal.id : '';
     this.localSockets -= 1;
     const left = userId ? (this.localCounts.get(userId) ?? 1) - 1 : 0;
     if (userId && left <= 0) this.localCounts.delete(userId);

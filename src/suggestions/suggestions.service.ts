@@ -4,7 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
@@ -144,7 +144,7 @@ export class SuggestionsService implements OnModuleInit {
     this.channels.register({
       pattern: SUGGESTIONS_CHANNEL,
       authorize: async (principal) => {
-        if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
+        if (!isAccount(principal)) throw DomainException.forbidden();
         return undefined;
       },
     });
