@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
@@ -76,8 +77,13 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   private heard = 0;
   private covered = 0;
   private nextAttemptAt = 0;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop = new SingleFlightInterval({
+    name: INTERVAL_NAME,
+    run: () => this.flush(),
+    failure: 'Dashboard update failed',
+    logger: this.logger,
+    ready: () => this.rooms.ready,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -101,9 +107,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), loopPeriodMs(this.config.dashboard.intervalMs));
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.loop.start(this.scheduler, loopPeriodMs(this.config.dashboard.intervalMs));
   }
 
   /** The Stats, for an admin. */
@@ -137,7 +141,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** A count may have moved: tell the shared clock, then let the loop try for the period at once. */
   private changed(): void {
-    if (this.stopped) return;
+    if (this.loop.stopped) return;
     this.clock.changed().then(
       () => {
         this.heard += 1;
@@ -149,11 +153,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** One look, unless the previous one is still running. */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.rooms.ready) return this.running ?? Promise.resolve();
-    this.running = this.flush()
-      .catch((err: unknown) => this.logger.warn({ err }, 'Dashboard update failed'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.tick();
   }
 
   /** Publishes when this instance has changes to announce (or subscribers owed a heartbeat) and claims the period. */
@@ -177,9 +177,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop(this.scheduler);
   }
 }

@@ -6,6 +6,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
 import { rowsOf } from '../database/query-results.js';
 import { ChannelService } from '../realtime/channel.service.js';
@@ -54,8 +55,14 @@ export const TICK_SQL = `
 @Injectable()
 export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('KioskScheduler');
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop = new SingleFlightInterval({
+    name: INTERVAL_NAME,
+    run: () => this.runOnce(),
+    failure: 'Kiosk scheduler pass failed',
+    logger: this.logger,
+    // Events of a pass need the socket server up to carry them.
+    ready: () => this.rooms.ready,
+  });
   private passes = 0;
 
   constructor(
@@ -68,18 +75,12 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), SCHEDULER_PERIOD_MS);
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.loop.start(this.scheduler, SCHEDULER_PERIOD_MS);
   }
 
   /** One pass, unless the previous one is still running (or the socket server is not up to carry events). */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.rooms.ready) return this.running ?? Promise.resolve();
-    this.running = this.runOnce()
-      .catch((err: unknown) => this.logger.warn({ err }, 'Kiosk scheduler pass failed'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.tick();
   }
 
   /** Expiry first, so that a session ending now gets neither a warning nor a tick at its end. */
@@ -154,9 +155,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop(this.scheduler);
   }
 }
