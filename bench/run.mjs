@@ -9,7 +9,7 @@ import { ROOT } from './lib/procs.mjs';
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const scenarioFiles = ['fanout', 'connections', 'chat', 'cross-instance', 'ordered-stream', 'push-vs-polling'];
+const scenarioFiles = ['fanout', 'connections', 'scale-out', 'chat', 'cross-instance', 'ordered-stream', 'push-vs-polling'];
 
 const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.mjs')], { stdio: 'inherit', cwd: ROOT });
 if (build.status !== 0) process.exit(build.status ?? 1);

@@ -17,6 +17,7 @@ import { Messaging1763770200000 } from './migrations/1763770200000-messaging.js'
 import { Conversation } from '../messaging/conversation.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
+import { ConversationMemberIds1764400000000 } from './migrations/1764400000000-conversation-member-ids.js';
 import { Kiosk1763770500000 } from './migrations/1763770500000-kiosk.js';
 import { Workstation } from '../kiosk/workstation.entity.js';
 import { KioskSession } from '../kiosk/kiosk-session.entity.js';
@@ -46,4 +47,5 @@ export const MIGRATIONS = [
   Resources1763770400000,
   Kiosk1763770500000,
   Jobs1763770600000,
+  ConversationMemberIds1764400000000,
 ];

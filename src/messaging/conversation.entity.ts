@@ -47,6 +47,10 @@ export class Conversation {
   @Column({ name: 'last_activity_at', type: 'timestamptz' })
   lastActivityAt: Date;
 
+  /** The members' ids, kept by a trigger on conversation_members; read under this row's lock by an append. */
+  @Column({ name: 'member_ids', type: 'uuid', array: true, default: () => "'{}'" })
+  memberIds: string[];
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

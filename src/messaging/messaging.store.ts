@@ -93,8 +93,8 @@ const APPEND_MESSAGE = sqlStatement(
   `WITH c AS (
      UPDATE conversations
      SET last_seq = last_seq + 1, last_activity_at = GREATEST(last_activity_at, clock_timestamp())
-     WHERE id = $1 AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2)
-     RETURNING last_seq
+     WHERE id = $1 AND $2 = ANY(member_ids)
+     RETURNING last_seq, member_ids
    ), msg AS (
      INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
      SELECT $1, c.last_seq, $2, $3, $4, clock_timestamp() FROM c
@@ -105,9 +105,11 @@ const APPEND_MESSAGE = sqlStatement(
    )
    SELECT msg.*, (
      SELECT json_agg(json_build_object(
-       'userId', cm.user_id,
-       'lastReadSeq', CASE WHEN cm.user_id = $2 THEN GREATEST(cm.last_read_seq, msg.seq) ELSE cm.last_read_seq END))
-     FROM conversation_members cm WHERE cm.conversation_id = $1
+       'userId', member.id,
+       'lastReadSeq', CASE WHEN member.id = $2 THEN GREATEST(cm.last_read_seq, msg.seq)
+                           ELSE COALESCE(cm.last_read_seq, msg.seq - 1) END))
+     FROM c CROSS JOIN unnest(c.member_ids) AS member(id)
+     LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = member.id
    ) AS readers
    FROM msg`,
 );
@@ -333,7 +335,10 @@ export class MessagingStore {
    * next seq, inserts the message, moves the sender's read mark and reads every member's mark. One round trip
    * where the step-by-step transaction took eight; a named statement, so each connection plans it once. A
    * retried clientId fails the whole statement on the unique constraint, so no seq is used; a sender who is not a
-   * member (or a missing conversation) matches no row.
+   * member (or a missing conversation) matches no row. Membership and the receivers come from the row's
+   * `member_ids` as it is once locked (Postgres re-reads the locked row after a wait, and only that row), so a
+   * leave that committed while this waited is seen: the leaver neither sends nor receives. A member who joined
+   * meanwhile has no read mark in this statement's snapshot; theirs was the previous seq.
    */
   async appendMessage(m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
     let rows: Array<RawMessage & { readers: Array<{ userId: string; lastReadSeq: number }> }>;
