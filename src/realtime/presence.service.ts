@@ -7,14 +7,17 @@ import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import { isAccount, type Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
-import { RedisService } from '../redis/redis.service.js';
+import { redisScript, RedisService, type RedisScript } from '../redis/redis.service.js';
 import type { PresencePayload } from './client-events.js';
 import { RealtimePublisher } from './realtime.publisher.js';
 
 const SOCKETS_FIELD = '#sockets';
 
 // KEYS: instance hash, global counts, online set, last-seen hash. ARGV: userId ('' for non-users), now.
-const CONNECT = `
+const CONNECT = redisScript(
+  'presenceConnect',
+  4,
+  `
 redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', 1)
 if ARGV[1] == '' then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
@@ -23,10 +26,14 @@ if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
   return 1
 end
-return 0`;
+return 0`,
+);
 
 // Answers 1 when the user's last socket anywhere just left (the grace period starts).
-const DISCONNECT = `
+const DISCONNECT = redisScript(
+  'presenceDisconnect',
+  4,
+  `
 redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', -1)
 if ARGV[1] == '' then return 0 end
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -34,20 +41,28 @@ if redis.call('HINCRBY', KEYS[2], ARGV[1], -1) <= 0 then
   redis.call('HDEL', KEYS[2], ARGV[1])
   return 1
 end
-return 0`;
+return 0`,
+);
 
 // After the grace: answers 1 when the user is still without sockets and this call took them offline.
-const GRACE_OVER = `
+const GRACE_OVER = redisScript(
+  'presenceGraceOver',
+  4,
+  `
 if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') > 0 then return 0 end
 if redis.call('SREM', KEYS[3], ARGV[1]) == 1 then
   redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
   return 1
 end
-return 0`;
+return 0`,
+);
 
 // KEYS: instances zset, global counts, online set, last-seen hash, the dead instance's hash.
 // ARGV: dead instance id, now, cutoff (its heartbeat must be older). Answers the users it took offline.
-const SWEEP = `
+const SWEEP = redisScript(
+  'presenceSweep',
+  5,
+  `
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) >= tonumber(ARGV[3]) then return {} end
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -66,13 +81,17 @@ for i = 1, #entries, 2 do
   end
 end
 redis.call('DEL', KEYS[5])
-return offline`;
+return offline`,
+);
 
 // After Redis came back (restarted empty, or unreachable while sockets came and went), this instance writes its own
 // truth: its hash is set to the sockets it holds, the shared counts move by the difference, and users are put back in
 // (or taken out of) the online set. KEYS: instance hash, global counts, online set, last-seen hash. ARGV: now, this
 // instance's socket total, then user id / socket count pairs. Answers {users now online, users now offline}.
-const RECONCILE = `
+const RECONCILE = redisScript(
+  'presenceReconcile',
+  4,
+  `
 local old = {}
 local stored = redis.call('HGETALL', KEYS[1])
 for i = 1, #stored, 2 do
@@ -105,7 +124,8 @@ for user, count in pairs(old) do
   end
 end
 redis.call('HSET', KEYS[1], '${SOCKETS_FIELD}', ARGV[2])
-return {came, went}`;
+return {came, went}`,
+);
 
 export interface PresenceStats {
   connections: number;
@@ -262,11 +282,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   /** Runs one of the scripts above on this instance's hash and the shared keys; true when it answered 1. */
-  private async runScript(source: string, userId: string, now?: string): Promise<boolean> {
+  private async runScript(script: RedisScript, userId: string, now?: string): Promise<boolean> {
     const k = this.keys;
     const args = now === undefined ? [userId] : [userId, now];
     const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
-    return Number(await this.redis.client.eval(source, keys.length, ...keys, ...args)) === 1;
+    return Number(await this.redis.runScript(script, keys, args)) === 1;
   }
 
   /** Writes this instance's own sockets back into Redis and announces whoever that brought online or offline. */
@@ -277,14 +297,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     const pairs = [...this.localCounts].flatMap(([userId, count]) => [userId, String(count)]);
     const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
     await this.beat();
-    const [came, went] = (await this.redis.client.eval(
-      RECONCILE,
-      keys.length,
-      ...keys,
-      now,
-      String(this.localSockets),
-      ...pairs,
-    )) as [string[], string[]];
+    const [came, went] = (await this.redis.runScript(RECONCILE, keys, [now, String(this.localSockets), ...pairs])) as [
+      string[],
+      string[],
+    ];
     for (const userId of came) await this.announce(userId, true, now);
     for (const userId of went) await this.announce(userId, false, now);
     this.logger.log({ online: came.length, offline: went.length }, 'Presence rebuilt after Redis reconnected');
@@ -341,17 +357,10 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   private async sweep(instanceId: string, cutoff: number): Promise<void> {
     const k = this.keys;
     const now = new Date().toISOString();
-    const offline = (await this.redis.client.eval(
+    const offline = (await this.redis.runScript(
       SWEEP,
-      5,
-      k.instances,
-      k.counts,
-      k.online,
-      k.lastSeen,
-      k.instance(instanceId),
-      instanceId,
-      now,
-      cutoff,
+      [k.instances, k.counts, k.online, k.lastSeen, k.instance(instanceId)],
+      [instanceId, now, cutoff],
     )) as string[];
     if (instanceId !== this.redis.instanceId)
       this.logger.log({ instanceId, users: offline.length }, 'Swept a dead instance');
