@@ -62,6 +62,8 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
       enableAutoPipelining: role === 'command',
+      // Its own array: define() adds the scripts to it (the default is one array shared by every connection).
+      autoPipeliningIgnoredCommands: [],
     });
     connection.on('error', (err: Error) => this.logger.warn({ role, err: err.message }, 'Redis connection error'));
     this.connections.push(connection);
@@ -90,6 +92,9 @@ export class RedisService implements OnApplicationShutdown {
   private define(client: Redis, script: RedisScript): void {
     if (typeof (client as unknown as Record<string, unknown>)[script.name] === 'function') return;
     client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    // ioredis 5's auto-pipeline mishandles a defined script's replies ("results[i] is not iterable" once the
+    // script must be loaded): scripts go out as commands of their own, explicit pipelines (above) still batch them.
+    client.options.autoPipeliningIgnoredCommands?.push(script.name);
   }
 
   key(...parts: string[]): string {
