@@ -4,6 +4,7 @@ import { AccountStateCache } from './account-state.cache.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { LastSeenRepository } from './last-seen.repository.js';
 import { PrincipalRegistry } from './principal.registry.js';
 import { TokenService } from './token.service.js';
 import { User } from './user.entity.js';
@@ -17,7 +18,15 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController, UsersController],
-  providers: [TokenService, PrincipalRegistry, AccountStateCache, AuthService, UsersService, AdminBootstrapService],
-  exports: [TokenService, PrincipalRegistry, AccountStateCache],
+  providers: [
+    TokenService,
+    PrincipalRegistry,
+    AccountStateCache,
+    AuthService,
+    UsersService,
+    AdminBootstrapService,
+    LastSeenRepository,
+  ],
+  exports: [TokenService, PrincipalRegistry, AccountStateCache, LastSeenRepository],
 })
 export class AuthModule {}

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DashboardController } from './dashboard.controller.js';
 import { DashboardEvents } from './dashboard-events.js';
 import { DashboardGateway } from './dashboard.gateway.js';
+import { DashboardRepository } from './dashboard.repository.js';
 import { DashboardService } from './dashboard.service.js';
 import { StatsClock } from './stats-clock.js';
 import { UserRegistrationsSubscriber } from './user-registrations.subscriber.js';
@@ -12,7 +13,14 @@ import { UserRegistrationsSubscriber } from './user-registrations.subscriber.js'
  */
 @Module({
   controllers: [DashboardController],
-  providers: [DashboardEvents, StatsClock, DashboardService, DashboardGateway, UserRegistrationsSubscriber],
+  providers: [
+    DashboardEvents,
+    StatsClock,
+    DashboardRepository,
+    DashboardService,
+    DashboardGateway,
+    UserRegistrationsSubscriber,
+  ],
   exports: [DashboardEvents],
 })
 export class DashboardModule {}

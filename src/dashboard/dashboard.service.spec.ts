@@ -8,6 +8,7 @@ import type { PresenceService } from '../realtime/presence.service.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import { DashboardEvents } from './dashboard-events.js';
+import { DashboardRepository } from './dashboard.repository.js';
 import { DashboardService } from './dashboard.service.js';
 import type { StatsClock } from './stats-clock.js';
 
@@ -62,7 +63,7 @@ describe(DashboardService.name, () => {
     };
     const channels = { ready: true, hasLocalMembers: (room: string) => (rooms.get(room)?.size ?? 0) > 0 };
     sut = new DashboardService(
-      { query } as unknown as DataSource,
+      new DashboardRepository({ query } as unknown as DataSource),
       new AppConfig({ DASHBOARD_INTERVAL_MS: '1000' }),
       presence as unknown as PresenceService,
       { register: jest.fn() } as unknown as ChannelRegistry,

@@ -10,8 +10,6 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -23,6 +21,7 @@ import type { StatsPayload } from '../realtime/client-events.js';
 import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { DashboardEvents } from './dashboard-events.js';
+import { DashboardRepository } from './dashboard.repository.js';
 import { StatsClock } from './stats-clock.js';
 
 export const DASHBOARD_CHANNEL = channels.dashboard();
@@ -35,40 +34,6 @@ const INTERVAL_NAME = 'dashboard:coalescer';
 export function loopPeriodMs(intervalMs: number): number {
   return Math.min(50, Math.max(10, Math.floor(intervalMs / 20)));
 }
-
-interface CountsRow {
-  users_total: number;
-  users_active: number;
-  users_new_this_month: number;
-  sessions_total: number;
-  sessions_active: number;
-  sessions_pending: number;
-  sessions_ended_today: number;
-  workstations_total: number;
-  workstations_available: number;
-  workstations_occupied: number;
-  workstations_offline: number;
-  db_now: Date;
-}
-
-// Each count uses an index (users: created_at, last_seen_at; kiosk tables: status and the partial indexes);
-// months and days are UTC.
-const COUNTS_SQL = `
-  SELECT
-    (SELECT count(*) FROM users)::int AS users_total,
-    (SELECT count(*) FROM users
-      WHERE last_seen_at >= now() - interval '24 hours' OR id = ANY($1::uuid[]))::int AS users_active,
-    (SELECT count(*) FROM users WHERE created_at >= date_trunc('month', now(), 'UTC'))::int AS users_new_this_month,
-    (SELECT count(*) FROM kiosk_sessions)::int AS sessions_total,
-    (SELECT count(*) FROM kiosk_sessions WHERE status = 'active')::int AS sessions_active,
-    (SELECT count(*) FROM kiosk_sessions WHERE status = 'pending')::int AS sessions_pending,
-    (SELECT count(*) FROM kiosk_sessions
-      WHERE status = 'ended' AND ended_at >= date_trunc('day', now(), 'UTC'))::int AS sessions_ended_today,
-    (SELECT count(*) FROM workstations)::int AS workstations_total,
-    (SELECT count(*) FROM workstations WHERE status = 'available')::int AS workstations_available,
-    (SELECT count(*) FROM workstations WHERE status = 'occupied')::int AS workstations_occupied,
-    (SELECT count(*) FROM workstations WHERE status = 'offline')::int AS workstations_offline,
-    now() AS db_now`;
 
 @Injectable()
 export class DashboardService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -86,7 +51,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   });
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: DashboardRepository,
     private readonly config: AppConfig,
     private readonly presence: PresenceService,
     private readonly channels: ChannelRegistry,
@@ -118,8 +83,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   async stats(): Promise<StatsPayload> {
     const [realtime, online] = await Promise.all([this.presence.stats(), this.presence.onlineUserIds()]);
-    const rows: CountsRow[] = await this.dataSource.query(COUNTS_SQL, [online]);
-    const c = rows[0];
+    const c = await this.repository.counts(online);
     return {
       users: { total: c.users_total, active: c.users_active, newThisMonth: c.users_new_this_month },
       sessions: {

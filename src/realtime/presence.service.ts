@@ -1,10 +1,9 @@
 // Who is online, across instances: the rules (accounts only, a grace period after the last socket, one announcement
-// per change, the last-seen time kept in users), over a backend that counts sockets (presence.store.ts: process memory,
-// or Redis shared by the instances).
+// per change, the last-seen time kept through auth's LastSeenRepository), over a backend that counts sockets
+// (presence.store.ts: process memory, or Redis shared by the instances).
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
+import { LastSeenRepository } from '../auth/last-seen.repository.js';
 import { isAccount, type Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
@@ -36,7 +35,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     private readonly config: AppConfig,
     redis: RedisService,
     private readonly publisher: RealtimePublisher,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly lastSeenStore: LastSeenRepository,
   ) {
     const host: PresenceHost = {
       localSockets: () => this.localSockets,
@@ -91,11 +90,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     let lastSeen = found.lastSeen;
     const missing = userIds.filter((_, i) => lastSeen[i] === null);
     if (missing.length > 0) {
-      const rows: { id: string; last_seen_at: Date | null }[] = await this.dataSource.query(
-        `SELECT id, last_seen_at FROM users WHERE id = ANY($1::uuid[])`,
-        [missing],
-      );
-      const fromDb = new Map(rows.map((r) => [r.id, r.last_seen_at ? r.last_seen_at.toISOString() : null]));
+      const fromDb = await this.lastSeenStore.find(missing);
       lastSeen = lastSeen.map((v, i) => v ?? fromDb.get(userIds[i]) ?? null);
     }
     return userIds.map((userId, i) => ({ userId, online: found.online[i], lastSeenAt: lastSeen[i] }));
@@ -143,7 +138,7 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
 
   private async announce(userId: string, online: boolean, at: string): Promise<void> {
     this.publisher.publish(channels.presence(userId), 'presence', { userId, online, lastSeenAt: at });
-    await this.dataSource.query(`UPDATE users SET last_seen_at = $2 WHERE id = $1`, [userId, at]);
+    await this.lastSeenStore.record(userId, at);
   }
 
   private changed(): void {
