@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { JobEvent } from './job-event.entity.js';
+import { JobEventsRepository } from './job-events.repository.js';
 import { JobEventsService } from './job-events.service.js';
 import { Job } from './job.entity.js';
 import { JobsController } from './jobs.controller.js';
@@ -14,6 +15,6 @@ import { WorkerAccessCache } from './worker-access.cache.js';
 @Module({
   imports: [AuthModule, TypeOrmModule.forFeature([Job, JobEvent])],
   controllers: [JobsController],
-  providers: [JobsService, JobEventsService, WorkerAccessCache, JobsScheduler, JobsGateway],
+  providers: [JobsService, JobEventsRepository, JobEventsService, WorkerAccessCache, JobsScheduler, JobsGateway],
 })
 export class JobsModule {}
