@@ -42,6 +42,38 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot({
           pinoHttp: {
             level: config.logLevel,
+            // A terminal gets readable lines; anything else (a file, a collector, a test) one JSON object per line.
+            transport: process.stdout.isTTY
+              ? {
+                  target: 'pino-pretty',
+                  options: {
+                    translateTime: 'SYS:HH:MM:ss.l',
+                    ignore: 'pid,hostname,context',
+                    messageFormat: '{if context}{context}: {end}{msg}',
+                  },
+                }
+              : undefined,
+            hooks: {
+              // Nest's start-up lines (each module, route and gateway handler: about 110) are for debugging; at info
+              // they bury what a person starting the server needs to read.
+              logMethod(args, method, level) {
+                const first: unknown = args[0];
+                const context = typeof first === 'object' && first !== null ? Reflect.get(first, 'context') : undefined;
+                const nestStart = [
+                  'NestFactory',
+                  'NestApplication',
+                  'InstanceLoader',
+                  'RoutesResolver',
+                  'RouterExplorer',
+                  'WebSocketsController',
+                ];
+                if (level === 30 && typeof context === 'string' && nestStart.includes(context)) {
+                  if (this.isLevelEnabled('debug')) this.debug(...(args as [object, string]));
+                  return;
+                }
+                method.apply(this, args);
+              },
+            },
             genReqId: (req: IncomingMessage) => {
               const given = req.headers['x-request-id'];
               return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();

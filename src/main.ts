@@ -1,9 +1,28 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createApp } from './bootstrap.js';
 import { GracefulShutdown } from './common/graceful-shutdown.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigValidationError } from './config/environment.js';
+
+/** The one start line a person reads: where to go, and where the generated admin password is. */
+function banner(config: AppConfig, port: number): Record<string, unknown> {
+  const anyAddress = ['0.0.0.0', '::', '[::]'].includes(config.host);
+  const base = `http://${anyAddress ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const passwordFile = join(config.dataDir, 'admin-password.txt');
+  return {
+    app: `${base}/`,
+    swaggerUi: `${base}/docs`,
+    asyncApi: `${base}/asyncapi`,
+    health: `${base}/api/v1/health`,
+    admin: config.admin.email ?? 'admin@localhost',
+    ...(config.admin.password === undefined && existsSync(passwordFile) ? { adminPasswordFile: passwordFile } : {}),
+    database: config.embedded ? `embedded (${config.dataDir})` : 'postgres',
+    redis: Boolean(config.redis.url),
+  };
+}
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -44,10 +63,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  new Logger('Bootstrap').log(
-    { url: await app.getUrl(), database: config.embedded ? 'embedded' : 'postgres', redis: Boolean(config.redis.url) },
-    'realtime-hub listening',
-  );
+  const port = Number(new URL(await app.getUrl()).port) || config.port;
+  new Logger('Bootstrap').log(banner(config, port), 'realtime-hub is ready');
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,8 @@
+// The two names of @angular/core that hub.service.ts uses, so the example type-checks without installing Angular.
+// In an Angular app, delete this file: the real package provides them.
+declare module '@angular/core' {
+  export function Injectable(options?: { providedIn?: 'root' | 'platform' | 'any' | null }): ClassDecorator;
+  export interface OnDestroy {
+    ngOnDestroy(): void;
+  }
+}
