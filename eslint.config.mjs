@@ -51,7 +51,27 @@ export default defineConfig(
   },
   {
     files: ['src/**/*.ts'],
-    rules: { 'no-console': 'error' },
+    rules: {
+      'no-console': 'error',
+      // Modules import what they use; only the infrastructure every module stands on is global.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Decorator[expression.callee.name='Global']",
+          message: '@Global is for config, database, redis, metrics and the realtime core: import the module instead.',
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      'src/config/config.module.ts',
+      'src/database/database.module.ts',
+      'src/redis/redis.module.ts',
+      'src/metrics/metrics.module.ts',
+      'src/realtime/realtime.module.ts',
+    ],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     // The web app: the rules of hooks, and no console left in screens.

@@ -8,7 +8,9 @@ import type { Request, Response } from 'express';
 import { HeartbeatDto, KioskSessionIdDto, TimeUpdateDto, ValidateCodeDto } from '../kiosk/dto/kiosk.dto.js';
 import { TypingDto, WsReadDto, WsSendMessageDto } from '../messaging/dto/message.dto.js';
 import { NotificationIdDto } from '../notifications/dto/notifications.dto.js';
-import { AuthRefreshDto, ChannelDto, JobShortcutDto, ResourceShortcutDto } from '../realtime/dto/channel.dto.js';
+import { JobShortcutDto } from '../jobs/dto/job-shortcut.dto.js';
+import { AuthRefreshDto, ChannelDto } from '../realtime/dto/channel.dto.js';
+import { ResourceShortcutDto } from '../resources/dto/resource-shortcut.dto.js';
 import { renderAsyncApiPage } from './asyncapi.page.js';
 
 const $ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });

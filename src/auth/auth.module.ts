@@ -1,21 +1,32 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountStateCache } from './account-state.cache.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { LastSeenRepository } from './last-seen.repository.js';
 import { PrincipalRegistry } from './principal.registry.js';
 import { TokenService } from './token.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
-/** Identity: tokens and who may hold them (used by every module), and the account routes. */
-@Global()
+/**
+ * Identity: tokens and who may hold them, and the account routes. Modules that verify or issue tokens import it
+ * (the realtime core, jobs, kiosk); closing an account's sockets goes through the AccountSockets port the core provides.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController, UsersController],
-  providers: [TokenService, PrincipalRegistry, AccountStateCache, AuthService, UsersService, AdminBootstrapService],
-  exports: [TokenService, PrincipalRegistry, AccountStateCache],
+  providers: [
+    TokenService,
+    PrincipalRegistry,
+    AccountStateCache,
+    AuthService,
+    UsersService,
+    AdminBootstrapService,
+    LastSeenRepository,
+  ],
+  exports: [TokenService, PrincipalRegistry, AccountStateCache, LastSeenRepository],
 })
 export class AuthModule {}

@@ -1,17 +1,17 @@
 // Register, login (throttled per email and per IP), refresh and me.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, type Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
+import { isUniqueViolation } from '../database/query-results.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
+import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
 import { AppConfig } from '../config/app-config.js';
-import { accountRoom } from '../realtime/principal-rooms.js';
-import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { toUserDto } from './user.mapper.js';
 import { User } from './user.entity.js';
 
@@ -28,10 +28,6 @@ export const LOGIN_FAILURES_PER_IP: LimitRule = {
   durationSeconds: LOGIN_WINDOW_SECONDS,
 };
 
-export function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err.driverError as { code?: string } | undefined)?.code === '23505';
-}
-
 @Injectable()
 export class AuthService implements OnModuleInit {
   /** Verified against for unknown emails, so a miss costs as much as a wrong password. */
@@ -43,7 +39,7 @@ export class AuthService implements OnModuleInit {
     private readonly tokens: TokenService,
     private readonly limiter: AttemptLimiter,
     private readonly accounts: AccountStateCache,
-    private readonly publisher: RealtimePublisher,
+    private readonly sockets: AccountSockets,
     private readonly config: AppConfig,
   ) {
     this.registrationsPerIp = {
@@ -123,7 +119,7 @@ export class AuthService implements OnModuleInit {
   async logout(actor: Principal): Promise<void> {
     await this.users.increment({ id: actor.id }, 'tokenVersion', 1);
     await this.accounts.invalidate(actor.id);
-    this.publisher.disconnectRoom(accountRoom(actor.id));
+    this.sockets.disconnect(actor.id);
   }
 
   async me(actor: Principal): Promise<UserDto> {

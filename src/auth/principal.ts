@@ -25,3 +25,8 @@ export interface Principal {
 
 export const ALL_ROLES: Role[] = ['admin', 'user', 'kiosk', 'worker'];
 export const ACCOUNT_ROLE_LIST: Role[] = ['admin', 'user'];
+
+/** Accounts (users and admins) as opposed to kiosk and worker tokens: only accounts chat, vote, own resources, show presence. */
+export function isAccount(principal: Pick<Principal, 'role'>): boolean {
+  return principal.role === 'user' || principal.role === 'admin';
+}

@@ -4,8 +4,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
-import { accountRoom } from '../realtime/principal-rooms.js';
-import { RealtimePublisher } from '../realtime/realtime.publisher.js';
+import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
@@ -22,7 +21,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly accounts: AccountStateCache,
-    private readonly publisher: RealtimePublisher,
+    private readonly sockets: AccountSockets,
   ) {}
 
   /** Users see `{id, displayName}` of enabled accounts, found by name; admins see every account whole, by name or email. */
@@ -77,7 +76,7 @@ export class UsersService {
     });
     if (user.changed) {
       await this.accounts.invalidate(id);
-      this.publisher.disconnectRoom(accountRoom(id));
+      this.sockets.disconnect(id);
     }
     return toAdminUserDto(user.user);
   }

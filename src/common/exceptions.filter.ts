@@ -4,7 +4,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
 import type { Socket } from 'socket.io';
-import type { Ack, ServerEvents } from '../realtime/client-events.js';
+import type { Ack, ServerEvents } from '@realtime-hub/protocol';
 import { isPostgresDataError, toErrorBody } from './error-body.js';
 
 @Catch()

@@ -62,7 +62,8 @@ type Decoded<F extends readonly CursorField<unknown>[]> = {
   [K in keyof F]: F[K] extends CursorField<infer T> ? T : never;
 };
 
-const malformed = (): DomainException =>
+/** VALIDATION_FAILED on `cursor`: for a list's own checks of what decodeCursor answered (the same error). */
+export const malformedCursor = (): DomainException =>
   DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
 
 /**
@@ -79,10 +80,10 @@ export function decodeCursor<const F extends readonly CursorField<unknown>[]>(
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw malformed();
+    throw malformedCursor();
   }
   if (!Array.isArray(values) || values.length !== fields.length || !fields.every((check, i) => check(values[i]))) {
-    throw malformed();
+    throw malformedCursor();
   }
   return values as Decoded<F>;
 }

@@ -1,13 +1,14 @@
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
-import { DomainException } from '../common/domain.exception.js';
+import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { PresenceService } from '../realtime/presence.service.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import type { RealtimeServer } from '../realtime/realtime.server.js';
+import type { ChannelService } from '../realtime/channel.service.js';
 import { DashboardEvents } from './dashboard-events.js';
+import { DashboardRepository } from './dashboard.repository.js';
 import { DashboardService } from './dashboard.service.js';
 import type { StatsClock } from './stats-clock.js';
 
@@ -28,6 +29,14 @@ const COUNTS = {
   workstations_occupied: 1,
   workstations_offline: 2,
   db_now: NOW,
+};
+/** The Stats that COUNTS and the presence below make. */
+const STATS = {
+  users: { total: 10, active: 4, newThisMonth: 2 },
+  sessions: { total: 7, active: 1, pending: 2, endedToday: 3 },
+  workstations: { total: 5, available: 2, occupied: 1, offline: 2 },
+  realtime: { connections: 6, onlineUsers: 3 },
+  timestamp: NOW.toISOString(),
 };
 
 const flushPromises = () => new Promise((resolve) => setImmediate(resolve));
@@ -52,14 +61,14 @@ describe(DashboardService.name, () => {
       onlineUserIds: jest.fn(async () => [USER]),
       onChange: (listener: () => void) => (presenceListener = listener),
     };
-    const realtime = { ready: true, server: { sockets: { adapter: { rooms } } } };
+    const channels = { ready: true, hasLocalMembers: (room: string) => (rooms.get(room)?.size ?? 0) > 0 };
     sut = new DashboardService(
-      { query } as unknown as DataSource,
+      new DashboardRepository({ query } as unknown as DataSource),
       new AppConfig({ DASHBOARD_INTERVAL_MS: '1000' }),
       presence as unknown as PresenceService,
       { register: jest.fn() } as unknown as ChannelRegistry,
       publisher as unknown as RealtimePublisher,
-      realtime as unknown as RealtimeServer,
+      channels as unknown as ChannelService,
       clock as unknown as StatsClock,
       events,
       {} as SchedulerRegistry,
@@ -68,20 +77,14 @@ describe(DashboardService.name, () => {
   });
 
   it('should answer the Stats from one counting statement and presence', async () => {
-    expect(await sut.stats()).toEqual({
-      users: { total: 10, active: 4, newThisMonth: 2 },
-      sessions: { total: 7, active: 1, pending: 2, endedToday: 3 },
-      workstations: { total: 5, available: 2, occupied: 1, offline: 2 },
-      realtime: { connections: 6, onlineUsers: 3 },
-      timestamp: NOW.toISOString(),
-    });
+    expect(await sut.stats()).toEqual(STATS);
     expect(query).toHaveBeenCalledTimes(1);
     expect(query).toHaveBeenCalledWith(expect.stringContaining("date_trunc('month', now(), 'UTC')"), [[USER]]);
   });
 
   it('should refuse the Stats to anyone but an admin', async () => {
     const user: Principal = { id: USER, role: 'user', tokenVersion: 0, expiresAt: Date.now() + 60_000 };
-    await expect(sut.read(user)).rejects.toBeInstanceOf(DomainException);
+    await expect(sut.read(user)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
     expect(query).not.toHaveBeenCalled();
   });
 
@@ -97,7 +100,7 @@ describe(DashboardService.name, () => {
     await sut.flush();
     expect(clock.changed).toHaveBeenCalledTimes(1);
     expect(clock.claim).toHaveBeenCalledWith(false);
-    expect(publisher.publish).toHaveBeenCalledWith('dashboard', 'stats_update', expect.objectContaining({}));
+    expect(publisher.publish).toHaveBeenCalledWith('dashboard', 'stats_update', STATS);
     // Covered: nothing more to do.
     await sut.flush();
     expect(clock.claim).toHaveBeenCalledTimes(1);

@@ -10,18 +10,18 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import type { StatsPayload } from '../realtime/client-events.js';
 import { PresenceService } from '../realtime/presence.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
 import { DashboardEvents } from './dashboard-events.js';
+import { DashboardRepository } from './dashboard.repository.js';
 import { StatsClock } from './stats-clock.js';
 
 export const DASHBOARD_CHANNEL = channels.dashboard();
@@ -35,40 +35,6 @@ export function loopPeriodMs(intervalMs: number): number {
   return Math.min(50, Math.max(10, Math.floor(intervalMs / 20)));
 }
 
-interface CountsRow {
-  users_total: number;
-  users_active: number;
-  users_new_this_month: number;
-  sessions_total: number;
-  sessions_active: number;
-  sessions_pending: number;
-  sessions_ended_today: number;
-  workstations_total: number;
-  workstations_available: number;
-  workstations_occupied: number;
-  workstations_offline: number;
-  db_now: Date;
-}
-
-// Each count uses an index (users: created_at, last_seen_at; kiosk tables: status and the partial indexes);
-// months and days are UTC.
-const COUNTS_SQL = `
-  SELECT
-    (SELECT count(*) FROM users)::int AS users_total,
-    (SELECT count(*) FROM users
-      WHERE last_seen_at >= now() - interval '24 hours' OR id = ANY($1::uuid[]))::int AS users_active,
-    (SELECT count(*) FROM users WHERE created_at >= date_trunc('month', now(), 'UTC'))::int AS users_new_this_month,
-    (SELECT count(*) FROM kiosk_sessions)::int AS sessions_total,
-    (SELECT count(*) FROM kiosk_sessions WHERE status = 'active')::int AS sessions_active,
-    (SELECT count(*) FROM kiosk_sessions WHERE status = 'pending')::int AS sessions_pending,
-    (SELECT count(*) FROM kiosk_sessions
-      WHERE status = 'ended' AND ended_at >= date_trunc('day', now(), 'UTC'))::int AS sessions_ended_today,
-    (SELECT count(*) FROM workstations)::int AS workstations_total,
-    (SELECT count(*) FROM workstations WHERE status = 'available')::int AS workstations_available,
-    (SELECT count(*) FROM workstations WHERE status = 'occupied')::int AS workstations_occupied,
-    (SELECT count(*) FROM workstations WHERE status = 'offline')::int AS workstations_offline,
-    now() AS db_now`;
-
 @Injectable()
 export class DashboardService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Dashboard');
@@ -76,16 +42,21 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   private heard = 0;
   private covered = 0;
   private nextAttemptAt = 0;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop = new SingleFlightInterval({
+    name: INTERVAL_NAME,
+    run: () => this.flush(),
+    failure: 'Dashboard update failed',
+    logger: this.logger,
+    ready: () => this.rooms.ready,
+  });
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: DashboardRepository,
     private readonly config: AppConfig,
     private readonly presence: PresenceService,
     private readonly channels: ChannelRegistry,
     private readonly publisher: RealtimePublisher,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
     private readonly clock: StatsClock,
     private readonly events: DashboardEvents,
     private readonly scheduler: SchedulerRegistry,
@@ -101,9 +72,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), loopPeriodMs(this.config.dashboard.intervalMs));
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.loop.start(this.scheduler, loopPeriodMs(this.config.dashboard.intervalMs));
   }
 
   /** The Stats, for an admin. */
@@ -114,8 +83,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   async stats(): Promise<StatsPayload> {
     const [realtime, online] = await Promise.all([this.presence.stats(), this.presence.onlineUserIds()]);
-    const rows: CountsRow[] = await this.dataSource.query(COUNTS_SQL, [online]);
-    const c = rows[0];
+    const c = await this.repository.counts(online);
     return {
       users: { total: c.users_total, active: c.users_active, newThisMonth: c.users_new_this_month },
       sessions: {
@@ -137,7 +105,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** A count may have moved: tell the shared clock, then let the loop try for the period at once. */
   private changed(): void {
-    if (this.stopped) return;
+    if (this.loop.stopped) return;
     this.clock.changed().then(
       () => {
         this.heard += 1;
@@ -149,16 +117,12 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** One look, unless the previous one is still running. */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.realtime.ready) return this.running ?? Promise.resolve();
-    this.running = this.flush()
-      .catch((err: unknown) => this.logger.warn({ err }, 'Dashboard update failed'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.tick();
   }
 
   /** Publishes when this instance has changes to announce (or subscribers owed a heartbeat) and claims the period. */
   async flush(): Promise<void> {
-    const subscribed = (this.realtime.server.sockets.adapter.rooms.get(DASHBOARD_CHANNEL)?.size ?? 0) > 0;
+    const subscribed = this.rooms.hasLocalMembers(DASHBOARD_CHANNEL);
     const pending = this.heard > this.covered;
     if ((!pending && !subscribed) || Date.now() < this.nextAttemptAt) return;
     const seen = this.heard;
@@ -177,9 +141,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop(this.scheduler);
   }
 }

@@ -3,12 +3,15 @@
 // admins get one update per period whichever instance saw the change; without Redis, in this process.
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { RedisService } from '../redis/redis.service.js';
+import { redisScript, RedisService } from '../redis/redis.service.js';
 import { type ClaimDecision, type CoalescerTiming, StatsCoalescer } from './stats-coalescer.js';
 
 // KEYS[1]: the clock hash. ARGV: intervalMs, heartbeatMs, wantHeartbeat (1/0).
 // Answers -1 (claimed), -2 (nothing to publish), or the milliseconds to wait.
-const CLAIM = `
+const CLAIM = redisScript(
+  'dashboardStatsClaim',
+  1,
+  `
 if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,7 +34,8 @@ if since >= wait then
   redis.call('HSET', KEYS[1], 'published_at', now)
   return -1
 end
-return wait - since`;
+return wait - since`,
+);
 
 @Injectable()
 export class StatsClock {
@@ -57,13 +61,10 @@ export class StatsClock {
   async claim(wantHeartbeat: boolean): Promise<ClaimDecision> {
     if (!this.redis.enabled) return this.local.claim(Date.now(), wantHeartbeat);
     const answer = Number(
-      await this.redis.client.eval(
+      await this.redis.runScript(
         CLAIM,
-        1,
-        this.key,
-        this.timing.intervalMs,
-        this.timing.heartbeatMs,
-        wantHeartbeat ? 1 : 0,
+        [this.key],
+        [this.timing.intervalMs, this.timing.heartbeatMs, wantHeartbeat ? 1 : 0],
       ),
     );
     if (answer === -1) return { claim: true };

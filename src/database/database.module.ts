@@ -7,6 +7,7 @@ import { dataSourceOptions } from './data-source-options.js';
 import { EmbeddedPostgres, type PgEndpoint } from './embedded-postgres.js';
 import { runMigrationsLocked } from './migrate.js';
 import { SqlRunner } from './sql-runner.js';
+import { UnitOfWork } from './unit-of-work.js';
 
 export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
 type DatabaseTarget = { url: string } | PgEndpoint;
@@ -67,7 +68,7 @@ class DatabaseTargetModule {}
       },
     }),
   ],
-  providers: [SqlRunner],
-  exports: [SqlRunner],
+  providers: [SqlRunner, UnitOfWork],
+  exports: [SqlRunner, UnitOfWork],
 })
 export class DatabaseModule {}

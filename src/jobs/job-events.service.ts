@@ -2,8 +2,7 @@
 // the job row, numbers the events from its `last_seq`, inserts them in one statement and updates the job once;
 // after the commit each event is published on `job:{id}` in seq order and each request gets its seq.
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -12,14 +11,8 @@ import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
-import {
-  applyJobEvent,
-  isActive,
-  type JobEventInput,
-  type JobEventType,
-  type JobState,
-  type JobStatus,
-} from './job-state.js';
+import { applyJobEvent, isActive, type JobEventInput, type JobEventType, type JobStatus } from './job-state.js';
+import { JobEventsRepository, type StoredEvent } from './job-events.repository.js';
 import { toJobEventDto } from './job.mapper.js';
 import { WorkerAccessCache } from './worker-access.cache.js';
 
@@ -33,29 +26,10 @@ const MAX_BATCH_JSON_LENGTH = 4 * 1024 * 1024;
 /** Stalled jobs failed per sweep statement at most. */
 const MAX_STALLED_PER_SWEEP = 100;
 
-interface LockedJobRow {
-  status: JobStatus;
-  items_scraped: number;
-  pages_scraped: number;
-  current_page: number;
-  total_pages: number | null;
-  error: string | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  last_seq: number;
-  now: Date;
-}
-
 interface QueuedEvent {
   event: JobEventInput;
   /** `event.data` as JSON. */
   json: string;
-}
-
-interface StoredEvent {
-  seq: number;
-  type: JobEventType;
-  data: Record<string, unknown>;
 }
 
 interface BatchResult {
@@ -83,7 +57,7 @@ export class JobEventsService implements OnModuleDestroy {
   );
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: JobEventsRepository,
     private readonly publisher: RealtimePublisher,
     private readonly workerAccess: WorkerAccessCache,
     config: AppConfig,
@@ -102,38 +76,16 @@ export class JobEventsService implements OnModuleDestroy {
 
   /** Events after `afterSeq`, oldest first; `limit + 1` are read so the caller can tell whether more follow. */
   async history(jobId: string, afterSeq: number, limit: number): Promise<JobEventDto[]> {
-    const rows: { seq: number; type: JobEventType; data: Record<string, unknown>; created_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT seq, type, data, created_at FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-        [jobId, afterSeq, limit],
-      );
-    return rows.map((r) => toJobEventDto(jobId, { seq: r.seq, type: r.type, data: r.data, createdAt: r.created_at }));
+    return (await this.repository.history(jobId, afterSeq, limit)).map((event) => toJobEventDto(jobId, event));
   }
 
   /**
-   * Fails running jobs idle for `stallSeconds` with error `stalled`, and stores and publishes their `job_failed`
-   * event. One statement claims the rows (SKIP LOCKED: a job being written to is not idle), so with several
-   * instances sweeping, each stalled job fails once. Answers how many failed.
+   * Fails running jobs idle for `stallSeconds` with error `stalled`, and publishes their `job_failed` event. The
+   * repository claims the rows in one statement, so with several instances sweeping, each stalled job fails once.
+   * Answers how many failed.
    */
   async failStalled(stallSeconds: number): Promise<number> {
-    const rows: { id: string; seq: number; finished_at: Date }[] = await this.dataSource.query(
-      `WITH stalled AS (
-         UPDATE jobs SET status = 'failed', error = 'stalled', finished_at = now(), last_event_at = now(),
-                         last_seq = last_seq + 1
-         WHERE id IN (
-           SELECT id FROM jobs
-           WHERE status = 'running' AND last_event_at < now() - make_interval(secs => $1)
-           ORDER BY last_event_at
-           LIMIT $2
-           FOR UPDATE SKIP LOCKED)
-         RETURNING id, last_seq, finished_at
-       ), events AS (
-         INSERT INTO job_events (job_id, seq, type, data, created_at)
-         SELECT id, last_seq, 'job_failed', '{"error":"stalled"}'::jsonb, finished_at FROM stalled
-       )
-       SELECT id, last_seq AS seq, finished_at FROM stalled`,
-      [stallSeconds, MAX_STALLED_PER_SWEEP],
-    );
+    const rows = await this.repository.failStalled(stallSeconds, MAX_STALLED_PER_SWEEP);
     for (const row of rows) {
       this.logger.log({ jobId: row.id, stallSeconds }, 'Job stalled');
       this.publishEvent(row.id, { seq: row.seq, type: 'job_failed', data: { error: 'stalled' } }, row.finished_at);
@@ -147,7 +99,7 @@ export class JobEventsService implements OnModuleDestroy {
   }
 
   private async writeBatch(jobId: string, events: QueuedEvent[]): Promise<Outcome<number>[]> {
-    const result = await this.dataSource.transaction((manager) => this.applyBatch(manager, jobId, events));
+    const result = await this.repository.transaction((manager) => this.applyBatch(manager, jobId, events));
     if (!result) return events.map(() => ({ ok: false, error: DomainException.notFound('Job') }));
     // Committed: whatever happens now, each request gets its seq (a 500 would invite a duplicate retry).
     for (const event of result.stored) this.publishEvent(jobId, event, result.at);
@@ -157,27 +109,12 @@ export class JobEventsService implements OnModuleDestroy {
   }
 
   private async applyBatch(manager: EntityManager, jobId: string, events: QueuedEvent[]): Promise<BatchResult | null> {
-    const rows: LockedJobRow[] = await manager.query(
-      `SELECT status, items_scraped, pages_scraped, current_page, total_pages, error, started_at, finished_at,
-              last_seq, now() AS now
-       FROM jobs WHERE id = $1 FOR UPDATE`,
-      [jobId],
-    );
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    const at = row.now;
-    const before: JobState = {
-      status: row.status,
-      itemsScraped: row.items_scraped,
-      pagesScraped: row.pages_scraped,
-      currentPage: row.current_page,
-      totalPages: row.total_pages,
-      error: row.error,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-    };
+    const locked = await this.repository.lock(manager, jobId);
+    if (!locked) return null;
+    const at = locked.now;
+    const before = locked.state;
     let state = before;
-    let seq = row.last_seq;
+    let seq = locked.lastSeq;
     const outcomes: Outcome<number>[] = [];
     const stored: StoredEvent[] = [];
     const rowsJson: string[] = [];
@@ -203,31 +140,7 @@ export class JobEventsService implements OnModuleDestroy {
       rowsJson.push(`{"seq":${seq},"type":"${event.type}","data":${json}}`);
       outcomes.push({ ok: true, value: seq });
     }
-    if (stored.length > 0) {
-      await manager.query(
-        `INSERT INTO job_events (job_id, seq, type, data, created_at)
-         SELECT $1, (e->>'seq')::int, e->>'type', e->'data', $3 FROM jsonb_array_elements($2::jsonb) AS e`,
-        [jobId, `[${rowsJson.join(',')}]`, at],
-      );
-      await manager.query(
-        `UPDATE jobs SET status = $2, items_scraped = $3, pages_scraped = $4, current_page = $5, total_pages = $6,
-                         error = $7, started_at = $8, finished_at = $9, last_seq = $10, last_event_at = $11
-         WHERE id = $1`,
-        [
-          jobId,
-          state.status,
-          state.itemsScraped,
-          state.pagesScraped,
-          state.currentPage,
-          state.totalPages,
-          state.error,
-          state.startedAt,
-          state.finishedAt,
-          seq,
-          at,
-        ],
-      );
-    }
+    if (stored.length > 0) await this.repository.saveBatch(manager, jobId, `[${rowsJson.join(',')}]`, state, seq, at);
     return { outcomes, stored, at, ended: isActive(before.status) && !isActive(state.status) };
   }
 

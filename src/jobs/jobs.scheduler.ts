@@ -1,6 +1,7 @@
 // The stall sweep: every instance runs it; the claim in Postgres makes each stalled job fail exactly once.
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
 import { JobEventsService } from './job-events.service.js';
 
@@ -14,8 +15,12 @@ export function sweepPeriodMs(stallSeconds: number): number {
 @Injectable()
 export class JobsScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('JobsScheduler');
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop = new SingleFlightInterval({
+    name: INTERVAL_NAME,
+    run: () => this.events.failStalled(this.config.jobs.stallSeconds).then(() => undefined),
+    failure: 'Stall sweep failed',
+    logger: this.logger,
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -24,27 +29,15 @@ export class JobsScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), sweepPeriodMs(this.config.jobs.stallSeconds));
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.loop.start(this.scheduler, sweepPeriodMs(this.config.jobs.stallSeconds));
   }
 
   /** One sweep, unless the previous one is still running. */
   tick(): Promise<void> {
-    if (this.stopped || this.running) return this.running ?? Promise.resolve();
-    this.running = this.events
-      .failStalled(this.config.jobs.stallSeconds)
-      .then(
-        () => undefined,
-        (err: unknown) => this.logger.warn({ err }, 'Stall sweep failed'),
-      )
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.tick();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop(this.scheduler);
   }
 }

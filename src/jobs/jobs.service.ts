@@ -4,7 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -132,7 +132,7 @@ export class JobsService implements OnModuleInit {
 
   /** The job when the actor owns it or is an admin: NOT_FOUND, else FORBIDDEN. */
   private async readable(actor: Principal, jobId: string): Promise<Job> {
-    if (actor.role !== 'user' && actor.role !== 'admin') throw DomainException.forbidden();
+    if (!isAccount(actor)) throw DomainException.forbidden();
     const job = await this.find(jobId);
     if (actor.role !== 'admin' && job.ownerId !== actor.id) throw DomainException.forbidden();
     return job;

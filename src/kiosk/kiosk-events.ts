@@ -6,7 +6,7 @@ import { DashboardEvents } from '../dashboard/dashboard-events.js';
 import type { ServerEventName, ServerEvents } from '../realtime/client-events.js';
 import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import { type SessionRow, toSessionPayload, toWorkstationPayload, type WorkstationRow } from './kiosk.mapper.js';
 
 export const SESSIONS_CHANNEL = channels.kioskSessions();
@@ -29,7 +29,7 @@ export class KioskEvents implements OnModuleDestroy {
   constructor(
     private readonly publisher: RealtimePublisher,
     private readonly dashboard: DashboardEvents,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
   ) {}
 
   /** `session:update` to admins, in the session's version order; `countsMoved` also tells the dashboard. */
@@ -55,9 +55,7 @@ export class KioskEvents implements OnModuleDestroy {
   private leaveEndedSession(sessionId: string, workstationId: string): void {
     const timer = setTimeout(() => {
       this.leaving.delete(timer);
-      if (this.realtime.ready) {
-        this.realtime.server.in(principalRoom('kiosk', workstationId)).socketsLeave(sessionChannel(sessionId));
-      }
+      this.rooms.leave(principalRoom('kiosk', workstationId), sessionChannel(sessionId));
     }, LEAVE_ENDED_SESSION_MS).unref();
     this.leaving.add(timer);
   }

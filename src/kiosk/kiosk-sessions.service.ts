@@ -3,13 +3,14 @@
 // session's row lock, published after the commit. The timed part (ticks, warnings, expiry) is KioskScheduler's.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
+import { isUniqueViolation, rowsOf } from '../database/query-results.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { KioskEndReason, KioskSessionPayload, TimeUpdatePayload } from '../realtime/client-events.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
@@ -22,7 +23,6 @@ import type {
 } from './dto/kiosk.dto.js';
 import { KioskEvents, SESSIONS_CHANNEL } from './kiosk-events.js';
 import {
-  rowsOf,
   sessionColumns,
   type SessionRow,
   toSessionPayload,
@@ -43,12 +43,6 @@ const ONE_ACTIVE_INDEX = 'kiosk_sessions_workstation_active_key';
 
 export type CodeInvalidReason = 'unknown' | 'ended' | 'in_use';
 export type CodeCheck = { valid: true; session: KioskSessionPayload } | { valid: false; reason: CodeInvalidReason };
-
-function violates(err: unknown, constraint: string): boolean {
-  const driverError =
-    err instanceof QueryFailedError ? (err.driverError as { code?: string; constraint?: string }) : {};
-  return driverError.code === '23505' && driverError.constraint === constraint;
-}
 
 @Injectable()
 export class KioskSessionsService implements OnModuleInit {
@@ -100,7 +94,7 @@ export class KioskSessionsService implements OnModuleInit {
         return toSessionPayload(rows[0]);
       } catch (err) {
         // The code is held by a live session: draw another (the partial unique index decides, not a lookup).
-        if (!violates(err, LIVE_CODE_INDEX)) throw err;
+        if (!isUniqueViolation(err, LIVE_CODE_INDEX)) throw err;
       }
     }
     throw new DomainException(ErrorCode.SERVICE_UNAVAILABLE, 'Could not draw a free access code; try again');
@@ -251,7 +245,7 @@ export class KioskSessionsService implements OnModuleInit {
         return { row, workstations: await this.workstations.followSessions(m, [actor.id]) };
       });
     } catch (err) {
-      if (violates(err, ONE_ACTIVE_INDEX)) {
+      if (isUniqueViolation(err, ONE_ACTIVE_INDEX)) {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'This workstation already runs a session');
       }
       throw err;

@@ -13,10 +13,9 @@ import { Actor, Roles } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import type { SocketData } from '../realtime/channel.service.js';
+import { ChannelService, type SocketData } from '../realtime/channel.service.js';
 import { EmptyDto } from '../realtime/dto/channel.dto.js';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
 import type { HeartbeatDto, KioskSessionEnvelopeDto, TimeUpdateDto } from './dto/kiosk.dto.js';
 import { KioskSessionIdDto, ValidateCodeDto } from './dto/kiosk.dto.js';
 import { KioskSessionsService } from './kiosk-sessions.service.js';
@@ -37,7 +36,7 @@ export class KioskGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly sessions: KioskSessionsService,
     private readonly workstations: WorkstationsService,
     private readonly events: KioskEvents,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
   ) {}
 
   async handleConnection(socket: Socket): Promise<void> {
@@ -55,7 +54,7 @@ export class KioskGateway implements OnGatewayConnection, OnGatewayDisconnect {
     if (!kiosk) return;
     try {
       // The leaving socket is already out of its rooms; other sockets of the workstation may be on any instance.
-      const remaining = await this.realtime.server.in(workstationRoom(kiosk.id)).fetchSockets();
+      const remaining = await this.rooms.principalsIn(workstationRoom(kiosk.id));
       if (remaining.length === 0) await this.workstations.lastSocketLeft(kiosk);
     } catch (err) {
       this.logger.warn({ err, workstationId: kiosk.id }, 'Could not record that the workstation left');

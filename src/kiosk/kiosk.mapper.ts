@@ -92,14 +92,3 @@ export function toWorkstationPayload(row: WorkstationRow): WorkstationPayload {
     lastSeenAt: iso(row.last_seen_at),
   };
 }
-
-/**
- * The rows of a query. TypeORM answers an UPDATE or DELETE with `[rows, affected]` and anything else with the
- * rows alone.
- */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { DashboardModule } from '../dashboard/dashboard.module.js';
 import { KioskSession } from './kiosk-session.entity.js';
 import { KioskEvents } from './kiosk-events.js';
 import { KioskGateway } from './kiosk.gateway.js';
@@ -13,7 +15,7 @@ import { WorkstationsService } from './workstations.service.js';
 
 /** Timed sessions on public workstations: access codes, the live countdown, warnings and expiry. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Workstation, KioskSession])],
+  imports: [AuthModule, DashboardModule, TypeOrmModule.forFeature([Workstation, KioskSession])],
   controllers: [WorkstationsController, KioskSessionsController],
   providers: [
     WorkstationAccessCache,

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 import type { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import type { RealtimeServer } from '../realtime/realtime.server.js';
+import type { ChannelService } from '../realtime/channel.service.js';
 import type { KioskEvents } from './kiosk-events.js';
 import type { SessionRow, WorkstationRow } from './kiosk.mapper.js';
 import { EXPIRE_SQL, KioskScheduler, TICK_SQL, WARN_SQL } from './kiosk.scheduler.js';
@@ -57,7 +57,7 @@ describe(KioskScheduler.name, () => {
     retryOffline: jest.Mock;
   };
   let sockets: Map<string, unknown[] | Error>;
-  let realtime: { ready: boolean; server: { in: jest.Mock } };
+  let rooms: { ready: boolean; principalsIn: jest.Mock };
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
@@ -83,22 +83,18 @@ describe(KioskScheduler.name, () => {
       retryOffline: jest.fn(async () => undefined),
     };
     sockets = new Map();
-    realtime = {
+    rooms = {
       ready: true,
-      server: {
-        in: jest.fn((room: string) => ({
-          fetchSockets: async () => {
-            const answer = sockets.get(room) ?? [];
-            if (answer instanceof Error) throw answer;
-            return answer;
-          },
-        })),
-      },
+      principalsIn: jest.fn(async (room: string) => {
+        const answer = sockets.get(room) ?? [];
+        if (answer instanceof Error) throw answer;
+        return answer;
+      }),
     };
     sut = new KioskScheduler(
       dataSource as unknown as DataSource,
       new AppConfig({ KIOSK_TICK_SECONDS: '5' }),
-      realtime as unknown as RealtimeServer,
+      rooms as unknown as ChannelService,
       workstations as unknown as WorkstationsService,
       events as unknown as KioskEvents,
       {} as SchedulerRegistry,
@@ -208,7 +204,7 @@ describe(KioskScheduler.name, () => {
     await Promise.all([first, second]);
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
 
-    realtime.ready = false;
+    rooms.ready = false;
     await sut.tick();
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });

@@ -6,11 +6,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
-import type { SocketData } from '../realtime/channel.service.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
+import { rowsOf } from '../database/query-results.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
-import { rowsOf, sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
+import { sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
 import { TERMINATION_MESSAGES } from './session-state.js';
 import { WorkstationsService } from './workstations.service.js';
 
@@ -54,32 +55,32 @@ export const TICK_SQL = `
 @Injectable()
 export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('KioskScheduler');
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly loop = new SingleFlightInterval({
+    name: INTERVAL_NAME,
+    run: () => this.runOnce(),
+    failure: 'Kiosk scheduler pass failed',
+    logger: this.logger,
+    // Events of a pass need the socket server up to carry them.
+    ready: () => this.rooms.ready,
+  });
   private passes = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
     private readonly workstations: WorkstationsService,
     private readonly events: KioskEvents,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.tick(), SCHEDULER_PERIOD_MS);
-    timer.unref();
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    this.loop.start(this.scheduler, SCHEDULER_PERIOD_MS);
   }
 
   /** One pass, unless the previous one is still running (or the socket server is not up to carry events). */
   tick(): Promise<void> {
-    if (this.stopped || this.running || !this.realtime.ready) return this.running ?? Promise.resolve();
-    this.running = this.runOnce()
-      .catch((err: unknown) => this.logger.warn({ err }, 'Kiosk scheduler pass failed'))
-      .finally(() => (this.running = undefined));
-    return this.running;
+    return this.loop.tick();
   }
 
   /** Expiry first, so that a session ending now gets neither a warning nor a tick at its end. */
@@ -128,7 +129,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   async offline(): Promise<void> {
     for (const id of await this.workstations.claimOfflineDue()) {
       try {
-        const sockets = await this.realtime.server.in(workstationRoom(id)).fetchSockets();
+        const sockets = await this.rooms.principalsIn(workstationRoom(id));
         if (sockets.length === 0) await this.workstations.goOffline(id);
       } catch (err) {
         this.logger.warn({ err, workstationId: id }, 'Could not check the sockets of a workstation; retrying');
@@ -145,8 +146,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     const ids = await this.workstations.claimSilent();
     if (ids.length === 0) return;
     try {
-      const sockets = await this.realtime.server.in(ids.map(workstationRoom)).fetchSockets();
-      const present = new Set(sockets.map((s) => (s.data as Partial<SocketData>).principal?.id));
+      const present = new Set((await this.rooms.principalsIn(ids.map(workstationRoom))).map((p) => p.id));
       const gone = ids.filter((id) => !present.has(id));
       if (gone.length > 0) await this.workstations.offlineNow(gone);
     } catch (err) {
@@ -155,9 +155,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME)) this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.loop.stop(this.scheduler);
   }
 }

@@ -9,12 +9,13 @@ import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
+import { rowsOf } from '../database/query-results.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreatedWorkstationDto, CreateWorkstationDto, WorkstationDto } from './dto/kiosk.dto.js';
 import { KioskEvents, WORKSTATIONS_CHANNEL } from './kiosk-events.js';
-import { rowsOf, toWorkstationPayload, workstationColumns, type WorkstationRow } from './kiosk.mapper.js';
+import { toWorkstationPayload, workstationColumns, type WorkstationRow } from './kiosk.mapper.js';
 import { WorkstationAccessCache } from './workstation-access.cache.js';
 
 export const KIOSK_TOKEN_TTL_SECONDS = 365 * 86400;

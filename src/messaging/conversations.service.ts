@@ -3,9 +3,17 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
-import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import {
+  cursorField,
+  decodeCursor,
+  malformedCursor,
+  type Page,
+  type PageQueryDto,
+  pageLimit,
+  toPage,
+} from '../common/pagination.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
@@ -28,11 +36,6 @@ function isCursorTime(value: unknown): value is string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value)) return false;
   const parsed = new Date(value);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === value.slice(0, 19);
-}
-
-/** Only accounts chat; kiosk and worker tokens never reach a conversation. */
-function isAccount(principal: Principal): boolean {
-  return principal.role === 'user' || principal.role === 'admin';
 }
 
 export function conversationView(
@@ -126,7 +129,7 @@ export class ConversationsService implements OnModuleInit {
     if (cursor) {
       const [activity, id] = cursor;
       if (!isCursorTime(activity)) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+        throw malformedCursor();
       }
       after = { activity, id };
     }
@@ -182,7 +185,7 @@ export class ConversationsService implements OnModuleInit {
     await this.channels.removeRoomsFrom(channels.conversation(id), [accountRoom(actor.id)], 'FORBIDDEN');
     // Presence follows shared conversations: withdraw, both ways, what this leave ended.
     await this.channels.reviewSubscriptions(accountRoom(actor.id), 'presence:');
-    await this.channels.evictUnauthorized(`presence:${actor.id}`);
+    await this.channels.evictUnauthorized(channels.presence(actor.id));
     await this.typing.clear(id, actor.id);
     const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(channels.conversation(id), 'conversation:members', { conversationId: id, members });

@@ -58,7 +58,7 @@ class FakeStore {
   }
 
   /** Like the one-statement SQL: all or nothing, the clientId constraint checked, the sender's mark moved. */
-  async appendMessage(_m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
+  async appendMessage(_m: EntityManager, message: NewMessage): Promise<AppendResult> {
     if (message.conversationId !== CONVERSATION || !this.state.reads.has(message.senderId))
       return { kind: 'not-member' };
     if (
@@ -235,7 +235,7 @@ describe(MessagesService.name, () => {
     it('should refuse a missing conversation with NOT_FOUND', async () => {
       await expect(
         sut.send(principal(ALICE), '22222222-2222-4222-8222-222222222222', { body: 'x' }),
-      ).rejects.toBeInstanceOf(DomainException);
+      ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
     });
   });
 

@@ -4,8 +4,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
-import { cursorField, decodeCursor, encodeCursor, type Page, pageLimit } from '../common/pagination.js';
+import {
+  cursorField,
+  decodeCursor,
+  encodeCursor,
+  malformedCursor,
+  type Page,
+  pageLimit,
+} from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
@@ -68,12 +76,12 @@ export class MessagesService {
       };
     });
     if (result.moved) {
-      this.publisher.publish(`conversation:${conversationId}`, 'message:read', {
+      this.publisher.publish(channels.conversation(conversationId), 'message:read', {
         conversationId,
         userId: actor.id,
         seq: result.lastReadSeq,
       });
-      this.publisher.publish(`user:${actor.id}`, 'inbox:update', {
+      this.publisher.publish(channels.user(actor.id), 'inbox:update', {
         conversationId,
         lastMessage: result.lastMessage,
         unreadCount: result.unreadCount,
@@ -102,7 +110,7 @@ export class MessagesService {
       const valid =
         (direction === 'after' || direction === 'before') && isSeq(from) && (bound === null || isSeq(bound));
       if (!valid) {
-        throw DomainException.validation('cursor: malformed', [{ field: 'cursor', errors: ['cursor is malformed'] }]);
+        throw malformedCursor();
       }
       newest = direction === 'before';
       if (direction === 'after') {
@@ -129,10 +137,10 @@ export class MessagesService {
   }
 
   private publishNew(message: MessageView, readers: MemberReadState[]): void {
-    const channel = `conversation:${message.conversationId}`;
+    const channel = channels.conversation(message.conversationId);
     this.publisher.publish(channel, 'message:new', message, { order: { key: channel, seq: message.seq } });
     for (const reader of readers) {
-      this.publisher.publish(`user:${reader.userId}`, 'inbox:update', {
+      this.publisher.publish(channels.user(reader.userId), 'inbox:update', {
         conversationId: message.conversationId,
         lastMessage: message,
         unreadCount: unreadCount(message.seq, reader.lastReadSeq),

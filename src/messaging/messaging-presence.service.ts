@@ -4,7 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { PresencePayload } from '../realtime/client-events.js';
@@ -24,7 +24,7 @@ export class MessagingPresenceService implements OnModuleInit {
     this.registry.register({
       pattern: CHANNEL_PATTERNS.presence,
       authorize: async (principal, { userId }) => {
-        if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
+        if (!isAccount(principal)) throw DomainException.forbidden();
         if (principal.id !== userId) {
           const m = this.dataSource.manager;
           if (!(await this.store.userExists(m, userId))) throw DomainException.notFound('User');

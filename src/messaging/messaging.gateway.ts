@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { MessageBody, type OnGatewayDisconnect, SubscribeMessage } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
 import { Actor } from '../auth/decorators.js';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import type { SocketData } from '../realtime/channel.service.js';
 import { RealtimeGateway } from '../realtime/realtime-gateway.decorator.js';
 import { TypingDto, WsReadDto, WsSendMessageDto } from './dto/message.dto.js';
@@ -22,7 +22,7 @@ export class MessagingGateway implements OnGatewayDisconnect {
 
   async handleDisconnect(socket: Socket): Promise<void> {
     const principal = (socket.data as Partial<SocketData>).principal;
-    if (!principal || (principal.role !== 'user' && principal.role !== 'admin')) return;
+    if (!principal || !isAccount(principal)) return;
     try {
       await this.typing.socketLeft(principal.id);
     } catch (err) {

@@ -1,8 +1,9 @@
 // Every SQL statement of messaging. Each method takes the EntityManager to run on: inside a transaction, that
 // transaction's manager (the embedded engine has one backend, so any other connection would wait forever).
 import { Injectable } from '@nestjs/common';
-import { type EntityManager, QueryFailedError } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
+import { isUniqueViolation, rowsOf } from '../database/query-results.js';
 import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 import type { ConversationKind } from './conversation.entity.js';
 import type { MemberView, MessageView } from './messaging.types.js';
@@ -29,7 +30,6 @@ export interface MembershipRow {
 
 export interface NewMessage {
   conversationId: string;
-  seq: number;
   senderId: string;
   body: string;
   clientId: string | null;
@@ -113,14 +113,6 @@ const APPEND_MESSAGE = sqlStatement(
    ) AS readers
    FROM msg`,
 );
-
-/** TypeORM answers an UPDATE/DELETE through `query` as `[rows, affected]`, a SELECT/INSERT as rows. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}
 
 @Injectable()
 export class MessagingStore {
@@ -215,15 +207,6 @@ export class MessagingStore {
     return rows.map((r) => ({ ...toConversationRow(r), lastReadSeq: r.last_read_seq }));
   }
 
-  /** Moves the conversation's last seq (its row is locked by the caller) and its activity time. */
-  async advance(m: EntityManager, conversationId: string, seq: number): Promise<void> {
-    await m.query(
-      `UPDATE conversations SET last_seq = $2, last_activity_at = GREATEST(last_activity_at, clock_timestamp())
-       WHERE id = $1`,
-      [conversationId, seq],
-    );
-  }
-
   // ---- members -------------------------------------------------------------------------------------------
 
   /** Adds members (existing ones are left alone); answers the ids actually added. */
@@ -282,14 +265,6 @@ export class MessagingStore {
     return out;
   }
 
-  async readStates(m: EntityManager, conversationId: string): Promise<MemberReadState[]> {
-    const rows: { user_id: string; last_read_seq: number }[] = await m.query(
-      `SELECT user_id, last_read_seq FROM conversation_members WHERE conversation_id = $1`,
-      [conversationId],
-    );
-    return rows.map((r) => ({ userId: r.user_id, lastReadSeq: r.last_read_seq }));
-  }
-
   /** The member's read mark and the conversation's last seq, the member row locked. */
   async lockReadState(
     m: EntityManager,
@@ -340,7 +315,7 @@ export class MessagingStore {
    * leave that committed while this waited is seen: the leaver neither sends nor receives. A member who joined
    * meanwhile has no read mark in this statement's snapshot; theirs was the previous seq.
    */
-  async appendMessage(m: EntityManager, message: Omit<NewMessage, 'seq'>): Promise<AppendResult> {
+  async appendMessage(m: EntityManager, message: NewMessage): Promise<AppendResult> {
     let rows: Array<RawMessage & { readers: Array<{ userId: string; lastReadSeq: number }> }>;
     try {
       rows = await this.sql.rows(m, APPEND_MESSAGE, [
@@ -350,9 +325,7 @@ export class MessagingStore {
         message.clientId,
       ]);
     } catch (err) {
-      const driver = (err instanceof QueryFailedError ? err.driverError : undefined) as
-        { code?: string; constraint?: string } | undefined;
-      if (driver?.code === '23505' && driver.constraint === 'messages_client_id_key') return { kind: 'duplicate' };
+      if (isUniqueViolation(err, 'messages_client_id_key')) return { kind: 'duplicate' };
       throw err;
     }
     if (rows.length === 0) return { kind: 'not-member' };
@@ -368,21 +341,6 @@ export class MessagingStore {
     const rows: RawMessage[] = await m.query(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND sender_id = $2 AND client_id = $3`,
       [conversationId, senderId, clientId],
-    );
-    return rows[0] ? toMessageView(rows[0]) : undefined;
-  }
-
-  /**
-   * Inserts a message with its allocated seq; answers undefined (and writes nothing) when the sender already used
-   * this clientId in this conversation. The caller holds the conversation's lock, so the seq is free.
-   */
-  async insertMessage(m: EntityManager, message: NewMessage): Promise<MessageView | undefined> {
-    const rows: RawMessage[] = await m.query(
-      `INSERT INTO messages (conversation_id, seq, sender_id, body, client_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, clock_timestamp())
-       ON CONFLICT ON CONSTRAINT messages_client_id_key DO NOTHING
-       RETURNING ${MESSAGE_COLUMNS}`,
-      [message.conversationId, message.seq, message.senderId, message.body, message.clientId],
     );
     return rows[0] ? toMessageView(rows[0]) : undefined;
   }

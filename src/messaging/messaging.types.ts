@@ -1,10 +1,9 @@
 // The shapes messaging answers and publishes; the event payloads themselves live in realtime/client-events.ts.
-import type { ConversationPayload, MessagePayload, ServerEvents } from '../realtime/client-events.js';
+import type { ConversationPayload, MessagePayload } from '../realtime/client-events.js';
 
 export type MessageView = MessagePayload;
 export type ConversationView = ConversationPayload;
 export type MemberView = ConversationPayload['members'][number];
-export type InboxUpdatePayload = ServerEvents['inbox:update'];
 
 export interface ReadState {
   lastReadSeq: number;

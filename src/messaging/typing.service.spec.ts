@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import type { RealtimeServer } from '../realtime/realtime.server.js';
+import type { ChannelService } from '../realtime/channel.service.js';
 import type { RedisService } from '../redis/redis.service.js';
 import type { MessagingStore } from './messaging.store.js';
 import { TypingService } from './typing.service.js';
@@ -25,14 +25,12 @@ describe(TypingService.name, () => {
     publish = jest.fn();
     remainingSockets = [];
     requireMember = jest.fn().mockResolvedValue({});
-    const realtime = {
-      server: { in: () => ({ fetchSockets: async () => remainingSockets }) },
-    } as unknown as RealtimeServer;
+    const rooms = { principalsIn: async () => remainingSockets } as unknown as ChannelService;
     sut = new TypingService(
       { typingTimeoutMs: 500 } as AppConfig,
       { enabled: false } as RedisService,
       { publish } as unknown as RealtimePublisher,
-      realtime,
+      rooms,
       { requireMember } as unknown as MessagingStore,
       { manager: {} } as unknown as DataSource,
     );

@@ -8,9 +8,9 @@ import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
-import { RealtimeServer } from '../realtime/realtime.server.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { TypingDto } from './dto/message.dto.js';
 import { MessagingStore } from './messaging.store.js';
@@ -30,7 +30,7 @@ export class TypingService implements OnModuleDestroy {
     config: AppConfig,
     redis: RedisService,
     private readonly publisher: RealtimePublisher,
-    private readonly realtime: RealtimeServer,
+    private readonly rooms: ChannelService,
     private readonly messaging: MessagingStore,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
@@ -62,7 +62,7 @@ export class TypingService implements OnModuleDestroy {
   async socketLeft(userId: string): Promise<void> {
     const conversations = await this.store.typingIn(userId);
     if (conversations.length === 0) return;
-    const remaining = await this.realtime.server.in(accountRoom(userId)).fetchSockets();
+    const remaining = await this.rooms.principalsIn(accountRoom(userId));
     if (remaining.length > 0) return;
     for (const conversationId of conversations) await this.clear(conversationId, userId);
   }

@@ -1,7 +1,7 @@
 // Who is typing where: the 1 s throttle of `isTyping:true`, the time of each typist's last `true`, and the
 // conversations each user types in. In Redis when configured, so every instance applies the same throttle and
 // exactly one instance claims a timeout; in process memory otherwise.
-import type { RedisService } from '../redis/redis.service.js';
+import { redisScript, type RedisService } from '../redis/redis.service.js';
 
 /** What a due timeout check found: send `false` now, check again after `retryInMs`, or nothing left to do. */
 export type TypingExpiry = { kind: 'fire' } | { kind: 'retry'; retryInMs: number } | { kind: 'gone' };
@@ -81,15 +81,22 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 // KEYS: state, throttle, user's set. ARGV: throttle ms, state ttl ms, conversation id.
-const START = `${NOW_MS}
+const START = redisScript(
+  'typingStart',
+  3,
+  `${NOW_MS}
 redis.call('SET', KEYS[1], now, 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
 if redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
-return 0`;
+return 0`,
+);
 
 // KEYS: state, throttle, user's set. ARGV: timeout ms, conversation id. Answers -1 gone, 0 fire, n retry in n ms.
-const EXPIRE = `
+const EXPIRE = redisScript(
+  'typingExpire',
+  3,
+  `
 local last = redis.call('GET', KEYS[1])
 if not last then return -1 end
 ${NOW_MS}
@@ -97,14 +104,19 @@ local left = tonumber(last) + tonumber(ARGV[1]) - now
 if left > 0 then return left end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
-return 0`;
+return 0`,
+);
 
 // KEYS: state, user's set. ARGV: conversation id. Answers 1 when the user was typing. The throttle key is left to
 // expire on its own: a false does not reset it.
-const STOP = `
+const STOP = redisScript(
+  'typingStop',
+  2,
+  `
 local was = redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
-return was`;
+return was`,
+);
 
 export class RedisTypingStore implements TypingStore {
   /** State outlives its timeout so that the instance holding the timer still finds it; then Redis drops it. */
@@ -126,20 +138,17 @@ export class RedisTypingStore implements TypingStore {
   }
 
   async start(conversationId: string, userId: string, throttleMs: number): Promise<boolean> {
-    const passed = await this.redis.client.eval(
-      START,
-      3,
-      ...this.keys(conversationId, userId),
+    const passed = await this.redis.runScript(START, this.keys(conversationId, userId), [
       throttleMs,
       this.stateTtlMs,
       conversationId,
-    );
+    ]);
     return Number(passed) === 1;
   }
 
   async expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry> {
     const answer = Number(
-      await this.redis.client.eval(EXPIRE, 3, ...this.keys(conversationId, userId), timeoutMs, conversationId),
+      await this.redis.runScript(EXPIRE, this.keys(conversationId, userId), [timeoutMs, conversationId]),
     );
     if (answer < 0) return { kind: 'gone' };
     if (answer === 0) return { kind: 'fire' };
@@ -148,7 +157,7 @@ export class RedisTypingStore implements TypingStore {
 
   async stop(conversationId: string, userId: string): Promise<boolean> {
     const [state, , user] = this.keys(conversationId, userId);
-    const was = await this.redis.client.eval(STOP, 2, state, user, conversationId);
+    const was = await this.redis.runScript(STOP, [state, user], [conversationId]);
     return Number(was) === 1;
   }
 

@@ -5,6 +5,7 @@ import { encodeCursor } from '../common/pagination.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { NotificationRow, NotificationsRepository } from './notifications.repository.js';
+import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { NotificationsService } from './notifications.service.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -54,10 +55,19 @@ describe(NotificationsService.name, () => {
   let repository: { [K in keyof NotificationsRepository]: jest.Mock };
   let publisher: { publish: jest.Mock };
   let committed: boolean;
+  /** The caller's transaction, and what it queued for after its commit. */
+  let tx: Transaction;
+  let afterCommit: Array<() => void>;
+  const commit = (): void => {
+    committed = true;
+    for (const effect of afterCommit) effect();
+  };
 
   beforeEach(() => {
     committed = false;
     manager = { name: 'tx' } as unknown as EntityManager;
+    afterCommit = [];
+    tx = { manager, afterCommit: (effect) => afterCommit.push(effect) };
     dataSource = {
       manager: { name: 'pool' } as unknown as EntityManager,
       transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
@@ -82,6 +92,7 @@ describe(NotificationsService.name, () => {
     publisher = { publish: jest.fn(() => expect(committed).toBe(true)) };
     sut = new NotificationsService(
       dataSource as unknown as DataSource,
+      new UnitOfWork(dataSource as unknown as DataSource),
       repository as unknown as NotificationsRepository,
       publisher as unknown as RealtimePublisher,
     );
@@ -89,7 +100,7 @@ describe(NotificationsService.name, () => {
 
   describe('notifyInTransaction', () => {
     it('should allocate seqs for distinct lower-cased ids sorted, and answer items in request order', async () => {
-      const pending = await sut.notifyInTransaction(manager, {
+      const items = await sut.notifyInTransaction(tx, {
         userIds: [C, A.toUpperCase(), B, A],
         type: 'suggestion.vote',
         title: ' Hello ',
@@ -102,12 +113,12 @@ describe(NotificationsService.name, () => {
         body: null,
         data: { suggestionId: 'x' },
       });
-      expect(pending.items.map((n) => [n.userId, n.seq])).toEqual([
+      expect(items.map((n) => [n.userId, n.seq])).toEqual([
         [C, 12],
         [A, 10],
         [B, 11],
       ]);
-      expect(pending.items[1]).toEqual({
+      expect(items[1]).toEqual({
         id: expect.any(String),
         seq: 10,
         userId: A,
@@ -120,21 +131,19 @@ describe(NotificationsService.name, () => {
       });
     });
 
-    it('should publish nothing until publish() is called, then notification and unread count per user, once', async () => {
-      committed = true;
-      const pending = await sut.notifyInTransaction(manager, { userIds: [B, A], type: 't', title: 'T' });
+    it('should publish nothing until the caller commits, then notification and unread count per user', async () => {
+      const items = await sut.notifyInTransaction(tx, { userIds: [B, A], type: 't', title: 'T' });
       expect(publisher.publish).not.toHaveBeenCalled();
-      pending.publish();
-      pending.publish();
+      commit();
       expect(publisher.publish.mock.calls).toEqual([
-        [`user:${A}`, 'notification', pending.items[1], { order: { key: `notifications:${A}`, seq: 10 } }],
+        [`user:${A}`, 'notification', items[1], { order: { key: `notifications:${A}`, seq: 10 } }],
         [
           `user:${A}`,
           'notifications:unread',
           { count: 3, version: 20 },
           { order: { key: `notifications:unread:${A}`, seq: 20 } },
         ],
-        [`user:${B}`, 'notification', pending.items[0], { order: { key: `notifications:${B}`, seq: 11 } }],
+        [`user:${B}`, 'notification', items[0], { order: { key: `notifications:${B}`, seq: 11 } }],
         [
           `user:${B}`,
           'notifications:unread',
@@ -146,7 +155,7 @@ describe(NotificationsService.name, () => {
 
     it('should refuse unknown users with NOT_FOUND naming them in request order, and publish nothing', async () => {
       repository.append.mockResolvedValue({ missing: [A, C], allocations: [], rows: [] });
-      const err = await rejection(sut.notifyInTransaction(manager, { userIds: [C, B, A], type: 't', title: 'T' }));
+      const err = await rejection(sut.notifyInTransaction(tx, { userIds: [C, B, A], type: 't', title: 'T' }));
       expect(err.code).toBe(ErrorCode.NOT_FOUND);
       expect(err.details).toEqual({ userIds: [C, A] });
       expect(publisher.publish).not.toHaveBeenCalled();
@@ -162,16 +171,16 @@ describe(NotificationsService.name, () => {
         { userIds: [A], type: 't', title: 'T', data: { big: 'x'.repeat(17_000) } },
       ];
       for (const input of inputs) {
-        const err = await rejection(sut.notifyInTransaction(manager, input));
+        const err = await rejection(sut.notifyInTransaction(tx, input));
         expect(err.code).toBe(ErrorCode.VALIDATION_FAILED);
       }
       expect(repository.append).not.toHaveBeenCalled();
     });
 
     it('should write nothing for an empty list', async () => {
-      const pending = await sut.notifyInTransaction(manager, { userIds: [], type: 't', title: 'T' });
-      pending.publish();
-      expect(pending.items).toEqual([]);
+      const items = await sut.notifyInTransaction(tx, { userIds: [], type: 't', title: 'T' });
+      commit();
+      expect(items).toEqual([]);
       expect(repository.append).not.toHaveBeenCalled();
       expect(publisher.publish).not.toHaveBeenCalled();
     });

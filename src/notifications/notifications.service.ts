@@ -3,12 +3,14 @@
 // notifyInTransaction(), never by writing rows.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
 import { DomainException, type FieldError } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { UUID_PATTERN } from '../common/uuid-param.js';
+import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import {
   jsonBytes,
@@ -31,18 +33,11 @@ export interface NotifyInput {
   data?: Record<string, unknown>;
 }
 
-/** Notifications written inside a caller's transaction; call publish() once that transaction has committed. */
-export interface PendingNotifications {
-  items: NotificationDto[];
-  publish(): void;
-}
-
-type CounterChange = { unreadCount: number; changed?: CounterState };
-
 @Injectable()
 export class NotificationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly repository: NotificationsRepository,
     private readonly publisher: RealtimePublisher,
   ) {}
@@ -54,44 +49,36 @@ export class NotificationsService {
 
   /** Writes the notifications in a transaction of its own and publishes them once it has committed. */
   async notify(input: NotifyInput): Promise<NotificationDto[]> {
-    const pending = await this.dataSource.transaction((manager) => this.notifyInTransaction(manager, input));
-    pending.publish();
-    return pending.items;
+    return this.uow.run((tx) => this.notifyInTransaction(tx, input));
   }
 
   /**
-   * Writes the notifications with the caller's transaction manager and publishes nothing: the caller calls
-   * `publish()` after its commit (and drops it on rollback). Items follow the order of `userIds`, without repeats.
+   * Writes the notifications in the caller's transaction; they are published once it commits (nothing on a
+   * rollback). Items follow the order of `userIds`, without repeats.
    * Unknown users → NOT_FOUND with `details.userIds`; nothing is written then.
    */
-  async notifyInTransaction(manager: EntityManager, input: NotifyInput): Promise<PendingNotifications> {
+  async notifyInTransaction(tx: Transaction, input: NotifyInput): Promise<NotificationDto[]> {
     const userIds = uniqueIds(input.userIds);
     const content = checkContent(input);
-    if (userIds.length === 0) return { items: [], publish: () => undefined };
+    if (userIds.length === 0) return [];
     // Counter rows are locked in user-id order, so two concurrent batches cannot deadlock.
-    const { missing, allocations, rows } = await this.repository.append(manager, [...userIds].sort(), content);
+    const { missing, allocations, rows } = await this.repository.append(tx.manager, [...userIds].sort(), content);
     if (missing.length > 0) {
       const unknown = new Set(missing);
       const named = userIds.filter((id) => unknown.has(id));
       throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${named.join(', ')}`, { userIds: named });
     }
     const byUser = new Map(rows.map((row) => [row.user_id, toNotificationDto(row)]));
-    const items = userIds.map((id) => byUser.get(id)!);
-    let published = false;
-    return {
-      items,
-      publish: () => {
-        if (published) return;
-        published = true;
-        for (const allocation of allocations) {
-          const notification = byUser.get(allocation.userId)!;
-          this.publisher.publish(`user:${allocation.userId}`, 'notification', notification, {
-            order: { key: `notifications:${allocation.userId}`, seq: notification.seq },
-          });
-          this.publishUnread(allocation.userId, allocation);
-        }
-      },
-    };
+    tx.afterCommit(() => {
+      for (const allocation of allocations) {
+        const notification = byUser.get(allocation.userId)!;
+        this.publisher.publish(channels.user(allocation.userId), 'notification', notification, {
+          order: { key: `notifications:${allocation.userId}`, seq: notification.seq },
+        });
+        this.publishUnread(allocation.userId, allocation);
+      }
+    });
+    return userIds.map((id) => byUser.get(id)!);
   }
 
   /** Own notifications: newest first, or with `afterSeq` those after it, oldest first. */
@@ -125,7 +112,7 @@ export class NotificationsService {
 
   /** Idempotent: reading a read notification changes nothing and publishes nothing. */
   async markRead(actor: Principal, id: string): Promise<ReadResultDto> {
-    const result = await this.dataSource.transaction(async (manager): Promise<CounterChange> => {
+    return this.uow.run(async ({ manager, afterCommit }): Promise<ReadResultDto> => {
       const owner = await this.repository.findOwner(manager, id);
       if (!owner) throw DomainException.notFound('Notification');
       if (owner !== actor.id) throw DomainException.forbidden('This notification belongs to another user');
@@ -134,28 +121,27 @@ export class NotificationsService {
       if (!counter) throw new Error(`Notification ${id} has no counter row`);
       if (!(await this.repository.markRead(manager, id))) return { unreadCount: counter.unreadCount };
       const changed = await this.repository.writeUnread(manager, actor.id, Math.max(counter.unreadCount - 1, 0));
-      return { unreadCount: changed.unreadCount, changed };
+      afterCommit(() => this.publishUnread(actor.id, changed));
+      return { unreadCount: changed.unreadCount };
     });
-    if (result.changed) this.publishUnread(actor.id, result.changed);
-    return { unreadCount: result.unreadCount };
   }
 
   async markAllRead(actor: Principal): Promise<ReadResultDto> {
-    const result = await this.dataSource.transaction(async (manager): Promise<CounterChange> => {
+    return this.uow.run(async ({ manager, afterCommit }): Promise<ReadResultDto> => {
       const counter = await this.repository.lockCounter(manager, actor.id);
       if (!counter) return { unreadCount: 0 };
       const marked = await this.repository.markAllRead(manager, actor.id);
       if (marked === 0 && counter.unreadCount === 0) return { unreadCount: 0 };
-      return { unreadCount: 0, changed: await this.repository.writeUnread(manager, actor.id, 0) };
+      const changed = await this.repository.writeUnread(manager, actor.id, 0);
+      afterCommit(() => this.publishUnread(actor.id, changed));
+      return { unreadCount: 0 };
     });
-    if (result.changed) this.publishUnread(actor.id, result.changed);
-    return { unreadCount: 0 };
   }
 
   /** Counts leave in the order of the changes that made them (the counter's version), on this instance. */
   private publishUnread(userId: string, state: CounterState): void {
     this.publisher.publish(
-      `user:${userId}`,
+      channels.user(userId),
       'notifications:unread',
       { count: state.unreadCount, version: state.version },
       { order: { key: `notifications:unread:${userId}`, seq: state.version } },

@@ -12,6 +12,9 @@ export interface SocketData {
   clientIp?: string;
 }
 
+/** The ack of a subscribe: the channel's canonical name, and its snapshot where it has one. */
+export type Subscribed = { channel: string; snapshot?: unknown };
+
 @Injectable()
 export class ChannelService {
   private readonly logger = new Logger('ChannelService');
@@ -21,7 +24,7 @@ export class ChannelService {
     private readonly realtime: RealtimeServer,
   ) {}
 
-  async subscribe(socket: Socket, name: unknown): Promise<{ channel: string; snapshot?: unknown }> {
+  async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const resolved = this.registry.resolve(name);
     const principal = (socket.data as SocketData).principal;
     const snapshot = await resolved.definition.authorize(principal, resolved.params);
@@ -101,6 +104,27 @@ export class ChannelService {
 
   /** Empties a channel everywhere (after its entity was deleted). */
   empty(channel: string): void {
-    this.realtime.server.in(channel).socketsLeave(channel);
+    this.leave(channel, channel);
+  }
+
+  /** The sockets of `rooms` (e.g. server-owned principal rooms) on every instance leave `channel`. */
+  leave(rooms: string | string[], channel: string): void {
+    if (this.realtime.ready) this.realtime.server.in(rooms).socketsLeave(channel);
+  }
+
+  /** The principals of the sockets in any of `rooms`, on every instance (one entry per socket). */
+  async principalsIn(rooms: string | string[]): Promise<Principal[]> {
+    const sockets = await this.realtime.server.in(rooms).fetchSockets();
+    return sockets.flatMap((socket) => (socket.data as Partial<SocketData>).principal ?? []);
+  }
+
+  /** Whether a socket of this instance is in `room` (no cluster round trip). */
+  hasLocalMembers(room: string): boolean {
+    return this.realtime.ready && (this.realtime.server.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+  }
+
+  /** Whether this instance's socket server is up (events published before are dropped). */
+  get ready(): boolean {
+    return this.realtime.ready;
   }
 }

@@ -1,4 +1,5 @@
-// The core gateway: connection lifecycle, subscribe / unsubscribe and their shortcuts, and auth:refresh.
+// The core gateway: connection lifecycle, subscribe / unsubscribe, and auth:refresh. Shortcuts to a feature's
+// channels (`subscribe:resource`, ...) live in that feature's gateway.
 import { Logger, type OnModuleInit } from '@nestjs/common';
 import {
   ConnectedSocket,
@@ -9,17 +10,17 @@ import {
   SubscribeMessage,
 } from '@nestjs/websockets';
 import type { Server, Socket } from 'socket.io';
-import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
+import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import { Roles } from '../auth/decorators.js';
-import { ALL_ROLES } from '../auth/principal.js';
+import { ALL_ROLES, isAccount } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
 import { clientIp, type TrustFunction, trustFunction } from '../common/client-ip.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ChannelRegistry } from './channel-registry.js';
-import { ChannelService, type SocketData } from './channel.service.js';
-import { AuthRefreshDto, ChannelDto, EmptyDto, JobShortcutDto, ResourceShortcutDto } from './dto/channel.dto.js';
+import { ChannelService, type SocketData, type Subscribed } from './channel.service.js';
+import { AuthRefreshDto, ChannelDto } from './dto/channel.dto.js';
 import { PresenceService } from './presence.service.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
 import { RealtimeServer } from './realtime.server.js';
@@ -27,8 +28,6 @@ import { installPacketMiddleware } from './socket-packets.js';
 import { SocketQuota } from './socket-quota.js';
 import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
 import { createWsAuthMiddleware } from './ws-auth.middleware.js';
-
-type Subscribed = { channel: string; snapshot?: unknown };
 
 @RealtimeGateway()
 @Roles(...ALL_ROLES)
@@ -53,8 +52,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.registry.register({
       pattern: CHANNEL_PATTERNS.user,
       authorize: async (principal, { userId }) => {
-        if (principal.id !== userId || (principal.role !== 'user' && principal.role !== 'admin'))
-          throw DomainException.forbidden();
+        if (principal.id !== userId || !isAccount(principal)) throw DomainException.forbidden();
         return undefined;
       },
     });
@@ -113,21 +111,6 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('unsubscribe')
   unsubscribe(@ConnectedSocket() socket: Socket, @MessageBody() dto: ChannelDto): Promise<{ channel: string }> {
     return this.channels.unsubscribe(socket, dto.channel);
-  }
-
-  @SubscribeMessage('subscribe:resource')
-  subscribeResource(@ConnectedSocket() socket: Socket, @MessageBody() dto: ResourceShortcutDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, channels.resource(dto.resourceId));
-  }
-
-  @SubscribeMessage('subscribe:suggestions')
-  subscribeSuggestions(@ConnectedSocket() socket: Socket, @MessageBody() _dto: EmptyDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, channels.suggestions());
-  }
-
-  @SubscribeMessage('subscribe:job')
-  subscribeJob(@ConnectedSocket() socket: Socket, @MessageBody() dto: JobShortcutDto): Promise<Subscribed> {
-    return this.channels.subscribe(socket, channels.job(dto.jobId));
   }
 
   /** Replaces the socket's token without reconnecting; only for a token of the same subject and role. */

@@ -4,7 +4,6 @@ export type {
   Ack,
   ConversationPayload,
   ErrorEventPayload,
-  InboxUpdatePayload,
   JobEventPayload,
   JobPayload,
   KioskEndReason,

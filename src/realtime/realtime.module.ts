@@ -1,4 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { AccountSockets } from '../auth/account-sockets.port.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { RealtimeAccountSockets } from './account-sockets.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
 import { ChannelsGateway } from './channels.gateway.js';
@@ -7,8 +10,10 @@ import { RealtimePublisher } from './realtime.publisher.js';
 import { RealtimeServer } from './realtime.server.js';
 import { SocketQuota } from './socket-quota.js';
 
+/** The realtime core every gateway stands on: the socket server, channels, delivery and presence. */
 @Global()
 @Module({
+  imports: [AuthModule],
   providers: [
     RealtimeServer,
     RealtimePublisher,
@@ -17,7 +22,8 @@ import { SocketQuota } from './socket-quota.js';
     PresenceService,
     SocketQuota,
     ChannelsGateway,
+    { provide: AccountSockets, useClass: RealtimeAccountSockets },
   ],
-  exports: [RealtimeServer, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
+  exports: [AccountSockets, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],
 })
 export class RealtimeModule {}

@@ -6,7 +6,7 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';
-import { RedisService } from '../redis/redis.service.js';
+import { redisScript, RedisService } from '../redis/redis.service.js';
 import type { SocketData } from './channel.service.js';
 import { principalRoom } from './principal-rooms.js';
 import { RealtimeServer } from './realtime.server.js';
@@ -16,19 +16,27 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 // KEYS: the principal's zset (member = socket id, score = expiry). ARGV: socket id, ttl ms, max. Answers 1 if admitted.
-const ACQUIRE = `${REDIS_NOW}
+const ACQUIRE = redisScript(
+  'socketQuotaAcquire',
+  1,
+  `${REDIS_NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1`;
+return 1`,
+);
 
 // KEYS: the principal's zset. ARGV: socket id, ttl ms. Pushes a live socket's expiry on (only if it still holds a place).
-const RENEW = `${REDIS_NOW}
+const RENEW = redisScript(
+  'socketQuotaRenew',
+  1,
+  `${REDIS_NOW}
 if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
-return 1`;
+return 1`,
+);
 
 @Injectable()
 export class SocketQuota implements OnModuleInit, OnModuleDestroy {
@@ -60,7 +68,7 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
   async acquire(principal: Principal, socketId: string): Promise<boolean> {
     const key = principalRoom(principal.role, principal.id);
     if (this.redis.enabled) {
-      const admitted = await this.redis.client.eval(ACQUIRE, 1, this.redisKey(key), socketId, this.ttlMs, this.max);
+      const admitted = await this.redis.runScript(ACQUIRE, [this.redisKey(key)], [socketId, this.ttlMs, this.max]);
       return Number(admitted) === 1;
     }
     const now = Date.now();
@@ -88,12 +96,12 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     if (!this.realtime.ready) return;
     const now = Date.now();
     try {
-      const pipeline = this.redis.enabled ? this.redis.client.pipeline() : undefined;
+      const pipeline = this.redis.enabled ? this.redis.pipeline(RENEW) : undefined;
       for (const socket of this.realtime.server.of('/').sockets.values()) {
         const principal = (socket.data as Partial<SocketData>).principal;
         if (!principal) continue;
         const key = principalRoom(principal.role, principal.id);
-        if (pipeline) pipeline.eval(RENEW, 1, this.redisKey(key), socket.id, this.ttlMs);
+        if (pipeline) this.redis.queueScript(pipeline, RENEW, [this.redisKey(key)], [socket.id, this.ttlMs]);
         else this.memory.get(key)?.set(socket.id, now + this.ttlMs);
       }
       await pipeline?.exec();

@@ -1,10 +1,31 @@
 // Redis connections of this instance (when REDIS_URL is set), and the instance's identity.
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { ChainableCommander } from 'ioredis';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
 
 const RECONNECT_MAX_DELAY_MS = 1000;
+
+/** A Lua script, sent to Redis once per connection and then run by its SHA (ioredis `defineCommand`). */
+export interface RedisScript {
+  readonly name: string;
+  readonly numberOfKeys: number;
+  readonly lua: string;
+}
+
+const declaredScripts = new Map<string, string>();
+
+/** Declares a script once, at module load; a second text under the same name is a programming error. */
+export function redisScript(name: string, numberOfKeys: number, lua: string): RedisScript {
+  const known = declaredScripts.get(name);
+  if (known !== undefined && known !== lua) throw new Error(`Redis script "${name}" declared twice`);
+  declaredScripts.set(name, lua);
+  return { name, numberOfKeys, lua };
+}
+
+type ScriptArg = string | number;
+type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
@@ -41,10 +62,39 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
       enableAutoPipelining: role === 'command',
+      // Its own array: define() adds the scripts to it (the default is one array shared by every connection).
+      autoPipeliningIgnoredCommands: [],
     });
     connection.on('error', (err: Error) => this.logger.warn({ role, err: err.message }, 'Redis connection error'));
     this.connections.push(connection);
     return connection;
+  }
+
+  /** Runs a script on the command connection (defined there on first use: EVALSHA, EVAL only when Redis lost it). */
+  runScript(script: RedisScript, keys: string[], args: ScriptArg[] = []): Promise<unknown> {
+    const client = this.client;
+    this.define(client, script);
+    return (client as unknown as Record<string, ScriptCommand>)[script.name](...keys, ...args);
+  }
+
+  /** A pipeline of the command connection on which `scripts` can be queued (a pipeline knows the scripts defined before it). */
+  pipeline(...scripts: RedisScript[]): ChainableCommander {
+    const client = this.client;
+    for (const script of scripts) this.define(client, script);
+    return client.pipeline();
+  }
+
+  /** Queues a script on a pipeline made by `pipeline(script)`. */
+  queueScript(pipeline: ChainableCommander, script: RedisScript, keys: string[], args: ScriptArg[] = []): void {
+    (pipeline as unknown as Record<string, ScriptCommand>)[script.name](...keys, ...args);
+  }
+
+  private define(client: Redis, script: RedisScript): void {
+    if (typeof (client as unknown as Record<string, unknown>)[script.name] === 'function') return;
+    client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+    // ioredis 5's auto-pipeline mishandles a defined script's replies ("results[i] is not iterable" once the
+    // script must be loaded): scripts go out as commands of their own, explicit pipelines (above) still batch them.
+    client.options.autoPipeliningIgnoredCommands?.push(script.name);
   }
 
   key(...parts: string[]): string {

@@ -1,5 +1,5 @@
 // Who may read and write a resource, as pure functions shared by REST, the channel and evictions.
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 
 export const RESOURCE_VISIBILITIES = ['public', 'private'] as const;
@@ -9,11 +9,6 @@ export type Caller = Pick<Principal, 'id' | 'role'>;
 export interface AccessSubject {
   ownerId: string;
   visibility: ResourceVisibility;
-}
-
-/** Resources belong to accounts: kiosk and worker tokens never read or write them. */
-export function isAccount(caller: Caller): boolean {
-  return caller.role === 'user' || caller.role === 'admin';
 }
 
 /** Public resources are read by every user; private ones by their owner and admins. */

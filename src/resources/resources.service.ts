@@ -5,7 +5,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
@@ -15,14 +15,7 @@ import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreateResourceDto, ResourceChanges, ResourceDto, UpdateResourceDto } from './dto/resource.dto.js';
 import { type IfMatch, ifMatchAccepts } from './if-match.js';
 import { applyMergePatch, type JsonObject } from './merge-patch.js';
-import {
-  assertCanRead,
-  assertCanWrite,
-  type Caller,
-  isAccount,
-  readersAfter,
-  withdrawsReaders,
-} from './resource-access.js';
+import { assertCanRead, assertCanWrite, type Caller, readersAfter, withdrawsReaders } from './resource-access.js';
 import { assertStorableData } from './resource-data.js';
 import { Resource } from './resource.entity.js';
 import { toResourceDto } from './resource.mapper.js';

@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { SuggestionsController } from './suggestions.controller.js';
+import { SuggestionsGateway } from './suggestions.gateway.js';
 import { SuggestionsService } from './suggestions.service.js';
 
-@Module({ imports: [NotificationsModule], controllers: [SuggestionsController], providers: [SuggestionsService] })
+@Module({
+  imports: [NotificationsModule],
+  controllers: [SuggestionsController],
+  providers: [SuggestionsService, SuggestionsGateway],
+})
 export class SuggestionsModule {}

@@ -4,12 +4,13 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
-import type { Principal } from '../auth/principal.js';
+import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
-import { NotificationsService, type PendingNotifications } from '../notifications/notifications.service.js';
+import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type {
@@ -80,9 +81,9 @@ function fromLockedRow(row: LockedSuggestionRow): Suggestion {
   });
 }
 
-/** The suggestion under its row lock, with the voter's display name. */
-const LOCK_FOR_VOTE = sqlStatement(
-  'suggestions.lock-for-vote',
+/** The suggestion under its row lock (the one way a suggestion is locked), with the caller's display name. */
+const LOCK_SUGGESTION = sqlStatement(
+  'suggestions.lock',
   `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
           (SELECT display_name FROM users WHERE id = $2) AS voter_name
    FROM suggestions s WHERE s.id = $1
@@ -124,16 +125,11 @@ const WRITE_VOTE = sqlStatement(
    SELECT counts.upvotes, counts.downvotes, counts.version FROM prev LEFT JOIN counts ON true`,
 );
 
-interface VoteOutcome {
-  suggestion: Suggestion;
-  changed: boolean;
-  notification?: PendingNotifications;
-}
-
 @Injectable()
 export class SuggestionsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly notifications: NotificationsService,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelRegistry,
@@ -144,7 +140,7 @@ export class SuggestionsService implements OnModuleInit {
     this.channels.register({
       pattern: SUGGESTIONS_CHANNEL,
       authorize: async (principal) => {
-        if (principal.role !== 'user' && principal.role !== 'admin') throw DomainException.forbidden();
+        if (!isAccount(principal)) throw DomainException.forbidden();
         return undefined;
       },
     });
@@ -209,20 +205,21 @@ export class SuggestionsService implements OnModuleInit {
 
   /** Author or admin; a change of status bumps the version and publishes, a repeat changes nothing. */
   async update(actor: Principal, id: string, dto: UpdateSuggestionDto): Promise<SuggestionDto> {
-    const outcome = await this.dataSource.transaction(async (m) => {
-      const suggestion = await this.lock(m, id);
-      if (actor.role !== 'admin' && suggestion.authorId !== actor.id)
+    const suggestion = await this.uow.run(async ({ manager: m, afterCommit }) => {
+      const current = fromLockedRow(await this.lock(m, id, actor.id));
+      if (actor.role !== 'admin' && current.authorId !== actor.id)
         throw DomainException.forbidden('Only the author or an admin may change a suggestion');
-      if (suggestion.status === dto.status) return { suggestion, changed: false };
+      if (current.status === dto.status) return current;
       await m.update(Suggestion, { id }, { status: dto.status, version: () => 'version + 1' });
-      return { suggestion: await m.findOneByOrFail(Suggestion, { id }), changed: true };
+      const changed = await m.findOneByOrFail(Suggestion, { id });
+      afterCommit(() => {
+        this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(changed));
+        this.publishCounts(changed);
+      });
+      return changed;
     });
-    if (outcome.changed) {
-      this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(outcome.suggestion));
-      this.publishCounts(outcome.suggestion);
-    }
     const vote = await this.dataSource.getRepository(SuggestionVote).findOneBy({ suggestionId: id, userId: actor.id });
-    return toDto(outcome.suggestion, vote?.value ?? 0);
+    return toDto(suggestion, vote?.value ?? 0);
   }
 
   /**
@@ -235,10 +232,9 @@ export class SuggestionsService implements OnModuleInit {
    * would then both count.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
-    const outcome = await this.dataSource.transaction(async (m): Promise<VoteOutcome> => {
-      const rows = await this.sql.rows<LockedSuggestionRow>(m, LOCK_FOR_VOTE, [id, actor.id]);
-      if (rows.length === 0) throw DomainException.notFound('Suggestion');
-      const locked = rows[0];
+    const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
+      const m = tx.manager;
+      const locked = await this.lock(m, id, actor.id);
       const suggestion = fromLockedRow(locked);
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
@@ -248,31 +244,27 @@ export class SuggestionsService implements OnModuleInit {
         downvotes: number | null;
         version: number | null;
       }>(m, WRITE_VOTE, [id, actor.id, value]);
-      if (written.version === null) return { suggestion, changed: false };
+      if (written.version === null) return suggestion;
       Object.assign(suggestion, { upvotes: written.upvotes, downvotes: written.downvotes, version: written.version });
+      tx.afterCommit(() => this.publishCounts(suggestion));
       // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
-      const notification =
-        value !== 0 && suggestion.authorId !== actor.id
-          ? await this.notifyAuthor(m, suggestion, locked.voter_name, actor, value)
-          : undefined;
-      return { suggestion, changed: true, notification };
+      if (value !== 0 && suggestion.authorId !== actor.id) {
+        await this.notifyAuthor(tx, suggestion, locked.voter_name, actor, value);
+      }
+      return suggestion;
     });
-    if (outcome.changed) {
-      this.publishCounts(outcome.suggestion);
-      outcome.notification?.publish();
-    }
-    return toVoteResult(outcome.suggestion, value);
+    return toVoteResult(suggestion, value);
   }
 
   private async notifyAuthor(
-    m: EntityManager,
+    tx: Transaction,
     suggestion: Suggestion,
     voterName: string | null,
     voter: Principal,
     value: 1 | -1,
-  ): Promise<PendingNotifications> {
+  ): Promise<void> {
     const who = voterName ?? 'Someone';
-    return this.notifications.notifyInTransaction(m, {
+    await this.notifications.notifyInTransaction(tx, {
       userIds: [suggestion.authorId],
       type: 'suggestion.vote',
       title: value === 1 ? 'New upvote on your suggestion' : 'New downvote on your suggestion',
@@ -296,9 +288,10 @@ export class SuggestionsService implements OnModuleInit {
     );
   }
 
-  private async lock(m: EntityManager, id: string): Promise<Suggestion> {
-    const suggestion = await m.findOne(Suggestion, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    if (!suggestion) throw DomainException.notFound('Suggestion');
-    return suggestion;
+  /** Locks the suggestion's row for the rest of the transaction; NOT_FOUND when there is none. */
+  private async lock(m: EntityManager, id: string, callerId: string): Promise<LockedSuggestionRow> {
+    const rows = await this.sql.rows<LockedSuggestionRow>(m, LOCK_SUGGESTION, [id, callerId]);
+    if (rows.length === 0) throw DomainException.notFound('Suggestion');
+    return rows[0];
   }
 }

@@ -1,5 +1,5 @@
 import { ApiHideProperty, ApiProperty } from '@nestjs/swagger';
-import { IsJWT, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsJWT, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 export class ChannelDto {
   @ApiProperty({ example: 'suggestions:votes' })
@@ -7,18 +7,6 @@ export class ChannelDto {
   @MinLength(1)
   @MaxLength(200)
   channel: string;
-}
-
-export class ResourceShortcutDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  resourceId: string;
-}
-
-export class JobShortcutDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID()
-  jobId: string;
 }
 
 /**

@@ -1,0 +1,345 @@
+// Presence backends behind one interface: process memory for a single instance, Redis across instances (each
+// instance keeps its own socket counts in a hash and heartbeats its id; an instance whose heartbeat stops is swept by
+// whichever instance claims it first, an atomic script). PresenceService holds the rules and never branches on Redis.
+import type { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { redisScript, type RedisScript, type RedisService } from '../redis/redis.service.js';
+
+export interface PresenceStats {
+  connections: number;
+  onlineUsers: number;
+}
+
+/**
+ * What a backend needs of the service: this instance's own sockets (the truth Redis is rebuilt from after an
+ * outage), and where to report users it finds online or offline on its own (a swept instance, a reconcile).
+ */
+export interface PresenceHost {
+  localSockets(): number;
+  localCounts(): ReadonlyMap<string, number>;
+  retired(): boolean;
+  announce(userId: string, online: boolean, at: string): Promise<void>;
+  changed(): void;
+}
+
+export interface PresenceStore {
+  /** Starts the backend's upkeep (heartbeat, sweeps, rebuild after a reconnection). */
+  start(): Promise<void>;
+  /** A socket of `userId` ('' for kiosks and workers) arrived: true when the user came online. */
+  connected(userId: string, now: string): Promise<boolean>;
+  /** A socket left, `left` of the user's remaining on this instance: true when it was their last one anywhere. */
+  disconnected(userId: string, left: number): Promise<boolean>;
+  /** The grace period after a last socket is over: true when the user went offline now. */
+  graceOver(userId: string, now: string): Promise<boolean>;
+  /** Online flags and last-seen times (null when this backend does not know) of each user. */
+  lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }>;
+  stats(): Promise<PresenceStats>;
+  onlineUserIds(): Promise<string[]>;
+  /** This instance leaves (shutdown): its users go offline at once. */
+  retire(): Promise<void>;
+  /** Stops the upkeep. */
+  stop(): void;
+}
+
+export class MemoryPresenceStore implements PresenceStore {
+  private readonly online = new Set<string>();
+  private readonly lastSeen = new Map<string, string>();
+
+  constructor(private readonly host: PresenceHost) {}
+
+  async start(): Promise<void> {}
+
+  async connected(userId: string, now: string): Promise<boolean> {
+    if (!userId || this.online.has(userId)) return false;
+    this.online.add(userId);
+    this.lastSeen.set(userId, now);
+    return true;
+  }
+
+  async disconnected(userId: string, left: number): Promise<boolean> {
+    return userId !== '' && left <= 0;
+  }
+
+  async graceOver(userId: string, now: string): Promise<boolean> {
+    const wentOffline = !this.host.localCounts().has(userId) && this.online.delete(userId);
+    if (wentOffline) this.lastSeen.set(userId, now);
+    return wentOffline;
+  }
+
+  async lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }> {
+    return {
+      online: userIds.map((id) => this.online.has(id)),
+      lastSeen: userIds.map((id) => this.lastSeen.get(id) ?? null),
+    };
+  }
+
+  async stats(): Promise<PresenceStats> {
+    return { connections: this.host.localSockets(), onlineUsers: this.online.size };
+  }
+
+  async onlineUserIds(): Promise<string[]> {
+    return [...this.online];
+  }
+
+  async retire(): Promise<void> {}
+
+  stop(): void {}
+}
+
+const SOCKETS_FIELD = '#sockets';
+
+// KEYS: instance hash, global counts, online set, last-seen hash. ARGV: userId ('' for non-users), now.
+const CONNECT = redisScript(
+  'presenceConnect',
+  4,
+  `
+redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', 1)
+if ARGV[1] == '' then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+  return 1
+end
+return 0`,
+);
+
+// Answers 1 when the user's last socket anywhere just left (the grace period starts).
+const DISCONNECT = redisScript(
+  'presenceDisconnect',
+  4,
+  `
+redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', -1)
+if ARGV[1] == '' then return 0 end
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if redis.call('HINCRBY', KEYS[2], ARGV[1], -1) <= 0 then
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  return 1
+end
+return 0`,
+);
+
+// After the grace: answers 1 when the user is still without sockets and this call took them offline.
+const GRACE_OVER = redisScript(
+  'presenceGraceOver',
+  4,
+  `
+if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') > 0 then return 0 end
+if redis.call('SREM', KEYS[3], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
+  return 1
+end
+return 0`,
+);
+
+// KEYS: instances zset, global counts, online set, last-seen hash, the dead instance's hash.
+// ARGV: dead instance id, now, cutoff (its heartbeat must be older). Answers the users it took offline.
+const SWEEP = redisScript(
+  'presenceSweep',
+  5,
+  `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) >= tonumber(ARGV[3]) then return {} end
+redis.call('ZREM', KEYS[1], ARGV[1])
+local entries = redis.call('HGETALL', KEYS[5])
+local offline = {}
+for i = 1, #entries, 2 do
+  local user = entries[i]
+  if user ~= '${SOCKETS_FIELD}' then
+    if redis.call('HINCRBY', KEYS[2], user, -tonumber(entries[i + 1])) <= 0 then
+      redis.call('HDEL', KEYS[2], user)
+      if redis.call('SREM', KEYS[3], user) == 1 then
+        redis.call('HSET', KEYS[4], user, ARGV[2])
+        table.insert(offline, user)
+      end
+    end
+  end
+end
+redis.call('DEL', KEYS[5])
+return offline`,
+);
+
+// After Redis came back (restarted empty, or unreachable while sockets came and went), this instance writes its own
+// truth: its hash is set to the sockets it holds, the shared counts move by the difference, and users are put back in
+// (or taken out of) the online set. KEYS: instance hash, global counts, online set, last-seen hash. ARGV: now, this
+// instance's socket total, then user id / socket count pairs. Answers {users now online, users now offline}.
+const RECONCILE = redisScript(
+  'presenceReconcile',
+  4,
+  `
+local old = {}
+local stored = redis.call('HGETALL', KEYS[1])
+for i = 1, #stored, 2 do
+  if stored[i] ~= '${SOCKETS_FIELD}' then old[stored[i]] = tonumber(stored[i + 1]) end
+end
+local came, went, seen = {}, {}, {}
+for i = 3, #ARGV, 2 do
+  local user, count = ARGV[i], tonumber(ARGV[i + 1])
+  seen[user] = true
+  local delta = count - (old[user] or 0)
+  if delta ~= 0 then
+    redis.call('HSET', KEYS[1], user, count)
+    redis.call('HINCRBY', KEYS[2], user, delta)
+  end
+  if redis.call('SADD', KEYS[3], user) == 1 then
+    redis.call('HSET', KEYS[4], user, ARGV[1])
+    table.insert(came, user)
+  end
+end
+for user, count in pairs(old) do
+  if not seen[user] then
+    redis.call('HDEL', KEYS[1], user)
+    if redis.call('HINCRBY', KEYS[2], user, -count) <= 0 then
+      redis.call('HDEL', KEYS[2], user)
+      if redis.call('SREM', KEYS[3], user) == 1 then
+        redis.call('HSET', KEYS[4], user, ARGV[1])
+        table.insert(went, user)
+      end
+    end
+  end
+end
+redis.call('HSET', KEYS[1], '${SOCKETS_FIELD}', ARGV[2])
+return {came, went}`,
+);
+
+export class RedisPresenceStore implements PresenceStore {
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    private readonly host: PresenceHost,
+    private readonly logger: Logger,
+  ) {}
+
+  private get keys(): {
+    instances: string;
+    counts: string;
+    online: string;
+    lastSeen: string;
+    instance: (id: string) => string;
+  } {
+    return {
+      instances: this.redis.key('presence', 'instances'),
+      counts: this.redis.key('presence', 'counts'),
+      online: this.redis.key('presence', 'online'),
+      lastSeen: this.redis.key('presence', 'last-seen'),
+      instance: (id: string) => this.redis.key('presence', 'instance', id),
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    // Every reconnection of the command connection (Redis restarted, or unreachable for a while) rebuilds this
+    // instance's part of presence from the sockets it holds.
+    let first = true;
+    this.redis.client.on('ready', () => {
+      if (first) {
+        first = false;
+        return;
+      }
+      this.reconcile().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence reconcile failed'));
+    });
+    if (this.redis.client.status === 'ready') first = false;
+    const periodMs = Math.max(500, (this.config.presence.ttlSeconds * 1000) / 3);
+    this.heartbeat = setInterval(() => {
+      this.beat().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence heartbeat failed'));
+    }, periodMs).unref();
+  }
+
+  connected(userId: string, now: string): Promise<boolean> {
+    return this.run(CONNECT, userId, now);
+  }
+
+  disconnected(userId: string): Promise<boolean> {
+    return this.run(DISCONNECT, userId);
+  }
+
+  graceOver(userId: string, now: string): Promise<boolean> {
+    return this.run(GRACE_OVER, userId, now);
+  }
+
+  async lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }> {
+    const k = this.keys;
+    const online = (await this.redis.client.smismember(k.online, ...userIds)).map((v) => v === 1);
+    return { online, lastSeen: await this.redis.client.hmget(k.lastSeen, ...userIds) };
+  }
+
+  /** Sockets on every live instance, and users with at least one (or within their grace period). */
+  async stats(): Promise<PresenceStats> {
+    const k = this.keys;
+    const cutoff = Date.now() - this.config.presence.ttlSeconds * 1000;
+    const instances = await this.redis.client.zrangebyscore(k.instances, cutoff, '+inf');
+    const counts = await Promise.all(instances.map((id) => this.redis.client.hget(k.instance(id), SOCKETS_FIELD)));
+    const connections = counts.reduce((sum, v) => sum + Math.max(0, Number(v ?? 0)), 0);
+    return { connections, onlineUsers: await this.redis.client.scard(k.online) };
+  }
+
+  onlineUserIds(): Promise<string[]> {
+    return this.redis.client.smembers(this.keys.online);
+  }
+
+  async retire(): Promise<void> {
+    this.stop();
+    try {
+      await this.sweep(this.redis.instanceId, Number.MAX_SAFE_INTEGER);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Could not retire this instance from presence');
+    }
+  }
+
+  stop(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+  }
+
+  /** Writes this instance's own sockets back into Redis and announces whoever that brought online or offline. */
+  async reconcile(): Promise<void> {
+    if (this.host.retired()) return;
+    const k = this.keys;
+    const now = new Date().toISOString();
+    const pairs = [...this.host.localCounts()].flatMap(([userId, count]) => [userId, String(count)]);
+    const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
+    await this.beat();
+    const [came, went] = (await this.redis.runScript(RECONCILE, keys, [
+      now,
+      String(this.host.localSockets()),
+      ...pairs,
+    ])) as [string[], string[]];
+    for (const userId of came) await this.host.announce(userId, true, now);
+    for (const userId of went) await this.host.announce(userId, false, now);
+    this.logger.log({ online: came.length, offline: went.length }, 'Presence rebuilt after Redis reconnected');
+    this.host.changed();
+  }
+
+  /** Runs one of the scripts above on this instance's hash and the shared keys; true when it answered 1. */
+  private async run(script: RedisScript, userId: string, now?: string): Promise<boolean> {
+    const k = this.keys;
+    const args = now === undefined ? [userId] : [userId, now];
+    const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
+    return Number(await this.redis.runScript(script, keys, args)) === 1;
+  }
+
+  private async beat(): Promise<void> {
+    const k = this.keys;
+    const now = Date.now();
+    await this.redis.client.zadd(k.instances, now, this.redis.instanceId);
+    const cutoff = now - this.config.presence.ttlSeconds * 1000;
+    const dead = await this.redis.client.zrangebyscore(k.instances, '-inf', `(${cutoff}`);
+    for (const id of dead) await this.sweep(id, cutoff);
+  }
+
+  /** Claims a dead instance's counts (only one instance wins) and announces its users offline. */
+  private async sweep(instanceId: string, cutoff: number): Promise<void> {
+    const k = this.keys;
+    const now = new Date().toISOString();
+    const offline = (await this.redis.runScript(
+      SWEEP,
+      [k.instances, k.counts, k.online, k.lastSeen, k.instance(instanceId)],
+      [instanceId, now, cutoff],
+    )) as string[];
+    if (instanceId !== this.redis.instanceId)
+      this.logger.log({ instanceId, users: offline.length }, 'Swept a dead instance');
+    for (const userId of offline) await this.host.announce(userId, false, now);
+    if (offline.length > 0 || instanceId !== this.redis.instanceId) this.host.changed();
+  }
+}
