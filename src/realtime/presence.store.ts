@@ -204,6 +204,8 @@ return {came, went}`,
 
 export class RedisPresenceStore implements PresenceStore {
   private heartbeat?: NodeJS.Timeout;
+  /** Set once this instance's first heartbeat is in; a later beat that adds it again means it was swept alive. */
+  private registered = false;
 
   constructor(
     private readonly redis: RedisService,
@@ -211,6 +213,19 @@ export class RedisPresenceStore implements PresenceStore {
     private readonly host: PresenceHost,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Heartbeats every TTL/6 (at least 500 ms); an instance is dead once its last one is older than TTL − period. Each
+   * instance looks for the dead at its own beat, so a dead instance's users go offline at most TTL after its last
+   * heartbeat, which is the contract's bound; a live instance whose beat is late by up to TTL − 2 periods is safe.
+   */
+  private get periodMs(): number {
+    return Math.max(500, (this.config.presence.ttlSeconds * 1000) / 6);
+  }
+
+  private staleBefore(now: number): number {
+    return now - (this.config.presence.ttlSeconds * 1000 - this.periodMs);
+  }
 
   private get keys(): {
     instances: string;
@@ -241,10 +256,9 @@ export class RedisPresenceStore implements PresenceStore {
       this.reconcile().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence reconcile failed'));
     });
     if (this.redis.client.status === 'ready') first = false;
-    const periodMs = Math.max(500, (this.config.presence.ttlSeconds * 1000) / 3);
     this.heartbeat = setInterval(() => {
       this.beat().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence heartbeat failed'));
-    }, periodMs).unref();
+    }, this.periodMs).unref();
   }
 
   connected(userId: string, now: string): Promise<boolean> {
@@ -268,8 +282,7 @@ export class RedisPresenceStore implements PresenceStore {
   /** Sockets on every live instance, and users with at least one (or within their grace period). */
   async stats(): Promise<PresenceStats> {
     const k = this.keys;
-    const cutoff = Date.now() - this.config.presence.ttlSeconds * 1000;
-    const instances = await this.redis.client.zrangebyscore(k.instances, cutoff, '+inf');
+    const instances = await this.redis.client.zrangebyscore(k.instances, this.staleBefore(Date.now()), '+inf');
     const counts = await Promise.all(instances.map((id) => this.redis.client.hget(k.instance(id), SOCKETS_FIELD)));
     const connections = counts.reduce((sum, v) => sum + Math.max(0, Number(v ?? 0)), 0);
     return { connections, onlineUsers: await this.redis.client.scard(k.online) };
@@ -322,8 +335,16 @@ export class RedisPresenceStore implements PresenceStore {
   private async beat(): Promise<void> {
     const k = this.keys;
     const now = Date.now();
-    await this.redis.client.zadd(k.instances, now, this.redis.instanceId);
-    const cutoff = now - this.config.presence.ttlSeconds * 1000;
+    const added = await this.redis.client.zadd(k.instances, now, this.redis.instanceId);
+    if (added === 1 && this.registered && !this.host.retired()) {
+      // Another instance took this one for dead (a beat far too late) and swept its counts: write them back.
+      this.logger.warn({}, 'This instance was swept from presence while alive; rebuilding its part');
+      setImmediate(() => {
+        this.reconcile().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence reconcile failed'));
+      });
+    }
+    this.registered = true;
+    const cutoff = this.staleBefore(now);
     const dead = await this.redis.client.zrangebyscore(k.instances, '-inf', `(${cutoff}`);
     for (const id of dead) await this.sweep(id, cutoff);
   }

@@ -77,9 +77,10 @@ describeFaults('One of two instances killed under the mixed load', () => {
     // Presence: Carol is offline within the TTL (plus the grace period), then online again once she reconnects.
     await waitUntil(() => presence.at(-1)?.online === false, 'Carol offline', (PRESENCE_TTL_SECONDS + 5) * 1000);
     const offlineAfterMs = presence.at(-1)!.at - killedAt;
-    // The contract says within PRESENCE_TTL_SECONDS; the server declares an instance dead when its last heartbeat is
-    // older than the TTL, found by the survivor's own heartbeat (every TTL/3): up to TTL + TTL/3 after the kill.
-    expect(offlineAfterMs).toBeLessThanOrEqual((PRESENCE_TTL_SECONDS * 4000) / 3 + 1000);
+    // The contract says within PRESENCE_TTL_SECONDS: instances beat every TTL/6 and one is dead once its last beat is
+    // older than TTL − TTL/6, found at the survivor's next beat. Allowed on top: what a loaded machine adds to a
+    // timer and two Redis round trips.
+    expect(offlineAfterMs).toBeLessThanOrEqual(PRESENCE_TTL_SECONDS * 1000 + 500);
     const polled = await client(survivor.url).get(`/api/v1/presence?userIds=${carol.id}`, { token: watcher.token });
     expect(polled.body.items).toEqual([expect.objectContaining({ userId: carol.id, online: false })]);
     carolOnVictim.close();

@@ -1,0 +1,67 @@
+import { jest } from '@jest/globals';
+import type { Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import type { RedisService } from '../redis/redis.service.js';
+import { type PresenceHost, RedisPresenceStore } from './presence.store.js';
+
+/** A Redis stand-in that records the instances zset's writes and the scripts run. */
+function fakeRedis(zaddAnswers: number[]) {
+  const scripts: unknown[] = [];
+  const client = {
+    status: 'ready',
+    on: jest.fn(),
+    zadd: jest.fn(async () => zaddAnswers.shift() ?? 0),
+    zrangebyscore: jest.fn(async () => [] as string[]),
+  };
+  const redis = {
+    client,
+    instanceId: 'me',
+    key: (...parts: string[]) => parts.join(':'),
+    runScript: jest.fn(async (script: unknown) => {
+      scripts.push(script);
+      return [[], []];
+    }),
+  };
+  return { redis: redis as unknown as RedisService, client, scripts };
+}
+
+const host: PresenceHost = {
+  localSockets: () => 1,
+  localCounts: () => new Map([['u1', 1]]),
+  retired: () => false,
+  announce: jest.fn(async () => undefined),
+  changed: jest.fn(),
+};
+const logger = { log: jest.fn(), warn: jest.fn() } as unknown as Logger;
+const config = (ttlSeconds: number) => ({ presence: { ttlSeconds } }) as AppConfig;
+
+describe(RedisPresenceStore.name, () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('should beat every TTL/6 and count an instance dead once its beat is older than TTL − TTL/6', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { redis, client } = fakeRedis([1]);
+    const store = new RedisPresenceStore(redis, config(30), host, logger);
+    await store.start();
+    expect(client.zrangebyscore).toHaveBeenLastCalledWith('presence:instances', '-inf', `(${1_000_000 - 25_000}`);
+    client.zadd.mockClear();
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(client.zadd).toHaveBeenCalledTimes(1);
+    store.stop();
+  });
+
+  it('should rebuild its part of presence when a beat finds it was swept while alive', async () => {
+    // First beat registers (1 added); the next finds it present (0); the third adds it again (1): it was swept.
+    const { redis, scripts } = fakeRedis([1, 0, 1, 0]);
+    const store = new RedisPresenceStore(redis, config(3), host, logger);
+    await store.start();
+    await (store as unknown as { beat(): Promise<void> }).beat();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripts).toEqual([]);
+    await (store as unknown as { beat(): Promise<void> }).beat();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(scripts).toHaveLength(1);
+    store.stop();
+  });
+});
