@@ -1,14 +1,20 @@
 // Starts the real application on a random port: embedded (a fresh PGlite data directory) or on the test
 // Postgres (a fresh database per app group) and Redis (a fresh key prefix per app group).
 import type { INestApplication } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap.js';
 import { AppConfig } from '../../src/config/app-config.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { EmbeddedPostgres } from '../../src/database/embedded-postgres.js';
+import { MIGRATIONS } from '../../src/database/entities.js';
+import { runMigrationsLocked } from '../../src/database/migrate.js';
 import { mode, services } from './mode.js';
 
 export const ADMIN_EMAIL = 'admin@test.local';
@@ -60,6 +66,34 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
+/**
+ * A PGlite data directory with every migration applied and nothing else, made once per machine for this set of
+ * migrations and this PGlite version (the key is a hash of both); each embedded app starts from a copy of it. A
+ * fresh PGlite directory takes about 2.6 s to create and the migrations about 2 s more, per app, in every spec.
+ */
+async function embeddedTemplate(): Promise<string> {
+  // Its package.json is not exported, so it is read from the file.
+  const manifest = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+  const pgliteVersion = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  const key = createHash('sha256')
+    .update(pgliteVersion)
+    .update(MIGRATIONS.map((migration) => migration.toString()).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  const template = join(tmpdir(), `rthub-e2e-template-${key}`);
+  if (existsSync(join(template, 'ready'))) return template;
+  const building = await mkdtemp(join(tmpdir(), 'rthub-e2e-template-building-'));
+  const embedded = await EmbeddedPostgres.start(building, 2);
+  const dataSource = await new DataSource(dataSourceOptions(embedded.endpoint, 2)).initialize();
+  await runMigrationsLocked(dataSource);
+  await dataSource.destroy();
+  await embedded.stop();
+  await writeFile(join(building, 'ready'), '');
+  // Another worker may have finished first: its template is as good.
+  await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
+  return template;
+}
+
 /** A backend for one app (embedded) or one group of apps (services mode). */
 export async function createBackend(): Promise<Backend> {
   const base = {
@@ -72,6 +106,7 @@ export async function createBackend(): Promise<Backend> {
   };
   if (mode === 'embedded') {
     const dataDir = await mkdtemp(join(tmpdir(), 'rthub-e2e-'));
+    await cp(join(await embeddedTemplate(), 'pg'), join(dataDir, 'pg'), { recursive: true });
     return { env: { ...base, DATA_DIR: dataDir }, dispose: () => rm(dataDir, { recursive: true, force: true }) };
   }
   const database = await createDatabase();
