@@ -27,14 +27,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
 );
 
-// KEYS: the principal's zset. ARGV: socket id, ttl ms. Pushes a live socket's expiry on (only if it still holds a place).
+// KEYS: the principal's zset. ARGV: ttl ms, then the ids of its sockets on this instance. Pushes each live socket's
+// expiry on (only where it still holds a place): one call per principal, not per socket.
 const RENEW = redisScript(
   'socketQuotaRenew',
   1,
   `${REDIS_NOW}
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local renewed = 0
+for i = 2, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
 end
+if renewed > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1`,
 );
 
@@ -96,15 +99,24 @@ export class SocketQuota implements OnModuleInit, OnModuleDestroy {
     if (!this.realtime.ready) return;
     const now = Date.now();
     try {
-      const pipeline = this.redis.enabled ? this.redis.pipeline(RENEW) : undefined;
+      const byPrincipal = new Map<string, string[]>();
       for (const socket of this.realtime.server.of('/').sockets.values()) {
         const principal = (socket.data as Partial<SocketData>).principal;
         if (!principal) continue;
         const key = principalRoom(principal.role, principal.id);
-        if (pipeline) this.redis.queueScript(pipeline, RENEW, [this.redisKey(key)], [socket.id, this.ttlMs]);
-        else this.memory.get(key)?.set(socket.id, now + this.ttlMs);
+        const ids = byPrincipal.get(key);
+        if (ids) ids.push(socket.id);
+        else byPrincipal.set(key, [socket.id]);
       }
-      await pipeline?.exec();
+      if (!this.redis.enabled) {
+        for (const [key, ids] of byPrincipal) for (const id of ids) this.memory.get(key)?.set(id, now + this.ttlMs);
+        return;
+      }
+      const pipeline = this.redis.pipeline(RENEW);
+      for (const [key, ids] of byPrincipal) {
+        this.redis.queueScript(pipeline, RENEW, [this.redisKey(key)], [this.ttlMs, ...ids]);
+      }
+      await pipeline.exec();
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'Could not renew the socket places of this instance');
     }

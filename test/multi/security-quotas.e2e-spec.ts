@@ -1,4 +1,5 @@
-// WS_MAX_SOCKETS_PER_USER counted across two instances: the attacker's sockets spread over A and B.
+// WS_MAX_SOCKETS_PER_USER counted across two instances: the attacker's sockets spread over A and B. A short
+// PRESENCE_TTL_SECONDS, so that places which were not renewed would expire within the test.
 import { startCluster, type TestApp } from '../helpers/app.js';
 import { registerUser } from '../helpers/factories.js';
 import { describeMultiInstance } from '../helpers/mode.js';
@@ -7,7 +8,9 @@ import {
   SOCKET_LIMIT,
   socketsBeyondTheLimitAreRefused,
 } from '../helpers/socket-quota-attacks.js';
-import { closeAllSockets } from '../helpers/sockets.js';
+import { closeAllSockets, connect, sleep } from '../helpers/sockets.js';
+
+const TTL_SECONDS = 2;
 
 describeMultiInstance('Security: socket quota across instances', () => {
   let cluster: Awaited<ReturnType<typeof startCluster>>;
@@ -15,7 +18,10 @@ describeMultiInstance('Security: socket quota across instances', () => {
   let b: TestApp;
 
   beforeAll(async () => {
-    cluster = await startCluster(2, { WS_MAX_SOCKETS_PER_USER: String(SOCKET_LIMIT) });
+    cluster = await startCluster(2, {
+      WS_MAX_SOCKETS_PER_USER: String(SOCKET_LIMIT),
+      PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
+    });
     [a, b] = cluster.instances;
   });
   afterEach(() => closeAllSockets());
@@ -28,4 +34,13 @@ describeMultiInstance('Security: socket quota across instances', () => {
   it('should admit only the limit of a burst spread over both instances', async () => {
     await aBurstOfSocketsGetsOnlyTheLimit([a, b], await registerUser(a, 'Spread Burst'));
   });
+
+  it('should keep the places of live sockets past the TTL: each instance renews those it holds', async () => {
+    const user = await registerUser(a, 'Long Tabs');
+    for (let i = 0; i < SOCKET_LIMIT; i += 1) await connect([a, b][i % 2].url, user.token);
+    await sleep(3 * TTL_SECONDS * 1000);
+    for (const app of [a, b]) {
+      await expect(connect(app.url, user.token)).rejects.toThrow('Too many connections');
+    }
+  }, 30_000);
 });
