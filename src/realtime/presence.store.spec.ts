@@ -1,8 +1,10 @@
-import { jest } from '@jest/globals';
 import type { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisService } from '../redis/redis.service.js';
 import { type PresenceHost, RedisPresenceStore } from './presence.store.js';
+
+// ESM specs have no global `jest` object; Jest exposes it here.
+const { jest } = import.meta;
 
 /** A Redis stand-in that records the instances zset's writes and the scripts run. */
 function fakeRedis(zaddAnswers: number[]) {
