@@ -1,7 +1,6 @@
 // REST through the SDK's client (bearer token and renewal included). Screens name the contract's routes directly;
 // answers are typed with the protocol's payloads.
 import { type RealtimeClient, RestError } from '@realtime-hub/client';
-import { type Dispatch, type SetStateAction, useEffect, useState } from 'react';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Call = (
@@ -88,21 +87,4 @@ export function loadUntilDone<T>(load: () => Promise<T>, loaded: (value: T) => v
     cancelled = true;
     clearTimeout(timer);
   };
-}
-
-/**
- * The items of a list route's first page, loaded until it succeeds (loadUntilDone) and again when the client changes;
- * the setter lets a screen add what it creates or what arrives live.
- */
-export function useFirstPage<T>(client: RealtimeClient, path: string): [T[], Dispatch<SetStateAction<T[]>>] {
-  const [items, setItems] = useState<T[]>([]);
-  useEffect(
-    () =>
-      loadUntilDone(
-        () => api<Page<T>>(client, 'GET', path),
-        (page) => setItems(page.items),
-      ),
-    [client, path],
-  );
-  return [items, setItems];
 }

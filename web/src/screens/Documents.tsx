@@ -5,7 +5,7 @@ import { useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, useFirstPage } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
@@ -14,8 +14,15 @@ const textOf = (resource: ResourcePayload | null | undefined): string =>
 export function Documents() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useFirstPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
+  const [items, setItems] = useState<ResourcePayload[]>([]);
   const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    return loadUntilDone(
+      () => api<Page<ResourcePayload>>(client, 'GET', '/api/v1/resources?limit=100'),
+      (page) => setItems(page.items),
+    );
+  }, [client]);
 
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

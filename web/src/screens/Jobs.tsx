@@ -2,10 +2,10 @@
 // log (the SDK's gapless jobEvents stream).
 import { channels, type JobEventPayload, type JobPayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems } from '@realtime-hub/client/react';
-import { type FormEvent, useMemo, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, useFirstPage } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -92,8 +92,14 @@ function JobRow({ client, job: initial }: { client: RealtimeClient; job: JobPayl
 export function Jobs() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useFirstPage<JobPayload>(client, '/api/v1/jobs?limit=100');
+  const [items, setItems] = useState<JobPayload[]>([]);
   const [error, setError] = useState<string>();
+  useEffect(() => {
+    return loadUntilDone(
+      () => api<Page<JobPayload>>(client, 'GET', '/api/v1/jobs?limit=100'),
+      (page) => setItems(page.items),
+    );
+  }, [client]);
 
   const create = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

@@ -1,9 +1,9 @@
 // Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion.
 import { channels, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, useFirstPage } from '../api';
+import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 
 type Suggestion = SuggestionPayload & { myVote: number };
@@ -19,8 +19,15 @@ type VoteAnswer = {
 export function Suggestions() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useFirstPage<Suggestion>(client, '/api/v1/suggestions?sort=recent&limit=100');
+  const [items, setItems] = useState<Suggestion[]>([]);
   const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    return loadUntilDone(
+      () => api<Page<Suggestion>>(client, 'GET', '/api/v1/suggestions?sort=recent&limit=100'),
+      (page) => setItems(page.items),
+    );
+  }, [client]);
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
