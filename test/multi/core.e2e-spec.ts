@@ -1,23 +1,23 @@
 import { ChannelService } from '../../src/realtime/channel.service.js';
 import { PresenceService } from '../../src/realtime/presence.service.js';
 import { RealtimePublisher } from '../../src/realtime/realtime.publisher.js';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, connect, connectError, eventually, waitDisconnect, waitFor } from '../helpers/sockets.js';
+import { connect, connectError, eventually, waitDisconnect, waitFor } from '../helpers/sockets.js';
 
 describeMultiInstance('Realtime core across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { PRESENCE_GRACE_MS: '300' });
-    [a, b] = cluster.instances;
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  useTwoInstances(
+    (x, y) => {
+      [a, b] = [x, y];
+    },
+    { PRESENCE_GRACE_MS: '300' },
+  );
 
   it('should deliver an event published on A to a socket on B', async () => {
     const user = await registerUser(a, 'Listener On B');

@@ -3,11 +3,12 @@
 // instances may arrive in any order; each carries what orders it, and a device that follows the contract's rule
 // ends on the API's number, every round.
 import type { Socket } from 'socket.io-client';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { createUsers, loginAdmin } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
+import { connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
 
 const ROUNDS = 12;
 
@@ -55,16 +56,12 @@ class NotificationBadge {
 const jitter = () => sleep(Math.floor(Math.random() * 4));
 
 describeMultiInstance('Counters written and read through both instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances((x, y) => {
+    [a, b] = [x, y];
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   it("should leave every device of a member on the API's unread count of a conversation, every round", async () => {
     const [sender, reader] = await createUsers(a, 2, 'Counter');

@@ -1,8 +1,9 @@
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
+import { collect, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
 
 async function settle(updates: unknown[], quietMs = 1500): Promise<void> {
   let seen = updates.length;
@@ -17,7 +18,6 @@ async function settle(updates: unknown[], quietMs = 1500): Promise<void> {
 }
 
 describeMultiInstance('Dashboard across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let admin: TestUser;
@@ -25,13 +25,13 @@ describeMultiInstance('Dashboard across instances', () => {
   const stats = async (app: TestApp): Promise<any> =>
     (await client(app.url).get('/api/v1/dashboard/stats', { token: admin.token })).body;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { PRESENCE_GRACE_MS: '0', KIOSK_MIN_DURATION_SECONDS: '1' });
-    [a, b] = cluster.instances;
-    admin = await loginAdmin(a);
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  useTwoInstances(
+    async (x, y) => {
+      [a, b] = [x, y];
+      admin = await loginAdmin(a);
+    },
+    { PRESENCE_GRACE_MS: '0', KIOSK_MIN_DURATION_SECONDS: '1' },
+  );
 
   it('should count the connections of both instances', async () => {
     const before = await stats(a);

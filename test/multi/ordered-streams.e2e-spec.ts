@@ -3,11 +3,12 @@
 // in seq order as received, promptly after the writer's acknowledgement (no event waits for a predecessor that
 // passed through the other instance).
 import type { Socket } from 'socket.io-client';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
+import { connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
 
 const RATE_PER_WRITER = 20;
 const SECONDS = 4;
@@ -77,16 +78,12 @@ async function expectOrderedAndPrompt(acked: Map<number, number>, listeners: Lis
 }
 
 describeMultiInstance('Ordered streams written through both instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances((x, y) => {
+    [a, b] = [x, y];
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   it('should deliver a conversation written from both instances to listeners on both, in seq order, promptly', async () => {
     const [alice, bob, carol] = await createUsers(a, 3, 'Ordered');

@@ -1,6 +1,7 @@
 // WS_MAX_SOCKETS_PER_USER counted across two instances: the attacker's sockets spread over A and B. A short
 // PRESENCE_TTL_SECONDS, so that places which were not renewed would expire within the test.
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { registerUser } from '../helpers/factories.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import {
@@ -8,24 +9,23 @@ import {
   SOCKET_LIMIT,
   socketsBeyondTheLimitAreRefused,
 } from '../helpers/socket-quota-attacks.js';
-import { closeAllSockets, connect, sleep } from '../helpers/sockets.js';
+import { connect, sleep } from '../helpers/sockets.js';
 
 const TTL_SECONDS = 2;
 
 describeMultiInstance('Security: socket quota across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, {
+  useTwoInstances(
+    (x, y) => {
+      [a, b] = [x, y];
+    },
+    {
       WS_MAX_SOCKETS_PER_USER: String(SOCKET_LIMIT),
       PRESENCE_TTL_SECONDS: String(TTL_SECONDS),
-    });
-    [a, b] = cluster.instances;
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+    },
+  );
 
   it('should refuse on either instance a socket beyond the limit counted over both', async () => {
     await socketsBeyondTheLimitAreRefused([a, b], await registerUser(a, 'Spread Tabs'));
