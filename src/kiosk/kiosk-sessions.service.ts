@@ -35,7 +35,6 @@ import { armedWarnings, canTransition, type KioskSessionAction, TERMINATION_MESS
 import { WorkstationsRepository } from './workstations.repository.js';
 import { WorkstationsService } from './workstations.service.js';
 
-/** Failed codes per workstation within this window; the attempt after the fifth failure is refused. */
 /** Wrong codes per workstation: 5 within 60 s; the next attempt, right or wrong, is refused. */
 export const CODE_FAILURES_PER_WORKSTATION: LimitRule = { name: 'kiosk-codes', points: 5, durationSeconds: 60 };
 /** A session's whole time, extensions included, stays under this (7 days). */
