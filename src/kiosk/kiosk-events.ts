@@ -7,7 +7,9 @@ import type { ServerEventName, ServerEvents } from '../realtime/client-events.js
 import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { ChannelService } from '../realtime/channel.service.js';
-import { type SessionRow, toSessionPayload, toWorkstationPayload, type WorkstationRow } from './kiosk.mapper.js';
+import type { SessionRow } from './kiosk-sessions.repository.js';
+import { toSessionPayload, toWorkstationPayload } from './kiosk.mapper.js';
+import type { WorkstationRow } from './workstations.repository.js';
 
 export const SESSIONS_CHANNEL = channels.kioskSessions();
 export const WORKSTATIONS_CHANNEL = channels.kioskWorkstations();

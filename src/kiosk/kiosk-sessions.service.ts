@@ -1,6 +1,7 @@
 // Kiosk sessions: created by admins with an access code; a kiosk validates the code (binding the session to its
 // workstation), starts, reads and ends it; admins terminate and extend. Every change is one transaction under the
-// session's row lock, published after the commit. The timed part (ticks, warnings, expiry) is KioskScheduler's.
+// session's row lock (a UnitOfWork), published after the commit. The timed part (ticks, warnings, expiry) is
+// KioskScheduler's; the SQL is KioskSessionsRepository's (and WorkstationsRepository's for the workstation's status).
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -10,7 +11,8 @@ import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
 import { AppConfig } from '../config/app-config.js';
-import { isUniqueViolation, rowsOf } from '../database/query-results.js';
+import { isUniqueViolation } from '../database/query-results.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { KioskEndReason, KioskSessionPayload, TimeUpdatePayload } from '../realtime/client-events.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
@@ -23,23 +25,21 @@ import type {
 } from './dto/kiosk.dto.js';
 import { KioskEvents, SESSIONS_CHANNEL } from './kiosk-events.js';
 import {
-  sessionColumns,
+  KioskSessionsRepository,
+  LIVE_CODE_INDEX,
+  ONE_ACTIVE_INDEX,
   type SessionRow,
-  toSessionPayload,
-  toTimeUpdate,
-  type WorkstationRow,
-} from './kiosk.mapper.js';
+} from './kiosk-sessions.repository.js';
+import { toSessionPayload, toTimeUpdate } from './kiosk.mapper.js';
 import { armedWarnings, canTransition, type KioskSessionAction, TERMINATION_MESSAGES } from './session-state.js';
+import { WorkstationsRepository } from './workstations.repository.js';
 import { WorkstationsService } from './workstations.service.js';
 
-/** Failed codes per workstation within this window; the attempt after the fifth failure is refused. */
 /** Wrong codes per workstation: 5 within 60 s; the next attempt, right or wrong, is refused. */
 export const CODE_FAILURES_PER_WORKSTATION: LimitRule = { name: 'kiosk-codes', points: 5, durationSeconds: 60 };
 /** A session's whole time, extensions included, stays under this (7 days). */
 export const MAX_TOTAL_SECONDS = 7 * 86400;
 const CODE_ATTEMPTS = 10;
-const LIVE_CODE_INDEX = 'kiosk_sessions_access_code_live_key';
-const ONE_ACTIVE_INDEX = 'kiosk_sessions_workstation_active_key';
 
 export type CodeInvalidReason = 'unknown' | 'ended' | 'in_use';
 export type CodeCheck = { valid: true; session: KioskSessionPayload } | { valid: false; reason: CodeInvalidReason };
@@ -48,6 +48,9 @@ export type CodeCheck = { valid: true; session: KioskSessionPayload } | { valid:
 export class KioskSessionsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly repository: KioskSessionsRepository,
+    private readonly workstationRows: WorkstationsRepository,
     private readonly config: AppConfig,
     private readonly limiter: AttemptLimiter,
     private readonly channels: ChannelRegistry,
@@ -85,13 +88,14 @@ export class KioskSessionsService implements OnModuleInit {
     }
     for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt += 1) {
       try {
-        const rows: SessionRow[] = await this.dataSource.query(
-          `INSERT INTO kiosk_sessions (access_code, holder_name, duration_seconds) VALUES ($1, $2, $3)
-           RETURNING ${sessionColumns()}`,
-          [generateAccessCode(), dto.holderName ?? null, dto.durationSeconds],
+        const row = await this.repository.insert(
+          this.dataSource.manager,
+          generateAccessCode(),
+          dto.holderName ?? null,
+          dto.durationSeconds,
         );
-        this.events.sessionChanged(rows[0], true);
-        return toSessionPayload(rows[0]);
+        this.events.sessionChanged(row, true);
+        return toSessionPayload(row);
       } catch (err) {
         // The code is held by a live session: draw another (the partial unique index decides, not a lookup).
         if (!isUniqueViolation(err, LIVE_CODE_INDEX)) throw err;
@@ -104,24 +108,12 @@ export class KioskSessionsService implements OnModuleInit {
   async list(query: KioskSessionListQueryDto): Promise<Page<KioskSessionPayload>> {
     const limit = pageLimit(query);
     const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
-    const params: unknown[] = [limit + 1];
-    const where: string[] = [];
-    if (query.status) {
-      params.push(query.status);
-      where.push(`status = $${params.length}`);
-    }
-    if (cursor) {
-      const [createdAt, id] = cursor;
-      params.push(createdAt, id);
-      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
+    const rows = await this.repository.page(this.dataSource.manager, {
+      status: query.status,
+      before: cursor && { createdAt: cursor[0], id: cursor[1] },
+      take: limit + 1,
+    });
     // The cursor keeps the timestamp's microseconds, which a JS Date would drop.
-    const rows: (SessionRow & { cursor_created_at: string })[] = await this.dataSource.query(
-      `SELECT ${sessionColumns()}, created_at::text AS cursor_created_at FROM kiosk_sessions
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY created_at DESC, id DESC LIMIT $1`,
-      params,
-    );
     return toPage(rows, limit, (r) => [r.cursor_created_at, r.id], toSessionPayload);
   }
 
@@ -139,47 +131,35 @@ export class KioskSessionsService implements OnModuleInit {
    * again from the new time left (a threshold that moved ahead warns again). A `time_update` follows.
    */
   async extend(sessionId: string, dto: ExtendKioskSessionDto): Promise<KioskSessionPayload> {
-    const row = await this.dataSource.transaction(async (m) => {
-      const current = await this.find(m, sessionId, true);
+    return this.uow.run(async ({ manager, afterCommit }) => {
+      const current = await this.lock(manager, sessionId);
       this.assertTransition(current, 'extend');
       if (current.duration_seconds + dto.seconds > MAX_TOTAL_SECONDS) {
         throw DomainException.validation(`seconds: a session lasts at most ${MAX_TOTAL_SECONDS} seconds in all`, [
           { field: 'seconds', errors: [`the session's whole duration must not exceed ${MAX_TOTAL_SECONDS}`] },
         ]);
       }
+      let row: SessionRow;
       if (current.status === 'pending') {
-        return this.updateOne(
-          m,
-          `UPDATE kiosk_sessions SET duration_seconds = duration_seconds + $2::int,
-             version = version + 1, event_seq = event_seq + 1
-           WHERE id = $1 RETURNING ${sessionColumns()}`,
-          [sessionId, dto.seconds],
-        );
+        row = await this.repository.extendPending(manager, sessionId, dto.seconds);
+      } else {
+        const endsAtMs = current.ends_at!.getTime();
+        if (endsAtMs <= current.db_now.getTime()) {
+          // Its expiry is due and about to be claimed by the scheduler.
+          throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The session has already run out', {
+            status: current.status,
+          });
+        }
+        const remainingMs = endsAtMs + dto.seconds * 1000 - current.db_now.getTime();
+        const armed = armedWarnings(this.config.kiosk.warningSeconds, remainingMs);
+        row = await this.repository.extendActive(manager, sessionId, dto.seconds, armed);
       }
-      const endsAtMs = current.ends_at!.getTime();
-      if (endsAtMs <= current.db_now.getTime()) {
-        // Its expiry is due and about to be claimed by the scheduler.
-        throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The session has already run out', {
-          status: current.status,
-        });
-      }
-      const remainingMs = endsAtMs + dto.seconds * 1000 - current.db_now.getTime();
-      const armed = armedWarnings(this.config.kiosk.warningSeconds, remainingMs);
-      return this.updateOne(
-        m,
-        `UPDATE kiosk_sessions SET duration_seconds = duration_seconds + $2::int,
-           ends_at = ends_at + make_interval(secs => $2::int),
-           warnings_left = $3::int[],
-           next_warning_at = CASE WHEN $4::int IS NULL THEN NULL
-                             ELSE ends_at + make_interval(secs => $2::int - $4::int) END,
-           version = version + 1, event_seq = event_seq + 1
-         WHERE id = $1 RETURNING ${sessionColumns()}`,
-        [sessionId, dto.seconds, armed, armed[0] ?? null],
-      );
+      afterCommit(() => {
+        this.events.sessionChanged(row, false);
+        this.events.sessionEvent(row, 'time_update', toTimeUpdate(row));
+      });
+      return toSessionPayload(row);
     });
-    this.events.sessionChanged(row, false);
-    this.events.sessionEvent(row, 'time_update', toTimeUpdate(row));
-    return toSessionPayload(row);
   }
 
   // ---- kiosk
@@ -196,26 +176,13 @@ export class KioskSessionsService implements OnModuleInit {
     ]);
     const refuse = (reason: CodeInvalidReason): CodeCheck => ({ valid: false, reason });
     if (!ACCESS_CODE_PATTERN.test(dto.code)) return refuse('unknown');
-    const rows = rowsOf<SessionRow & { previous_workstation_id: string | null }>(
-      await this.dataSource.query(
-        `UPDATE kiosk_sessions s SET workstation_id = $2,
-           version = s.version + CASE WHEN old.workstation_id IS NULL THEN 1 ELSE 0 END
-         FROM (SELECT id, workstation_id FROM kiosk_sessions WHERE access_code = $1 AND status <> 'ended' FOR UPDATE) old
-         WHERE s.id = old.id AND (old.workstation_id IS NULL OR old.workstation_id = $2)
-         RETURNING ${sessionColumns('s')}, old.workstation_id AS previous_workstation_id`,
-        [dto.code, actor.id],
-      ),
-    );
-    if (rows.length === 0) {
-      const known: { status: string }[] = await this.dataSource.query(
-        `SELECT status FROM kiosk_sessions WHERE access_code = $1 ORDER BY (status <> 'ended') DESC LIMIT 1`,
-        [dto.code],
-      );
-      if (known.length === 0) return refuse('unknown');
-      return refuse(known[0].status === 'ended' ? 'ended' : 'in_use');
+    const row = await this.repository.bindByCode(this.dataSource.manager, dto.code, actor.id);
+    if (!row) {
+      const status = await this.repository.statusOfCode(this.dataSource.manager, dto.code);
+      if (status === undefined) return refuse('unknown');
+      return refuse(status === 'ended' ? 'ended' : 'in_use');
     }
     await reservation.refund();
-    const row = rows[0];
     if (row.previous_workstation_id === null) this.events.sessionChanged(row, false);
     if (dto.ipAddress) await this.workstations.reportAddress(actor, dto.ipAddress);
     return { valid: true, session: toSessionPayload(row) };
@@ -223,26 +190,21 @@ export class KioskSessionsService implements OnModuleInit {
 
   /** Starts a pending session bound to this workstation: the countdown, ticks and warnings begin. */
   async start(actor: Principal, sessionId: string): Promise<KioskSessionPayload> {
-    let result: { row: SessionRow; workstations: WorkstationRow[] };
     try {
-      result = await this.dataSource.transaction(async (m) => {
-        const current = await this.find(m, sessionId, true);
+      return await this.uow.run(async ({ manager, afterCommit }) => {
+        const current = await this.lock(manager, sessionId);
         this.assertRunsOn(actor, current);
         this.assertTransition(current, 'start');
         const armed = armedWarnings(this.config.kiosk.warningSeconds, current.duration_seconds * 1000);
-        const row = await this.updateOne(
-          m,
-          `UPDATE kiosk_sessions SET status = 'active', started_at = now(),
-             ends_at = now() + make_interval(secs => duration_seconds),
-             next_tick_at = now() + make_interval(secs => $2::int),
-             warnings_left = $3::int[],
-             next_warning_at = CASE WHEN $4::int IS NULL THEN NULL
-                               ELSE now() + make_interval(secs => duration_seconds - $4::int) END,
-             version = version + 1, event_seq = event_seq + 1
-           WHERE id = $1 RETURNING ${sessionColumns()}`,
-          [sessionId, this.config.kiosk.tickSeconds, armed, armed[0] ?? null],
-        );
-        return { row, workstations: await this.workstations.followSessions(m, [actor.id]) };
+        const row = await this.repository.start(manager, sessionId, this.config.kiosk.tickSeconds, armed);
+        const workstations = await this.workstationRows.followSessions(manager, [actor.id]);
+        const session = toSessionPayload(row);
+        afterCommit(() => {
+          this.events.sessionChanged(row, true);
+          this.events.sessionEvent(row, 'session_started', { session });
+          this.events.workstationsChanged(workstations);
+        });
+        return session;
       });
     } catch (err) {
       if (isUniqueViolation(err, ONE_ACTIVE_INDEX)) {
@@ -250,11 +212,6 @@ export class KioskSessionsService implements OnModuleInit {
       }
       throw err;
     }
-    const session = toSessionPayload(result.row);
-    this.events.sessionChanged(result.row, true);
-    this.events.sessionEvent(result.row, 'session_started', { session });
-    this.events.workstationsChanged(result.workstations);
-    return session;
   }
 
   /** The kiosk closes its session (reason `closed`). */
@@ -277,42 +234,38 @@ export class KioskSessionsService implements OnModuleInit {
     sessionId: string,
     reason: Exclude<KioskEndReason, 'expired'>,
   ): Promise<KioskSessionPayload> {
-    const { row, workstations } = await this.dataSource.transaction(async (m) => {
-      const current = await this.find(m, sessionId, true);
+    return this.uow.run(async ({ manager, afterCommit }) => {
+      const current = await this.lock(manager, sessionId);
       if (actor) this.assertRunsOn(actor, current);
       this.assertTransition(current, 'end');
-      const ended = await this.updateOne(
-        m,
-        `UPDATE kiosk_sessions SET status = 'ended', end_reason = $2, ended_at = now(),
-           next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
-           version = version + 1, event_seq = event_seq + 1
-         WHERE id = $1 RETURNING ${sessionColumns()}`,
-        [sessionId, reason],
-      );
-      const changed = current.workstation_id ? await this.workstations.followSessions(m, [current.workstation_id]) : [];
-      return { row: ended, workstations: changed };
+      const row = await this.repository.end(manager, sessionId, reason);
+      const workstations = current.workstation_id
+        ? await this.workstationRows.followSessions(manager, [current.workstation_id])
+        : [];
+      afterCommit(() => {
+        this.events.sessionChanged(row, true);
+        this.events.sessionEvent(row, 'session_terminated', {
+          sessionId: row.id,
+          reason,
+          message: TERMINATION_MESSAGES[reason],
+        });
+        this.events.workstationsChanged(workstations);
+      });
+      return toSessionPayload(row);
     });
-    this.events.sessionChanged(row, true);
-    this.events.sessionEvent(row, 'session_terminated', {
-      sessionId: row.id,
-      reason,
-      message: TERMINATION_MESSAGES[reason],
-    });
-    this.events.workstationsChanged(workstations);
-    return toSessionPayload(row);
   }
 
-  private async find(m: EntityManager, sessionId: string, lock = false): Promise<SessionRow> {
-    const rows: SessionRow[] = await m.query(
-      `SELECT ${sessionColumns()} FROM kiosk_sessions WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-      [sessionId],
-    );
-    if (rows.length === 0) throw DomainException.notFound('Kiosk session');
-    return rows[0];
+  private async find(manager: EntityManager, sessionId: string): Promise<SessionRow> {
+    const row = await this.repository.find(manager, sessionId);
+    if (!row) throw DomainException.notFound('Kiosk session');
+    return row;
   }
 
-  private async updateOne(m: EntityManager, sql: string, params: unknown[]): Promise<SessionRow> {
-    return rowsOf<SessionRow>(await m.query(sql, params))[0];
+  /** The session under its row lock, for the rest of the transaction. */
+  private async lock(manager: EntityManager, sessionId: string): Promise<SessionRow> {
+    const row = await this.repository.lock(manager, sessionId);
+    if (!row) throw DomainException.notFound('Kiosk session');
+    return row;
   }
 
   /** A kiosk acts only on sessions bound to its own workstation; admins on any. */

@@ -1,11 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { KioskEvents } from './kiosk-events.js';
-import type { SessionRow, WorkstationRow } from './kiosk.mapper.js';
-import { EXPIRE_SQL, KioskScheduler, TICK_SQL, WARN_SQL } from './kiosk.scheduler.js';
+import type { KioskSessionsRepository, SessionRow } from './kiosk-sessions.repository.js';
+import { KioskScheduler } from './kiosk.scheduler.js';
+import type { WorkstationRow, WorkstationsRepository } from './workstations.repository.js';
 import type { WorkstationsService } from './workstations.service.js';
 
 const { jest } = import.meta;
@@ -46,12 +48,15 @@ const workstation: WorkstationRow = {
 
 describe(KioskScheduler.name, () => {
   let sut: KioskScheduler;
-  let due: Map<string, SessionRow[]>;
-  let query: jest.Mock;
-  let manager: { query: jest.Mock };
+  let due: Map<'expire' | 'warn' | 'tick', SessionRow[]>;
+  let claims: string[];
+  let committed: boolean;
+  let sessions: { expireDue: jest.Mock; warnDue: jest.Mock; tickDue: jest.Mock };
+  let workstationRows: { followSessions: jest.Mock };
+  const manager = { name: 'tx' } as unknown as EntityManager;
+  const outside = { name: 'outside' } as unknown as EntityManager;
   let events: { sessionChanged: jest.Mock; sessionEvent: jest.Mock; workstationsChanged: jest.Mock };
   let workstations: {
-    followSessions: jest.Mock;
     claimOfflineDue: jest.Mock;
     goOffline: jest.Mock;
     retryOffline: jest.Mock;
@@ -64,20 +69,34 @@ describe(KioskScheduler.name, () => {
 
   beforeEach(() => {
     due = new Map();
-    // Claims answer like TypeORM answers an UPDATE: [rows, affected].
-    query = jest.fn(async (sql: string) => {
-      const rows = due.get(sql) ?? [];
-      due.delete(sql);
-      return [rows, rows.length];
-    });
-    manager = { query };
+    claims = [];
+    committed = false;
+    // Each claim answers its due rows once, like the repository's single-statement claims.
+    const claim = (kind: 'expire' | 'warn' | 'tick') =>
+      jest.fn(async () => {
+        claims.push(kind);
+        const rows = due.get(kind) ?? [];
+        due.delete(kind);
+        return rows;
+      });
+    sessions = { expireDue: claim('expire'), warnDue: claim('warn'), tickDue: claim('tick') };
+    workstationRows = { followSessions: jest.fn(async () => []) };
     const dataSource = {
-      query,
-      transaction: jest.fn(async (work: (m: typeof manager) => Promise<unknown>) => work(manager)),
+      manager: outside,
+      transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
+        committed = false;
+        const result = await work(manager);
+        committed = true;
+        return result;
+      }),
     };
-    events = { sessionChanged: jest.fn(), sessionEvent: jest.fn(), workstationsChanged: jest.fn() };
+    events = {
+      // What expiry publishes must leave after its transaction committed.
+      sessionChanged: jest.fn(() => expect(committed).toBe(true)),
+      sessionEvent: jest.fn(),
+      workstationsChanged: jest.fn(),
+    };
     workstations = {
-      followSessions: jest.fn(async () => []),
       claimOfflineDue: jest.fn(async () => []),
       goOffline: jest.fn(async () => undefined),
       retryOffline: jest.fn(async () => undefined),
@@ -93,6 +112,9 @@ describe(KioskScheduler.name, () => {
     };
     sut = new KioskScheduler(
       dataSource as unknown as DataSource,
+      new UnitOfWork(dataSource as unknown as DataSource),
+      sessions as unknown as KioskSessionsRepository,
+      workstationRows as unknown as WorkstationsRepository,
       new AppConfig({ KIOSK_TICK_SECONDS: '5' }),
       rooms as unknown as ChannelService,
       workstations as unknown as WorkstationsService,
@@ -101,22 +123,14 @@ describe(KioskScheduler.name, () => {
     );
   });
 
-  it('should claim expiry, then warnings, then ticks, each with one UPDATE of the due rows', async () => {
+  // What the claims themselves do (due rows only, once each, moments moved on) is kiosk-sessions.repository.spec.ts's.
+  it('should claim expiry (in its transaction), then warnings, then ticks of the configured period', async () => {
     await sut.runOnce();
-    expect(query.mock.calls.map(([sql]) => sql)).toEqual([EXPIRE_SQL, WARN_SQL, TICK_SQL]);
-    expect(query).toHaveBeenLastCalledWith(TICK_SQL, [5]);
+    expect(claims).toEqual(['expire', 'warn', 'tick']);
+    expect(sessions.expireDue).toHaveBeenCalledWith(manager);
+    expect(sessions.warnDue).toHaveBeenCalledWith(outside);
+    expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5);
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
-  });
-
-  it('should claim only due, active rows and move the due moments on in the same statement', () => {
-    expect(EXPIRE_SQL).toMatch(/SET status = 'ended', end_reason = 'expired'/);
-    expect(EXPIRE_SQL).toMatch(/WHERE status = 'active' AND ends_at <= now\(\)\s+RETURNING/);
-    expect(WARN_SQL).toMatch(/WHERE s\.status = 'active' AND s\.next_warning_at <= now\(\) AND s\.ends_at > now\(\)/);
-    expect(WARN_SQL).toMatch(/next_warning_at = s\.ends_at - make_interval/);
-    expect(TICK_SQL).toMatch(/WHERE s\.status = 'active' AND s\.next_tick_at <= now\(\) AND s\.ends_at > now\(\)/);
-    // The next tick is the next multiple of the period after now: missed ticks are skipped.
-    expect(TICK_SQL).toMatch(/next_tick_at = s\.started_at \+ make_interval\(secs => \(\$1::int \* \(\s+floor\(/);
-    for (const sql of [EXPIRE_SQL, WARN_SQL, TICK_SQL]) expect(sql).toMatch(/event_seq = (s\.)?event_seq \+ 1/);
   });
 
   it('should publish nothing when nothing is due', async () => {
@@ -131,12 +145,12 @@ describe(KioskScheduler.name, () => {
       session(S1, { status: 'ended', end_reason: 'expired', event_seq: 8 }),
       session(S2, { status: 'ended', end_reason: 'expired', workstation_id: W1 }),
     ];
-    due.set(EXPIRE_SQL, ended);
-    workstations.followSessions.mockResolvedValueOnce([workstation]);
+    due.set('expire', ended);
+    workstationRows.followSessions.mockResolvedValueOnce([workstation]);
 
     await sut.expire();
 
-    expect(workstations.followSessions).toHaveBeenCalledWith(manager, [W1]);
+    expect(workstationRows.followSessions).toHaveBeenCalledWith(manager, [W1]);
     expect(events.sessionChanged.mock.calls).toEqual([
       [ended[0], true],
       [ended[1], true],
@@ -155,16 +169,25 @@ describe(KioskScheduler.name, () => {
     expect(events.sessionEvent).not.toHaveBeenCalled();
   });
 
+  it('should publish no expiry when its transaction rolls back', async () => {
+    due.set('expire', [session(S1, { status: 'ended', end_reason: 'expired' })]);
+    workstationRows.followSessions.mockRejectedValueOnce(new Error('deadlock'));
+    await expect(sut.expire()).rejects.toThrow('deadlock');
+    expect(events.sessionChanged).not.toHaveBeenCalled();
+    expect(events.sessionEvent).not.toHaveBeenCalled();
+    expect(events.workstationsChanged).not.toHaveBeenCalled();
+  });
+
   it('should send one warning per claimed row with the time left', async () => {
     const row = session(S1, { ends_at: new Date(NOW.getTime() + 59_400) });
-    due.set(WARN_SQL, [row]);
+    due.set('warn', [row]);
     await sut.warn();
     expect(events.sessionEvent).toHaveBeenCalledWith(row, 'session_warning', { sessionId: S1, remainingSeconds: 60 });
   });
 
   it('should send a time_update per claimed tick', async () => {
     const row = session(S1);
-    due.set(TICK_SQL, [row]);
+    due.set('tick', [row]);
     await sut.tickSessions();
     expect(events.sessionEvent).toHaveBeenCalledWith(row, 'time_update', {
       sessionId: S1,

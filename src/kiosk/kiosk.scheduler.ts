@@ -1,18 +1,22 @@
 // The kiosk's timed work, run by every instance a few times a second. Each due moment is CLAIMED in Postgres with
-// one `UPDATE ... WHERE due <= now() ... RETURNING` that also moves the moment on, so exactly one instance emits
-// it: with two instances each event leaves once, a missed tick is skipped (the next one is the next future
-// multiple of the tick period), and after a restart a session that ran out while the server was down ends at once.
+// one `UPDATE ... WHERE due <= now() ... RETURNING` that also moves the moment on (KioskSessionsRepository's
+// expireDue, warnDue, tickDue; WorkstationsRepository's claims), so exactly one instance emits it: with two
+// instances each event leaves once, a missed tick is skipped (the next one is the next future multiple of the tick
+// period), and after a restart a session that ran out while the server was down ends at once. This class holds
+// the timing and what each claim publishes.
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
-import { rowsOf } from '../database/query-results.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
-import { sessionColumns, type SessionRow, toTimeUpdate } from './kiosk.mapper.js';
+import { KioskSessionsRepository } from './kiosk-sessions.repository.js';
+import { toTimeUpdate } from './kiosk.mapper.js';
 import { TERMINATION_MESSAGES } from './session-state.js';
+import { WorkstationsRepository } from './workstations.repository.js';
 import { WorkstationsService } from './workstations.service.js';
 
 const INTERVAL_NAME = 'kiosk:scheduler';
@@ -20,37 +24,6 @@ const INTERVAL_NAME = 'kiosk:scheduler';
 export const SCHEDULER_PERIOD_MS = 250;
 /** Every this many passes, an instance also looks for silent workstations (see `silent`). */
 const SILENT_EVERY_PASSES = 20;
-
-/** Sessions whose time is over end, reason `expired` (at their deadline, even when claimed later). */
-export const EXPIRE_SQL = `
-  UPDATE kiosk_sessions SET status = 'ended', end_reason = 'expired', ended_at = ends_at,
-    next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
-    version = version + 1, event_seq = event_seq + 1
-  WHERE status = 'active' AND ends_at <= now()
-  RETURNING ${sessionColumns()}`;
-
-/**
- * Due warnings: the thresholds whose moment has come leave `warnings_left` (several at once when the server was
- * away: one warning stands for them), and `next_warning_at` moves to the largest threshold still ahead.
- */
-export const WARN_SQL = `
-  UPDATE kiosk_sessions s SET
-    warnings_left = ARRAY(
-      SELECT t FROM unnest(s.warnings_left) AS t WHERE s.ends_at - make_interval(secs => t) > now() ORDER BY t DESC),
-    next_warning_at = s.ends_at - make_interval(secs => (
-      SELECT max(t) FROM unnest(s.warnings_left) AS t WHERE s.ends_at - make_interval(secs => t) > now())),
-    event_seq = s.event_seq + 1
-  WHERE s.status = 'active' AND s.next_warning_at <= now() AND s.ends_at > now()
-  RETURNING ${sessionColumns('s')}`;
-
-/** Due ticks; `next_tick_at` jumps to the next multiple of the period (from the start) after now. $1 = period. */
-export const TICK_SQL = `
-  UPDATE kiosk_sessions s SET
-    next_tick_at = s.started_at + make_interval(secs => ($1::int * (
-      floor(extract(epoch FROM now() - s.started_at) / $1::int) + 1))::double precision),
-    event_seq = s.event_seq + 1
-  WHERE s.status = 'active' AND s.next_tick_at <= now() AND s.ends_at > now()
-  RETURNING ${sessionColumns('s')}`;
 
 @Injectable()
 export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -67,6 +40,9 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly sessions: KioskSessionsRepository,
+    private readonly workstationRows: WorkstationsRepository,
     private readonly config: AppConfig,
     private readonly rooms: ChannelService,
     private readonly workstations: WorkstationsService,
@@ -93,25 +69,28 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.offline();
   }
 
+  /** Ends the sessions whose time is over and frees their workstations, in one transaction; publishes after it. */
   async expire(): Promise<void> {
-    const { sessions, workstations } = await this.dataSource.transaction(async (m) => {
-      const ended = rowsOf<SessionRow>(await m.query(EXPIRE_SQL));
+    await this.uow.run(async ({ manager, afterCommit }) => {
+      const ended = await this.sessions.expireDue(manager);
       const ids = [...new Set(ended.map((r) => r.workstation_id).filter((id): id is string => id !== null))];
-      return { sessions: ended, workstations: await this.workstations.followSessions(m, ids) };
-    });
-    for (const row of sessions) {
-      this.events.sessionChanged(row, true);
-      this.events.sessionEvent(row, 'session_terminated', {
-        sessionId: row.id,
-        reason: 'expired',
-        message: TERMINATION_MESSAGES.expired,
+      const workstations = await this.workstationRows.followSessions(manager, ids);
+      afterCommit(() => {
+        for (const row of ended) {
+          this.events.sessionChanged(row, true);
+          this.events.sessionEvent(row, 'session_terminated', {
+            sessionId: row.id,
+            reason: 'expired',
+            message: TERMINATION_MESSAGES.expired,
+          });
+        }
+        this.events.workstationsChanged(workstations);
       });
-    }
-    this.events.workstationsChanged(workstations);
+    });
   }
 
   async warn(): Promise<void> {
-    for (const row of rowsOf<SessionRow>(await this.dataSource.query(WARN_SQL))) {
+    for (const row of await this.sessions.warnDue(this.dataSource.manager)) {
       this.events.sessionEvent(row, 'session_warning', {
         sessionId: row.id,
         remainingSeconds: toTimeUpdate(row).remainingSeconds,
@@ -120,7 +99,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async tickSessions(): Promise<void> {
-    for (const row of rowsOf<SessionRow>(await this.dataSource.query(TICK_SQL, [this.config.kiosk.tickSeconds]))) {
+    for (const row of await this.sessions.tickDue(this.dataSource.manager, this.config.kiosk.tickSeconds)) {
       this.events.sessionEvent(row, 'time_update', toTimeUpdate(row));
     }
   }

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
 import { type SubjectState, SubjectStateCache } from '../auth/subject-state.cache.js';
 import { ClusterBus } from '../redis/cluster-bus.js';
+import { WorkstationsRepository } from './workstations.repository.js';
 
 // A safety net for a lost bus message only.
 const MAX_AGE_MS = 60_000;
@@ -17,6 +18,7 @@ export class WorkstationAccessCache implements OnModuleInit {
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
+    repository: WorkstationsRepository,
     bus: ClusterBus,
     private readonly principals: PrincipalRegistry,
   ) {
@@ -26,11 +28,8 @@ export class WorkstationAccessCache implements OnModuleInit {
       maxEntries: 10_000,
       maxAgeMs: () => MAX_AGE_MS,
       load: async (id) => {
-        const rows: { token_version: number }[] = await dataSource.query(
-          `SELECT token_version FROM workstations WHERE id = $1`,
-          [id],
-        );
-        return rows.length === 0 ? undefined : { tokenVersion: rows[0].token_version };
+        const tokenVersion = await repository.tokenVersion(dataSource.manager, id);
+        return tokenVersion === undefined ? undefined : { tokenVersion };
       },
     });
   }
