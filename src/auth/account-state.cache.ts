@@ -1,12 +1,13 @@
 // The token version, role and disabled flag of accounts, read on every request and socket event.
 // Cached per instance; a change is broadcast on the cluster bus so every instance drops its copy at once.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ClusterBus } from '../redis/cluster-bus.js';
 import { PrincipalRegistry } from './principal.registry.js';
 import { SubjectStateCache } from './subject-state.cache.js';
-import { type AccountRole, User } from './user.entity.js';
+import type { AccountRole } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 interface AccountState {
   tokenVersion: number;
@@ -22,7 +23,8 @@ export class AccountStateCache implements OnModuleInit {
   private readonly cache: SubjectStateCache<AccountState>;
 
   constructor(
-    @InjectRepository(User) users: Repository<User>,
+    @InjectDataSource() dataSource: DataSource,
+    users: UsersRepository,
     bus: ClusterBus,
     private readonly principals: PrincipalRegistry,
   ) {
@@ -32,10 +34,7 @@ export class AccountStateCache implements OnModuleInit {
       maxEntries: 50_000,
       maxAgeMs: () => MAX_AGE_MS,
       load: async (id) => {
-        const user = await users.findOne({
-          where: { id },
-          select: { id: true, tokenVersion: true, role: true, disabled: true },
-        });
+        const user = await users.accountState(dataSource.manager, id);
         return user ? { tokenVersion: user.tokenVersion, role: user.role, disabled: user.disabled } : undefined;
       },
     });

@@ -1,15 +1,15 @@
 // Ensures an admin account at start: from ADMIN_EMAIL / ADMIN_PASSWORD, or admin@localhost with a random
 // password written to DATA_DIR/admin-password.txt (mode 0600); only that file's path is logged.
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AccountStateCache } from './account-state.cache.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
 export const ADMIN_PASSWORD_FILE = 'admin-password.txt';
@@ -20,7 +20,8 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
     private readonly accounts: AccountStateCache,
   ) {}
 
@@ -28,12 +29,9 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const email = (this.config.admin.email ?? DEFAULT_ADMIN_EMAIL).toLowerCase();
     const configured = this.config.admin.password;
     const password = configured ?? randomBytes(18).toString('base64url');
-    const inserted: { id: string }[] = await this.users.query(
-      `INSERT INTO users (email, password_hash, display_name, role) VALUES ($1, $2, 'Administrator', 'admin')
-       ON CONFLICT (email) DO NOTHING RETURNING id`,
-      [email, await hashPassword(password)],
-    );
-    if (inserted.length > 0) {
+    const m = this.dataSource.manager;
+    const inserted = await this.users.insertAdminIfAbsent(m, email, await hashPassword(password));
+    if (inserted !== undefined) {
       if (!configured) {
         await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
         const file = join(this.config.dataDir, ADMIN_PASSWORD_FILE);
@@ -45,19 +43,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       return;
     }
     // The account exists: keep it an enabled admin, and make a configured password the current one.
-    const existing = await this.users.findOne({
-      where: { email },
-      select: { id: true, passwordHash: true, role: true, disabled: true },
-    });
+    const existing = await this.users.findAdminCandidate(m, email);
     if (!existing) return;
     const passwordStale = configured !== undefined && !(await verifyPassword(existing.passwordHash, configured));
     if (existing.role !== 'admin' || existing.disabled || passwordStale) {
-      await this.users.update(existing.id, {
-        role: 'admin',
-        disabled: false,
-        ...(passwordStale ? { passwordHash: await hashPassword(configured) } : {}),
-        tokenVersion: () => 'token_version + 1',
-      } as never);
+      await this.users.restoreAdmin(m, existing.id, passwordStale ? await hashPassword(configured) : undefined);
       await this.accounts.invalidate(existing.id);
       this.logger.log({ email }, 'Restored the configured admin account');
     }

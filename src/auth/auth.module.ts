@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountStateCache } from './account-state.cache.js';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
+import { AppSecretsRepository } from './app-secrets.repository.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LastSeenRepository } from './last-seen.repository.js';
 import { PrincipalRegistry } from './principal.registry.js';
 import { TokenService } from './token.service.js';
-import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
+import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /**
@@ -16,9 +16,10 @@ import { UsersService } from './users.service.js';
  * (the realtime core, jobs, kiosk); closing an account's sockets goes through the AccountSockets port the core provides.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
   controllers: [AuthController, UsersController],
   providers: [
+    UsersRepository,
+    AppSecretsRepository,
     TokenService,
     PrincipalRegistry,
     AccountStateCache,

@@ -1,7 +1,7 @@
 // Register, login (throttled per email and per IP), refresh and me.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { isUniqueViolation } from '../database/query-results.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
@@ -13,7 +13,8 @@ import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
 import { AppConfig } from '../config/app-config.js';
 import { toUserDto } from './user.mapper.js';
-import { User } from './user.entity.js';
+import type { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;
 /** Failed logins: 10 per email and 100 per client IP within 15 minutes; a successful login gives its point back. */
@@ -35,7 +36,8 @@ export class AuthService implements OnModuleInit {
   private readonly registrationsPerIp: LimitRule;
 
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
     private readonly tokens: TokenService,
     private readonly limiter: AttemptLimiter,
     private readonly accounts: AccountStateCache,
@@ -62,9 +64,12 @@ export class AuthService implements OnModuleInit {
     const passwordHash = await hashPassword(dto.password);
     let user: User;
     try {
-      user = await this.users.save(
-        this.users.create({ email: dto.email, passwordHash, displayName: dto.displayName, role: 'user' }),
-      );
+      user = await this.users.insert(this.dataSource.manager, {
+        email: dto.email,
+        passwordHash,
+        displayName: dto.displayName,
+        role: 'user',
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw DomainException.conflict('Email already registered');
       throw err;
@@ -79,19 +84,7 @@ export class AuthService implements OnModuleInit {
       [LOGIN_FAILURES_PER_EMAIL, dto.email],
       [LOGIN_FAILURES_PER_IP, ip],
     );
-    const user = await this.users.findOne({
-      where: { email: dto.email },
-      select: {
-        id: true,
-        email: true,
-        passwordHash: true,
-        displayName: true,
-        role: true,
-        disabled: true,
-        tokenVersion: true,
-        createdAt: true,
-      },
-    });
+    const user = await this.users.findWithPassword(this.dataSource.manager, dto.email);
     const valid = await verifyPassword(user?.passwordHash ?? this.decoyHash, dto.password);
     if (!user || !valid) throw DomainException.unauthorized('Invalid email or password');
     await reservation.refund();
@@ -117,7 +110,7 @@ export class AuthService implements OnModuleInit {
 
   /** Ends every session of the account: all its tokens stop working and its sockets close, on every instance. */
   async logout(actor: Principal): Promise<void> {
-    await this.users.increment({ id: actor.id }, 'tokenVersion', 1);
+    await this.users.revokeTokens(this.dataSource.manager, actor.id);
     await this.accounts.invalidate(actor.id);
     this.sockets.disconnect(actor.id);
   }
@@ -127,7 +120,7 @@ export class AuthService implements OnModuleInit {
   }
 
   private async requireUser(id: string): Promise<User> {
-    const user = await this.users.findOneBy({ id });
+    const user = await this.users.find(this.dataSource.manager, id);
     if (!user) throw DomainException.unauthorized();
     return user;
   }

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
+import { AppSecretsRepository } from './app-secrets.repository.js';
 import type { TokenClaims } from './principal.js';
 import type { Role } from './user.entity.js';
 
@@ -25,6 +26,7 @@ export class TokenService implements OnModuleInit {
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly secrets: AppSecretsRepository,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -33,14 +35,12 @@ export class TokenService implements OnModuleInit {
       return;
     }
     // First instance wins; the others read what it wrote.
-    await this.dataSource.query(`INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
+    const secret = await this.secrets.getOrCreate(
+      this.dataSource.manager,
       SECRET_NAME,
       randomBytes(48).toString('base64url'),
-    ]);
-    const rows: { value: string }[] = await this.dataSource.query(`SELECT value FROM app_secrets WHERE name = $1`, [
-      SECRET_NAME,
-    ]);
-    this.useSecret(rows[0].value);
+    );
+    this.useSecret(secret);
     this.logger.log('Using the JWT secret kept in the database (JWT_SECRET is unset)');
   }
 

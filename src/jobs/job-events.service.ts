@@ -2,18 +2,20 @@
 // the job row, numbers the events from its `last_seq`, inserts them in one statement and updates the job once;
 // after the commit each event is published on `job:{id}` in seq order and each request gets its seq.
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
 import { GroupCommitQueue, type Outcome } from './group-commit.js';
 import { applyJobEvent, isActive, type JobEventInput, type JobEventType, type JobStatus } from './job-state.js';
-import { JobEventsRepository, type StoredEvent } from './job-events.repository.js';
 import { toJobEventDto } from './job.mapper.js';
+import { JobsRepository, type StoredEvent } from './jobs.repository.js';
 import { WorkerAccessCache } from './worker-access.cache.js';
 
 /** The channel of a job's events. */
@@ -57,7 +59,9 @@ export class JobEventsService implements OnModuleDestroy {
   );
 
   constructor(
-    private readonly repository: JobEventsRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly repository: JobsRepository,
     private readonly publisher: RealtimePublisher,
     private readonly workerAccess: WorkerAccessCache,
     config: AppConfig,
@@ -76,7 +80,9 @@ export class JobEventsService implements OnModuleDestroy {
 
   /** Events after `afterSeq`, oldest first; `limit + 1` are read so the caller can tell whether more follow. */
   async history(jobId: string, afterSeq: number, limit: number): Promise<JobEventDto[]> {
-    return (await this.repository.history(jobId, afterSeq, limit)).map((event) => toJobEventDto(jobId, event));
+    return (await this.repository.history(this.dataSource.manager, jobId, afterSeq, limit)).map((event) =>
+      toJobEventDto(jobId, event),
+    );
   }
 
   /**
@@ -85,7 +91,7 @@ export class JobEventsService implements OnModuleDestroy {
    * Answers how many failed.
    */
   async failStalled(stallSeconds: number): Promise<number> {
-    const rows = await this.repository.failStalled(stallSeconds, MAX_STALLED_PER_SWEEP);
+    const rows = await this.repository.failStalled(this.dataSource.manager, stallSeconds, MAX_STALLED_PER_SWEEP);
     for (const row of rows) {
       this.logger.log({ jobId: row.id, stallSeconds }, 'Job stalled');
       this.publishEvent(row.id, { seq: row.seq, type: 'job_failed', data: { error: 'stalled' } }, row.finished_at);
@@ -99,10 +105,14 @@ export class JobEventsService implements OnModuleDestroy {
   }
 
   private async writeBatch(jobId: string, events: QueuedEvent[]): Promise<Outcome<number>[]> {
-    const result = await this.repository.transaction((manager) => this.applyBatch(manager, jobId, events));
+    const result = await this.uow.run(async ({ manager, afterCommit }) => {
+      const applied = await this.applyBatch(manager, jobId, events);
+      if (applied) afterCommit(() => applied.stored.forEach((event) => this.publishEvent(jobId, event, applied.at)));
+      return applied;
+    });
     if (!result) return events.map(() => ({ ok: false, error: DomainException.notFound('Job') }));
-    // Committed: whatever happens now, each request gets its seq (a 500 would invite a duplicate retry).
-    for (const event of result.stored) this.publishEvent(jobId, event, result.at);
+    // Committed (and the events published): whatever happens now, each request gets its seq (a 500 would invite a
+    // duplicate retry).
     if (result.ended) await this.announceEnd(jobId);
     if (events.length > 1) this.logger.debug({ jobId, size: events.length, stored: result.stored.length }, 'Batch');
     return result.outcomes;

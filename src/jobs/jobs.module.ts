@@ -1,20 +1,17 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
-import { JobEvent } from './job-event.entity.js';
-import { JobEventsRepository } from './job-events.repository.js';
 import { JobEventsService } from './job-events.service.js';
-import { Job } from './job.entity.js';
 import { JobsController } from './jobs.controller.js';
 import { JobsGateway } from './jobs.gateway.js';
+import { JobsRepository } from './jobs.repository.js';
 import { JobsScheduler } from './jobs.scheduler.js';
 import { JobsService } from './jobs.service.js';
 import { WorkerAccessCache } from './worker-access.cache.js';
 
 /** Background jobs reporting progress: worker tokens, the event write path (group commit), stall sweep. */
 @Module({
-  imports: [AuthModule, TypeOrmModule.forFeature([Job, JobEvent])],
+  imports: [AuthModule],
   controllers: [JobsController],
-  providers: [JobsService, JobEventsRepository, JobEventsService, WorkerAccessCache, JobsScheduler, JobsGateway],
+  providers: [JobsRepository, JobsService, JobEventsService, WorkerAccessCache, JobsScheduler, JobsGateway],
 })
 export class JobsModule {}

@@ -1,8 +1,8 @@
 // Jobs: creating and reading them, worker tokens, access to a job's events and channel. Writes of events go
 // through JobEventsService.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import { isAccount, type Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
@@ -21,8 +21,9 @@ import type {
 import { parseEventData } from './dto/job-event-data.dto.js';
 import { JobEventsService } from './job-events.service.js';
 import { isActive } from './job-state.js';
-import { Job } from './job.entity.js';
+import type { Job } from './job.entity.js';
 import { toJobDto } from './job.mapper.js';
+import { JobsRepository } from './jobs.repository.js';
 
 /** Worker tokens expire after this long at the latest; they stop working earlier, when the job ends. */
 export const WORKER_TOKEN_TTL_SECONDS = 7 * 86400;
@@ -30,7 +31,8 @@ export const WORKER_TOKEN_TTL_SECONDS = 7 * 86400;
 @Injectable()
 export class JobsService implements OnModuleInit {
   constructor(
-    @InjectRepository(Job) private readonly jobs: Repository<Job>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: JobsRepository,
     private readonly events: JobEventsService,
     private readonly tokens: TokenService,
     private readonly channels: ChannelRegistry,
@@ -50,32 +52,26 @@ export class JobsService implements OnModuleInit {
   }
 
   async create(actor: Principal, dto: CreateJobDto): Promise<JobDto> {
-    const job = await this.jobs.save(
-      this.jobs.create({ ownerId: actor.id, name: dto.name, totalPages: dto.totalPages ?? null }),
-    );
-    return toJobDto(await this.find(job.id));
+    const job = await this.repository.insert(this.dataSource.manager, {
+      ownerId: actor.id,
+      name: dto.name,
+      totalPages: dto.totalPages ?? null,
+    });
+    return toJobDto(job);
   }
 
   /** Own jobs (every job for an admin), newest first, optionally of one status. */
   async list(actor: Principal, query: JobListQueryDto): Promise<Page<JobDto>> {
     const limit = pageLimit(query);
     const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
-    const qb = this.jobs
-      .createQueryBuilder('j')
+    const rows = await this.repository.page(this.dataSource.manager, {
+      ownerId: actor.role === 'admin' ? undefined : actor.id,
+      status: query.status,
       // The cursor keeps the timestamp's full (microsecond) precision, which a JS Date would lose.
-      .addSelect('j.created_at::text', 'cursor_created_at')
-      .orderBy('j.created_at', 'DESC')
-      .addOrderBy('j.id', 'DESC')
-      .limit(limit + 1);
-    if (actor.role !== 'admin') qb.andWhere('j.owner_id = :ownerId', { ownerId: actor.id });
-    if (query.status) qb.andWhere('j.status = :status', { status: query.status });
-    if (cursor) {
-      const [createdAt, id] = cursor;
-      qb.andWhere('(j.created_at, j.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
-    }
-    const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
+      after: cursor,
+      take: limit + 1,
+    });
     const now = new Date();
-    const rows = entities.map((job, i) => ({ job, cursorCreatedAt: raw[i].cursor_created_at }));
     return toPage(
       rows,
       limit,
@@ -139,7 +135,7 @@ export class JobsService implements OnModuleInit {
   }
 
   private async find(jobId: string): Promise<Job> {
-    const job = await this.jobs.findOne({ where: { id: jobId } });
+    const job = await this.repository.find(this.dataSource.manager, jobId);
     if (!job) throw DomainException.notFound('Job');
     return job;
   }

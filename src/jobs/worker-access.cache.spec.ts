@@ -1,7 +1,7 @@
-import type { Repository } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
 import type { ClusterBus } from '../redis/cluster-bus.js';
-import type { Job } from './job.entity.js';
+import type { JobsRepository } from './jobs.repository.js';
 import { WorkerAccessCache } from './worker-access.cache.js';
 
 const { jest } = import.meta;
@@ -23,7 +23,8 @@ describe(WorkerAccessCache.name, () => {
       publish: jest.fn(async (topic: string, payload: unknown) => handlers.get(topic)?.(payload)),
     };
     sut = new WorkerAccessCache(
-      { findOne } as unknown as Repository<Job>,
+      { manager: {} } as unknown as DataSource,
+      { workerAccess: findOne } as unknown as JobsRepository,
       bus as unknown as ClusterBus,
       { register } as unknown as PrincipalRegistry,
     );

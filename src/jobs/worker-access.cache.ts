@@ -2,13 +2,13 @@
 // has not ended. Asked on every request and socket event of a worker, so it is cached per instance; when a job
 // ends, the instance that ended it tells every instance over the cluster bus, and an ended job is final.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
 import { SubjectStateCache } from '../auth/subject-state.cache.js';
 import { ClusterBus } from '../redis/cluster-bus.js';
 import { isActive } from './job-state.js';
-import { Job } from './job.entity.js';
+import { JobsRepository } from './jobs.repository.js';
 
 interface WorkerAccess {
   tokenVersion: number;
@@ -23,7 +23,8 @@ export class WorkerAccessCache implements OnModuleInit {
   private readonly cache: SubjectStateCache<WorkerAccess>;
 
   constructor(
-    @InjectRepository(Job) jobs: Repository<Job>,
+    @InjectDataSource() dataSource: DataSource,
+    jobs: JobsRepository,
     bus: ClusterBus,
     private readonly principals: PrincipalRegistry,
   ) {
@@ -33,7 +34,7 @@ export class WorkerAccessCache implements OnModuleInit {
       maxEntries: 50_000,
       maxAgeMs: (access) => (access.active ? ACTIVE_MAX_AGE_MS : Number.POSITIVE_INFINITY),
       load: async (id) => {
-        const job = await jobs.findOne({ where: { id }, select: { id: true, status: true, tokenVersion: true } });
+        const job = await jobs.workerAccess(dataSource.manager, id);
         return job ? { tokenVersion: job.tokenVersion, active: isActive(job.status) } : undefined;
       },
       // An ended job never runs again: the end stays, and wins over a read that was in flight.

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { Resource } from './resource.entity.js';
 import { ResourcesController } from './resources.controller.js';
 import { ResourcesGateway } from './resources.gateway.js';
+import { ResourcesRepository } from './resources.repository.js';
 import { ResourcesService } from './resources.service.js';
 
 /** Shared JSON documents edited with merge patches; live on `resource:updates:{id}` (ResourcesGateway's `subscribe:resource` joins it). */
 @Module({
-  imports: [TypeOrmModule.forFeature([Resource])],
   controllers: [ResourcesController],
-  providers: [ResourcesService, ResourcesGateway],
+  providers: [ResourcesRepository, ResourcesService, ResourcesGateway],
 })
 export class ResourcesModule {}

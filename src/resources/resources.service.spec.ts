@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type { DataSource, EntityManager, Repository } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Resource } from './resource.entity.js';
+import type { ResourceFields, ResourcesRepository } from './resources.repository.js';
 import { ResourcesService } from './resources.service.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -32,32 +34,20 @@ function row(overrides: Partial<Resource> = {}): Resource {
   };
 }
 
-/** A transaction whose locked read answers `current`, and whose re-read answers what the update set. */
+/**
+ * The service on a stub repository whose locks answer `current` and whose write answers what it was given, inside
+ * the real UnitOfWork over a stand-in transaction that records its begin and commit (the SQL itself is tested on a
+ * real database in resources.repository.spec.ts).
+ */
 function fakeDatabase(current: Resource | null) {
   const calls: string[] = [];
-  let written: Partial<Resource> = {};
-  const manager = {
-    findOne: jest.fn(async () => current && { ...current }),
-    createQueryBuilder: () => {
-      const qb = {
-        update: () => qb,
-        set: (values: Partial<Resource>) => {
-          written = values;
-          return qb;
-        },
-        where: () => qb,
-        execute: async () => {
-          calls.push('write');
-          return { affected: 1 };
-        },
-      };
-      return qb;
-    },
-    findOneByOrFail: jest.fn(async () => ({
-      ...current!,
-      ...written,
-      updatedAt: new Date('2030-01-01T00:00:01.000Z'),
-    })),
+  const repository = {
+    lockForRead: jest.fn(async () => current && { ...current }),
+    lockForWrite: jest.fn(async () => current && { ...current }),
+    update: jest.fn(async (_m: EntityManager, _id: string, fields: ResourceFields) => {
+      calls.push('write');
+      return { ...current!, ...fields, updatedAt: new Date('2030-01-01T00:00:01.000Z') };
+    }),
     delete: jest.fn(async () => {
       calls.push('delete');
     }),
@@ -65,12 +55,12 @@ function fakeDatabase(current: Resource | null) {
   const dataSource = {
     transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
       calls.push('begin');
-      const result = await work(manager as unknown as EntityManager);
+      const result = await work({} as EntityManager);
       calls.push('commit');
       return result;
     }),
   };
-  return { calls, manager, dataSource: dataSource as unknown as DataSource };
+  return { calls, repository, dataSource: dataSource as unknown as DataSource };
 }
 
 describe(ResourcesService.name, () => {
@@ -93,8 +83,9 @@ describe(ResourcesService.name, () => {
       empty: jest.fn(() => calls.push('empty')),
     };
     sut = new ResourcesService(
-      {} as Repository<Resource>,
       db.dataSource,
+      new UnitOfWork(db.dataSource),
+      db.repository as unknown as ResourcesRepository,
       publisher as unknown as RealtimePublisher,
       channels as unknown as ChannelService,
       { register: jest.fn() } as unknown as ChannelRegistry,
@@ -171,15 +162,11 @@ describe(ResourcesService.name, () => {
 
     it('should answer VERSION_CONFLICT with the current version for a stale If-Match, writing nothing', async () => {
       build(row());
-      let error: unknown;
-      try {
-        await sut.update(owner, ID, { name: 'x' }, [2]);
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(DomainException);
-      expect(error).toMatchObject({ code: ErrorCode.VERSION_CONFLICT, details: { currentVersion: 3 } });
+      const error = await sut.update(owner, ID, { name: 'x' }, [2]).catch((err: unknown) => err);
+      expect(error instanceof DomainException && error.code).toBe(ErrorCode.VERSION_CONFLICT);
+      expect((error as DomainException).details).toEqual({ currentVersion: 3 });
       expect(calls).not.toContain('write');
+      expect(calls).not.toContain('commit');
     });
 
     it('should refuse an empty patch, a stranger, a missing resource and an oversized result', async () => {
@@ -203,6 +190,15 @@ describe(ResourcesService.name, () => {
       expect(calls).toEqual(['begin', 'delete', 'commit', 'publish resource:deleted', 'empty']);
       expect(publisher.publish).toHaveBeenCalledWith(`resource:updates:${ID}`, 'resource:deleted', { resourceId: ID });
       expect(channels.empty).toHaveBeenCalledWith(`resource:updates:${ID}`);
+    });
+
+    it('should delete nothing and publish nothing for a stranger or a stale If-Match', async () => {
+      build(row());
+      expect(await codeOf(() => sut.remove(stranger, ID, undefined))).toBe(ErrorCode.FORBIDDEN);
+      expect(await codeOf(() => sut.remove(owner, ID, [2]))).toBe(ErrorCode.VERSION_CONFLICT);
+      expect(calls).toEqual(['begin', 'begin']);
+      expect(publisher.publish).not.toHaveBeenCalled();
+      expect(channels.empty).not.toHaveBeenCalled();
     });
   });
 

@@ -1,14 +1,14 @@
 // Shared JSON documents: CRUD with read/write rules, merge-patch updates under a row lock with optimistic
 // concurrency (If-Match), and one `resource:update` per version on `resource:updates:{id}`.
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, type Repository } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { CHANNEL_PATTERNS, channels } from '@realtime-hub/protocol';
 import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -17,22 +17,21 @@ import { type IfMatch, ifMatchAccepts } from './if-match.js';
 import { applyMergePatch, type JsonObject } from './merge-patch.js';
 import { assertCanRead, assertCanWrite, type Caller, readersAfter, withdrawsReaders } from './resource-access.js';
 import { assertStorableData } from './resource-data.js';
-import { Resource } from './resource.entity.js';
+import type { Resource } from './resource.entity.js';
 import { toResourceDto } from './resource.mapper.js';
+import { ResourcesRepository } from './resources.repository.js';
 
 export const RESOURCE_CHANNEL_PATTERN = CHANNEL_PATTERNS.resource;
 export const resourceChannel = (id: string): string => channels.resource(id);
-
-/** The database's clock, at millisecond precision, and never before the previous version's time. */
-const NEXT_UPDATED_AT = `GREATEST("updated_at", date_trunc('milliseconds', clock_timestamp()))`;
 
 @Injectable()
 export class ResourcesService implements OnModuleInit {
   private readonly logger = new Logger('ResourcesService');
 
   constructor(
-    @InjectRepository(Resource) private readonly resources: Repository<Resource>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly repository: ResourcesRepository,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelService,
     private readonly registry: ChannelRegistry,
@@ -51,9 +50,7 @@ export class ResourcesService implements OnModuleInit {
    */
   async snapshot(actor: Caller, id: string): Promise<ResourceDto> {
     if (!isAccount(actor)) throw DomainException.forbidden('Resources are for user accounts');
-    const resource = await this.dataSource.transaction((m) =>
-      m.findOne(Resource, { where: { id }, lock: { mode: 'pessimistic_read' } }),
-    );
+    const resource = await this.uow.run(({ manager }) => this.repository.lockForRead(manager, id));
     if (!resource) throw DomainException.notFound('Resource');
     assertCanRead(actor, resource);
     return toResourceDto(resource);
@@ -61,44 +58,29 @@ export class ResourcesService implements OnModuleInit {
 
   async create(actor: Principal, dto: CreateResourceDto): Promise<ResourceDto> {
     assertStorableData(dto.data);
-    const inserted = await this.resources
-      .createQueryBuilder()
-      .insert()
-      .into(Resource)
-      .values({
-        ownerId: actor.id,
-        name: dto.name,
-        visibility: dto.visibility,
-        data: asColumn(dto.data),
-        version: 1,
-        updatedBy: actor.id,
-      })
-      .returning(['id'])
-      .execute();
-    const id = (inserted.raw as { id: string }[])[0].id;
-    return toResourceDto(await this.resources.findOneByOrFail({ id }));
+    const resource = await this.repository.insert(this.dataSource.manager, {
+      ownerId: actor.id,
+      name: dto.name,
+      visibility: dto.visibility,
+      data: dto.data,
+    });
+    return toResourceDto(resource);
   }
 
   /** Readable resources, most recently updated first: public ones and the caller's own; every one for admins. */
   async list(actor: Principal, query: PageQueryDto): Promise<Page<ResourceDto>> {
     const limit = pageLimit(query);
     const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
-    const qb = this.resources
-      .createQueryBuilder('r')
-      .orderBy('r.updated_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(limit + 1);
-    if (actor.role !== 'admin') qb.andWhere(`(r.visibility = 'public' OR r.owner_id = :me)`, { me: actor.id });
-    if (cursor) {
-      const [updatedAt, id] = cursor;
-      qb.andWhere('(r.updated_at, r.id) < (:updatedAt::timestamptz, :id::uuid)', { updatedAt, id });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.repository.page(this.dataSource.manager, {
+      readableBy: actor.role === 'admin' ? undefined : actor.id,
+      after: cursor,
+      take: limit + 1,
+    });
     return toPage(rows, limit, (r) => [r.updatedAt.toISOString(), r.id], toResourceDto);
   }
 
   async get(actor: Principal, id: string): Promise<ResourceDto> {
-    const resource = await this.resources.findOneBy({ id });
+    const resource = await this.repository.find(this.dataSource.manager, id);
     if (!resource) throw DomainException.notFound('Resource');
     assertCanRead(actor, resource);
     return toResourceDto(resource);
@@ -117,25 +99,20 @@ export class ResourcesService implements OnModuleInit {
         { field: 'body', errors: ['at least one of name, visibility, data is required'] },
       ]);
     }
-    const { updated, withdrawn } = await this.dataSource.transaction(async (m) => {
-      const current = await this.lockForWrite(m, actor, id, ifMatch);
+    // The second eviction and the publish follow the commit here rather than through afterCommit: whether the
+    // update is published depends on that eviction, which is asynchronous, and the answer waits for both.
+    const { updated, withdrawn } = await this.uow.run(async ({ manager }) => {
+      const current = await this.lockForWrite(manager, actor, id, ifMatch);
       const stored = current.data as JsonObject;
       const data = changes.data === undefined ? stored : applyMergePatch(stored, changes.data);
       assertStorableData(data);
-      await m
-        .createQueryBuilder()
-        .update(Resource)
-        .set({
-          name: changes.name ?? current.name,
-          visibility: changes.visibility ?? current.visibility,
-          data: asColumn(data),
-          version: current.version + 1,
-          updatedBy: actor.id,
-          updatedAt: () => NEXT_UPDATED_AT,
-        })
-        .where('id = :id', { id: current.id })
-        .execute();
-      const next = await m.findOneByOrFail(Resource, { id: current.id });
+      const next = await this.repository.update(manager, current.id, {
+        name: changes.name ?? current.name,
+        visibility: changes.visibility ?? current.visibility,
+        data,
+        version: current.version + 1,
+        updatedBy: actor.id,
+      });
       const withdrawn = withdrawsReaders(current.visibility, next.visibility);
       if (withdrawn && !(await this.evictReadersWithoutAccess(next))) {
         throw new DomainException(
@@ -169,18 +146,20 @@ export class ResourcesService implements OnModuleInit {
 
   /** Deletes, tells the channel `resource:deleted`, then empties it on every instance. */
   async remove(actor: Principal, id: string, ifMatch: IfMatch): Promise<void> {
-    const deletedId = await this.dataSource.transaction(async (m) => {
-      const current = await this.lockForWrite(m, actor, id, ifMatch);
-      await m.delete(Resource, { id: current.id });
-      return current.id;
+    await this.uow.run(async ({ manager, afterCommit }) => {
+      const current = await this.lockForWrite(manager, actor, id, ifMatch);
+      await this.repository.delete(manager, current.id);
+      afterCommit(() => {
+        const channel = resourceChannel(current.id);
+        this.publisher.publish(channel, 'resource:deleted', { resourceId: current.id });
+        this.channels.empty(channel);
+      });
     });
-    const channel = resourceChannel(deletedId);
-    this.publisher.publish(channel, 'resource:deleted', { resourceId: deletedId });
-    this.channels.empty(channel);
   }
 
+  /** The resource under its write lock, when the actor may change it and `ifMatch` accepts its version. */
   private async lockForWrite(m: EntityManager, actor: Caller, id: string, ifMatch: IfMatch): Promise<Resource> {
-    const current = await m.findOne(Resource, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    const current = await this.repository.lockForWrite(m, id);
     if (!current) throw DomainException.notFound('Resource');
     assertCanWrite(actor, current);
     if (!ifMatchAccepts(ifMatch, current.version)) {
@@ -201,11 +180,6 @@ export class ResourcesService implements OnModuleInit {
       return false;
     }
   }
-}
-
-/** A JSON object as a value for the jsonb column: TypeORM's deep-partial typing has no notion of JSON values. */
-function asColumn(data: JsonObject): QueryDeepPartialEntity<Resource>['data'] {
-  return data as QueryDeepPartialEntity<Resource>['data'];
 }
 
 /** The PATCH fields that were sent (and validated), as they are applied. */

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { SuggestionsController } from './suggestions.controller.js';
 import { SuggestionsGateway } from './suggestions.gateway.js';
+import { SuggestionsRepository } from './suggestions.repository.js';
 import { SuggestionsService } from './suggestions.service.js';
 
 @Module({
   imports: [NotificationsModule],
   controllers: [SuggestionsController],
-  providers: [SuggestionsService, SuggestionsGateway],
+  providers: [SuggestionsRepository, SuggestionsService, SuggestionsGateway],
 })
 export class SuggestionsModule {}

@@ -8,7 +8,6 @@ import { isAccount, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
-import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
 import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
@@ -20,9 +19,9 @@ import type {
   UpdateSuggestionDto,
   VoteResultDto,
 } from './dto/suggestions.dto.js';
-import { Suggestion } from './suggestion.entity.js';
-import { SuggestionVote } from './suggestion-vote.entity.js';
-import { voteTransition, type VoteValue } from './vote-transition.js';
+import type { Suggestion } from './suggestion.entity.js';
+import { type LockedSuggestion, type SuggestionOrder, SuggestionsRepository } from './suggestions.repository.js';
+import type { VoteValue } from './vote-transition.js';
 
 export const SUGGESTIONS_CHANNEL = channels.suggestions();
 
@@ -54,77 +53,6 @@ function toVoteResult(s: Suggestion, myVote: VoteValue): VoteResultDto {
   };
 }
 
-interface LockedSuggestionRow {
-  id: string;
-  author_id: string;
-  title: string;
-  description: string;
-  status: Suggestion['status'];
-  upvotes: number;
-  downvotes: number;
-  version: number;
-  created_at: Date;
-  voter_name: string | null;
-}
-
-function fromLockedRow(row: LockedSuggestionRow): Suggestion {
-  return Object.assign(new Suggestion(), {
-    id: row.id,
-    authorId: row.author_id,
-    title: row.title,
-    description: row.description,
-    status: row.status,
-    upvotes: row.upvotes,
-    downvotes: row.downvotes,
-    version: row.version,
-    createdAt: row.created_at,
-  });
-}
-
-/** The suggestion under its row lock (the one way a suggestion is locked), with the caller's display name. */
-const LOCK_SUGGESTION = sqlStatement(
-  'suggestions.lock',
-  `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
-          (SELECT display_name FROM users WHERE id = $2) AS voter_name
-   FROM suggestions s WHERE s.id = $1
-   FOR UPDATE`,
-);
-
-/** Every change of a vote as SQL rows `(previous, next, up, down)`, from the one rule in vote-transition.ts. */
-const TRANSITIONS = ([-1, 0, 1] as const)
-  .flatMap((previous) => ([-1, 0, 1] as const).map((next) => ({ previous, next, ...voteTransition(previous, next) })))
-  .filter((t) => t.changed)
-  .map((t) => `(${t.previous}, ${t.next}, ${t.upvotes}, ${t.downvotes})`)
-  .join(', ');
-
-/**
- * Under the suggestion's lock (taken by the statement before, so this statement's snapshot sees every vote that
- * committed while it waited): reads the caller's previous vote, and when the new one changes it, writes or
- * deletes the vote and moves the counts and version. Answers one row: the new counts, or nulls when nothing changed.
- */
-const WRITE_VOTE = sqlStatement(
-  'suggestions.write-vote',
-  `WITH prev AS (
-     SELECT coalesce(max(value), 0)::int AS value FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $2
-   ), rule AS (
-     SELECT t.up, t.down FROM prev
-     JOIN (VALUES ${TRANSITIONS}) AS t(previous, next, up, down) ON t.previous = prev.value AND t.next = $3::int
-   ), cast_vote AS (
-     INSERT INTO suggestion_votes (suggestion_id, user_id, value)
-     SELECT $1, $2, $3::int FROM rule WHERE $3::int <> 0
-     ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
-   ), retract AS (
-     DELETE FROM suggestion_votes
-     WHERE suggestion_id = $1 AND user_id = $2 AND $3::int = 0 AND EXISTS (SELECT 1 FROM rule)
-   ), counts AS (
-     UPDATE suggestions s
-     SET upvotes = s.upvotes + rule.up, downvotes = s.downvotes + rule.down, version = s.version + 1, updated_at = now()
-     FROM rule WHERE s.id = $1
-     RETURNING s.upvotes, s.downvotes, s.version
-   )
-   SELECT counts.upvotes, counts.downvotes, counts.version FROM prev LEFT JOIN counts ON true`,
-);
-
 @Injectable()
 export class SuggestionsService implements OnModuleInit {
   constructor(
@@ -133,7 +61,7 @@ export class SuggestionsService implements OnModuleInit {
     private readonly notifications: NotificationsService,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelRegistry,
-    private readonly sql: SqlRunner,
+    private readonly repository: SuggestionsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -147,11 +75,11 @@ export class SuggestionsService implements OnModuleInit {
   }
 
   async create(actor: Principal, dto: CreateSuggestionDto): Promise<SuggestionDto> {
-    const repo = this.dataSource.getRepository(Suggestion);
-    const saved = await repo.save(
-      repo.create({ authorId: actor.id, title: dto.title, description: dto.description ?? '' }),
-    );
-    const suggestion = await repo.findOneByOrFail({ id: saved.id });
+    const suggestion = await this.repository.insert(this.dataSource.manager, {
+      authorId: actor.id,
+      title: dto.title,
+      description: dto.description ?? '',
+    });
     this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:created', toDto(suggestion));
     return toDto(suggestion, 0);
   }
@@ -159,67 +87,45 @@ export class SuggestionsService implements OnModuleInit {
   async list(actor: Principal, query: ListSuggestionsQueryDto): Promise<Page<SuggestionDto>> {
     const limit = pageLimit(query);
     const byScore = query.sort === 'score';
-    const qb = this.dataSource
-      .getRepository(Suggestion)
-      .createQueryBuilder('s')
-      .leftJoin(SuggestionVote, 'v', 'v.suggestion_id = s.id AND v.user_id = :me', { me: actor.id })
-      .addSelect('COALESCE(v.value, 0)', 'my_vote')
-      .limit(limit + 1);
-    if (query.status) qb.andWhere('s.status = :status', { status: query.status });
-    if (byScore) {
-      qb.orderBy('s.score', 'DESC').addOrderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
-      const cursor = decodeCursor(query.cursor, [cursorField.int, cursorField.timestamp, cursorField.uuid]);
-      if (cursor) {
-        const [score, createdAt, id] = cursor;
-        qb.andWhere('(s.score, s.created_at, s.id) < (:score, :createdAt::timestamptz, :id::uuid)', {
-          score,
-          createdAt,
-          id,
-        });
-      }
-    } else {
-      qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
-      const cursor = decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]);
-      if (cursor) {
-        const [createdAt, id] = cursor;
-        qb.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
-      }
-    }
-    const { entities, raw } = await qb.getRawAndEntities<{ my_vote: number }>();
-    const rows = entities.map((s, i) => ({ s, myVote: Number(raw[i].my_vote) as VoteValue }));
+    const order: SuggestionOrder = byScore
+      ? { by: 'score', after: decodeCursor(query.cursor, [cursorField.int, cursorField.timestamp, cursorField.uuid]) }
+      : { by: 'created', after: decodeCursor(query.cursor, [cursorField.timestamp, cursorField.uuid]) };
+    const rows = await this.repository.page(this.dataSource.manager, actor.id, {
+      status: query.status,
+      order,
+      take: limit + 1,
+    });
     return toPage(
       rows,
       limit,
-      ({ s }) =>
+      ({ suggestion: s }) =>
         byScore ? [s.upvotes - s.downvotes, s.createdAt.toISOString(), s.id] : [s.createdAt.toISOString(), s.id],
-      ({ s, myVote }) => toDto(s, myVote),
+      ({ suggestion, myVote }) => toDto(suggestion, myVote),
     );
   }
 
   async get(actor: Principal, id: string): Promise<SuggestionDto> {
-    const suggestion = await this.dataSource.getRepository(Suggestion).findOneBy({ id });
+    const m = this.dataSource.manager;
+    const suggestion = await this.repository.find(m, id);
     if (!suggestion) throw DomainException.notFound('Suggestion');
-    const vote = await this.dataSource.getRepository(SuggestionVote).findOneBy({ suggestionId: id, userId: actor.id });
-    return toDto(suggestion, vote?.value ?? 0);
+    return toDto(suggestion, await this.repository.voteOf(m, id, actor.id));
   }
 
   /** Author or admin; a change of status bumps the version and publishes, a repeat changes nothing. */
   async update(actor: Principal, id: string, dto: UpdateSuggestionDto): Promise<SuggestionDto> {
     const suggestion = await this.uow.run(async ({ manager: m, afterCommit }) => {
-      const current = fromLockedRow(await this.lock(m, id, actor.id));
+      const current = (await this.lock(m, id, actor.id)).suggestion;
       if (actor.role !== 'admin' && current.authorId !== actor.id)
         throw DomainException.forbidden('Only the author or an admin may change a suggestion');
       if (current.status === dto.status) return current;
-      await m.update(Suggestion, { id }, { status: dto.status, version: () => 'version + 1' });
-      const changed = await m.findOneByOrFail(Suggestion, { id });
+      const changed = await this.repository.setStatus(m, id, dto.status);
       afterCommit(() => {
         this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(changed));
         this.publishCounts(changed);
       });
       return changed;
     });
-    const vote = await this.dataSource.getRepository(SuggestionVote).findOneBy({ suggestionId: id, userId: actor.id });
-    return toDto(suggestion, vote?.value ?? 0);
+    return toDto(suggestion, await this.repository.voteOf(this.dataSource.manager, id, actor.id));
   }
 
   /**
@@ -233,23 +139,17 @@ export class SuggestionsService implements OnModuleInit {
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
-      const m = tx.manager;
-      const locked = await this.lock(m, id, actor.id);
-      const suggestion = fromLockedRow(locked);
+      const { suggestion, callerName } = await this.lock(tx.manager, id, actor.id);
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
       }
-      const [written] = await this.sql.rows<{
-        upvotes: number | null;
-        downvotes: number | null;
-        version: number | null;
-      }>(m, WRITE_VOTE, [id, actor.id, value]);
-      if (written.version === null) return suggestion;
-      Object.assign(suggestion, { upvotes: written.upvotes, downvotes: written.downvotes, version: written.version });
+      const counts = await this.repository.writeVote(tx.manager, id, actor.id, value);
+      if (!counts) return suggestion;
+      Object.assign(suggestion, counts);
       tx.afterCommit(() => this.publishCounts(suggestion));
       // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
       if (value !== 0 && suggestion.authorId !== actor.id) {
-        await this.notifyAuthor(tx, suggestion, locked.voter_name, actor, value);
+        await this.notifyAuthor(tx, suggestion, callerName, actor, value);
       }
       return suggestion;
     });
@@ -289,9 +189,9 @@ export class SuggestionsService implements OnModuleInit {
   }
 
   /** Locks the suggestion's row for the rest of the transaction; NOT_FOUND when there is none. */
-  private async lock(m: EntityManager, id: string, callerId: string): Promise<LockedSuggestionRow> {
-    const rows = await this.sql.rows<LockedSuggestionRow>(m, LOCK_SUGGESTION, [id, callerId]);
-    if (rows.length === 0) throw DomainException.notFound('Suggestion');
-    return rows[0];
+  private async lock(m: EntityManager, id: string, callerId: string): Promise<LockedSuggestion> {
+    const locked = await this.repository.lock(m, id, callerId);
+    if (!locked) throw DomainException.notFound('Suggestion');
+    return locked;
   }
 }

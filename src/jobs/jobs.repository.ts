@@ -1,8 +1,12 @@
-// The SQL of job events: the history, the stall sweep's claim, and the batch write under the job's row lock.
+// The SQL of jobs and their events, one aggregate: a job's row is the lock and the seq counter of its events, so
+// the writes of events update the job in the same transaction. Creating and reading jobs, the history, the stall
+// sweep's claim, and the batch write under the job's row lock. Every method takes the EntityManager to run on:
+// inside a transaction, that transaction's manager (embedded PGlite has one backend; any other connection would
+// wait forever).
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { JobEventType, JobState, JobStatus } from './job-state.js';
+import { Job } from './job.entity.js';
 
 export interface StoredEvent {
   seq: number;
@@ -15,6 +19,22 @@ export interface LockedJob {
   lastSeq: number;
   /** The database's clock in this transaction: the time of the batch's events. */
   now: Date;
+}
+
+export interface JobPageSpec {
+  /** Only this user's jobs; undefined: every job (admins). */
+  ownerId?: string;
+  status?: JobStatus;
+  /** The last row of the previous page: its `created_at` as Postgres prints it (full precision) and its id. */
+  after?: readonly [createdAt: string, id: string];
+  /** Rows to fetch (the page size plus one, to learn whether there is more). */
+  take: number;
+}
+
+/** A job with its `created_at` as text, at the full (microsecond) precision a JS Date would lose. */
+export interface JobWithCursor {
+  job: Job;
+  cursorCreatedAt: string;
 }
 
 interface LockedJobRow {
@@ -31,17 +51,53 @@ interface LockedJobRow {
 }
 
 @Injectable()
-export class JobEventsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+export class JobsRepository {
+  /** Inserts a pending job and answers it as stored. */
+  async insert(
+    manager: EntityManager,
+    fields: { ownerId: string; name: string; totalPages: number | null },
+  ): Promise<Job> {
+    const jobs = manager.getRepository(Job);
+    const job = await jobs.save(jobs.create(fields));
+    return jobs.findOneOrFail({ where: { id: job.id } });
+  }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  async find(manager: EntityManager, id: string): Promise<Job | null> {
+    return manager.findOne(Job, { where: { id } });
+  }
+
+  /** What decides whether the job's worker token may act; null when the job is gone. */
+  async workerAccess(manager: EntityManager, id: string): Promise<Pick<Job, 'id' | 'status' | 'tokenVersion'> | null> {
+    return manager.findOne(Job, { where: { id }, select: { id: true, status: true, tokenVersion: true } });
+  }
+
+  /** Newest first, then by id. */
+  async page(manager: EntityManager, spec: JobPageSpec): Promise<JobWithCursor[]> {
+    const qb = manager
+      .createQueryBuilder(Job, 'j')
+      .addSelect('j.created_at::text', 'cursor_created_at')
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(spec.take);
+    if (spec.ownerId !== undefined) qb.andWhere('j.owner_id = :ownerId', { ownerId: spec.ownerId });
+    if (spec.status) qb.andWhere('j.status = :status', { status: spec.status });
+    if (spec.after) {
+      const [createdAt, id] = spec.after;
+      qb.andWhere('(j.created_at, j.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ cursor_created_at: string }>();
+    return entities.map((job, i) => ({ job, cursorCreatedAt: raw[i].cursor_created_at }));
   }
 
   /** Events after `afterSeq`, oldest first, `limit` at most. */
-  async history(jobId: string, afterSeq: number, limit: number): Promise<Array<StoredEvent & { createdAt: Date }>> {
+  async history(
+    manager: EntityManager,
+    jobId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<Array<StoredEvent & { createdAt: Date }>> {
     const rows: { seq: number; type: JobEventType; data: Record<string, unknown>; created_at: Date }[] =
-      await this.dataSource.query(
+      await manager.query(
         `SELECT seq, type, data, created_at FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
         [jobId, afterSeq, limit],
       );
@@ -52,8 +108,12 @@ export class JobEventsRepository {
    * Fails up to `max` running jobs idle for `stallSeconds` with error `stalled` and stores their `job_failed` event,
    * in one statement (SKIP LOCKED: a job being written to is not idle), so each stalled job fails once.
    */
-  failStalled(stallSeconds: number, max: number): Promise<{ id: string; seq: number; finished_at: Date }[]> {
-    return this.dataSource.query(
+  failStalled(
+    manager: EntityManager,
+    stallSeconds: number,
+    max: number,
+  ): Promise<{ id: string; seq: number; finished_at: Date }[]> {
+    return manager.query(
       `WITH stalled AS (
          UPDATE jobs SET status = 'failed', error = 'stalled', finished_at = now(), last_event_at = now(),
                          last_seq = last_seq + 1

@@ -1,0 +1,128 @@
+// The vote statement on a real database: Postgres with TEST_DATABASE_URL (concurrent sessions wait on the row
+// lock), else embedded PGlite (see test/helpers/test-database.ts).
+import { insertUser, openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { SuggestionsRepository } from './suggestions.repository.js';
+import type { VoteValue } from './vote-transition.js';
+
+describe(SuggestionsRepository.name, () => {
+  let db: TestDatabase;
+  let sut: SuggestionsRepository;
+  let author: string;
+
+  beforeAll(async () => {
+    db = await openTestDatabase(8);
+    sut = new SuggestionsRepository(db.sql);
+    author = await insertUser(db.dataSource, 'Author');
+  }, 120_000);
+
+  afterAll(() => db?.close());
+
+  const create = (title = 'Idea') => sut.insert(db.dataSource.manager, { authorId: author, title, description: '' });
+
+  /** A vote as the service casts it: lock, then write, in one transaction. */
+  const vote = (suggestionId: string, userId: string, value: VoteValue) =>
+    db.uow.run(async ({ manager }) => {
+      expect(await sut.lock(manager, suggestionId, userId)).toBeDefined();
+      return sut.writeVote(manager, suggestionId, userId, value);
+    });
+
+  async function stored(id: string) {
+    const s = (await sut.find(db.dataSource.manager, id))!;
+    const [{ n }]: { n: number }[] = await db.dataSource.query(
+      `SELECT count(*)::int AS n FROM suggestion_votes WHERE suggestion_id = $1`,
+      [id],
+    );
+    return { upvotes: s.upvotes, downvotes: s.downvotes, score: s.score, version: s.version, rows: n };
+  }
+
+  it('should count concurrent votes of different users exactly, one version each', async () => {
+    const suggestion = await create();
+    expect(suggestion).toMatchObject({ upvotes: 0, downvotes: 0, version: 1, status: 'open' });
+    const voters = await Promise.all(Array.from({ length: 24 }, (_, i) => insertUser(db.dataSource, `Voter ${i}`)));
+    const results = await Promise.all(voters.map((id, i) => vote(suggestion.id, id, i % 3 === 0 ? -1 : 1)));
+    expect(await stored(suggestion.id)).toEqual({ upvotes: 16, downvotes: 8, score: 8, version: 25, rows: 24 });
+    // Each vote got its own version, 2..25: none was lost or counted twice.
+    expect(results.map((r) => r!.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 2));
+  });
+
+  it('should move the counts once for a change, and write nothing for a repeat', async () => {
+    const suggestion = await create();
+    const voter = await insertUser(db.dataSource);
+    expect(await vote(suggestion.id, voter, 1)).toEqual({ upvotes: 1, downvotes: 0, version: 2 });
+    expect(await vote(suggestion.id, voter, 1)).toBeUndefined();
+    expect(await vote(suggestion.id, voter, -1)).toEqual({ upvotes: 0, downvotes: 1, version: 3 });
+    expect(await sut.voteOf(db.dataSource.manager, suggestion.id, voter)).toBe(-1);
+    expect(await vote(suggestion.id, voter, 0)).toEqual({ upvotes: 0, downvotes: 0, version: 4 });
+    expect(await vote(suggestion.id, voter, 0)).toBeUndefined();
+    expect(await sut.voteOf(db.dataSource.manager, suggestion.id, voter)).toBe(0);
+    expect(await stored(suggestion.id)).toEqual({ upvotes: 0, downvotes: 0, score: 0, version: 4, rows: 0 });
+  });
+
+  it('should count one vote when the same user sends it several times at once', async () => {
+    const suggestion = await create();
+    const voter = await insertUser(db.dataSource);
+    const results = await Promise.all([1, 1, 1, 1].map((v) => vote(suggestion.id, voter, v as VoteValue)));
+    expect(results.filter((r) => r !== undefined)).toEqual([{ upvotes: 1, downvotes: 0, version: 2 }]);
+    expect(await stored(suggestion.id)).toEqual({ upvotes: 1, downvotes: 0, score: 1, version: 2, rows: 1 });
+  });
+
+  it('should leave counts and version as they were when the transaction rolls back', async () => {
+    const suggestion = await create();
+    const voter = await insertUser(db.dataSource);
+    await expect(
+      db.uow.run(async ({ manager }) => {
+        await sut.lock(manager, suggestion.id, voter);
+        await sut.writeVote(manager, suggestion.id, voter, 1);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await stored(suggestion.id)).toEqual({ upvotes: 0, downvotes: 0, score: 0, version: 1, rows: 0 });
+  });
+
+  it('should lock with the caller’s name, and answer undefined for an unknown suggestion', async () => {
+    const suggestion = await create('Locked');
+    const voter = await insertUser(db.dataSource, 'Ada');
+    await db.uow.run(async ({ manager }) => {
+      const locked = await sut.lock(manager, suggestion.id, voter);
+      expect(locked?.callerName).toBe('Ada');
+      expect(locked?.suggestion).toMatchObject({ id: suggestion.id, authorId: author, title: 'Locked', version: 1 });
+      expect(await sut.lock(manager, '00000000-0000-4000-8000-000000000000', voter)).toBeUndefined();
+    });
+  });
+
+  it('should bump the version with a change of status', async () => {
+    const suggestion = await create();
+    const changed = await db.uow.run(async ({ manager }) => {
+      await sut.lock(manager, suggestion.id, author);
+      return sut.setStatus(manager, suggestion.id, 'closed');
+    });
+    expect(changed).toMatchObject({ id: suggestion.id, status: 'closed', version: 2 });
+  });
+
+  it('should page by score with the caller’s vote, and go on after a cursor', async () => {
+    const voter = await insertUser(db.dataSource);
+    const [low, high, mid] = [await create('low'), await create('high'), await create('mid')];
+    await vote(low.id, voter, -1);
+    await vote(high.id, voter, 1);
+    await vote(high.id, author, 1);
+    await vote(mid.id, author, 1);
+    const mine = new Set([low.id, high.id, mid.id]);
+    const page = (await sut.page(db.dataSource.manager, voter, { order: { by: 'score' }, take: 1000 })).filter((r) =>
+      mine.has(r.suggestion.id),
+    );
+    expect(page.map((r) => [r.suggestion.title, r.suggestion.score, r.myVote])).toEqual([
+      ['high', 2, 1],
+      ['mid', 1, 0],
+      ['low', -1, -1],
+    ]);
+    const after = page[1].suggestion;
+    const rest = await sut.page(db.dataSource.manager, voter, {
+      order: { by: 'score', after: [after.score, after.createdAt.toISOString(), after.id] },
+      take: 1000,
+    });
+    expect(rest.every((r) => r.suggestion.score <= 1)).toBe(true);
+    expect(rest.map((r) => r.suggestion.id)).toContain(low.id);
+    expect(rest.map((r) => r.suggestion.id)).not.toContain(mid.id);
+    expect(rest.map((r) => r.suggestion.id)).not.toContain(high.id);
+  });
+});

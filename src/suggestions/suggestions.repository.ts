@@ -1,0 +1,202 @@
+// The SQL of suggestions and their votes. Every method takes the EntityManager to run on: inside a transaction,
+// that transaction's manager (embedded PGlite has one backend; any other connection would wait forever). The vote
+// path's two statements (LOCK, WRITE_VOTE) run through SqlRunner, prepared once per connection.
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
+import { Suggestion, type SuggestionStatus } from './suggestion.entity.js';
+import { SuggestionVote } from './suggestion-vote.entity.js';
+import { voteTransition, type VoteValue } from './vote-transition.js';
+
+/** A suggestion under its row lock, with the display name of the caller who took the lock (null: no such user). */
+export interface LockedSuggestion {
+  suggestion: Suggestion;
+  callerName: string | null;
+}
+
+/** The counts after a vote that changed something. */
+export interface VoteCounts {
+  upvotes: number;
+  downvotes: number;
+  version: number;
+}
+
+/** The order of a page, newest first, and (`after`) the last row of the previous page in the order's columns. */
+export type SuggestionOrder =
+  | { by: 'score'; after?: readonly [score: number, createdAt: string, id: string] }
+  | { by: 'created'; after?: readonly [createdAt: string, id: string] };
+
+export interface SuggestionPageSpec {
+  status?: SuggestionStatus;
+  order: SuggestionOrder;
+  /** Rows to fetch (the page size plus one, to learn whether there is more). */
+  take: number;
+}
+
+export interface SuggestionWithVote {
+  suggestion: Suggestion;
+  myVote: VoteValue;
+}
+
+interface LockedSuggestionRow {
+  id: string;
+  author_id: string;
+  title: string;
+  description: string;
+  status: SuggestionStatus;
+  upvotes: number;
+  downvotes: number;
+  version: number;
+  created_at: Date;
+  voter_name: string | null;
+}
+
+/** The suggestion under its row lock (the one way a suggestion is locked), with the caller's display name. */
+const LOCK_SUGGESTION = sqlStatement(
+  'suggestions.lock',
+  `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
+          (SELECT display_name FROM users WHERE id = $2) AS voter_name
+   FROM suggestions s WHERE s.id = $1
+   FOR UPDATE`,
+);
+
+/** Every change of a vote as SQL rows `(previous, next, up, down)`, from the one rule in vote-transition.ts. */
+const TRANSITIONS = ([-1, 0, 1] as const)
+  .flatMap((previous) => ([-1, 0, 1] as const).map((next) => ({ previous, next, ...voteTransition(previous, next) })))
+  .filter((t) => t.changed)
+  .map((t) => `(${t.previous}, ${t.next}, ${t.upvotes}, ${t.downvotes})`)
+  .join(', ');
+
+/**
+ * Under the suggestion's lock (taken by the statement before, so this statement's snapshot sees every vote that
+ * committed while it waited): reads the caller's previous vote, and when the new one changes it, writes or
+ * deletes the vote and moves the counts and version. Answers one row: the new counts, or nulls when nothing changed.
+ */
+const WRITE_VOTE = sqlStatement(
+  'suggestions.write-vote',
+  `WITH prev AS (
+     SELECT coalesce(max(value), 0)::int AS value FROM suggestion_votes WHERE suggestion_id = $1 AND user_id = $2
+   ), rule AS (
+     SELECT t.up, t.down FROM prev
+     JOIN (VALUES ${TRANSITIONS}) AS t(previous, next, up, down) ON t.previous = prev.value AND t.next = $3::int
+   ), cast_vote AS (
+     INSERT INTO suggestion_votes (suggestion_id, user_id, value)
+     SELECT $1, $2, $3::int FROM rule WHERE $3::int <> 0
+     ON CONFLICT (suggestion_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+   ), retract AS (
+     DELETE FROM suggestion_votes
+     WHERE suggestion_id = $1 AND user_id = $2 AND $3::int = 0 AND EXISTS (SELECT 1 FROM rule)
+   ), counts AS (
+     UPDATE suggestions s
+     SET upvotes = s.upvotes + rule.up, downvotes = s.downvotes + rule.down, version = s.version + 1, updated_at = now()
+     FROM rule WHERE s.id = $1
+     RETURNING s.upvotes, s.downvotes, s.version
+   )
+   SELECT counts.upvotes, counts.downvotes, counts.version FROM prev LEFT JOIN counts ON true`,
+);
+
+function fromLockedRow(row: LockedSuggestionRow): Suggestion {
+  return Object.assign(new Suggestion(), {
+    id: row.id,
+    authorId: row.author_id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    upvotes: row.upvotes,
+    downvotes: row.downvotes,
+    version: row.version,
+    createdAt: row.created_at,
+  });
+}
+
+@Injectable()
+export class SuggestionsRepository {
+  constructor(private readonly sql: SqlRunner) {}
+
+  /** Inserts an open suggestion with no votes and answers it as stored (defaults and timestamps filled in). */
+  async insert(
+    manager: EntityManager,
+    fields: { authorId: string; title: string; description: string },
+  ): Promise<Suggestion> {
+    const repo = manager.getRepository(Suggestion);
+    const saved = await repo.save(repo.create(fields));
+    return repo.findOneByOrFail({ id: saved.id });
+  }
+
+  async find(manager: EntityManager, id: string): Promise<Suggestion | null> {
+    return manager.findOneBy(Suggestion, { id });
+  }
+
+  /** The user's vote on the suggestion; 0 when there is none. */
+  async voteOf(manager: EntityManager, suggestionId: string, userId: string): Promise<VoteValue> {
+    const vote = await manager.findOneBy(SuggestionVote, { suggestionId, userId });
+    return vote?.value ?? 0;
+  }
+
+  /** One page of suggestions, each with the caller's vote (0 for none). */
+  async page(manager: EntityManager, callerId: string, spec: SuggestionPageSpec): Promise<SuggestionWithVote[]> {
+    const qb = manager
+      .getRepository(Suggestion)
+      .createQueryBuilder('s')
+      .leftJoin(SuggestionVote, 'v', 'v.suggestion_id = s.id AND v.user_id = :me', { me: callerId })
+      .addSelect('COALESCE(v.value, 0)', 'my_vote')
+      .limit(spec.take);
+    if (spec.status) qb.andWhere('s.status = :status', { status: spec.status });
+    const { order } = spec;
+    if (order.by === 'score') {
+      qb.orderBy('s.score', 'DESC').addOrderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
+      if (order.after) {
+        const [score, createdAt, id] = order.after;
+        qb.andWhere('(s.score, s.created_at, s.id) < (:score, :createdAt::timestamptz, :id::uuid)', {
+          score,
+          createdAt,
+          id,
+        });
+      }
+    } else {
+      qb.orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC');
+      if (order.after) {
+        const [createdAt, id] = order.after;
+        qb.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
+      }
+    }
+    const { entities, raw } = await qb.getRawAndEntities<{ my_vote: number }>();
+    return entities.map((suggestion, i) => ({ suggestion, myVote: Number(raw[i].my_vote) as VoteValue }));
+  }
+
+  /**
+   * Locks the suggestion's row for the rest of the transaction (the one way a suggestion is locked) and reads the
+   * caller's display name in the same statement; undefined when there is no such suggestion.
+   */
+  async lock(manager: EntityManager, id: string, callerId: string): Promise<LockedSuggestion | undefined> {
+    const rows = await this.sql.rows<LockedSuggestionRow>(manager, LOCK_SUGGESTION, [id, callerId]);
+    if (rows.length === 0) return undefined;
+    return { suggestion: fromLockedRow(rows[0]), callerName: rows[0].voter_name };
+  }
+
+  /**
+   * Puts the user's vote to `value` (0 retracts) and moves the counts and version, in one statement; the row must
+   * be locked with `lock` first, in the same transaction. Answers the new counts, or undefined when the vote was
+   * already `value` (nothing written).
+   */
+  async writeVote(
+    manager: EntityManager,
+    id: string,
+    userId: string,
+    value: VoteValue,
+  ): Promise<VoteCounts | undefined> {
+    const [written] = await this.sql.rows<{ upvotes: number | null; downvotes: number | null; version: number | null }>(
+      manager,
+      WRITE_VOTE,
+      [id, userId, value],
+    );
+    if (written.version === null) return undefined;
+    return { upvotes: written.upvotes!, downvotes: written.downvotes!, version: written.version };
+  }
+
+  /** Sets the status and bumps the version (the row must be locked), and answers the suggestion as it now is. */
+  async setStatus(manager: EntityManager, id: string, status: SuggestionStatus): Promise<Suggestion> {
+    await manager.update(Suggestion, { id }, { status, version: () => 'version + 1' });
+    return manager.findOneByOrFail(Suggestion, { id });
+  }
+}
