@@ -50,25 +50,24 @@ export class UsersService {
     if (actor.id === id && ((dto.role !== undefined && dto.role !== 'admin') || dto.disabled === true)) {
       throw DomainException.forbidden('Admins cannot demote or disable themselves');
     }
-    // The revocation follows the commit here rather than through afterCommit: the answer waits until every
-    // instance has dropped the account's cached state.
-    const user = await this.uow.run(async ({ manager }) => {
+    const user = await this.uow.run(async ({ manager, afterCommit }) => {
       const current = await this.users.lock(manager, id);
       if (!current) throw DomainException.notFound('User');
       const changed =
         (dto.role !== undefined && dto.role !== current.role) ||
         (dto.disabled !== undefined && dto.disabled !== current.disabled);
-      if (!changed) return { user: current, changed };
+      if (!changed) return current;
       current.role = dto.role ?? current.role;
       current.disabled = dto.disabled ?? current.disabled;
       current.tokenVersion += 1;
       await this.users.save(manager, current);
-      return { user: current, changed };
+      // The answer waits until every instance has dropped the account's cached state.
+      afterCommit(async () => {
+        await this.accounts.invalidate(id);
+        this.sockets.disconnect(id);
+      });
+      return current;
     });
-    if (user.changed) {
-      await this.accounts.invalidate(id);
-      this.sockets.disconnect(id);
-    }
-    return toAdminUserDto(user.user);
+    return toAdminUserDto(user);
   }
 }

@@ -41,4 +41,24 @@ describe(UnitOfWork.name, () => {
     ).rejects.toThrow('rolled back');
     expect(seen).toEqual([]);
   });
+
+  it('should await an effect that answers a promise before the next one, and answer after the last', async () => {
+    const seen: string[] = [];
+    let release!: () => void;
+    const evicted = new Promise<void>((resolve) => (release = resolve));
+    const running = sut.run(async (tx) => {
+      tx.afterCommit(async () => {
+        seen.push('evicting');
+        await evicted;
+        seen.push('evicted');
+      });
+      tx.afterCommit(() => seen.push('published'));
+      return 'done';
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['evicting']);
+    release();
+    await expect(running).resolves.toBe('done');
+    expect(seen).toEqual(['evicting', 'evicted', 'published']);
+  });
 });

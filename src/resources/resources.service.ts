@@ -99,9 +99,7 @@ export class ResourcesService implements OnModuleInit {
         { field: 'body', errors: ['at least one of name, visibility, data is required'] },
       ]);
     }
-    // The second eviction and the publish follow the commit here rather than through afterCommit: whether the
-    // update is published depends on that eviction, which is asynchronous, and the answer waits for both.
-    const { updated, withdrawn } = await this.uow.run(async ({ manager }) => {
+    const updated = await this.uow.run(async ({ manager, afterCommit }) => {
       const current = await this.lockForWrite(manager, actor, id, ifMatch);
       const stored = current.data as JsonObject;
       const data = changes.data === undefined ? stored : applyMergePatch(stored, changes.data);
@@ -120,14 +118,22 @@ export class ResourcesService implements OnModuleInit {
           'Could not withdraw the current subscribers; nothing was changed',
         );
       }
-      return { updated: next, withdrawn };
+      afterCommit(async () => {
+        // Evicted again after the commit (a reader may have joined meanwhile); the answer waits for it.
+        if (withdrawn && !(await this.evictReadersWithoutAccess(next))) {
+          // Privacy first: owners and admins miss this event and resync from the next version or over REST.
+          this.logger.error({ resourceId: next.id, version: next.version }, 'Update not published');
+          return;
+        }
+        this.publishUpdate(next, changes);
+      });
+      return next;
     });
+    return toResourceDto(updated);
+  }
+
+  private publishUpdate(updated: Resource, changes: ResourceChanges): void {
     const resource = toResourceDto(updated);
-    if (withdrawn && !(await this.evictReadersWithoutAccess(updated))) {
-      // Privacy first: owners and admins miss this event and resync from the next version or over REST.
-      this.logger.error({ resourceId: updated.id, version: updated.version }, 'Update not published');
-      return resource;
-    }
     this.publisher.publish(
       resourceChannel(updated.id),
       'resource:update',
@@ -141,7 +147,6 @@ export class ResourcesService implements OnModuleInit {
       },
       { order: { key: `resource:${updated.id}`, seq: updated.version } },
     );
-    return resource;
   }
 
   /** Deletes, tells the channel `resource:deleted`, then empties it on every instance. */
