@@ -30,3 +30,8 @@ export const ACCOUNT_ROLE_LIST: Role[] = ['admin', 'user'];
 export function isAccount(principal: Pick<Principal, 'role'>): boolean {
   return principal.role === 'user' || principal.role === 'admin';
 }
+
+/** The one test for "its owner, or an admin" (a job, a suggestion, a resource). */
+export function isOwnerOrAdmin(principal: Pick<Principal, 'id' | 'role'>, ownerId: string): boolean {
+  return principal.role === 'admin' || principal.id === ownerId;
+}

@@ -4,7 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
-import { isAccount, type Principal } from '../auth/principal.js';
+import { isAccount, isOwnerOrAdmin, type Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
@@ -130,7 +130,7 @@ export class JobsService implements OnModuleInit {
   private async readable(actor: Principal, jobId: string): Promise<Job> {
     if (!isAccount(actor)) throw DomainException.forbidden();
     const job = await this.find(jobId);
-    if (actor.role !== 'admin' && job.ownerId !== actor.id) throw DomainException.forbidden();
+    if (!isOwnerOrAdmin(actor, job.ownerId)) throw DomainException.forbidden();
     return job;
   }
 

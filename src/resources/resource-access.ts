@@ -1,5 +1,5 @@
 // Who may read and write a resource, as pure functions shared by REST, the channel and evictions.
-import { isAccount, type Principal } from '../auth/principal.js';
+import { isAccount, isOwnerOrAdmin, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 
 export const RESOURCE_VISIBILITIES = ['public', 'private'] as const;
@@ -14,13 +14,13 @@ export interface AccessSubject {
 /** Public resources are read by every user; private ones by their owner and admins. */
 export function canRead(caller: Caller, resource: AccessSubject): boolean {
   if (!isAccount(caller)) return false;
-  return caller.role === 'admin' || resource.visibility === 'public' || caller.id === resource.ownerId;
+  return resource.visibility === 'public' || isOwnerOrAdmin(caller, resource.ownerId);
 }
 
 /** Only the owner and admins change or delete a resource, whatever its visibility. */
 export function canWrite(caller: Caller, resource: AccessSubject): boolean {
   if (!isAccount(caller)) return false;
-  return caller.role === 'admin' || caller.id === resource.ownerId;
+  return isOwnerOrAdmin(caller, resource.ownerId);
 }
 
 export function assertCanRead(caller: Caller, resource: AccessSubject): void {

@@ -4,7 +4,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
-import { isAccount, type Principal } from '../auth/principal.js';
+import { isAccount, isOwnerOrAdmin, type Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
@@ -115,7 +115,7 @@ export class SuggestionsService implements OnModuleInit {
   async update(actor: Principal, id: string, dto: UpdateSuggestionDto): Promise<SuggestionDto> {
     const suggestion = await this.uow.run(async ({ manager: m, afterCommit }) => {
       const current = (await this.lock(m, id, actor.id)).suggestion;
-      if (actor.role !== 'admin' && current.authorId !== actor.id)
+      if (!isOwnerOrAdmin(actor, current.authorId))
         throw DomainException.forbidden('Only the author or an admin may change a suggestion');
       if (current.status === dto.status) return current;
       const changed = await this.repository.setStatus(m, id, dto.status);
