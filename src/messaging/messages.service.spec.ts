@@ -5,7 +5,7 @@ import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor } from '../common/pagination.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { MessagesService } from './messages.service.js';
-import type { AppendResult, MembershipRow, MessagingStore, NewMessage } from './messaging.store.js';
+import type { AppendResult, MembershipRow, MessagingRepository, NewMessage } from './messaging.repository.js';
 import type { MessageView } from './messaging.types.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -146,7 +146,7 @@ describe(MessagesService.name, () => {
     publish = jest.fn();
     sut = new MessagesService(
       fakeDataSource(store),
-      store as unknown as MessagingStore,
+      store as unknown as MessagingRepository,
       { publish } as unknown as RealtimePublisher,
     );
   });
