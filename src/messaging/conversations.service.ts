@@ -14,6 +14,7 @@ import {
   pageLimit,
   toPage,
 } from '../common/pagination.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
@@ -60,6 +61,7 @@ export function conversationView(
 export class ConversationsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly repository: MessagingRepository,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelService,
@@ -93,32 +95,38 @@ export class ConversationsService implements OnModuleInit {
     this.assertMemberLimit(others.length + 1);
     const title = dto.title ?? null;
     const direct = others.length === 1 && title === null;
-    const result = await this.dataSource.transaction(async (m) => {
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
       await this.assertUsersExist(m, others, 'memberIds');
+      let id: string;
+      let created = true;
       if (direct) {
         const key = directKey(actor.id, others[0]);
-        const id = await this.repository.insertDirect(m, key, actor.id);
-        if (id === undefined) {
+        const inserted = await this.repository.insertDirect(m, key, actor.id);
+        if (inserted === undefined) {
           const existing = await this.repository.findDirect(m, key);
           if (existing === undefined) throw new Error(`Direct conversation ${key} vanished`);
-          return { id: existing, created: false };
+          id = existing;
+          created = false;
+        } else {
+          id = inserted;
+          await this.repository.addMembers(m, id, [actor.id, others[0]], 0);
         }
-        await this.repository.addMembers(m, id, [actor.id, others[0]], 0);
-        return { id, created: true };
+      } else {
+        id = await this.repository.insertGroup(m, title, actor.id);
+        await this.repository.addMembers(m, id, [actor.id, ...others], 0);
       }
-      const id = await this.repository.insertGroup(m, title, actor.id);
-      await this.repository.addMembers(m, id, [actor.id, ...others], 0);
-      return { id, created: true };
-    });
-    const views = await this.views(this.dataSource.manager, result.id);
-    if (result.created) {
-      for (const member of views.members) {
-        this.publisher.publish(channels.user(member.userId), 'conversation:added', {
-          conversation: views.viewFor(member.userId),
+      const views = await this.views(m, id);
+      if (created) {
+        afterCommit(() => {
+          for (const member of views.members) {
+            this.publisher.publish(channels.user(member.userId), 'conversation:added', {
+              conversation: views.viewFor(member.userId),
+            });
+          }
         });
       }
-    }
-    return { value: views.viewFor(actor.id), created: result.created };
+      return { value: views.viewFor(actor.id), created };
+    });
   }
 
   /** The caller's conversations, most recent activity first. */
@@ -156,31 +164,34 @@ export class ConversationsService implements OnModuleInit {
   /** Any member of a group adds users; new members start with the history read. */
   async addMembers(actor: Principal, id: string, dto: AddMembersDto): Promise<ConversationView> {
     const wanted = [...new Set(dto.userIds)];
-    const added = await this.dataSource.transaction(async (m) => {
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
       const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
       await this.assertUsersExist(m, wanted, 'userIds');
-      const inserted = await this.repository.addMembers(m, id, wanted, conversation.lastSeq);
+      const added = await this.repository.addMembers(m, id, wanted, conversation.lastSeq);
       // Counted after the insert, under the conversation's row lock: concurrent additions cannot pass the limit.
-      if (inserted.length > 0) this.assertMemberLimit(await this.repository.countMembers(m, id));
-      return inserted;
-    });
-    const views = await this.views(this.dataSource.manager, id);
-    if (added.length > 0) {
-      this.publisher.publish(channels.conversation(id), 'conversation:members', {
-        conversationId: id,
-        members: views.members,
-      });
-      for (const userId of added) {
-        this.publisher.publish(channels.user(userId), 'conversation:added', { conversation: views.viewFor(userId) });
+      if (added.length > 0) this.assertMemberLimit(await this.repository.countMembers(m, id));
+      const views = await this.views(m, id);
+      if (added.length > 0) {
+        afterCommit(() => {
+          this.publisher.publish(channels.conversation(id), 'conversation:members', {
+            conversationId: id,
+            members: views.members,
+          });
+          for (const userId of added) {
+            this.publisher.publish(channels.user(userId), 'conversation:added', {
+              conversation: views.viewFor(userId),
+            });
+          }
+        });
       }
-    }
-    return views.viewFor(actor.id);
+      return views.viewFor(actor.id);
+    });
   }
 
   /** Leaves a group: the leaver's sockets leave the channel (every instance) before the others are told. */
   async leave(actor: Principal, id: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await this.uow.run(async ({ manager: m }) => {
       const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
       await this.repository.removeMember(m, id, actor.id);

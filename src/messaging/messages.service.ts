@@ -15,6 +15,7 @@ import {
   pageLimit,
 } from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
 import { MAX_SEQ, type MessagesQueryDto, type SendMessageDto } from './dto/message.dto.js';
@@ -29,6 +30,7 @@ const isSeq = (value: unknown): value is number =>
 export class MessagesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
     private readonly repository: MessagingRepository,
     private readonly publisher: RealtimePublisher,
   ) {}
@@ -61,37 +63,32 @@ export class MessagesService {
 
   /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */
   async read(actor: Principal, conversationId: string, seq: number): Promise<ReadState> {
-    const result = await this.dataSource.transaction(async (m) => {
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
       await this.repository.requireMember(m, conversationId, actor.id);
       const state = await this.repository.lockReadState(m, conversationId, actor.id);
       if (!state) throw DomainException.forbidden('Not a member of this conversation');
       const next = nextReadSeq(state.lastReadSeq, seq, state.lastSeq);
-      const moved = next !== state.lastReadSeq;
-      if (moved) await this.repository.markRead(m, conversationId, actor.id, next);
-      const lastMessage = moved ? await this.repository.messageAt(m, conversationId, state.lastSeq) : null;
-      return {
-        lastReadSeq: next,
-        lastSeq: state.lastSeq,
-        unreadCount: unreadCount(state.lastSeq, next),
-        moved,
-        lastMessage,
-      };
+      const unread = unreadCount(state.lastSeq, next);
+      if (next !== state.lastReadSeq) {
+        await this.repository.markRead(m, conversationId, actor.id, next);
+        const lastMessage = await this.repository.messageAt(m, conversationId, state.lastSeq);
+        afterCommit(() => {
+          this.publisher.publish(channels.conversation(conversationId), 'message:read', {
+            conversationId,
+            userId: actor.id,
+            seq: next,
+          });
+          this.publisher.publish(channels.user(actor.id), 'inbox:update', {
+            conversationId,
+            lastMessage,
+            unreadCount: unread,
+            lastMessageSeq: state.lastSeq,
+            lastReadSeq: next,
+          });
+        });
+      }
+      return { lastReadSeq: next, unreadCount: unread };
     });
-    if (result.moved) {
-      this.publisher.publish(channels.conversation(conversationId), 'message:read', {
-        conversationId,
-        userId: actor.id,
-        seq: result.lastReadSeq,
-      });
-      this.publisher.publish(channels.user(actor.id), 'inbox:update', {
-        conversationId,
-        lastMessage: result.lastMessage,
-        unreadCount: result.unreadCount,
-        lastMessageSeq: result.lastSeq,
-        lastReadSeq: result.lastReadSeq,
-      });
-    }
-    return { lastReadSeq: result.lastReadSeq, unreadCount: result.unreadCount };
   }
 
   /**
