@@ -3,6 +3,7 @@
 // published has arrived before the check.
 import { TypingService } from '../../src/messaging/typing.service.js';
 import type { TestApp } from './app.js';
+import { eventually } from './sockets.js';
 
 /**
  * Resolves once `app` has finished its typing check for one of `userId`'s sockets leaving (whatever it published
@@ -23,4 +24,40 @@ export function typingCheckedOnLeave(app: TestApp, userId: string): Promise<void
       }
     };
   });
+}
+
+interface TypingInternals {
+  timers: Map<string, NodeJS.Timeout>;
+  expire(conversationId: string, userId: string): Promise<void>;
+}
+
+/**
+ * Watches `app`'s typing timeouts of `userId` in `conversationId`. `settled()` resolves once none is armed and none
+ * is running its check (whatever the timeouts published is published by then). Start watching before the typing.
+ */
+export function watchTypingTimeouts(
+  app: TestApp,
+  conversationId: string,
+  userId: string,
+): { settled(): Promise<void> } {
+  const typing = app.app.get(TypingService) as unknown as TypingInternals;
+  const original = Object.getPrototypeOf(typing).expire as TypingInternals['expire'];
+  const key = `${conversationId}:${userId}`;
+  let running = 0;
+  // The timer callback calls this.expire: an own property of the instance stands in front of the prototype's.
+  typing.expire = async (c: string, u: string): Promise<void> => {
+    const watched = `${c}:${u}` === key;
+    if (watched) running += 1;
+    try {
+      await original.call(typing, c, u);
+    } finally {
+      if (watched) running -= 1;
+    }
+  };
+  return {
+    settled: async () => {
+      await eventually(() => !typing.timers.has(key) && running === 0);
+      delete (typing as Partial<TypingInternals>).expire;
+    },
+  };
 }
