@@ -72,7 +72,13 @@ export async function leaverStopsReceivingMessages(rest: TestApp, ws: TestApp): 
   });
   expect(created.status).toBe(201);
   const channel = `conversation:${created.body.id}`;
-  const socket = await connectOutsideOwnRoom(ws, leaver, channel);
+  // A second conversation the leaver stays in: its messages, sent after the one to check, are the barrier.
+  const other = await api.post('/api/v1/conversations', {
+    token: stayer.token,
+    body: { memberIds: [leaver.id], title: 'Barrier' },
+  });
+  expect(other.status).toBe(201);
+  const socket = await connectOutsideOwnRoom(ws, leaver, channel, `conversation:${other.body.id}`);
   const messages = collect(socket, 'message:new');
   const removed = waitFor(socket, 'unsubscribed', (p: { channel: string }) => p.channel === channel);
   expect(
@@ -84,7 +90,17 @@ export async function leaverStopsReceivingMessages(rest: TestApp, ws: TestApp): 
     body: { body: 'after you left' },
   });
   expect(sent.status).toBe(201);
-  await sleep(300);
-  expect(messages).toEqual([]);
+  // Published after the message above, by the same instance, to a socket that still listens: once it is here,
+  // the message above would have been too.
+  const barrier = waitFor(socket, 'message:new', (m: { body: string }) => m.body === 'barrier');
+  const later = await api.post(`/api/v1/conversations/${other.body.id}/messages`, {
+    token: stayer.token,
+    body: { body: 'barrier' },
+  });
+  expect(later.status).toBe(201);
+  await barrier;
+  expect(messages.map((m: { conversationId: string; body: string }) => [m.conversationId, m.body])).toEqual([
+    [other.body.id, 'barrier'],
+  ]);
   expect(socket.connected).toBe(true);
 }
