@@ -3,8 +3,8 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
-import { typingCheckedOnLeave } from '../helpers/typing-hooks.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { typingCheckedOnLeave, watchTypingTimeouts } from '../helpers/typing-hooks.js';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -634,10 +634,15 @@ describeE2E('Messaging', () => {
       const typist = await connect(sut.url, alice.token);
       const listener = await subscribed(bob, channel);
       const heard = collect(listener, 'typing');
+      const timeouts = watchTypingTimeouts(sut, conversation.id, alice.id);
       await emitAck(typist, 'typing', { conversationId: conversation.id, isTyping: true });
       await waitFor(listener, 'typing', (p) => p.isTyping === false, 10_000);
       expect(heard.map((p) => p.isTyping)).toEqual([true, false]);
-      await sleep(800);
+      // No timeout armed or running any more, then a barrier message: a second false would have arrived first.
+      await timeouts.settled();
+      const later = waitFor(listener, 'message:new', (m) => m.body === 'later');
+      await sendOver(typist, conversation.id, 'later');
+      await later;
       expect(heard.map((p) => p.isTyping)).toEqual([true, false]);
     });
 
