@@ -14,13 +14,14 @@ import {
   pageLimit,
   toPage,
 } from '../common/pagination.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
 import { AppConfig } from '../config/app-config.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { AddMembersDto, CreateConversationDto } from './dto/conversation.dto.js';
-import { type ConversationRow, MessagingStore } from './messaging.store.js';
+import { type ConversationRow, MessagingRepository } from './messaging.repository.js';
 import type { ConversationView, MemberView, MessageView } from './messaging.types.js';
 import { directKey, unreadCount } from './read-state.js';
 import { TypingService } from './typing.service.js';
@@ -60,7 +61,8 @@ export function conversationView(
 export class ConversationsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly store: MessagingStore,
+    private readonly uow: UnitOfWork,
+    private readonly repository: MessagingRepository,
     private readonly publisher: RealtimePublisher,
     private readonly channels: ChannelService,
     private readonly registry: ChannelRegistry,
@@ -73,7 +75,7 @@ export class ConversationsService implements OnModuleInit {
       pattern: CHANNEL_PATTERNS.conversation,
       authorize: async (principal, { id }) => {
         if (!isAccount(principal)) throw DomainException.forbidden();
-        await this.store.requireMember(this.dataSource.manager, id, principal.id);
+        await this.repository.requireMember(this.dataSource.manager, id, principal.id);
         return undefined;
       },
     });
@@ -93,32 +95,38 @@ export class ConversationsService implements OnModuleInit {
     this.assertMemberLimit(others.length + 1);
     const title = dto.title ?? null;
     const direct = others.length === 1 && title === null;
-    const result = await this.dataSource.transaction(async (m) => {
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
       await this.assertUsersExist(m, others, 'memberIds');
+      let id: string;
+      let created = true;
       if (direct) {
         const key = directKey(actor.id, others[0]);
-        const id = await this.store.insertDirect(m, key, actor.id);
-        if (id === undefined) {
-          const existing = await this.store.findDirect(m, key);
+        const inserted = await this.repository.insertDirect(m, key, actor.id);
+        if (inserted === undefined) {
+          const existing = await this.repository.findDirect(m, key);
           if (existing === undefined) throw new Error(`Direct conversation ${key} vanished`);
-          return { id: existing, created: false };
+          id = existing;
+          created = false;
+        } else {
+          id = inserted;
+          await this.repository.addMembers(m, id, [actor.id, others[0]], 0);
         }
-        await this.store.addMembers(m, id, [actor.id, others[0]], 0);
-        return { id, created: true };
+      } else {
+        id = await this.repository.insertGroup(m, title, actor.id);
+        await this.repository.addMembers(m, id, [actor.id, ...others], 0);
       }
-      const id = await this.store.insertGroup(m, title, actor.id);
-      await this.store.addMembers(m, id, [actor.id, ...others], 0);
-      return { id, created: true };
-    });
-    const views = await this.views(this.dataSource.manager, result.id);
-    if (result.created) {
-      for (const member of views.members) {
-        this.publisher.publish(channels.user(member.userId), 'conversation:added', {
-          conversation: views.viewFor(member.userId),
+      const views = await this.views(m, id);
+      if (created) {
+        afterCommit(() => {
+          for (const member of views.members) {
+            this.publisher.publish(channels.user(member.userId), 'conversation:added', {
+              conversation: views.viewFor(member.userId),
+            });
+          }
         });
       }
-    }
-    return { value: views.viewFor(actor.id), created: result.created };
+      return { value: views.viewFor(actor.id), created };
+    });
   }
 
   /** The caller's conversations, most recent activity first. */
@@ -134,9 +142,12 @@ export class ConversationsService implements OnModuleInit {
       after = { activity, id };
     }
     const m = this.dataSource.manager;
-    const rows = await this.store.listForUser(m, actor.id, limit + 1, after);
+    const rows = await this.repository.listForUser(m, actor.id, limit + 1, after);
     const ids = rows.map((r) => r.id);
-    const [members, lastMessages] = await Promise.all([this.store.members(m, ids), this.store.lastMessages(m, ids)]);
+    const [members, lastMessages] = await Promise.all([
+      this.repository.members(m, ids),
+      this.repository.lastMessages(m, ids),
+    ]);
     return toPage(
       rows,
       limit,
@@ -146,48 +157,51 @@ export class ConversationsService implements OnModuleInit {
   }
 
   async get(actor: Principal, id: string): Promise<ConversationView> {
-    await this.store.requireMember(this.dataSource.manager, id, actor.id);
+    await this.repository.requireMember(this.dataSource.manager, id, actor.id);
     return (await this.views(this.dataSource.manager, id)).viewFor(actor.id);
   }
 
   /** Any member of a group adds users; new members start with the history read. */
   async addMembers(actor: Principal, id: string, dto: AddMembersDto): Promise<ConversationView> {
     const wanted = [...new Set(dto.userIds)];
-    const added = await this.dataSource.transaction(async (m) => {
-      const { conversation } = await this.store.requireMember(m, id, actor.id, true);
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
+      const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
       await this.assertUsersExist(m, wanted, 'userIds');
-      const inserted = await this.store.addMembers(m, id, wanted, conversation.lastSeq);
+      const added = await this.repository.addMembers(m, id, wanted, conversation.lastSeq);
       // Counted after the insert, under the conversation's row lock: concurrent additions cannot pass the limit.
-      if (inserted.length > 0) this.assertMemberLimit(await this.store.countMembers(m, id));
-      return inserted;
-    });
-    const views = await this.views(this.dataSource.manager, id);
-    if (added.length > 0) {
-      this.publisher.publish(channels.conversation(id), 'conversation:members', {
-        conversationId: id,
-        members: views.members,
-      });
-      for (const userId of added) {
-        this.publisher.publish(channels.user(userId), 'conversation:added', { conversation: views.viewFor(userId) });
+      if (added.length > 0) this.assertMemberLimit(await this.repository.countMembers(m, id));
+      const views = await this.views(m, id);
+      if (added.length > 0) {
+        afterCommit(() => {
+          this.publisher.publish(channels.conversation(id), 'conversation:members', {
+            conversationId: id,
+            members: views.members,
+          });
+          for (const userId of added) {
+            this.publisher.publish(channels.user(userId), 'conversation:added', {
+              conversation: views.viewFor(userId),
+            });
+          }
+        });
       }
-    }
-    return views.viewFor(actor.id);
+      return views.viewFor(actor.id);
+    });
   }
 
   /** Leaves a group: the leaver's sockets leave the channel (every instance) before the others are told. */
   async leave(actor: Principal, id: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
-      const { conversation } = await this.store.requireMember(m, id, actor.id, true);
+    await this.uow.run(async ({ manager: m }) => {
+      const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
-      await this.store.removeMember(m, id, actor.id);
+      await this.repository.removeMember(m, id, actor.id);
     });
     await this.channels.removeRoomsFrom(channels.conversation(id), [accountRoom(actor.id)], 'FORBIDDEN');
     // Presence follows shared conversations: withdraw, both ways, what this leave ended.
     await this.channels.reviewSubscriptions(accountRoom(actor.id), 'presence:');
     await this.channels.evictUnauthorized(channels.presence(actor.id));
     await this.typing.clear(id, actor.id);
-    const members = (await this.store.members(this.dataSource.manager, [id])).get(id) ?? [];
+    const members = (await this.repository.members(this.dataSource.manager, [id])).get(id) ?? [];
     this.publisher.publish(channels.conversation(id), 'conversation:members', { conversationId: id, members });
   }
 
@@ -201,7 +215,7 @@ export class ConversationsService implements OnModuleInit {
   }
 
   private async assertUsersExist(m: EntityManager, ids: string[], field: string): Promise<void> {
-    const found = new Set(await this.store.existingUsers(m, ids));
+    const found = new Set(await this.repository.existingUsers(m, ids));
     const unknown = ids.filter((id) => !found.has(id));
     if (unknown.length > 0) {
       throw DomainException.validation(`${field}: unknown users`, [
@@ -215,9 +229,12 @@ export class ConversationsService implements OnModuleInit {
     m: EntityManager,
     id: string,
   ): Promise<{ members: MemberView[]; viewFor: (userId: string) => ConversationView }> {
-    const row = await this.store.findConversation(m, id);
+    const row = await this.repository.findConversation(m, id);
     if (!row) throw DomainException.notFound('Conversation');
-    const [members, lastMessages] = await Promise.all([this.store.members(m, [id]), this.store.lastMessages(m, [id])]);
+    const [members, lastMessages] = await Promise.all([
+      this.repository.members(m, [id]),
+      this.repository.lastMessages(m, [id]),
+    ]);
     const list = members.get(id) ?? [];
     const lastMessage = lastMessages.get(id) ?? null;
     return { members: list, viewFor: (userId) => conversationView(row, list, lastMessage, userId) };

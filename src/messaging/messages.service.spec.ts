@@ -1,11 +1,15 @@
+// The rules of MessagesService that need no database: what is published for which outcome of the repository, when
+// (after the commit, never on a rollback), and how a page and its cursor are made. The statements themselves are
+// checked against a real database in messaging.repository.spec.ts.
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { cursorField, decodeCursor } from '../common/pagination.js';
+import { cursorField, decodeCursor, encodeCursor } from '../common/pagination.js';
+import type { Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { MessagesService } from './messages.service.js';
-import type { AppendResult, MembershipRow, MessagingStore, NewMessage } from './messaging.store.js';
+import type { MessagingRepository } from './messaging.repository.js';
 import type { MessageView } from './messaging.types.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -14,307 +18,258 @@ const { jest } = import.meta;
 const CONVERSATION = '11111111-1111-4111-8111-111111111111';
 const ALICE = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
 const BOB = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
-const MALLORY = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+const CHANNEL = `conversation:${CONVERSATION}`;
 
 const principal = (id: string): Principal => ({ id, role: 'user', tokenVersion: 0, expiresAt: Date.now() + 60_000 });
 
-interface State {
-  lastSeq: number;
-  reads: Map<string, number>;
-  messages: MessageView[];
-}
+const message = (seq: number, overrides: Partial<MessageView> = {}): MessageView => ({
+  id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+  conversationId: CONVERSATION,
+  seq,
+  senderId: ALICE,
+  body: `m${seq}`,
+  clientId: null,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  ...overrides,
+});
 
-/** An in-memory stand-in for the SQL, with the same unique constraints; a transaction rolls back on a throw. */
-class FakeStore {
-  state: State = {
-    lastSeq: 0,
-    reads: new Map([
-      [ALICE, 0],
-      [BOB, 0],
-    ]),
-    messages: [],
-  };
-  /** When set, the next insert reports a clientId conflict (as if a retry slipped past the check). */
-  conflictOnce = false;
-
-  async requireMember(_m: EntityManager, conversationId: string, userId: string): Promise<MembershipRow> {
-    if (conversationId !== CONVERSATION) throw DomainException.notFound('Conversation');
-    if (!this.state.reads.has(userId)) throw DomainException.forbidden();
-    return {
-      conversation: {
-        id: CONVERSATION,
-        kind: 'group',
-        title: 't',
-        lastSeq: this.state.lastSeq,
-        createdAt: '',
-        activity: '',
-      },
-      lastReadSeq: this.state.reads.get(userId)!,
-    };
-  }
-
-  async findByClientId(_m: EntityManager, _c: string, senderId: string, clientId: string) {
-    return this.state.messages.find((x) => x.senderId === senderId && x.clientId === clientId);
-  }
-
-  /** Like the one-statement SQL: all or nothing, the clientId constraint checked, the sender's mark moved. */
-  async appendMessage(_m: EntityManager, message: NewMessage): Promise<AppendResult> {
-    if (message.conversationId !== CONVERSATION || !this.state.reads.has(message.senderId))
-      return { kind: 'not-member' };
-    if (
-      this.conflictOnce ||
-      (message.clientId !== null &&
-        this.state.messages.some((x) => x.senderId === message.senderId && x.clientId === message.clientId))
-    ) {
-      this.conflictOnce = false;
-      return { kind: 'duplicate' };
-    }
-    const seq = this.state.lastSeq + 1;
-    const view: MessageView = {
-      id: `m${seq}`,
-      conversationId: message.conversationId,
-      seq,
-      senderId: message.senderId,
-      body: message.body,
-      clientId: message.clientId,
-      createdAt: new Date(0).toISOString(),
-    };
-    this.state.messages.push(view);
-    this.state.lastSeq = seq;
-    this.state.reads.set(message.senderId, seq);
-    return { kind: 'created', message: view, readers: await this.readStates() };
-  }
-
-  async markRead(_m: EntityManager, _c: string, userId: string, seq: number): Promise<void> {
-    this.state.reads.set(userId, Math.max(this.state.reads.get(userId) ?? 0, seq));
-  }
-
-  async readStates() {
-    return [...this.state.reads].map(([userId, lastReadSeq]) => ({ userId, lastReadSeq }));
-  }
-
-  async lockReadState(_m: EntityManager, _c: string, userId: string) {
-    const lastReadSeq = this.state.reads.get(userId);
-    return lastReadSeq === undefined ? undefined : { lastReadSeq, lastSeq: this.state.lastSeq };
-  }
-
-  async messageAt(_m: EntityManager, _c: string, seq: number) {
-    return this.state.messages.find((x) => x.seq === seq) ?? null;
-  }
-
-  async messages(
-    _m: EntityManager,
-    _c: string,
-    q: { afterSeq?: number; beforeSeq?: number; limit: number; newest: boolean },
-  ): Promise<MessageView[]> {
-    const inRange = this.state.messages
-      .filter(
-        (x) => (q.afterSeq === undefined || x.seq > q.afterSeq) && (q.beforeSeq === undefined || x.seq < q.beforeSeq),
-      )
-      .sort((a, b) => a.seq - b.seq);
-    return q.newest ? inRange.slice(-q.limit) : inRange.slice(0, q.limit);
-  }
-}
-
-function fakeDataSource(store: FakeStore): DataSource {
-  const manager = {} as EntityManager;
-  return {
-    manager,
-    transaction: async <T>(run: (m: EntityManager) => Promise<T>): Promise<T> => {
-      const saved: State = {
-        lastSeq: store.state.lastSeq,
-        reads: new Map(store.state.reads),
-        messages: [...store.state.messages],
-      };
-      try {
-        return await run(manager);
-      } catch (err) {
-        store.state = saved;
-        throw err;
-      }
-    },
-  } as unknown as DataSource;
-}
+const pageCursor = (cursor: string | null) =>
+  decodeCursor(cursor ?? undefined, [
+    cursorField.oneOf('after', 'before'),
+    cursorField.seq,
+    cursorField.nullable(cursorField.seq),
+  ]);
 
 describe(MessagesService.name, () => {
+  const pool = { name: 'pool' } as unknown as EntityManager;
+  const txManager = { name: 'tx' } as unknown as EntityManager;
   let sut: MessagesService;
-  let store: FakeStore;
+  let repository: { [K in keyof MessagingRepository]: jest.Mock };
   let publish: jest.Mock;
+  /** What happened, in order: the repository's writes, 'commit', and every publish. */
+  let log: string[];
 
   beforeEach(() => {
-    store = new FakeStore();
-    publish = jest.fn();
+    log = [];
+    publish = jest.fn((_channel: string, event: string) => log.push(`publish ${event}`));
+    repository = {
+      appendMessage: jest.fn(),
+      requireMember: jest.fn(async () => ({})),
+      findByClientId: jest.fn(),
+      lockReadState: jest.fn(),
+      markRead: jest.fn(async () => log.push('markRead')),
+      messageAt: jest.fn(async (_m: EntityManager, _c: string, seq: number) => message(seq)),
+      messages: jest.fn(async () => []),
+    } as unknown as typeof repository;
+    // The unit of work's contract (unit-of-work.spec.ts): effects after the commit, none after a rollback.
+    const uow = {
+      run: async <T>(work: (tx: Transaction) => Promise<T>): Promise<T> => {
+        const effects: Array<() => void> = [];
+        const result = await work({ manager: txManager, afterCommit: (effect) => effects.push(effect) });
+        log.push('commit');
+        for (const effect of effects) effect();
+        return result;
+      },
+    } as unknown as UnitOfWork;
     sut = new MessagesService(
-      fakeDataSource(store),
-      store as unknown as MessagingStore,
+      { manager: pool } as unknown as DataSource,
+      uow,
+      repository as unknown as MessagingRepository,
       { publish } as unknown as RealtimePublisher,
     );
   });
 
-  const published = (event: string) => publish.mock.calls.filter((call) => call[1] === event);
-
   describe('send', () => {
-    it('should allocate seqs one by one from 1', async () => {
-      const seqs: number[] = [];
-      for (let i = 0; i < 5; i += 1)
-        seqs.push((await sut.send(principal(ALICE), CONVERSATION, { body: `m${i}` })).value.seq);
-      expect(seqs).toEqual([1, 2, 3, 4, 5]);
-      expect(store.state.lastSeq).toBe(5);
+    it('should append through the repository and publish message:new ordered by the conversation and seq', async () => {
+      const sent = message(7, { clientId: 'c-1' });
+      repository.appendMessage.mockResolvedValue({ kind: 'created', message: sent, readers: [] });
+      expect(await sut.send(principal(ALICE), CONVERSATION, { body: 'm7', clientId: 'c-1' })).toEqual({
+        value: sent,
+        created: true,
+      });
+      expect(repository.appendMessage).toHaveBeenCalledWith(pool, {
+        conversationId: CONVERSATION,
+        senderId: ALICE,
+        body: 'm7',
+        clientId: 'c-1',
+      });
+      expect(publish.mock.calls).toEqual([[CHANNEL, 'message:new', sent, { order: { key: CHANNEL, seq: 7 } }]]);
     });
 
-    it('should publish message:new ordered by the conversation key and seq', async () => {
-      const { value, created } = await sut.send(principal(ALICE), CONVERSATION, { body: 'hello' });
-      expect(created).toBe(true);
-      expect(published('message:new')).toEqual([
-        [
-          `conversation:${CONVERSATION}`,
-          'message:new',
-          value,
-          { order: { key: `conversation:${CONVERSATION}`, seq: 1 } },
+    it('should send each reader an inbox:update with their own unread count', async () => {
+      const sent = message(5);
+      repository.appendMessage.mockResolvedValue({
+        kind: 'created',
+        message: sent,
+        readers: [
+          { userId: ALICE, lastReadSeq: 5 },
+          { userId: BOB, lastReadSeq: 2 },
         ],
-      ]);
+      });
+      await sut.send(principal(ALICE), CONVERSATION, { body: 'm5' });
+      const inbox = (userId: string, lastReadSeq: number, unreadCount: number) => [
+        `user:${userId}`,
+        'inbox:update',
+        { conversationId: CONVERSATION, lastMessage: sent, unreadCount, lastMessageSeq: 5, lastReadSeq },
+      ];
+      expect(publish.mock.calls.slice(1)).toEqual([inbox(ALICE, 5, 0), inbox(BOB, 2, 3)]);
     });
 
-    it("should move the sender's read mark and send each member their own unread count", async () => {
-      await sut.send(principal(BOB), CONVERSATION, { body: 'one' });
-      const { value } = await sut.send(principal(ALICE), CONVERSATION, { body: 'two' });
-      expect(store.state.reads.get(ALICE)).toBe(2);
-      expect(store.state.reads.get(BOB)).toBe(1);
-      const inbox = published('inbox:update').slice(-2);
-      expect(inbox).toEqual(
-        expect.arrayContaining([
-          [
-            `user:${ALICE}`,
-            'inbox:update',
-            { conversationId: CONVERSATION, lastMessage: value, unreadCount: 0, lastMessageSeq: 2, lastReadSeq: 2 },
-          ],
-          [
-            `user:${BOB}`,
-            'inbox:update',
-            { conversationId: CONVERSATION, lastMessage: value, unreadCount: 1, lastMessageSeq: 2, lastReadSeq: 1 },
-          ],
-        ]),
+    it('should answer the first message for a duplicate clientId, with created false, and publish nothing', async () => {
+      const first = message(3, { clientId: 'c-1' });
+      repository.appendMessage.mockResolvedValue({ kind: 'duplicate' });
+      repository.findByClientId.mockResolvedValue(first);
+      expect(await sut.send(principal(ALICE), CONVERSATION, { body: 'again', clientId: 'c-1' })).toEqual({
+        value: first,
+        created: false,
+      });
+      expect(repository.findByClientId).toHaveBeenCalledWith(pool, CONVERSATION, ALICE, 'c-1');
+      expect(publish).not.toHaveBeenCalled();
+    });
+
+    it('should fail loudly when a duplicate has no first message', async () => {
+      repository.appendMessage.mockResolvedValue({ kind: 'duplicate' });
+      repository.findByClientId.mockResolvedValue(undefined);
+      await expect(sut.send(principal(ALICE), CONVERSATION, { body: 'x', clientId: 'c-1' })).rejects.toThrow(
+        'Message insert conflicted without a first message',
       );
-    });
-
-    it('should answer the first message for a retried clientId, publish nothing and use no seq', async () => {
-      const first = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi', clientId: 'c-1' });
-      publish.mockClear();
-      const retry = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi again', clientId: 'c-1' });
-      expect(retry).toEqual({ value: first.value, created: false });
       expect(publish).not.toHaveBeenCalled();
-      expect(store.state.messages).toHaveLength(1);
-      const next = await sut.send(principal(ALICE), CONVERSATION, { body: 'next' });
-      expect(next.value.seq).toBe(2);
     });
 
-    it('should scope a clientId to its sender', async () => {
-      await sut.send(principal(ALICE), CONVERSATION, { body: 'a', clientId: 'same' });
-      const bob = await sut.send(principal(BOB), CONVERSATION, { body: 'b', clientId: 'same' });
-      expect(bob).toMatchObject({ created: true, value: { seq: 2, senderId: BOB } });
-    });
-
-    it('should answer the first message when the unique constraint catches a retry, without a gap', async () => {
-      const first = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi', clientId: 'c-2' });
-      store.conflictOnce = true;
-      publish.mockClear();
-      const retry = await sut.send(principal(ALICE), CONVERSATION, { body: 'hi', clientId: 'c-2' });
-      expect(retry).toEqual({ value: first.value, created: false });
-      expect(publish).not.toHaveBeenCalled();
-      expect(store.state.lastSeq).toBe(1);
-    });
-
-    it('should refuse a non-member with FORBIDDEN and write nothing', async () => {
-      await expect(sut.send(principal(MALLORY), CONVERSATION, { body: 'x' })).rejects.toMatchObject({
+    it("should refuse a non-member with FORBIDDEN, and answer requireMember's NOT_FOUND for a missing conversation", async () => {
+      repository.appendMessage.mockResolvedValue({ kind: 'not-member' });
+      await expect(sut.send(principal(BOB), CONVERSATION, { body: 'x' })).rejects.toMatchObject({
         code: ErrorCode.FORBIDDEN,
       });
-      expect(store.state.messages).toHaveLength(0);
+      repository.requireMember.mockRejectedValueOnce(DomainException.notFound('Conversation'));
+      await expect(sut.send(principal(BOB), CONVERSATION, { body: 'x' })).rejects.toMatchObject({
+        code: ErrorCode.NOT_FOUND,
+      });
+      expect(repository.requireMember).toHaveBeenCalledWith(pool, CONVERSATION, BOB);
       expect(publish).not.toHaveBeenCalled();
-    });
-
-    it('should refuse a missing conversation with NOT_FOUND', async () => {
-      await expect(
-        sut.send(principal(ALICE), '22222222-2222-4222-8222-222222222222', { body: 'x' }),
-      ).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
     });
   });
 
   describe('read', () => {
-    beforeEach(async () => {
-      for (let i = 0; i < 5; i += 1) await sut.send(principal(ALICE), CONVERSATION, { body: `m${i}` });
-      publish.mockClear();
-    });
-
-    it('should move the read mark, answer the unread count and publish message:read and inbox:update', async () => {
+    it('should move the mark in the transaction and publish message:read and inbox:update after the commit', async () => {
+      repository.lockReadState.mockResolvedValue({ lastReadSeq: 1, lastSeq: 5 });
       expect(await sut.read(principal(BOB), CONVERSATION, 3)).toEqual({ lastReadSeq: 3, unreadCount: 2 });
+      expect(repository.markRead).toHaveBeenCalledWith(txManager, CONVERSATION, BOB, 3);
+      expect(repository.messageAt).toHaveBeenCalledWith(txManager, CONVERSATION, 5);
+      expect(log).toEqual(['markRead', 'commit', 'publish message:read', 'publish inbox:update']);
       expect(publish.mock.calls).toEqual([
-        [`conversation:${CONVERSATION}`, 'message:read', { conversationId: CONVERSATION, userId: BOB, seq: 3 }],
+        [CHANNEL, 'message:read', { conversationId: CONVERSATION, userId: BOB, seq: 3 }],
         [
           `user:${BOB}`,
           'inbox:update',
-          {
-            conversationId: CONVERSATION,
-            lastMessage: expect.objectContaining({ seq: 5 }),
-            unreadCount: 2,
-            lastMessageSeq: 5,
-            lastReadSeq: 3,
-          },
+          { conversationId: CONVERSATION, lastMessage: message(5), unreadCount: 2, lastMessageSeq: 5, lastReadSeq: 3 },
         ],
       ]);
     });
 
-    it('should never move back, and publish nothing when the mark did not move', async () => {
-      await sut.read(principal(BOB), CONVERSATION, 4);
-      publish.mockClear();
+    it('should clamp to the last seq', async () => {
+      repository.lockReadState.mockResolvedValue({ lastReadSeq: 1, lastSeq: 5 });
+      expect(await sut.read(principal(BOB), CONVERSATION, 999)).toEqual({ lastReadSeq: 5, unreadCount: 0 });
+      expect(repository.markRead).toHaveBeenCalledWith(txManager, CONVERSATION, BOB, 5);
+    });
+
+    it('should write and publish nothing when the mark would not move forward', async () => {
+      repository.lockReadState.mockResolvedValue({ lastReadSeq: 4, lastSeq: 5 });
       expect(await sut.read(principal(BOB), CONVERSATION, 2)).toEqual({ lastReadSeq: 4, unreadCount: 1 });
+      expect(repository.markRead).not.toHaveBeenCalled();
       expect(publish).not.toHaveBeenCalled();
     });
 
-    it('should clamp a seq past the last one', async () => {
-      expect(await sut.read(principal(BOB), CONVERSATION, 999)).toEqual({ lastReadSeq: 5, unreadCount: 0 });
+    it('should publish nothing when the transaction fails after the mark moved', async () => {
+      repository.lockReadState.mockResolvedValue({ lastReadSeq: 1, lastSeq: 5 });
+      repository.messageAt.mockRejectedValue(new Error('connection lost'));
+      await expect(sut.read(principal(BOB), CONVERSATION, 3)).rejects.toThrow('connection lost');
+      expect(log).toEqual(['markRead']);
+    });
+
+    it('should refuse with FORBIDDEN when the member row is gone once locked', async () => {
+      repository.lockReadState.mockResolvedValue(undefined);
+      await expect(sut.read(principal(BOB), CONVERSATION, 3)).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      expect(repository.markRead).not.toHaveBeenCalled();
     });
   });
 
   describe('list', () => {
-    beforeEach(async () => {
-      for (let i = 0; i < 7; i += 1) await sut.send(principal(ALICE), CONVERSATION, { body: `m${i + 1}` });
-    });
-
+    /** The repository answers `count` messages ending at `last` (ascending), as for a query asking limit + 1. */
+    const answer = (first: number, last: number) =>
+      repository.messages.mockResolvedValueOnce(Array.from({ length: last - first + 1 }, (_, i) => message(first + i)));
     const seqs = (page: { items: MessageView[] }) => page.items.map((m) => m.seq);
 
-    it('should answer the latest messages ascending, with a cursor to older ones', async () => {
+    it('should ask for the newest limit + 1 and drop the oldest extra, with a cursor to older ones', async () => {
+      answer(4, 7);
       const page = await sut.list(principal(BOB), CONVERSATION, { limit: 3 });
+      expect(repository.messages).toHaveBeenCalledWith(pool, CONVERSATION, {
+        afterSeq: undefined,
+        beforeSeq: undefined,
+        limit: 4,
+        newest: true,
+      });
       expect(seqs(page)).toEqual([5, 6, 7]);
-      const older = await sut.list(principal(BOB), CONVERSATION, { limit: 3, cursor: page.nextCursor! });
-      expect(seqs(older)).toEqual([2, 3, 4]);
-      const oldest = await sut.list(principal(BOB), CONVERSATION, { limit: 3, cursor: older.nextCursor! });
-      expect(seqs(oldest)).toEqual([1]);
-      expect(oldest.nextCursor).toBeNull();
+      expect(pageCursor(page.nextCursor)).toEqual(['before', 5, null]);
     });
 
-    it('should answer the messages just after afterSeq, with a cursor to newer ones', async () => {
-      const page = await sut.list(principal(BOB), CONVERSATION, { limit: 4, afterSeq: 1 });
+    it('should ask for the first ones after afterSeq and drop the newest extra, with a cursor to newer ones', async () => {
+      answer(2, 6);
+      const page = await sut.list(principal(BOB), CONVERSATION, { limit: 4, afterSeq: 1, beforeSeq: 9 });
+      expect(repository.messages).toHaveBeenCalledWith(pool, CONVERSATION, {
+        afterSeq: 1,
+        beforeSeq: 9,
+        limit: 5,
+        newest: false,
+      });
       expect(seqs(page)).toEqual([2, 3, 4, 5]);
-      expect(
-        decodeCursor(page.nextCursor!, [
-          cursorField.oneOf('after', 'before'),
-          cursorField.seq,
-          cursorField.nullable(cursorField.seq),
-        ]),
-      ).toEqual(['after', 5, null]);
-      const rest = await sut.list(principal(BOB), CONVERSATION, { limit: 4, cursor: page.nextCursor! });
-      expect(seqs(rest)).toEqual([6, 7]);
-      expect(rest.nextCursor).toBeNull();
+      expect(pageCursor(page.nextCursor)).toEqual(['after', 5, 9]);
     });
 
-    it('should answer the messages just before beforeSeq', async () => {
-      expect(seqs(await sut.list(principal(BOB), CONVERSATION, { limit: 2, beforeSeq: 4 }))).toEqual([2, 3]);
+    it('should continue from a cursor the way it was made, and end with no cursor', async () => {
+      answer(1, 2);
+      const older = await sut.list(principal(BOB), CONVERSATION, {
+        limit: 3,
+        cursor: encodeCursor(['before', 3, null]),
+      });
+      expect(repository.messages).toHaveBeenLastCalledWith(pool, CONVERSATION, {
+        afterSeq: undefined,
+        beforeSeq: 3,
+        limit: 4,
+        newest: true,
+      });
+      expect(seqs(older)).toEqual([1, 2]);
+      expect(older.nextCursor).toBeNull();
+
+      answer(6, 7);
+      const newer = await sut.list(principal(BOB), CONVERSATION, { limit: 3, cursor: encodeCursor(['after', 5, 8]) });
+      expect(repository.messages).toHaveBeenLastCalledWith(pool, CONVERSATION, {
+        afterSeq: 5,
+        beforeSeq: 8,
+        limit: 4,
+        newest: false,
+      });
+      expect(seqs(newer)).toEqual([6, 7]);
+      expect(newer.nextCursor).toBeNull();
     });
 
-    it('should refuse a malformed cursor with VALIDATION_FAILED', async () => {
-      await expect(
-        sut.list(principal(BOB), CONVERSATION, { cursor: Buffer.from('["sideways",1,null]').toString('base64url') }),
-      ).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+    it('should refuse a malformed cursor with VALIDATION_FAILED before reading anything', async () => {
+      for (const cursor of [
+        Buffer.from('["sideways",1,null]').toString('base64url'),
+        encodeCursor(['after', -1, null]),
+        encodeCursor(['before', 1, 'x']),
+      ]) {
+        await expect(sut.list(principal(BOB), CONVERSATION, { cursor })).rejects.toMatchObject({
+          code: ErrorCode.VALIDATION_FAILED,
+        });
+      }
+      expect(repository.messages).not.toHaveBeenCalled();
+    });
+
+    it("should refuse a non-member with requireMember's error", async () => {
+      repository.requireMember.mockRejectedValue(DomainException.forbidden());
+      await expect(sut.list(principal(BOB), CONVERSATION, {})).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+      expect(repository.messages).not.toHaveBeenCalled();
     });
   });
 });

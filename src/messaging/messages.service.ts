@@ -15,10 +15,11 @@ import {
   pageLimit,
 } from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
 import { MAX_SEQ, type MessagesQueryDto, type SendMessageDto } from './dto/message.dto.js';
-import { type MemberReadState, MessagingStore } from './messaging.store.js';
+import { type MemberReadState, MessagingRepository } from './messaging.repository.js';
 import type { MessageView, ReadState } from './messaging.types.js';
 import { nextReadSeq, unreadCount } from './read-state.js';
 
@@ -29,14 +30,15 @@ const isSeq = (value: unknown): value is number =>
 export class MessagesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly store: MessagingStore,
+    private readonly uow: UnitOfWork,
+    private readonly repository: MessagingRepository,
     private readonly publisher: RealtimePublisher,
   ) {}
 
   async send(actor: Principal, conversationId: string, dto: SendMessageDto): Promise<Created<MessageView>> {
     const clientId = dto.clientId ?? null;
     const manager = this.dataSource.manager;
-    const appended = await this.store.appendMessage(manager, {
+    const appended = await this.repository.appendMessage(manager, {
       conversationId,
       senderId: actor.id,
       body: dto.body,
@@ -44,12 +46,14 @@ export class MessagesService {
     });
     if (appended.kind === 'not-member') {
       // Tells a missing conversation (NOT_FOUND) from a non-member (FORBIDDEN).
-      await this.store.requireMember(manager, conversationId, actor.id);
+      await this.repository.requireMember(manager, conversationId, actor.id);
       throw DomainException.forbidden('Not a member of this conversation');
     }
     if (appended.kind === 'duplicate') {
       const first =
-        clientId === null ? undefined : await this.store.findByClientId(manager, conversationId, actor.id, clientId);
+        clientId === null
+          ? undefined
+          : await this.repository.findByClientId(manager, conversationId, actor.id, clientId);
       if (!first) throw new Error('Message insert conflicted without a first message');
       return { value: first, created: false };
     }
@@ -59,37 +63,32 @@ export class MessagesService {
 
   /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */
   async read(actor: Principal, conversationId: string, seq: number): Promise<ReadState> {
-    const result = await this.dataSource.transaction(async (m) => {
-      await this.store.requireMember(m, conversationId, actor.id);
-      const state = await this.store.lockReadState(m, conversationId, actor.id);
+    return this.uow.run(async ({ manager: m, afterCommit }) => {
+      await this.repository.requireMember(m, conversationId, actor.id);
+      const state = await this.repository.lockReadState(m, conversationId, actor.id);
       if (!state) throw DomainException.forbidden('Not a member of this conversation');
       const next = nextReadSeq(state.lastReadSeq, seq, state.lastSeq);
-      const moved = next !== state.lastReadSeq;
-      if (moved) await this.store.markRead(m, conversationId, actor.id, next);
-      const lastMessage = moved ? await this.store.messageAt(m, conversationId, state.lastSeq) : null;
-      return {
-        lastReadSeq: next,
-        lastSeq: state.lastSeq,
-        unreadCount: unreadCount(state.lastSeq, next),
-        moved,
-        lastMessage,
-      };
+      const unread = unreadCount(state.lastSeq, next);
+      if (next !== state.lastReadSeq) {
+        await this.repository.markRead(m, conversationId, actor.id, next);
+        const lastMessage = await this.repository.messageAt(m, conversationId, state.lastSeq);
+        afterCommit(() => {
+          this.publisher.publish(channels.conversation(conversationId), 'message:read', {
+            conversationId,
+            userId: actor.id,
+            seq: next,
+          });
+          this.publisher.publish(channels.user(actor.id), 'inbox:update', {
+            conversationId,
+            lastMessage,
+            unreadCount: unread,
+            lastMessageSeq: state.lastSeq,
+            lastReadSeq: next,
+          });
+        });
+      }
+      return { lastReadSeq: next, unreadCount: unread };
     });
-    if (result.moved) {
-      this.publisher.publish(channels.conversation(conversationId), 'message:read', {
-        conversationId,
-        userId: actor.id,
-        seq: result.lastReadSeq,
-      });
-      this.publisher.publish(channels.user(actor.id), 'inbox:update', {
-        conversationId,
-        lastMessage: result.lastMessage,
-        unreadCount: result.unreadCount,
-        lastMessageSeq: result.lastSeq,
-        lastReadSeq: result.lastReadSeq,
-      });
-    }
-    return { lastReadSeq: result.lastReadSeq, unreadCount: result.unreadCount };
   }
 
   /**
@@ -122,8 +121,8 @@ export class MessagesService {
       }
     }
     const m = this.dataSource.manager;
-    await this.store.requireMember(m, conversationId, actor.id);
-    const rows = await this.store.messages(m, conversationId, { afterSeq, beforeSeq, limit: limit + 1, newest });
+    await this.repository.requireMember(m, conversationId, actor.id);
+    const rows = await this.repository.messages(m, conversationId, { afterSeq, beforeSeq, limit: limit + 1, newest });
     const hasMore = rows.length > limit;
     // The extra row sits at the far end from where the page starts: the oldest when walking back, else the newest.
     const items = hasMore ? (newest ? rows.slice(1) : rows.slice(0, limit)) : rows;

@@ -9,13 +9,13 @@ import { DomainException } from '../common/domain.exception.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { PresencePayload } from '../realtime/client-events.js';
 import { PresenceService } from '../realtime/presence.service.js';
-import { MessagingStore } from './messaging.store.js';
+import { MessagingRepository } from './messaging.repository.js';
 
 @Injectable()
 export class MessagingPresenceService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly store: MessagingStore,
+    private readonly repository: MessagingRepository,
     private readonly registry: ChannelRegistry,
     private readonly presence: PresenceService,
   ) {}
@@ -27,8 +27,8 @@ export class MessagingPresenceService implements OnModuleInit {
         if (!isAccount(principal)) throw DomainException.forbidden();
         if (principal.id !== userId) {
           const m = this.dataSource.manager;
-          if (!(await this.store.userExists(m, userId))) throw DomainException.notFound('User');
-          if (!(await this.store.sharingWith(m, principal.id, [userId])).has(userId)) {
+          if (!(await this.repository.userExists(m, userId))) throw DomainException.notFound('User');
+          if (!(await this.repository.sharingWith(m, principal.id, [userId])).has(userId)) {
             throw DomainException.forbidden('Presence is visible to users sharing a conversation');
           }
         }
@@ -39,7 +39,7 @@ export class MessagingPresenceService implements OnModuleInit {
 
   /** Snapshots of the requested users whose presence channel the caller may join; the others are left out. */
   async visible(actor: Principal, userIds: string[]): Promise<{ items: PresencePayload[] }> {
-    const shared = await this.store.sharingWith(this.dataSource.manager, actor.id, userIds);
+    const shared = await this.repository.sharingWith(this.dataSource.manager, actor.id, userIds);
     const allowed = userIds.filter((id) => id === actor.id || shared.has(id));
     return { items: await this.presence.snapshots(allowed) };
   }

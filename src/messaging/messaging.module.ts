@@ -4,7 +4,7 @@ import { ConversationsService } from './conversations.service.js';
 import { MessagesService } from './messages.service.js';
 import { MessagingPresenceService } from './messaging-presence.service.js';
 import { MessagingGateway } from './messaging.gateway.js';
-import { MessagingStore } from './messaging.store.js';
+import { MessagingRepository } from './messaging.repository.js';
 import { PresenceController } from './presence.controller.js';
 import { TypingService } from './typing.service.js';
 
@@ -12,7 +12,7 @@ import { TypingService } from './typing.service.js';
 @Module({
   controllers: [ConversationsController, PresenceController],
   providers: [
-    MessagingStore,
+    MessagingRepository,
     ConversationsService,
     MessagesService,
     TypingService,

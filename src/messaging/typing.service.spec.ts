@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { RedisService } from '../redis/redis.service.js';
-import type { MessagingStore } from './messaging.store.js';
+import type { MessagingRepository } from './messaging.repository.js';
 import { TypingService } from './typing.service.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
@@ -31,7 +31,7 @@ describe(TypingService.name, () => {
       { enabled: false } as RedisService,
       { publish } as unknown as RealtimePublisher,
       rooms,
-      { requireMember } as unknown as MessagingStore,
+      { requireMember } as unknown as MessagingRepository,
       { manager: {} } as unknown as DataSource,
     );
   });

@@ -13,7 +13,7 @@ import { accountRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { RedisService } from '../redis/redis.service.js';
 import type { TypingDto } from './dto/message.dto.js';
-import { MessagingStore } from './messaging.store.js';
+import { MessagingRepository } from './messaging.repository.js';
 import { MemoryTypingStore, RedisTypingStore, type TypingStore } from './typing.store.js';
 
 /** A `true` within this long after a passed `true` is dropped. */
@@ -31,7 +31,7 @@ export class TypingService implements OnModuleDestroy {
     redis: RedisService,
     private readonly publisher: RealtimePublisher,
     private readonly rooms: ChannelService,
-    private readonly messaging: MessagingStore,
+    private readonly messaging: MessagingRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     this.timeoutMs = config.typingTimeoutMs;

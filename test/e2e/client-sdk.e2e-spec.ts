@@ -92,14 +92,16 @@ describeE2E('Client SDK', () => {
     await chaos;
 
     await waitUntil(() => received.length >= 200, `200 messages arrived (${received.length})`, 60_000);
-    await sleep(300);
+    // Barrier: a message sent after all the others; once it is here, any repeat of theirs would be too.
+    const barrier = await post(alice, conversationId, 'barrier');
+    await waitUntil(() => received.some((m) => m.id === barrier.id), 'the barrier message arrived');
     expect(cuts).toBeGreaterThan(3);
-    expect(received.map((m) => m.body)).toEqual(bodies);
-    expect(received.map((m) => m.seq)).toEqual(bodies.map((_, i) => i + 1));
-    expect(new Set(received.map((m) => m.id)).size).toBe(200);
-    expect(sent.map((m) => m.id)).toEqual(received.map((m) => m.id));
+    expect(received.map((m) => m.body)).toEqual([...bodies, 'barrier']);
+    expect(received.map((m) => m.seq)).toEqual([...bodies, 'barrier'].map((_, i) => i + 1));
+    expect(new Set(received.map((m) => m.id)).size).toBe(201);
+    expect([...sent, barrier].map((m) => m.id)).toEqual(received.map((m) => m.id));
     // Stored once each, however often a send was retried.
-    expect((await storedMessages(alice, conversationId)).map((m) => m.body)).toEqual(bodies);
+    expect((await storedMessages(alice, conversationId)).map((m) => m.body)).toEqual([...bodies, 'barrier']);
   }, 120_000);
 
   it('should fill the gap over REST after a disconnect of several seconds', async () => {
@@ -126,13 +128,16 @@ describeE2E('Client SDK', () => {
     await waitUntil(() => received.length === 21, `21 messages arrived (${received.length})`);
     await post(alice, conversationId, 'live 2');
     await waitUntil(() => received.length === 22, `22 messages arrived (${received.length})`);
-    await sleep(300);
+    // Barrier: once a later message is here, any repeat of the earlier ones would be too.
+    const barrier = await post(alice, conversationId, 'live 3');
+    await waitUntil(() => received.some((m) => m.id === barrier.id), 'the barrier message arrived');
     expect(received.map((m) => m.body)).toEqual([
       'live 1',
       ...Array.from({ length: 20 }, (_, i) => `while away ${i}`),
       'live 2',
+      'live 3',
     ]);
-    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: 22 }, (_, i) => i + 2));
+    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: 23 }, (_, i) => i + 2));
     expect(states).toEqual(['connecting', 'online', 'reconnecting', 'online']);
   }, 60_000);
 
@@ -239,8 +244,10 @@ describeE2E('Client SDK', () => {
       .get(DataSource)
       .query('SELECT count(*)::int AS n FROM messages WHERE client_id = $1', [message.clientId]);
     expect(rows[0].n).toBe(1);
-    await sleep(500);
-    expect(seen.map((m) => m.id)).toEqual([message.id]);
+    // Barrier: once a later message is here, any second publication of the queued one would be too.
+    const barrier = await post(dave, conversationId, 'barrier');
+    await waitUntil(() => seen.some((m) => m.id === barrier.id), 'the barrier message arrived');
+    expect(seen.map((m) => m.id)).toEqual([message.id, barrier.id]);
     expect(states).toEqual(['connecting', 'polling', 'offline', 'polling']);
   }, 60_000);
 
@@ -262,9 +269,19 @@ describeE2E('Client SDK', () => {
     await waitForState(client, 'online');
     for (let i = 0; i < 3; i += 1) await notify(frank, `live ${i}`);
     await waitUntil(() => received.length === 6, `6 notifications (${received.length})`);
-    await sleep(700);
-    expect(received.map((n) => n.title)).toEqual(['polled 0', 'polled 1', 'polled 2', 'live 0', 'live 1', 'live 2']);
-    expect(received.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    // Barrier: once a later notification is here, any repeat of the earlier ones (a last poll) would be too.
+    await notify(frank, 'barrier');
+    await waitUntil(() => received.some((n) => n.title === 'barrier'), 'the barrier notification arrived');
+    expect(received.map((n) => n.title)).toEqual([
+      'polled 0',
+      'polled 1',
+      'polled 2',
+      'live 0',
+      'live 1',
+      'live 2',
+      'barrier',
+    ]);
+    expect(received.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(states).toEqual(['connecting', 'polling', 'online']);
   }, 60_000);
 

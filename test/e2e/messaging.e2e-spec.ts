@@ -3,9 +3,17 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { typingCheckedOnLeave, watchTypingTimeouts } from '../helpers/typing-hooks.js';
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+
+/** Sends a message over the socket and answers it; fails the test when it is refused. */
+async function sendOver(socket: Socket, conversationId: string, body: string): Promise<{ id: string; seq: number }> {
+  const ack = await emitAck(socket, 'message:send', { conversationId, body });
+  if (!ack.ok) throw new Error(`message:send: ${JSON.stringify(ack)}`);
+  return ack.data;
+}
 
 describeE2E('Messaging', () => {
   let sut: TestApp;
@@ -87,8 +95,11 @@ describeE2E('Messaging', () => {
       });
       expect(fromBob.status).toBe(200);
       expect(fromBob.body.id).toBe(first.body.id);
-      await sleep(200);
-      expect(addedToAlice).toHaveLength(1);
+      // Barrier: a conversation created after the reuses reaches Alice's socket after anything they published.
+      const laterAdded = waitFor(aliceSocket, 'conversation:added', (e) => e.conversation.title === 'later');
+      const later = await createConversation(bob, [alice.id], 'later');
+      await laterAdded;
+      expect(addedToAlice.map((e) => e.conversation.id)).toEqual([first.body.id, later.id]);
     });
 
     it('should create exactly one direct conversation when creates race', async () => {
@@ -422,11 +433,13 @@ describeE2E('Messaging', () => {
       const other = await send(bob, conversation.id, { body: 'same key, other sender', clientId: 'retry-1' });
       expect(other.status).toBe(201);
 
-      await eventually(() => expect(news.map((m) => m.seq)).toEqual([1, 2, 3]));
-      await sleep(200);
-      expect(news.map((m) => m.seq)).toEqual([1, 2, 3]);
       const listed = await api.get(`/api/v1/conversations/${conversation.id}/messages`, { token: bob.token });
       expect(listed.body.items.map((m: { seq: number }) => m.seq)).toEqual([1, 2, 3]);
+      // Barrier: a message sent after the retries reaches the watcher after anything they published.
+      const later = waitFor(watcher, 'message:new', (m) => m.body === 'later');
+      expect((await send(alice, conversation.id, { body: 'later' })).status).toBe(201);
+      await later;
+      expect(news.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     });
 
     it('should give 50 concurrent sends seqs 1..50 with no gap or duplicate, delivered in order', async () => {
@@ -579,11 +592,22 @@ describeE2E('Messaging', () => {
       await eventually(() => expect(reads.map((r) => r.seq)).toEqual([3, 5]));
       const same = await emitAck(bobSocket, 'message:read', { conversationId: conversation.id, seq: 5 });
       expect(same).toEqual({ ok: true, data: { lastReadSeq: 5, unreadCount: 0 } });
-      await sleep(200);
-      expect(reads.map((r) => r.seq)).toEqual([3, 5]);
 
       const listed = await api.get('/api/v1/conversations', { token: bob.token });
       expect(listed.body.items.find((c: { id: string }) => c.id === conversation.id).unreadCount).toBe(0);
+      // Barrier: a message sent after the read that did not move reaches both sockets after anything it published.
+      const later = Promise.all([
+        waitFor(watcher, 'message:new', (m) => m.body === 'later'),
+        waitFor(bobSocket, 'inbox:update', (u) => u.lastMessage.body === 'later'),
+      ]);
+      expect((await send(alice, conversation.id, { body: 'later' })).status).toBe(201);
+      await later;
+      expect(reads.map((r) => r.seq)).toEqual([3, 5]);
+      expect(inbox.map((u) => [u.lastMessageSeq, u.lastReadSeq, u.unreadCount])).toEqual([
+        [5, 3, 2],
+        [5, 5, 0],
+        [6, 5, 1],
+      ]);
     });
 
     it('should refuse reads by non-members and bad seqs', async () => {
@@ -610,10 +634,15 @@ describeE2E('Messaging', () => {
       const typist = await connect(sut.url, alice.token);
       const listener = await subscribed(bob, channel);
       const heard = collect(listener, 'typing');
+      const timeouts = watchTypingTimeouts(sut, conversation.id, alice.id);
       await emitAck(typist, 'typing', { conversationId: conversation.id, isTyping: true });
       await waitFor(listener, 'typing', (p) => p.isTyping === false, 10_000);
       expect(heard.map((p) => p.isTyping)).toEqual([true, false]);
-      await sleep(800);
+      // No timeout armed or running any more, then a barrier message: a second false would have arrived first.
+      await timeouts.settled();
+      const later = waitFor(listener, 'message:new', (m) => m.body === 'later');
+      await sendOver(typist, conversation.id, 'later');
+      await later;
       expect(heard.map((p) => p.isTyping)).toEqual([true, false]);
     });
 
@@ -752,8 +781,12 @@ describeE2E('Messaging with a long typing timeout and a low socket rate limit', 
     expect(trues).toEqual(Array(3).fill({ ok: true, data: {} }));
     expect(await emitAck(typist, 'typing', payload(false))).toEqual({ ok: true, data: {} });
     expect(await emitAck(typist, 'typing', payload(false))).toEqual({ ok: true, data: {} });
-    await eventually(() => expect(heard).toHaveLength(3));
-    await sleep(300);
+    // Barrier: a message sent after every typing ack reaches the three sockets after any typing event.
+    const later = Promise.all(
+      [listener, typist, typistOtherDevice].map((s) => waitFor(s, 'message:new', (m) => m.body === 'later')),
+    );
+    await sendOver(typist, conversationId, 'later');
+    await later;
     expect(heard).toEqual([
       { conversationId, userId: alice.id, isTyping: true },
       { conversationId, userId: alice.id, isTyping: false },
@@ -772,8 +805,13 @@ describeE2E('Messaging with a long typing timeout and a low socket rate limit', 
     const started = waitFor(listener, 'typing', (p) => p.isTyping);
     await emitAck(typist, 'typing', { conversationId, isTyping: true });
     await started;
+    const checked = typingCheckedOnLeave(sut, alice.id);
     typist.close();
-    await sleep(500);
+    await checked;
+    // Barrier: a message sent once the server has handled the close reaches the listener after anything it published.
+    const later = waitFor(listener, 'message:new', (m) => m.body === 'later');
+    await sendOver(secondDevice, conversationId, 'later');
+    await later;
     expect(heard.map((p) => p.isTyping)).toEqual([true]);
     const stopped = waitFor(listener, 'typing', (p) => p.isTyping === false);
     secondDevice.close();

@@ -4,7 +4,7 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
 
 describeE2E('Security: presence follows shared conversations', () => {
   let sut: TestApp;
@@ -30,6 +30,12 @@ describeE2E('Security: presence follows shared conversations', () => {
       await registerUser(sut, 'Third'),
     ];
     const id = await group(watcher.token, [leaver.id, third.id]);
+    // A control who keeps sharing a conversation with the leaver, and so keeps watching: it shows when the
+    // leaver's offline presence has been published.
+    const control = await registerUser(sut, 'Control');
+    await group(control.token, [leaver.id]);
+    const controlSocket = await connect(sut.url, control.token);
+    expect(await emitAck(controlSocket, 'subscribe', { channel: `presence:${leaver.id}` })).toMatchObject({ ok: true });
     const watcherSocket = await connect(sut.url, watcher.token);
     const leaverSocket = await connect(sut.url, leaver.token);
     expect(await emitAck(watcherSocket, 'subscribe', { channel: `presence:${leaver.id}` })).toMatchObject({ ok: true });
@@ -47,8 +53,24 @@ describeE2E('Security: presence follows shared conversations', () => {
 
     // The leaver going offline is no longer the watcher's business.
     const seen = collect(watcherSocket, 'presence');
+    const offline = waitFor(controlSocket, 'presence', (p: { userId: string; online: boolean }) => {
+      return p.userId === leaver.id && !p.online;
+    });
     leaverSocket.close();
-    await sleep(600);
+    await offline;
+    // Barrier: an event to the watcher published after the offline one reaches it after anything that one sent it.
+    const barrier = waitFor(watcherSocket, 'conversation:added', (e: { conversation: { title: string } }) => {
+      return e.conversation.title === 'Barrier';
+    });
+    expect(
+      (
+        await api.post('/api/v1/conversations', {
+          token: third.token,
+          body: { memberIds: [watcher.id], title: 'Barrier' },
+        })
+      ).status,
+    ).toBe(201);
+    await barrier;
     expect(seen.filter((p: { userId: string }) => p.userId === leaver.id)).toEqual([]);
     expect(await emitAck(watcherSocket, 'subscribe', { channel: `presence:${leaver.id}` })).toMatchObject({
       ok: false,

@@ -5,7 +5,7 @@ import type { Socket } from 'socket.io-client';
 import type { TestApp } from './app.js';
 import { loginAdmin, registerUser, type TestUser } from './factories.js';
 import { client } from './http.js';
-import { collect, connect, emitAck, sleep, waitDisconnect, waitFor } from './sockets.js';
+import { collect, connect, connectError, emitAck, waitDisconnect, waitFor } from './sockets.js';
 
 /** Connects `user` on `ws`, then unsubscribes the socket from its own `user:{id}` room (which the contract allows). */
 export async function connectOutsideOwnRoom(ws: TestApp, user: TestUser, ...channels: string[]): Promise<Socket> {
@@ -34,17 +34,22 @@ export async function promotedAdmin(rest: TestApp): Promise<{ admin: TestUser; b
 export async function demotedAdminLosesEverySocket(rest: TestApp, ws: TestApp): Promise<void> {
   const { admin, boss } = await promotedAdmin(rest);
   const socket = await connectOutsideOwnRoom(ws, admin, 'dashboard', 'kiosk:sessions');
-  const sessions = collect(socket, 'session:update');
   const gone = waitDisconnect(socket);
   const api = client(rest.url);
   expect((await api.patch(`/api/v1/users/${admin.id}`, { token: boss.token, body: { role: 'user' } })).status).toBe(
     200,
   );
   await gone;
-  // Kiosk session events (with their access codes) no longer reach the demoted account.
-  await api.post('/api/v1/kiosk/sessions', { token: boss.token, body: { durationSeconds: 600 } });
-  await sleep(300);
-  expect(sessions).toEqual([]);
+  // Kiosk session events (with their access codes) no longer reach the demoted account: its old token opens no
+  // socket, and a socket on a new token may not join the channel. (The closed socket itself cannot receive.)
+  expect(await connectError(ws.url, admin.token)).toBe('Authentication failed');
+  const login = await api.post('/api/v1/auth/login', { body: { email: admin.email, password: admin.password } });
+  expect(login.body.user.role).toBe('user');
+  const again = await connect(ws.url, login.body.accessToken);
+  expect(await emitAck(again, 'subscribe', { channel: 'kiosk:sessions' })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
 }
 
 export async function disabledUserLosesEverySocket(rest: TestApp, ws: TestApp): Promise<void> {
@@ -72,7 +77,13 @@ export async function leaverStopsReceivingMessages(rest: TestApp, ws: TestApp): 
   });
   expect(created.status).toBe(201);
   const channel = `conversation:${created.body.id}`;
-  const socket = await connectOutsideOwnRoom(ws, leaver, channel);
+  // A second conversation the leaver stays in: its messages, sent after the one to check, are the barrier.
+  const other = await api.post('/api/v1/conversations', {
+    token: stayer.token,
+    body: { memberIds: [leaver.id], title: 'Barrier' },
+  });
+  expect(other.status).toBe(201);
+  const socket = await connectOutsideOwnRoom(ws, leaver, channel, `conversation:${other.body.id}`);
   const messages = collect(socket, 'message:new');
   const removed = waitFor(socket, 'unsubscribed', (p: { channel: string }) => p.channel === channel);
   expect(
@@ -84,7 +95,17 @@ export async function leaverStopsReceivingMessages(rest: TestApp, ws: TestApp): 
     body: { body: 'after you left' },
   });
   expect(sent.status).toBe(201);
-  await sleep(300);
-  expect(messages).toEqual([]);
+  // Published after the message above, by the same instance, to a socket that still listens: once it is here,
+  // the message above would have been too.
+  const barrier = waitFor(socket, 'message:new', (m: { body: string }) => m.body === 'barrier');
+  const later = await api.post(`/api/v1/conversations/${other.body.id}/messages`, {
+    token: stayer.token,
+    body: { body: 'barrier' },
+  });
+  expect(later.status).toBe(201);
+  await barrier;
+  expect(messages.map((m: { conversationId: string; body: string }) => [m.conversationId, m.body])).toEqual([
+    [other.body.id, 'barrier'],
+  ]);
   expect(socket.connected).toBe(true);
 }

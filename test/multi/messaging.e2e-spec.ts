@@ -4,7 +4,8 @@ import { startCluster, type TestApp } from '../helpers/app.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { typingCheckedOnLeave, watchTypingTimeouts } from '../helpers/typing-hooks.js';
 
 async function conversationOf(app: TestApp, owner: TestUser, others: TestUser[]): Promise<string> {
   const res = await client(app.url).post('/api/v1/conversations', {
@@ -94,13 +95,21 @@ describeMultiInstance('Messaging across instances', () => {
     const typistOnB = await subscribed(b, alice, channel);
     const heard = collect(listener, 'typing');
     const echoed = [collect(typistOnA, 'typing'), collect(typistOnB, 'typing')];
+    // Each instance arms a timeout for the true it received; both must have run before nothing more can come.
+    const timeouts = [a, b].map((app) => watchTypingTimeouts(app, conversationId, alice.id));
 
     await Promise.all([
       emitAck(typistOnA, 'typing', { conversationId, isTyping: true }),
       emitAck(typistOnB, 'typing', { conversationId, isTyping: true }),
     ]);
     await waitFor(listener, 'typing', (p) => p.isTyping === false);
-    await sleep(1000);
+    await Promise.all(timeouts.map((timeout) => timeout.settled()));
+    // Barrier: a message sent after both timeouts ran reaches the three sockets after anything they published.
+    const later = Promise.all(
+      [listener, typistOnA, typistOnB].map((s) => waitFor(s, 'message:new', (m) => m.body === 'later')),
+    );
+    expect(await emitAck(typistOnA, 'message:send', { conversationId, body: 'later' })).toMatchObject({ ok: true });
+    await later;
     expect(heard).toEqual([
       { conversationId, userId: alice.id, isTyping: true },
       { conversationId, userId: alice.id, isTyping: false },
@@ -150,8 +159,14 @@ describeMultiInstance('Messaging when sockets or instances go away', () => {
 
     await emitAck(typistOnA, 'typing', { conversationId, isTyping: true });
     await eventually(() => expect(heard).toHaveLength(1));
+    const checked = typingCheckedOnLeave(a, alice.id);
     typistOnA.close();
-    await sleep(1000);
+    await checked;
+    // Barrier: a message sent through B once A has handled the close reaches the listener on A after anything A
+    // published for it.
+    const later = waitFor(listener, 'message:new', (m) => m.body === 'later');
+    expect(await emitAck(stillOnB, 'message:send', { conversationId, body: 'later' })).toMatchObject({ ok: true });
+    await later;
     expect(heard.map((p) => p.isTyping)).toEqual([true]);
     stillOnB.close();
     await eventually(() => expect(heard.map((p) => p.isTyping)).toEqual([true, false]));

@@ -9,7 +9,7 @@ import { startCluster, type TestApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 interface InboxUpdate {
   conversationId: string;
@@ -86,7 +86,15 @@ describeMultiInstance('Security: a leave racing a message append', () => {
     expect(ack).toMatchObject({ ok: true, data: { seq: 1 } });
     // The sender's own device hears it (so delivery ran); the leaver's, on the other instance, must not.
     expect(await senderHears).toMatchObject({ lastMessageSeq: 1 });
-    await sleep(300);
+    // Barrier: an event to the leaver's devices that A publishes after the append reaches them after anything the
+    // append published for them.
+    const barrier = waitFor(leaverSocket, 'conversation:added', (e) => e.conversation.title === 'Barrier');
+    const later = await client(a.url).post('/api/v1/conversations', {
+      token: sender.token,
+      body: { memberIds: [leaver.id], title: 'Barrier' },
+    });
+    expect(later.status).toBe(201);
+    await barrier;
     expect(leaverHeard.filter((u) => u.conversationId === conversationId)).toEqual([]);
   });
 

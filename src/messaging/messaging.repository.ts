@@ -1,5 +1,6 @@
-// Every SQL statement of messaging. Each method takes the EntityManager to run on: inside a transaction, that
-// transaction's manager (the embedded engine has one backend, so any other connection would wait forever).
+// The SQL of messaging: conversations, members, messages and read marks (and the user lookups they need). Every
+// method takes the EntityManager to run on: inside a transaction, that transaction's manager (the embedded engine
+// has one backend, so any other connection would wait forever); outside one, the DataSource's manager.
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
@@ -75,7 +76,7 @@ function toConversationRow(raw: RawConversation): ConversationRow {
   };
 }
 
-export function toMessageView(raw: RawMessage): MessageView {
+function toMessageView(raw: RawMessage): MessageView {
   return {
     id: raw.id,
     conversationId: raw.conversation_id,
@@ -87,7 +88,7 @@ export function toMessageView(raw: RawMessage): MessageView {
   };
 }
 
-/** See MessagingStore.appendMessage. */
+/** See MessagingRepository.appendMessage. */
 const APPEND_MESSAGE = sqlStatement(
   'messaging.append',
   `WITH c AS (
@@ -115,7 +116,7 @@ const APPEND_MESSAGE = sqlStatement(
 );
 
 @Injectable()
-export class MessagingStore {
+export class MessagingRepository {
   constructor(private readonly sql: SqlRunner) {}
 
   // ---- users ---------------------------------------------------------------------------------------------
