@@ -1,6 +1,6 @@
 // The SQL of accounts and app secrets on a real database: Postgres with TEST_DATABASE_URL, else embedded PGlite
 // (see test/helpers/test-database.ts).
-import { openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import { isUniqueViolation } from '../database/query-results.js';
 import { AppSecretsRepository } from './app-secrets.repository.js';
 import { UsersRepository } from './users.repository.js';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 afterAll(() => db?.close());
 
-describe(UsersRepository.name, () => {
+describe(`${UsersRepository.name} [${testDatabaseKind}]`, () => {
   const sut = new UsersRepository();
   const m = () => db.dataSource.manager;
   const register = (email: string, displayName: string) =>
@@ -96,7 +96,7 @@ describe(UsersRepository.name, () => {
   });
 });
 
-describe(AppSecretsRepository.name, () => {
+describe(`${AppSecretsRepository.name} [${testDatabaseKind}]`, () => {
   const sut = new AppSecretsRepository();
 
   it('should keep the first secret stored under a name, also when instances ask at once', async () => {

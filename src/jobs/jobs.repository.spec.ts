@@ -1,9 +1,9 @@
 // The SQL of jobs and their events on a real database: Postgres with TEST_DATABASE_URL (concurrent sweeps really
 // race), else embedded PGlite (see test/helpers/test-database.ts).
-import { insertUser, openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { insertUser, openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import { JobsRepository } from './jobs.repository.js';
 
-describe(JobsRepository.name, () => {
+describe(`${JobsRepository.name} [${testDatabaseKind}]`, () => {
   let db: TestDatabase;
   const sut = new JobsRepository();
   let owner: string;

@@ -2,7 +2,7 @@
 // (concurrent claims wait on each other's row locks), else embedded PGlite (see test/helpers/test-database.ts).
 // Times are moved with plain UPDATEs here (a session "started 560 s ago"), since every claim compares with now().
 import { randomBytes } from 'node:crypto';
-import { openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import { isUniqueViolation } from '../database/query-results.js';
 import {
   KioskSessionsRepository,
@@ -15,7 +15,7 @@ import { WorkstationsRepository } from './workstations.repository.js';
 /** A code no other session of this file holds (6 of A-Z0-9, as the service draws them). */
 const freshCode = (): string => randomBytes(6).toString('hex').slice(0, 6).toUpperCase();
 
-describe(KioskSessionsRepository.name, () => {
+describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
   let db: TestDatabase;
   let sut: KioskSessionsRepository;
   let workstations: WorkstationsRepository;

@@ -1,10 +1,10 @@
 // The workstation statements on a real database: Postgres with TEST_DATABASE_URL, else embedded PGlite (see
 // test/helpers/test-database.ts). The claims (offline due, silent) must hand each workstation to one caller.
-import { openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import { KioskSessionsRepository } from './kiosk-sessions.repository.js';
 import { WorkstationsRepository } from './workstations.repository.js';
 
-describe(WorkstationsRepository.name, () => {
+describe(`${WorkstationsRepository.name} [${testDatabaseKind}]`, () => {
   let db: TestDatabase;
   let sut: WorkstationsRepository;
   let sessions: KioskSessionsRepository;

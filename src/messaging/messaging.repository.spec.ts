@@ -2,7 +2,7 @@
 // when it is set, else an embedded PGlite (see test/helpers/database.ts). Nothing here is stubbed.
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/database.js';
+import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';

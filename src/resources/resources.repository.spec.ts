@@ -1,10 +1,10 @@
 // The SQL of resources on a real database: Postgres with TEST_DATABASE_URL, else embedded PGlite
 // (see test/helpers/test-database.ts).
-import { insertUser, openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { insertUser, openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import type { ResourceVisibility } from './resource-access.js';
 import { ResourcesRepository } from './resources.repository.js';
 
-describe(ResourcesRepository.name, () => {
+describe(`${ResourcesRepository.name} [${testDatabaseKind}]`, () => {
   let db: TestDatabase;
   const sut = new ResourcesRepository();
   let owner: string;

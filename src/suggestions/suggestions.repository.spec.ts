@@ -1,10 +1,10 @@
 // The vote statement on a real database: Postgres with TEST_DATABASE_URL (concurrent sessions wait on the row
 // lock), else embedded PGlite (see test/helpers/test-database.ts).
-import { insertUser, openTestDatabase, type TestDatabase } from '../../test/helpers/test-database.js';
+import { insertUser, openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 import { SuggestionsRepository } from './suggestions.repository.js';
 import type { VoteValue } from './vote-transition.js';
 
-describe(SuggestionsRepository.name, () => {
+describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
   let db: TestDatabase;
   let sut: SuggestionsRepository;
   let author: string;

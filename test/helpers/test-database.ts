@@ -12,6 +12,10 @@ import { runMigrationsLocked } from '../../src/database/migrate.js';
 import { SqlRunner } from '../../src/database/sql-runner.js';
 import { UnitOfWork } from '../../src/database/unit-of-work.js';
 import { createBackend } from './app.js';
+import { services } from './mode.js';
+
+/** Which database openTestDatabase() opens: name it in the describe, so a report says which one ran. */
+export const testDatabaseKind: 'postgres' | 'embedded' = services.databaseUrl ? 'postgres' : 'embedded';
 
 export interface TestDatabase {
   /** 'postgres' on TEST_DATABASE_URL, 'embedded' on PGlite. */
@@ -25,7 +29,7 @@ export interface TestDatabase {
 
 /** Opens a database of its own for one spec file (`poolSize` connections); `close()` drops it. */
 export async function openTestDatabase(poolSize = 8): Promise<TestDatabase> {
-  const base = process.env.TEST_DATABASE_URL;
+  const base = services.databaseUrl;
   if (base) {
     const name = `rthub_repo_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: base });
