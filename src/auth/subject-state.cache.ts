@@ -1,8 +1,11 @@
 // What a token's subject (an account, a workstation, a job) must be for its tokens to work, read on every request
 // and socket event. Each owner of a token role keeps one of these per instance: filled from the database on a miss,
 // trusted for a while, and changed on every instance at once through a cluster-bus topic when the subject changes.
+import type { OnModuleInit } from '@nestjs/common';
 import { UUID_PATTERN } from '../common/uuid-param.js';
 import type { ClusterBus } from '../redis/cluster-bus.js';
+import type { PrincipalRegistry } from './principal.registry.js';
+import type { Role } from './user.entity.js';
 
 /** The least a cached subject carries: the token version its tokens must show. */
 export interface SubjectState {
@@ -95,5 +98,43 @@ export class SubjectStateCache<T extends SubjectState> {
       this.entries.delete(this.entries.keys().next().value as string);
     }
     this.entries.set(id, entry);
+  }
+}
+
+/**
+ * The owner of a token role (accounts, workstations, jobs): registers its subjects' check with the principal
+ * registry and keeps their state in a SubjectStateCache. A token works while its subject exists, its version is
+ * the subject's, and `accepts` says yes to the rest of the state (not disabled, still running...).
+ */
+export abstract class TokenSubjectCache<T extends SubjectState> implements OnModuleInit {
+  private readonly cache: SubjectStateCache<T>;
+
+  protected constructor(
+    bus: ClusterBus,
+    private readonly principals: PrincipalRegistry,
+    private readonly roles: Role[],
+    source: SubjectStateSource<T>,
+  ) {
+    this.cache = new SubjectStateCache(bus, source);
+  }
+
+  onModuleInit(): void {
+    this.cache.listen();
+    this.principals.register(this.roles, (id, tokenVersion, role) => this.isCurrent(id, tokenVersion, role));
+  }
+
+  async isCurrent(id: string, tokenVersion: number, role: Role): Promise<boolean> {
+    const state = await this.cache.get(id, tokenVersion);
+    return state !== undefined && state.tokenVersion === tokenVersion && this.accepts(state, role);
+  }
+
+  /** Tells every instance that the subject changed, resolving once they all know (call after the commit). */
+  async invalidate(id: string): Promise<void> {
+    await this.cache.announce(id);
+  }
+
+  /** What the state must say besides the token version for a token of this role to work. */
+  protected accepts(_state: T, _role: Role): boolean {
+    return true;
   }
 }

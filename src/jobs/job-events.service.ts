@@ -160,7 +160,7 @@ export class JobEventsService implements OnModuleDestroy {
    */
   private async announceEnd(jobId: string): Promise<void> {
     try {
-      await this.workerAccess.ended(jobId);
+      await this.workerAccess.invalidate(jobId);
     } catch (err) {
       this.logger.warn({ err, jobId }, 'Could not announce the end of a job to the other instances');
     }

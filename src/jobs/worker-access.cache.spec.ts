@@ -37,35 +37,35 @@ describe(WorkerAccessCache.name, () => {
 
   it('should pass an active job with the token version, once loaded', async () => {
     findOne.mockResolvedValue({ id: JOB_ID, status: 'running', tokenVersion: 0 });
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(true);
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(true);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(true);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(true);
     expect(findOne).toHaveBeenCalledTimes(1);
   });
 
   it('should refuse a missing job, an ended job, another token version and a non-UUID subject', async () => {
     findOne.mockResolvedValueOnce(null);
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(false);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(false);
     findOne.mockResolvedValueOnce({ id: JOB_ID, status: 'completed', tokenVersion: 0 });
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(false);
-    expect(await sut.isCurrent('not-a-uuid', 0)).toBe(false);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(false);
+    expect(await sut.isCurrent('not-a-uuid', 0, 'worker')).toBe(false);
     expect(findOne).toHaveBeenCalledTimes(2);
   });
 
   it('should refuse at once, without reading, after the job ended', async () => {
     findOne.mockResolvedValue({ id: JOB_ID, status: 'running', tokenVersion: 0 });
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(true);
-    await sut.ended(JOB_ID);
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(false);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(true);
+    await sut.invalidate(JOB_ID);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(false);
     expect(findOne).toHaveBeenCalledTimes(1);
   });
 
   it('should let an end announced during a read win over that read', async () => {
     let finish: (job: unknown) => void = () => undefined;
     findOne.mockReturnValue(new Promise((resolve) => (finish = resolve)));
-    const answer = sut.isCurrent(JOB_ID, 0);
-    await sut.ended(JOB_ID);
+    const answer = sut.isCurrent(JOB_ID, 0, 'worker');
+    await sut.invalidate(JOB_ID);
     finish({ id: JOB_ID, status: 'running', tokenVersion: 0 });
     expect(await answer).toBe(false);
-    expect(await sut.isCurrent(JOB_ID, 0)).toBe(false);
+    expect(await sut.isCurrent(JOB_ID, 0, 'worker')).toBe(false);
   });
 });

@@ -1,11 +1,11 @@
 // Whether a worker token (subject = a job) may act: the job exists, the token's version is the job's, and the job
 // has not ended. Asked on every request and socket event of a worker, so it is cached per instance; when a job
-// ends, the instance that ended it tells every instance over the cluster bus, and an ended job is final.
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+// ends, the instance that ended it tells every instance over the cluster bus (`invalidate`), and an ended job is final.
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
-import { SubjectStateCache } from '../auth/subject-state.cache.js';
+import { TokenSubjectCache } from '../auth/subject-state.cache.js';
 import { ClusterBus } from '../redis/cluster-bus.js';
 import { isActive } from './job-state.js';
 import { JobsRepository } from './jobs.repository.js';
@@ -19,16 +19,14 @@ interface WorkerAccess {
 const ACTIVE_MAX_AGE_MS = 5_000;
 
 @Injectable()
-export class WorkerAccessCache implements OnModuleInit {
-  private readonly cache: SubjectStateCache<WorkerAccess>;
-
+export class WorkerAccessCache extends TokenSubjectCache<WorkerAccess> {
   constructor(
     @InjectDataSource() dataSource: DataSource,
     jobs: JobsRepository,
     bus: ClusterBus,
-    private readonly principals: PrincipalRegistry,
+    principals: PrincipalRegistry,
   ) {
-    this.cache = new SubjectStateCache(bus, {
+    super(bus, principals, ['worker'], {
       topic: 'job:ended',
       idField: 'jobId',
       maxEntries: 50_000,
@@ -42,18 +40,8 @@ export class WorkerAccessCache implements OnModuleInit {
     });
   }
 
-  onModuleInit(): void {
-    this.cache.listen();
-    this.principals.register(['worker'], (jobId, tokenVersion) => this.isCurrent(jobId, tokenVersion));
-  }
-
-  async isCurrent(jobId: string, tokenVersion: number): Promise<boolean> {
-    const access = await this.cache.get(jobId, tokenVersion);
-    return access !== undefined && access.active && access.tokenVersion === tokenVersion;
-  }
-
-  /** Tells every instance that the job ended, so its worker tokens stop working (call after the commit). */
-  async ended(jobId: string): Promise<void> {
-    await this.cache.announce(jobId);
+  /** A job that is still running. */
+  protected override accepts(access: WorkerAccess): boolean {
+    return access.active;
   }
 }
