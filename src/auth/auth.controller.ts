@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiOkResponse,
   ApiCreatedResponse,
   ApiTags,
@@ -9,7 +8,7 @@ import {
   ApiUnauthorizedResponse,
   ApiNoContentResponse,
 } from '@nestjs/swagger';
-import { Actor, Public } from './decorators.js';
+import { Actor, Authenticated, Public } from './decorators.js';
 import { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
 import { AuthService } from './auth.service.js';
@@ -44,7 +43,7 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(200)
-  @ApiBearerAuth()
+  @Authenticated()
   @ApiOkResponse({ type: RefreshResponseDto })
   refresh(@Actor() actor: Principal): Promise<RefreshResponseDto> {
     return this.auth.refresh(actor);
@@ -52,14 +51,14 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  @ApiBearerAuth()
+  @Authenticated()
   @ApiNoContentResponse({ description: 'Every token of the account stops working; its sockets are disconnected' })
   logout(@Actor() actor: Principal): Promise<void> {
     return this.auth.logout(actor);
   }
 
   @Get('me')
-  @ApiBearerAuth()
+  @Authenticated()
   @ApiOkResponse({ type: UserDto })
   me(@Actor() actor: Principal): Promise<UserDto> {
     return this.auth.me(actor);

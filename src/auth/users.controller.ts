@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
+import { ApiOkResponse, ApiTags, ApiExtraModels, getSchemaPath } from '@nestjs/swagger';
 import { PageQueryDto, type Page } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
-import { Actor, Roles } from './decorators.js';
+import { Actor, Authenticated, Roles } from './decorators.js';
 import { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
-@ApiBearerAuth()
+@Authenticated()
 @ApiExtraModels(PublicUserDto, AdminUserDto)
 @Controller('users')
 export class UsersController {

@@ -1,22 +1,12 @@
 import { Controller, Get } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { Actor, Roles } from '../auth/decorators.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Actor, Authenticated } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { DashboardService } from './dashboard.service.js';
 import { StatsDto } from './dto/stats.dto.js';
 
 @ApiTags('dashboard')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'UNAUTHORIZED / TOKEN_EXPIRED' })
-@ApiForbiddenResponse({ description: 'FORBIDDEN: admins only' })
-@Roles('admin')
+@Authenticated('admin')
 @Controller('dashboard')
 export class DashboardController {
   constructor(private readonly dashboard: DashboardService) {}

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
@@ -10,9 +9,8 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Actor, Roles } from '../auth/decorators.js';
+import { Actor, Authenticated, Roles } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
@@ -38,8 +36,7 @@ import {
 import { JobsService } from './jobs.service.js';
 
 @ApiTags('jobs')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'UNAUTHORIZED / TOKEN_EXPIRED' })
+@Authenticated()
 // The `data` of each event type, documented beside the event body.
 @ApiExtraModels(JobStartedDataDto, JobProgressDataDto, ItemScrapedDataDto, JobCompletedDataDto, JobFailedDataDto)
 @Controller('jobs')

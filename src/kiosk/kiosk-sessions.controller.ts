@@ -1,17 +1,14 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators.js';
+import { Authenticated } from '../auth/decorators.js';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
@@ -24,10 +21,7 @@ import {
 import { KioskSessionsService } from './kiosk-sessions.service.js';
 
 @ApiTags('kiosk')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'UNAUTHORIZED / TOKEN_EXPIRED' })
-@ApiForbiddenResponse({ description: 'FORBIDDEN: admins only' })
-@Roles('admin')
+@Authenticated('admin')
 @Controller('kiosk/sessions')
 export class KioskSessionsController {
   constructor(private readonly sessions: KioskSessionsService) {}

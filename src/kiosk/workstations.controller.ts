@@ -1,16 +1,13 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators.js';
+import { Authenticated } from '../auth/decorators.js';
 import { type Page, PageQueryDto } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
 import {
@@ -23,10 +20,7 @@ import {
 import { WorkstationsService } from './workstations.service.js';
 
 @ApiTags('kiosk')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'UNAUTHORIZED / TOKEN_EXPIRED' })
-@ApiForbiddenResponse({ description: 'FORBIDDEN: admins only' })
-@Roles('admin')
+@Authenticated('admin')
 @Controller('kiosk/workstations')
 export class WorkstationsController {
   constructor(private readonly workstations: WorkstationsService) {}

@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiForbiddenResponse,
@@ -11,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Actor } from '../auth/decorators.js';
+import { Actor, Authenticated } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { type Page, PageQueryDto } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
@@ -32,7 +31,7 @@ const NOT_MEMBER = 'FORBIDDEN: the caller is not a member';
 const MISSING = 'NOT_FOUND: no such conversation';
 
 @ApiTags('messaging')
-@ApiBearerAuth()
+@Authenticated()
 @Controller('conversations')
 export class ConversationsController {
   constructor(

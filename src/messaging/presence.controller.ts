@@ -1,13 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '../auth/decorators.js';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, Authenticated } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import type { PresencePayload } from '../realtime/client-events.js';
 import { PresenceListDto, PresenceQueryDto } from './dto/presence.dto.js';
 import { MessagingPresenceService } from './messaging-presence.service.js';
 
 @ApiTags('messaging')
-@ApiBearerAuth()
+@Authenticated()
 @Controller('presence')
 export class PresenceController {
   constructor(private readonly presence: MessagingPresenceService) {}

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
@@ -9,7 +8,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Actor, Roles } from '../auth/decorators.js';
+import { Actor, Authenticated, Roles } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
@@ -25,7 +24,7 @@ import {
 import { NotificationsService } from './notifications.service.js';
 
 @ApiTags('notifications')
-@ApiBearerAuth()
+@Authenticated()
 @Controller('notifications')
 export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}

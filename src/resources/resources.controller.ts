@@ -1,7 +1,6 @@
 import { Controller, Delete, Get, Headers, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
@@ -15,7 +14,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Actor } from '../auth/decorators.js';
+import { Actor, Authenticated } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import { PageQueryDto } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
@@ -39,7 +38,7 @@ function tag(res: Response, resource: ResourceDto): ResourceDto {
 }
 
 @ApiTags('resources')
-@ApiBearerAuth()
+@Authenticated()
 @Controller('resources')
 export class ResourcesController {
   constructor(private readonly resources: ResourcesService) {}

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Actor } from '../auth/decorators.js';
+import { ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Actor, Authenticated } from '../auth/decorators.js';
 import type { Principal } from '../auth/principal.js';
 import type { Page } from '../common/pagination.js';
 import { UuidParam } from '../common/uuid-param.js';
@@ -16,7 +16,7 @@ import {
 import { SuggestionsService } from './suggestions.service.js';
 
 @ApiTags('suggestions')
-@ApiBearerAuth()
+@Authenticated()
 @Controller('suggestions')
 export class SuggestionsController {
   constructor(private readonly suggestions: SuggestionsService) {}

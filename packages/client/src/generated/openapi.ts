@@ -1154,6 +1154,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     AuthController_me: {
@@ -1173,6 +1180,13 @@ export interface operations {
                     "application/json": components["schemas"]["UserDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     AuthController_refresh: {
@@ -1191,6 +1205,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RefreshResponseDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -1253,6 +1274,13 @@ export interface operations {
                     "application/json": components["schemas"]["ConversationPageDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ConversationsController_create: {
@@ -1293,6 +1321,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description LIMIT_EXCEEDED: more than MESSAGING_MAX_MEMBERS members */
             409: {
                 headers: {
@@ -1320,6 +1355,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ConversationDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description FORBIDDEN: the caller is not a member */
             403: {
@@ -1367,6 +1409,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description FORBIDDEN: the caller is not a member, or the conversation is direct */
             403: {
                 headers: {
@@ -1403,6 +1452,13 @@ export interface operations {
         responses: {
             /** @description Left; the caller's sockets were removed from the channel */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1450,6 +1506,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MessagePageDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description FORBIDDEN: the caller is not a member */
             403: {
@@ -1507,6 +1570,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description FORBIDDEN: the caller is not a member */
             403: {
                 headers: {
@@ -1545,6 +1615,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ReadStateDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description FORBIDDEN: the caller is not a member */
             403: {
@@ -2407,6 +2484,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     NotificationsController_create: {
@@ -2433,6 +2517,13 @@ export interface operations {
             };
             /** @description VALIDATION_FAILED */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2480,6 +2571,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description FORBIDDEN: another user's notification */
             403: {
                 headers: {
@@ -2513,6 +2611,13 @@ export interface operations {
                     "application/json": components["schemas"]["ReadResultDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     NotificationsController_unreadCount: {
@@ -2531,6 +2636,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["UnreadCountDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2562,6 +2674,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     ResourcesController_list: {
@@ -2585,6 +2704,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ResourcePageDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2612,6 +2738,13 @@ export interface operations {
             };
             /** @description VALIDATION_FAILED */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2645,6 +2778,13 @@ export interface operations {
                     "application/json": components["schemas"]["ResourceDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description FORBIDDEN: private, and the caller is neither its owner nor an admin */
             403: {
                 headers: {
@@ -2677,6 +2817,13 @@ export interface operations {
         responses: {
             /** @description Deleted; `resource:deleted` is published and the channel emptied */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2740,6 +2887,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description FORBIDDEN: neither the owner nor an admin */
             403: {
                 headers: {
@@ -2793,6 +2947,13 @@ export interface operations {
                     "application/json": components["schemas"]["SuggestionPageDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     SuggestionsController_create: {
@@ -2817,6 +2978,13 @@ export interface operations {
                     "application/json": components["schemas"]["SuggestionDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     SuggestionsController_get: {
@@ -2837,6 +3005,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SuggestionDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2864,6 +3039,13 @@ export interface operations {
                     "application/json": components["schemas"]["SuggestionDto"];
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     SuggestionsController_vote: {
@@ -2888,6 +3070,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VoteResultDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_TRANSITION: the suggestion is closed */
             409: {
@@ -2916,6 +3105,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["VoteResultDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description INVALID_TRANSITION: the suggestion is closed */
             409: {
@@ -2953,6 +3149,13 @@ export interface operations {
                     };
                 };
             };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     UsersController_update: {
@@ -2977,6 +3180,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AdminUserDto"];
                 };
+            };
+            /** @description UNAUTHORIZED / TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
