@@ -1,9 +1,12 @@
 import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
+import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeE2E } from '../helpers/mode.js';
+import { passesBegunNow } from '../helpers/scheduler-passes.js';
 import {
   closeAllSockets,
   collect,
@@ -23,6 +26,8 @@ const KIOSK_ENV = {
   KIOSK_MIN_DURATION_SECONDS: '1',
   KIOSK_OFFLINE_SECONDS: '1',
 };
+/** The offline countdown, with room for the database's and this process's clocks to disagree a little. */
+const OFFLINE_MS = Number(KIOSK_ENV.KIOSK_OFFLINE_SECONDS) * 1000 + 100;
 
 interface Kiosk {
   id: string;
@@ -483,8 +488,17 @@ describeE2E('Kiosk sessions', () => {
     const first = await connect(sut.url, kiosk.token);
     const second = await connect(sut.url, kiosk.token);
     await eventually(() => expect(statusOf()).toEqual(['available']));
+    const handled = kioskLeaveHandled(sut, kiosk.id);
     first.close();
-    await sleep(2000); // one socket is still there
+    // One socket is still there. Had the leave started the offline countdown anyway, it would have run out by
+    // then, and a scheduler pass begun after would have taken the workstation offline.
+    await sleep((await handled) + OFFLINE_MS - Date.now());
+    await passesBegunNow([sut], KioskScheduler);
+    // Barrier: another workstation coming online after that reaches the watcher after anything the pass published.
+    const barrier = await newKiosk('Presence barrier');
+    const barrierOnline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === barrier.id);
+    await connect(sut.url, barrier.token);
+    await barrierOnline;
     expect(statusOf()).toEqual(['available']);
     second.close();
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline']));
@@ -561,7 +575,15 @@ describeE2E('Kiosk sessions across a restart', () => {
       expect(running).toMatchObject({ ok: true, data: { snapshot: { status: 'active', endsAt: long.endsAt } } });
 
       await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 15_000);
-      await sleep(1000);
+      // A second end would come from a later scheduler pass: one runs whole, then a barrier (another workstation
+      // coming online) reaches the watcher after anything it published.
+      await passesBegunNow([instance], KioskScheduler);
+      expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
+      const barrier = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Barrier' } });
+      expect(barrier.status).toBe(201);
+      const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === barrier.body.workstation.id);
+      await connect(instance.url, barrier.body.token);
+      await online;
       expect(terminated.filter((t) => t.sessionId === long.id)).toEqual([
         { sessionId: long.id, reason: 'expired', message: expect.any(String) },
       ]);
