@@ -1,9 +1,12 @@
 import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
+import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { startCluster, type TestApp } from '../helpers/app.js';
 import { loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeMultiInstance } from '../helpers/mode.js';
+import { passesBegunNow } from '../helpers/scheduler-passes.js';
 import {
   closeAllSockets,
   collect,
@@ -21,6 +24,8 @@ const KIOSK_ENV = {
   KIOSK_MIN_DURATION_SECONDS: '1',
   KIOSK_OFFLINE_SECONDS: '1',
 };
+/** The offline countdown, with room for the database's and this process's clocks to disagree a little. */
+const OFFLINE_MS = Number(KIOSK_ENV.KIOSK_OFFLINE_SECONDS) * 1000 + 100;
 const SESSION_EVENTS = ['session_started', 'time_update', 'session_warning', 'session_terminated'];
 
 interface Logged {
@@ -48,6 +53,18 @@ describeMultiInstance('Kiosk sessions across instances', () => {
   };
   const newSession = async (durationSeconds: number): Promise<any> =>
     (await client(b.url).post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } })).body;
+  /**
+   * Barrier: a new workstation comes online on each instance, after whatever the spec waited for; `watcher` (on
+   * `kiosk:workstations`) hears their updates after anything either instance published before.
+   */
+  const workstationsBarrier = async (watcher: Socket): Promise<void> => {
+    for (const app of [a, b]) {
+      const kiosk = await newKiosk('Barrier');
+      const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
+      await connect(app.url, kiosk.token);
+      await online;
+    }
+  };
 
   beforeAll(async () => {
     cluster = await startCluster(2, KIOSK_ENV);
@@ -132,8 +149,13 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     const onA = await connect(a.url, kiosk.token);
     const onB = await connect(b.url, kiosk.token);
     expect((await online).workstation.status).toBe('available');
+    const handled = kioskLeaveHandled(a, kiosk.id);
     onA.close();
-    await sleep(2500); // its socket on B keeps it online
+    // Its socket on B keeps it online. Had the leave on A started the offline countdown anyway, it would have run
+    // out by then, and a scheduler pass begun after, on either instance, would have taken the workstation offline.
+    await sleep((await handled) + OFFLINE_MS - Date.now());
+    await passesBegunNow([a, b], KioskScheduler);
+    await workstationsBarrier(watcher);
     expect(statuses()).toEqual(['available']);
     const offline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
     onB.close();
@@ -155,7 +177,20 @@ describeMultiInstance('Kiosk sessions across instances', () => {
       [[remote.id, orphan.id]],
     );
     await eventually(() => expect(statusOf(orphan.id)).toEqual(['offline']), 15_000);
-    await sleep(1500);
+    // The remote one has been claimed by a silent look too (which moves last_seen_at on). Two whole passes on each
+    // instance: the first ends the pass that claimed it (had it found no socket, it would have planned the offline
+    // moment for now), the second runs an offline pass after that (which would have taken it offline).
+    await eventually(async () => {
+      const [row] = await a.app
+        .get(DataSource)
+        .query(`SELECT last_seen_at > now() - interval '1 minute' AS claimed FROM workstations WHERE id = $1`, [
+          remote.id,
+        ]);
+      expect(row).toEqual({ claimed: true });
+    });
+    await passesBegunNow([a, b], KioskScheduler);
+    await passesBegunNow([a, b], KioskScheduler);
+    await workstationsBarrier(watcher);
     expect(statusOf(remote.id)).toEqual(['available']);
   }, 30_000);
 });
