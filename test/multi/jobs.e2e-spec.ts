@@ -1,10 +1,11 @@
 import { JobsScheduler } from '../../src/jobs/jobs.scheduler.js';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import { passesBegunNow } from '../helpers/scheduler-passes.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+import { collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
 
 const STALL_SECONDS = 1;
 
@@ -24,18 +25,14 @@ async function createJobWithToken(app: TestApp, owner: TestUser): Promise<{ id: 
 }
 
 describeMultiInstance('Jobs across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let owner: TestUser;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances(async (x, y) => {
+    [a, b] = [x, y];
     owner = await registerUser(a, 'Job Owner');
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   const startJob = () => createJobWithToken(a, owner);
 
@@ -102,18 +99,17 @@ describeMultiInstance('Jobs across instances', () => {
 });
 
 describeMultiInstance('Job stalls across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let owner: TestUser;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { JOB_STALL_SECONDS: String(STALL_SECONDS) });
-    [a, b] = cluster.instances;
-    owner = await registerUser(a, 'Stall Owner');
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  useTwoInstances(
+    async (x, y) => {
+      [a, b] = [x, y];
+      owner = await registerUser(a, 'Stall Owner');
+    },
+    { JOB_STALL_SECONDS: String(STALL_SECONDS) },
+  );
 
   const startJob = () => createJobWithToken(a, owner);
 

@@ -1,22 +1,14 @@
 import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import { passesBegunNow } from '../helpers/scheduler-passes.js';
-import {
-  closeAllSockets,
-  collect,
-  connect,
-  emitAck,
-  eventually,
-  sleep,
-  waitDisconnect,
-  waitFor,
-} from '../helpers/sockets.js';
+import { collect, connect, emitAck, eventually, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
 
 const KIOSK_ENV = {
   KIOSK_TICK_SECONDS: '1',
@@ -42,7 +34,6 @@ function recordSessionEvents(socket: Socket): Logged[] {
 }
 
 describeMultiInstance('Kiosk sessions across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let admin: TestUser;
@@ -66,13 +57,10 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     }
   };
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, KIOSK_ENV);
-    [a, b] = cluster.instances;
+  useTwoInstances(async (x, y) => {
+    [a, b] = [x, y];
     admin = await loginAdmin(a);
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  }, KIOSK_ENV);
 
   it('should emit each due event exactly once, to subscribers on both instances', async () => {
     const kiosk = await newKiosk('Shared');
