@@ -4,6 +4,7 @@ import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import { createKiosk, KIOSK_ENV, KIOSK_OFFLINE_MS, type Kiosk, record, workstationsBarrier } from '../helpers/kiosk.js';
 import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeE2E } from '../helpers/mode.js';
 import { passesBegunNow } from '../helpers/scheduler-passes.js';
@@ -19,33 +20,6 @@ import {
   waitFor,
 } from '../helpers/sockets.js';
 
-/** Short timers so that a whole session runs in seconds. */
-const KIOSK_ENV = {
-  KIOSK_TICK_SECONDS: '1',
-  KIOSK_WARNING_SECONDS: '3,1',
-  KIOSK_MIN_DURATION_SECONDS: '1',
-  KIOSK_OFFLINE_SECONDS: '1',
-};
-/** The offline countdown, with room for the database's and this process's clocks to disagree a little. */
-const OFFLINE_MS = Number(KIOSK_ENV.KIOSK_OFFLINE_SECONDS) * 1000 + 100;
-
-interface Kiosk {
-  id: string;
-  token: string;
-}
-
-interface Logged {
-  event: string;
-  payload: any;
-}
-
-/** Every event a socket receives, in order. */
-function record(socket: Socket): Logged[] {
-  const log: Logged[] = [];
-  socket.onAny((event: string, payload: unknown) => log.push({ event, payload }));
-  return log;
-}
-
 function decode(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
@@ -55,11 +29,7 @@ describeE2E('Kiosk sessions', () => {
   let admin: TestUser;
   let api: ReturnType<typeof client>;
 
-  const newKiosk = async (name = 'Desk'): Promise<Kiosk> => {
-    const res = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-    expect(res.status).toBe(201);
-    return { id: res.body.workstation.id, token: res.body.token };
-  };
+  const newKiosk = (name = 'Desk'): Promise<Kiosk> => createKiosk(sut, admin, name);
   const newSession = async (durationSeconds: number, holderName?: string): Promise<any> => {
     const res = await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds, holderName } });
     expect(res.status).toBe(201);
@@ -492,13 +462,9 @@ describeE2E('Kiosk sessions', () => {
     first.close();
     // One socket is still there. Had the leave started the offline countdown anyway, it would have run out by
     // then, and a scheduler pass begun after would have taken the workstation offline.
-    await sleep((await handled) + OFFLINE_MS - Date.now());
+    await sleep((await handled) + KIOSK_OFFLINE_MS - Date.now());
     await passesBegunNow([sut], KioskScheduler);
-    // Barrier: another workstation coming online after that reaches the watcher after anything the pass published.
-    const barrier = await newKiosk('Presence barrier');
-    const barrierOnline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === barrier.id);
-    await connect(sut.url, barrier.token);
-    await barrierOnline;
+    await workstationsBarrier([sut], admin, watcher);
     expect(statusOf()).toEqual(['available']);
     second.close();
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline']));
@@ -539,11 +505,7 @@ describeE2E('Kiosk sessions across a restart', () => {
     try {
       let api = client(instance.url);
       let admin = await loginAdmin(instance);
-      const kiosks: Kiosk[] = [];
-      for (const name of ['Short', 'Long']) {
-        const res = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-        kiosks.push({ id: res.body.workstation.id, token: res.body.token });
-      }
+      const kiosks = [await createKiosk(instance, admin, 'Short'), await createKiosk(instance, admin, 'Long')];
       const sessions: any[] = [];
       for (const [i, durationSeconds] of [2, 8].entries()) {
         const session = (await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } }))
@@ -575,15 +537,10 @@ describeE2E('Kiosk sessions across a restart', () => {
       expect(running).toMatchObject({ ok: true, data: { snapshot: { status: 'active', endsAt: long.endsAt } } });
 
       await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 15_000);
-      // A second end would come from a later scheduler pass: one runs whole, then a barrier (another workstation
-      // coming online) reaches the watcher after anything it published.
+      // A second end would come from a later scheduler pass: one runs whole, then a barrier.
       await passesBegunNow([instance], KioskScheduler);
       expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
-      const barrier = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Barrier' } });
-      expect(barrier.status).toBe(201);
-      const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === barrier.body.workstation.id);
-      await connect(instance.url, barrier.body.token);
-      await online;
+      await workstationsBarrier([instance], admin, watcher);
       expect(terminated.filter((t) => t.sessionId === long.id)).toEqual([
         { sessionId: long.id, reason: 'expired', message: expect.any(String) },
       ]);

@@ -1,61 +1,33 @@
-import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { type TestApp } from '../helpers/app.js';
 import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import {
+  createKiosk,
+  KIOSK_ENV,
+  KIOSK_OFFLINE_MS,
+  type Kiosk,
+  type Logged,
+  record,
+  workstationsBarrier,
+} from '../helpers/kiosk.js';
 import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import { passesBegunNow } from '../helpers/scheduler-passes.js';
 import { collect, connect, emitAck, eventually, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
 
-const KIOSK_ENV = {
-  KIOSK_TICK_SECONDS: '1',
-  KIOSK_WARNING_SECONDS: '3,1',
-  KIOSK_MIN_DURATION_SECONDS: '1',
-  KIOSK_OFFLINE_SECONDS: '1',
-};
-/** The offline countdown, with room for the database's and this process's clocks to disagree a little. */
-const OFFLINE_MS = Number(KIOSK_ENV.KIOSK_OFFLINE_SECONDS) * 1000 + 100;
 const SESSION_EVENTS = ['session_started', 'time_update', 'session_warning', 'session_terminated'];
-
-interface Logged {
-  event: string;
-  payload: any;
-}
-
-function recordSessionEvents(socket: Socket): Logged[] {
-  const log: Logged[] = [];
-  socket.onAny((event: string, payload: unknown) => {
-    if (SESSION_EVENTS.includes(event)) log.push({ event, payload });
-  });
-  return log;
-}
 
 describeMultiInstance('Kiosk sessions across instances', () => {
   let a: TestApp;
   let b: TestApp;
   let admin: TestUser;
 
-  const newKiosk = async (name: string): Promise<{ id: string; token: string }> => {
-    const res = await client(a.url).post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-    return { id: res.body.workstation.id, token: res.body.token };
-  };
+  const newKiosk = (name: string): Promise<Kiosk> => createKiosk(a, admin, name);
   const newSession = async (durationSeconds: number): Promise<any> =>
     (await client(b.url).post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } })).body;
-  /**
-   * Barrier: a new workstation comes online on each instance, after whatever the spec waited for; `watcher` (on
-   * `kiosk:workstations`) hears their updates after anything either instance published before.
-   */
-  const workstationsBarrier = async (watcher: Socket): Promise<void> => {
-    for (const app of [a, b]) {
-      const kiosk = await newKiosk('Barrier');
-      const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
-      await connect(app.url, kiosk.token);
-      await online;
-    }
-  };
 
   useTwoInstances(async (x, y) => {
     [a, b] = [x, y];
@@ -66,7 +38,7 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     const kiosk = await newKiosk('Shared');
     const session = await newSession(5);
     const watchers = [await connect(a.url, admin.token), await connect(b.url, admin.token)];
-    const logs = watchers.map(recordSessionEvents);
+    const logs = watchers.map((watcher) => record(watcher, SESSION_EVENTS));
     for (const watcher of watchers) {
       expect(await emitAck(watcher, 'subscribe', { channel: `kiosk:session:${session.id}` })).toMatchObject({
         ok: true,
@@ -141,9 +113,9 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     onA.close();
     // Its socket on B keeps it online. Had the leave on A started the offline countdown anyway, it would have run
     // out by then, and a scheduler pass begun after, on either instance, would have taken the workstation offline.
-    await sleep((await handled) + OFFLINE_MS - Date.now());
+    await sleep((await handled) + KIOSK_OFFLINE_MS - Date.now());
     await passesBegunNow([a, b], KioskScheduler);
-    await workstationsBarrier(watcher);
+    await workstationsBarrier([a, b], admin, watcher);
     expect(statuses()).toEqual(['available']);
     const offline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
     onB.close();
@@ -178,7 +150,7 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     });
     await passesBegunNow([a, b], KioskScheduler);
     await passesBegunNow([a, b], KioskScheduler);
-    await workstationsBarrier(watcher);
+    await workstationsBarrier([a, b], admin, watcher);
     expect(statusOf(remote.id)).toEqual(['available']);
   }, 30_000);
 });
