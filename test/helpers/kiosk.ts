@@ -43,14 +43,16 @@ export function record(socket: Socket, events?: readonly string[]): Logged[] {
 }
 
 /**
- * Barrier: a new workstation comes online on each of `apps`, after whatever the spec waited for; `watcher` (on
- * `kiosk:workstations`) hears their updates after anything those instances published before.
+ * Barrier: a new workstation comes online on each of `apps`, after whatever the spec waited for; each of `watchers`
+ * (on `kiosk:workstations`) hears their updates after anything those instances published before.
  */
-export async function workstationsBarrier(apps: TestApp[], admin: TestUser, watcher: Socket): Promise<void> {
+export async function workstationsBarrier(apps: TestApp[], admin: TestUser, ...watchers: Socket[]): Promise<void> {
   for (const app of apps) {
     const kiosk = await createKiosk(app, admin, 'Barrier');
-    const online = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
+    const online = watchers.map((watcher) =>
+      waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id),
+    );
     await connect(app.url, kiosk.token);
-    await online;
+    await Promise.all(online);
   }
 }

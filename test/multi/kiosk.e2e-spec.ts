@@ -49,7 +49,13 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     expect(await emitAck(socket, 'start_session', { sessionId: session.id })).toMatchObject({ ok: true });
 
     await Promise.all(watchers.map((w) => waitFor(w, 'session_terminated', () => true, 15_000)));
-    await sleep(1500);
+    // Anything after the end would come from a later scheduler pass: one runs whole on each instance, then a barrier
+    // on both watchers.
+    await passesBegunNow([a, b], KioskScheduler);
+    for (const watcher of watchers) {
+      expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
+    }
+    await workstationsBarrier([a, b], admin, ...watchers);
 
     for (const log of logs) {
       const names = log.map((l) => l.event);
