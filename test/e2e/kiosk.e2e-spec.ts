@@ -1,9 +1,13 @@
 import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
+import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import { createKiosk, KIOSK_ENV, KIOSK_OFFLINE_MS, type Kiosk, record, workstationsBarrier } from '../helpers/kiosk.js';
+import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
 import { describeE2E } from '../helpers/mode.js';
+import { passesBegunNow } from '../helpers/scheduler-passes.js';
 import {
   closeAllSockets,
   collect,
@@ -16,31 +20,6 @@ import {
   waitFor,
 } from '../helpers/sockets.js';
 
-/** Short timers so that a whole session runs in seconds. */
-const KIOSK_ENV = {
-  KIOSK_TICK_SECONDS: '1',
-  KIOSK_WARNING_SECONDS: '3,1',
-  KIOSK_MIN_DURATION_SECONDS: '1',
-  KIOSK_OFFLINE_SECONDS: '1',
-};
-
-interface Kiosk {
-  id: string;
-  token: string;
-}
-
-interface Logged {
-  event: string;
-  payload: any;
-}
-
-/** Every event a socket receives, in order. */
-function record(socket: Socket): Logged[] {
-  const log: Logged[] = [];
-  socket.onAny((event: string, payload: unknown) => log.push({ event, payload }));
-  return log;
-}
-
 function decode(token: string): Record<string, any> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
@@ -50,11 +29,7 @@ describeE2E('Kiosk sessions', () => {
   let admin: TestUser;
   let api: ReturnType<typeof client>;
 
-  const newKiosk = async (name = 'Desk'): Promise<Kiosk> => {
-    const res = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-    expect(res.status).toBe(201);
-    return { id: res.body.workstation.id, token: res.body.token };
-  };
+  const newKiosk = (name = 'Desk'): Promise<Kiosk> => createKiosk(sut, admin, name);
   const newSession = async (durationSeconds: number, holderName?: string): Promise<any> => {
     const res = await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds, holderName } });
     expect(res.status).toBe(201);
@@ -177,12 +152,25 @@ describeE2E('Kiosk sessions', () => {
     expect(Date.parse(endsAt) - Date.parse(startedAt)).toBe(5000);
 
     await waitFor(socket, 'session_terminated', () => true, 15_000);
-    await sleep(1500); // nothing may follow the end
+    // Nothing may follow the end. Anything late would come from a later scheduler pass: one runs whole, then
+    // barriers on both sockets: the kiosk tries the ended code (code_invalid, then the refusal's error, come to its
+    // socket), and another workstation comes online for the admin's.
+    await passesBegunNow([sut], KioskScheduler);
+    const refused = Promise.all([
+      waitFor(socket, 'code_invalid'),
+      waitFor(socket, 'error', (e) => e.event === 'validate_code'),
+    ]);
+    expect(await emitAck(socket, 'validate_code', { code: session.accessCode })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_CODE', details: { reason: 'ended' } },
+    });
+    expect((await refused)[0]).toEqual({ reason: 'ended' });
+    await workstationsBarrier([sut], admin, watcher);
 
     const names = log.map((l) => l.event).filter((e) => e !== 'subscribed');
     expect(names[0]).toBe('code_valid');
     expect(names[1]).toBe('session_started');
-    expect(names[names.length - 1]).toBe('session_terminated');
+    expect(names.slice(-3)).toEqual(['session_terminated', 'code_invalid', 'error']);
     expect(names.filter((e) => e === 'session_started')).toHaveLength(1);
     expect(names.filter((e) => e === 'session_terminated')).toHaveLength(1);
     expect(log[0].payload).toEqual({ session: { ...session, workstationId: kiosk.id } });
@@ -237,9 +225,6 @@ describeE2E('Kiosk sessions', () => {
 
     const after = (await api.get(`/api/v1/kiosk/sessions/${session.id}`, { token: admin.token })).body;
     expect(after).toMatchObject({ status: 'ended', endReason: 'expired', remainingSeconds: 0, endedAt: endsAt });
-    // The code of an ended session is no longer valid.
-    const again = await emitAck(socket, 'validate_code', { code: session.accessCode });
-    expect(again).toMatchObject({ ok: false, error: { code: 'INVALID_CODE', details: { reason: 'ended' } } });
   }, 40_000);
 
   it('should answer get_time and heartbeat, and close a session on request', async () => {
@@ -483,8 +468,13 @@ describeE2E('Kiosk sessions', () => {
     const first = await connect(sut.url, kiosk.token);
     const second = await connect(sut.url, kiosk.token);
     await eventually(() => expect(statusOf()).toEqual(['available']));
+    const handled = kioskLeaveHandled(sut, kiosk.id);
     first.close();
-    await sleep(2000); // one socket is still there
+    // One socket is still there. Had the leave started the offline countdown anyway, it would have run out by
+    // then, and a scheduler pass begun after would have taken the workstation offline.
+    await sleep((await handled) + KIOSK_OFFLINE_MS - Date.now());
+    await passesBegunNow([sut], KioskScheduler);
+    await workstationsBarrier([sut], admin, watcher);
     expect(statusOf()).toEqual(['available']);
     second.close();
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline']));
@@ -525,11 +515,7 @@ describeE2E('Kiosk sessions across a restart', () => {
     try {
       let api = client(instance.url);
       let admin = await loginAdmin(instance);
-      const kiosks: Kiosk[] = [];
-      for (const name of ['Short', 'Long']) {
-        const res = await api.post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-        kiosks.push({ id: res.body.workstation.id, token: res.body.token });
-      }
+      const kiosks = [await createKiosk(instance, admin, 'Short'), await createKiosk(instance, admin, 'Long')];
       const sessions: any[] = [];
       for (const [i, durationSeconds] of [2, 8].entries()) {
         const session = (await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } }))
@@ -561,7 +547,10 @@ describeE2E('Kiosk sessions across a restart', () => {
       expect(running).toMatchObject({ ok: true, data: { snapshot: { status: 'active', endsAt: long.endsAt } } });
 
       await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 15_000);
-      await sleep(1000);
+      // A second end would come from a later scheduler pass: one runs whole, then a barrier.
+      await passesBegunNow([instance], KioskScheduler);
+      expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
+      await workstationsBarrier([instance], admin, watcher);
       expect(terminated.filter((t) => t.sessionId === long.id)).toEqual([
         { sessionId: long.id, reason: 'expired', message: expect.any(String) },
       ]);

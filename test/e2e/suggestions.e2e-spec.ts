@@ -3,7 +3,7 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { createUsers, loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 describeE2E('Suggestions and votes', () => {
   let sut: TestApp;
@@ -106,11 +106,14 @@ describeE2E('Suggestions and votes', () => {
     await api.put(`/api/v1/suggestions/${s.id}/vote`, { token: voter.token, body: { value: 1 } });
     await api.put(`/api/v1/suggestions/${s.id}/vote`, { token: voter.token, body: { value: 1 } });
     await api.put(`/api/v1/suggestions/${s.id}/vote`, { token: author.token, body: { value: -1 } });
-    await eventually(() => votes.some((v) => v.suggestionId === s.id && v.version === 3));
-    await sleep(200);
+    // Barrier: a change made after the repeat leaves in the suggestion's version order, after anything it published.
+    const later = waitFor(socket, 'suggestion:vote', (v) => v.suggestionId === s.id && v.version === 4);
+    await api.delete(`/api/v1/suggestions/${s.id}/vote`, { token: author.token });
+    await later;
     expect(votes.filter((v) => v.suggestionId === s.id)).toEqual([
       { suggestionId: s.id, upvotes: 1, downvotes: 0, score: 1, version: 2 },
       { suggestionId: s.id, upvotes: 1, downvotes: 1, score: 0, version: 3 },
+      { suggestionId: s.id, upvotes: 1, downvotes: 0, score: 1, version: 4 },
     ]);
   });
 
@@ -127,8 +130,17 @@ describeE2E('Suggestions and votes', () => {
       type: 'suggestion.vote',
       data: { suggestionId: s.id, voterId: voter.id, value: -1 },
     });
-    await sleep(200);
-    expect(notifications.filter((x) => x.data?.suggestionId === s.id)).toHaveLength(1);
+    // Barrier: the voter's switch, made after both votes, is notified in the author's notification order, after
+    // anything they published.
+    const later = waitFor(socket, 'notification', (x) => x.data?.suggestionId === s.id && x.data.value === 1);
+    await api.put(`/api/v1/suggestions/${s.id}/vote`, { token: voter.token, body: { value: 1 } });
+    await later;
+    expect(
+      notifications.filter((x) => x.data?.suggestionId === s.id).map((x) => [x.data.voterId, x.data.value]),
+    ).toEqual([
+      [voter.id, -1],
+      [voter.id, 1],
+    ]);
   });
 
   it('should let the author or an admin close a suggestion, which then refuses votes with 409', async () => {

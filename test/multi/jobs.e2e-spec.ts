@@ -1,13 +1,19 @@
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { JobsScheduler } from '../../src/jobs/jobs.scheduler.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { passesBegunNow } from '../helpers/scheduler-passes.js';
+import { collect, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
+
+const STALL_SECONDS = 1;
 
 interface JobEvent {
   type: string;
   jobId: string;
   seq: number;
+  timestamp: string;
   data: Record<string, unknown>;
 }
 
@@ -19,18 +25,14 @@ async function createJobWithToken(app: TestApp, owner: TestUser): Promise<{ id: 
 }
 
 describeMultiInstance('Jobs across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let owner: TestUser;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances(async (x, y) => {
+    [a, b] = [x, y];
     owner = await registerUser(a, 'Job Owner');
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   const startJob = () => createJobWithToken(a, owner);
 
@@ -97,18 +99,17 @@ describeMultiInstance('Jobs across instances', () => {
 });
 
 describeMultiInstance('Job stalls across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let owner: TestUser;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { JOB_STALL_SECONDS: '1' });
-    [a, b] = cluster.instances;
-    owner = await registerUser(a, 'Stall Owner');
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  useTwoInstances(
+    async (x, y) => {
+      [a, b] = [x, y];
+      owner = await registerUser(a, 'Stall Owner');
+    },
+    { JOB_STALL_SECONDS: String(STALL_SECONDS) },
+  );
 
   const startJob = () => createJobWithToken(a, owner);
 
@@ -121,13 +122,36 @@ describeMultiInstance('Job stalls across instances', () => {
     await emitAck(onB, 'subscribe:job', { jobId: job.id });
     const failedOnB = waitFor<JobEvent>(onB, 'event', (e) => e.type === 'job_failed', 15_000);
     await client(a.url).post(`/api/v1/jobs/${job.id}/events`, { token: job.token, body: { type: 'job_started' } });
-    expect(await failedOnB).toMatchObject({ seq: 2, data: { error: 'stalled' } });
+    const failed = await failedOnB;
+    expect(failed).toMatchObject({ seq: 2, data: { error: 'stalled' } });
     await eventually(() => expect(seenA.length).toBeGreaterThanOrEqual(2), 20_000);
-    // Another sweep period or two: still one failure.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Once the failed job has been idle for the stall time again, both instances sweep once more (any sweep in
+    // flight finishes first): a second failure, by a sweep that claimed it twice or took it again, is stored and
+    // published by then.
+    await sleep(Date.parse(failed.timestamp) + STALL_SECONDS * 1000 + 100 - Date.now());
+    await passesBegunNow([a, b], JobsScheduler);
+    // Barrier: events of another job, posted on each instance after the sweeps, reach both sockets after anything
+    // either instance published before.
+    const barrier = await startJob();
+    await emitAck(onA, 'subscribe:job', { jobId: barrier.id });
+    await emitAck(onB, 'subscribe:job', { jobId: barrier.id });
+    const later = Promise.all(
+      [onA, onB].flatMap((socket) =>
+        [1, 2].map((seq) => waitFor<JobEvent>(socket, 'event', (e) => e.jobId === barrier.id && e.seq === seq)),
+      ),
+    );
+    const barrierEvents = [
+      { app: a, body: { type: 'job_started' } },
+      { app: b, body: { type: 'item_scraped', data: { item: {} } } },
+    ];
+    for (const { app, body } of barrierEvents) {
+      const posted = await client(app.url).post(`/api/v1/jobs/${barrier.id}/events`, { token: barrier.token, body });
+      expect(posted.status).toBe(201);
+    }
+    await later;
     const stored = await client(b.url).get(`/api/v1/jobs/${job.id}/events`, { token: owner.token });
     expect(stored.body.items.map((e: JobEvent) => e.type)).toEqual(['job_started', 'job_failed']);
-    expect(seenA.map((e) => e.seq)).toEqual([1, 2]);
-    expect(seenB.map((e) => e.seq)).toEqual([1, 2]);
+    expect(seenA.filter((e) => e.jobId === job.id).map((e) => e.seq)).toEqual([1, 2]);
+    expect(seenB.filter((e) => e.jobId === job.id).map((e) => e.seq)).toEqual([1, 2]);
   });
 });

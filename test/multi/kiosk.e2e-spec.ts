@@ -1,67 +1,44 @@
-import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
-import { describeMultiInstance } from '../helpers/mode.js';
 import {
-  closeAllSockets,
-  collect,
-  connect,
-  emitAck,
-  eventually,
-  sleep,
-  waitDisconnect,
-  waitFor,
-} from '../helpers/sockets.js';
+  createKiosk,
+  KIOSK_ENV,
+  KIOSK_OFFLINE_MS,
+  type Kiosk,
+  type Logged,
+  record,
+  workstationsBarrier,
+} from '../helpers/kiosk.js';
+import { kioskLeaveHandled } from '../helpers/kiosk-hooks.js';
+import { describeMultiInstance } from '../helpers/mode.js';
+import { passesBegunNow } from '../helpers/scheduler-passes.js';
+import { collect, connect, emitAck, eventually, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
 
-const KIOSK_ENV = {
-  KIOSK_TICK_SECONDS: '1',
-  KIOSK_WARNING_SECONDS: '3,1',
-  KIOSK_MIN_DURATION_SECONDS: '1',
-  KIOSK_OFFLINE_SECONDS: '1',
-};
 const SESSION_EVENTS = ['session_started', 'time_update', 'session_warning', 'session_terminated'];
 
-interface Logged {
-  event: string;
-  payload: any;
-}
-
-function recordSessionEvents(socket: Socket): Logged[] {
-  const log: Logged[] = [];
-  socket.onAny((event: string, payload: unknown) => {
-    if (SESSION_EVENTS.includes(event)) log.push({ event, payload });
-  });
-  return log;
-}
-
 describeMultiInstance('Kiosk sessions across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let admin: TestUser;
 
-  const newKiosk = async (name: string): Promise<{ id: string; token: string }> => {
-    const res = await client(a.url).post('/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
-    return { id: res.body.workstation.id, token: res.body.token };
-  };
+  const newKiosk = (name: string): Promise<Kiosk> => createKiosk(a, admin, name);
   const newSession = async (durationSeconds: number): Promise<any> =>
     (await client(b.url).post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } })).body;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, KIOSK_ENV);
-    [a, b] = cluster.instances;
+  useTwoInstances(async (x, y) => {
+    [a, b] = [x, y];
     admin = await loginAdmin(a);
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  }, KIOSK_ENV);
 
   it('should emit each due event exactly once, to subscribers on both instances', async () => {
     const kiosk = await newKiosk('Shared');
     const session = await newSession(5);
     const watchers = [await connect(a.url, admin.token), await connect(b.url, admin.token)];
-    const logs = watchers.map(recordSessionEvents);
+    const logs = watchers.map((watcher) => record(watcher, SESSION_EVENTS));
     for (const watcher of watchers) {
       expect(await emitAck(watcher, 'subscribe', { channel: `kiosk:session:${session.id}` })).toMatchObject({
         ok: true,
@@ -72,7 +49,13 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     expect(await emitAck(socket, 'start_session', { sessionId: session.id })).toMatchObject({ ok: true });
 
     await Promise.all(watchers.map((w) => waitFor(w, 'session_terminated', () => true, 15_000)));
-    await sleep(1500);
+    // Anything after the end would come from a later scheduler pass: one runs whole on each instance, then a barrier
+    // on both watchers.
+    await passesBegunNow([a, b], KioskScheduler);
+    for (const watcher of watchers) {
+      expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
+    }
+    await workstationsBarrier([a, b], admin, ...watchers);
 
     for (const log of logs) {
       const names = log.map((l) => l.event);
@@ -132,8 +115,13 @@ describeMultiInstance('Kiosk sessions across instances', () => {
     const onA = await connect(a.url, kiosk.token);
     const onB = await connect(b.url, kiosk.token);
     expect((await online).workstation.status).toBe('available');
+    const handled = kioskLeaveHandled(a, kiosk.id);
     onA.close();
-    await sleep(2500); // its socket on B keeps it online
+    // Its socket on B keeps it online. Had the leave on A started the offline countdown anyway, it would have run
+    // out by then, and a scheduler pass begun after, on either instance, would have taken the workstation offline.
+    await sleep((await handled) + KIOSK_OFFLINE_MS - Date.now());
+    await passesBegunNow([a, b], KioskScheduler);
+    await workstationsBarrier([a, b], admin, watcher);
     expect(statuses()).toEqual(['available']);
     const offline = waitFor(watcher, 'workstation:update', (u) => u.workstation.id === kiosk.id);
     onB.close();
@@ -155,7 +143,20 @@ describeMultiInstance('Kiosk sessions across instances', () => {
       [[remote.id, orphan.id]],
     );
     await eventually(() => expect(statusOf(orphan.id)).toEqual(['offline']), 15_000);
-    await sleep(1500);
+    // The remote one has been claimed by a silent look too (which moves last_seen_at on). Two whole passes on each
+    // instance: the first ends the pass that claimed it (had it found no socket, it would have planned the offline
+    // moment for now), the second runs an offline pass after that (which would have taken it offline).
+    await eventually(async () => {
+      const [row] = await a.app
+        .get(DataSource)
+        .query(`SELECT last_seen_at > now() - interval '1 minute' AS claimed FROM workstations WHERE id = $1`, [
+          remote.id,
+        ]);
+      expect(row).toEqual({ claimed: true });
+    });
+    await passesBegunNow([a, b], KioskScheduler);
+    await passesBegunNow([a, b], KioskScheduler);
+    await workstationsBarrier([a, b], admin, watcher);
     expect(statusOf(remote.id)).toEqual(['available']);
   }, 30_000);
 });

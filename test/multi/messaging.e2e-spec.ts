@@ -1,10 +1,11 @@
 import type { Socket } from 'socket.io-client';
 import { RedisService } from '../../src/redis/redis.service.js';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { createUsers, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 import { typingCheckedOnLeave, watchTypingTimeouts } from '../helpers/typing-hooks.js';
 
 async function conversationOf(app: TestApp, owner: TestUser, others: TestUser[]): Promise<string> {
@@ -24,16 +25,15 @@ async function subscribed(app: TestApp, user: TestUser, channel: string): Promis
 }
 
 describeMultiInstance('Messaging across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, { TYPING_TIMEOUT_MS: '500', PRESENCE_GRACE_MS: '300' });
-    [a, b] = cluster.instances;
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+  useTwoInstances(
+    (x, y) => {
+      [a, b] = [x, y];
+    },
+    { TYPING_TIMEOUT_MS: '500', PRESENCE_GRACE_MS: '300' },
+  );
 
   it('should deliver a message sent through A to a member on B, with their inbox update', async () => {
     const [alice, bob] = await createUsers(a, 2, 'Multi');
@@ -134,20 +134,19 @@ describeMultiInstance('Messaging across instances', () => {
 });
 
 describeMultiInstance('Messaging when sockets or instances go away', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2, {
+  useTwoInstances(
+    (x, y) => {
+      [a, b] = [x, y];
+    },
+    {
       TYPING_TIMEOUT_MS: '60000',
       PRESENCE_GRACE_MS: '300',
       PRESENCE_TTL_SECONDS: '3',
-    });
-    [a, b] = cluster.instances;
-  });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
+    },
+  );
 
   it("should end typing when the typist's last socket on any instance leaves", async () => {
     const [alice, bob] = await createUsers(a, 2, 'Leaving');

@@ -1,10 +1,11 @@
 import type { Socket } from 'socket.io-client';
 import { RealtimeServer } from '../../src/realtime/realtime.server.js';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
+import { collect, connect, emitAck, waitFor } from '../helpers/sockets.js';
 
 const channelOf = (id: string) => `resource:updates:${id}`;
 
@@ -16,20 +17,16 @@ function record(socket: Socket): [string, any][] {
 }
 
 describeMultiInstance('Resources across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let owner: TestUser;
   let reader: TestUser;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances(async (x, y) => {
+    [a, b] = [x, y];
     owner = await registerUser(a, 'Owner on A');
     reader = await registerUser(b, 'Reader on B');
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   const create = async (body: Record<string, unknown> = {}) => {
     const res = await client(a.url).post('/api/v1/resources', {

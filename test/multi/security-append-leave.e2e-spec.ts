@@ -5,11 +5,12 @@
 // transaction would. Services mode only: embedded Postgres runs one statement at a time, so it has no such race.
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { Socket } from 'socket.io-client';
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import { collect, connect, emitAck, eventually, waitFor } from '../helpers/sockets.js';
 
 interface InboxUpdate {
   conversationId: string;
@@ -17,7 +18,6 @@ interface InboxUpdate {
 }
 
 describeMultiInstance('Security: a leave racing a message append', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
   let dataSource: DataSource;
@@ -26,9 +26,8 @@ describeMultiInstance('Security: a leave racing a message append', () => {
   let conversationId: string;
   let lock: QueryRunner;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances((x, y) => {
+    [a, b] = [x, y];
     dataSource = a.app.get(DataSource);
   });
   beforeEach(async () => {
@@ -41,14 +40,13 @@ describeMultiInstance('Security: a leave racing a message append', () => {
     expect(created.status).toBe(201);
     conversationId = created.body.id;
   });
+  // A test that failed may leave the conversation's lock held (the helper closes the sockets).
   afterEach(async () => {
     if (lock && !lock.isReleased) {
       if (lock.isTransactionActive) await lock.rollbackTransaction();
       await lock.release();
     }
-    closeAllSockets();
   });
-  afterAll(() => cluster.close());
 
   /** Takes the conversation row's lock, as a leave's transaction does first. */
   async function lockConversation(): Promise<void> {

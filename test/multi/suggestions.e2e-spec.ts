@@ -1,20 +1,17 @@
-import { startCluster, type TestApp } from '../helpers/app.js';
+import { type TestApp } from '../helpers/app.js';
+import { useTwoInstances } from '../helpers/cluster.js';
 import { registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
-import { closeAllSockets, connect, emitAck, waitFor } from '../helpers/sockets.js';
+import { connect, emitAck, waitFor } from '../helpers/sockets.js';
 
 describeMultiInstance('Suggestions across instances', () => {
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
   let a: TestApp;
   let b: TestApp;
 
-  beforeAll(async () => {
-    cluster = await startCluster(2);
-    [a, b] = cluster.instances;
+  useTwoInstances((x, y) => {
+    [a, b] = [x, y];
   });
-  afterEach(() => closeAllSockets());
-  afterAll(() => cluster.close());
 
   it('should deliver a vote made on A to a subscriber on B', async () => {
     const author = await registerUser(a, 'Author A');
