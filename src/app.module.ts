@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -20,7 +20,6 @@ import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
-import { WsAckInterceptor } from './realtime/ws-ack.interceptor.js';
 import { WsJwtGuard } from './realtime/ws-jwt.guard.js';
 import { RedisModule } from './redis/redis.module.js';
 import { ResourcesModule } from './resources/resources.module.js';
@@ -103,7 +102,6 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: ExceptionsFilter },
         { provide: APP_GUARD, useClass: HttpAuthGuard },
         { provide: APP_GUARD, useClass: WsJwtGuard },
-        { provide: APP_INTERCEPTOR, useClass: WsAckInterceptor },
         InFlight,
         GracefulShutdown,
       ],

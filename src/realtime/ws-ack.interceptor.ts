@@ -5,8 +5,7 @@ import type { Ack } from './client-events.js';
 /** Wraps what a WS handler returns in the contract's `{ok: true, data}` acknowledgement. */
 @Injectable()
 export class WsAckInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'ws') return next.handle();
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(map((data: unknown): Ack => ({ ok: true, data: data ?? {} })));
   }
 }
