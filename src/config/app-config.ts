@@ -26,7 +26,7 @@ export class AppConfig {
   readonly corsOrigins: '*' | string[];
   readonly logLevel: LogLevel;
   readonly dataDir: string;
-  readonly database: { url?: string; poolSize: number; preparedStatements: boolean };
+  readonly database: { url?: string; poolSize: number; preparedStatements: boolean; pipelining: boolean };
   readonly redis: { url?: string; prefix: string };
   readonly jwt: { secret?: string; expiresInSeconds: number; sessionMaxAgeSeconds: number };
   readonly admin: { email?: string; password?: string };
@@ -60,6 +60,7 @@ export class AppConfig {
       url: env.DATABASE_URL,
       poolSize: env.DATABASE_POOL_SIZE,
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+      pipelining: env.DATABASE_PIPELINING,
     };
     this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
     this.jwt = {

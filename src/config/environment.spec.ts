@@ -23,6 +23,7 @@ describe(validateEnvironment.name, () => {
         HOST: '0.0.0.0',
         DATABASE_POOL_SIZE: 10,
         DATABASE_PREPARED_STATEMENTS: true,
+        DATABASE_PIPELINING: true,
         REDIS_PREFIX: 'rthub',
         DATA_DIR: './data',
         JWT_EXPIRES_IN: '1h',

@@ -109,6 +109,11 @@ export class EnvironmentVariables {
   @IsBoolean()
   DATABASE_PREPARED_STATEMENTS = true;
 
+  /** A transaction's BEGIN goes out with its first statements (pg's pipeline mode). Off behind a pooler that refuses it. */
+  @Transform(toBool)
+  @IsBoolean()
+  DATABASE_PIPELINING = true;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// URL' })

@@ -1,9 +1,17 @@
 // One transaction and the events it makes: work runs in a transaction and queues what to publish; the queue runs,
 // in order, once the transaction has committed, and is dropped when it rolls back. So no event announces a write
 // that did not happen, and no caller hands a publish() callback back to its own caller.
-import { Injectable } from '@nestjs/common';
+//
+// On Postgres the transaction's BEGIN is pipelined: it goes out with the work's first statements instead of waiting
+// for its own answer, so a transaction whose first statements are sent together (a vote's lock and write) costs one
+// round trip less per pipelined statement. The order on the wire is the order of the calls, and Postgres runs them
+// one after the other, so nothing changes but the waiting.
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Socket } from 'node:net';
+import type { PoolClient } from 'pg';
+import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
 
 /** A transaction in progress: its manager (use it for every query inside), and the after-commit queue. */
 export interface Transaction {
@@ -16,20 +24,77 @@ export interface Transaction {
   afterCommit(effect: (() => void) | (() => Promise<void>)): void;
 }
 
+type Effect = (() => void) | (() => Promise<void>);
+
+/** pg's client in pipeline mode sends each query at once rather than after the previous one's answer. */
+type PipelinedClient = PoolClient & { pipeline: boolean };
+
+/** TypeORM's transaction bookkeeping on a query runner, set as its own startTransaction() would. */
+type RunnerState = Omit<QueryRunner, 'isTransactionActive'> & {
+  isTransactionActive: boolean;
+  transactionDepth: number;
+};
+
 @Injectable()
 export class UnitOfWork {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly pipelined: boolean;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    // Without it (unit specs' stand-ins), or on the embedded engine, transactions go through TypeORM unchanged.
+    @Optional() config?: AppConfig,
+  ) {
+    this.pipelined = config !== undefined && !config.embedded && config.database.pipelining;
+  }
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const effects: Array<(() => void) | (() => Promise<void>)> = [];
-    const result = await this.dataSource.transaction((manager) =>
-      work({ manager, afterCommit: (effect) => effects.push(effect) }),
-    );
+    const effects: Effect[] = [];
+    const afterCommit = (effect: Effect): void => {
+      effects.push(effect);
+    };
+    const result = this.pipelined
+      ? await this.pipelinedTransaction((manager) => work({ manager, afterCommit }))
+      : await this.dataSource.transaction((manager) => work({ manager, afterCommit }));
     for (const effect of effects) {
       // Synchronous effects (most: publishing) run back to back, with no turn of the event loop between them.
       const pending = effect();
       if (pending instanceof Promise) await pending;
     }
     return result;
+  }
+
+  /** dataSource.transaction(), with BEGIN sent without waiting for its answer. */
+  private async pipelinedTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner() as RunnerState;
+    try {
+      const client = (await runner.connect()) as PipelinedClient;
+      client.pipeline = true;
+      try {
+        runner.isTransactionActive = true;
+        await runner.broadcaster.broadcast('BeforeTransactionStart');
+        // BEGIN and what the work sends before its first wait leave in one write, at the end of this turn.
+        const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+        socket.cork();
+        setImmediate(() => socket.uncork());
+        const begun = client.query('BEGIN');
+        // Its failure (a broken connection) also fails the statements behind it; it is rethrown below.
+        begun.catch(() => undefined);
+        runner.transactionDepth = 1;
+        await runner.broadcaster.broadcast('AfterTransactionStart');
+        try {
+          const result = await work(runner.manager);
+          await begun;
+          await runner.commitTransaction();
+          return result;
+        } catch (err) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+          throw err;
+        }
+      } finally {
+        client.pipeline = false;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 }

@@ -71,7 +71,7 @@ function wrap(
     dataSource,
     config,
     sql: new SqlRunner(dataSource, config),
-    uow: new UnitOfWork(dataSource),
+    uow: new UnitOfWork(dataSource, config),
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
       await dispose();
