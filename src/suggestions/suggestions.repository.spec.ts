@@ -19,11 +19,18 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
 
   const create = (title = 'Idea') => sut.insert(db.dataSource.manager, { authorId: author, title, description: '' });
 
-  /** A vote as the service casts it: lock, then write, in one transaction. */
+  /**
+   * A vote as the service casts it: the lock and the write sent together in one transaction (on Postgres both go out
+   * with the BEGIN in one write; the write runs once the lock is held).
+   */
   const vote = (suggestionId: string, userId: string, value: VoteValue) =>
     db.uow.run(async ({ manager }) => {
-      expect(await sut.lock(manager, suggestionId, userId)).toBeDefined();
-      return sut.writeVote(manager, suggestionId, userId, value);
+      const [locked, written] = await Promise.all([
+        sut.lock(manager, suggestionId, userId),
+        sut.writeVote(manager, suggestionId, userId, value),
+      ]);
+      expect(locked).toBeDefined();
+      return written;
     });
 
   async function stored(id: string) {
@@ -77,6 +84,27 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
       }),
     ).rejects.toThrow('rolled back');
     expect(await stored(suggestion.id)).toEqual({ upvotes: 0, downvotes: 0, score: 0, version: 1, rows: 0 });
+  });
+
+  it('should write nothing on a closed suggestion, nor on an unknown one, even sent together with the lock', async () => {
+    const suggestion = await create('Closed');
+    const voter = await insertUser(db.dataSource, 'Late Voter');
+    await db.uow.run(async ({ manager }) => {
+      await sut.lock(manager, suggestion.id, author);
+      await sut.setStatus(manager, suggestion.id, 'closed');
+    });
+    await expect(vote(suggestion.id, voter, 1)).resolves.toBeUndefined();
+    expect(await stored(suggestion.id)).toMatchObject({ upvotes: 0, downvotes: 0, version: 2, rows: 0 });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    await expect(
+      db.uow.run(async ({ manager }) => {
+        const [locked, written] = await Promise.all([
+          sut.lock(manager, unknown, voter),
+          sut.writeVote(manager, unknown, voter, 1),
+        ]);
+        return { locked, written };
+      }),
+    ).resolves.toEqual({ locked: undefined, written: undefined });
   });
 
   it('should lock with the caller’s name, and answer undefined for an unknown suggestion', async () => {

@@ -68,9 +68,11 @@ const TRANSITIONS = ([-1, 0, 1] as const)
   .join(', ');
 
 /**
- * Under the suggestion's lock (taken by the statement before, so this statement's snapshot sees every vote that
- * committed while it waited): reads the caller's previous vote, and when the new one changes it, writes or
- * deletes the vote and moves the counts and version. Answers one row: the new counts, or nulls when nothing changed.
+ * Under the suggestion's lock (taken by the statement before; Postgres starts this one once that one has finished,
+ * so its snapshot sees every vote that committed while the lock was awaited): reads the caller's previous vote, and
+ * when the suggestion is open and the new vote changes it, writes or deletes the vote and moves the counts and
+ * version. Answers one row: the new counts, or nulls when nothing changed. It checks the status itself so that it
+ * can be sent together with the lock, without waiting for the lock's answer.
  */
 const WRITE_VOTE = sqlStatement(
   'suggestions.write-vote',
@@ -79,6 +81,7 @@ const WRITE_VOTE = sqlStatement(
    ), rule AS (
      SELECT t.up, t.down FROM prev
      JOIN (VALUES ${TRANSITIONS}) AS t(previous, next, up, down) ON t.previous = prev.value AND t.next = $3::int
+     WHERE EXISTS (SELECT 1 FROM suggestions WHERE id = $1 AND status = 'open')
    ), cast_vote AS (
      INSERT INTO suggestion_votes (suggestion_id, user_id, value)
      SELECT $1, $2, $3::int FROM rule WHERE $3::int <> 0
@@ -176,8 +179,8 @@ export class SuggestionsRepository {
 
   /**
    * Puts the user's vote to `value` (0 retracts) and moves the counts and version, in one statement; the row must
-   * be locked with `lock` first, in the same transaction. Answers the new counts, or undefined when the vote was
-   * already `value` (nothing written).
+   * be locked with `lock` first, in the same transaction (the two may be sent together). Answers the new counts, or
+   * undefined when nothing was written: the vote was already `value`, or the suggestion is missing or not open.
    */
   async writeVote(
     manager: EntityManager,

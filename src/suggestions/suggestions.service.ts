@@ -131,19 +131,23 @@ export class SuggestionsService implements OnModuleInit {
   /**
    * Puts the caller's vote to `value` (1, −1, or 0 to retract). Three statements in one transaction, each
    * prepared once per connection: read the suggestion under its row lock; read the caller's previous vote and
-   * write the new one and the counts; the author's notification; so votes on one suggestion queue on its lock for
-   * as short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the
-   * request. The previous vote is read after the lock is held, in a statement of its own: a statement that waited
-   * for the lock would still see the votes as they were when it began, and two votes of one user sent at once
-   * would then both count.
+   * write the new one and the counts; the author's notification. The first two go out together with the BEGIN (the
+   * unit of work pipelines it), so votes on one suggestion queue on its lock for as short a time as possible, and
+   * the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read
+   * after the lock is held, in a statement of its own: a statement that waited for the lock would still see the
+   * votes as they were when it began, and two votes of one user sent at once would then both count.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
-      const { suggestion, callerName } = await this.lock(tx.manager, id, actor.id);
+      // Sent together (one round trip on Postgres): the write waits on the server for the lock the first one takes,
+      // and writes nothing unless the suggestion is open.
+      const [{ suggestion, callerName }, counts] = await Promise.all([
+        this.lock(tx.manager, id, actor.id),
+        this.repository.writeVote(tx.manager, id, actor.id, value),
+      ]);
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
       }
-      const counts = await this.repository.writeVote(tx.manager, id, actor.id, value);
       if (!counts) return suggestion;
       Object.assign(suggestion, counts);
       tx.afterCommit(() => this.publishCounts(suggestion));
