@@ -56,12 +56,12 @@ function track(child, name) {
 }
 
 /** Starts the built app with the given environment; answers {url, pid, stop()}. */
-export async function startApp(env = {}, { name = 'app', nodeArgs = [] } = {}) {
+export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir = APP_DIR } = {}) {
   const port = await freePort();
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'rthub-bench-')));
   const args = [...nodeArgs, ...(process.env.BENCH_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${join(ROOT, 'bench', 'results')}`] : []), 'dist/src/main.js'];
   const child = spawn(process.execPath, args, {
-    cwd: APP_DIR,
+    cwd: appDir,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'development',
