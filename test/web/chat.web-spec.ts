@@ -110,6 +110,10 @@ describe('Chat in the browser', () => {
     const pageB = await open(bob, proxy.url);
     const logA = pageA.getByRole('log', { name: 'Messages' });
     const logB = pageB.getByRole('log', { name: 'Messages' });
+    // The conversation is on screen before the cut (its history and composer come over REST, through the proxy).
+    await logB.waitFor();
+    await pageB.getByRole('textbox', { name: 'Message' }).waitFor();
+    await connectionIs(pageB, 'online');
 
     proxy.blockAll = true;
     proxy.dropConnections();
