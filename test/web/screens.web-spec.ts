@@ -92,8 +92,9 @@ describe('Screens in the browser', () => {
   it('signs up and signs in through the forms', async () => {
     const page = await (await context()).newPage();
     await page.goto(`${app.url}/chat`);
-    // Not signed in: the app sends the visitor to sign in.
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // Not signed in: the app sends the visitor to sign in. The file's first page: a cold browser parses the bundle
+    // for the first time, which on a busy CI machine took longer than the usual 10 s once.
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
     await checkScreen(page, 'signin');
 
     await page.getByRole('link', { name: /Sign up/ }).click();
