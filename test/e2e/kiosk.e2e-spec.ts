@@ -517,7 +517,8 @@ describeE2E('Kiosk sessions across a restart', () => {
       let admin = await loginAdmin(instance);
       const kiosks = [await createKiosk(instance, admin, 'Short'), await createKiosk(instance, admin, 'Long')];
       const sessions: any[] = [];
-      for (const [i, durationSeconds] of [2, 8].entries()) {
+      // The long one must outlast the restart, which takes several seconds on a busy machine.
+      for (const [i, durationSeconds] of [2, 20].entries()) {
         const session = (await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds } }))
           .body;
         const socket = await connect(instance.url, kiosks[i].token);
@@ -546,7 +547,7 @@ describeE2E('Kiosk sessions across a restart', () => {
       const running = await emitAck(watcher, 'subscribe', { channel: `kiosk:session:${long.id}` });
       expect(running).toMatchObject({ ok: true, data: { snapshot: { status: 'active', endsAt: long.endsAt } } });
 
-      await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 15_000);
+      await waitFor(watcher, 'session_terminated', (t) => t.sessionId === long.id, 30_000);
       // A second end would come from a later scheduler pass: one runs whole, then a barrier.
       await passesBegunNow([instance], KioskScheduler);
       expect(await emitAck(watcher, 'subscribe', { channel: 'kiosk:workstations' })).toMatchObject({ ok: true });
@@ -564,5 +565,5 @@ describeE2E('Kiosk sessions across a restart', () => {
       await instance.close();
       await backend.dispose();
     }
-  }, 60_000);
+  }, 90_000);
 });
