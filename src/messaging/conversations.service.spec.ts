@@ -5,7 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../common/error-codes.js';
 import type { AppConfig } from '../config/app-config.js';
-import { UnitOfWork } from '../database/unit-of-work.js';
+import { unitOfWorkOver } from '../../test/helpers/unit-of-work.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -65,14 +65,7 @@ describe(ConversationsService.name, () => {
       members: jest.fn(async () => new Map([[CONVERSATION, members]])),
       lastMessages: jest.fn(async () => new Map()),
     } as unknown as typeof repository;
-    // The real unit of work over a stand-in transaction that logs its commit (a throw is its rollback).
-    const uow = new UnitOfWork({
-      transaction: async <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> => {
-        const result = await work(txManager);
-        log.push('commit');
-        return result;
-      },
-    } as unknown as DataSource);
+    const uow = unitOfWorkOver(txManager, () => log.push('commit'));
     sut = new ConversationsService(
       { manager: { name: 'pool' } } as unknown as DataSource,
       uow,

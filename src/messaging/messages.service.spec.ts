@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, encodeCursor } from '../common/pagination.js';
-import { UnitOfWork } from '../database/unit-of-work.js';
+import { unitOfWorkOver } from '../../test/helpers/unit-of-work.js';
 import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { MessagesService } from './messages.service.js';
 import type { MessagingRepository } from './messaging.repository.js';
@@ -61,14 +61,7 @@ describe(MessagesService.name, () => {
       messageAt: jest.fn(async (_m: EntityManager, _c: string, seq: number) => message(seq)),
       messages: jest.fn(async () => []),
     } as unknown as typeof repository;
-    // The real unit of work over a stand-in transaction that logs its commit (a throw is its rollback).
-    const uow = new UnitOfWork({
-      transaction: async <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> => {
-        const result = await work(txManager);
-        log.push('commit');
-        return result;
-      },
-    } as unknown as DataSource);
+    const uow = unitOfWorkOver(txManager, () => log.push('commit'));
     sut = new MessagesService(
       { manager: pool } as unknown as DataSource,
       uow,
