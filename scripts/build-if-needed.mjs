@@ -19,7 +19,7 @@ const targets = {
       'tsconfig.build.json',
       'package.json',
     ],
-    script: 'build',
+    script: 'build:server',
   },
   web: {
     output: 'web/dist/index.html',
@@ -79,20 +79,24 @@ function run(script) {
   return result.status ?? 1;
 }
 
-/** The target to build now, if any: `npm run build` builds the web app too. */
+/**
+ * The targets to build now. Each is built only when its own output is stale: rebuilding a fresh web app would empty
+ * web/dist while the browser specs load pages from it.
+ */
 function due(webOnly) {
-  if (!webOnly && stale(targets.server)) return targets.server;
-  if (stale(targets.web)) return targets.web;
-  return undefined;
+  const wanted = webOnly ? [targets.web] : [targets.server, targets.web];
+  return wanted.filter(stale);
 }
 
 const webOnly = process.argv.includes('--web');
-if (due(webOnly)) {
+if (due(webOnly).length > 0) {
   acquire();
   let status = 0;
   try {
-    const target = due(webOnly);
-    if (target) status = run(target.script);
+    for (const target of due(webOnly)) {
+      status = run(target.script);
+      if (status !== 0) break;
+    }
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
