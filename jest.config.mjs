@@ -40,6 +40,9 @@ export default {
       ...common,
       displayName: 'e2e-services',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
+      // What these check does not touch the database or Redis (the AsyncAPI document, CORS headers): the embedded
+      // run covers them, and a second run here would only spend CI time.
+      testPathIgnorePatterns: ['/node_modules/', '/test/e2e/asyncapi\\.e2e-spec\\.ts$', '/test/e2e/security-cors\\.e2e-spec\\.ts$'],
       setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
     },
     {
