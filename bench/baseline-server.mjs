@@ -1,13 +1,18 @@
 // The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database; with
 // BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison).
 // POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 
 const port = Number(process.env.PORT ?? 3100);
-const http = createServer((req, res) => {
+// BENCH_BASELINE_ALS=1 runs each request in an AsyncLocalStorage context, as a request-scoped logger does: once a
+// context has been entered, Node 20 calls a hook for every async resource the process creates (each socket write).
+const als = process.env.BENCH_BASELINE_ALS ? new AsyncLocalStorage() : undefined;
+const http = createServer((req, res) => (als ? als.run({ req }, () => serve(req, res)) : serve(req, res)));
+function serve(req, res) {
   if (req.method === 'GET' && req.url === '/health') {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     return;
@@ -23,7 +28,7 @@ const http = createServer((req, res) => {
     return;
   }
   res.writeHead(404).end();
-});
+}
 // The app's tuning; BENCH_BASELINE_DEFLATE and BENCH_BASELINE_KEEP_REQUEST undo one piece each, to measure it.
 const io = new Server(http, {
   transports: ['websocket', 'polling'],

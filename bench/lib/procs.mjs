@@ -93,12 +93,12 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir =
  * Starts the bare Socket.IO server (same version, same tuning) used as the baseline; with `redis: {url, key}`, on
  * the same Redis adapter as the app.
  */
-export async function startBaseline({ redis, name = 'baseline' } = {}) {
+export async function startBaseline({ redis, name = 'baseline', env = {} } = {}) {
   const port = await freePort();
   const adapterEnv = redis ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key } : {};
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv() },
+    env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv(), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child, name);
