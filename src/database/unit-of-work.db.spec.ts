@@ -1,5 +1,5 @@
 // The unit of work on a real database: Postgres with TEST_DATABASE_URL, where BEGIN is pipelined with the work's
-// first statements, else embedded PGlite (through TypeORM's own transaction). One pooled connection, so every run
+// first statements, else embedded PGlite (BEGIN awaited). One pooled connection, so every run
 // reuses the connection the one before left behind.
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
 
@@ -45,6 +45,21 @@ describe(`UnitOfWork on a database [${testDatabaseKind}]`, () => {
         ]);
       }),
     ).rejects.toThrow(/duplicate key/);
+    expect(seen).toEqual([]);
+    expect(await count()).toBe(before);
+  });
+
+  it('should fail, keep nothing and run no effect when the work caught the error of a statement that failed', async () => {
+    const seen: string[] = [];
+    const before = await count();
+    await expect(
+      db.uow.run(async ({ manager, afterCommit }) => {
+        afterCommit(() => seen.push('effect'));
+        await manager.query(`INSERT INTO uow_probe (id, note) VALUES (40, 'written first')`);
+        // A duplicate the work expects and handles: the statement failed all the same, and with it the transaction.
+        await manager.query(`INSERT INTO uow_probe (id, note) VALUES (1, 'duplicate key')`).catch(() => undefined);
+      }),
+    ).rejects.toThrow('The database rolled the transaction back: one of its statements failed');
     expect(seen).toEqual([]);
     expect(await count()).toBe(before);
   });

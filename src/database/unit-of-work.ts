@@ -37,14 +37,15 @@ type RunnerState = Omit<QueryRunner, 'isTransactionActive'> & {
 
 @Injectable()
 export class UnitOfWork {
-  private readonly pipelined: boolean;
+  /** Undefined: TypeORM's own transaction (unit specs' stand-ins have no config). */
+  private readonly mode?: { pipelined: boolean };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    // Without it (unit specs' stand-ins), or on the embedded engine, transactions go through TypeORM unchanged.
     @Optional() config?: AppConfig,
   ) {
-    this.pipelined = config !== undefined && !config.embedded && config.database.pipelining;
+    // The embedded engine runs one statement at a time whatever the client sends: nothing to gain by pipelining.
+    if (config) this.mode = { pipelined: !config.embedded && config.database.pipelining };
   }
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -52,8 +53,8 @@ export class UnitOfWork {
     const afterCommit = (effect: Effect): void => {
       effects.push(effect);
     };
-    const result = this.pipelined
-      ? await this.pipelinedTransaction((manager) => work({ manager, afterCommit }))
+    const result = this.mode
+      ? await this.transaction(this.mode.pipelined, (manager) => work({ manager, afterCommit }))
       : await this.dataSource.transaction((manager) => work({ manager, afterCommit }));
     for (const effect of effects) {
       // Synchronous effects (most: publishing) run back to back, with no turn of the event loop between them.
@@ -63,28 +64,37 @@ export class UnitOfWork {
     return result;
   }
 
-  /** dataSource.transaction(), with BEGIN sent without waiting for its answer. */
-  private async pipelinedTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * dataSource.transaction(), with the COMMIT's answer checked and, when `pipelined`, BEGIN sent without waiting for
+   * its answer.
+   */
+  private async transaction<T>(pipelined: boolean, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner() as RunnerState;
     try {
       const client = (await runner.connect()) as PipelinedClient;
-      client.pipeline = true;
+      client.pipeline = pipelined;
       try {
         runner.isTransactionActive = true;
         await runner.broadcaster.broadcast('BeforeTransactionStart');
-        // BEGIN and what the work sends before its first wait leave in one write, at the end of this turn.
-        const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-        socket.cork();
-        setImmediate(() => socket.uncork());
-        const begun = client.query('BEGIN');
-        // Its failure (a broken connection) also fails the statements behind it; it is rethrown below.
-        begun.catch(() => undefined);
+        let begun: Promise<unknown>;
+        if (pipelined) {
+          // BEGIN and what the work sends before its first wait leave in one write, at the end of this turn.
+          const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+          socket.cork();
+          setImmediate(() => socket.uncork());
+          begun = client.query('BEGIN');
+          // Its failure (a broken connection) also fails the statements behind it; it is rethrown below.
+          begun.catch(() => undefined);
+        } else {
+          begun = client.query('BEGIN');
+          await begun;
+        }
         runner.transactionDepth = 1;
         await runner.broadcaster.broadcast('AfterTransactionStart');
         try {
           const result = await work(runner.manager);
           await begun;
-          await runner.commitTransaction();
+          await commit(runner, client);
           return result;
         } catch (err) {
           if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -97,4 +107,20 @@ export class UnitOfWork {
       await runner.release();
     }
   }
+}
+
+/**
+ * runner.commitTransaction(), with the answer checked: Postgres answers COMMIT with ROLLBACK when a statement of the
+ * transaction failed, and the work may have caught that statement's error (a unique violation it expected, say).
+ * TypeORM would report the commit done; here it fails, and nothing the work queued is published.
+ */
+async function commit(runner: RunnerState, client: PoolClient): Promise<void> {
+  await runner.broadcaster.broadcast('BeforeTransactionCommit');
+  const answer = await client.query('COMMIT');
+  runner.isTransactionActive = false;
+  runner.transactionDepth = 0;
+  if (answer.command === 'ROLLBACK') {
+    throw new Error('The database rolled the transaction back: one of its statements failed');
+  }
+  await runner.broadcaster.broadcast('AfterTransactionCommit');
 }
