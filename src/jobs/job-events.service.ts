@@ -12,7 +12,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import { principalRoom } from '../realtime/principal-rooms.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { JobEventDto } from './dto/job.dto.js';
-import { GroupCommitQueue, type Outcome } from './group-commit.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 import { applyJobEvent, isActive, type JobEventInput, type JobEventType, type JobStatus } from './job-state.js';
 import { toJobEventDto } from './job.mapper.js';
 import { JobsRepository, type StoredEvent } from './jobs.repository.js';

@@ -1,7 +1,11 @@
 // Messages and read marks. A message's seq is allocated under the conversation row's lock in the statement that
 // inserts it, so seqs have no gap and no duplicate; a retried clientId answers the first message and publishes
 // nothing. REST and WS share these methods.
-import { Injectable } from '@nestjs/common';
+//
+// Appends are group-committed across conversations: conversations are spread over a few queues, and the messages
+// that arrive while a queue's batch is being written are written together in one transaction (one round trip and
+// one commit for the batch), each by the same statement as alone. A lone message goes alone, as its own transaction.
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
@@ -15,19 +19,48 @@ import {
   pageLimit,
 } from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
+import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
 import { MAX_SEQ, type MessagesQueryDto, type SendMessageDto } from './dto/message.dto.js';
-import { type MemberReadState, MessagingRepository } from './messaging.repository.js';
+import {
+  type AppendResult,
+  type MemberReadState,
+  MessagingRepository,
+  type NewMessage,
+} from './messaging.repository.js';
 import type { MessageView, ReadState } from './messaging.types.js';
 import { nextReadSeq, unreadCount } from './read-state.js';
 
 const isSeq = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_SEQ;
 
+/**
+ * Queues the conversations are spread over. Each has one batch in flight at a time, so one instance's batches never
+ * share a conversation, and a conversation's messages are written in the order they arrived.
+ */
+const APPEND_QUEUES = 4;
+/** Messages written in one transaction at most; a longer queue takes several. */
+const MAX_APPEND_BATCH = 100;
+
+/** The queue of a conversation (ids are UUIDs: their last hex digits are spread evenly). */
+function appendQueueOf(conversationId: string): string {
+  return String(parseInt(conversationId.slice(-4), 16) % APPEND_QUEUES);
+}
+
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A batch cannot stay one transaction: it rolled back whole, and each of its messages goes alone. */
+class WriteEachAlone extends Error {}
+
 @Injectable()
-export class MessagesService {
+export class MessagesService implements OnModuleDestroy {
+  private readonly appends = new GroupCommitQueue<NewMessage, AppendResult>(
+    (_queue, messages) => this.appendBatch(messages),
+    MAX_APPEND_BATCH,
+  );
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
@@ -35,10 +68,14 @@ export class MessagesService {
     private readonly publisher: RealtimePublisher,
   ) {}
 
+  async onModuleDestroy(): Promise<void> {
+    await this.appends.flush();
+  }
+
   async send(actor: Principal, conversationId: string, dto: SendMessageDto): Promise<Created<MessageView>> {
     const clientId = dto.clientId ?? null;
     const manager = this.dataSource.manager;
-    const appended = await this.repository.appendMessage(manager, {
+    const appended = await this.appends.submit(appendQueueOf(conversationId), {
       conversationId,
       senderId: actor.id,
       body: dto.body,
@@ -59,6 +96,44 @@ export class MessagesService {
     }
     this.publishNew(appended.message, appended.readers);
     return { value: appended.message, created: true };
+  }
+
+  /**
+   * Writes a batch of messages in one transaction, the statements sent together. Their row locks are taken in
+   * conversation-id order, the order every batch of every instance takes them in, so two batches cannot deadlock.
+   * A statement that fails (a retried clientId's unique violation, mostly) rolls the batch back, and each message is
+   * then written alone, in arrival order, with its own outcome.
+   */
+  private async appendBatch(messages: NewMessage[]): Promise<Outcome<AppendResult>[]> {
+    if (messages.length > 1) {
+      try {
+        return await this.uow.run(async ({ manager }) => {
+          const order = messages
+            .map((_, i) => i)
+            .sort((x, y) => compareIds(messages[x].conversationId, messages[y].conversationId) || x - y);
+          const results: AppendResult[] = new Array<AppendResult>(messages.length);
+          await Promise.all(
+            order.map(async (i) => {
+              results[i] = await this.repository.appendMessage(manager, messages[i]);
+            }),
+          );
+          // A duplicate's statement failed, and with it the transaction, even when it was the batch's last.
+          if (results.some((result) => result.kind === 'duplicate')) throw new WriteEachAlone();
+          return results.map((value) => ({ ok: true as const, value }));
+        });
+      } catch {
+        // Rolled back whole (a duplicate, or any failed statement): written alone below, each with its own outcome.
+      }
+    }
+    const outcomes: Outcome<AppendResult>[] = [];
+    for (const message of messages) {
+      try {
+        outcomes.push({ ok: true, value: await this.repository.appendMessage(this.dataSource.manager, message) });
+      } catch (err) {
+        outcomes.push({ ok: false, error: err as Error });
+      }
+    }
+    return outcomes;
   }
 
   /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */

@@ -151,6 +151,77 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
     });
   });
 
+  describe('sends, group-committed (MessagesService)', () => {
+    let messages: MessagesService;
+    let transactions: number;
+    let published: Array<[string, string, { seq?: number }]>;
+
+    beforeEach(() => {
+      transactions = 0;
+      published = [];
+      // Counts the transactions the sends take; a lone message is its own statement, outside the unit of work.
+      const uow = {
+        run: (work: Parameters<typeof db.uow.run>[0]) => {
+          transactions += 1;
+          return db.uow.run(work);
+        },
+      } as unknown as typeof db.uow;
+      const publisher = {
+        publish: (channel: string, event: string, payload: { seq?: number }) =>
+          published.push([channel, event, payload]),
+      };
+      messages = new MessagesService(db.dataSource, uow, sut, publisher as unknown as RealtimePublisher);
+    });
+
+    it('should write concurrent sends in fewer transactions, with gapless seqs in arrival order', async () => {
+      const [alice, bob] = [await user('Alice'), await user('Bob')];
+      const conversations = [await group(alice, bob), await group(alice, bob), await group(alice, bob)];
+      // Sent at once: 60 messages over three conversations, 20 each, m0..m19 in order within each.
+      const sent = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          messages.send(principal(i % 2 === 0 ? alice : bob), conversations[i % 3], { body: `m${Math.floor(i / 3)}` }),
+        ),
+      );
+      expect(sent.every((result) => result.created)).toBe(true);
+      expect(transactions).toBeGreaterThan(0);
+      expect(transactions).toBeLessThan(60);
+      const oneToTwenty = Array.from({ length: 20 }, (_, i) => i + 1);
+      for (const id of conversations) {
+        expect(await stored(id)).toEqual({ lastSeq: 20, seqs: oneToTwenty });
+        const ofIt = sent.map((result) => result.value).filter((message) => message.conversationId === id);
+        // Arrival order is seq order: m0 got seq 1, m19 seq 20.
+        expect(ofIt.map((message) => [message.body, message.seq])).toEqual(
+          oneToTwenty.map((seq) => [`m${seq - 1}`, seq]),
+        );
+      }
+      // One message:new per message, each after its commit.
+      expect(published.filter(([, event]) => event === 'message:new')).toHaveLength(60);
+    });
+
+    it('should answer a retried clientId and a non-member within a batch on their own, and write the rest once', async () => {
+      const [alice, bob, mallory] = [await user('Alice'), await user('Bob'), await user('Mallory')];
+      const id = await group(alice, bob);
+      const other = await group(alice, bob);
+      const first = await messages.send(principal(alice), id, { body: 'first', clientId: 'retried' });
+      expect(first.created).toBe(true);
+      const outcomes = await Promise.allSettled([
+        messages.send(principal(bob), other, { body: 'b1' }),
+        messages.send(principal(alice), id, { body: 'again', clientId: 'retried' }),
+        messages.send(principal(mallory), id, { body: 'not a member' }),
+        messages.send(principal(bob), id, { body: 'b2' }),
+        messages.send(principal(alice), id, { body: 'again, twice', clientId: 'retried' }),
+      ]);
+      const [b1, again, refused, b2, twice] = outcomes;
+      expect(b1).toMatchObject({ status: 'fulfilled', value: { created: true, value: { seq: 1, body: 'b1' } } });
+      expect(again).toMatchObject({ status: 'fulfilled', value: { created: false, value: first.value } });
+      expect(twice).toMatchObject({ status: 'fulfilled', value: { created: false, value: first.value } });
+      expect(refused).toMatchObject({ status: 'rejected', reason: { code: ErrorCode.FORBIDDEN } });
+      expect(b2).toMatchObject({ status: 'fulfilled', value: { created: true, value: { seq: 2, body: 'b2' } } });
+      expect(await stored(id)).toEqual({ lastSeq: 2, seqs: [1, 2] });
+      expect(await stored(other)).toEqual({ lastSeq: 1, seqs: [1] });
+    });
+  });
+
   describe('messages', () => {
     let id: string;
 

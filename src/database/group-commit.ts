@@ -1,6 +1,7 @@
-// Group commit: concurrent writes for one key (a job) queue here and are written together, one transaction per
-// batch, in arrival order. While a batch is being written the next requests gather; when it commits they form
-// the next batch. So a busy job costs one transaction per round trip instead of one per event.
+// Group commit: concurrent writes for one key (a job's events; a shard of conversations' messages) queue here and are
+// written together, one transaction per batch, in arrival order. While a batch is being written the next requests
+// gather; when it commits they form the next batch. So a busy key costs one transaction per round trip instead of
+// one per write.
 import { Logger } from '@nestjs/common';
 
 /** What became of one item of a batch: its result, or the error its request should get. */
