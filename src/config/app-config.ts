@@ -27,7 +27,7 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   readonly dataDir: string;
   readonly database: { url?: string; poolSize: number; preparedStatements: boolean; pipelining: boolean };
-  readonly redis: { url?: string; prefix: string };
+  readonly redis: { url?: string; prefix: string; adapter: 'classic' | 'sharded' };
   readonly jwt: { secret?: string; expiresInSeconds: number; sessionMaxAgeSeconds: number };
   readonly admin: { email?: string; password?: string };
   readonly ws: { rateLimit: number; rateBurst: number };
@@ -62,7 +62,7 @@ export class AppConfig {
       preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
       pipelining: env.DATABASE_PIPELINING,
     };
-    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX };
+    this.redis = { url: env.REDIS_URL, prefix: env.REDIS_PREFIX, adapter: env.REDIS_ADAPTER };
     this.jwt = {
       secret: env.JWT_SECRET,
       expiresInSeconds: durationToSeconds(env.JWT_EXPIRES_IN),

@@ -25,6 +25,7 @@ describe(validateEnvironment.name, () => {
         DATABASE_PREPARED_STATEMENTS: true,
         DATABASE_PIPELINING: true,
         REDIS_PREFIX: 'rthub',
+        REDIS_ADAPTER: 'classic',
         DATA_DIR: './data',
         JWT_EXPIRES_IN: '1h',
         JWT_SESSION_MAX_AGE: '30d',
@@ -83,6 +84,7 @@ describe(validateEnvironment.name, () => {
       ['DATABASE_POOL_SIZE', '1'],
       ['DATABASE_PREPARED_STATEMENTS', 'sometimes'],
       ['REDIS_PREFIX', 'has spaces'],
+      ['REDIS_ADAPTER', 'cluster'],
       ['JWT_EXPIRES_IN', '1 hour'],
       ['JWT_EXPIRES_IN', '1w'],
       ['JWT_SESSION_MAX_AGE', 'forever'],
@@ -211,7 +213,7 @@ describe(AppConfig.name, () => {
     expect(sut.ws).toEqual({ rateLimit: 50, rateBurst: 100 });
     expect(sut.presence).toEqual({ graceMs: 3000, ttlSeconds: 30 });
     expect(sut.corsOrigins).toBe('*');
-    expect(sut.redis).toEqual({ url: undefined, prefix: 'rthub' });
+    expect(sut.redis).toEqual({ url: undefined, prefix: 'rthub', adapter: 'classic' });
     expect(sut.kiosk.warningSeconds).toEqual([300, 60]);
     expect(sut.trustProxy).toBe(false);
     expect(sut.limits).toEqual({

@@ -123,6 +123,13 @@ export class EnvironmentVariables {
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'must be 1..64 of A-Z a-z 0-9 _ . : -' })
   REDIS_PREFIX = 'rthub';
 
+  /**
+   * How instances reach each other: `classic` Pub/Sub (every instance hears every broadcast), or `sharded` Pub/Sub
+   * (Redis 7+; one channel per room, so an instance hears only the rooms its sockets are in).
+   */
+  @IsIn(['classic', 'sharded'])
+  REDIS_ADAPTER: 'classic' | 'sharded' = 'classic';
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './data';

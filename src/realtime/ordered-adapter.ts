@@ -3,7 +3,7 @@
 // every copy, the local one and those arriving from other instances, passes through this instance's reorder buffer
 // on its way to the sockets. So each instance sees every seq of a stream its sockets listen to, whichever
 // instance's transaction made it. A `publishedAt` flag lets each instance measure the lag from publish to delivery.
-import { RedisAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
 import { Adapter, type BroadcastFlags, type BroadcastOptions } from 'socket.io-adapter';
@@ -28,78 +28,84 @@ export interface DeliveryOptions {
 }
 
 type Apply = (opts: BroadcastOptions, callback: (socket: Socket) => void) => void;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a mixin's base constructor must take any arguments
-type AdapterClass = new (...args: any[]) => Adapter;
 
-function withOrderedDelivery<T extends AdapterClass>(Base: T) {
-  class Ordered extends Base {
-    /** Set by the factory right after construction. */
-    ordering!: ReorderBuffer;
-    onDelivered?: (room: string, lagMs: number) => void;
-
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see AdapterClass
-    constructor(...args: any[]) {
-      super(...args);
-      this.on('delete-room', (room: string) => this.ordering.forgetRoom(room));
-    }
-
-    override close(): Promise<void> | void {
-      this.ordering.close();
-      return super.close();
-    }
-  }
-  // `apply` (private in the typings) is where every broadcast, local or from another instance, meets this
-  // instance's sockets: the one place that sees all copies of an event.
-  const inner = (Base.prototype as unknown as { apply: Apply }).apply;
-  Object.defineProperty(Ordered.prototype, 'apply', {
-    value: function apply(this: Ordered, opts: BroadcastOptions, callback: (socket: Socket) => void): void {
-      const flags = opts.flags as PublishFlags | undefined;
-      if (opts.rooms.size !== 1 || flags?.publishedAt === undefined) {
-        inner.call(this, opts, callback);
-        return;
-      }
-      const [room] = opts.rooms;
-      // No socket of this instance is in the room: nothing to order, and a stream position kept for it would go stale
-      // (copies from other instances skip an instance without the room), delaying the first event once one joins.
-      if (!this.rooms.has(room)) {
-        inner.call(this, opts, callback);
-        return;
-      }
-      const publishedAt = flags.publishedAt;
-      const deliver = (): void => {
-        this.onDelivered?.(room, Date.now() - publishedAt);
-        inner.call(this, opts, callback);
-      };
-      if (flags.order) this.ordering.offer(room, flags.order.key, flags.order.seq, deliver);
-      else deliver();
-    },
-  });
-  return Ordered;
+/** The adapter's private `apply` (where every broadcast, local or from another instance, meets its sockets). */
+interface ApplyHolder {
+  apply: Apply;
 }
 
-const OrderedMemoryAdapter = withOrderedDelivery(Adapter);
-const OrderedRedisAdapter = withOrderedDelivery(RedisAdapter);
+/**
+ * Routes the adapter's deliveries through a reorder buffer. Done on the instance, not by subclassing, because the
+ * sharded Redis adapter's class is not exported (only its factory is).
+ */
+function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapter {
+  const holder = adapter as unknown as ApplyHolder;
+  const ordering = new ReorderBuffer(delivery.ordering);
+  const onDelivered = delivery.onDelivered;
+  const inner = holder.apply.bind(adapter);
+  holder.apply = function apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void {
+    const flags = opts.flags as PublishFlags | undefined;
+    if (opts.rooms.size !== 1 || flags?.publishedAt === undefined) {
+      inner(opts, callback);
+      return;
+    }
+    const [room] = opts.rooms;
+    // No socket of this instance is in the room: nothing to order, and a stream position kept for it would go stale
+    // (copies from other instances skip an instance without the room), delaying the first event once one joins.
+    if (!adapter.rooms.has(room)) {
+      inner(opts, callback);
+      return;
+    }
+    const publishedAt = flags.publishedAt;
+    const deliver = (): void => {
+      onDelivered?.(room, Date.now() - publishedAt);
+      inner(opts, callback);
+    };
+    if (flags.order) ordering.offer(room, flags.order.key, flags.order.seq, deliver);
+    else deliver();
+  };
+  adapter.on('delete-room', (room: string) => ordering.forgetRoom(room));
+  const close = adapter.close.bind(adapter);
+  adapter.close = (): Promise<void> | void => {
+    ordering.close();
+    return close();
+  };
+  return adapter;
+}
 
 export interface RedisAdapterArgs {
   pub: Redis;
   sub: Redis;
+  /** `classic`: Redis Pub/Sub, one channel for all; `sharded`: sharded Pub/Sub (Redis 7+), a channel per room. */
+  mode: 'classic' | 'sharded';
+  /** `key` prefixes the adapter's channels; `requestsTimeout` bounds a request to the other instances (classic). */
   options: { key: string; requestsTimeout: number };
+}
+
+/** The factory of `@socket.io/redis-adapter` for `redis.mode`. */
+function redisAdapterFactory(redis: RedisAdapterArgs): (nsp: Namespace) => Adapter {
+  if (redis.mode === 'sharded') {
+    // "dynamic": besides the namespace's own channel, one channel per public room (a socket id's room excluded),
+    // which an instance subscribes to while one of its sockets is in the room.
+    return createShardedAdapter(redis.pub, redis.sub, {
+      channelPrefix: redis.options.key,
+      subscriptionMode: 'dynamic',
+    }) as (nsp: Namespace) => Adapter;
+  }
+  return createAdapter(redis.pub, redis.sub, redis.options) as (nsp: Namespace) => Adapter;
 }
 
 /**
  * The adapter of every namespace: `@socket.io/redis-adapter` when `redis` is given (several instances), Socket.IO's
- * in-memory adapter otherwise; both ordered. A plain function: Socket.IO calls it with `new`.
+ * in-memory adapter otherwise; each ordered. A plain function: Socket.IO calls it with `new`, and the object it
+ * answers is the adapter.
  */
 export function orderedAdapterFactory(
   delivery: DeliveryOptions,
   redis?: RedisAdapterArgs,
 ): (nsp: Namespace) => Adapter {
+  const create = redis ? redisAdapterFactory(redis) : (nsp: Namespace): Adapter => new Adapter(nsp);
   return function createOrderedAdapter(nsp: Namespace): Adapter {
-    const adapter = redis
-      ? new OrderedRedisAdapter(nsp, redis.pub, redis.sub, redis.options)
-      : new OrderedMemoryAdapter(nsp);
-    adapter.ordering = new ReorderBuffer(delivery.ordering);
-    adapter.onDelivered = delivery.onDelivered;
-    return adapter;
+    return addOrderedDelivery(create(nsp), delivery);
   };
 }

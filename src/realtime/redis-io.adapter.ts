@@ -1,5 +1,6 @@
-// The Socket.IO server: the Redis adapter when REDIS_URL is set (events and room operations cross instances),
-// Socket.IO's in-memory adapter otherwise; either delivers ordered events in seq order (ordered-adapter.ts).
+// The Socket.IO server: the Redis adapter when REDIS_URL is set (events and room operations cross instances, over
+// classic or sharded Pub/Sub: REDIS_ADAPTER), Socket.IO's in-memory adapter otherwise; either delivers ordered events
+// in seq order (ordered-adapter.ts).
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
@@ -78,7 +79,12 @@ export class RedisIoAdapter extends IoAdapter {
     const sub: Redis = this.redis.connect('io-sub');
     await Promise.all([waitReady(pub), waitReady(sub)]);
     this.catchPublishFailures(pub);
-    this.redisAdapterArgs = { pub, sub, options: { key: this.redis.key('io'), requestsTimeout: 5000 } };
+    this.redisAdapterArgs = {
+      pub,
+      sub,
+      mode: this.config.redis.adapter,
+      options: { key: this.redis.key('io'), requestsTimeout: 5000 },
+    };
   }
 
   /**
@@ -87,18 +93,21 @@ export class RedisIoAdapter extends IoAdapter {
    * Sockets of this instance still get the event; other instances miss it, and clients fill the gap over REST.
    */
   private catchPublishFailures(pub: Redis): void {
-    const publish = pub.publish.bind(pub) as (channel: string, message: string | Buffer) => Promise<number>;
     let lastLog = 0;
-    const guarded = (channel: string, message: string | Buffer): Promise<number> =>
-      publish(channel, message).catch((err: Error) => {
-        this.metrics.adapterPublishFailures.inc();
-        if (Date.now() - lastLog > 5000) {
-          lastLog = Date.now();
-          this.log.warn({ err: err.message }, 'Could not publish to the other instances (counted in metrics)');
-        }
-        return 0;
-      });
-    pub.publish = guarded as unknown as Redis['publish'];
+    const guard =
+      (publish: (channel: string, message: string | Buffer) => Promise<unknown>) =>
+      (channel: string, message: string | Buffer): Promise<unknown> =>
+        publish(channel, message).catch((err: Error) => {
+          this.metrics.adapterPublishFailures.inc();
+          if (Date.now() - lastLog > 5000) {
+            lastLog = Date.now();
+            this.log.warn({ err: err.message }, 'Could not publish to the other instances (counted in metrics)');
+          }
+          return 0;
+        });
+    // PUBLISH for the classic adapter, SPUBLISH for the sharded one.
+    pub.publish = guard(pub.publish.bind(pub)) as unknown as Redis['publish'];
+    pub.spublish = guard(pub.spublish.bind(pub)) as unknown as Redis['spublish'];
   }
 
   /**

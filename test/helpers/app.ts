@@ -119,6 +119,8 @@ export async function createBackend(): Promise<Backend> {
       DATABASE_URL: database.url,
       REDIS_URL: services.redisUrl!,
       REDIS_PREFIX: prefix,
+      // The whole services-mode suite on the sharded adapter: TEST_REDIS_ADAPTER=sharded.
+      ...(process.env.TEST_REDIS_ADAPTER ? { REDIS_ADAPTER: process.env.TEST_REDIS_ADAPTER } : {}),
     },
     dispose: async () => {
       await database.drop();
