@@ -1,9 +1,10 @@
 // The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database; with
-// BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison).
+// BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison),
+// classic or sharded (BENCH_BASELINE_REDIS_ADAPTER) as the app's.
 // POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 
@@ -38,7 +39,15 @@ const io = new Server(http, {
 });
 const redisUrl = process.env.BENCH_BASELINE_REDIS_URL;
 const redis = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
-if (redisUrl) io.adapter(createAdapter(redis[0], redis[1], { key: process.env.BENCH_BASELINE_REDIS_KEY ?? 'bench-baseline' }));
+const redisKey = process.env.BENCH_BASELINE_REDIS_KEY ?? 'bench-baseline';
+if (redisUrl) {
+  // BENCH_BASELINE_REDIS_ADAPTER=sharded: sharded Pub/Sub with a channel per room, as the app's REDIS_ADAPTER=sharded.
+  io.adapter(
+    process.env.BENCH_BASELINE_REDIS_ADAPTER === 'sharded'
+      ? createShardedAdapter(redis[0], redis[1], { channelPrefix: redisKey, subscriptionMode: 'dynamic' })
+      : createAdapter(redis[0], redis[1], { key: redisKey }),
+  );
+}
 if (!process.env.BENCH_BASELINE_KEEP_REQUEST) {
   io.on('connection', (socket) => {
     socket.conn.request = undefined;

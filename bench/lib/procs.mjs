@@ -14,6 +14,9 @@ export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 export const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
 /** Tuning switches passed through to the servers, so their effect can be measured (see bench/README.md). */
+/** BENCH_REDIS_ADAPTER=sharded: the app and the bare baseline on sharded Pub/Sub (`classic` by default). */
+export const redisAdapter = process.env.BENCH_REDIS_ADAPTER === 'sharded' ? 'sharded' : 'classic';
+
 function tuningEnv() {
   const names = ['WS_NO_BUFFER_UTIL', 'WS_NO_UTF_8_VALIDATE', 'BENCH_BASELINE_KEEP_REQUEST', 'BENCH_BASELINE_DEFLATE'];
   return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]]));
@@ -78,6 +81,7 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir =
       WS_MAX_SOCKETS_PER_USER: '10000',
       MESSAGING_MAX_MEMBERS: '100000',
       DATABASE_POOL_SIZE: '20',
+      REDIS_ADAPTER: redisAdapter,
       ...tuningEnv(),
       ...env,
     },
@@ -95,7 +99,9 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir =
  */
 export async function startBaseline({ redis, name = 'baseline', env = {} } = {}) {
   const port = await freePort();
-  const adapterEnv = redis ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key } : {};
+  const adapterEnv = redis
+    ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key, BENCH_BASELINE_REDIS_ADAPTER: redisAdapter }
+    : {};
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv(), ...env },

@@ -2,7 +2,7 @@
 // memory per socket against the bare server with the same Redis adapter (the fair comparison) and without it.
 import { registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
-import { rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
+import { redisAdapter, rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
 import { freshDatabase, redisUrl } from '../lib/services.mjs';
 
 export const name = 'connections';
@@ -54,7 +54,7 @@ export async function run({ full }) {
     const baseResult = await measure(baseline, pool, count, { url: baseline.url });
     const kib = (r) => r.bytesPerSocket / 1024;
     return {
-      params: { socketsHeld: count + WARMUP, clientProcesses: pool.size, database: 'postgres', adapter: 'redis' },
+      params: { socketsHeld: count + WARMUP, clientProcesses: pool.size, database: 'postgres', adapter: `redis (${redisAdapter})` },
       app: appResult,
       baseline: { withRedisAdapter: redisResult, withoutAdapter: baseResult },
       rows: [

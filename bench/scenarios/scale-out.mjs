@@ -4,7 +4,7 @@
 // so what differs is only where the sockets live.
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool } from '../lib/clients.mjs';
-import { startApp } from '../lib/procs.mjs';
+import { redisAdapter, startApp } from '../lib/procs.mjs';
 import { freshDatabase, redisUrl } from '../lib/services.mjs';
 import { now, summarize } from '../lib/stats.mjs';
 
@@ -65,7 +65,7 @@ export async function run({ full }) {
   const one = await shape(1, rounds);
   const two = await shape(2, rounds);
   return {
-    params: { sockets: SOCKETS, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: 4, adapter: 'redis' },
+    params: { sockets: SOCKETS, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: 4, adapter: `redis (${redisAdapter})` },
     app: { twoInstances: two },
     baseline: { oneInstance: one },
     rows: [
