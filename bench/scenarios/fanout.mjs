@@ -4,7 +4,7 @@
 // same Redis adapter and a second idle instance (the fair in-stack comparison), and without any adapter (the floor).
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
-import { cpuSeconds, redisAdapter, startApp, startBaseline } from '../lib/procs.mjs';
+import { redisAdapter, startApp, startBaseline } from '../lib/procs.mjs';
 import { freshDatabase, redisUrl } from '../lib/services.mjs';
 import { now, summarize } from '../lib/stats.mjs';
 
@@ -71,17 +71,10 @@ export async function run({ full }) {
       lastSocket[kind].push(Math.max(...times));
     }
 
-    // The second instance holds no socket of the room: what it spends per round is the adapter's cost of telling
-    // every instance about every broadcast (with the sharded adapter it is not subscribed to the room's channel).
-    const idleCpu = { app: 0, bareRedis: 0 };
     // Warm-up rounds, not recorded: the first rounds of either server run cold code paths (JIT, first query
     // plans, the client processes' own start), and with 30 rounds one cold round alone decides the p99.
     for (let r = -WARMUP_ROUNDS; r < rounds; r += 1) {
       const record = r >= 0;
-      if (r === 0) {
-        idleCpu.app = -cpuSeconds(appB.pid);
-        idleCpu.bareRedis = -cpuSeconds(bareRedisB.pid);
-      }
       const i = r + WARMUP_ROUNDS;
       const voter = voters[1 + (i % (voters.length - 1))];
       const value = Math.floor(i / (voters.length - 1)) % 2 === 0 ? 1 : -1;
@@ -98,20 +91,16 @@ export async function run({ full }) {
         }, record);
       }
     }
-    idleCpu.app += cpuSeconds(appB.pid);
-    idleCpu.bareRedis += cpuSeconds(bareRedisB.pid);
-    const idleCpuMsPerRound = { app: (idleCpu.app * 1000) / rounds, bareRedis: (idleCpu.bareRedis * 1000) / rounds };
     const stats = Object.fromEntries(kinds.map((k) => [k, { latency: summarize(samples[k]), timeToLastSocket: summarize(lastSocket[k]), perRoundLast: lastSocket[k], warmupRoundsLast: warmupLast[k] }]));
     const { app: a, bareRedis: r, baseline: b } = stats;
     return {
       params: { sockets, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: pool.size, connectErrors: errors, database: 'postgres', instances: 2, adapter: `redis (${redisAdapter})` },
-      app: { ...stats.app, idleInstanceCpuMsPerRound: idleCpuMsPerRound.app },
-      baseline: { withRedisAdapter: { ...stats.bareRedis, idleInstanceCpuMsPerRound: idleCpuMsPerRound.bareRedis }, withoutAdapter: stats.baseline },
+      app: stats.app,
+      baseline: { withRedisAdapter: stats.bareRedis, withoutAdapter: stats.baseline },
       rows: [
         ['fan-out p50 (ms), vs bare + Redis adapter', a.latency.p50, r.latency.p50, 'target ≤ 1.15×'],
         ['fan-out p99 (ms), vs bare + Redis adapter', a.latency.p99, r.latency.p99, 'target ≤ 1.15×'],
         ['fan-out time to last socket, median (ms), vs bare + Redis adapter', a.timeToLastSocket.p50, r.timeToLastSocket.p50],
-        ['fan-out: CPU of the idle second instance per round (ms), vs bare + Redis adapter', idleCpuMsPerRound.app, idleCpuMsPerRound.bareRedis],
         ['fan-out p50 (ms), vs bare without adapter', a.latency.p50, b.latency.p50, 'target ≤ 1.3×'],
         ['fan-out p99 (ms), vs bare without adapter', a.latency.p99, b.latency.p99, 'target ≤ 1.3×'],
       ],
