@@ -135,7 +135,10 @@ export class ReorderBuffer {
     if (stream.held.length === 0) return;
     let due = Infinity;
     for (const held of stream.held) due = Math.min(due, held.due);
-    stream.timer = setTimeout(() => this.expire(stream), Math.max(0, due - Date.now()));
+    // The deadline is acted on one turn of the event loop later. When the loop stalled past it (a long task, a
+    // loaded machine), the missing event may already be waiting to be read, and each turn runs its timers before
+    // it reads the network: the gap would be skipped, then its event delivered out of order right after.
+    stream.timer = setTimeout(() => setImmediate(() => this.expire(stream)), Math.max(0, due - Date.now()));
   }
 
   /** Every event whose deadline passed goes out, with everything below it, skipping the gaps before it. */
