@@ -40,9 +40,16 @@ export default {
       ...common,
       displayName: 'e2e-services',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
-      // What these check does not touch the database or Redis (the AsyncAPI document, CORS headers): the embedded
-      // run covers them, and a second run here would only spend CI time.
-      testPathIgnorePatterns: ['/node_modules/', '/test/e2e/asyncapi\\.e2e-spec\\.ts$', '/test/e2e/security-cors\\.e2e-spec\\.ts$'],
+      // Run in the embedded project only: what these check does not depend on the backend. The AsyncAPI document and
+      // CORS headers touch neither the database nor Redis; the client SDK specs test the client (reconnects, resync,
+      // fallback), whose server side every other spec here covers, and test/multi/client-failover.e2e-spec.ts runs
+      // the SDK across two instances. A second run here would only spend CI time.
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/test/e2e/asyncapi\\.e2e-spec\\.ts$',
+        '/test/e2e/security-cors\\.e2e-spec\\.ts$',
+        '/test/e2e/client-(sdk|react)\\.e2e-spec\\.ts$',
+      ],
       setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
     },
     {
