@@ -13,10 +13,10 @@ export const APP_DIR = process.env.BENCH_APP_DIR ?? ROOT;
 export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 export const ADMIN = { email: 'admin@bench.local', password: 'bench-admin-password' };
 
-/** Tuning switches passed through to the servers, so their effect can be measured (see bench/README.md). */
 /** BENCH_REDIS_ADAPTER=sharded: the app and the bare baseline on sharded Pub/Sub (`classic` by default). */
 export const redisAdapter = process.env.BENCH_REDIS_ADAPTER === 'sharded' ? 'sharded' : 'classic';
 
+/** Tuning switches passed through to the servers, so their effect can be measured (see bench/README.md). */
 function tuningEnv() {
   const names = ['WS_NO_BUFFER_UTIL', 'WS_NO_UTF_8_VALIDATE', 'BENCH_BASELINE_KEEP_REQUEST', 'BENCH_BASELINE_DEFLATE'];
   return Object.fromEntries(names.filter((n) => process.env[n]).map((n) => [n, process.env[n]]));
