@@ -51,9 +51,6 @@ function appendQueueOf(conversationId: string): string {
 
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A batch cannot stay one transaction: it rolled back whole, and each of its messages goes alone. */
-class WriteEachAlone extends Error {}
-
 @Injectable()
 export class MessagesService implements OnModuleDestroy {
   private readonly appends = new GroupCommitQueue<NewMessage, AppendResult>(
@@ -112,13 +109,13 @@ export class MessagesService implements OnModuleDestroy {
             .map((_, i) => i)
             .sort((x, y) => compareIds(messages[x].conversationId, messages[y].conversationId) || x - y);
           const results: AppendResult[] = new Array<AppendResult>(messages.length);
+          // A duplicate's statement fails the transaction even when the repository answers it as a duplicate: the
+          // statements after it fail, or, when it was the last, the unit of work fails on Postgres's ROLLBACK.
           await Promise.all(
             order.map(async (i) => {
               results[i] = await this.repository.appendMessage(manager, messages[i]);
             }),
           );
-          // A duplicate's statement failed, and with it the transaction, even when it was the batch's last.
-          if (results.some((result) => result.kind === 'duplicate')) throw new WriteEachAlone();
           return results.map((value) => ({ ok: true as const, value }));
         });
       } catch {

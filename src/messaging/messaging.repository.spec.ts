@@ -222,6 +222,21 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
       // One batch was tried and rolled back; its messages then went one by one, each its own statement.
       expect(transactions).toBe(1);
     });
+
+    it("should roll back a batch whose last statement was a retried clientId's, and write the others alone", async () => {
+      const [alice, bob] = [await user('Alice'), await user('Bob')];
+      const id = await group(alice, bob);
+      const first = await messages.send(principal(alice), id, { body: 'first', clientId: 'retried' });
+      // One conversation, one batch: the duplicate's statement comes last, after the others succeeded.
+      const [fresh, again] = await Promise.all([
+        messages.send(principal(bob), id, { body: 'fresh' }),
+        messages.send(principal(alice), id, { body: 'again', clientId: 'retried' }),
+      ]);
+      expect(fresh).toMatchObject({ created: true, value: { seq: 2, body: 'fresh' } });
+      expect(again).toEqual({ created: false, value: first.value });
+      expect(await stored(id)).toEqual({ lastSeq: 2, seqs: [1, 2] });
+      expect(transactions).toBe(1);
+    });
   });
 
   describe('messages', () => {
