@@ -6,8 +6,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager, QueryFailedError, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { sendStatement } from './unit-of-work.js';
 
 /** One statement of the hot paths; its name must be unique in the process (a name stands for one text). */
 export interface SqlStatement {
@@ -47,8 +48,10 @@ export class SqlRunner {
     try {
       const runner = manager.queryRunner;
       if (runner) {
-        const client = (await runner.connect()) as PoolClient;
-        return (await client.query(query)).rows as T[];
+        // A transaction's connection is already open: the statement leaves now, in the caller's turn, so that the
+        // COMMIT sent behind a last statement follows it on the wire.
+        const client = connectedClient(runner) ?? ((await runner.connect()) as PoolClient);
+        return (await sendStatement(runner, () => client.query(query))).rows as T[];
       }
       return (await this.pool().query(query)).rows as T[];
     } catch (err) {
@@ -59,4 +62,9 @@ export class SqlRunner {
   private pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
+}
+
+/** The runner's connection when it already has one (TypeORM's Postgres runner keeps it here once connected). */
+function connectedClient(runner: QueryRunner): PoolClient | undefined {
+  return (runner as QueryRunner & { databaseConnection?: PoolClient }).databaseConnection;
 }

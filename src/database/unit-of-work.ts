@@ -5,11 +5,13 @@
 // On Postgres the transaction's BEGIN is pipelined: it goes out with the work's first statements instead of waiting
 // for its own answer, so a transaction whose first statements are sent together (a vote's lock and write) costs one
 // round trip less per pipelined statement. The order on the wire is the order of the calls, and Postgres runs them
-// one after the other, so nothing changes but the waiting.
+// one after the other, so nothing changes but the waiting. For the same reason a work that knows which statement is
+// its last may have COMMIT sent right behind it (commitBehindNextStatement), rather than after its answer: Postgres
+// commits only if every statement before the COMMIT succeeded, and answers ROLLBACK otherwise.
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Socket } from 'node:net';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 
@@ -22,9 +24,41 @@ export interface Transaction {
    * and `run` answers once every effect has run.
    */
   afterCommit(effect: (() => void) | (() => Promise<void>)): void;
+  /**
+   * Declares that the next statement sent through SqlRunner in this transaction is the work's last: on pipelined
+   * Postgres, COMMIT leaves right behind it instead of after its answer (one round trip less); elsewhere nothing
+   * changes. Nothing may be sent after that statement. What the work does with its answer must not fail: the
+   * transaction commits whenever every statement succeeded. If it fails all the same, `run` runs the effects
+   * queued so far (the writes are committed, so they are announced) and then throws that error.
+   */
+  commitBehindNextStatement(): void;
 }
 
 type Effect = (() => void) | (() => Promise<void>);
+
+/** Sends a statement (`send`) and the transaction's COMMIT behind it, in one write; answers what `send` answered. */
+type SendWithCommit = <R>(send: () => R) => R;
+
+/** Transactions whose COMMIT is to leave behind their next statement, by query runner. */
+const commitBehind = new WeakMap<QueryRunner, SendWithCommit>();
+
+/**
+ * For SqlRunner, which sends each statement through this: sends it, and right behind it the transaction's COMMIT
+ * when the work declared it its last (commitBehindNextStatement).
+ */
+export function sendStatement<R>(runner: QueryRunner, send: () => R): R {
+  const withCommit = commitBehind.get(runner);
+  if (!withCommit) return send();
+  commitBehind.delete(runner);
+  return withCommit(send);
+}
+
+/** The work failed after its COMMIT went out with its last statement, and Postgres committed: what to report. */
+class CommittedDespiteFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('The work failed after its transaction committed');
+  }
+}
 
 /** pg's client in pipeline mode sends each query at once rather than after the previous one's answer. */
 type PipelinedClient = PoolClient & { pipeline: boolean };
@@ -50,17 +84,25 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const effects: Effect[] = [];
-    const afterCommit = (effect: Effect): void => {
-      effects.push(effect);
-    };
-    const result = this.mode
-      ? await this.transaction(this.mode.pipelined, (manager) => work({ manager, afterCommit }))
-      : await this.dataSource.transaction((manager) => work({ manager, afterCommit }));
-    for (const effect of effects) {
-      // Synchronous effects (most: publishing) run back to back, with no turn of the event loop between them.
-      const pending = effect();
-      if (pending instanceof Promise) await pending;
+    const transaction = (manager: EntityManager): Transaction => ({
+      manager,
+      afterCommit: (effect) => {
+        effects.push(effect);
+      },
+      // Replaced by transaction() when COMMIT can leave early; else the statement's answer is awaited as usual.
+      commitBehindNextStatement: () => undefined,
+    });
+    let result: T;
+    try {
+      result = this.mode
+        ? await this.transaction(this.mode.pipelined, work, transaction)
+        : await this.dataSource.transaction((manager) => work(transaction(manager)));
+    } catch (err) {
+      if (!(err instanceof CommittedDespiteFailure)) throw err;
+      await runEffects(effects);
+      throw err.failure;
     }
+    await runEffects(effects);
     return result;
   }
 
@@ -68,7 +110,11 @@ export class UnitOfWork {
    * dataSource.transaction(), with the COMMIT's answer checked and, when `pipelined`, BEGIN sent without waiting for
    * its answer.
    */
-  private async transaction<T>(pipelined: boolean, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async transaction<T>(
+    pipelined: boolean,
+    work: (tx: Transaction) => Promise<T>,
+    transaction: (manager: EntityManager) => Transaction,
+  ): Promise<T> {
     const runner = this.dataSource.createQueryRunner() as RunnerState;
     try {
       const client = (await runner.connect()) as PipelinedClient;
@@ -79,7 +125,7 @@ export class UnitOfWork {
         let begun: Promise<unknown>;
         if (pipelined) {
           // BEGIN and what the work sends before its first wait leave in one write, at the end of this turn.
-          const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+          const socket = streamOf(client);
           socket.cork();
           setImmediate(() => socket.uncork());
           begun = client.query('BEGIN');
@@ -91,12 +137,39 @@ export class UnitOfWork {
         }
         runner.transactionDepth = 1;
         await runner.broadcaster.broadcast('AfterTransactionStart');
+        const tx = transaction(runner.manager);
+        let committing: Promise<QueryResult> | undefined;
+        if (pipelined) {
+          tx.commitBehindNextStatement = () =>
+            commitBehind.set(runner, (send) => {
+              const socket = streamOf(client);
+              socket.cork();
+              try {
+                const answer = send();
+                committing = client.query('COMMIT');
+                // Awaited below, after the work; a broken connection fails the work's own statement first.
+                committing.catch(() => undefined);
+                return answer;
+              } finally {
+                socket.uncork();
+              }
+            });
+        }
         try {
-          const result = await work(runner.manager);
+          const result = await work(tx);
+          commitBehind.delete(runner);
           await begun;
-          await commit(runner, client);
+          await commit(runner, client, committing);
           return result;
         } catch (err) {
+          commitBehind.delete(runner);
+          if (committing) {
+            // The transaction ended with the COMMIT already sent: committed, or rolled back by Postgres.
+            const answer = await committing.catch(() => undefined);
+            runner.isTransactionActive = false;
+            runner.transactionDepth = 0;
+            throw answer?.command === 'COMMIT' ? new CommittedDespiteFailure(err) : err;
+          }
           if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
           throw err;
         }
@@ -109,14 +182,27 @@ export class UnitOfWork {
   }
 }
 
+/** The TCP socket under a pg client. */
+function streamOf(client: PoolClient): Socket {
+  return (client as unknown as { connection: { stream: Socket } }).connection.stream;
+}
+
+async function runEffects(effects: Effect[]): Promise<void> {
+  for (const effect of effects) {
+    // Synchronous effects (most: publishing) run back to back, with no turn of the event loop between them.
+    const pending = effect();
+    if (pending instanceof Promise) await pending;
+  }
+}
+
 /**
- * runner.commitTransaction(), with the answer checked: Postgres answers COMMIT with ROLLBACK when a statement of the
+ * runner.commitTransaction() (or the COMMIT `sent` behind the last statement), with the answer checked: Postgres answers COMMIT with ROLLBACK when a statement of the
  * transaction failed, and the work may have caught that statement's error (a unique violation it expected, say).
  * TypeORM would report the commit done; here it fails, and nothing the work queued is published.
  */
-async function commit(runner: RunnerState, client: PoolClient): Promise<void> {
+async function commit(runner: RunnerState, client: PoolClient, sent?: Promise<QueryResult>): Promise<void> {
   await runner.broadcaster.broadcast('BeforeTransactionCommit');
-  const answer = await client.query('COMMIT');
+  const answer = await (sent ?? client.query('COMMIT'));
   runner.isTransactionActive = false;
   runner.transactionDepth = 0;
   if (answer.command === 'ROLLBACK') {

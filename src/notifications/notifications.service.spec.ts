@@ -67,7 +67,7 @@ describe(NotificationsService.name, () => {
     committed = false;
     manager = { name: 'tx' } as unknown as EntityManager;
     afterCommit = [];
-    tx = { manager, afterCommit: (effect) => afterCommit.push(effect) };
+    tx = { manager, afterCommit: (effect) => afterCommit.push(effect), commitBehindNextStatement: () => undefined };
     dataSource = {
       manager: { name: 'pool' } as unknown as EntityManager,
       transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {

@@ -132,8 +132,8 @@ export class SuggestionsService implements OnModuleInit {
    * Puts the caller's vote to `value` (1, −1, or 0 to retract). Three statements in one transaction, each
    * prepared once per connection: read the suggestion under its row lock; read the caller's previous vote and
    * write the new one and the counts; the author's notification. The first two go out together with the BEGIN (the
-   * unit of work pipelines it), so votes on one suggestion queue on its lock for as short a time as possible, and
-   * the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read
+   * unit of work pipelines it), and the COMMIT with the third, so votes on one suggestion queue on its lock for as
+   * short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read
    * after the lock is held, in a statement of its own: a statement that waited for the lock would still see the
    * votes as they were when it began, and two votes of one user sent at once would then both count.
    */
@@ -151,8 +151,10 @@ export class SuggestionsService implements OnModuleInit {
       if (!counts) return suggestion;
       Object.assign(suggestion, counts);
       tx.afterCommit(() => this.publishCounts(suggestion));
-      // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction.
+      // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction, whose
+      // COMMIT leaves behind the notification's statement (the author exists: the suggestion's row refers to it).
       if (value !== 0 && suggestion.authorId !== actor.id) {
+        tx.commitBehindNextStatement();
         await this.notifyAuthor(tx, suggestion, callerName, actor, value);
       }
       return suggestion;
