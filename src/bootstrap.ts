@@ -10,12 +10,13 @@ import { corsOptions } from './common/cors.js';
 import type { AppConfig } from './config/app-config.js';
 import type { ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
+import { fastJsonBody } from './common/json-body.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
 
-/** REST bodies above this get 413; resources check their own 64 KiB `data` limit. */
-export const REST_BODY_LIMIT = '256kb';
+/** REST bodies above this (256 KiB) get 413; resources check their own 64 KiB `data` limit. */
+export const REST_BODY_LIMIT = 256 * 1024;
 
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  app.use(fastJsonBody(REST_BODY_LIMIT));
   app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');

@@ -59,6 +59,16 @@ describeE2E('Identity', () => {
       expect(res.body.code).toBe('VALIDATION_FAILED');
     });
 
+    it('should answer a JSON body that is not an object or array with 400, and read one behind a byte order mark', async () => {
+      const text = await api.post('/api/v1/auth/login', { raw: '"just a string"' });
+      expect(text.status).toBe(400);
+      expect(text.body.code).toBe('VALIDATION_FAILED');
+      const marked = await api.post('/api/v1/auth/login', { raw: '\uFEFF{"email":"nobody@example.com"}' });
+      // Parsed: the validation names the missing password.
+      expect(marked.status).toBe(400);
+      expect(JSON.stringify(marked.body.details)).toContain('password');
+    });
+
     it('should answer a deeply nested body with 400 VALIDATION_FAILED, not a 500', async () => {
       const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
       const res = await api.post('/api/v1/auth/login', { raw: `{"email":"x@y.z","password":"p","extra":${deep}}` });
