@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** `application/json` or `application/*+json`, with at most a UTF-8 charset. */
 const PLAIN_JSON = /^application\/(?:[\w.-]+\+)?json\s*(?:;\s*charset\s*=\s*(?:utf-8|"utf-8")\s*)?$/i;
 /** What may come before the first value of a strict body: JSON's own whitespace. */
-const LEADING_WHITESPACE = /^[\x20\x09\x0a\x0d]*/;
+const LEADING_WHITESPACE = /^[ \t\n\r]*/;
 
 type BodyRequest = IncomingMessage & { body?: unknown };
 
