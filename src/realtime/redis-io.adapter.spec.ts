@@ -4,10 +4,10 @@ import { InFlight } from '../common/in-flight.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { RedisService } from '../redis/redis.service.js';
-import { RedisIoAdapter } from './redis-io.adapter.js';
+import { hasEventHandler, RedisIoAdapter } from './redis-io.adapter.js';
 
 /** What Nest hands the adapter for one gateway and one socket: each handler bound to that socket. */
-function handlersFor(socket: EventEmitter, calls: string[], events: string[]) {
+function handlersFor(socket: FakeSocket, calls: string[], events: string[]) {
   return events.map((message) => ({
     message,
     methodName: message,
@@ -19,8 +19,32 @@ function handlersFor(socket: EventEmitter, calls: string[], events: string[]) {
   }));
 }
 
-function fakeSocket(name: string): EventEmitter & { name: string } {
-  return Object.assign(new EventEmitter(), { name });
+type FakeSocket = EventEmitter & {
+  name: string;
+  middlewares: Array<(packet: unknown[], next: (err?: Error) => void) => void>;
+  use(fn: (packet: unknown[], next: (err?: Error) => void) => void): FakeSocket;
+  /** A client event arriving: through the socket's middlewares in order, then to its listeners, as Socket.IO does. */
+  receive(...packet: unknown[]): void;
+};
+
+function fakeSocket(name: string): FakeSocket {
+  const socket = Object.assign(new EventEmitter(), {
+    name,
+    middlewares: [] as FakeSocket['middlewares'],
+    use(fn: FakeSocket['middlewares'][number]) {
+      socket.middlewares.push(fn);
+      return socket;
+    },
+    receive(...packet: unknown[]) {
+      const run = (i: number): void => {
+        const middleware = socket.middlewares[i];
+        if (middleware) middleware(packet, (err) => err === undefined && run(i + 1));
+        else socket.emit(packet[0] as string, ...packet.slice(1));
+      };
+      run(0);
+    },
+  });
+  return socket as FakeSocket;
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -52,7 +76,7 @@ describe('RedisIoAdapter handler binding', () => {
       },
     ]);
     const acks: unknown[] = [];
-    socket.emit('slow', {}, (answer: unknown) => acks.push(answer));
+    socket.receive('slow', {}, (answer: unknown) => acks.push(answer));
     expect(inFlight.size).toBe(1);
     const idle = inFlight.idle(1000);
     finish({ done: true });
@@ -66,7 +90,7 @@ describe('RedisIoAdapter handler binding', () => {
     sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['ping']));
     inFlight.draining = true;
     const acks: unknown[] = [];
-    socket.emit('ping', 1, (answer: unknown) => acks.push(answer));
+    socket.receive('ping', 1, (answer: unknown) => acks.push(answer));
     await flush();
     expect(calls).toEqual([]);
     expect(acks).toEqual([
@@ -75,21 +99,34 @@ describe('RedisIoAdapter handler binding', () => {
     expect(inFlight.size).toBe(0);
   });
 
-  it('should run each socket’s own handler through one listener shared by every socket, and answer the ack', async () => {
+  it('should run each socket’s own handler from one middleware per socket, with no listener per event', async () => {
     const calls: string[] = [];
     const [a, b] = [fakeSocket('a'), fakeSocket('b')];
-    sut.bindMessageHandlers(a as unknown as Socket, handlersFor(a, calls, ['ping', 'other']));
+    sut.bindMessageHandlers(a as unknown as Socket, handlersFor(a, calls, ['ping']));
+    sut.bindMessageHandlers(a as unknown as Socket, handlersFor(a, calls, ['other']));
     sut.bindMessageHandlers(b as unknown as Socket, handlersFor(b, calls, ['ping', 'other']));
-    expect(a.listeners('ping')).toHaveLength(1);
-    expect(a.listeners('ping')[0]).toBe(b.listeners('ping')[0]);
+    expect([a.middlewares.length, a.eventNames().length]).toEqual([1, 0]);
 
     const acks: unknown[] = [];
-    a.emit('ping', { n: 1 }, (answer: unknown) => acks.push(answer));
-    b.emit('ping', { n: 2 }, (answer: unknown) => acks.push(answer));
-    b.emit('other');
+    a.receive('ping', { n: 1 }, (answer: unknown) => acks.push(answer));
+    b.receive('ping', { n: 2 }, (answer: unknown) => acks.push(answer));
+    b.receive('other');
+    a.receive('other', 'x', 'y');
     await flush();
-    expect(calls).toEqual(['a:ping:{"n":1}', 'b:ping:{"n":2}', 'b:other:undefined']);
+    expect(calls).toEqual(['a:ping:{"n":1}', 'b:ping:{"n":2}', 'b:other:undefined', 'a:other:["x","y"]']);
     expect(acks).toEqual([{ echoed: { n: 1 } }, { echoed: { n: 2 } }]);
+  });
+
+  it('should know which events a socket handles, and pass any other on to the next middleware', () => {
+    const socket = fakeSocket('s');
+    sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, [], ['ping']));
+    expect(hasEventHandler(socket as unknown as Socket, 'ping')).toBe(true);
+    expect(hasEventHandler(socket as unknown as Socket, 'pong')).toBe(false);
+    expect(hasEventHandler(fakeSocket('other') as unknown as Socket, 'ping')).toBe(false);
+    const passed: unknown[] = [];
+    socket.on('pong', (...args) => passed.push(args));
+    socket.receive('pong', 1);
+    expect(passed).toEqual([[1]]);
   });
 
   it('should run both handlers when two gateways handle the same event', async () => {
@@ -97,9 +134,28 @@ describe('RedisIoAdapter handler binding', () => {
     const socket = fakeSocket('s');
     sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['shared']));
     sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['shared']));
-    socket.emit('shared', 7);
+    socket.receive('shared', 7);
     await flush();
     expect(calls).toEqual(['s:shared:7', 's:shared:7']);
+  });
+
+  it('should leave the acknowledgement to a handler that answers it itself, beside one that does not', async () => {
+    const socket = fakeSocket('s');
+    const plain = handlersFor(socket, [], ['both']);
+    const manual = {
+      message: 'both',
+      methodName: 'both',
+      isAckHandledManually: true,
+      callback: (_data: unknown, ack?: (a: unknown) => void) => {
+        ack?.({ answeredBy: 'handler' });
+        return Promise.resolve({ ignored: true });
+      },
+    };
+    sut.bindMessageHandlers(socket as unknown as Socket, [...plain, manual]);
+    const acks: unknown[] = [];
+    socket.receive('both', 1, (answer: unknown) => acks.push(answer));
+    await flush();
+    expect(acks).toEqual([{ answeredBy: 'handler' }, { echoed: 1 }]);
   });
 
   it('should run every gateway’s disconnect callback once, through one listener', () => {

@@ -4,6 +4,7 @@ import type { Event, Socket } from 'socket.io';
 import { ErrorCode } from '../common/error-codes.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { Ack, ServerEvents } from './client-events.js';
+import { hasEventHandler } from './redis-io.adapter.js';
 import { SocketRateLimiter } from './socket-rate-limiter.js';
 
 export function refuse(socket: Socket, event: string, ack: unknown, code: ErrorCode, message: string): void {
@@ -17,7 +18,7 @@ export function installPacketMiddleware(socket: Socket, metrics: MetricsService,
     const event = typeof packet[0] === 'string' ? packet[0] : '';
     const last = packet.length - 1;
     const ack: unknown = last > 0 ? packet[last] : undefined;
-    const known = socket.listeners(event).length > 0;
+    const known = hasEventHandler(socket, event);
     metrics.eventsIn.inc({ event: known ? event : 'unknown' });
     const decision = limiter.take();
     if (decision !== 'allow') {
