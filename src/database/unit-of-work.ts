@@ -196,9 +196,10 @@ async function runEffects(effects: Effect[]): Promise<void> {
 }
 
 /**
- * runner.commitTransaction() (or the COMMIT `sent` behind the last statement), with the answer checked: Postgres answers COMMIT with ROLLBACK when a statement of the
- * transaction failed, and the work may have caught that statement's error (a unique violation it expected, say).
- * TypeORM would report the commit done; here it fails, and nothing the work queued is published.
+ * runner.commitTransaction() (or the COMMIT `sent` behind the last statement), with the answer checked: Postgres
+ * answers COMMIT with ROLLBACK when a statement of the transaction failed, and the work may have caught that
+ * statement's error (a unique violation it expected, say). TypeORM would report the commit done; here it fails, and
+ * nothing the work queued is published.
  */
 async function commit(runner: RunnerState, client: PoolClient, sent?: Promise<QueryResult>): Promise<void> {
   await runner.broadcaster.broadcast('BeforeTransactionCommit');

@@ -133,9 +133,10 @@ export class SuggestionsService implements OnModuleInit {
    * prepared once per connection: read the suggestion under its row lock; read the caller's previous vote and
    * write the new one and the counts; the author's notification. The first two go out together with the BEGIN (the
    * unit of work pipelines it), and the COMMIT with the third, so votes on one suggestion queue on its lock for as
-   * short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read
-   * after the lock is held, in a statement of its own: a statement that waited for the lock would still see the
-   * votes as they were when it began, and two votes of one user sent at once would then both count.
+   * short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request.
+   * The previous vote is read after the lock is held, in a statement of its own: a statement that waited for the
+   * lock would still see the votes as they were when it began, and two votes of one user sent at once would then
+   * both count.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
