@@ -21,6 +21,7 @@ function handlersFor(socket: FakeSocket, calls: string[], events: string[]) {
 
 type FakeSocket = EventEmitter & {
   name: string;
+  connected: boolean;
   middlewares: Array<(packet: unknown[], next: (err?: Error) => void) => void>;
   use(fn: (packet: unknown[], next: (err?: Error) => void) => void): FakeSocket;
   /** A client event arriving: through the socket's middlewares in order, then to its listeners, as Socket.IO does. */
@@ -30,6 +31,7 @@ type FakeSocket = EventEmitter & {
 function fakeSocket(name: string): FakeSocket {
   const socket = Object.assign(new EventEmitter(), {
     name,
+    connected: true,
     middlewares: [] as FakeSocket['middlewares'],
     use(fn: FakeSocket['middlewares'][number]) {
       socket.middlewares.push(fn);
@@ -115,6 +117,16 @@ describe('RedisIoAdapter handler binding', () => {
     await flush();
     expect(calls).toEqual(['a:ping:{"n":1}', 'b:ping:{"n":2}', 'b:other:undefined', 'a:other:["x","y"]']);
     expect(acks).toEqual([{ echoed: { n: 1 } }, { echoed: { n: 2 } }]);
+  });
+
+  it('should run nothing for a packet that arrives once the socket is disconnected', async () => {
+    const calls: string[] = [];
+    const socket = fakeSocket('s');
+    sut.bindMessageHandlers(socket as unknown as Socket, handlersFor(socket, calls, ['ping']));
+    socket.connected = false;
+    socket.receive('ping', 1);
+    await flush();
+    expect([calls, inFlight.size]).toEqual([[], 0]);
   });
 
   it('should know which events a socket handles, and pass any other on to the next middleware', () => {
