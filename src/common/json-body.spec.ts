@@ -101,5 +101,8 @@ describe('fastJsonBody', () => {
   it('should parse the way JSON.parse does once the first character is checked', () => {
     expect(parseStrictJson('\n\t {"deep":[{"x":null}]}')).toEqual({ deep: [{ x: null }] });
     expect(() => parseStrictJson('')).toThrow(expect.objectContaining({ status: 400 }));
+    // A SyntaxError with status 400, as body-parser's: Nest answers it 400 with its message.
+    expect(() => parseStrictJson('"text"')).toThrow(SyntaxError);
+    expect(() => parseStrictJson('{"a":')).toThrow(SyntaxError);
   });
 });
