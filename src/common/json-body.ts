@@ -3,9 +3,9 @@
 // bad bytes as U+FFFD, strict: an object or an array), parsed with JSON.parse, failing the same way (a SyntaxError
 // with status 400: VALIDATION_FAILED). The reason is speed: body-parser's generic reader (type-is, raw-body,
 // iconv-lite, content-type) cost about 0.13 ms of CPU per request here, a tenth of what a vote spends before its
-// broadcast (bench/README.md). Anything else (a
-// charset, a content-encoding, no length, an empty or oversized body) goes on to body-parser untouched, and once this
-// has read a body, body-parser sees the request finished and leaves it alone.
+// broadcast (bench/README.md). Anything else (a charset, a content-encoding, no length, an empty or oversized body)
+// goes on to body-parser untouched, and once this has read a body, body-parser sees the request finished and leaves
+// it alone.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** `application/json` or `application/*+json`, with at most a UTF-8 charset. */
