@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
-import { UnitOfWork } from '../database/unit-of-work.js';
+import { unitOfWorkOver } from '../../test/helpers/unit-of-work.js';
 import type { ChannelRegistry } from '../realtime/channel-registry.js';
 import type { AttemptLimiter } from '../redis/attempt-limiter.js';
 import type { KioskEvents } from './kiosk-events.js';
@@ -84,21 +84,15 @@ describe(KioskSessionsService.name, () => {
     };
     workstationRows = { followSessions: jest.fn(async () => []) };
     committed = false;
-    const dataSource = {
-      manager: outside,
-      transaction: async (work: (m: EntityManager) => Promise<unknown>) => {
-        const result = await work(manager);
-        committed = true;
-        return result;
-      },
-    } as unknown as DataSource;
     refund = jest.fn(async () => undefined);
     limiter = { reserve: jest.fn(async () => ({ refund })) };
     events = { sessionChanged: jest.fn(), sessionEvent: jest.fn(), workstationsChanged: jest.fn() };
     workstations = { reportAddress: jest.fn(async () => undefined) };
     sut = new KioskSessionsService(
-      dataSource,
-      new UnitOfWork(dataSource),
+      { manager: outside } as unknown as DataSource,
+      unitOfWorkOver(manager, () => {
+        committed = true;
+      }),
       repository as unknown as KioskSessionsRepository,
       workstationRows as unknown as WorkstationsRepository,
       new AppConfig({ KIOSK_MIN_DURATION_SECONDS: '30', KIOSK_TICK_SECONDS: '5', KIOSK_WARNING_SECONDS: '300,60,30' }),

@@ -7,6 +7,7 @@ import type { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { NotificationRow, NotificationsRepository } from './notifications.repository.js';
 import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { NotificationsService } from './notifications.service.js';
+import { transactionOver } from '../../test/helpers/unit-of-work.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
 const { jest } = import.meta;
@@ -70,11 +71,11 @@ describe(NotificationsService.name, () => {
     tx = { manager, afterCommit: (effect) => afterCommit.push(effect), commitBehindNextStatement: () => undefined };
     dataSource = {
       manager: { name: 'pool' } as unknown as EntityManager,
-      transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
-        const result = await work(manager);
-        committed = true;
-        return result;
-      }),
+      transaction: jest.fn(
+        transactionOver(manager, () => {
+          committed = true;
+        }),
+      ),
     };
     repository = {
       append: jest.fn(async (_m: EntityManager, ids: string[]) => {
