@@ -2,10 +2,11 @@
 // If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs.
 import { type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, loadUntilDone, type Page } from '../api';
+import { api, errorText } from '../api';
+import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
@@ -14,32 +15,13 @@ const textOf = (resource: ResourcePayload | null | undefined): string =>
 export function Documents() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useState<ResourcePayload[]>([]);
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    return loadUntilDone(
-      () => api<Page<ResourcePayload>>(client, 'GET', '/api/v1/resources?limit=100'),
-      (page) => setItems(page.items),
-    );
-  }, [client]);
-
-  const create = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    try {
-      const created = await api<ResourcePayload>(client, 'POST', '/api/v1/resources', {
-        name: String(form.get('name')),
-        visibility: String(form.get('visibility')),
-        data: { text: '' },
-      });
-      setItems((list) => [created, ...list]);
-      formElement.reset();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+  const listPage = useListPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
+  const { items, error } = listPage;
+  const create = createFromForm(listPage, '/api/v1/resources', (form) => ({
+    name: String(form.get('name')),
+    visibility: String(form.get('visibility')),
+    data: { text: '' },
+  }));
 
   return (
     <div className="page">

@@ -2,10 +2,10 @@
 // log (the SDK's gapless jobEvents stream).
 import { channels, type JobEventPayload, type JobPayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems } from '@realtime-hub/client/react';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText, loadUntilDone, type Page } from '../api';
+import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -92,31 +92,12 @@ function JobRow({ client, job: initial }: { client: RealtimeClient; job: JobPayl
 export function Jobs() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useState<JobPayload[]>([]);
-  const [error, setError] = useState<string>();
-  useEffect(() => {
-    return loadUntilDone(
-      () => api<Page<JobPayload>>(client, 'GET', '/api/v1/jobs?limit=100'),
-      (page) => setItems(page.items),
-    );
-  }, [client]);
-
-  const create = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
+  const listPage = useListPage<JobPayload>(client, '/api/v1/jobs?limit=100');
+  const { items, error } = listPage;
+  const create = createFromForm(listPage, '/api/v1/jobs', (form) => {
     const totalPages = Number(form.get('totalPages'));
-    try {
-      const job = await api<JobPayload>(client, 'POST', '/api/v1/jobs', {
-        name: String(form.get('name')),
-        ...(totalPages > 0 ? { totalPages } : {}),
-      });
-      setItems((list) => [job, ...list]);
-      formElement.reset();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    return { name: String(form.get('name')), ...(totalPages > 0 ? { totalPages } : {}) };
+  });
 
   return (
     <div className="page">

@@ -1,9 +1,9 @@
 // Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion.
 import { channels, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, loadUntilDone, type Page } from '../api';
+import { api, errorText } from '../api';
+import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 
 type Suggestion = SuggestionPayload & { myVote: number };
@@ -16,18 +16,19 @@ type VoteAnswer = {
   myVote: number;
 };
 
+/**
+ * Adds a new suggestion, with no vote of mine yet, unless it is already listed: the live `suggestion:created` event and
+ * the answer to my own POST both bring it, in either order.
+ */
+function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[] {
+  return list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list];
+}
+
 export function Suggestions() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const [items, setItems] = useState<Suggestion[]>([]);
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    return loadUntilDone(
-      () => api<Page<Suggestion>>(client, 'GET', '/api/v1/suggestions?sort=recent&limit=100'),
-      (page) => setItems(page.items),
-    );
-  }, [client]);
+  const listPage = useListPage<Suggestion>(client, '/api/v1/suggestions?sort=recent&limit=100');
+  const { items, setItems, error, setError } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
@@ -41,8 +42,7 @@ export function Suggestions() {
     );
 
   useChannel(client, channels.suggestions(), {
-    'suggestion:created': (created) =>
-      setItems((list) => (list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list])),
+    'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
     'suggestion:updated': (updated) =>
       setItems((list) =>
         list.map((s) => (s.id === updated.id && updated.version >= s.version ? { ...updated, myVote: s.myVote } : s)),
@@ -63,21 +63,12 @@ export function Suggestions() {
     }
   };
 
-  const create = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
-    try {
-      const created = await api<Suggestion>(client, 'POST', '/api/v1/suggestions', {
-        title: String(form.get('title')),
-        description: String(form.get('description') ?? ''),
-      });
-      setItems((list) => (list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list]));
-      formElement.reset();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+  const create = createFromForm(
+    listPage,
+    '/api/v1/suggestions',
+    (form) => ({ title: String(form.get('title')), description: String(form.get('description') ?? '') }),
+    addCreated,
+  );
 
   return (
     <div className="page">
