@@ -84,19 +84,16 @@ export class UnitOfWork {
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const effects: Effect[] = [];
-    const transaction = (manager: EntityManager): Transaction => ({
-      manager,
-      afterCommit: (effect) => {
-        effects.push(effect);
-      },
-      // Replaced by transaction() when COMMIT can leave early; else the statement's answer is awaited as usual.
-      commitBehindNextStatement: () => undefined,
-    });
+    const afterCommit = (effect: Effect): void => {
+      effects.push(effect);
+    };
     let result: T;
     try {
       result = this.mode
-        ? await this.transaction(this.mode.pipelined, work, transaction)
-        : await this.dataSource.transaction((manager) => work(transaction(manager)));
+        ? await this.transaction(this.mode.pipelined, work, afterCommit)
+        : await this.dataSource.transaction((manager) =>
+            work({ manager, afterCommit, commitBehindNextStatement: () => undefined }),
+          );
     } catch (err) {
       if (!(err instanceof CommittedDespiteFailure)) throw err;
       await runEffects(effects);
@@ -108,12 +105,12 @@ export class UnitOfWork {
 
   /**
    * dataSource.transaction(), with the COMMIT's answer checked and, when `pipelined`, BEGIN sent without waiting for
-   * its answer.
+   * its answer and COMMIT sent behind a last statement the work declares.
    */
   private async transaction<T>(
     pipelined: boolean,
     work: (tx: Transaction) => Promise<T>,
-    transaction: (manager: EntityManager) => Transaction,
+    afterCommit: (effect: Effect) => void,
   ): Promise<T> {
     const runner = this.dataSource.createQueryRunner() as RunnerState;
     try {
@@ -137,24 +134,28 @@ export class UnitOfWork {
         }
         runner.transactionDepth = 1;
         await runner.broadcaster.broadcast('AfterTransactionStart');
-        const tx = transaction(runner.manager);
         let committing: Promise<QueryResult> | undefined;
-        if (pipelined) {
-          tx.commitBehindNextStatement = () =>
-            commitBehind.set(runner, (send) => {
-              const socket = streamOf(client);
-              socket.cork();
-              try {
-                const answer = send();
-                committing = client.query('COMMIT');
-                // Awaited below, after the work; a broken connection fails the work's own statement first.
-                committing.catch(() => undefined);
-                return answer;
-              } finally {
-                socket.uncork();
-              }
-            });
-        }
+        const sendWithCommit: SendWithCommit = (send) => {
+          const socket = streamOf(client);
+          socket.cork();
+          try {
+            const answer = send();
+            committing = client.query('COMMIT');
+            // Awaited below, after the work; a broken connection fails the work's own statement first.
+            committing.catch(() => undefined);
+            return answer;
+          } finally {
+            socket.uncork();
+          }
+        };
+        const tx: Transaction = {
+          manager: runner.manager,
+          afterCommit,
+          // Elsewhere than on pipelined Postgres the statement's answer is awaited before COMMIT, as usual.
+          commitBehindNextStatement: () => {
+            if (pipelined) commitBehind.set(runner, sendWithCommit);
+          },
+        };
         try {
           const result = await work(tx);
           commitBehind.delete(runner);
