@@ -29,7 +29,6 @@ import { WebModule } from './web/web.module.js';
 const QUIET_PATHS = ['/metrics', '/api/v1/health'];
 
 import { GracefulShutdown } from './common/graceful-shutdown.js';
-import { InFlight } from './common/in-flight.js';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -102,7 +101,6 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useClass: ExceptionsFilter },
         { provide: APP_GUARD, useClass: HttpAuthGuard },
         { provide: APP_GUARD, useClass: WsJwtGuard },
-        InFlight,
         GracefulShutdown,
       ],
     };

@@ -40,7 +40,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     next();
   });
 
-  const adapter = new RedisIoAdapter(app, config, app.get(RedisService), app.get(MetricsService), inFlight);
+  const adapter = new RedisIoAdapter(app, config, app.get(RedisService), app.get(MetricsService));
   await adapter.connectToRedis();
   app.useWebSocketAdapter(adapter);
 

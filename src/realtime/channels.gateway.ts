@@ -24,6 +24,7 @@ import { AuthRefreshDto, ChannelDto } from './dto/channel.dto.js';
 import { PresenceService } from './presence.service.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
 import { RealtimeServer } from './realtime.server.js';
+import { SocketGateways } from './socket-gateways.js';
 import { installPacketMiddleware } from './socket-packets.js';
 import { SocketQuota } from './socket-quota.js';
 import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
@@ -44,6 +45,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly presence: PresenceService,
     private readonly metrics: MetricsService,
     private readonly quota: SocketQuota,
+    private readonly gateways: SocketGateways,
   ) {
     this.trustProxy = trustFunction(config.trustProxy);
   }
@@ -63,7 +65,13 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     server.use(
       createWsAuthMiddleware(this.principals, {
         onAuthenticated: (socket) => {
-          installPacketMiddleware(socket, this.metrics, this.config.ws.rateLimit, this.config.ws.rateBurst);
+          installPacketMiddleware(
+            socket,
+            this.gateways,
+            this.metrics,
+            this.config.ws.rateLimit,
+            this.config.ws.rateBurst,
+          );
           armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
         },
         clientIpOf: (request) => clientIp(request, this.trustProxy),

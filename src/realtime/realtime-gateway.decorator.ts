@@ -1,13 +1,10 @@
-import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
-import { WebSocketGateway } from '@nestjs/websockets';
-import { ExceptionsFilter } from '../common/exceptions.filter.js';
-import { WsAckInterceptor } from './ws-ack.interceptor.js';
+import { DiscoveryService } from '@nestjs/core';
 
 /**
- * Every gateway of the app: the default namespace, the interceptor that wraps a handler's answer in the `{ok: true,
- * data}` acknowledgement, and the exception filter that answers `{ok: false, error}` (Nest applies no global filters
- * to gateways). The interceptor is here rather than global so that REST requests do not pass through an
- * interceptor pipeline that has nothing to do for them.
+ * Marks one of the app's gateways: a provider whose socket events (Nest's @SubscribeMessage and parameter
+ * decorators) and hooks (`afterInit`, `handleConnection`, `handleDisconnect`) SocketGateways wires once for all
+ * sockets (socket-gateways.ts). Its handlers pass the global guards and pipes; what a handler returns answers the
+ * acknowledgement as `{ok: true, data}`, what it throws goes through the app's exception filter (`{ok: false,
+ * error}` and an `error` event).
  */
-export const RealtimeGateway = (): ClassDecorator =>
-  applyDecorators(WebSocketGateway(), UseInterceptors(WsAckInterceptor), UseFilters(ExceptionsFilter));
+export const RealtimeGateway = DiscoveryService.createDecorator<void>();

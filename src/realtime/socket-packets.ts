@@ -1,10 +1,9 @@
-// Runs before every client event on a socket: counts it, applies the rate limit, refuses unknown events, and
-// times the acknowledgement.
+// Every client event on a socket passes here: counted, rate-limited, refused when no gateway handles it, its
+// acknowledgement timed, then handed to its handler (socket-gateways.ts).
 import type { Event, Socket } from 'socket.io';
 import { ErrorCode } from '../common/error-codes.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { Ack, ServerEvents } from './client-events.js';
-import { hasEventHandler } from './redis-io.adapter.js';
 import { SocketRateLimiter } from './socket-rate-limiter.js';
 
 export function refuse(socket: Socket, event: string, ack: unknown, code: ErrorCode, message: string): void {
@@ -12,13 +11,27 @@ export function refuse(socket: Socket, event: string, ack: unknown, code: ErrorC
   socket.emit('error', { code, message, event } satisfies ServerEvents['error']);
 }
 
-export function installPacketMiddleware(socket: Socket, metrics: MetricsService, rate: number, burst: number): void {
+/** Where a socket's events go: SocketGateways. */
+export interface EventDispatch {
+  handles(event: string): boolean;
+  dispatch(socket: Socket, packet: Event): void;
+}
+
+export function installPacketMiddleware(
+  socket: Socket,
+  events: EventDispatch,
+  metrics: MetricsService,
+  rate: number,
+  burst: number,
+): void {
   const limiter = new SocketRateLimiter(rate, burst);
-  socket.use((packet: Event, next: (err?: Error) => void) => {
+  // The only middleware of the socket: it dispatches the event itself (no `next`), so the socket's emitter keeps no
+  // listener per event.
+  socket.use((packet: Event) => {
     const event = typeof packet[0] === 'string' ? packet[0] : '';
     const last = packet.length - 1;
     const ack: unknown = last > 0 ? packet[last] : undefined;
-    const known = hasEventHandler(socket, event);
+    const known = events.handles(event);
     metrics.eventsIn.inc({ event: known ? event : 'unknown' });
     const decision = limiter.take();
     if (decision !== 'allow') {
@@ -37,6 +50,6 @@ export function installPacketMiddleware(socket: Socket, metrics: MetricsService,
         (ack as (a: Ack) => void)(answer);
       };
     }
-    next();
+    events.dispatch(socket, packet);
   });
 }
