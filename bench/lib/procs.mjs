@@ -6,6 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** The app build to measure: this checkout, or BENCH_APP_DIR (another checkout, built, e.g. an older commit). */
@@ -97,12 +98,12 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir =
  * Starts the bare Socket.IO server (same version, same tuning) used as the baseline; with `redis: {url, key}`, on
  * the same Redis adapter as the app.
  */
-export async function startBaseline({ redis, name = 'baseline', env = {} } = {}) {
+export async function startBaseline({ redis, name = 'baseline', env = {}, nodeArgs = [] } = {}) {
   const port = await freePort();
   const adapterEnv = redis
     ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key, BENCH_BASELINE_REDIS_ADAPTER: redisAdapter }
     : {};
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'baseline-server.mjs')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv(), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -124,6 +125,48 @@ function stop(child) {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** Node flags that open a server's inspector on a port of its own, for `collectGarbage`. */
+export async function inspectorArgs() {
+  const port = await freePort();
+  return { port, nodeArgs: [`--inspect=127.0.0.1:${port}`] };
+}
+
+/** Calls one inspector method in a server started with `inspectorArgs()`; answers its result. */
+async function inspector(inspectPort, method, params = {}) {
+  const [target] = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  try {
+    return await new Promise((resolve, reject) => {
+      socket.on('message', (raw) => {
+        const reply = JSON.parse(raw.toString());
+        if (reply.id !== 1) return;
+        if (reply.error) reject(new Error(reply.error.message));
+        else resolve(reply.result);
+      });
+      socket.send(JSON.stringify({ id: 1, method, params }));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/**
+ * A full garbage collection in the server, so that a memory reading holds what is live rather than garbage not yet
+ * collected; answers the server's `process.memoryUsage()` right after it.
+ */
+export async function collectGarbage(inspectPort) {
+  await inspector(inspectPort, 'HeapProfiler.collectGarbage');
+  const { result } = await inspector(inspectPort, 'Runtime.evaluate', {
+    expression:
+      "JSON.stringify({ ...process.memoryUsage(), spaces: Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) })",
+  });
+  return JSON.parse(result.value);
 }
 
 /** Resident memory of a process in bytes. */

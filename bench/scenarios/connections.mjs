@@ -2,7 +2,7 @@
 // memory per socket against the bare server with the same Redis adapter (the fair comparison) and without it.
 import { registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
-import { redisAdapter, rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
+import { collectGarbage, inspectorArgs, redisAdapter, rssBytes, startApp, startBaseline } from '../lib/procs.mjs';
 import { freshDatabase, redisUrl } from '../lib/services.mjs';
 
 export const name = 'connections';
@@ -12,15 +12,22 @@ const WARMUP = 1000;
 
 /**
  * Memory per socket: a first batch warms the server up (buffers, code paths, pools), then RSS is read before and
- * after `count` more sockets connect. The server then holds WARMUP + count sockets.
+ * after `count` more sockets connect. The server then holds WARMUP + count sockets. Each reading is taken twice: 2 s
+ * after the connections (with whatever garbage the connections left), and again after a full garbage collection
+ * in the server (what the sockets hold).
  */
 async function measure(server, pool, count, connectArgs) {
+  const read = async () => {
+    await settle();
+    const rss = rssBytes(server.pid);
+    const memory = await collectGarbage(server.inspectPort);
+    await settle();
+    return { rss, rssAfterGc: rssBytes(server.pid), heapUsedAfterGc: memory.heapUsed, memoryAfterGc: memory };
+  };
   await pool.all('connect', (i) => ({ ...connectArgs, count: split(WARMUP, pool.size, i), concurrency: 200 }));
-  await settle();
-  const before = rssBytes(server.pid);
+  const before = await read();
   const results = await pool.all('connect', (i) => ({ ...connectArgs, count: split(count, pool.size, i), concurrency: 200 }));
-  await settle();
-  const after = rssBytes(server.pid);
+  const after = await read();
   await pool.all('close');
   const connected = results.reduce((s, r) => s + r.connected, 0) - WARMUP;
   const errors = results.reduce((s, r) => s + r.errors, 0);
@@ -30,7 +37,9 @@ async function measure(server, pool, count, connectArgs) {
     firstError: results.find((r) => r.firstError)?.firstError,
     rssBefore: before,
     rssAfter: after,
-    bytesPerSocket: (after - before) / Math.max(1, connected),
+    bytesPerSocket: (after.rss - before.rss) / Math.max(1, connected),
+    bytesPerSocketAfterGc: (after.rssAfterGc - before.rssAfterGc) / Math.max(1, connected),
+    heapBytesPerSocketAfterGc: (after.heapUsedAfterGc - before.heapUsedAfterGc) / Math.max(1, connected),
   };
 }
 
@@ -44,15 +53,23 @@ export async function run({ full }) {
   // hashing allocated and frees later does not move the reading.
   const setup = await startApp(env, { name: 'setup' });
   const users = await registerUsers(setup.url, 50, 'idle').finally(() => setup.stop());
-  const app = await startApp(env);
-  const bareRedis = await startBaseline({ redis: { url: redisUrl, key: `${db.prefix}-baseline` }, name: 'baseline with Redis' });
-  const baseline = await startBaseline();
+  const inspected = async (start) => {
+    const { port, nodeArgs } = await inspectorArgs();
+    return { ...(await start(nodeArgs)), inspectPort: port };
+  };
+  const app = await inspected((nodeArgs) => startApp(env, { nodeArgs }));
+  const bareRedis = await inspected((nodeArgs) =>
+    startBaseline({ redis: { url: redisUrl, key: `${db.prefix}-baseline` }, name: 'baseline with Redis', nodeArgs }),
+  );
+  const baseline = await inspected((nodeArgs) => startBaseline({ nodeArgs }));
   try {
     const tokens = users.map((u) => u.token);
     const appResult = await measure(app, pool, count, { url: app.url, tokens });
     const redisResult = await measure(bareRedis, pool, count, { url: bareRedis.url });
     const baseResult = await measure(baseline, pool, count, { url: baseline.url });
     const kib = (r) => r.bytesPerSocket / 1024;
+    const kibAfterGc = (r) => r.bytesPerSocketAfterGc / 1024;
+    const heapKib = (r) => r.heapBytesPerSocketAfterGc / 1024;
     return {
       params: { socketsHeld: count + WARMUP, clientProcesses: pool.size, database: 'postgres', adapter: `redis (${redisAdapter})` },
       app: appResult,
@@ -61,6 +78,9 @@ export async function run({ full }) {
         ['connections: sockets held, vs bare + Redis adapter', appResult.held, redisResult.held, `errors app ${appResult.errors}, bare ${redisResult.errors}`],
         ['connections: RSS per socket (KiB), vs bare + Redis adapter', kib(appResult), kib(redisResult), 'target ≤ 1.1×'],
         ['connections: RSS per socket (KiB), vs bare without adapter', kib(appResult), kib(baseResult)],
+        ['connections: RSS per socket after a full GC (KiB), vs bare + Redis adapter', kibAfterGc(appResult), kibAfterGc(redisResult)],
+        ['connections: RSS per socket after a full GC (KiB), vs bare without adapter', kibAfterGc(appResult), kibAfterGc(baseResult)],
+        ['connections: JS heap per socket after a full GC (KiB), vs bare + Redis adapter', heapKib(appResult), heapKib(redisResult)],
       ],
     };
   } finally {
