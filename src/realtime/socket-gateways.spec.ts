@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD, APP_PIPE, DiscoveryModule, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { Ack, ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { IsInt, Max } from 'class-validator';
 import { EventEmitter } from 'node:events';
 import type { Event, Socket } from 'socket.io';
@@ -65,6 +65,12 @@ class CountGateway {
   @SubscribeMessage('admin:only')
   adminOnly(): { secret: number } {
     return { secret: 42 };
+  }
+
+  @SubscribeMessage('manual')
+  manual(@Ack() ack: (answer: unknown) => void): { ignored: boolean } {
+    ack({ answeredBy: 'handler' });
+    return { ignored: true };
   }
 
   @SubscribeMessage('slow')
@@ -150,6 +156,12 @@ describe('SocketGateways', () => {
     const acks = send(sut, fakeSocket('s1'), 'nothing');
     await settle();
     expect(acks).toEqual([{ ok: true, data: {} }]);
+  });
+
+  it('should leave the acknowledgement to a handler that takes it with @Ack()', async () => {
+    const acks = send(sut, fakeSocket('s1'), 'manual', {});
+    await settle();
+    expect(acks).toEqual([{ answeredBy: 'handler' }]);
   });
 
   it('should answer VALIDATION_FAILED through the exception filter, and emit `error` with the event', async () => {

@@ -47,14 +47,13 @@ export class SocketGateways implements OnGatewayInit, OnGatewayConnection, OnGat
   private readonly gateways: GatewayHooks[] = [];
   /** The app's one exception filter (the same class answers REST errors): `{ok: false, error}` and `error`. */
   private readonly filter = new ExceptionsFilter();
+  private server?: Server;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly contexts: ExternalContextCreator,
     private readonly inFlight: InFlight,
   ) {}
-
-  private server?: Server;
 
   /** Nest calls this once the server exists, before the app's init hooks; the gateways' own run in `onModuleInit`. */
   afterInit(server: Server): void {
