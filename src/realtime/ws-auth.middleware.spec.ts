@@ -85,6 +85,8 @@ describe('createWsAuthMiddleware', () => {
     expect(join).toHaveBeenCalledWith([`principal:user:${ID}`, `user:${ID}`]);
     expect(join).toHaveBeenCalledTimes(1);
     expect(onAuthenticated).toHaveBeenCalledWith(asSocket);
+    // The token does not stay in memory for the socket's life.
+    expect(socket.handshake.auth).toEqual({ token: undefined });
   });
 
   it('should accept "Bearer " in front of auth.token', async () => {
@@ -96,9 +98,10 @@ describe('createWsAuthMiddleware', () => {
 
   it('should authenticate the token from an Authorization: Bearer header', async () => {
     authenticate.mockResolvedValue(principalOf('admin'));
-    const { asSocket, join } = fakeSocket({ headers: { authorization: 'Bearer header.token.value' } });
+    const { socket, asSocket, join } = fakeSocket({ headers: { authorization: 'Bearer header.token.value' } });
     expect(await run(asSocket)).toBeUndefined();
     expect(authenticate).toHaveBeenCalledWith('header.token.value');
+    expect(socket.handshake.headers.authorization).toBeUndefined();
     expect(join).toHaveBeenCalledWith([`principal:user:${ID}`, `user:${ID}`]);
   });
 

@@ -31,6 +31,17 @@ export function ownRoom(principal: Principal): string | undefined {
   }
 }
 
+/**
+ * Drops the token from the handshake once it has been checked: the socket keeps its principal, and the token (a few
+ * hundred bytes per socket) would otherwise stay in memory as long as the socket. Set to undefined rather than
+ * deleted, so the objects keep their shape.
+ */
+function forgetToken(socket: Socket): void {
+  const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+  if (auth && 'token' in auth) auth.token = undefined;
+  if (socket.handshake.headers.authorization !== undefined) socket.handshake.headers.authorization = undefined;
+}
+
 export const TOO_MANY_CONNECTIONS = 'Too many connections';
 export const SERVICE_UNAVAILABLE = 'Service unavailable';
 
@@ -64,6 +75,7 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, options: W
         socket.data = { principal, clientIp: options.clientIpOf?.(socket.request) ?? socket.handshake.address };
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;
+        forgetToken(socket);
         const room = ownRoom(principal);
         void socket.join([principalRoom(principal.role, principal.id), ...(room ? [room] : [])]);
         options.onAuthenticated(socket);
