@@ -16,10 +16,10 @@ const common = {
 export default {
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 30000,
-  // Four workers on this 2-core machine: a spec spends much of its time waiting on sockets, Postgres and timers (the
-  // embedded e2e project alone: 218 s with two workers, 157 s with three; the whole CI run 18 min 50 s with two, 16
-  // with three). Timing checks read the server's own measures, not a client's clock, so load does not fail them.
-  maxWorkers: 4,
+  // Three workers on this 2-core machine: a spec spends much of its time waiting on sockets, Postgres and timers (the
+  // embedded e2e project alone: 218 s with two workers, 157 s with three; the whole CI run 18 min 50 s with two on a
+  // slow day). Four overloaded it: a browser spec timed out and a coalescing check saw three updates.
+  maxWorkers: 3,
   // No forceExit: specs close their apps, sockets and databases, and a file run alone (in band) ends on its own, so a
   // run that does not end points at a leak. (In a full run Jest may still report a worker it had to stop at the end.)
   projects: [

@@ -6,11 +6,10 @@
 import { io } from 'socket.io-client';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import WebSocket from 'ws';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { adminToken, call, registerUsers } from './lib/api.mjs';
-import { freePort, ROOT, startApp } from './lib/procs.mjs';
+import { freePort, openInspector, ROOT, startApp } from './lib/procs.mjs';
 import { freshDatabase, redisUrl } from './lib/services.mjs';
 
 const args = process.argv.slice(2);
@@ -25,32 +24,6 @@ const POOL_SIZE = 20;
 const WARMUP_MS = 10_000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A minimal Chrome DevTools Protocol client: enough to ask the server's V8 for a full garbage collection. */
-async function inspector(port) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  let id = 0;
-  const pending = new Map();
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
-    pending.get(message.id)?.(message);
-    pending.delete(message.id);
-  });
-  return {
-    send: (method, params = {}) =>
-      new Promise((resolve) => {
-        id += 1;
-        pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, method, params }));
-      }),
-    close: () => socket.close(),
-  };
-}
 
 function metric(text, name) {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'm').exec(text);
@@ -84,7 +57,7 @@ const app = await startApp(
   { DATABASE_URL: db.url, REDIS_URL: redisUrl, REDIS_PREFIX: db.prefix, REGISTER_RATE_LIMIT: '100000' },
   { name: 'soaked app', nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`] },
 );
-const devtools = await inspector(inspectPort);
+const devtools = await openInspector(inspectPort);
 const redis = new Redis(redisUrl);
 const pgClient = new pg.Client({ connectionString: db.url });
 await pgClient.connect();

@@ -133,27 +133,33 @@ export async function inspectorArgs() {
   return { port, nodeArgs: [`--inspect=127.0.0.1:${port}`] };
 }
 
-/** Calls one inspector method in a server started with `inspectorArgs()`; answers its result. */
-async function inspector(inspectPort, method, params = {}) {
-  const [target] = await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json();
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
+/**
+ * A minimal Chrome DevTools Protocol client for a server started with `inspectorArgs()` (or its own `--inspect`):
+ * `send(method, params)` answers the reply ({result} or {error}).
+ */
+export async function openInspector(port) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+  const socket = new WebSocket(targets[0].webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
   });
-  try {
-    return await new Promise((resolve, reject) => {
-      socket.on('message', (raw) => {
-        const reply = JSON.parse(raw.toString());
-        if (reply.id !== 1) return;
-        if (reply.error) reject(new Error(reply.error.message));
-        else resolve(reply.result);
-      });
-      socket.send(JSON.stringify({ id: 1, method, params }));
-    });
-  } finally {
-    socket.close();
-  }
+  let id = 0;
+  const pending = new Map();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  return {
+    send: (method, params = {}) =>
+      new Promise((resolve) => {
+        id += 1;
+        pending.set(id, resolve);
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => socket.close(),
+  };
 }
 
 /**
@@ -161,12 +167,18 @@ async function inspector(inspectPort, method, params = {}) {
  * collected; answers the server's `process.memoryUsage()` right after it.
  */
 export async function collectGarbage(inspectPort) {
-  await inspector(inspectPort, 'HeapProfiler.collectGarbage');
-  const { result } = await inspector(inspectPort, 'Runtime.evaluate', {
-    expression:
-      "JSON.stringify({ ...process.memoryUsage(), spaces: Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) })",
-  });
-  return JSON.parse(result.value);
+  const devtools = await openInspector(inspectPort);
+  try {
+    await devtools.send('HeapProfiler.collectGarbage');
+    const { result, error } = await devtools.send('Runtime.evaluate', {
+      expression:
+        "JSON.stringify({ ...process.memoryUsage(), spaces: Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])) })",
+    });
+    if (error) throw new Error(error.message);
+    return JSON.parse(result.result.value);
+  } finally {
+    devtools.close();
+  }
 }
 
 /** Resident memory of a process in bytes. */
