@@ -22,7 +22,7 @@ async function measure(server, pool, count, connectArgs) {
     const rss = rssBytes(server.pid);
     const memory = await collectGarbage(server.inspectPort);
     await settle();
-    return { rss, rssAfterGc: rssBytes(server.pid), heapUsedAfterGc: memory.heapUsed, memoryAfterGc: memory };
+    return { rss, rssAfterGc: rssBytes(server.pid), memoryAfterGc: memory };
   };
   await pool.all('connect', (i) => ({ ...connectArgs, count: split(WARMUP, pool.size, i), concurrency: 200 }));
   const before = await read();
@@ -39,7 +39,7 @@ async function measure(server, pool, count, connectArgs) {
     rssAfter: after,
     bytesPerSocket: (after.rss - before.rss) / Math.max(1, connected),
     bytesPerSocketAfterGc: (after.rssAfterGc - before.rssAfterGc) / Math.max(1, connected),
-    heapBytesPerSocketAfterGc: (after.heapUsedAfterGc - before.heapUsedAfterGc) / Math.max(1, connected),
+    heapBytesPerSocketAfterGc: (after.memoryAfterGc.heapUsed - before.memoryAfterGc.heapUsed) / Math.max(1, connected),
   };
 }
 
