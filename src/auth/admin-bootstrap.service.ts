@@ -30,7 +30,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const configured = this.config.admin.password;
     const password = configured ?? randomBytes(18).toString('base64url');
     const m = this.dataSource.manager;
-    const inserted = await this.users.insertAdminIfAbsent(m, email, await hashPassword(password));
+    const inserted = await this.users.insertAdminIfAbsent(
+      m,
+      email,
+      await hashPassword(password, this.config.passwordHash),
+    );
     if (inserted !== undefined) {
       if (!configured) {
         await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
@@ -47,7 +51,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     if (!existing) return;
     const passwordStale = configured !== undefined && !(await verifyPassword(existing.passwordHash, configured));
     if (existing.role !== 'admin' || existing.disabled || passwordStale) {
-      await this.users.restoreAdmin(m, existing.id, passwordStale ? await hashPassword(configured) : undefined);
+      await this.users.restoreAdmin(
+        m,
+        existing.id,
+        passwordStale ? await hashPassword(configured, this.config.passwordHash) : undefined,
+      );
       await this.accounts.invalidate(existing.id);
       this.logger.log({ email }, 'Restored the configured admin account');
     }

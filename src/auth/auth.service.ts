@@ -52,7 +52,7 @@ export class AuthService implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    this.decoyHash = await hashPassword('decoy-password-never-matches');
+    this.decoyHash = await hashPassword('decoy-password-never-matches', this.config.passwordHash);
   }
 
   /** Counted per client IP before the hash (each costs an argon2id run), refused or not. */
@@ -61,7 +61,7 @@ export class AuthService implements OnModuleInit {
       this.registrationsPerIp,
       ip,
     ]);
-    const passwordHash = await hashPassword(dto.password);
+    const passwordHash = await hashPassword(dto.password, this.config.passwordHash);
     let user: User;
     try {
       user = await this.users.insert(this.dataSource.manager, {

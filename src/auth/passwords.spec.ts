@@ -21,6 +21,12 @@ describe('passwords', () => {
     await expect(verifyPassword(hashed, 'another password')).resolves.toBe(false);
   });
 
+  it('should write the cost it is given', async () => {
+    const hashed = await hashPassword('a new password', { memoryKib: 1024, passes: 1 });
+    expect(hashed).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    await expect(verifyPassword(hashed, 'a new password')).resolves.toBe(true);
+  });
+
   it('should answer false, not throw, for a string that is not a PHC hash', async () => {
     await expect(verifyPassword('not a hash', 'whatever')).resolves.toBe(false);
   });

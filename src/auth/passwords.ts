@@ -5,14 +5,20 @@ import { hash, verify, type Algorithm } from '@node-rs/argon2';
 /** `Algorithm.Argon2id`; the enum is a `const enum`, which isolated modules cannot read. */
 const ARGON2ID = 2 as Algorithm;
 
+/** The cost of a new hash: memory in KiB and passes (argon2id, one lane). Existing hashes carry their own. */
+export interface PasswordCost {
+  memoryKib: number;
+  passes: number;
+}
+
 /**
  * OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane), so a burst of registrations or logins does not hold
- * hundreds of megabytes. Existing hashes carry their own parameters.
+ * hundreds of megabytes. PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_PASSES change it (see docs/configuration.md).
  */
-const OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+export const OWASP_ARGON2ID: PasswordCost = { memoryKib: 19_456, passes: 2 };
 
-export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+export function hashPassword(password: string, cost: PasswordCost = OWASP_ARGON2ID): Promise<string> {
+  return hash(password, { algorithm: ARGON2ID, memoryCost: cost.memoryKib, timeCost: cost.passes, parallelism: 1 });
 }
 
 export async function verifyPassword(hashed: string, password: string): Promise<boolean> {

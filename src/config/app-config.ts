@@ -30,6 +30,8 @@ export class AppConfig {
   readonly redis: { url?: string; prefix: string; adapter: 'classic' | 'sharded' };
   readonly jwt: { secret?: string; expiresInSeconds: number; sessionMaxAgeSeconds: number };
   readonly admin: { email?: string; password?: string };
+  /** argon2id cost of new password hashes. */
+  readonly passwordHash: { memoryKib: number; passes: number };
   readonly ws: { rateLimit: number; rateBurst: number };
   readonly presence: { graceMs: number; ttlSeconds: number };
   readonly typingTimeoutMs: number;
@@ -69,6 +71,7 @@ export class AppConfig {
       sessionMaxAgeSeconds: durationToSeconds(env.JWT_SESSION_MAX_AGE),
     };
     this.admin = { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD };
+    this.passwordHash = { memoryKib: env.PASSWORD_HASH_MEMORY_KIB, passes: env.PASSWORD_HASH_PASSES };
     this.ws = { rateLimit: env.WS_RATE_LIMIT, rateBurst: env.WS_RATE_LIMIT * 2 };
     this.presence = { graceMs: env.PRESENCE_GRACE_MS, ttlSeconds: env.PRESENCE_TTL_SECONDS };
     this.typingTimeoutMs = env.TYPING_TIMEOUT_MS;

@@ -158,6 +158,25 @@ describe(validateEnvironment.name, () => {
       expect(failure({ ...production, DATABASE_URL: '' }).message).toMatch(/DATABASE_URL/);
     });
 
+    it("should refuse a password hash cost below OWASP's baseline, and take one at or above it", () => {
+      expect(failure({ ...production, PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_PASSES: '1' }).message).toBe(
+        'Invalid configuration: PASSWORD_HASH_MEMORY_KIB × PASSWORD_HASH_PASSES must be at least 38912 (19 MiB × 2) when NODE_ENV=production',
+      );
+      expect(failure({ ...production, PASSWORD_HASH_PASSES: '1' }).message).toMatch(/PASSWORD_HASH_MEMORY_KIB/);
+      expect(
+        validateEnvironment({ ...production, PASSWORD_HASH_MEMORY_KIB: '47104', PASSWORD_HASH_PASSES: '1' }),
+      ).toMatchObject({
+        PASSWORD_HASH_MEMORY_KIB: 47104,
+        PASSWORD_HASH_PASSES: 1,
+      });
+      expect(
+        validateEnvironment({ NODE_ENV: 'test', PASSWORD_HASH_MEMORY_KIB: '1024', PASSWORD_HASH_PASSES: '1' }),
+      ).toMatchObject({
+        PASSWORD_HASH_MEMORY_KIB: 1024,
+      });
+      expect(failure({ PASSWORD_HASH_MEMORY_KIB: '8' }).message).toMatch(/PASSWORD_HASH_MEMORY_KIB/);
+    });
+
     it('should allow a missing secret and database outside production', () => {
       expect(() => validateEnvironment({ NODE_ENV: 'development' })).not.toThrow();
       expect(() => validateEnvironment({ NODE_ENV: 'test', JWT_SECRET: 'c'.repeat(16) })).not.toThrow();

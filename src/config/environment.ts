@@ -159,6 +159,20 @@ export class EnvironmentVariables {
   @MaxLength(128)
   ADMIN_PASSWORD?: string;
 
+  /** argon2id memory per new password hash (KiB); with the passes, at least OWASP's baseline in production. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(64)
+  @Max(4_194_304)
+  PASSWORD_HASH_MEMORY_KIB = 19_456;
+
+  /** argon2id passes per new password hash. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  PASSWORD_HASH_PASSES = 2;
+
   /** Comma-separated origins, or `*` for any. */
   @IsString()
   CORS_ORIGINS = '*';
@@ -299,6 +313,12 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     }
     if (!env.DATABASE_URL) {
       throw new ConfigValidationError('Invalid configuration: DATABASE_URL must be set when NODE_ENV=production');
+    }
+    // OWASP's configurations trade memory for passes (47 MiB × 1, 19 MiB × 2, ...); none is below this product.
+    if (env.PASSWORD_HASH_MEMORY_KIB * env.PASSWORD_HASH_PASSES < 19_456 * 2) {
+      throw new ConfigValidationError(
+        'Invalid configuration: PASSWORD_HASH_MEMORY_KIB × PASSWORD_HASH_PASSES must be at least 38912 (19 MiB × 2) when NODE_ENV=production',
+      );
     }
   }
   return env;

@@ -57,6 +57,9 @@ export const FAULT_ENV = {
   ADMIN_PASSWORD: ADMIN.password,
   REGISTER_RATE_LIMIT: '1000',
   WS_RATE_LIMIT: '100000',
+  // Cheap password hashes (OWASP's cost is checked by src/auth/passwords.spec.ts): the scenarios register many accounts.
+  PASSWORD_HASH_MEMORY_KIB: '1024',
+  PASSWORD_HASH_PASSES: '1',
 };
 
 export interface Member {
