@@ -20,6 +20,8 @@ export default {
   // embedded e2e project alone: 218 s with two workers, 157 s with three; the whole CI run 18 min 50 s with two on a
   // slow day). Four overloaded it: a browser spec timed out and a coalescing check saw three updates.
   maxWorkers: 3,
+  // Longest files first from a reference run's timings, one browser spec at a time (see the file).
+  testSequencer: '<rootDir>/test/setup/sequencer.mjs',
   // No forceExit: specs close their apps, sockets and databases, and a file run alone (in band) ends on its own, so a
   // run that does not end points at a leak. (In a full run Jest may still report a worker it had to stop at the end.)
   projects: [

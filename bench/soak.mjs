@@ -2,7 +2,7 @@
 // churn for N minutes. At each sample (every minute, or every N·60/8 s for short runs) it forces a garbage
 // collection in the server (through the inspector) and reads RSS, the heap, event-loop delay p99 and open handles
 // (from /metrics), Postgres connections and Redis memory; then prints each one's slope per minute. `--check` exits 1
-// when a slope says unbounded growth (limits below); CI runs a 2-minute check.
+// when a slope says unbounded growth (limits below); CI runs a 1-minute check.
 import { io } from 'socket.io-client';
 import { Redis } from 'ioredis';
 import pg from 'pg';
