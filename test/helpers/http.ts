@@ -12,6 +12,24 @@ export interface RequestOptions {
   raw?: string;
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/**
+ * fetch, sent again once when an idempotent request went out on a kept-alive connection that the server had just
+ * closed for idleness (undici: "other side closed"). Node's server closes an idle connection after 5 s and undici drops
+ * it after 4; on a loaded machine the client's timer can fire late, and the request meets the closing socket. A
+ * browser retries such a request itself.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'UND_ERR_SOCKET' || !IDEMPOTENT.has(String(init.method).toUpperCase())) throw err;
+    return fetch(url, init);
+  }
+}
+
 export async function http<T = any>(
   baseUrl: string,
   method: string,
@@ -24,7 +42,7 @@ export async function http<T = any>(
   if (options.raw !== undefined) body = options.raw;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const response = await fetchOnce(`${baseUrl}${path}`, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
   try {
