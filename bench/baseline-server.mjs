@@ -2,10 +2,14 @@
 // BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison),
 // classic or sharded (BENCH_BASELINE_REDIS_ADAPTER) as the app's.
 // POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
+// With BENCH_BASELINE_DATABASE_URL, `persist: true` in that body first writes one row through `pg` (one statement in a
+// transaction of its own: one round trip and one durable commit), then emits: the least a server that stores a vote
+// before announcing it has to do.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createServer } from 'node:http';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { Server } from 'socket.io';
 
 const port = Number(process.env.PORT ?? 3100);
@@ -22,9 +26,14 @@ function serve(req, res) {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      const { room, event, payload } = JSON.parse(body);
-      io.to(room).emit(event, payload);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const { room, event, payload, persist } = JSON.parse(body);
+      const emit = () => {
+        io.to(room).emit(event, payload);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      };
+      if (!persist) emit();
+      else if (!database) res.writeHead(400).end('no BENCH_BASELINE_DATABASE_URL');
+      else database.query(INSERT, [room, payload.version]).then(emit, () => res.writeHead(500).end());
     });
     return;
   }
@@ -37,6 +46,11 @@ const io = new Server(http, {
   perMessageDeflate: process.env.BENCH_BASELINE_DEFLATE ? { threshold: 0 } : false,
   httpCompression: false,
 });
+const database = process.env.BENCH_BASELINE_DATABASE_URL
+  ? new pg.Pool({ connectionString: process.env.BENCH_BASELINE_DATABASE_URL, max: 4 })
+  : undefined;
+const INSERT = 'INSERT INTO bench_baseline_writes (room, version) VALUES ($1, $2)';
+await database?.query('CREATE TABLE IF NOT EXISTS bench_baseline_writes (id bigserial PRIMARY KEY, room text, version bigint)');
 const redisUrl = process.env.BENCH_BASELINE_REDIS_URL;
 const redis = redisUrl ? [new Redis(redisUrl), new Redis(redisUrl)] : [];
 const redisKey = process.env.BENCH_BASELINE_REDIS_KEY ?? 'bench-baseline';
@@ -64,5 +78,6 @@ http.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => {
   io.close();
   for (const connection of redis) connection.disconnect();
+  void database?.end();
   http.close(() => process.exit(0));
 });

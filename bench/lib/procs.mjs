@@ -96,16 +96,17 @@ export async function startApp(env = {}, { name = 'app', nodeArgs = [], appDir =
 
 /**
  * Starts the bare Socket.IO server (same version, same tuning) used as the baseline; with `redis: {url, key}`, on
- * the same Redis adapter as the app.
+ * the same Redis adapter as the app; with `databaseUrl`, able to write a row before a broadcast (`persist`).
  */
-export async function startBaseline({ redis, name = 'baseline', env = {}, nodeArgs = [] } = {}) {
+export async function startBaseline({ redis, databaseUrl, name = 'baseline', env = {}, nodeArgs = [] } = {}) {
   const port = await freePort();
-  const adapterEnv = redis
+  const baselineEnv = redis
     ? { BENCH_BASELINE_REDIS_URL: redis.url, BENCH_BASELINE_REDIS_KEY: redis.key, BENCH_BASELINE_REDIS_ADAPTER: redisAdapter }
     : {};
+  if (databaseUrl) baselineEnv.BENCH_BASELINE_DATABASE_URL = databaseUrl;
   const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bench', 'baseline-server.mjs')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, PORT: String(port), ...adapterEnv, ...tuningEnv(), ...env },
+    env: { PATH: process.env.PATH, PORT: String(port), ...baselineEnv, ...tuningEnv(), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   track(child, name);

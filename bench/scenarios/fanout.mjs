@@ -2,6 +2,8 @@
 // subscribed to `suggestions:votes`, a vote over REST on A; latency from the request to each socket's receipt.
 // Baselines in the same rounds: a bare Socket.IO server broadcasting a same-size payload on an HTTP request, with the
 // same Redis adapter and a second idle instance (the fair in-stack comparison), and without any adapter (the floor).
+// A third reference: the bare server with the adapter writing one row to the same Postgres (one durable commit)
+// before it broadcasts, the least any server that stores a vote before announcing it pays.
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool, split } from '../lib/clients.mjs';
 import { redisAdapter, startApp, startBaseline } from '../lib/procs.mjs';
@@ -22,7 +24,7 @@ export async function run({ full }) {
   const app = await startApp(env, { name: 'instance A' });
   const appB = await startApp(env, { name: 'instance B' });
   const adapterKey = `${db.prefix}-baseline`;
-  const bareRedis = await startBaseline({ redis: { url: redisUrl, key: adapterKey }, name: 'baseline with Redis' });
+  const bareRedis = await startBaseline({ redis: { url: redisUrl, key: adapterKey }, databaseUrl: db.url, name: 'baseline with Redis' });
   const bareRedisB = await startBaseline({ redis: { url: redisUrl, key: adapterKey }, name: 'baseline with Redis B' });
   const baseline = await startBaseline();
   try {
@@ -50,7 +52,7 @@ export async function run({ full }) {
     const redisConn = await bareJoin(bareRedis.url);
     const baseConn = await bareJoin(baseline.url);
     const errors = [...appConn, ...redisConn, ...baseConn].reduce((s, c) => s + c.errors, 0);
-    const kinds = ['app', 'bareRedis', 'baseline'];
+    const kinds = ['app', 'bareRedis', 'bareRedisWrite', 'baseline'];
     const samples = Object.fromEntries(kinds.map((k) => [k, []]));
     const lastSocket = Object.fromEntries(kinds.map((k) => [k, []]));
     const warmupLast = Object.fromEntries(kinds.map((k) => [k, []]));
@@ -82,25 +84,27 @@ export async function run({ full }) {
         const answer = await call(app.url, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { token: voter.token, body: { value } });
         return answer.version;
       }, record);
-      for (const [kind, server] of [['bareRedis', bareRedis], ['baseline', baseline]]) {
+      for (const [kind, server, persist] of [['bareRedis', bareRedis, false], ['bareRedisWrite', bareRedis, true], ['baseline', baseline, false]]) {
         await measure(kind, async () => {
           baselineVersion += 1;
           const payload = { suggestionId: suggestion.id, upvotes: 10 + r, downvotes: 3, score: 7 + r, version: baselineVersion };
-          await call(server.url, 'POST', '/broadcast', { body: { room: 'suggestions:votes', event: 'suggestion:vote', payload } });
+          await call(server.url, 'POST', '/broadcast', { body: { room: 'suggestions:votes', event: 'suggestion:vote', payload, persist } });
           return baselineVersion;
         }, record);
       }
     }
     const stats = Object.fromEntries(kinds.map((k) => [k, { latency: summarize(samples[k]), timeToLastSocket: summarize(lastSocket[k]), perRoundLast: lastSocket[k], warmupRoundsLast: warmupLast[k] }]));
-    const { app: a, bareRedis: r, baseline: b } = stats;
+    const { app: a, bareRedis: r, bareRedisWrite: w, baseline: b } = stats;
     return {
       params: { sockets, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: pool.size, connectErrors: errors, database: 'postgres', instances: 2, adapter: `redis (${redisAdapter})` },
       app: stats.app,
-      baseline: { withRedisAdapter: stats.bareRedis, withoutAdapter: stats.baseline },
+      baseline: { withRedisAdapter: stats.bareRedis, withRedisAdapterAndWrite: stats.bareRedisWrite, withoutAdapter: stats.baseline },
       rows: [
         ['fan-out p50 (ms), vs bare + Redis adapter', a.latency.p50, r.latency.p50, 'target ≤ 1.15×'],
         ['fan-out p99 (ms), vs bare + Redis adapter', a.latency.p99, r.latency.p99, 'target ≤ 1.15×'],
         ['fan-out time to last socket, median (ms), vs bare + Redis adapter', a.timeToLastSocket.p50, r.timeToLastSocket.p50],
+        ['fan-out p50 (ms), vs bare + Redis adapter + one durable write first', a.latency.p50, w.latency.p50],
+        ['fan-out p99 (ms), vs bare + Redis adapter + one durable write first', a.latency.p99, w.latency.p99],
         ['fan-out p50 (ms), vs bare without adapter', a.latency.p50, b.latency.p50, 'target ≤ 1.3×'],
         ['fan-out p99 (ms), vs bare without adapter', a.latency.p99, b.latency.p99, 'target ≤ 1.3×'],
       ],
