@@ -74,11 +74,25 @@ describe(SeqSequencer.name, () => {
     const source = history(5);
     const seen: number[] = [];
     const sut = new SeqSequencer(source, (i) => seen.push(i.seq));
-    sut.push({ seq: 5 });
     await sut.catchUp();
     source.items.push({ seq: 6 });
     sut.push({ seq: 6 });
     expect(seen).toEqual([6]);
+    sut.stop();
+  });
+
+  it('should deliver an item that came live before the start was known, even when the newest-item read counts it', async () => {
+    // Item 5 was committed after the subscription and before the read of the newest item: it arrives live, and the
+    // read answers 5. Starting at 5 would drop it.
+    const source = history(5);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq));
+    sut.push({ seq: 5 });
+    await sut.catchUp();
+    source.items.push({ seq: 6 });
+    sut.push({ seq: 6 });
+    expect(seen).toEqual([5, 6]);
+    expect(source.fetches).toEqual([5]);
     sut.stop();
   });
 

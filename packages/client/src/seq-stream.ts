@@ -14,7 +14,10 @@ export interface SeqSource<T extends SeqItem> {
 }
 
 export interface SeqStreamOptions {
-  /** Deliver items after this seq; undefined: only items newer than the newest at start. */
+  /**
+   * Deliver items after this seq; undefined: "from now", the items newer than the newest when the stream starts, and
+   * any item that arrives live before that start is known.
+   */
   afterSeq?: number;
   /** How long an out-of-order item waits for its predecessor to arrive live before the gap is fetched. */
   gapWaitMs?: number;
@@ -114,7 +117,10 @@ export class SeqSequencer<T extends SeqItem> {
       do {
         this.again = false;
         if (this.last === undefined) {
-          this.last = await this.source.latestSeq();
+          const latest = await this.source.latestSeq();
+          // An item that came live meanwhile came on the subscription, so it is news even when the newest-item read
+          // already counts it (its transaction committed between the subscription and the read): start before it.
+          this.last = this.pending.size > 0 ? Math.min(latest, Math.min(...this.pending.keys()) - 1) : latest;
           this.drain();
         }
         const size = this.options.pageSize ?? PAGE;
