@@ -6,7 +6,15 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { connectionIs, launchBrowser, newContext, openSignedIn, screenshot, seriousViolations } from './browser.js';
+import {
+  connectionIs,
+  launchBrowser,
+  newContext,
+  openSignedIn,
+  screenshot,
+  seriousViolations,
+  closeWithin,
+} from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -23,8 +31,8 @@ describe('Chat in the browser', () => {
     [app, browser] = await Promise.all([startApp(), launchBrowser()]);
   });
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
+    await closeWithin('Chromium', () => browser?.close(), 20_000);
+    await closeWithin('The app', () => app?.close(), 30_000);
   });
   beforeEach(async () => {
     alice = await registerUser(app, 'Alice Martin');

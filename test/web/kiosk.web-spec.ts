@@ -6,7 +6,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin } from '../helpers/factories.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { launchBrowser, newContext, openSignedIn, screenshot, seriousViolations, until } from './browser.js';
+import {
+  launchBrowser,
+  newContext,
+  openSignedIn,
+  screenshot,
+  seriousViolations,
+  until,
+  closeWithin,
+} from './browser.js';
 
 jest.setTimeout(90_000);
 
@@ -29,8 +37,8 @@ describe('Kiosk in the browser', () => {
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await proxy?.close();
-    await browser?.close();
-    await app?.close();
+    await closeWithin('Chromium', () => browser?.close(), 20_000);
+    await closeWithin('The app', () => app?.close(), 30_000);
   });
 
   it('takes the code, counts down, warns, and ends; the kiosk screen reaches nothing else', async () => {

@@ -15,6 +15,7 @@ import {
   screenshot,
   seriousViolations,
   until,
+  closeWithin,
 } from './browser.js';
 
 jest.setTimeout(60_000);
@@ -74,8 +75,8 @@ describe('Screens in the browser', () => {
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await browser?.close();
-    await app?.close();
+    await closeWithin('Chromium', () => browser?.close(), 20_000);
+    await closeWithin('The app', () => app?.close(), 30_000);
   });
 
   async function context(user?: TestUser, locale?: string) {
