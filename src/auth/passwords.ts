@@ -1,6 +1,7 @@
 // Password hashing with argon2id through @node-rs/argon2: a prebuilt binary per platform, so installing never
 // compiles. It reads and writes the same PHC strings as the `argon2` package used before, so stored hashes verify.
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
+import { OWASP_PASSWORD_COST } from '../config/environment.js';
 
 /** `Algorithm.Argon2id`; the enum is a `const enum`, which isolated modules cannot read. */
 const ARGON2ID = 2 as Algorithm;
@@ -11,13 +12,8 @@ export interface PasswordCost {
   passes: number;
 }
 
-/**
- * OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane), so a burst of registrations or logins does not hold
- * hundreds of megabytes. PASSWORD_HASH_MEMORY_KIB and PASSWORD_HASH_PASSES change it (see docs/configuration.md).
- */
-export const OWASP_ARGON2ID: PasswordCost = { memoryKib: 19_456, passes: 2 };
-
-export function hashPassword(password: string, cost: PasswordCost = OWASP_ARGON2ID): Promise<string> {
+/** A new hash at `cost`, OWASP's baseline by default (the configuration's PASSWORD_HASH_* pass another). */
+export function hashPassword(password: string, cost: PasswordCost = OWASP_PASSWORD_COST): Promise<string> {
   return hash(password, { algorithm: ARGON2ID, memoryCost: cost.memoryKib, timeCost: cost.passes, parallelism: 1 });
 }
 

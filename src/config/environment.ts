@@ -79,6 +79,13 @@ class TrustProxyRule implements ValidatorConstraintInterface {
 /** Durations as `3600`, `90s`, `15m`, `1h`, `7d` (the forms `JWT_EXPIRES_IN` accepts). */
 export const DURATION_PATTERN = /^\d+[smhd]?$/;
 
+/**
+ * OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): the default cost of a new password hash (so a burst of
+ * registrations or logins does not hold hundreds of megabytes), and in production the least memory × passes allowed
+ * (OWASP's other configurations trade one for the other).
+ */
+export const OWASP_PASSWORD_COST: Readonly<{ memoryKib: number; passes: number }> = { memoryKib: 19_456, passes: 2 };
+
 export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV = 'development';
@@ -164,14 +171,14 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(64)
   @Max(4_194_304)
-  PASSWORD_HASH_MEMORY_KIB = 19_456;
+  PASSWORD_HASH_MEMORY_KIB = OWASP_PASSWORD_COST.memoryKib;
 
   /** argon2id passes per new password hash. */
   @Transform(toInt)
   @IsInt()
   @Min(1)
   @Max(20)
-  PASSWORD_HASH_PASSES = 2;
+  PASSWORD_HASH_PASSES = OWASP_PASSWORD_COST.passes;
 
   /** Comma-separated origins, or `*` for any. */
   @IsString()
@@ -315,7 +322,10 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
       throw new ConfigValidationError('Invalid configuration: DATABASE_URL must be set when NODE_ENV=production');
     }
     // OWASP's configurations trade memory for passes (47 MiB × 1, 19 MiB × 2, ...); none is below this product.
-    if (env.PASSWORD_HASH_MEMORY_KIB * env.PASSWORD_HASH_PASSES < 19_456 * 2) {
+    if (
+      env.PASSWORD_HASH_MEMORY_KIB * env.PASSWORD_HASH_PASSES <
+      OWASP_PASSWORD_COST.memoryKib * OWASP_PASSWORD_COST.passes
+    ) {
       throw new ConfigValidationError(
         'Invalid configuration: PASSWORD_HASH_MEMORY_KIB × PASSWORD_HASH_PASSES must be at least 38912 (19 MiB × 2) when NODE_ENV=production',
       );
