@@ -26,7 +26,7 @@ for (const file of scenarioFiles) {
     result.seconds = round((Date.now() - started) / 1000, 1);
     results.scenarios[scenario.name] = result;
     for (const [metric, app, baseline, note] of result.rows) {
-      table.push({ scenario: scenario.name, metric, app: round(app), baseline: round(baseline), ratio: round(app / baseline), note: note ?? '' });
+      table.push({ scenario: scenario.name, metric, app: round(app), baseline: round(baseline), ratio: ratioOf(app, baseline), note: note ?? '' });
     }
   } catch (err) {
     results.scenarios[scenario.name] = { error: err.message };
@@ -35,6 +35,11 @@ for (const file of scenarioFiles) {
 }
 
 const header = ['scenario', 'metric', 'app', 'baseline', 'ratio', 'note'];
+
+/** app / baseline; none where the baseline is 0 (a count of errors, a delay the baseline does not have). */
+function ratioOf(app, baseline) {
+  return typeof app === 'number' && typeof baseline === 'number' && baseline !== 0 ? round(app / baseline) : '';
+}
 const widths = header.map((h) => Math.max(h.length, ...table.map((r) => String(r[h]).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(line(header));
