@@ -40,6 +40,7 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/embedded-template.ts'],
     },
     {
       ...common,
@@ -69,6 +70,7 @@ export default {
       displayName: 'web',
       testMatch: ['<rootDir>/test/web/**/*.web-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/embedded-template.ts'],
       globalSetup: '<rootDir>/test/web/global-setup.mjs',
     },
   ],

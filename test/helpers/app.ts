@@ -4,7 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,12 +70,17 @@ async function deleteRedisKeys(prefix: string): Promise<void> {
   }
 }
 
+/** A template lock older than this was left by a process that died while building: it is taken over. */
+const STALE_TEMPLATE_LOCK_MS = 120_000;
+
 /**
  * A PGlite data directory with every migration applied and nothing else, made once per machine for this set of
  * migrations and this PGlite version (the key is a hash of both); each embedded app starts from a copy of it. A
  * fresh PGlite directory takes about 2.6 s to create and the migrations about 2 s more, per app, in every spec.
+ * One process builds it (about 8 s alone) while the other workers wait for it: several builds at once would slow
+ * every worker. `test/setup/embedded-template.ts` has it built before a spec's own hooks start their clocks.
  */
-async function embeddedTemplate(): Promise<string> {
+export async function embeddedTemplate(): Promise<string> {
   // Its package.json is not exported, so it is read from the file.
   const manifest = new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
   const pgliteVersion = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
@@ -85,17 +90,39 @@ async function embeddedTemplate(): Promise<string> {
     .digest('hex')
     .slice(0, 16);
   const template = join(tmpdir(), `rthub-e2e-template-${key}`);
-  if (existsSync(join(template, 'ready'))) return template;
-  const building = await mkdtemp(join(tmpdir(), 'rthub-e2e-template-building-'));
-  const embedded = await EmbeddedPostgres.start(building, 2);
-  const dataSource = await new DataSource(dataSourceOptions(embedded.endpoint, 2)).initialize();
-  await runMigrationsLocked(dataSource);
-  await dataSource.destroy();
-  await embedded.stop();
-  await writeFile(join(building, 'ready'), '');
-  // Another worker may have finished first: its template is as good.
-  await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
-  return template;
+  const ready = (): boolean => existsSync(join(template, 'ready'));
+  if (ready()) return template;
+  const lock = `${template}.lock`;
+  while (!(await mkdir(lock).then(() => true, (err: NodeJS.ErrnoException) => rejectUnless(err, 'EEXIST')))) {
+    if (ready()) return template;
+    const since = await stat(lock).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - since > STALE_TEMPLATE_LOCK_MS) await rm(lock, { recursive: true, force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    if (ready()) return template;
+    const building = await mkdtemp(join(tmpdir(), 'rthub-e2e-template-building-'));
+    try {
+      const embedded = await EmbeddedPostgres.start(building, 2);
+      const dataSource = await new DataSource(dataSourceOptions(embedded.endpoint, 2)).initialize();
+      await runMigrationsLocked(dataSource);
+      await dataSource.destroy();
+      await embedded.stop();
+      await writeFile(join(building, 'ready'), '');
+      await rename(building, template);
+    } catch (err) {
+      await rm(building, { recursive: true, force: true });
+      throw err;
+    }
+    return template;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** `false` for the error code expected, the error otherwise. */
+function rejectUnless(err: NodeJS.ErrnoException, code: string): Promise<false> {
+  return err.code === code ? Promise.resolve(false) : Promise.reject(err);
 }
 
 /** A backend for one app (embedded) or one group of apps (services mode). */
