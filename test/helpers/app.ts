@@ -93,10 +93,10 @@ export async function embeddedTemplate(): Promise<string> {
   const ready = (): boolean => existsSync(join(template, 'ready'));
   if (ready()) return template;
   const lock = `${template}.lock`;
-  while (!(await mkdir(lock).then(() => true, (err: NodeJS.ErrnoException) => rejectUnless(err, 'EEXIST')))) {
+  while (!(await tryLock(lock))) {
     if (ready()) return template;
-    const since = await stat(lock).then((s) => s.mtimeMs, () => Date.now());
-    if (Date.now() - since > STALE_TEMPLATE_LOCK_MS) await rm(lock, { recursive: true, force: true });
+    const heldSince = (await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now();
+    if (Date.now() - heldSince > STALE_TEMPLATE_LOCK_MS) await rm(lock, { recursive: true, force: true });
     else await new Promise((resolve) => setTimeout(resolve, 250));
   }
   try {
@@ -120,9 +120,15 @@ export async function embeddedTemplate(): Promise<string> {
   }
 }
 
-/** `false` for the error code expected, the error otherwise. */
-function rejectUnless(err: NodeJS.ErrnoException, code: string): Promise<false> {
-  return err.code === code ? Promise.resolve(false) : Promise.reject(err);
+/** Takes a lock (a directory: making one is atomic); false while another process holds it. */
+async function tryLock(path: string): Promise<boolean> {
+  try {
+    await mkdir(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
 }
 
 /** A backend for one app (embedded) or one group of apps (services mode). */
