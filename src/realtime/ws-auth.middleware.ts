@@ -34,7 +34,8 @@ export function ownRoom(principal: Principal): string | undefined {
 /**
  * Drops the token from the handshake once it has been checked: the socket keeps its principal, and the token (a few
  * hundred bytes per socket) would otherwise stay in memory as long as the socket. Set to undefined rather than
- * deleted, so the objects keep their shape.
+ * deleted, so the objects keep their shape. (`ws` still holds the bytes of the frame that carried it until the
+ * socket's next frame, its first pong at the latest: bench/README.md, "Where each target stands".)
  */
 function forgetToken(socket: Socket): void {
   const auth = socket.handshake.auth as Record<string, unknown> | undefined;
