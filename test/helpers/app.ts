@@ -112,7 +112,8 @@ export async function embeddedTemplate(): Promise<string> {
       await rename(building, template);
     } catch (err) {
       await rm(building, { recursive: true, force: true });
-      throw err;
+      // A process that took over a lock it wrongly thought abandoned may have finished first: its template is as good.
+      if (!ready()) throw err;
     }
     return template;
   } finally {
