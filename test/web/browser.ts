@@ -4,6 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { TestApp } from '../helpers/app.js';
 import type { TestUser } from '../helpers/factories.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -70,11 +71,17 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 }
 
 /**
- * Waits for a teardown step at most `ms`, then goes on and says on stderr which step overran. The chat spec's
- * `afterAll` (closing Chromium, then the app) overran Jest's 60 s twice in loaded CI runs and never in a local one,
- * even under the same load; bounded, a slow exit costs the run time instead of failing a file whose tests passed.
+ * A browser spec's teardown: Chromium, then the app, each waited for at most a bound of its own (20 s, 30 s). The chat
+ * spec's `afterAll` overran Jest's 60 s twice in loaded CI runs and never in a local one, even under the same load;
+ * bounded, a slow exit costs the run time instead of failing a file whose tests passed, and stderr says which overran.
  */
-export async function closeWithin(what: string, step: () => Promise<unknown> | undefined, ms: number): Promise<void> {
+export async function closeBrowserAndApp(browser?: Browser, app?: TestApp): Promise<void> {
+  await closeWithin('Chromium', () => browser?.close(), 20_000);
+  await closeWithin('The app', () => app?.close(), 30_000);
+}
+
+/** Waits for a teardown step at most `ms`, then goes on and says on stderr that it overran. */
+async function closeWithin(what: string, step: () => Promise<unknown> | undefined, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const overran = new Promise<'overran'>((resolve) => (timer = setTimeout(() => resolve('overran'), ms)));
   const outcome = await Promise.race([Promise.resolve(step()).then(() => 'closed' as const), overran]);

@@ -7,13 +7,13 @@ import { registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
+  closeBrowserAndApp,
   connectionIs,
   launchBrowser,
   newContext,
   openSignedIn,
   screenshot,
   seriousViolations,
-  closeWithin,
 } from './browser.js';
 
 jest.setTimeout(60_000);
@@ -31,8 +31,7 @@ describe('Chat in the browser', () => {
     [app, browser] = await Promise.all([startApp(), launchBrowser()]);
   });
   afterAll(async () => {
-    await closeWithin('Chromium', () => browser?.close(), 20_000);
-    await closeWithin('The app', () => app?.close(), 30_000);
+    await closeBrowserAndApp(browser, app);
   });
   beforeEach(async () => {
     alice = await registerUser(app, 'Alice Martin');

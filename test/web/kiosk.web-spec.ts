@@ -7,13 +7,13 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin } from '../helpers/factories.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
+  closeBrowserAndApp,
   launchBrowser,
   newContext,
   openSignedIn,
   screenshot,
   seriousViolations,
   until,
-  closeWithin,
 } from './browser.js';
 
 jest.setTimeout(90_000);
@@ -37,8 +37,7 @@ describe('Kiosk in the browser', () => {
   afterAll(async () => {
     for (const context of contexts) await context.close();
     await proxy?.close();
-    await closeWithin('Chromium', () => browser?.close(), 20_000);
-    await closeWithin('The app', () => app?.close(), 30_000);
+    await closeBrowserAndApp(browser, app);
   });
 
   it('takes the code, counts down, warns, and ends; the kiosk screen reaches nothing else', async () => {

@@ -5,7 +5,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { launchBrowser, newContext, openSignedIn, screenshot, until, closeWithin } from './browser.js';
+import { closeBrowserAndApp, launchBrowser, newContext, openSignedIn, screenshot, until } from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -18,8 +18,7 @@ describe('Live screens in the browser', () => {
     [app, browser] = await Promise.all([startApp({ DASHBOARD_INTERVAL_MS: '200' }), launchBrowser()]);
   });
   afterAll(async () => {
-    await closeWithin('Chromium', () => browser?.close(), 20_000);
-    await closeWithin('The app', () => app?.close(), 30_000);
+    await closeBrowserAndApp(browser, app);
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();

@@ -8,6 +8,7 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import {
+  closeBrowserAndApp,
   connectionIs,
   launchBrowser,
   newContext,
@@ -15,7 +16,6 @@ import {
   screenshot,
   seriousViolations,
   until,
-  closeWithin,
 } from './browser.js';
 
 jest.setTimeout(60_000);
@@ -75,8 +75,7 @@ describe('Screens in the browser', () => {
   });
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await closeWithin('Chromium', () => browser?.close(), 20_000);
-    await closeWithin('The app', () => app?.close(), 30_000);
+    await closeBrowserAndApp(browser, app);
   });
 
   async function context(user?: TestUser, locale?: string) {
