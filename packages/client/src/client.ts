@@ -728,7 +728,8 @@ export class RealtimeClient {
           subscribed: () => void catchUp(),
         } as ChannelHandlers);
         this.pollers.add(catchUp);
-        if (!this.socket.connected) void catchUp();
+        if (this.socket.connected) void sequencer.start();
+        else void catchUp();
         return () => {
           this.pollers.delete(catchUp);
           sequencer.stop();

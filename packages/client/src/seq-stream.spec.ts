@@ -96,6 +96,43 @@ describe(SeqSequencer.name, () => {
     sut.stop();
   });
 
+  it('should read the start position at start() and fetch what came after it at the next catch-up', async () => {
+    // The stream is subscribed (start), item 6 is committed before the socket's subscription is acknowledged, so it
+    // never comes live; the catch-up after the acknowledgement finds it after the position read at the start.
+    const source = history(5);
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq));
+    await sut.start();
+    expect(sut.lastSeq).toBe(5);
+    expect(source.fetches).toEqual([]);
+    source.items.push({ seq: 6 });
+    await sut.catchUp();
+    expect(seen).toEqual([6]);
+    expect(source.fetches).toEqual([5]);
+    sut.stop();
+  });
+
+  it('should run a catch-up asked for while start() reads the position, once the position is known', async () => {
+    const source = history(5);
+    let answer: (seq: number) => void = () => undefined;
+    source.latestSeq = () => new Promise<number>((resolve) => (answer = resolve));
+    const seen: number[] = [];
+    const sut = new SeqSequencer(source, (i) => seen.push(i.seq));
+    const starting = sut.start();
+    void sut.catchUp();
+    source.items.push({ seq: 6 });
+    answer(5);
+    await starting;
+    expect(seen).toEqual([6]);
+    expect(source.fetches).toEqual([5]);
+    // With a start given, start() reads nothing.
+    const given = history(3);
+    const other = new SeqSequencer(given, () => undefined, { afterSeq: 1 });
+    await other.start();
+    expect(given.fetches).toEqual([]);
+    sut.stop();
+  });
+
   it('should skip a hole the history never fills after its patience runs out', async () => {
     const source = history(2);
     source.items.push({ seq: 4 });

@@ -15,8 +15,8 @@ export interface SeqSource<T extends SeqItem> {
 
 export interface SeqStreamOptions {
   /**
-   * Deliver items after this seq; undefined: "from now", the items newer than the newest when the stream starts, and
-   * any item that arrives live before that start is known.
+   * Deliver items after this seq; undefined: "from now", the items newer than the newest when the stream starts
+   * (`start()`, called as it is subscribed), and any item that arrives live before that start is known.
    */
   afterSeq?: number;
   /** How long an out-of-order item waits for its predecessor to arrive live before the gap is fetched. */
@@ -69,6 +69,15 @@ export class SeqSequencer<T extends SeqItem> {
     this.schedule(this.options.gapWaitMs ?? 100);
   }
 
+  /**
+   * Reads the start position of a stream that begins "from now", without fetching anything after it: called when the
+   * stream is subscribed, so an item committed after the call is delivered even if the socket's subscription is only
+   * acknowledged after it (the catch-up that follows the acknowledgement fetches it).
+   */
+  start(): Promise<void> {
+    return this.fill(true);
+  }
+
   /** Fetches whatever is missing now (after a (re)subscribe, on a poll tick, or to find the start position). */
   catchUp(): Promise<void> {
     return this.fill();
@@ -106,10 +115,10 @@ export class SeqSequencer<T extends SeqItem> {
     }, ms);
   }
 
-  private async fill(): Promise<void> {
+  private async fill(positionOnly = false): Promise<void> {
     if (this.stopped || !this.isActive()) return;
     if (this.filling) {
-      this.again = true;
+      if (!positionOnly) this.again = true;
       return;
     }
     this.filling = true;
@@ -122,6 +131,12 @@ export class SeqSequencer<T extends SeqItem> {
           // already counts it (its transaction committed between the subscription and the read): start before it.
           this.last = this.pending.size > 0 ? Math.min(latest, Math.min(...this.pending.keys()) - 1) : latest;
           this.drain();
+        }
+        if (positionOnly) {
+          positionOnly = false;
+          // Nothing more, unless a catch-up was asked for while the position was read.
+          if (!this.again) break;
+          this.again = false;
         }
         const size = this.options.pageSize ?? PAGE;
         for (;;) {
