@@ -49,12 +49,15 @@ export default {
       // Run in the embedded project only: what these check does not depend on the backend. The AsyncAPI document and
       // CORS headers touch neither the database nor Redis; the client SDK specs test the client (reconnects, resync,
       // fallback), whose server side every other spec here covers, and test/multi/client-failover.e2e-spec.ts runs
-      // the SDK across two instances. A second run here would only spend CI time.
+      // the SDK across two instances. The fuzzer, the authorization matrix, malformed input and the user search check
+      // how one caller's requests are answered, one at a time (validation, guards, who may see what): the same SQL on
+      // PGlite as on Postgres, no race, and no state held in Redis. A second run here would only spend CI time.
       testPathIgnorePatterns: [
         '/node_modules/',
         '/test/e2e/asyncapi\\.e2e-spec\\.ts$',
         '/test/e2e/security-cors\\.e2e-spec\\.ts$',
         '/test/e2e/client-(sdk|react)\\.e2e-spec\\.ts$',
+        '/test/e2e/(fuzz|authorization|security-input|security-user-search)\\.e2e-spec\\.ts$',
       ],
       setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
     },
