@@ -11,7 +11,7 @@ import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENT_NAMES, ErrorCodes } from '@realtime-hub/protocol';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
-import { client, http } from '../helpers/http.js';
+import { client, http, metricValue } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
 import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
 
@@ -349,7 +349,7 @@ async function residentBytes(url: string): Promise<number> {
     // so the pooled connection may be closed under the request (ECONNRESET): a GET is safe to send once more.
     text = (await client(url).get('/metrics')).body as string;
   }
-  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes '));
-  if (!line) throw new Error('No process_resident_memory_bytes in /metrics');
-  return Number(line.split(' ')[1]);
+  const bytes = metricValue(text, 'process_resident_memory_bytes');
+  if (bytes === undefined) throw new Error('No process_resident_memory_bytes in /metrics');
+  return bytes;
 }

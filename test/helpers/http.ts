@@ -63,3 +63,12 @@ export function client(baseUrl: string) {
     delete: <T = any>(path: string, o?: RequestOptions) => http<T>(baseUrl, 'DELETE', path, o),
   };
 }
+
+/**
+ * One series' value in a /metrics text: `series` is the name with its labels as Prometheus prints them (e.g.
+ * `realtime_delivery_lag_seconds_count{kind="conversation"}`); undefined when the text has no such line.
+ */
+export function metricValue(metrics: string, series: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}

@@ -7,7 +7,7 @@ import { REORDER_WAIT_MS } from '../../src/realtime/reorder-buffer.js';
 import { type TestApp } from '../helpers/app.js';
 import { useTwoInstances } from '../helpers/cluster.js';
 import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
-import { client } from '../helpers/http.js';
+import { client, metricValue } from '../helpers/http.js';
 import { describeMultiInstance } from '../helpers/mode.js';
 import { connect, emitAck, eventually, sleep } from '../helpers/sockets.js';
 
@@ -25,8 +25,7 @@ const LIMIT_MS = 150;
 /** An instance's reorder holds so far (its histogram): how many events it held back, and for how long in all. */
 async function reorderHolds(app: TestApp): Promise<{ count: number; seconds: number }> {
   const metrics: string = (await client(app.url).get('/metrics')).body;
-  const read = (name: string) =>
-    Number(new RegExp(`^realtime_reorder_hold_seconds_${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+  const read = (name: string) => Number(metricValue(metrics, `realtime_reorder_hold_seconds_${name}`));
   return { count: read('count'), seconds: read('sum') };
 }
 
@@ -129,8 +128,8 @@ describeMultiInstance('Ordered streams written through both instances', () => {
     // Each instance measured its deliveries, and none had to skip a gap.
     for (const app of [a, b]) {
       const metrics: string = (await client(app.url).get('/metrics')).body;
-      const delivered = /^realtime_delivery_lag_seconds_count\{kind="conversation"\} (\d+)$/m.exec(metrics);
-      expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(acked.size);
+      const delivered = metricValue(metrics, 'realtime_delivery_lag_seconds_count{kind="conversation"}');
+      expect(delivered).toBeGreaterThanOrEqual(acked.size);
       expect(metrics).toMatch(/^realtime_order_gaps_skipped_total 0$/m);
     }
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { http } from '../helpers/http.js';
+import { http, metricValue } from '../helpers/http.js';
 import { closeAllSockets, connect, emitAck, eventually, sleep, waitFor } from '../helpers/sockets.js';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -136,12 +136,8 @@ async function register(url: string, displayName: string) {
 }
 
 /** The server's `realtime_sockets_connected` gauge. */
-async function socketsConnected(url: string): Promise<number> {
-  const metrics = await http(url, 'GET', '/metrics');
-  const line = String(metrics.body)
-    .split('\n')
-    .find((l) => l.startsWith('realtime_sockets_connected '));
-  return Number(line?.split(' ')[1]);
+async function socketsConnected(url: string): Promise<number | undefined> {
+  return metricValue(String((await http(url, 'GET', '/metrics')).body), 'realtime_sockets_connected');
 }
 
 describe('First contact', () => {
