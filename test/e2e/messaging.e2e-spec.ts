@@ -316,6 +316,42 @@ describeE2E('Messaging', () => {
       expect(twice.status).toBe(403);
     });
 
+    it('should take an id written in capitals for the same conversation: its view, a read, typing, leaving', async () => {
+      const [alice, bob, carol] = await users(3);
+      const group = await createConversation(alice, [bob.id, carol.id]);
+      const upper = group.id.toUpperCase();
+      const watcher = await subscribed(alice, `conversation:${group.id}`);
+      await send(alice, group.id, { body: 'first' });
+
+      const view = (await api.get(`/api/v1/conversations/${group.id}`, { token: bob.token })).body;
+      expect((await api.get(`/api/v1/conversations/${upper}`, { token: bob.token })).body).toEqual(view);
+      const read = waitFor(watcher, 'message:read');
+      const marked = await api.post(`/api/v1/conversations/${upper}/read`, { token: bob.token, body: { seq: 1 } });
+      expect(marked.status).toBe(200);
+      expect(await read).toEqual({ conversationId: group.id, userId: bob.id, seq: 1 });
+      const typist = await connect(sut.url, bob.token);
+      const typing = waitFor(watcher, 'typing');
+      expect(await emitAck(typist, 'typing', { conversationId: upper, isTyping: true })).toEqual({
+        ok: true,
+        data: {},
+      });
+      expect(await typing).toEqual({ conversationId: group.id, userId: bob.id, isTyping: true });
+
+      // Leaving in capitals takes the leaver's sockets out of the channel before the others are told.
+      const leaverSocket = await subscribed(carol, `conversation:${group.id}`);
+      const leaverMessages = collect(leaverSocket, 'message:new');
+      const unsubscribed = waitFor(leaverSocket, 'unsubscribed');
+      const membersEvent = waitFor(watcher, 'conversation:members');
+      expect((await api.delete(`/api/v1/conversations/${upper}/members/me`, { token: carol.token })).status).toBe(204);
+      expect(await unsubscribed).toEqual({ channel: `conversation:${group.id}`, reason: 'FORBIDDEN' });
+      const event = await membersEvent;
+      expect(event.members.map((m: { userId: string }) => m.userId).sort()).toEqual([alice.id, bob.id].sort());
+      const afterLeave = waitFor(watcher, 'message:new', (m) => m.body === 'after carol left');
+      await send(alice, group.id, { body: 'after carol left' });
+      await afterLeave;
+      expect(leaverMessages).toEqual([]);
+    });
+
     it('should refuse leaving a direct conversation', async () => {
       const [alice, bob] = await users(2);
       const direct = await createConversation(alice, [bob.id]);

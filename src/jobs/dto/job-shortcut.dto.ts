@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
+import { IsUuid } from '../../common/uuid-param.js';
 
 /** `subscribe:job`: a shortcut for `subscribe` to `job:{jobId}`. */
 export class JobShortcutDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   jobId: string;
 }

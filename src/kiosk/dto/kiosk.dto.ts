@@ -1,18 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsIP,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  NotContains,
-} from 'class-validator';
+import { IsIn, IsInt, IsIP, IsOptional, IsString, Max, MaxLength, Min, MinLength, NotContains } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import type {
   KioskEndReason,
@@ -21,6 +9,7 @@ import type {
   TimeUpdatePayload,
   WorkstationPayload,
 } from '../../realtime/client-events.js';
+import { IsUuid } from '../../common/uuid-param.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 const upper = ({ value }: { value: unknown }): unknown =>
@@ -103,7 +92,7 @@ export class ValidateCodeDto {
 
 export class KioskSessionIdDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   sessionId: string;
 }
 

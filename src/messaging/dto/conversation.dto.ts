@@ -1,16 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsUUID } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional } from 'class-validator';
 import { CONVERSATION_KINDS, type ConversationKind } from '../conversation.entity.js';
 import { MessageDto } from './message.dto.js';
 import { IsText } from './text.validator.js';
+import { IsUuid } from '../../common/uuid-param.js';
 
 export const MAX_MEMBER_IDS = 100;
 export const TITLE_MAX = 100;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-const lowerEach = ({ value }: { value: unknown }): unknown =>
-  Array.isArray(value) ? value.map((v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v)) : value;
 
 export class CreateConversationDto {
   @ApiProperty({
@@ -21,11 +20,10 @@ export class CreateConversationDto {
     description:
       'The other members. The caller is always a member (their own id here is ignored). One other member and no title → the direct conversation with them (reused if it exists); otherwise a new group. Unknown or disabled users → VALIDATION_FAILED.',
   })
-  @Transform(lowerEach)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MEMBER_IDS)
-  @IsUUID(undefined, { each: true })
+  @IsUuid({ each: true })
   memberIds: string[];
 
   @ApiPropertyOptional({ minLength: 1, maxLength: TITLE_MAX, description: 'Trimmed; makes the conversation a group' })
@@ -37,11 +35,10 @@ export class CreateConversationDto {
 
 export class AddMembersDto {
   @ApiProperty({ type: [String], format: 'uuid', minItems: 1, maxItems: MAX_MEMBER_IDS })
-  @Transform(lowerEach)
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_MEMBER_IDS)
-  @IsUUID(undefined, { each: true })
+  @IsUuid({ each: true })
   userIds: string[];
 }
 

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import { CLIENT_ID_MAX, MESSAGE_BODY_MAX } from '../message.entity.js';
 import { IsText } from './text.validator.js';
+import { IsUuid } from '../../common/uuid-param.js';
 
 /** Seqs are Postgres integers. */
 export const MAX_SEQ = 2_147_483_647;
@@ -29,7 +30,7 @@ export class SendMessageDto {
 
 export class WsSendMessageDto extends SendMessageDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   conversationId: string;
 }
 
@@ -46,13 +47,13 @@ export class ReadDto {
 
 export class WsReadDto extends ReadDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   conversationId: string;
 }
 
 export class TypingDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   conversationId: string;
 
   @ApiProperty()

@@ -9,7 +9,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUUID,
   Max,
   MaxLength,
   Min,
@@ -18,6 +17,7 @@ import {
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
 import type { NotificationPayload } from '../../realtime/client-events.js';
+import { IsUuid } from '../../common/uuid-param.js';
 
 /** Limits shared by the REST body and the internal API (NotificationsService.notify). */
 export const NOTIFICATION_LIMITS = {
@@ -46,7 +46,7 @@ export class CreateNotificationsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(NOTIFICATION_LIMITS.maxUsers)
-  @IsUUID(undefined, { each: true })
+  @IsUuid({ each: true })
   userIds: string[];
 
   @ApiProperty({ minLength: 1, maxLength: NOTIFICATION_LIMITS.type, example: 'suggestion.vote' })
@@ -107,7 +107,7 @@ export class ListNotificationsQueryDto extends PageQueryDto {
 
 export class NotificationIdDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   id: string;
 }
 

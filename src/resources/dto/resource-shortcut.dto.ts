@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
+import { IsUuid } from '../../common/uuid-param.js';
 
 /** `subscribe:resource`: a shortcut for `subscribe` to `resource:updates:{resourceId}`. */
 export class ResourceShortcutDto {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID()
+  @IsUuid()
   resourceId: string;
 }
