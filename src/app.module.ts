@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthModule } from './auth/auth.module.js';
 import { HttpAuthGuard } from './auth/http-auth.guard.js';
 import { ExceptionsFilter } from './common/exceptions.filter.js';
-import { UnsafeQueryMiddleware } from './common/unsafe-query.middleware.js';
+import { UnsafeInputMiddleware } from './common/unsafe-input.middleware.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -107,6 +107,6 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(UnsafeQueryMiddleware).forRoutes({ path: '*splat', method: RequestMethod.ALL });
+    consumer.apply(UnsafeInputMiddleware).forRoutes({ path: '*splat', method: RequestMethod.ALL });
   }
 }

@@ -1,14 +1,18 @@
-// The contract refuses U+0000 anywhere in a request, query included. The validation pipe sees only the parameters a
-// handler declares; this sees the whole query string, so an undeclared `?x=a%00` is refused the same way.
+// The contract refuses U+0000 (and unpaired surrogates) anywhere in a request. Checked here for the whole query string
+// and the whole parsed body, whatever parameters the handler declares: a route that reads no body (read-all, leaving
+// a conversation) refuses `{"x": "a\u0000"}` like any other. Socket payloads get the same check in
+// SocketGateways.dispatch.
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { Request } from 'express';
 import { findUnsafeText, unsafeTextError } from './validation.js';
 
 @Injectable()
-export class UnsafeQueryMiddleware implements NestMiddleware {
+export class UnsafeInputMiddleware implements NestMiddleware {
   use(req: Request, _res: unknown, next: () => void): void {
-    const unsafe = findUnsafeText(req.query, '');
-    if (unsafe) throw unsafeTextError(unsafe, 'query');
+    const inQuery = findUnsafeText(req.query, '');
+    if (inQuery) throw unsafeTextError(inQuery, 'query');
+    const inBody = findUnsafeText(req.body as unknown, '');
+    if (inBody) throw unsafeTextError(inBody, 'body');
     next();
   }
 }

@@ -82,14 +82,13 @@ export function unsafeTextError({ path, problem }: UnsafeText, where: string): D
 }
 
 /**
- * The global pipe, run on every REST body, query and route parameter and every socket payload: refuses any
- * string with U+0000 or an unpaired surrogate and absurdly deep payloads with VALIDATION_FAILED, then validates as
- * usual.
+ * The global pipe, run on every REST body, query and route parameter and every socket payload a handler declares:
+ * refuses absurdly deep payloads with VALIDATION_FAILED, then validates as usual. Unsafe text (U+0000, unpaired
+ * surrogates) is refused before, for the whole request or payload, declared or not: UnsafeInputMiddleware (REST) and
+ * SocketGateways (socket events).
  */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const unsafe = findUnsafeText(value, metadata.data ?? '');
-    if (unsafe) throw unsafeTextError(unsafe, metadata.type);
     // Custom parameter decorators (resource bodies) validate their own payloads, depth included.
     if (metadata.type !== 'custom' && jsonDepth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH) {
       throw DomainException.validation(`The payload is nested deeper than ${MAX_PAYLOAD_DEPTH} levels`, [

@@ -27,6 +27,7 @@ import { GatewayMetadataExplorer } from '@nestjs/websockets/gateway-metadata-exp
 import type { Event, Server, Socket } from 'socket.io';
 import { ExceptionsFilter } from '../common/exceptions.filter.js';
 import { InFlight } from '../common/in-flight.js';
+import { findUnsafeText, unsafeTextError } from '../common/validation.js';
 import type { Ack } from './client-events.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
 
@@ -119,6 +120,9 @@ export class SocketGateways implements OnGatewayInit, OnGatewayConnection, OnGat
   ): Promise<void> {
     let result: unknown;
     try {
+      // U+0000 anywhere in the payload, whatever the handler reads of it (as UnsafeInputMiddleware for REST).
+      const unsafe = findUnsafeText(data, '');
+      if (unsafe) throw unsafeTextError(unsafe, 'payload');
       result = await handler.run(socket, data, ack, event);
     } catch (err) {
       // The arguments as a Nest gateway's exception filter sees them: the pattern last.

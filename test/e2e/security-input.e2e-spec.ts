@@ -150,6 +150,44 @@ describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
     for (const [what, attempt] of attempts) expectValidationFailed(await attempt(), what);
   });
 
+  it('should refuse U+0000 on routes and events that read no body, and change nothing', async () => {
+    const nul = { note: 'a\u0000b' };
+    const sent = await api.post('/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [user.id], type: 't', title: 'unread' },
+    });
+    const notificationId = sent.body.items[0].id;
+    const other = await registerUser(sut, 'Group Member');
+    const group = (
+      await api.post('/api/v1/conversations', { token: user.token, body: { memberIds: [other.id], title: 'g' } })
+    ).body;
+    const unread = async () =>
+      (await api.get('/api/v1/notifications/unread-count', { token: user.token })).body.count as number;
+    const before = await unread();
+    expect(before).toBeGreaterThan(0);
+
+    expectValidationFailed(
+      await api.post('/api/v1/notifications/read-all', { token: user.token, body: nul }),
+      'read-all',
+    );
+    expectValidationFailed(
+      await api.post(`/api/v1/notifications/${notificationId}/read`, { token: user.token, body: nul }),
+      'read one',
+    );
+    expectValidationFailed(
+      await api.delete(`/api/v1/conversations/${group.id}/members/me`, { token: user.token, body: nul }),
+      'leave a group',
+    );
+    const socket = await connect(sut.url, user.token);
+    expect(await emitAck(socket, 'notification:read_all', nul)).toEqual({
+      ok: false,
+      error: expect.objectContaining({ code: 'VALIDATION_FAILED' }),
+    });
+
+    expect(await unread()).toBe(before);
+    expect((await api.get(`/api/v1/conversations/${group.id}`, { token: user.token })).status).toBe(200);
+  });
+
   it('should answer VALIDATION_FAILED to U+0000 in a socket payload, key or value', async () => {
     const socket = await connect(sut.url, user.token);
     const nul = 'a\u0000b';
