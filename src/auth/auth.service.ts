@@ -95,13 +95,17 @@ export class AuthService implements OnModuleInit {
   /** A fresh token of the same chain: never past JWT_SESSION_MAX_AGE from the login that began it. */
   async refresh(actor: Principal): Promise<RefreshResponseDto> {
     const user = await this.requireUser(actor.id);
+    // The token was checked as the request arrived; a logout or a change of role may have revoked it since.
+    if (user.tokenVersion !== actor.tokenVersion) throw DomainException.unauthorized();
     const authTime = actor.authTime ?? Math.floor(Date.now() / 1000);
     // A token that would end within a second is no token: past the session's age, a new login is needed.
     if (authTime + this.config.jwt.sessionMaxAgeSeconds <= Math.floor(Date.now() / 1000) + 1) {
       throw DomainException.unauthorized('The session is too old; log in again');
     }
+    // Signed with the version of the token it replaces, never a newer one read here: a revocation that commits after
+    // this read still revokes the new token, so a refresh racing a logout cannot outlive it.
     const { token } = await this.tokens.sign(
-      { id: user.id, role: user.role, tokenVersion: user.tokenVersion },
+      { id: user.id, role: user.role, tokenVersion: actor.tokenVersion },
       undefined,
       authTime,
     );

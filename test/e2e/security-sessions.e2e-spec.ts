@@ -26,6 +26,27 @@ describeE2E('Security: sessions end', () => {
     it('should make every token of the account stop working and disconnect its sockets', () =>
       logoutEndsEverySession(sut, sut));
 
+    it('should not let a refresh sent at the same time as the logout outlive it', async () => {
+      const api = client(sut.url);
+      const user = await registerUser(sut, 'Racer');
+      for (let round = 0; round < 5; round += 1) {
+        const login = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
+        const token = login.body.accessToken as string;
+        const [logout, ...refreshes] = await Promise.all([
+          api.post('/api/v1/auth/logout', { token }),
+          ...Array.from({ length: 3 }, () => api.post('/api/v1/auth/refresh', { token })),
+        ]);
+        expect(logout.status).toBe(204);
+        for (const refresh of refreshes) {
+          expect([200, 401]).toContain(refresh.status);
+          if (refresh.status !== 200) continue;
+          // Whichever came first, a token minted from the revoked one is revoked with it.
+          const me = await api.get('/api/v1/auth/me', { token: refresh.body.accessToken });
+          expect({ round, status: me.status }).toEqual({ round, status: 401 });
+        }
+      }
+    });
+
     it('should refuse logout without a token, and to kiosk tokens', async () => {
       const api = client(sut.url);
       expect((await api.post('/api/v1/auth/logout')).status).toBe(401);
