@@ -60,7 +60,7 @@ describe('Screens in the browser', () => {
       await api(alice.token, 'POST', '/api/v1/resources', {
         name: 'Council minutes',
         visibility: 'public',
-        data: { text: 'Agenda: 1. Budget 2. Parks' },
+        data: { text: 'Agenda: 1. Budget 2. Parks', attendees: ['Alice', 'Bob'] },
       })
     ).id;
     jobId = (await api(alice.token, 'POST', '/api/v1/jobs', { name: 'Scrape the events calendar', totalPages: 10 })).id;
@@ -197,6 +197,9 @@ describe('Screens in the browser', () => {
     const page = await openSignedIn(await context(alice), app.url, `/documents/${documentId}`);
     const editor = page.getByRole('textbox', { name: 'Content' });
     await editor.waitFor();
+    // What the document holds besides its text, set through the API, is shown as it is.
+    const otherFields = page.getByRole('region', { name: 'Other fields' });
+    expect(JSON.parse(await otherFields.locator('pre').innerText())).toEqual({ attendees: ['Alice', 'Bob'] });
     await editor.fill('Agenda: 1. Budget 2. Parks 3. Library hours');
 
     // Someone else saves while Alice edits: her page shows the new live version, her text stays.
@@ -219,7 +222,7 @@ describe('Screens in the browser', () => {
       .filter({ hasText: `Saved as version ${current.version + 2}` })
       .waitFor();
     const saved = (await http(app.url, 'GET', `/api/v1/resources/${documentId}`, { token: alice.token })).body;
-    expect(saved.data.text).toBe('Agenda: 1. Budget 2. Parks 3. Library hours');
+    expect(saved.data).toEqual({ text: 'Agenda: 1. Budget 2. Parks 3. Library hours', attendees: ['Alice', 'Bob'] });
   });
 
   it("a job's progress bar and event log move as its worker reports", async () => {

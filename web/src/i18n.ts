@@ -100,6 +100,9 @@ const en = {
     reload: 'Reload theirs',
     keepMine: 'Keep mine',
     deleted: 'This document was deleted.',
+    otherFields: 'Other fields',
+    otherFieldsHint:
+      'This document also holds data set through the API. It is shown as it is, and saving the text keeps it.',
   },
   jobs: {
     title: 'Jobs',
@@ -117,7 +120,7 @@ const en = {
   dashboard: {
     title: 'Dashboard',
     users: 'Users',
-    usersDetail: '{{active}} active today, {{fresh}} new this month',
+    usersDetail: '{{active}} active in the last 24 h, {{fresh}} new this month',
     connections: 'Connections',
     connectionsDetail: '{{online}} users online',
     onlineUsers: 'Users online',
@@ -288,6 +291,9 @@ const fr: Resource = {
     reload: 'Recharger la leur',
     keepMine: 'Garder la mienne',
     deleted: 'Ce document a été supprimé.',
+    otherFields: 'Autres champs',
+    otherFieldsHint:
+      'Ce document contient aussi des données définies par l’API. Elles sont affichées telles quelles, et enregistrer le texte les conserve.',
   },
   jobs: {
     title: 'Tâches',
@@ -305,7 +311,7 @@ const fr: Resource = {
   dashboard: {
     title: 'Tableau de bord',
     users: 'Utilisateurs',
-    usersDetail: '{{active}} actifs aujourd’hui, {{fresh}} nouveaux ce mois-ci',
+    usersDetail: '{{active}} actifs ces dernières 24 h, {{fresh}} nouveaux ce mois-ci',
     connections: 'Connexions',
     connectionsDetail: '{{online}} utilisateurs en ligne',
     onlineUsers: 'Utilisateurs en ligne',

@@ -8,6 +8,8 @@ import uPlot from 'uplot';
 import { useSignedIn } from '../session';
 
 const WINDOW_SECONDS = 10 * 60;
+/** Tick steps of the count axis: whole numbers only. */
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000];
 
 interface Point {
   t: number;
@@ -47,16 +49,31 @@ export function Dashboard() {
   useEffect(() => {
     const box = chartBox.current;
     if (!box) return undefined;
+    // A count holds its value until the next update (at most one a second, at least one every heartbeat).
+    const steps = uPlot.paths.stepped?.({ align: 1 });
     const plot = new uPlot(
       {
         width: Math.max(300, box.clientWidth),
         height: 220,
         series: [
           {},
-          { label: t('dashboard.connections'), stroke: '#1d4ed8', width: 2 },
-          { label: t('dashboard.onlineUsers'), stroke: '#047857', width: 2 },
+          { label: t('dashboard.connections'), stroke: '#1d4ed8', width: 2, paths: steps },
+          { label: t('dashboard.onlineUsers'), stroke: '#047857', width: 2, paths: steps },
         ],
-        axes: [{}, { label: t('dashboard.count') }],
+        scales: {
+          // Always the whole window, ending at the latest point: with one or two points, the default range would span
+          // a few milliseconds.
+          x: {
+            time: true,
+            range: (_self, _min, max) => {
+              const end = Number.isFinite(max) ? max : Date.now() / 1000;
+              return [end - WINDOW_SECONDS, end];
+            },
+          },
+          // Counts from zero.
+          y: { range: (_self, _min, max) => [0, Math.max(2, Math.ceil((Number.isFinite(max) ? max : 0) * 1.1))] },
+        },
+        axes: [{}, { label: t('dashboard.count'), incrs: COUNT_STEPS }],
       },
       [[], [], []],
       box,

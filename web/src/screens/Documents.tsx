@@ -12,6 +12,12 @@ import { useSignedIn } from '../session';
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
 
+/** What the document holds besides its text (written through the API): shown as it is, and kept by a save. */
+function otherFieldsOf(resource: ResourcePayload): Record<string, unknown> | undefined {
+  const { text: _text, ...others } = resource.data ?? {};
+  return Object.keys(others).length > 0 ? others : undefined;
+}
+
 export function Documents() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
@@ -121,6 +127,7 @@ export function DocumentEditor() {
 
   if (live === undefined) return <p>{t('loading')}</p>;
   if (live === null) return <p role="alert">{t('documents.deleted')}</p>;
+  const otherFields = otherFieldsOf(live);
   return (
     <div className="page editor">
       <p>
@@ -174,6 +181,13 @@ export function DocumentEditor() {
         <p role="alert" className="error">
           {error}
         </p>
+      )}
+      {otherFields && (
+        <section aria-labelledby="document-other-fields">
+          <h2 id="document-other-fields">{t('documents.otherFields')}</h2>
+          <p>{t('documents.otherFieldsHint')}</p>
+          <pre className="fields">{JSON.stringify(otherFields, null, 2)}</pre>
+        </section>
       )}
     </div>
   );
