@@ -58,6 +58,41 @@ describe('Live screens in the browser', () => {
     await screenshot(pageW, 'suggestions');
   });
 
+  it('the author closes a suggestion to votes and reopens it, live for others; the list sorts by score', async () => {
+    const [author, voter] = await Promise.all([registerUser(app, 'Closer'), registerUser(app, 'Late Voter')]);
+    const title = 'Paint the old bridge';
+    const favourite = 'Plant trees on the boulevard';
+    for (const [token, name] of [
+      [author.token, title],
+      [voter.token, favourite],
+    ]) {
+      await http(app.url, 'POST', '/api/v1/suggestions', { token, body: { title: name, description: '' } });
+    }
+    const favouriteId = (
+      await http(app.url, 'GET', '/api/v1/suggestions?sort=recent&limit=100', { token: voter.token })
+    ).body.items.find((s: { title: string }) => s.title === favourite).id;
+    await http(app.url, 'PUT', `/api/v1/suggestions/${favouriteId}/vote`, { token: author.token, body: { value: 1 } });
+    const pageA = await openSignedIn(await context(author), app.url, '/suggestions');
+    const pageV = await openSignedIn(await context(voter), app.url, '/suggestions');
+    const cardA = pageA.getByRole('article', { name: title });
+    const cardV = pageV.getByRole('article', { name: title });
+    await cardV.waitFor();
+    // Only the author (or an admin) may close it.
+    expect(await cardV.getByRole('button', { name: 'Close to votes' }).count()).toBe(0);
+
+    await cardA.getByRole('button', { name: 'Close to votes' }).click();
+    await cardV.getByText(/· closed/).waitFor();
+    expect(await cardV.getByRole('button', { name: 'For' }).isDisabled()).toBe(true);
+    await cardA.getByRole('button', { name: 'Reopen' }).click();
+    await until(async () => !(await cardV.getByRole('button', { name: 'For' }).isDisabled()), 'the vote reopens');
+
+    // Top score first: the upvoted suggestion comes before the newer one with no vote.
+    await pageV.getByLabel('Show').selectOption('score');
+    const titles = async () => pageV.getByRole('article').locator('h2').allInnerTexts();
+    await until(async () => (await titles()).indexOf(favourite) === 0, 'the top-scored suggestion is first');
+    expect((await titles()).indexOf(title)).toBeGreaterThan(0);
+  });
+
   it('a suggestion made through the form is listed once for its author, emptied form, and live for another user', async () => {
     const [author, watcher] = await Promise.all([registerUser(app, 'Author'), registerUser(app, 'Reader')]);
     const pageA = await openSignedIn(await context(author), app.url, '/suggestions');

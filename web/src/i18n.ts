@@ -80,6 +80,11 @@ const en = {
     upvote: 'For',
     downvote: 'Against',
     none: 'No suggestion yet.',
+    sort: 'Show',
+    recent: 'most recent first',
+    top: 'top score first',
+    close: 'Close to votes',
+    reopen: 'Reopen',
   },
   documents: {
     title: 'Documents',
@@ -271,6 +276,11 @@ const fr: Resource = {
     upvote: 'Pour',
     downvote: 'Contre',
     none: 'Aucune suggestion.',
+    sort: 'Afficher',
+    recent: 'les plus récentes d’abord',
+    top: 'les mieux notées d’abord',
+    close: 'Clore les votes',
+    reopen: 'Rouvrir',
   },
   documents: {
     title: 'Documents',

@@ -1,6 +1,8 @@
-// Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion.
+// Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion, most
+// recent or top score first, and closing (or reopening) for the author and admins.
 import { channels, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
@@ -25,9 +27,11 @@ function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[
 }
 
 export function Suggestions() {
-  const { client } = useSignedIn();
+  const { client, user } = useSignedIn();
   const { t } = useTranslation();
-  const listPage = useListPage<Suggestion>(client, '/api/v1/suggestions?sort=recent&limit=100');
+  // The order the list was loaded in; live changes update the cards in place rather than move them.
+  const [sort, setSort] = useState<'recent' | 'score'>('recent');
+  const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`);
   const { items, setItems, error, setError } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
@@ -41,12 +45,14 @@ export function Suggestions() {
       }),
     );
 
+  const applyUpdated = (updated: SuggestionPayload) =>
+    setItems((list) =>
+      list.map((s) => (s.id === updated.id && updated.version >= s.version ? { ...updated, myVote: s.myVote } : s)),
+    );
+
   useChannel(client, channels.suggestions(), {
     'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
-    'suggestion:updated': (updated) =>
-      setItems((list) =>
-        list.map((s) => (s.id === updated.id && updated.version >= s.version ? { ...updated, myVote: s.myVote } : s)),
-      ),
+    'suggestion:updated': applyUpdated,
     'suggestion:vote': (counts) => applyCounts(counts),
   });
 
@@ -58,6 +64,15 @@ export function Suggestions() {
           ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
           : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
       applyCounts(answer);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  const setStatus = async (suggestion: Suggestion, status: 'open' | 'closed') => {
+    setError(undefined);
+    try {
+      applyUpdated(await api<SuggestionPayload>(client, 'PATCH', `/api/v1/suggestions/${suggestion.id}`, { status }));
     } catch (err) {
       setError(errorText(err));
     }
@@ -84,6 +99,13 @@ export function Suggestions() {
         </label>
         <button type="submit">{t('suggestions.create')}</button>
       </form>
+      <label className="sort">
+        {t('suggestions.sort')}{' '}
+        <select value={sort} onChange={(event) => setSort(event.target.value === 'score' ? 'score' : 'recent')}>
+          <option value="recent">{t('suggestions.recent')}</option>
+          <option value="score">{t('suggestions.top')}</option>
+        </select>
+      </label>
       {error && (
         <p role="alert" className="error">
           {error}
@@ -117,6 +139,15 @@ export function Suggestions() {
                 >
                   <span aria-hidden="true">▼</span> {t('suggestions.downvote')}
                 </button>
+                {(s.authorId === user.id || user.role === 'admin') && (
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => void setStatus(s, s.status === 'open' ? 'closed' : 'open')}
+                  >
+                    {s.status === 'open' ? t('suggestions.close') : t('suggestions.reopen')}
+                  </button>
+                )}
               </div>
             </article>
           </li>
