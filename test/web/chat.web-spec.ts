@@ -190,4 +190,52 @@ describe('Chat in the browser', () => {
     // Chloé's unread count for the group goes up live.
     await link.getByText('1 unread').waitFor();
   });
+  it('loads earlier messages on demand, and keeps a group’s members live as people are added and leave', async () => {
+    const erin = await registerUser(app, 'Erin Leclerc');
+    const group = (
+      await http(app.url, 'POST', '/api/v1/conversations', {
+        token: alice.token,
+        body: { memberIds: [bob.id], title: 'Library volunteers' },
+      })
+    ).body;
+    conversationId = group.id;
+    // More than the 50 a conversation opens with.
+    for (let n = 1; n <= 55; n += 1) {
+      await http(app.url, 'POST', `/api/v1/conversations/${group.id}/messages`, {
+        token: n % 2 ? alice.token : bob.token,
+        body: { body: `Note ${n}` },
+      });
+    }
+    const pageA = await open(alice);
+    const pageB = await open(bob);
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    await logA.getByText('Note 55').waitFor();
+    expect(await logA.getByText('Note 5', { exact: true }).count()).toBe(0);
+    await pageA.getByRole('button', { name: 'Earlier messages' }).click();
+    await logA.getByText('Note 1', { exact: true }).waitFor();
+    expect(await logA.locator('li p').allInnerTexts()).toEqual(Array.from({ length: 55 }, (_, i) => `Note ${i + 1}`));
+    expect(await pageA.getByRole('button', { name: 'Earlier messages' }).count()).toBe(0);
+
+    // Alice adds Erin: Bob's open conversation lists her at once.
+    await pageA.getByRole('button', { name: 'Add people' }).click();
+    await pageA.getByRole('searchbox', { name: 'Find people' }).fill('Erin Le');
+    await pageA.getByRole('checkbox', { name: 'Erin Leclerc' }).check();
+    expect(await seriousViolations(pageA)).toEqual([]);
+    await pageA.getByRole('button', { name: 'Add', exact: true }).click();
+    await pageB.getByText(/Erin Leclerc/).waitFor();
+
+    // Bob leaves: the group leaves his list, and Alice's members line drops him.
+    await pageB.getByRole('button', { name: 'Leave the group' }).click();
+    await pageB.waitForURL(/\/chat$/);
+    expect(
+      await pageB
+        .getByRole('navigation', { name: 'Conversations' })
+        .getByRole('link', { name: /Library volunteers/ })
+        .count(),
+    ).toBe(0);
+    await pageA.getByText('Alice Martin, Erin Leclerc', { exact: true }).waitFor();
+    const members = (await http(app.url, 'GET', `/api/v1/conversations/${group.id}`, { token: alice.token })).body
+      .members;
+    expect(members.map((m: { userId: string }) => m.userId).sort()).toEqual([alice.id, erin.id].sort());
+  });
 });

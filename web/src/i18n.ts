@@ -67,6 +67,10 @@ const en = {
     findPeople: 'Find people',
     members: 'Members',
     create: 'Create',
+    earlier: 'Earlier messages',
+    addPeople: 'Add people',
+    add: 'Add',
+    leave: 'Leave the group',
   },
   suggestions: {
     title: 'Suggestions',
@@ -263,6 +267,10 @@ const fr: Resource = {
     findPeople: 'Chercher des personnes',
     members: 'Membres',
     create: 'Créer',
+    earlier: 'Messages précédents',
+    addPeople: 'Ajouter des personnes',
+    add: 'Ajouter',
+    leave: 'Quitter le groupe',
   },
   suggestions: {
     title: 'Suggestions',

@@ -1,6 +1,7 @@
 // Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels), a
 // conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
-// sends confirmed by the server or retried, and a new group.
+// sends confirmed by the server or retried, earlier messages on demand, a new group, and a group's members: add
+// people, leave.
 import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -15,6 +16,7 @@ export function Chat() {
   const { t } = useTranslation();
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
+  const navigate = useNavigate();
 
   useEffect(
     () =>
@@ -73,7 +75,19 @@ export function Chat() {
       </aside>
       <section className="conversation" aria-label={current ? titleOf(current, user.id) : t('chat.title')}>
         {current ? (
-          <ConversationView key={current.id} client={client} meId={user.id} conversation={current} />
+          <ConversationView
+            key={current.id}
+            client={client}
+            meId={user.id}
+            conversation={current}
+            onMembers={(members) =>
+              setConversations((list) => list.map((c) => (c.id === current.id ? { ...c, members } : c)))
+            }
+            onLeft={() => {
+              setConversations((list) => list.filter((c) => c.id !== current.id));
+              void navigate('/chat');
+            }}
+          />
         ) : (
           <p>{t('chat.pick')}</p>
         )}
@@ -135,14 +149,21 @@ function ConversationView({
   client,
   meId,
   conversation,
+  onMembers,
+  onLeft,
 }: {
   client: RealtimeClient;
   meId: string;
   conversation: ConversationPayload;
+  onMembers(members: ConversationPayload['members']): void;
+  onLeft(): void;
 }) {
   const { t } = useTranslation();
   const id = conversation.id;
   const [history, setHistory] = useState<MessagePayload[]>();
+  const [hasEarlier, setHasEarlier] = useState(false);
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<string>();
   const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
   const [pending, setPending] = useState<Pending[]>([]);
   const [typing, setTyping] = useState<Set<string>>(new Set());
@@ -157,9 +178,35 @@ function ConversationView({
   useEffect(() => {
     return loadUntilDone(
       () => api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
-      (page) => setHistory(page.items),
+      (page) => {
+        setHistory(page.items);
+        setHasEarlier((page.items[0]?.seq ?? 1) > 1);
+      },
     );
   }, [client, id]);
+  const loadEarlier = async () => {
+    const first = history?.[0]?.seq;
+    if (first === undefined) return;
+    try {
+      const page = await api<Page<MessagePayload>>(
+        client,
+        'GET',
+        `/api/v1/conversations/${id}/messages?beforeSeq=${first}&limit=50`,
+      );
+      setHistory((list) => [...page.items, ...(list ?? [])]);
+      setHasEarlier((page.items[0]?.seq ?? 1) > 1);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  const leave = async () => {
+    try {
+      await api(client, 'DELETE', `/api/v1/conversations/${id}/members/me`);
+      onLeft();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
   // Live messages after the last one of the history, gapless (the SDK fetches any it missed while offline).
   const afterSeq = history === undefined ? undefined : (history[history.length - 1]?.seq ?? 0);
   const stream = useMemo(
@@ -178,6 +225,7 @@ function ConversationView({
       }),
     'message:read': (event) =>
       setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq))),
+    'conversation:members': (event) => onMembers(event.members),
     'message:new': (message) =>
       setTyping((set) => {
         if (!set.has(message.senderId)) return set;
@@ -204,9 +252,10 @@ function ConversationView({
     client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
   }, [client, id, lastSeq]);
 
+  // Follows the newest message (not earlier ones loaded on demand).
   useEffect(() => {
     logEnd.current?.scrollIntoView?.({ block: 'end' });
-  }, [messages.length, shownPending.length]);
+  }, [lastSeq, shownPending.length]);
 
   const stopTyping = useCallback(() => {
     clearTimeout(typingTimer.current);
@@ -260,8 +309,44 @@ function ConversationView({
 
   return (
     <>
-      <h2>{titleOf(conversation, meId)}</h2>
-      <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')}>
+      <div className="conversation-head">
+        <h2>{titleOf(conversation, meId)}</h2>
+        {conversation.kind === 'group' && (
+          <div className="tools">
+            <button type="button" aria-expanded={adding} onClick={() => setAdding((v) => !v)}>
+              {t('chat.addPeople')}
+            </button>
+            <button type="button" onClick={() => void leave()}>
+              {t('chat.leave')}
+            </button>
+          </div>
+        )}
+      </div>
+      {conversation.kind === 'group' && (
+        <p className="muted">{conversation.members.map((m) => m.displayName).join(', ')}</p>
+      )}
+      {adding && (
+        <AddPeople
+          client={client}
+          conversation={conversation}
+          onAdded={(members) => {
+            setAdding(false);
+            onMembers(members);
+          }}
+        />
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {hasEarlier && (
+        <button type="button" className="secondary" onClick={() => void loadEarlier()}>
+          {t('chat.earlier')}
+        </button>
+      )}
+      {/* Focusable: a keyboard user scrolls the history with the arrow keys. */}
+      <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')} tabIndex={0}>
         <ol>
           {messages.map((m) => (
             <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
@@ -312,6 +397,65 @@ function ConversationView({
   );
 }
 
+/** People found by display name, to check: the members of a new conversation, or people added to a group. */
+function PeoplePicker({
+  client,
+  exclude,
+  chosen,
+  onChosen,
+}: {
+  client: RealtimeClient;
+  exclude: Set<string>;
+  chosen: Map<string, string>;
+  onChosen(chosen: Map<string, string>): void;
+}) {
+  const { t } = useTranslation();
+  const [query, setQuery] = useState('');
+  const [found, setFound] = useState<Array<{ id: string; displayName: string }>>([]);
+
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      api<Page<{ id: string; displayName: string }>>(
+        client,
+        'GET',
+        `/api/v1/users?limit=20&query=${encodeURIComponent(query)}`,
+      )
+        .then((page) => setFound(page.items.filter((u) => u.id !== client.userId && !exclude.has(u.id))))
+        .catch(() => undefined);
+    }, 200);
+    return () => clearTimeout(timer);
+  }, [client, query, exclude]);
+
+  return (
+    <>
+      <label>
+        {t('chat.findPeople')}
+        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} />
+      </label>
+      <fieldset>
+        <legend>{t('chat.members')}</legend>
+        {found.map((u) => (
+          <label key={u.id} className="check">
+            <input
+              type="checkbox"
+              checked={chosen.has(u.id)}
+              onChange={(event) => {
+                const next = new Map(chosen);
+                if (event.target.checked) next.set(u.id, u.displayName);
+                else next.delete(u.id);
+                onChosen(next);
+              }}
+            />
+            {u.displayName}
+          </label>
+        ))}
+      </fieldset>
+    </>
+  );
+}
+
+const NOBODY = new Set<string>();
+
 function NewConversation({
   client,
   onCreated,
@@ -321,23 +465,8 @@ function NewConversation({
 }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [query, setQuery] = useState('');
-  const [found, setFound] = useState<Array<{ id: string; displayName: string }>>([]);
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      api<Page<{ id: string; displayName: string }>>(
-        client,
-        'GET',
-        `/api/v1/users?limit=20&query=${encodeURIComponent(query)}`,
-      )
-        .then((page) => setFound(page.items.filter((u) => u.id !== client.userId)))
-        .catch(() => undefined);
-    }, 200);
-    return () => clearTimeout(timer);
-  }, [client, query]);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -360,30 +489,7 @@ function NewConversation({
         {t('chat.groupTitle')}
         <input name="title" maxLength={200} />
       </label>
-      <label>
-        {t('chat.findPeople')}
-        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} />
-      </label>
-      <fieldset>
-        <legend>{t('chat.members')}</legend>
-        {found.map((u) => (
-          <label key={u.id} className="check">
-            <input
-              type="checkbox"
-              checked={chosen.has(u.id)}
-              onChange={(event) =>
-                setChosen((map) => {
-                  const next = new Map(map);
-                  if (event.target.checked) next.set(u.id, u.displayName);
-                  else next.delete(u.id);
-                  return next;
-                })
-              }
-            />
-            {u.displayName}
-          </label>
-        ))}
-      </fieldset>
+      <PeoplePicker client={client} exclude={NOBODY} chosen={chosen} onChosen={setChosen} />
       {error && (
         <p role="alert" className="error">
           {error}
@@ -391,6 +497,50 @@ function NewConversation({
       )}
       <button type="submit" disabled={chosen.size === 0}>
         {t('chat.create')}
+      </button>
+    </form>
+  );
+}
+
+function AddPeople({
+  client,
+  conversation,
+  onAdded,
+}: {
+  client: RealtimeClient;
+  conversation: ConversationPayload;
+  onAdded(members: ConversationPayload['members']): void;
+}) {
+  const { t } = useTranslation();
+  const [chosen, setChosen] = useState<Map<string, string>>(new Map());
+  const [error, setError] = useState<string>();
+  const members = useMemo(() => new Set(conversation.members.map((m) => m.userId)), [conversation.members]);
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    try {
+      const updated = await api<ConversationPayload>(
+        client,
+        'POST',
+        `/api/v1/conversations/${conversation.id}/members`,
+        { userIds: [...chosen.keys()] },
+      );
+      onAdded(updated.members);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+
+  return (
+    <form className="new-conversation" onSubmit={(event) => void submit(event)}>
+      <PeoplePicker client={client} exclude={members} chosen={chosen} onChosen={setChosen} />
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={chosen.size === 0}>
+        {t('chat.add')}
       </button>
     </form>
   );
