@@ -26,6 +26,7 @@ describe('Kiosk in the browser', () => {
   // Shared by the two tests: the admin's page, and the kiosk's (through a proxy that can cut it off).
   let adminPage: Page;
   let kiosk: Page;
+  let firstToken: string;
 
   beforeAll(async () => {
     [app, browser] = await Promise.all([
@@ -52,6 +53,7 @@ describe('Kiosk in the browser', () => {
     await adminPage.getByRole('button', { name: 'Add workstation' }).click();
     const token = await adminPage.getByRole('textbox', { name: /Token for Library PC 1/ }).inputValue();
     expect(token.split('.')).toHaveLength(3);
+    firstToken = token;
 
     kiosk = await kioskContext.newPage();
     await kiosk.goto(`${proxy.url}/kiosk`);
@@ -144,5 +146,16 @@ describe('Kiosk in the browser', () => {
     await kiosk.getByRole('heading', { name: 'Session ended' }).waitFor({ timeout: 5000 });
     await kiosk.getByText('The session was ended by staff.').waitFor();
     await adminPage.getByRole('button', { name: `End session ${code}` }).waitFor({ state: 'detached' });
+
+    // A new token for the workstation (its old one leaked): the kiosk is cut off at once and asks to be set up again;
+    // the new token brings it back.
+    await adminPage.getByRole('button', { name: /^New token for Library PC 1/ }).click();
+    const rotated = adminPage.getByRole('textbox', { name: /Token for Library PC 1/ });
+    await until(async () => (await rotated.inputValue()) !== firstToken, 'the new token is shown');
+    const newToken = await rotated.inputValue();
+    await kiosk.getByRole('button', { name: 'Set up again' }).click();
+    await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(newToken);
+    await kiosk.getByRole('button', { name: 'Save' }).click();
+    await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();
   });
 });

@@ -241,6 +241,16 @@ describe('Screens in the browser', () => {
     });
     await page.getByRole('log', { name: 'Event log' }).getByText('Jazz night').waitFor();
     await page.getByText('1 item').waitFor();
+
+    // A worker token from the page reports like the one made through the API.
+    await page.getByRole('button', { name: 'Get a worker token' }).click();
+    const issued = await page.getByRole('textbox', { name: 'Worker token' }).inputValue();
+    const posted = await http(app.url, 'POST', `/api/v1/jobs/${jobId}/events`, {
+      token: issued,
+      body: { type: 'item_scraped', data: { item: { title: 'Book fair' } } },
+    });
+    expect(posted.status).toBe(201);
+    await page.getByText('2 items').waitFor();
   });
 
   it('goes back to sign in when the account is disabled', async () => {

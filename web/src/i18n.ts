@@ -125,6 +125,11 @@ const en = {
     items_other: '{{count}} items',
     log: 'Event log',
     status: { pending: 'pending', running: 'running', completed: 'completed', failed: 'failed' },
+    worker: 'Worker',
+    workerHint:
+      'The scraper posts its events to {{path}} with this token (Authorization: Bearer). It may post this job’s events and nothing else, until the job ends.',
+    issueToken: 'Get a worker token',
+    token: 'Worker token',
   },
   dashboard: {
     title: 'Dashboard',
@@ -152,6 +157,8 @@ const en = {
     workstationName: 'Workstation name',
     createWorkstation: 'Add workstation',
     token: 'Token for {{name}}: paste it once on that kiosk (/kiosk)',
+    rotate: 'New token',
+    rotateLabel: 'New token for {{name}}: its older tokens stop working',
     workstations: 'Workstations',
     status: { available: 'Available', occupied: 'Occupied', offline: 'Offline' },
     sessions: 'Open sessions',
@@ -325,6 +332,11 @@ const fr: Resource = {
     items_other: '{{count}} éléments',
     log: 'Journal des événements',
     status: { pending: 'en attente', running: 'en cours', completed: 'terminée', failed: 'échouée' },
+    worker: 'Collecteur',
+    workerHint:
+      'Le collecteur envoie ses événements à {{path}} avec ce jeton (Authorization: Bearer). Il ne peut envoyer que les événements de cette tâche, jusqu’à sa fin.',
+    issueToken: 'Obtenir un jeton de collecteur',
+    token: 'Jeton du collecteur',
   },
   dashboard: {
     title: 'Tableau de bord',
@@ -352,6 +364,8 @@ const fr: Resource = {
     workstationName: 'Nom du poste',
     createWorkstation: 'Ajouter le poste',
     token: 'Jeton de {{name}} : à coller une fois sur ce poste (/kiosk)',
+    rotate: 'Nouveau jeton',
+    rotateLabel: 'Nouveau jeton pour {{name}} : ses anciens jetons cessent de fonctionner',
     workstations: 'Postes',
     status: { available: 'Libres', occupied: 'Occupés', offline: 'Hors ligne' },
     sessions: 'Sessions ouvertes',

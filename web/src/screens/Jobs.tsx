@@ -5,6 +5,7 @@ import { useChannel, useStreamItems } from '@realtime-hub/client/react';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
+import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 
@@ -128,6 +129,46 @@ export function Jobs() {
   );
 }
 
+/**
+ * A worker token for a job that has not ended: what a scraper needs to report its events (it may post this job's events
+ * and follow its channel, nothing else, until the job ends).
+ */
+function WorkerToken({ job }: { job: JobPayload }) {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const [token, setToken] = useState<string>();
+  const [error, setError] = useState<string>();
+  if (job.status === 'completed' || job.status === 'failed') return null;
+  const issue = async () => {
+    setError(undefined);
+    try {
+      setToken((await api<{ token: string }>(client, 'POST', `/api/v1/jobs/${job.id}/token`)).token);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <section aria-labelledby="worker-token">
+      <h2 id="worker-token">{t('jobs.worker')}</h2>
+      <p>{t('jobs.workerHint', { path: `/api/v1/jobs/${job.id}/events` })}</p>
+      <button type="button" onClick={() => void issue()}>
+        {t('jobs.issueToken')}
+      </button>
+      {token && (
+        <label className="stack">
+          {t('jobs.token')}
+          <textarea readOnly rows={4} value={token} onFocus={(event) => event.currentTarget.select()} />
+        </label>
+      )}
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
 export function JobDetail() {
   const { jobId = '' } = useParams();
   const { client } = useSignedIn();
@@ -145,6 +186,7 @@ export function JobDetail() {
         <>
           <JobProgress job={job} />
           <JobFacts job={job} />
+          <WorkerToken job={job} />
         </>
       )}
       <h2>{t('jobs.log')}</h2>

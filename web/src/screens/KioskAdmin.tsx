@@ -1,5 +1,6 @@
-// Kiosk administration: workstations by status (live), new workstation (its token, to paste once on the kiosk),
-// sessions (live): create one and show its access code, extend, end.
+// Kiosk administration: workstations by status (live), new workstation (its token, to paste once on the kiosk), a new
+// token for a workstation (the older ones stop working at once: a kiosk whose token leaked), sessions (live): create
+// one and show its access code, extend, end.
 import { channels, type KioskSessionPayload, type WorkstationPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useState } from 'react';
@@ -106,6 +107,12 @@ export function KioskAdmin() {
       setSessions((list) => upsert(list, ended));
     });
 
+  const rotate = (workstation: WorkstationPayload) =>
+    run(async () => {
+      const answer = await api<{ token: string }>(client, 'POST', `/api/v1/kiosk/workstations/${workstation.id}/token`);
+      setNewToken({ name: workstation.name, token: answer.token });
+    });
+
   const names = new Map(workstations.map((w) => [w.id, w.name]));
   const open = sessions.filter((s) => s.status !== 'ended');
 
@@ -166,7 +173,17 @@ export function KioskAdmin() {
                 {workstations
                   .filter((w) => w.status === status)
                   .map((w) => (
-                    <li key={w.id}>{w.name}</li>
+                    <li key={w.id}>
+                      {w.name}{' '}
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => void rotate(w)}
+                        aria-label={t('kioskAdmin.rotateLabel', { name: w.name })}
+                      >
+                        {t('kioskAdmin.rotate')}
+                      </button>
+                    </li>
                   ))}
               </ul>
             </section>
