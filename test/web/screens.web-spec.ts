@@ -225,6 +225,28 @@ describe('Screens in the browser', () => {
     expect(saved.data).toEqual({ text: 'Agenda: 1. Budget 2. Parks 3. Library hours', attendees: ['Alice', 'Bob'] });
   });
 
+  it('lets the owner make a document private and delete it, and no one else', async () => {
+    const created = await http(app.url, 'POST', '/api/v1/resources', {
+      token: alice.token,
+      body: { name: 'Garden plan', visibility: 'public', data: { text: 'Roses by the gate' } },
+    });
+    const path = `/api/v1/resources/${created.body.id}`;
+    const bobPage = await openSignedIn(await context(bob), app.url, `/documents/${created.body.id}`);
+    await bobPage.getByRole('textbox', { name: 'Content' }).waitFor();
+    expect(await bobPage.getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    expect(await bobPage.getByRole('combobox', { name: 'Visibility' }).count()).toBe(0);
+
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${created.body.id}`);
+    await page.getByRole('combobox', { name: 'Visibility' }).selectOption('private');
+    // Bob's open page says he can no longer read it, rather than keep a copy that no longer follows.
+    await bobPage.getByText('You can no longer read this document').waitFor();
+    expect((await http(app.url, 'GET', path, { token: bob.token })).status).toBe(403);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Delete it' }).click();
+    await page.getByText('This document was deleted.').waitFor();
+    expect((await http(app.url, 'GET', path, { token: alice.token })).status).toBe(404);
+  });
+
   it("a job's progress bar and event log move as its worker reports", async () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
     const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });

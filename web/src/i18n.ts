@@ -109,6 +109,11 @@ const en = {
     reload: 'Reload theirs',
     keepMine: 'Keep mine',
     deleted: 'This document was deleted.',
+    forbidden: 'You can no longer read this document: its owner made it private.',
+    delete: 'Delete',
+    deleteAsk: 'Delete this document for everyone?',
+    deleteConfirm: 'Delete it',
+    cancel: 'Cancel',
     otherFields: 'Other fields',
     otherFieldsHint:
       'This document also holds data set through the API. It is shown as it is, and saving the text keeps it.',
@@ -316,6 +321,11 @@ const fr: Resource = {
     reload: 'Recharger la leur',
     keepMine: 'Garder la mienne',
     deleted: 'Ce document a été supprimé.',
+    forbidden: 'Vous ne pouvez plus lire ce document : son propriétaire l’a rendu privé.',
+    delete: 'Supprimer',
+    deleteAsk: 'Supprimer ce document pour tout le monde ?',
+    deleteConfirm: 'Le supprimer',
+    cancel: 'Annuler',
     otherFields: 'Autres champs',
     otherFieldsHint:
       'Ce document contient aussi des données définies par l’API. Elles sont affichées telles quelles, et enregistrer le texte les conserve.',

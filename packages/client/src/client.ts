@@ -440,6 +440,12 @@ export class RealtimeClient {
           deleted = true;
           stream.next(null);
         },
+        // No longer readable (made private), or never was: the stream ends with the reason, as an AckFailure.
+        unsubscribed: ({ reason }) =>
+          stream.error(
+            new AckFailure({ code: reason ?? 'FORBIDDEN', message: 'You may no longer read this resource' }),
+          ),
+        error: (refusal) => stream.error(new AckFailure(refusal)),
       });
     }, true);
   }

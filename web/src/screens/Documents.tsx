@@ -1,6 +1,7 @@
 // Documents: shared resources with live updates (the SDK's resource stream), and an editor that saves with
-// If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs.
-import { type ResourcePayload, RestError } from '@realtime-hub/client';
+// If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs. The owner (or an
+// admin) sets who may read it and deletes it.
+import { AckFailure, type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -81,15 +82,62 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
   );
 }
 
+/** The owner's (or an admin's) settings of a document: who may read it, and deleting it (asked twice). */
+function DocumentSettings({ resource, onError }: { resource: ResourcePayload; onError(message: string): void }) {
+  const { client } = useSignedIn();
+  const { t } = useTranslation();
+  const [confirming, setConfirming] = useState(false);
+  const run = (work: () => Promise<unknown>) => work().catch((err: unknown) => onError(errorText(err)));
+  return (
+    <div className="inline-form">
+      <label>
+        {t('documents.visibility')}
+        <select
+          value={resource.visibility}
+          onChange={(event) =>
+            void run(() => api(client, 'PATCH', `/api/v1/resources/${resource.id}`, { visibility: event.target.value }))
+          }
+        >
+          <option value="public">{t('documents.public')}</option>
+          <option value="private">{t('documents.private')}</option>
+        </select>
+      </label>
+      {confirming ? (
+        <p role="alert">
+          {t('documents.deleteAsk')}{' '}
+          <button
+            type="button"
+            onClick={() => void run(() => api(client, 'DELETE', `/api/v1/resources/${resource.id}`))}
+          >
+            {t('documents.deleteConfirm')}
+          </button>{' '}
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            {t('documents.cancel')}
+          </button>
+        </p>
+      ) : (
+        <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+          {t('documents.delete')}
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function DocumentEditor() {
   const { resourceId = '' } = useParams();
-  const { client } = useSignedIn();
+  const { client, user } = useSignedIn();
   const { t } = useTranslation();
   const stream = useMemo(() => client.resource(resourceId), [client, resourceId]);
   // undefined until the first value (the channel's snapshot); null once deleted.
   const [live, setLive] = useState<ResourcePayload | null>();
+  // Set when the document cannot be read (any more): made private by its owner, or never readable.
+  const [refused, setRefused] = useState<string>();
   useEffect(() => {
-    const subscription = stream.subscribe((value) => setLive(value));
+    const subscription = stream.subscribe({
+      next: (value) => setLive(value),
+      error: (err: unknown) => setRefused(err instanceof AckFailure ? err.code : 'FORBIDDEN'),
+    });
     return () => subscription.unsubscribe();
   }, [stream]);
   const [draft, setDraft] = useState<string>();
@@ -125,8 +173,27 @@ export function DocumentEditor() {
     }
   };
 
+  if (refused !== undefined) {
+    return (
+      <div className="page">
+        <p role="alert">{refused === 'NOT_FOUND' ? t('documents.deleted') : t('documents.forbidden')}</p>
+        <p>
+          <Link to="/documents">← {t('documents.title')}</Link>
+        </p>
+      </div>
+    );
+  }
   if (live === undefined) return <p>{t('loading')}</p>;
-  if (live === null) return <p role="alert">{t('documents.deleted')}</p>;
+  if (live === null) {
+    return (
+      <div className="page">
+        <p role="alert">{t('documents.deleted')}</p>
+        <p>
+          <Link to="/documents">← {t('documents.title')}</Link>
+        </p>
+      </div>
+    );
+  }
   const otherFields = otherFieldsOf(live);
   return (
     <div className="page editor">
@@ -134,6 +201,7 @@ export function DocumentEditor() {
         <Link to="/documents">← {t('documents.title')}</Link>
       </p>
       <h1>{live.name}</h1>
+      {(live.ownerId === user.id || user.role === 'admin') && <DocumentSettings resource={live} onError={setError} />}
       <p aria-live="polite">
         {t('documents.liveVersion', { version: live.version, at: new Date(live.updatedAt).toLocaleTimeString() })}
       </p>
