@@ -102,11 +102,6 @@ export class ChannelService {
     }
   }
 
-  /** Empties a channel everywhere (after its entity was deleted). */
-  empty(channel: string): void {
-    this.leave(channel, channel);
-  }
-
   /** The sockets of `rooms` (e.g. server-owned principal rooms) on every instance leave `channel`. */
   leave(rooms: string | string[], channel: string): void {
     if (this.realtime.ready) this.realtime.server.in(rooms).socketsLeave(channel);

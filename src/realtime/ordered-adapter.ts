@@ -19,6 +19,11 @@ export type PublishFlags = BroadcastFlags & {
   order?: StreamOrder;
   /** When the publisher published it (epoch ms); across hosts the lag includes their clock difference. */
   publishedAt?: number;
+  /**
+   * The stream's last event (its entity was deleted): once it is delivered, this instance's sockets leave the room.
+   * After its ordered predecessors, so none of them is dropped by the room emptying first.
+   */
+  closesRoom?: boolean;
 };
 
 export interface DeliveryOptions {
@@ -57,9 +62,11 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
       return;
     }
     const publishedAt = flags.publishedAt;
+    const closesRoom = flags.closesRoom === true;
     const deliver = (): void => {
       onDelivered?.(room, Date.now() - publishedAt);
       inner(opts, callback);
+      if (closesRoom) inner({ rooms: opts.rooms, except: new Set() }, (socket) => void socket.leave(room));
     };
     if (flags.order) ordering.offer(room, flags.order.key, flags.order.seq, deliver);
     else deliver();

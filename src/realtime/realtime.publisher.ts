@@ -12,6 +12,8 @@ export interface PublishOptions {
   order?: StreamOrder;
   /** Rooms whose sockets must not receive the event (e.g. the typist's own `user:` room). */
   exceptRooms?: string[];
+  /** The channel's last event (its entity is gone): every instance empties the room once it has delivered it. */
+  closesRoom?: boolean;
 }
 
 /** socket.io-parser's PacketType.EVENT. */
@@ -39,6 +41,7 @@ export class RealtimePublisher {
     // Socket.IO's `to().emit()` cannot carry flags of ours: the broadcast it would make, with them added.
     const flags: PublishFlags = { publishedAt: Date.now() };
     if (options.order) flags.order = options.order;
+    if (options.closesRoom) flags.closesRoom = true;
     this.realtime.server.sockets.adapter.broadcast(
       { type: EVENT_PACKET, data: [event, payload] },
       { rooms: new Set([channel]), except: new Set(options.exceptRooms), flags },

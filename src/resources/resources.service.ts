@@ -11,6 +11,7 @@ import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toP
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
+import type { StreamOrder } from '../realtime/ordered-adapter.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreateResourceDto, ResourceChanges, ResourceDto, UpdateResourceDto } from './dto/resource.dto.js';
 import { type IfMatch, ifMatchAccepts } from './if-match.js';
@@ -145,20 +146,25 @@ export class ResourcesService implements OnModuleInit {
         updatedBy: resource.updatedBy,
         updatedAt: resource.updatedAt,
       },
-      { order: { key: `resource:${updated.id}`, seq: updated.version } },
+      { order: resourceOrder(updated.id, updated.version) },
     );
   }
 
-  /** Deletes, tells the channel `resource:deleted`, then empties it on every instance. */
+  /** Deletes, tells the channel `resource:deleted`, which empties it on every instance once delivered there. */
   async remove(actor: Principal, id: string, ifMatch: IfMatch): Promise<void> {
     await this.uow.run(async ({ manager, afterCommit }) => {
       const current = await this.lockForWrite(manager, actor, id, ifMatch);
       await this.repository.delete(manager, current.id);
-      afterCommit(() => {
-        const channel = resourceChannel(current.id);
-        this.publisher.publish(channel, 'resource:deleted', { resourceId: current.id });
-        this.channels.empty(channel);
-      });
+      // The stream's last event, after every update (one may still be held on its way), and the room emptied on
+      // each instance once it is delivered there.
+      afterCommit(() =>
+        this.publisher.publish(
+          resourceChannel(current.id),
+          'resource:deleted',
+          { resourceId: current.id },
+          { order: resourceOrder(current.id, current.version + 1), closesRoom: true },
+        ),
+      );
     });
   }
 
@@ -194,4 +200,13 @@ function appliedChanges(dto: UpdateResourceDto): ResourceChanges {
   if (dto.visibility !== undefined) changes.visibility = dto.visibility;
   if (dto.data !== undefined) changes.data = dto.data;
   return changes;
+}
+
+/**
+ * A resource's place in its channel's ordered stream. Version 1 (creation) is never published, so an update's event
+ * number is its version − 1: the first update is event 1, which an instance delivers at once rather than waiting for
+ * predecessors that do not exist. The deletion comes after the last version.
+ */
+function resourceOrder(id: string, version: number): StreamOrder {
+  return { key: `resource:${id}`, seq: version - 1 };
 }

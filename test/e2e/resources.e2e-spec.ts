@@ -503,6 +503,28 @@ describeE2E('Resources', () => {
       });
     });
 
+    it('should deliver an update held for its predecessors before the deletion that follows it at once', async () => {
+      const r = await create();
+      for (const a of [1, 2]) {
+        await api.patch(`/api/v1/resources/${r.id}`, { token: owner.token, body: { data: { a } } });
+      }
+      // Subscribed at version 3: here the stream is first seen with its third update, which waits briefly for
+      // predecessors that might still be on their way from another instance.
+      const socket = await connect(sut.url, other.token);
+      await emitAck(socket, 'subscribe:resource', { resourceId: r.id });
+      const heard: string[] = [];
+      socket.on('resource:update', (u: { version: number }) => heard.push(`update ${u.version}`));
+      const deleted = waitFor(socket, 'resource:deleted');
+      socket.on('resource:deleted', () => heard.push('deleted'));
+      const patched = await api.patch(`/api/v1/resources/${r.id}`, { token: owner.token, body: { data: { a: 3 } } });
+      expect(patched.body.version).toBe(4);
+      expect((await api.delete(`/api/v1/resources/${r.id}`, { token: owner.token })).status).toBe(204);
+      await deleted;
+      expect(heard).toEqual(['update 4', 'deleted']);
+      const io = sut.app.get(RealtimeServer).server;
+      await eventually(async () => expect(await io.in(channelOf(r.id)).fetchSockets()).toHaveLength(0));
+    });
+
     it('should publish resource:deleted on delete and then empty the channel', async () => {
       const r = await create();
       const socket = await connect(sut.url, other.token);
