@@ -11,6 +11,7 @@ import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../comm
 import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
+import type { StreamOrder } from '../realtime/ordered-adapter.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type {
   CreateSuggestionDto,
@@ -120,7 +121,11 @@ export class SuggestionsService implements OnModuleInit {
       if (current.status === dto.status) return current;
       const changed = await this.repository.setStatus(m, id, dto.status);
       afterCommit(() => {
-        this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(changed));
+        // In the suggestion's ordered stream, with the counts of the same version after it: votes counted before the
+        // change are announced before it, on every instance.
+        this.publisher.publish(SUGGESTIONS_CHANNEL, 'suggestion:updated', toDto(changed), {
+          order: suggestionOrder(changed),
+        });
         this.publishCounts(changed);
       });
       return changed;
@@ -191,7 +196,7 @@ export class SuggestionsService implements OnModuleInit {
         score: s.upvotes - s.downvotes,
         version: s.version,
       },
-      { order: { key: `suggestion:${s.id}`, seq: s.version } },
+      { order: suggestionOrder(s) },
     );
   }
 
@@ -201,4 +206,13 @@ export class SuggestionsService implements OnModuleInit {
     if (!locked) throw DomainException.notFound('Suggestion');
     return locked;
   }
+}
+
+/**
+ * A suggestion's place in its ordered stream: version − 1, since version 1 (creation, announced as
+ * `suggestion:created`) is not an event of it; the first change is event 1, delivered at once. A status change and
+ * the counts of its version share one number, in that order.
+ */
+function suggestionOrder(s: Suggestion): StreamOrder {
+  return { key: `suggestion:${s.id}`, seq: s.version - 1 };
 }

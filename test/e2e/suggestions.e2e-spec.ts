@@ -162,6 +162,27 @@ describeE2E('Suggestions and votes', () => {
     expect(reopened.body).toMatchObject({ status: 'open', version: 3 });
   });
 
+  it('should announce the votes counted before a close before the close, even while the stream is held', async () => {
+    const s = await create('Announced in order');
+    await castVote(s.id, author.token, 1);
+    // Subscribed after the first vote: this instance first sees the stream at its second event, and holds it briefly
+    // for predecessors that might still be on their way from another instance.
+    const socket = await connect(sut.url, voter.token);
+    await emitAck(socket, 'subscribe:suggestions', {});
+    const heard: string[] = [];
+    socket.on('suggestion:vote', (v: { suggestionId: string; version: number }) => {
+      if (v.suggestionId === s.id) heard.push(`vote ${v.version}`);
+    });
+    socket.on('suggestion:updated', (u: { id: string; status: string; version: number }) => {
+      if (u.id === s.id) heard.push(`${u.status} ${u.version}`);
+    });
+    expect((await castVote(s.id, voter.token, 1)).body.version).toBe(3);
+    const closed = await api.patch(`/api/v1/suggestions/${s.id}`, { token: author.token, body: { status: 'closed' } });
+    expect(closed.body.version).toBe(4);
+    await eventually(() => expect(heard).toHaveLength(3));
+    expect(heard).toEqual(['vote 3', 'closed 4', 'vote 4']);
+  });
+
   it('should sort by score or recency with cursor pagination', async () => {
     const [a, b, c] = [await create('Sort alpha'), await create('Sort beta'), await create('Sort gamma')];
     await api.put(`/api/v1/suggestions/${b.id}/vote`, { token: voter.token, body: { value: 1 } });
