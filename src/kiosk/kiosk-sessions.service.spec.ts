@@ -70,6 +70,7 @@ describe(KioskSessionsService.name, () => {
   let refund: jest.Mock;
   let events: { sessionChanged: jest.Mock; sessionEvent: jest.Mock; workstationsChanged: jest.Mock };
   let workstations: { reportAddress: jest.Mock };
+  let holder: { join: jest.Mock; leave: jest.Mock; announce: jest.Mock };
   const outside = { name: 'outside' } as unknown as EntityManager;
   const manager = { name: 'tx' } as unknown as EntityManager;
 
@@ -88,6 +89,7 @@ describe(KioskSessionsService.name, () => {
     limiter = { reserve: jest.fn(async () => ({ refund })) };
     events = { sessionChanged: jest.fn(), sessionEvent: jest.fn(), workstationsChanged: jest.fn() };
     workstations = { reportAddress: jest.fn(async () => undefined) };
+    holder = { join: jest.fn(), leave: jest.fn(), announce: jest.fn() };
     sut = new KioskSessionsService(
       { manager: outside } as unknown as DataSource,
       unitOfWorkOver(manager, () => {
@@ -106,7 +108,7 @@ describe(KioskSessionsService.name, () => {
   describe('validateCode', () => {
     it('should reserve an attempt of the workstation before looking at the code, and stop when refused', async () => {
       limiter.reserve.mockRejectedValueOnce(new DomainException(ErrorCode.RATE_LIMITED, 'Too many'));
-      const err = await rejection(sut.validateCode(kiosk, { code: 'K7Q2ZP' }));
+      const err = await rejection(sut.validateCode(kiosk, { code: 'K7Q2ZP' }, holder));
       expect(err.code).toBe(ErrorCode.RATE_LIMITED);
       expect(limiter.reserve).toHaveBeenCalledWith(expect.any(String), [CODE_FAILURES_PER_WORKSTATION, WS]);
       expect(repository.bindByCode).not.toHaveBeenCalled();
@@ -114,9 +116,14 @@ describe(KioskSessionsService.name, () => {
 
     it('should bind a free session to the workstation and tell admins once', async () => {
       repository.bindByCode.mockResolvedValueOnce({ ...row(), previous_workstation_id: null });
-      const check = await sut.validateCode(kiosk, { code: 'K7Q2ZP', ipAddress: '10.0.0.1' });
+      // The socket joins the session's channel before the bind commits, and hears code_valid after it.
+      holder.join.mockImplementationOnce(() => expect(committed).toBe(false));
+      holder.announce.mockImplementationOnce(() => expect(committed).toBe(true));
+      const check = await sut.validateCode(kiosk, { code: 'K7Q2ZP', ipAddress: '10.0.0.1' }, holder);
       expect(check).toEqual({ valid: true, session: expect.objectContaining({ id: SESSION, workstationId: WS }) });
-      expect(repository.bindByCode).toHaveBeenCalledWith(outside, 'K7Q2ZP', WS);
+      expect(repository.bindByCode).toHaveBeenCalledWith(manager, 'K7Q2ZP', WS);
+      expect(holder.join).toHaveBeenCalledWith(`kiosk:session:${SESSION}`);
+      expect(holder.announce).toHaveBeenCalledWith(check.valid && check.session);
       expect(events.sessionChanged).toHaveBeenCalledTimes(1);
       expect(workstations.reportAddress).toHaveBeenCalledWith(kiosk, '10.0.0.1');
       expect(refund).toHaveBeenCalledTimes(1);
@@ -124,7 +131,7 @@ describe(KioskSessionsService.name, () => {
 
     it('should not announce a session that was already bound to this workstation', async () => {
       repository.bindByCode.mockResolvedValueOnce({ ...row({ status: 'active' }), previous_workstation_id: WS });
-      expect((await sut.validateCode(kiosk, { code: 'K7Q2ZP' })).valid).toBe(true);
+      expect((await sut.validateCode(kiosk, { code: 'K7Q2ZP' }, holder)).valid).toBe(true);
       expect(events.sessionChanged).not.toHaveBeenCalled();
     });
 
@@ -136,14 +143,16 @@ describe(KioskSessionsService.name, () => {
     ])('should count a failure and give its reason when the code is held by a session %s', async (found, reason) => {
       repository.bindByCode.mockResolvedValueOnce(undefined);
       repository.statusOfCode.mockResolvedValueOnce(found);
-      expect(await sut.validateCode(kiosk, { code: 'K7Q2ZP' })).toEqual({ valid: false, reason });
+      expect(await sut.validateCode(kiosk, { code: 'K7Q2ZP' }, holder)).toEqual({ valid: false, reason });
       expect(repository.statusOfCode).toHaveBeenCalledWith(outside, 'K7Q2ZP');
+      expect(holder.join).not.toHaveBeenCalled();
+      expect(holder.announce).not.toHaveBeenCalled();
       expect(limiter.reserve).toHaveBeenCalledWith(expect.any(String), [CODE_FAILURES_PER_WORKSTATION, WS]);
       expect(refund).not.toHaveBeenCalled();
     });
 
     it('should count a string that cannot be a code as unknown without a query', async () => {
-      expect(await sut.validateCode(kiosk, { code: 'NOPE!' })).toEqual({ valid: false, reason: 'unknown' });
+      expect(await sut.validateCode(kiosk, { code: 'NOPE!' }, holder)).toEqual({ valid: false, reason: 'unknown' });
       expect(repository.bindByCode).not.toHaveBeenCalled();
       expect(repository.statusOfCode).not.toHaveBeenCalled();
       expect(limiter.reserve).toHaveBeenCalledTimes(1);

@@ -23,8 +23,9 @@ import type {
   KioskSessionListQueryDto,
   ValidateCodeDto,
 } from './dto/kiosk.dto.js';
-import { KioskEvents, SESSIONS_CHANNEL } from './kiosk-events.js';
+import { KioskEvents, SESSIONS_CHANNEL, sessionChannel } from './kiosk-events.js';
 import {
+  type BoundSessionRow,
   KioskSessionsRepository,
   LIVE_CODE_INDEX,
   ONE_ACTIVE_INDEX,
@@ -43,6 +44,13 @@ const CODE_ATTEMPTS = 10;
 
 export type CodeInvalidReason = 'unknown' | 'ended' | 'in_use';
 export type CodeCheck = { valid: true; session: KioskSessionPayload } | { valid: false; reason: CodeInvalidReason };
+
+/** The kiosk socket that typed a code: a valid one makes it join the session's channel and tells it `code_valid`. */
+export interface CodeHolder {
+  join(channel: string): Promise<void> | void;
+  leave(channel: string): Promise<void> | void;
+  announce(session: KioskSessionPayload): void;
+}
 
 @Injectable()
 export class KioskSessionsService implements OnModuleInit {
@@ -168,7 +176,7 @@ export class KioskSessionsService implements OnModuleInit {
    * Checks a code typed on a kiosk. A live session that is free (or already this workstation's) is bound to the
    * workstation; anything else is a failure, counted per workstation within a 60 s window across instances.
    */
-  async validateCode(actor: Principal, dto: ValidateCodeDto): Promise<CodeCheck> {
+  async validateCode(actor: Principal, dto: ValidateCodeDto, holder: CodeHolder): Promise<CodeCheck> {
     // Reserved before the lookup, so a burst counts as it arrives; a right code gives its point back.
     const reservation = await this.limiter.reserve('Too many wrong codes; wait a minute', [
       CODE_FAILURES_PER_WORKSTATION,
@@ -176,16 +184,41 @@ export class KioskSessionsService implements OnModuleInit {
     ]);
     const refuse = (reason: CodeInvalidReason): CodeCheck => ({ valid: false, reason });
     if (!ACCESS_CODE_PATTERN.test(dto.code)) return refuse('unknown');
-    const row = await this.repository.bindByCode(this.dataSource.manager, dto.code, actor.id);
+    const row = await this.bindAndJoin(actor, dto.code, holder);
     if (!row) {
       const status = await this.repository.statusOfCode(this.dataSource.manager, dto.code);
       if (status === undefined) return refuse('unknown');
       return refuse(status === 'ended' ? 'ended' : 'in_use');
     }
     await reservation.refund();
-    if (row.previous_workstation_id === null) this.events.sessionChanged(row, false);
     if (dto.ipAddress) await this.workstations.reportAddress(actor, dto.ipAddress);
     return { valid: true, session: toSessionPayload(row) };
+  }
+
+  /**
+   * Binds the session holding `code` to the workstation, with the holder's socket joined to its channel before the
+   * COMMIT and told `code_valid` right after it. The bind keeps the session's row locked until the COMMIT, so a
+   * terminate, extend or start of that session waits for it: what they publish reaches the socket after `code_valid`,
+   * and never before its join (the socket used to join once the bind had returned, and missed a terminate in between).
+   */
+  private async bindAndJoin(actor: Principal, code: string, holder: CodeHolder): Promise<BoundSessionRow | undefined> {
+    let joined: string | undefined;
+    try {
+      return await this.uow.run(async ({ manager, afterCommit }) => {
+        const bound = await this.repository.bindByCode(manager, code, actor.id);
+        if (!bound) return undefined;
+        joined = sessionChannel(bound.id);
+        await holder.join(joined);
+        afterCommit(() => {
+          holder.announce(toSessionPayload(bound));
+          if (bound.previous_workstation_id === null) this.events.sessionChanged(bound, false);
+        });
+        return bound;
+      });
+    } catch (err) {
+      if (joined) await holder.leave(joined);
+      throw err;
+    }
   }
 
   /** Starts a pending session bound to this workstation: the countdown, ticks and warnings begin. */

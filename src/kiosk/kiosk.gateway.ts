@@ -19,7 +19,7 @@ import { RealtimeGateway } from '../realtime/realtime-gateway.decorator.js';
 import type { HeartbeatDto, KioskSessionEnvelopeDto, TimeUpdateDto } from './dto/kiosk.dto.js';
 import { KioskSessionIdDto, ValidateCodeDto } from './dto/kiosk.dto.js';
 import { KioskSessionsService } from './kiosk-sessions.service.js';
-import { KioskEvents, sessionChannel, workstationRoom } from './kiosk-events.js';
+import { KioskEvents, workstationRoom } from './kiosk-events.js';
 import { WorkstationsService } from './workstations.service.js';
 
 function kioskOf(socket: Socket): Principal | undefined {
@@ -67,13 +67,15 @@ export class KioskGateway implements OnGatewayConnection, OnGatewayDisconnect {
     @MessageBody() dto: ValidateCodeDto,
     @ConnectedSocket() socket: Socket,
   ): Promise<KioskSessionEnvelopeDto> {
-    const check = await this.sessions.validateCode(actor, dto);
+    const check = await this.sessions.validateCode(actor, dto, {
+      join: (channel) => socket.join(channel),
+      leave: (channel) => socket.leave(channel),
+      announce: (session) => this.events.toSocket(socket.id, 'code_valid', { session }),
+    });
     if (!check.valid) {
       this.events.toSocket(socket.id, 'code_invalid', { reason: check.reason });
       throw new DomainException(ErrorCode.INVALID_CODE, 'The access code is not valid', { reason: check.reason });
     }
-    await socket.join(sessionChannel(check.session.id));
-    this.events.toSocket(socket.id, 'code_valid', { session: check.session });
     return { session: check.session };
   }
 

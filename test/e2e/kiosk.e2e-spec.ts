@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
+import { KioskSessionsRepository } from '../../src/kiosk/kiosk-sessions.repository.js';
 import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
@@ -300,6 +301,30 @@ describeE2E('Kiosk sessions', () => {
     const ended = waitFor(socketB, 'code_invalid');
     await emitAck(socketB, 'validate_code', { code: session.accessCode });
     expect(await ended).toEqual({ reason: 'ended' });
+  });
+
+  it('should tell a kiosk of a terminate sent while its code was being bound, after code_valid', async () => {
+    const kiosk = await newKiosk('Racing');
+    const session = await newSession(60);
+    const socket = await connect(sut.url, kiosk.token);
+    const log = record(socket);
+    // The admin's terminate leaves right after the bind statement, before validate_code goes on: it must wait for the
+    // bind's commit, and what it publishes must reach the socket, which joined the session's channel by then.
+    const repository = sut.app.get(KioskSessionsRepository);
+    const bind = Object.getPrototypeOf(repository).bindByCode as KioskSessionsRepository['bindByCode'];
+    let terminated: Promise<unknown> | undefined;
+    repository.bindByCode = async (...args: Parameters<KioskSessionsRepository['bindByCode']>) => {
+      delete (repository as Partial<KioskSessionsRepository>).bindByCode;
+      const row = await bind.apply(repository, args);
+      terminated = api.post(`/api/v1/kiosk/sessions/${session.id}/terminate`, { token: admin.token });
+      await sleep(200);
+      return row;
+    };
+    const heard = waitFor(socket, 'session_terminated', (t) => t.sessionId === session.id, 5000);
+    expect(await emitAck(socket, 'validate_code', { code: session.accessCode })).toMatchObject({ ok: true });
+    expect(await terminated).toMatchObject({ status: 200, body: { status: 'ended', endReason: 'admin' } });
+    await heard;
+    expect(log.map((l) => l.event).filter((e) => e !== 'subscribed')).toEqual(['code_valid', 'session_terminated']);
   });
 
   it('should refuse the sixth attempt within a minute after five wrong codes, right or wrong', async () => {
