@@ -9,7 +9,7 @@ import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js'
 import { client as httpClient } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-import { sleep } from '../helpers/sockets.js';
+import { closeAllSockets, connect, sleep } from '../helpers/sockets.js';
 
 describeE2E('Client SDK', () => {
   let sut: TestApp;
@@ -341,6 +341,78 @@ describeE2E('Client SDK', () => {
     await waitUntil(() => counts?.upvotes === 2, `the vote cast while away (${counts?.upvotes})`);
     const stored = (await api.get(`/api/v1/suggestions/${id}`, { token: author.token })).body;
     expect(counts).toMatchObject({ upvotes: 2, version: stored.version });
+  }, 30_000);
+
+  it('should read the unread count and the inbox again after a short cut, so every device agrees', async () => {
+    const [reader, sender] = await createUsers(sut, 2, 'CountsAway');
+    const conversationId = await conversationOf(sender, reader);
+    const { client } = sdkClient(proxy.url, reader.token);
+    let unread: number | undefined;
+    let inboxUnread: number | undefined;
+    client.unreadCount().subscribe((count) => (unread = count));
+    client.inbox().subscribe((inbox) => (inboxUnread = inbox.get(conversationId)?.unreadCount));
+    await waitForState(client, 'online');
+    await notify(reader, 'before the cut');
+    await waitUntil(() => unread === 1, 'the first count');
+
+    // Away for less than the fallback delay: no poll runs, and nothing live reaches the client meanwhile.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    await api.post('/api/v1/notifications/read-all', { token: reader.token });
+    for (const title of ['one', 'two', 'three']) await notify(reader, title);
+    await api.post('/api/v1/notifications/read-all', { token: reader.token });
+    await notify(reader, 'last');
+    await post(sender, conversationId, 'while away 1');
+    await post(sender, conversationId, 'while away 2');
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+
+    const stored = (await api.get('/api/v1/notifications/unread-count', { token: reader.token })).body.count;
+    expect(stored).toBe(1);
+    await waitUntil(() => unread === 1 && inboxUnread === 2, `counts read again (${unread}, ${inboxUnread})`);
+  }, 30_000);
+
+  it('should back off, doubling its delay, while the server refuses its handshake', async () => {
+    const [user] = await createUsers(sut, 1, 'Refused');
+    // The account's sockets are all taken (WS_MAX_SOCKETS_PER_USER, 20): every handshake of the client is refused
+    // with "Too many connections".
+    for (let i = 0; i < 20; i += 1) await connect(sut.url, user.token);
+    try {
+      const { client } = sdkClient(proxy.url, user.token, {
+        transports: ['websocket'],
+        reconnectDelayMs: 100,
+        reconnectDelayMaxMs: 1600,
+      });
+      await sleep(4000);
+      // Doubling from 100 ms (with jitter, 0.5 to 1.5 times each): about 6 attempts in 4 s; at a fixed 100 ms, 40.
+      expect(proxy.upgrades.length).toBeGreaterThanOrEqual(3);
+      expect(proxy.upgrades.length).toBeLessThanOrEqual(12);
+      expect(client.state).not.toBe('online');
+    } finally {
+      closeAllSockets();
+    }
+  }, 30_000);
+
+  it('should end a resource stream with null when the resource was deleted while away', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'GoneAway');
+    const resource = await api.post('/api/v1/resources', {
+      token: owner.token,
+      body: { name: 'Deleted while away', visibility: 'public', data: {} },
+    });
+    const { client } = sdkClient(proxy.url, reader.token);
+    const values: Array<number | null> = [];
+    client.resource(resource.body.id).subscribe((r) => values.push(r && r.version));
+    await waitUntil(() => values.length === 1, 'the snapshot');
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    await api.delete(`/api/v1/resources/${resource.body.id}`, { token: owner.token });
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    await waitUntil(() => values.length === 2, 'the deletion found on resubscribing');
+    expect(values).toEqual([1, null]);
   }, 30_000);
 
   it('should never move versioned state backwards: vote counts and a resource under concurrent writes', async () => {

@@ -181,6 +181,8 @@ export class RealtimeClient {
   private fallbackTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
+  private retries = 0;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ClientOptions) {
@@ -238,6 +240,21 @@ export class RealtimeClient {
   /** The user id of the token (user and admin tokens), once a token was read. */
   get userId(): string | undefined {
     return this.userIdValue;
+  }
+
+  /**
+   * A `subscribed` handler that runs `load` after every resubscription but the first (the stream loads once as it
+   * starts): what changed while the socket was away, of state the channel sends no snapshot of, is read again.
+   */
+  private afterResubscribing(load: () => Promise<void>): () => void {
+    let first = true;
+    return () => {
+      if (first) {
+        first = false;
+        return;
+      }
+      load().catch((err) => this.report(err));
+    };
   }
 
   /** Subscribes to a channel; restored after every reconnect. Returns the function that undoes it. */
@@ -355,7 +372,6 @@ export class RealtimeClient {
             current = next;
             stream.next(next.count);
           };
-          const unsubscribe = this.subscribe(this.ownChannel(), { 'notifications:unread': apply });
           const load = async () => {
             // The answer carries the counter's version too: an older one than a live event's changes nothing.
             const { count, version } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count')) as {
@@ -364,6 +380,10 @@ export class RealtimeClient {
             };
             apply({ count, version });
           };
+          const unsubscribe = this.subscribe(this.ownChannel(), {
+            'notifications:unread': apply,
+            subscribed: this.afterResubscribing(load),
+          });
           load().catch((err) => this.report(err));
           this.pollers.add(load);
           return () => {
@@ -385,7 +405,6 @@ export class RealtimeClient {
             entries.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
             stream.next(new Map(entries));
           };
-          const unsubscribe = this.subscribe(this.ownChannel(), { 'inbox:update': apply });
           const load = async () => {
             const page = unwrap(await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100 } } }));
             for (const c of page.items as Array<{
@@ -404,6 +423,10 @@ export class RealtimeClient {
               });
             }
           };
+          const unsubscribe = this.subscribe(this.ownChannel(), {
+            'inbox:update': apply,
+            subscribed: this.afterResubscribing(load),
+          });
           load().catch((err) => this.report(err));
           this.pollers.add(load);
           return () => {
@@ -415,11 +438,31 @@ export class RealtimeClient {
     );
   }
 
-  /** A resource's state: never goes backwards; a version gap refetches it; null once deleted. */
+  /**
+   * A resource's state: never goes backwards; a version gap refetches it; null once deleted (live, or found gone on a
+   * resubscription or a poll); an AckFailure (`FORBIDDEN`) when the caller may not, or may no longer, read it.
+   */
   resource(resourceId: string): Stream<ResourcePayload | null> {
     return new Stream<ResourcePayload | null>((stream) => {
       let current: ResourcePayload | undefined;
       let deleted = false;
+      // Nothing more can come: the channel is let go, so a reconnect does not ask for it again.
+      let unsubscribe = (): void => undefined;
+      const end = (): void => {
+        deleted = true;
+        unsubscribe();
+      };
+      const gone = (): void => {
+        if (deleted) return;
+        end();
+        stream.next(null);
+      };
+      const refused = (error: AckError): void => {
+        if (error.code === ErrorCodes.NOT_FOUND) return gone();
+        if (deleted) return;
+        end();
+        stream.error(new AckFailure(error));
+      };
       const apply = (resource: ResourcePayload) => {
         if (deleted) return;
         const next = newerVersion(current, resource);
@@ -430,23 +473,19 @@ export class RealtimeClient {
       const refetch = async () => {
         apply(unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: resourceId } } })) as never);
       };
-      return this.subscribe(channels.resource(resourceId), {
+      unsubscribe = this.subscribe(channels.resource(resourceId), {
         snapshot: apply,
         'resource:update': (update) => {
           if (current && update.version > current.version + 1) refetch().catch((err) => this.report(err));
           apply(update.resource);
         },
-        'resource:deleted': () => {
-          deleted = true;
-          stream.next(null);
-        },
-        // No longer readable (made private), or never was: the stream ends with the reason, as an AckFailure.
+        'resource:deleted': gone,
+        // No longer readable (made private): the stream ends with the reason.
         unsubscribed: ({ reason }) =>
-          stream.error(
-            new AckFailure({ code: reason ?? 'FORBIDDEN', message: 'You may no longer read this resource' }),
-          ),
-        error: (refusal) => stream.error(new AckFailure(refusal)),
+          refused({ code: reason ?? ErrorCodes.FORBIDDEN, message: 'You may no longer read this resource' }),
+        error: refused,
       });
+      return () => unsubscribe();
     }, true);
   }
 
@@ -568,6 +607,7 @@ export class RealtimeClient {
   private listen(): void {
     const socket = this.socket;
     socket.on('connect', () => {
+      this.retries = 0;
       this.authRetried = false;
       this.expired = false;
       this.clearTimers();
@@ -620,15 +660,20 @@ export class RealtimeClient {
     await this.request('auth:refresh', { token });
   }
 
+  /**
+   * A reconnection Socket.IO does not make itself (the server refused the handshake, or closed the socket): after
+   * the same backoff as Socket.IO's, doubling from `reconnectDelayMs` up to `reconnectDelayMaxMs` with jitter, and
+   * back to the start once a connection holds.
+   */
   private retryLater(): void {
     if (this.reconnectTimer) return;
-    this.reconnectTimer = setTimeout(
-      () => {
-        this.reconnectTimer = undefined;
-        if (!this.closed && !this.socket.connected) this.socket.connect();
-      },
-      jitter(this.options.reconnectDelayMs ?? 500),
-    );
+    const base = this.options.reconnectDelayMs ?? 500;
+    const delay = Math.min(this.options.reconnectDelayMaxMs ?? 5000, base * 2 ** this.retries);
+    this.retries = Math.min(this.retries + 1, 16);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed && !this.socket.connected) this.socket.connect();
+    }, jitter(delay));
   }
 
   private clearTimers(): void {
@@ -696,10 +741,20 @@ export class RealtimeClient {
       case 'dashboard':
         return async () => deliver(unwrap(await this.rest.GET('/api/v1/dashboard/stats')) as StatsPayload);
       case 'resource':
-        return async () =>
-          deliver(
-            unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } })),
-          );
+        return async () => {
+          try {
+            deliver(
+              unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } })),
+            );
+          } catch (err) {
+            // In polling, a resource deleted or made private meanwhile tells its handlers as the channel would.
+            if (this.socket.connected || !(err instanceof RestError)) throw err;
+            if (err.status === 404)
+              (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
+            else if (err.status === 403) h.unsubscribed?.({ reason: err.code });
+            else throw err;
+          }
+        };
       case 'job':
         return async () =>
           deliver(unwrap(await this.rest.GET('/api/v1/jobs/{id}', { params: { path: { id: parsed.jobId } } })));
