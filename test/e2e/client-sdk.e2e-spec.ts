@@ -253,6 +253,35 @@ describeE2E('Client SDK', () => {
     expect(states).toEqual(['connecting', 'polling', 'offline', 'polling']);
   }, 60_000);
 
+  it('should stop polling and report unauthorized when its token is revoked while it polls', async () => {
+    const [gina] = await createUsers(sut, 1, 'RevokedPolling');
+    proxy.blockSocketIo = true;
+    const { client } = sdkClient(proxy.url, gina.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+    });
+    client.notifications({ afterSeq: 0 }).subscribe(() => undefined);
+    await waitForState(client, 'polling');
+    expect((await api.post('/api/v1/auth/logout', { token: gina.token })).status).toBe(204);
+    await waitForState(client, 'unauthorized');
+    // Nothing more is asked of the server: no poll, no retry of the stream's read.
+    await sleep(500);
+    const after = proxy.requests;
+    await sleep(1500);
+    expect(proxy.requests - after).toBe(0);
+  }, 30_000);
+
+  it('should say offline, not polling, when REST does not answer either', async () => {
+    const [hugo] = await createUsers(sut, 1, 'Unreachable');
+    const { client } = sdkClient(proxy.url, hugo.token, { fallbackAfterMs: 300, pollIntervalMs: 200 });
+    client.notifications({ afterSeq: 0 }).subscribe(() => undefined);
+    await waitForState(client, 'online');
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'offline');
+  }, 30_000);
+
   it('should poll for notifications while /socket.io is refused, and return to the socket when it opens', async () => {
     const [frank] = await createUsers(sut, 1, 'Fallback');
     proxy.blockSocketIo = true;

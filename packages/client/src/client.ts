@@ -781,18 +781,19 @@ export class RealtimeClient {
           (item) => stream.next(item),
           { gapWaitMs: this.options.gapWaitMs, ...options },
           (err) => this.report(err),
-          () => !this.closed,
+          // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
+          () => !this.closed && this.stateValue !== 'unauthorized',
         );
-        const catchUp = () => sequencer.catchUp();
+        const poll = () => sequencer.poll();
         const unsubscribe = this.subscribe(channel(), {
           [event]: (item: T) => sequencer.push(item),
-          subscribed: () => void catchUp(),
+          subscribed: () => void sequencer.catchUp(),
         } as ChannelHandlers);
-        this.pollers.add(catchUp);
+        this.pollers.add(poll);
         if (this.socket.connected) void sequencer.start();
-        else void catchUp();
+        else void sequencer.catchUp();
         return () => {
-          this.pollers.delete(catchUp);
+          this.pollers.delete(poll);
           sequencer.stop();
           unsubscribe();
         };

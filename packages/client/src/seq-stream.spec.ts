@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { SeqSequencer, type SeqSource } from './seq-stream.js';
 
 interface Item {
@@ -142,5 +143,47 @@ describe(SeqSequencer.name, () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual([4, 5]);
     sut.stop();
+  });
+  it('should reject poll() with what failed, and retry with a delay that doubles while the reads fail', async () => {
+    jest.useFakeTimers();
+    try {
+      const failure = new Error('unreachable');
+      let fetches = 0;
+      let failing = true;
+      const source: SeqSource<Item> = {
+        fetchAfter: async () => {
+          fetches += 1;
+          if (failing) throw failure;
+          return [];
+        },
+        latestSeq: async () => 0,
+      };
+      const errors: unknown[] = [];
+      const sut = new SeqSequencer(
+        source,
+        () => undefined,
+        { afterSeq: 0, retryMs: 40 },
+        (e) => errors.push(e),
+      );
+      await expect(sut.poll()).rejects.toBe(failure);
+      // Its own retries: 40, then 80, then 160 ms after each failure.
+      for (const [wait, expected] of [
+        [39, 1],
+        [1, 2],
+        [79, 2],
+        [1, 3],
+        [159, 3],
+        [1, 4],
+      ]) {
+        await jest.advanceTimersByTimeAsync(wait);
+        expect(fetches).toBe(expected);
+      }
+      expect(errors).toEqual([failure, failure, failure, failure]);
+      failing = false;
+      await expect(sut.poll()).resolves.toBeUndefined();
+      sut.stop();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

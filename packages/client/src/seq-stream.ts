@@ -23,13 +23,14 @@ export interface SeqStreamOptions {
   gapWaitMs?: number;
   /** Page size of REST catch-up. */
   pageSize?: number;
-  /** Retry delay of a failed catch-up. */
+  /** Retry delay of a failed catch-up; it doubles with each failure in a row, up to 30 s. */
   retryMs?: number;
   /** How many catch-ups a hole that REST does not fill survives before it is skipped. */
   holePatience?: number;
 }
 
 const PAGE = 100;
+const MAX_RETRY_MS = 30_000;
 
 export class SeqSequencer<T extends SeqItem> {
   private last: number | undefined;
@@ -39,6 +40,8 @@ export class SeqSequencer<T extends SeqItem> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private holeRounds = 0;
   private stopped = false;
+  /** Failed reads in a row (the retry delay doubles with each). */
+  private failures = 0;
 
   constructor(
     private readonly source: SeqSource<T>,
@@ -74,13 +77,22 @@ export class SeqSequencer<T extends SeqItem> {
    * stream is subscribed, so an item committed after the call is delivered even if the socket's subscription is only
    * acknowledged after it (the catch-up that follows the acknowledgement fetches it).
    */
-  start(): Promise<void> {
-    return this.fill(true);
+  async start(): Promise<void> {
+    await this.fill(true);
   }
 
   /** Fetches whatever is missing now (after a (re)subscribe, on a poll tick, or to find the start position). */
-  catchUp(): Promise<void> {
-    return this.fill();
+  async catchUp(): Promise<void> {
+    await this.fill();
+  }
+
+  /**
+   * A catch-up that rejects with what failed (after reporting it and scheduling its retry), for the HTTP fallback's
+   * poll: a refused token or an unreachable server must reach the connection state, not only `onError`.
+   */
+  async poll(): Promise<void> {
+    const failure = await this.fill();
+    if (failure) throw failure.error;
   }
 
   stop(): void {
@@ -115,11 +127,12 @@ export class SeqSequencer<T extends SeqItem> {
     }, ms);
   }
 
-  private async fill(positionOnly = false): Promise<void> {
-    if (this.stopped || !this.isActive()) return;
+  /** Reads what is missing; never rejects: a failure is reported, retried later, and answered as `{error}`. */
+  private async fill(positionOnly = false): Promise<{ error: unknown } | undefined> {
+    if (this.stopped || !this.isActive()) return undefined;
     if (this.filling) {
       if (!positionOnly) this.again = true;
-      return;
+      return undefined;
     }
     this.filling = true;
     try {
@@ -160,9 +173,13 @@ export class SeqSequencer<T extends SeqItem> {
           }
         }
       } while (this.again && !this.stopped);
+      this.failures = 0;
+      return undefined;
     } catch (error) {
       this.onError(error);
-      this.schedule(this.options.retryMs ?? 1000);
+      this.failures += 1;
+      this.schedule(Math.min(MAX_RETRY_MS, (this.options.retryMs ?? 1000) * 2 ** (this.failures - 1)));
+      return { error };
     } finally {
       this.filling = false;
     }
