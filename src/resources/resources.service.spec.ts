@@ -67,7 +67,7 @@ describe(ResourcesService.name, () => {
   let sut: ResourcesService;
   let calls: string[];
   let publisher: { publish: jest.Mock };
-  let channels: { evictUnauthorized: jest.Mock; empty: jest.Mock };
+  let channels: { evictUnauthorized: jest.Mock };
 
   beforeAll(() => Logger.overrideLogger(false)); // the failure paths log errors on purpose
 
@@ -80,7 +80,6 @@ describe(ResourcesService.name, () => {
         calls.push('evict');
         return 1;
       }),
-      empty: jest.fn(() => calls.push('empty')),
     };
     sut = new ResourcesService(
       db.dataSource,
@@ -118,7 +117,8 @@ describe(ResourcesService.name, () => {
           updatedBy: OWNER,
           updatedAt: '2030-01-01T00:00:01.000Z',
         },
-        { order: { key: `resource:${ID}`, seq: 4 } },
+        // Event 3 of the stream: version 1 (creation) is not an event of it.
+        { order: { key: `resource:${ID}`, seq: 3 } },
       );
       expect(channels.evictUnauthorized).not.toHaveBeenCalled();
     });
@@ -184,12 +184,17 @@ describe(ResourcesService.name, () => {
   });
 
   describe('remove', () => {
-    it('should delete, then publish resource:deleted, then empty the channel', async () => {
+    it('should delete, then publish resource:deleted as the last event of the stream, closing the room', async () => {
       build(row());
       await sut.remove(owner, ID, undefined);
-      expect(calls).toEqual(['begin', 'delete', 'commit', 'publish resource:deleted', 'empty']);
-      expect(publisher.publish).toHaveBeenCalledWith(`resource:updates:${ID}`, 'resource:deleted', { resourceId: ID });
-      expect(channels.empty).toHaveBeenCalledWith(`resource:updates:${ID}`);
+      expect(calls).toEqual(['begin', 'delete', 'commit', 'publish resource:deleted']);
+      // After the last update (version 3, event 2).
+      expect(publisher.publish).toHaveBeenCalledWith(
+        `resource:updates:${ID}`,
+        'resource:deleted',
+        { resourceId: ID },
+        { order: { key: `resource:${ID}`, seq: 3 }, closesRoom: true },
+      );
     });
 
     it('should delete nothing and publish nothing for a stranger or a stale If-Match', async () => {
@@ -198,7 +203,6 @@ describe(ResourcesService.name, () => {
       expect(await codeOf(() => sut.remove(owner, ID, [2]))).toBe(ErrorCode.VERSION_CONFLICT);
       expect(calls).toEqual(['begin', 'begin']);
       expect(publisher.publish).not.toHaveBeenCalled();
-      expect(channels.empty).not.toHaveBeenCalled();
     });
   });
 
