@@ -54,7 +54,7 @@ export interface ClientOptions {
   /** Reconnection backoff (Socket.IO's, with jitter). Defaults 500 and 5000. */
   reconnectDelayMs?: number;
   reconnectDelayMaxMs?: number;
-  /** Ack and handshake timeout. Default 10000. */
+  /** Ack, handshake and REST request timeout. Default 10000. */
   timeoutMs?: number;
   /** How long an out-of-order item waits for its predecessor before the gap is fetched. Default 100. */
   gapWaitMs?: number;
@@ -205,6 +205,7 @@ export class RealtimeClient {
         },
       },
       options.fetch,
+      options.timeoutMs,
     );
     this.messages = { send: (conversationId, body, o) => this.send(conversationId, body, o?.clientId) };
     this.socket = io(options.url, {

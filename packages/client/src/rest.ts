@@ -25,10 +25,41 @@ export interface RestAuth {
   renew(): Promise<string | undefined>;
 }
 
-export function createRestClient(baseUrl: string, auth: RestAuth, fetchImpl?: typeof fetch): RestClient {
+/** A request that got no answer within its time: it fails as a network error would (the caller retries or polls). */
+export class RestTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`No answer within ${timeoutMs} ms`);
+    this.name = 'RestTimeout';
+  }
+}
+
+/**
+ * `fetchImpl` with every request aborted after `timeoutMs`: a connection that hangs (a mobile network gone quiet)
+ * would otherwise hold a REST send, and the one-at-a-time outbox behind it, or a poll, forever. The abort is armed for
+ * the whole exchange, body included, and is a no-op once the answer has been read.
+ */
+function timedFetch(fetchImpl: typeof fetch, timeoutMs: number): typeof fetch {
+  return (input, init) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new RestTimeout(timeoutMs)), timeoutMs);
+    (timer as { unref?: () => void }).unref?.();
+    const given = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (given?.aborted) controller.abort(given.reason);
+    else given?.addEventListener('abort', () => controller.abort(given.reason), { once: true });
+    return fetchImpl(input, { ...init, signal: controller.signal });
+  };
+}
+
+export function createRestClient(
+  baseUrl: string,
+  auth: RestAuth,
+  fetchImpl: typeof fetch = (input, init) => globalThis.fetch(input, init),
+  timeoutMs = 10_000,
+): RestClient {
   const retried = new WeakSet<Request>();
   const originals = new WeakMap<Request, Request>();
-  const client = createFetchClient<paths>({ baseUrl, fetch: fetchImpl });
+  const timed = timedFetch(fetchImpl, timeoutMs);
+  const client = createFetchClient<paths>({ baseUrl, fetch: timed });
   const middleware: Middleware = {
     async onRequest({ request }) {
       const copy = request.clone();
@@ -43,7 +74,7 @@ export function createRestClient(baseUrl: string, auth: RestAuth, fetchImpl?: ty
       if (!original || token === undefined) return response;
       original.headers.set('authorization', `Bearer ${token}`);
       retried.add(original);
-      return (fetchImpl ?? globalThis.fetch)(original);
+      return timed(original);
     },
   };
   client.use(middleware);
