@@ -256,15 +256,24 @@ describeE2E('Client SDK', () => {
   it('should stop polling and report unauthorized when its token is revoked while it polls', async () => {
     const [gina] = await createUsers(sut, 1, 'RevokedPolling');
     proxy.blockSocketIo = true;
+    const asked: TokenRequest['reason'][] = [];
     const { client } = sdkClient(proxy.url, gina.token, {
       transports: ['polling', 'websocket'],
       fallbackAfterMs: 300,
       pollIntervalMs: 200,
+      getToken: ({ reason }) => {
+        asked.push(reason);
+        return gina.token;
+      },
     });
+    // Three streams, each read by the poll: their refused requests share one renewal.
     client.notifications({ afterSeq: 0 }).subscribe(() => undefined);
+    client.unreadCount().subscribe(() => undefined);
+    client.inbox().subscribe(() => undefined);
     await waitForState(client, 'polling');
     expect((await api.post('/api/v1/auth/logout', { token: gina.token })).status).toBe(204);
     await waitForState(client, 'unauthorized');
+    expect(asked.filter((reason) => reason === 'rejected')).toHaveLength(1);
     // Nothing more is asked of the server: no poll, no retry of the stream's read.
     await sleep(500);
     const after = proxy.requests;

@@ -123,6 +123,9 @@ const RETRYABLE_CODES = new Set<string>([
   'TIMEOUT',
 ]);
 
+/** How long a token renewal after a 401 answers the other requests refused with the same token. */
+const RENEWAL_REUSE_MS = 5000;
+
 function jitter(ms: number): number {
   return Math.round(ms * (0.5 + Math.random()));
 }
@@ -181,6 +184,8 @@ export class RealtimeClient {
   private fallbackTimer: ReturnType<typeof setTimeout> | undefined;
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The last renewal after a 401: the token it replaced, when it was asked, and its answer. */
+  private renewal: { stale: string | undefined; at: number; token: Promise<string | undefined> } | undefined;
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
   private retries = 0;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
@@ -196,13 +201,7 @@ export class RealtimeClient {
       options.url,
       {
         token: async () => this.token ?? (await (this.initialToken ?? this.readToken('connect'))),
-        renew: async () => {
-          try {
-            return await this.readToken('rejected');
-          } catch {
-            return undefined;
-          }
-        },
+        renew: (stale) => this.renewOnce(stale),
       },
       options.fetch,
       options.timeoutMs,
@@ -565,6 +564,19 @@ export class RealtimeClient {
 
   private get timeoutMs(): number {
     return this.options.timeoutMs ?? 10_000;
+  }
+
+  /**
+   * A new token after REST answered 401 to `stale`. The requests refused together (the streams of one poll, a send)
+   * share one `getToken({reason: 'rejected'})`: a renewal of the same stale token asked within a few seconds is reused,
+   * whether it is still in flight or done. Undefined when the app gives none.
+   */
+  private renewOnce(stale: string | undefined): Promise<string | undefined> {
+    const recent = this.renewal;
+    if (recent && recent.stale === stale && Date.now() - recent.at < RENEWAL_REUSE_MS) return recent.token;
+    const token = this.readToken('rejected').catch(() => undefined);
+    this.renewal = { stale, at: Date.now(), token };
+    return token;
   }
 
   private async readToken(reason: TokenRequest['reason']): Promise<string> {

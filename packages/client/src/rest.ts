@@ -21,8 +21,8 @@ export class RestError extends Error {
 
 export interface RestAuth {
   token(): Promise<string>;
-  /** Asked when the server answers 401 to a token: a new token, or undefined to give up. */
-  renew(): Promise<string | undefined>;
+  /** Asked when the server answers 401 to `stale`: a new token, or undefined to give up. */
+  renew(stale: string | undefined): Promise<string | undefined>;
 }
 
 /** A request that got no answer within its time: it fails as a network error would (the caller retries or polls). */
@@ -70,7 +70,8 @@ export function createRestClient(
     async onResponse({ request, response }) {
       if (response.status !== 401 || retried.has(request)) return response;
       const original = originals.get(request);
-      const token = original ? await auth.renew() : undefined;
+      const stale = request.headers.get('authorization')?.replace(/^Bearer /, '');
+      const token = original ? await auth.renew(stale) : undefined;
       if (!original || token === undefined) return response;
       original.headers.set('authorization', `Bearer ${token}`);
       retried.add(original);
