@@ -51,5 +51,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/api/v1/health', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 # Migrations run at start under a Postgres advisory lock; to run them first (a release job):
-#   docker run --rm -e DATABASE_URL=... realtime-hub npm run migration:run:prod
+#   docker run --rm -e DATABASE_URL=... -e JWT_SECRET=... realtime-hub npm run migration:run:prod
+# (the image runs with NODE_ENV=production, whose configuration check asks for JWT_SECRET)
 CMD ["node", "dist/src/main.js"]

@@ -44,6 +44,8 @@ export const ConnectErrors = {
   AUTH_REQUIRED: 'Authentication required',
   AUTH_FAILED: 'Authentication failed',
   TOO_MANY_CONNECTIONS: 'Too many connections',
+  /** The instance could not check the handshake (Redis or the database unreachable); retry. */
+  SERVICE_UNAVAILABLE: 'Service unavailable',
 } as const;
 
 /** The body of every REST error. */
