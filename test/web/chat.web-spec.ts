@@ -238,4 +238,32 @@ describe('Chat in the browser', () => {
       .members;
     expect(members.map((m: { userId: string }) => m.userId).sort()).toEqual([alice.id, erin.id].sort());
   });
+  it('holds on a phone screen: a long unbroken message wraps, and nothing is wider than the screen', async () => {
+    await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+      token: bob.token,
+      body: { body: 'L'.repeat(4000) },
+    });
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 375, height: 740 } });
+    contexts.push(context);
+    const session = JSON.stringify({
+      token: alice.token,
+      user: { id: alice.id, email: alice.email, displayName: alice.displayName, role: 'user', createdAt: '' },
+    });
+    await context.addInitScript(`localStorage.setItem('realtime-hub.session', ${JSON.stringify(session)});`);
+    const page = await openSignedIn(context, app.url, `/chat/${conversationId}`);
+    await page
+      .getByRole('log', { name: 'Messages' })
+      .getByText(/^L{20}/)
+      .waitFor();
+    const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+    expect(await width()).toBeLessThanOrEqual(375);
+    await page.getByRole('button', { name: /^Notifications/ }).click();
+    const panel = page.getByRole('region', { name: 'Notifications' });
+    await panel.waitFor();
+    const box = (await panel.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width).toBeLessThanOrEqual(375);
+    expect(await width()).toBeLessThanOrEqual(375);
+    await screenshot(page, 'chat-phone');
+  });
 });

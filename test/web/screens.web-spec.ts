@@ -114,7 +114,9 @@ describe('Screens in the browser', () => {
     await page.getByRole('textbox', { name: 'Email' }).fill(email);
     await page.getByLabel('Password').fill('wrong-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').waitFor();
+    // A sentence, not the error code.
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
+    expect(await page.getByRole('alert').innerText()).not.toContain('UNAUTHORIZED');
     await page.getByLabel('Password').fill('password-123');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await connectionIs(page, 'online');
@@ -191,6 +193,15 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: `Notifications, ${unreadBefore + 1} unread` }).waitFor();
     await panel.getByRole('button', { name: 'Mark all read' }).click();
     await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+
+    // The panel closes on a click outside it, and on Escape wherever the focus is.
+    await page.mouse.click(5, 400);
+    await panel.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).click();
+    await panel.waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).focus();
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
   });
 
   it('a document saved by someone else meanwhile shows the conflict; keep mine saves over it', async () => {
@@ -233,6 +244,10 @@ describe('Screens in the browser', () => {
     const path = `/api/v1/resources/${created.body.id}`;
     const bobPage = await openSignedIn(await context(bob), app.url, `/documents/${created.body.id}`);
     await bobPage.getByRole('textbox', { name: 'Content' }).waitFor();
+    // A reader follows the document live and cannot change it.
+    expect(await bobPage.getByRole('textbox', { name: 'Content' }).getAttribute('readonly')).not.toBeNull();
+    expect(await bobPage.getByRole('button', { name: 'Save' }).count()).toBe(0);
+    await bobPage.getByText('Only its owner (or an administrator) can change this document.').waitFor();
     expect(await bobPage.getByRole('button', { name: 'Delete' }).count()).toBe(0);
     expect(await bobPage.getByRole('combobox', { name: 'Visibility' }).count()).toBe(0);
 
@@ -273,6 +288,10 @@ describe('Screens in the browser', () => {
     });
     expect(posted.status).toBe(201);
     await page.getByText('2 items').waitFor();
+
+    // Someone else's job is refused, said so, rather than loading forever.
+    const other = await openSignedIn(await context(bob), app.url, `/jobs/${jobId}`);
+    await other.getByRole('alert').filter({ hasText: 'You are not allowed to do this.' }).waitFor();
   });
 
   it('goes back to sign in when the account is disabled', async () => {
@@ -293,6 +312,15 @@ describe('Screens in the browser', () => {
       throw new Error('The French page never showed a connection state');
     });
     await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Tâches' }).waitFor();
+    // A refusal is told in French, naming the field; a success afterwards clears it.
+    await page.getByLabel('Nouvelle suggestion').fill('   ');
+    await page.getByRole('button', { name: 'Proposer' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Vérifiez ce champ : titre (3 à 200 caractères).' });
+    await refusal.waitFor();
+    await page.getByLabel('Nouvelle suggestion').fill('Un banc de plus');
+    await page.getByRole('button', { name: 'Proposer' }).click();
+    await page.getByRole('article', { name: 'Un banc de plus' }).waitFor();
+    await refusal.waitFor({ state: 'detached' });
     await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');

@@ -1,6 +1,7 @@
 // REST through the SDK's client (bearer token and renewal included). Screens name the contract's routes directly;
 // answers are typed with the protocol's payloads.
-import { type RealtimeClient, RestError } from '@realtime-hub/client';
+import { AckFailure, type RealtimeClient, RestError } from '@realtime-hub/client';
+import i18n from './i18n';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Call = (
@@ -60,9 +61,24 @@ export async function authenticate(
   return answer as { accessToken: string; user: User };
 }
 
+/**
+ * A sentence for the user, in their language, for a failed request: one per error code of the contract (a field's
+ * name is given for a validation failure). The server's own message, in English, is for logs and developers.
+ */
 export function errorText(error: unknown): string {
-  if (error instanceof RestError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+  if (error instanceof RestError || error instanceof AckFailure) {
+    const code = error.code;
+    if (code === 'VALIDATION_FAILED') {
+      const fields = ((error instanceof RestError ? error.details : error.error.details) ?? []) as { field?: string }[];
+      const field = Array.isArray(fields) ? fields.find((f) => f.field)?.field : undefined;
+      if (!field) return i18n.t('errors.VALIDATION_FAILED');
+      const label = i18n.exists(`errors.fields.${field}`) ? i18n.t(`errors.fields.${field}`) : field;
+      return i18n.t('errors.invalidField', { field: label });
+    }
+    return i18n.exists(`errors.${code}`) ? i18n.t(`errors.${code}`) : i18n.t('errors.other');
+  }
+  // fetch's TypeError ("Failed to fetch"), a timeout: the server was not reached.
+  return i18n.t('errors.network');
 }
 
 /**

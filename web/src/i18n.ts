@@ -4,6 +4,35 @@ import LanguageDetector from 'i18next-browser-languagedetector';
 import { initReactI18next } from 'react-i18next';
 
 const en = {
+  errors: {
+    VALIDATION_FAILED: 'Please check what you entered.',
+    invalidField: 'Please check the {{field}}.',
+    fields: {
+      title: 'title (3 to 200 characters)',
+      description: 'description',
+      name: 'name',
+      displayName: 'display name (1 to 80 characters)',
+      email: 'email address',
+      password: 'password (8 to 128 characters)',
+      body: 'message',
+      durationSeconds: 'duration (below the minimum, or over a day)',
+      seconds: 'time added',
+    },
+    UNAUTHORIZED: 'Wrong email or password, or your session has ended.',
+    TOKEN_EXPIRED: 'Your session has ended. Please sign in again.',
+    FORBIDDEN: 'You are not allowed to do this.',
+    NOT_FOUND: 'This no longer exists.',
+    CONFLICT: 'This already exists (an account with this email, for example).',
+    VERSION_CONFLICT: 'Someone changed this meanwhile.',
+    INVALID_TRANSITION: 'This cannot be done in its current state.',
+    LIMIT_EXCEEDED: 'A limit was reached.',
+    PAYLOAD_TOO_LARGE: 'This is too large.',
+    RATE_LIMITED: 'Too many attempts. Please wait a moment and try again.',
+    SERVICE_UNAVAILABLE: 'The service is busy. Please try again in a moment.',
+    INTERNAL: 'Something went wrong on our side. Please try again.',
+    network: 'The server cannot be reached. Check your connection; the app retries on its own.',
+    other: 'Something went wrong. Please try again.',
+  },
   language: 'Language',
   skip: 'Skip to content',
   signOut: 'Sign out',
@@ -71,6 +100,7 @@ const en = {
     addPeople: 'Add people',
     add: 'Add',
     leave: 'Leave the group',
+    formerMember: 'A former member',
   },
   suggestions: {
     title: 'Suggestions',
@@ -114,6 +144,7 @@ const en = {
     deleteAsk: 'Delete this document for everyone?',
     deleteConfirm: 'Delete it',
     cancel: 'Cancel',
+    readOnly: 'Only its owner (or an administrator) can change this document.',
     otherFields: 'Other fields',
     otherFieldsHint:
       'This document also holds data set through the API. It is shown as it is, and saving the text keeps it.',
@@ -141,7 +172,8 @@ const en = {
     users: 'Users',
     usersDetail: '{{active}} active in the last 24 h, {{fresh}} new this month',
     connections: 'Connections',
-    connectionsDetail: '{{online}} users online',
+    connectionsDetail_one: '{{count}} user online',
+    connectionsDetail_other: '{{count}} users online',
     onlineUsers: 'Users online',
     sessions: 'Kiosk sessions',
     sessionsDetail: 'active; {{pending}} pending, {{ended}} ended today',
@@ -216,6 +248,35 @@ const en = {
 type Resource = typeof en;
 
 const fr: Resource = {
+  errors: {
+    VALIDATION_FAILED: 'Vérifiez ce que vous avez saisi.',
+    invalidField: 'Vérifiez ce champ : {{field}}.',
+    fields: {
+      title: 'titre (3 à 200 caractères)',
+      description: 'description',
+      name: 'nom',
+      displayName: 'nom affiché (1 à 80 caractères)',
+      email: 'adresse e-mail',
+      password: 'mot de passe (8 à 128 caractères)',
+      body: 'message',
+      durationSeconds: 'durée (sous le minimum, ou plus d’un jour)',
+      seconds: 'temps ajouté',
+    },
+    UNAUTHORIZED: 'E-mail ou mot de passe incorrect, ou votre session a pris fin.',
+    TOKEN_EXPIRED: 'Votre session a pris fin. Reconnectez-vous.',
+    FORBIDDEN: 'Vous n’avez pas le droit de faire cela.',
+    NOT_FOUND: 'Cet élément n’existe plus.',
+    CONFLICT: 'Cela existe déjà (un compte avec cet e-mail, par exemple).',
+    VERSION_CONFLICT: 'Quelqu’un l’a modifié entre-temps.',
+    INVALID_TRANSITION: 'Ce n’est pas possible dans son état actuel.',
+    LIMIT_EXCEEDED: 'Une limite a été atteinte.',
+    PAYLOAD_TOO_LARGE: 'C’est trop volumineux.',
+    RATE_LIMITED: 'Trop de tentatives. Patientez un instant et réessayez.',
+    SERVICE_UNAVAILABLE: 'Le service est occupé. Réessayez dans un instant.',
+    INTERNAL: 'Une erreur est survenue de notre côté. Réessayez.',
+    network: 'Le serveur est injoignable. Vérifiez votre connexion ; l’application réessaie d’elle-même.',
+    other: 'Une erreur est survenue. Réessayez.',
+  },
   language: 'Langue',
   skip: 'Aller au contenu',
   signOut: 'Se déconnecter',
@@ -283,6 +344,7 @@ const fr: Resource = {
     addPeople: 'Ajouter des personnes',
     add: 'Ajouter',
     leave: 'Quitter le groupe',
+    formerMember: 'Un ancien membre',
   },
   suggestions: {
     title: 'Suggestions',
@@ -326,6 +388,7 @@ const fr: Resource = {
     deleteAsk: 'Supprimer ce document pour tout le monde ?',
     deleteConfirm: 'Le supprimer',
     cancel: 'Annuler',
+    readOnly: 'Seul son propriétaire (ou un administrateur) peut modifier ce document.',
     otherFields: 'Autres champs',
     otherFieldsHint:
       'Ce document contient aussi des données définies par l’API. Elles sont affichées telles quelles, et enregistrer le texte les conserve.',
@@ -353,7 +416,8 @@ const fr: Resource = {
     users: 'Utilisateurs',
     usersDetail: '{{active}} actifs ces dernières 24 h, {{fresh}} nouveaux ce mois-ci',
     connections: 'Connexions',
-    connectionsDetail: '{{online}} utilisateurs en ligne',
+    connectionsDetail_one: '{{count}} utilisateur en ligne',
+    connectionsDetail_other: '{{count}} utilisateurs en ligne',
     onlineUsers: 'Utilisateurs en ligne',
     sessions: 'Sessions des postes',
     sessionsDetail: 'actives ; {{pending}} en attente, {{ended}} terminées aujourd’hui',
@@ -443,3 +507,8 @@ i18n.on('languageChanged', (lng) => {
 });
 
 export default i18n;
+
+/** A time of day in the app's language (not the browser's), e.g. 14:07:02 in French. */
+export const timeOf = (iso: string): string => new Date(iso).toLocaleTimeString(i18n.language);
+/** A date and time in the app's language. */
+export const dateTimeOf = (iso: string): string => new Date(iso).toLocaleString(i18n.language);

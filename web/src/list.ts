@@ -46,6 +46,7 @@ export function createFromForm<T>(
     try {
       const created = await api<T>(list.client, 'POST', path, body(form));
       list.setItems((items) => add(items, created));
+      list.setError(undefined);
       formElement.reset();
     } catch (err) {
       list.setError(errorText(err));

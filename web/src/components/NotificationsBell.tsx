@@ -5,6 +5,7 @@ import { useStreamItems, useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Page } from '../api';
+import { dateTimeOf } from '../i18n';
 
 export function NotificationsBell({ client }: { client: RealtimeClient }) {
   const { t } = useTranslation();
@@ -46,14 +47,25 @@ export function NotificationsBell({ client }: { client: RealtimeClient }) {
     setReadIds(new Set(items.map((n) => n.id)));
   };
 
+  // Open, it closes on Escape wherever the focus is, and on a click outside it.
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') setOpen(false);
+    };
+    const onPointer = (event: PointerEvent) => {
+      if (!panel.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('pointerdown', onPointer);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('pointerdown', onPointer);
+    };
+  }, [open]);
+
   return (
-    <div
-      className="bell"
-      ref={panel}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') setOpen(false);
-      }}
-    >
+    <div className="bell" ref={panel}>
       <button
         type="button"
         aria-expanded={open}
@@ -87,7 +99,7 @@ export function NotificationsBell({ client }: { client: RealtimeClient }) {
                   <strong>{n.title}</strong>
                   {n.body && <span> {n.body}</span>}
                   <br />
-                  <small>{new Date(n.createdAt).toLocaleString()}</small>{' '}
+                  <small>{dateTimeOf(n.createdAt)}</small>{' '}
                   {!read && (
                     <button type="button" onClick={() => void markRead(n.id)}>
                       {t('notifications.markRead')}

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
+import { timeOf } from '../i18n';
 
 export function Chat() {
   const { conversationId } = useParams();
@@ -305,7 +306,7 @@ function ConversationView({
         .filter((m) => m.userId !== meId && (reads.get(m.userId) ?? 0) >= myLast.seq)
         .map((m) => m.displayName)
     : [];
-  const typers = [...typing].filter((u) => u !== meId).map((u) => names.get(u) ?? '?');
+  const typers = [...typing].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
 
   return (
     <>
@@ -350,9 +351,9 @@ function ConversationView({
         <ol>
           {messages.map((m) => (
             <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
-              <span className="sender">{names.get(m.senderId) ?? '?'}</span>
+              <span className="sender">{names.get(m.senderId) ?? t('chat.formerMember')}</span>
               <p>{m.body}</p>
-              <time dateTime={m.createdAt}>{new Date(m.createdAt).toLocaleTimeString()}</time>
+              <time dateTime={m.createdAt}>{timeOf(m.createdAt)}</time>
               {m === myLast && (
                 <span className="receipt">
                   {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}

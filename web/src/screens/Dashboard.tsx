@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import { useSignedIn } from '../session';
+import { timeOf } from '../i18n';
 
 const WINDOW_SECONDS = 10 * 60;
 /** Tick steps of the count axis: whole numbers only. */
@@ -15,6 +16,10 @@ interface Point {
   t: number;
   connections: number;
   onlineUsers: number;
+}
+
+function seriesOf(points: Point[]): uPlot.AlignedData {
+  return [points.map((p) => p.t), points.map((p) => p.connections), points.map((p) => p.onlineUsers)];
 }
 
 function Tile({ id, title, value, detail }: { id: string; title: string; value: number; detail: string }) {
@@ -34,6 +39,7 @@ export function Dashboard() {
   const [points, setPoints] = useState<Point[]>([]);
   const chartBox = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot>(undefined);
+  const pointsRef = useRef<Point[]>([]);
 
   const take = (next: StatsPayload) => {
     setStats(next);
@@ -79,17 +85,16 @@ export function Dashboard() {
       box,
     );
     chart.current = plot;
+    // Rebuilt (the language changed): the points so far, not an empty chart until the next update.
+    plot.setData(seriesOf(pointsRef.current));
     return () => {
       plot.destroy();
       chart.current = undefined;
     };
   }, [t]);
   useEffect(() => {
-    chart.current?.setData([
-      points.map((p) => p.t),
-      points.map((p) => p.connections),
-      points.map((p) => p.onlineUsers),
-    ]);
+    pointsRef.current = points;
+    chart.current?.setData(seriesOf(points));
   }, [points]);
 
   return (
@@ -107,7 +112,7 @@ export function Dashboard() {
             id="connections"
             title={t('dashboard.connections')}
             value={stats.realtime.connections}
-            detail={t('dashboard.connectionsDetail', { online: stats.realtime.onlineUsers })}
+            detail={t('dashboard.connectionsDetail', { count: stats.realtime.onlineUsers })}
           />
           <Tile
             id="sessions"
@@ -132,9 +137,7 @@ export function Dashboard() {
         <figcaption>{t('dashboard.chart')}</figcaption>
         <div ref={chartBox} />
       </figure>
-      {stats && (
-        <p className="muted">{t('dashboard.updated', { at: new Date(stats.timestamp).toLocaleTimeString() })}</p>
-      )}
+      {stats && <p className="muted">{t('dashboard.updated', { at: timeOf(stats.timestamp) })}</p>}
     </div>
   );
 }

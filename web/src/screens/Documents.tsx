@@ -9,6 +9,7 @@ import { Link, useParams } from 'react-router';
 import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
+import { dateTimeOf, timeOf } from '../i18n';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
@@ -75,7 +76,7 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
       </h2>
       <p>
         {t('documents.version', { version: current.version })} · {t(`documents.${current.visibility}`)} ·{' '}
-        {new Date(current.updatedAt).toLocaleString()}
+        {dateTimeOf(current.updatedAt)}
       </p>
       <p className="excerpt">{textOf(current).slice(0, 140)}</p>
     </li>
@@ -195,16 +196,16 @@ export function DocumentEditor() {
     );
   }
   const otherFields = otherFieldsOf(live);
+  // Readers see the document live; only its owner and admins change it.
+  const canWrite = live.ownerId === user.id || user.role === 'admin';
   return (
     <div className="page editor">
       <p>
         <Link to="/documents">← {t('documents.title')}</Link>
       </p>
       <h1>{live.name}</h1>
-      {(live.ownerId === user.id || user.role === 'admin') && <DocumentSettings resource={live} onError={setError} />}
-      <p aria-live="polite">
-        {t('documents.liveVersion', { version: live.version, at: new Date(live.updatedAt).toLocaleTimeString() })}
-      </p>
+      {canWrite && <DocumentSettings resource={live} onError={setError} />}
+      <p aria-live="polite">{t('documents.liveVersion', { version: live.version, at: timeOf(live.updatedAt) })}</p>
       <form
         onSubmit={(event) => {
           event.preventDefault();
@@ -216,15 +217,20 @@ export function DocumentEditor() {
           id="document-text"
           rows={12}
           value={shown}
+          readOnly={!canWrite}
           onChange={(event) => {
             if (draft === undefined) setBaseVersion(live.version);
             setDraft(event.target.value);
           }}
         />
-        <p>
-          {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
-          <button type="submit">{t('documents.save')}</button>
-        </p>
+        {canWrite ? (
+          <p>
+            {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
+            <button type="submit">{t('documents.save')}</button>
+          </p>
+        ) : (
+          <p className="muted">{t('documents.readOnly')}</p>
+        )}
       </form>
       {conflict !== undefined && (
         <div role="alert" className="conflict">

@@ -8,6 +8,7 @@ import { Link, useParams } from 'react-router';
 import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
+import { timeOf } from '../i18n';
 
 /** A job after one of its events (the contract's table of effects). */
 export function applyJobEvent(job: JobPayload, event: JobEventPayload): JobPayload {
@@ -43,13 +44,21 @@ export function applyJobEvent(job: JobPayload, event: JobEventPayload): JobPaylo
 }
 
 /** One job, live: the snapshot of its channel, then each event applied. */
-function useLiveJob(client: RealtimeClient, initial: JobPayload | undefined, jobId: string): JobPayload | undefined {
+/** The job, live; or the code its channel was refused with (`FORBIDDEN`, `NOT_FOUND`, `VALIDATION_FAILED`). */
+function useLiveJob(
+  client: RealtimeClient,
+  initial: JobPayload | undefined,
+  jobId: string,
+): { job: JobPayload | undefined; refused: string | undefined } {
   const [job, setJob] = useState(initial);
+  const [refused, setRefused] = useState<string>();
   useChannel(client, channels.job(jobId), {
     snapshot: (snapshot) => setJob(snapshot),
     event: (event) => setJob((current) => (current ? applyJobEvent(current, event) : current)),
+    error: (error) => setRefused(error.code),
+    unsubscribed: ({ reason }) => setRefused(reason ?? 'FORBIDDEN'),
   });
-  return job;
+  return { job, refused };
 }
 
 function JobProgress({ job }: { job: JobPayload }) {
@@ -78,7 +87,7 @@ function JobFacts({ job }: { job: JobPayload }) {
 }
 
 function JobRow({ client, job: initial }: { client: RealtimeClient; job: JobPayload }) {
-  const job = useLiveJob(client, initial, initial.id) ?? initial;
+  const job = useLiveJob(client, initial, initial.id).job ?? initial;
   return (
     <li className="card">
       <h2>
@@ -173,7 +182,7 @@ export function JobDetail() {
   const { jobId = '' } = useParams();
   const { client } = useSignedIn();
   const { t } = useTranslation();
-  const job = useLiveJob(client, undefined, jobId);
+  const { job, refused } = useLiveJob(client, undefined, jobId);
   const stream = useMemo(() => client.jobEvents(jobId), [client, jobId]);
   const events = useStreamItems(stream, 1000);
   return (
@@ -181,7 +190,11 @@ export function JobDetail() {
       <p>
         <Link to="/jobs">← {t('jobs.title')}</Link>
       </p>
-      <h1>{job?.name ?? t('loading')}</h1>
+      {refused && !job ? (
+        <p role="alert">{refused === 'FORBIDDEN' ? t('errors.FORBIDDEN') : t('errors.NOT_FOUND')}</p>
+      ) : (
+        <h1>{job?.name ?? t('loading')}</h1>
+      )}
       {job && (
         <>
           <JobProgress job={job} />
@@ -194,8 +207,8 @@ export function JobDetail() {
         <ol>
           {events.map((event) => (
             <li key={event.seq}>
-              <time dateTime={event.timestamp}>{new Date(event.timestamp).toLocaleTimeString()}</time>{' '}
-              <strong>{event.type}</strong> <code>{JSON.stringify(event.data)}</code>
+              <time dateTime={event.timestamp}>{timeOf(event.timestamp)}</time> <strong>{event.type}</strong>{' '}
+              <code>{JSON.stringify(event.data)}</code>
             </li>
           ))}
         </ol>

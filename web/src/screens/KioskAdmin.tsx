@@ -7,6 +7,7 @@ import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
+import { timeOf } from '../i18n';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -212,7 +213,7 @@ export function KioskAdmin() {
                 <td>{s.holderName ?? '—'}</td>
                 <td>{s.workstationId ? (names.get(s.workstationId) ?? '—') : '—'}</td>
                 <td>{t(`kioskAdmin.session.${s.status}`)}</td>
-                <td>{s.endsAt ? new Date(s.endsAt).toLocaleTimeString() : '—'}</td>
+                <td>{s.endsAt ? timeOf(s.endsAt) : '—'}</td>
                 <td>
                   <button
                     type="button"
