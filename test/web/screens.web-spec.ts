@@ -305,6 +305,8 @@ describe('Screens in the browser', () => {
     expect(res.status).toBe(200);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
     expect(await page.evaluate('localStorage.getItem("realtime-hub.session")')).toBeNull();
+    // It says why, rather than look like a sign-out the user did not make.
+    await page.getByRole('status').filter({ hasText: 'Your session was ended' }).waitFor();
   });
 
   it('follows the browser language and switches between English and French', async () => {

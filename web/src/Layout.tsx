@@ -7,6 +7,7 @@ import { ConnectionStatus } from './components/ConnectionStatus';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { NotificationsBell } from './components/NotificationsBell';
 import { useSignedIn } from './session';
+import { SESSION_ENDED_KEY } from './screens/SignIn';
 
 export function Layout() {
   const { user, client, signOut } = useSignedIn();
@@ -15,7 +16,10 @@ export function Layout() {
   // The server refused the token and a refresh did not help (expired session, revoked, disabled): sign in again.
   const state = useConnectionState(client);
   useEffect(() => {
-    if (state === 'unauthorized') signOut();
+    if (state !== 'unauthorized') return;
+    // The sign-in page says why (a session ended by the server, not by the user).
+    sessionStorage.setItem(SESSION_ENDED_KEY, '1');
+    signOut();
   }, [state, signOut]);
   return (
     <>

@@ -63,6 +63,7 @@ const en = {
     password: 'Password',
     toSignUp: 'No account yet? Sign up',
     toSignIn: 'Already have an account? Sign in',
+    ended: 'Your session was ended (signed out everywhere, or your account changed). Please sign in again.',
   },
   notifications: {
     button_one: 'Notifications, {{count}} unread',
@@ -307,6 +308,7 @@ const fr: Resource = {
     password: 'Mot de passe',
     toSignUp: 'Pas encore de compte ? Créer un compte',
     toSignIn: 'Déjà un compte ? Se connecter',
+    ended: 'Votre session a pris fin (déconnexion partout, ou votre compte a changé). Reconnectez-vous.',
   },
   notifications: {
     button_one: 'Notifications, {{count}} non lue',

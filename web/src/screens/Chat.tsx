@@ -10,6 +10,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
+import { ErrorLine } from '../components/ErrorLine';
 
 export function Chat() {
   const { conversationId } = useParams();
@@ -336,11 +337,7 @@ function ConversationView({
           }}
         />
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {hasEarlier && (
         <button type="button" className="secondary" onClick={() => void loadEarlier()}>
           {t('chat.earlier')}
@@ -491,11 +488,7 @@ function NewConversation({
         <input name="title" maxLength={200} />
       </label>
       <PeoplePicker client={client} exclude={NOBODY} chosen={chosen} onChosen={setChosen} />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <button type="submit" disabled={chosen.size === 0}>
         {t('chat.create')}
       </button>
@@ -535,11 +528,7 @@ function AddPeople({
   return (
     <form className="new-conversation" onSubmit={(event) => void submit(event)}>
       <PeoplePicker client={client} exclude={members} chosen={chosen} onChosen={setChosen} />
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <button type="submit" disabled={chosen.size === 0}>
         {t('chat.add')}
       </button>

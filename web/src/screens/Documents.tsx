@@ -10,6 +10,7 @@ import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { dateTimeOf, timeOf } from '../i18n';
+import { ErrorLine } from '../components/ErrorLine';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
@@ -48,11 +49,7 @@ export function Documents() {
         </label>
         <button type="submit">{t('documents.create')}</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <ul className="cards">
         {items.map((r) => (
           <DocumentItem key={r.id} resource={r} />
@@ -251,11 +248,7 @@ export function DocumentEditor() {
         </div>
       )}
       {status && <p role="status">{status}</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       {otherFields && (
         <section aria-labelledby="document-other-fields">
           <h2 id="document-other-fields">{t('documents.otherFields')}</h2>

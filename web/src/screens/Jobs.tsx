@@ -9,6 +9,7 @@ import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
+import { ErrorLine } from '../components/ErrorLine';
 
 /** A job after one of its events (the contract's table of effects). */
 export function applyJobEvent(job: JobPayload, event: JobEventPayload): JobPayload {
@@ -123,11 +124,7 @@ export function Jobs() {
         </label>
         <button type="submit">{t('jobs.create')}</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <ul className="cards">
         {items.map((job) => (
           <JobRow key={job.id} client={client} job={job} />
@@ -169,11 +166,7 @@ function WorkerToken({ job }: { job: JobPayload }) {
           <textarea readOnly rows={4} value={token} onFocus={(event) => event.currentTarget.select()} />
         </label>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
     </section>
   );
 }

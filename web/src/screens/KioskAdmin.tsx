@@ -8,6 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
+import { ErrorLine } from '../components/ErrorLine';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -120,11 +121,7 @@ export function KioskAdmin() {
   return (
     <div className="page">
       <h1>{t('kioskAdmin.title')}</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <div className="columns">
         <section aria-labelledby="new-session">
           <h2 id="new-session">{t('kioskAdmin.newSession')}</h2>

@@ -1,9 +1,13 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation } from 'react-router';
 import { authenticate, errorText } from '../api';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { useSession } from '../session';
+import { ErrorLine } from '../components/ErrorLine';
+
+/** Set when the server ended the session (revoked, disabled, too old): the sign-in page says so, once. */
+export const SESSION_ENDED_KEY = 'realtime-hub.session-ended';
 
 export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const { t } = useTranslation();
@@ -11,6 +15,8 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const location = useLocation();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY) !== null);
+  useEffect(() => sessionStorage.removeItem(SESSION_ENDED_KEY), []);
   if (user) return <Navigate to={(location.state as { from?: string } | null)?.from ?? '/chat'} replace />;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
@@ -38,6 +44,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
       <div className="auth-card">
         <LanguageSwitch />
         <h1>{title}</h1>
+        {ended && <p role="status">{t('auth.ended')}</p>}
         <form onSubmit={(event) => void submit(event)}>
           {mode === 'signup' && (
             <label>
@@ -59,11 +66,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
               autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
             />
           </label>
-          {error && (
-            <p role="alert" className="error">
-              {error}
-            </p>
-          )}
+          <ErrorLine text={error} />
           <button type="submit" disabled={busy}>
             {title}
           </button>

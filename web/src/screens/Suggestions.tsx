@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
+import { ErrorLine } from '../components/ErrorLine';
 
 type Suggestion = SuggestionPayload & { myVote: number };
 type VoteAnswer = {
@@ -106,11 +107,7 @@ export function Suggestions() {
           <option value="score">{t('suggestions.top')}</option>
         </select>
       </label>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <ErrorLine text={error} />
       <ul className="cards">
         {items.map((s) => (
           <li key={s.id}>
