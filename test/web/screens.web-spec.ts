@@ -146,7 +146,7 @@ describe('Screens in the browser', () => {
     await page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' }).waitFor();
     await checkScreen(page, 'jobs');
     await page.getByRole('link', { name: 'Scrape the events calendar' }).click();
-    await page.getByRole('log', { name: 'Event log' }).getByText('job_progress').waitFor();
+    await page.getByRole('log', { name: 'Event log' }).getByText('progress', { exact: true }).waitFor();
     await checkScreen(page, 'job');
     // A user has no admin screens.
     expect(await page.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
@@ -265,7 +265,7 @@ describe('Screens in the browser', () => {
   it("a job's progress bar and event log move as its worker reports", async () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
     const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });
-    await page.getByRole('log', { name: 'Event log' }).getByText('job_progress').waitFor();
+    await page.getByRole('log', { name: 'Event log' }).getByText('progress', { exact: true }).waitFor();
     expect(await bar.getAttribute('value')).toBe('3');
     await http(app.url, 'POST', `/api/v1/jobs/${jobId}/events`, {
       token: workerToken,

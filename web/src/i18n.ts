@@ -162,6 +162,13 @@ const en = {
     items_other: '{{count}} items',
     log: 'Event log',
     status: { pending: 'pending', running: 'running', completed: 'completed', failed: 'failed' },
+    types: {
+      job_started: 'started',
+      job_progress: 'progress',
+      item_scraped: 'item',
+      job_completed: 'completed',
+      job_failed: 'failed',
+    },
     worker: 'Worker',
     workerHint:
       'The scraper posts its events to {{path}} with this token (Authorization: Bearer). It may post this job’s events and nothing else, until the job ends.',
@@ -170,6 +177,7 @@ const en = {
   },
   dashboard: {
     title: 'Dashboard',
+    time: 'Time',
     users: 'Users',
     usersDetail: '{{active}} active in the last 24 h, {{fresh}} new this month',
     connections: 'Connections',
@@ -407,6 +415,13 @@ const fr: Resource = {
     items_other: '{{count}} éléments',
     log: 'Journal des événements',
     status: { pending: 'en attente', running: 'en cours', completed: 'terminée', failed: 'échouée' },
+    types: {
+      job_started: 'démarrée',
+      job_progress: 'progression',
+      item_scraped: 'élément',
+      job_completed: 'terminée',
+      job_failed: 'échouée',
+    },
     worker: 'Collecteur',
     workerHint:
       'Le collecteur envoie ses événements à {{path}} avec ce jeton (Authorization: Bearer). Il ne peut envoyer que les événements de cette tâche, jusqu’à sa fin.',
@@ -415,6 +430,7 @@ const fr: Resource = {
   },
   dashboard: {
     title: 'Tableau de bord',
+    time: 'Heure',
     users: 'Utilisateurs',
     usersDetail: '{{active}} actifs ces dernières 24 h, {{fresh}} nouveaux ce mois-ci',
     connections: 'Connexions',

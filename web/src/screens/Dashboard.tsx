@@ -62,7 +62,7 @@ export function Dashboard() {
         width: Math.max(300, box.clientWidth),
         height: 220,
         series: [
-          {},
+          { label: t('dashboard.time') },
           { label: t('dashboard.connections'), stroke: '#1d4ed8', width: 2, paths: steps },
           { label: t('dashboard.onlineUsers'), stroke: '#047857', width: 2, paths: steps },
         ],

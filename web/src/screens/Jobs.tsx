@@ -200,7 +200,8 @@ export function JobDetail() {
         <ol>
           {events.map((event) => (
             <li key={event.seq}>
-              <time dateTime={event.timestamp}>{timeOf(event.timestamp)}</time> <strong>{event.type}</strong>{' '}
+              <time dateTime={event.timestamp}>{timeOf(event.timestamp)}</time>{' '}
+              <strong>{t(`jobs.types.${event.type}`, { defaultValue: event.type })}</strong>{' '}
               <code>{JSON.stringify(event.data)}</code>
             </li>
           ))}
