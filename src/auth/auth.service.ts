@@ -84,8 +84,17 @@ export class AuthService implements OnModuleInit {
       [LOGIN_FAILURES_PER_EMAIL, dto.email],
       [LOGIN_FAILURES_PER_IP, ip],
     );
-    const user = await this.users.findWithPassword(this.dataSource.manager, dto.email);
-    const valid = await verifyPassword(user?.passwordHash ?? this.decoyHash, dto.password);
+    let user: Awaited<ReturnType<UsersRepository['findWithPassword']>>;
+    let valid: boolean;
+    try {
+      user = await this.users.findWithPassword(this.dataSource.manager, dto.email);
+      valid = await verifyPassword(user?.passwordHash ?? this.decoyHash, dto.password);
+    } catch (err) {
+      // Not a wrong password (the database is unreachable, say: 503): it must not count as a failure, or an outage
+      // would lock every account that tries to log in through it out for the window.
+      await reservation.refund();
+      throw err;
+    }
     if (!user || !valid) throw DomainException.unauthorized('Invalid email or password');
     await reservation.refund();
     if (user.disabled) throw DomainException.forbidden('Account disabled');

@@ -151,6 +151,14 @@ describe(KioskSessionsService.name, () => {
       expect(refund).not.toHaveBeenCalled();
     });
 
+    it('should give the attempt back when the code cannot be looked up (an outage is not a wrong code)', async () => {
+      const outage = new Error('Connection terminated unexpectedly');
+      repository.bindByCode.mockRejectedValueOnce(outage);
+      await expect(sut.validateCode(kiosk, { code: 'K7Q2ZP' }, holder)).rejects.toBe(outage);
+      expect(refund).toHaveBeenCalledTimes(1);
+      expect(holder.announce).not.toHaveBeenCalled();
+    });
+
     it('should count a string that cannot be a code as unknown without a query', async () => {
       expect(await sut.validateCode(kiosk, { code: 'NOPE!' }, holder)).toEqual({ valid: false, reason: 'unknown' });
       expect(repository.bindByCode).not.toHaveBeenCalled();

@@ -184,9 +184,17 @@ export class KioskSessionsService implements OnModuleInit {
     ]);
     const refuse = (reason: CodeInvalidReason): CodeCheck => ({ valid: false, reason });
     if (!ACCESS_CODE_PATTERN.test(dto.code)) return refuse('unknown');
-    const row = await this.bindAndJoin(actor, dto.code, holder);
+    let row: BoundSessionRow | undefined;
+    let status: Awaited<ReturnType<KioskSessionsRepository['statusOfCode']>>;
+    try {
+      row = await this.bindAndJoin(actor, dto.code, holder);
+      if (!row) status = await this.repository.statusOfCode(this.dataSource.manager, dto.code);
+    } catch (err) {
+      // Not a wrong code (the database is unreachable, say): it must not count against the workstation.
+      await reservation.refund();
+      throw err;
+    }
     if (!row) {
-      const status = await this.repository.statusOfCode(this.dataSource.manager, dto.code);
       if (status === undefined) return refuse('unknown');
       return refuse(status === 'ended' ? 'ended' : 'in_use');
     }

@@ -255,7 +255,7 @@ describe('Chat in the browser', () => {
       .getByRole('log', { name: 'Messages' })
       .getByText(/^L{20}/)
       .waitFor();
-    const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+    const width = async () => Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(await width()).toBeLessThanOrEqual(375);
     await page.getByRole('button', { name: /^Notifications/ }).click();
     const panel = page.getByRole('region', { name: 'Notifications' });
