@@ -174,7 +174,7 @@ export class KioskSessionsService implements OnModuleInit {
 
   /**
    * Checks a code typed on a kiosk. A live session that is free (or already this workstation's) is bound to the
-   * workstation; anything else is a failure, counted per workstation within a 60 s window across instances.
+   * workstation; anything else is a failure, counted per workstation over a sliding 60 s across instances.
    */
   async validateCode(actor: Principal, dto: ValidateCodeDto, holder: CodeHolder): Promise<CodeCheck> {
     // Reserved before the lookup, so a burst counts as it arrives; a right code gives its point back.
