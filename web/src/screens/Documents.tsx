@@ -1,7 +1,7 @@
 // Documents: shared resources with live updates (the SDK's resource stream), and an editor that saves with
 // If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs. The owner (or an
 // admin) sets who may read it and deletes it.
-import { AckFailure, type ResourcePayload, RestError } from '@realtime-hub/client';
+import { type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -129,12 +129,13 @@ export function DocumentEditor() {
   const stream = useMemo(() => client.resource(resourceId), [client, resourceId]);
   // undefined until the first value (the channel's snapshot); null once deleted.
   const [live, setLive] = useState<ResourcePayload | null>();
-  // Set when the document cannot be read (any more): made private by its owner, or never readable.
-  const [refused, setRefused] = useState<string>();
+  // Set when the document cannot be read (any more): made private by its owner, or never readable (the stream's
+  // error; a missing document is `null`).
+  const [forbidden, setForbidden] = useState(false);
   useEffect(() => {
     const subscription = stream.subscribe({
       next: (value) => setLive(value),
-      error: (err: unknown) => setRefused(err instanceof AckFailure ? err.code : 'FORBIDDEN'),
+      error: () => setForbidden(true),
     });
     return () => subscription.unsubscribe();
   }, [stream]);
@@ -171,10 +172,10 @@ export function DocumentEditor() {
     }
   };
 
-  if (refused !== undefined) {
+  if (forbidden || live === null) {
     return (
       <div className="page">
-        <p role="alert">{refused === 'NOT_FOUND' ? t('documents.deleted') : t('documents.forbidden')}</p>
+        <p role="alert">{forbidden ? t('documents.forbidden') : t('documents.deleted')}</p>
         <p>
           <Link to="/documents">← {t('documents.title')}</Link>
         </p>
@@ -182,16 +183,6 @@ export function DocumentEditor() {
     );
   }
   if (live === undefined) return <p>{t('loading')}</p>;
-  if (live === null) {
-    return (
-      <div className="page">
-        <p role="alert">{t('documents.deleted')}</p>
-        <p>
-          <Link to="/documents">← {t('documents.title')}</Link>
-        </p>
-      </div>
-    );
-  }
   const otherFields = otherFieldsOf(live);
   // Readers see the document live; only its owner and admins change it.
   const canWrite = live.ownerId === user.id || user.role === 'admin';
