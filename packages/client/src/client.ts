@@ -445,26 +445,27 @@ export class RealtimeClient {
   resource(resourceId: string): Stream<ResourcePayload | null> {
     return new Stream<ResourcePayload | null>((stream) => {
       let current: ResourcePayload | undefined;
-      let deleted = false;
+      /** Deleted, or no longer readable: nothing more is delivered. */
+      let ended = false;
       // Nothing more can come: the channel is let go, so a reconnect does not ask for it again.
       let unsubscribe = (): void => undefined;
       const end = (): void => {
-        deleted = true;
+        ended = true;
         unsubscribe();
       };
       const gone = (): void => {
-        if (deleted) return;
+        if (ended) return;
         end();
         stream.next(null);
       };
       const refused = (error: AckError): void => {
         if (error.code === ErrorCodes.NOT_FOUND) return gone();
-        if (deleted) return;
+        if (ended) return;
         end();
         stream.error(new AckFailure(error));
       };
       const apply = (resource: ResourcePayload) => {
-        if (deleted) return;
+        if (ended) return;
         const next = newerVersion(current, resource);
         if (next === current) return;
         current = next;
@@ -750,35 +751,37 @@ export class RealtimeClient {
       h.snapshot?.(snapshot as never);
       if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
     };
-    switch (parsed.kind) {
-      case 'dashboard':
-        return async () => deliver(unwrap(await this.rest.GET('/api/v1/dashboard/stats')) as StatsPayload);
-      case 'resource':
-        return async () => {
-          try {
-            deliver(
-              unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } })),
-            );
-          } catch (err) {
-            // In polling, a resource deleted or made private meanwhile tells its handlers as the channel would.
-            if (this.socket.connected || !(err instanceof RestError)) throw err;
-            if (err.status === 404)
-              (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
-            else if (err.status === 403) h.unsubscribed?.({ reason: err.code });
-            else throw err;
-          }
-        };
-      case 'job':
-        return async () =>
-          deliver(unwrap(await this.rest.GET('/api/v1/jobs/{id}', { params: { path: { id: parsed.jobId } } })));
-      case 'kioskSession':
-        return async () =>
-          deliver(
-            unwrap(await this.rest.GET('/api/v1/kiosk/sessions/{id}', { params: { path: { id: parsed.sessionId } } })),
-          );
-      default:
-        return undefined;
-    }
+    const read = ((): (() => Promise<unknown>) | undefined => {
+      switch (parsed.kind) {
+        case 'dashboard':
+          return async () => unwrap(await this.rest.GET('/api/v1/dashboard/stats')) as StatsPayload;
+        case 'resource':
+          return async () =>
+            unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } }));
+        case 'job':
+          return async () =>
+            unwrap(await this.rest.GET('/api/v1/jobs/{id}', { params: { path: { id: parsed.jobId } } }));
+        case 'kioskSession':
+          return async () =>
+            unwrap(await this.rest.GET('/api/v1/kiosk/sessions/{id}', { params: { path: { id: parsed.sessionId } } }));
+        default:
+          return undefined;
+      }
+    })();
+    if (!read) return undefined;
+    return async () => {
+      try {
+        deliver(await read());
+      } catch (err) {
+        // In polling, what the channel would have said: access withdrawn ends the subscription (the server would have
+        // removed the socket), and a deleted resource is announced as deleted.
+        if (this.socket.connected || !(err instanceof RestError)) throw err;
+        if (err.status === 403) h.unsubscribed?.({ reason: err.code });
+        else if (err.status === 404 && parsed.kind === 'resource') {
+          (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
+        } else throw err;
+      }
+    };
   }
 
   private seqStream<T extends SeqItem, E extends ServerEventName>(
