@@ -2,7 +2,7 @@
 // that transaction's manager (embedded PGlite has one backend; any other connection would wait forever).
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
+import { SqlRunner, type SqlStatement, sqlStatement } from '../database/sql-runner.js';
 
 /** A `notifications` row as Postgres returns it. */
 export interface NotificationRow {
@@ -61,29 +61,73 @@ export interface PageSpec {
 
 const COLUMNS = `"id", "user_id", "seq", "type", "title", "body", "data", "read_at", "created_at"`;
 
-/** See NotificationsRepository.append. */
-const APPEND = sqlStatement(
-  'notifications.append',
-  `WITH ids AS (
-     SELECT t.id, t.ord FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord)
-   ), missing AS (
-     SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ids.id)
-   ), counters AS (
+/**
+ * The end of every append statement, after a CTE `src` of the notifications to write (columns user_id, type, title,
+ * body, data as jsonb; one row per user): hands each user the next seq and one more unread (creating counter rows as
+ * needed), inserts the rows, and answers each with the user's counter. Counter rows are written, and on conflict
+ * locked, in user-id order, so two appends never deadlock each other.
+ */
+const APPEND_FROM_SRC = `counters AS (
      INSERT INTO "notification_counters" AS c ("user_id", "last_seq", "unread_count", "version")
-     SELECT ids.id, 1, 1, 1 FROM ids WHERE NOT EXISTS (SELECT 1 FROM missing) ORDER BY ids.ord
+     SELECT src."user_id", 1, 1, 1 FROM src ORDER BY src."user_id"
      ON CONFLICT ("user_id") DO UPDATE
        SET "last_seq" = c."last_seq" + 1, "unread_count" = c."unread_count" + 1, "version" = c."version" + 1
      RETURNING c."user_id", c."last_seq", c."unread_count", c."version"
    ), inserted AS (
      INSERT INTO "notifications" ("user_id", "seq", "type", "title", "body", "data")
-     SELECT c."user_id", c."last_seq", $2, $3, $4, $5::jsonb FROM counters c
+     SELECT c."user_id", c."last_seq", src."type", src."title", src."body", src."data"
+     FROM counters c JOIN src ON src."user_id" = c."user_id"
      RETURNING ${COLUMNS}
-   )
-   SELECT n.*, c."unread_count", c."version" AS "counter_version", NULL::uuid AS "missing_id"
-   FROM inserted n JOIN counters c ON c."user_id" = n."user_id"
+   )`;
+
+/** The columns of an append's answer, beside the notification's own. */
+const APPEND_ANSWER = `SELECT n.*, c."unread_count", c."version" AS "counter_version", NULL::uuid AS "missing_id"
+   FROM inserted n JOIN counters c ON c."user_id" = n."user_id"`;
+
+/** See NotificationsRepository.append. */
+const APPEND = sqlStatement(
+  'notifications.append',
+  `WITH ids AS (
+     SELECT t.id FROM unnest($1::uuid[]) AS t(id)
+   ), missing AS (
+     SELECT ids.id FROM ids WHERE NOT EXISTS (SELECT 1 FROM "users" u WHERE u."id" = ids.id)
+   ), src AS (
+     SELECT ids.id AS "user_id", $2::text AS "type", $3::text AS "title", $4::text AS "body", $5::jsonb AS "data"
+     FROM ids WHERE NOT EXISTS (SELECT 1 FROM missing)
+   ), ${APPEND_FROM_SRC}
+   ${APPEND_ANSWER}
    UNION ALL
    SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, m.id FROM missing m`,
 );
+
+/**
+ * An append whose notifications a caller's SELECT (`source`) decides inside the statement, for a notice that depends
+ * on what the same transaction has just written: the statement can then leave right behind that write, without
+ * waiting for its answer. `source` yields the columns user_id, type, title, body and data (jsonb), at most one row per
+ * user, and only users that exist; it bounds its texts by NOTIFICATION_LIMITS itself. Declared once, at module load;
+ * run with NotificationsService.notifySelectedInTransaction.
+ */
+export function selectedNotifications(name: string, source: string): SqlStatement {
+  return sqlStatement(name, `WITH src AS (${source}), ${APPEND_FROM_SRC}\n   ${APPEND_ANSWER}`);
+}
+
+function toAppended(rows: AppendRow[]): Appended {
+  const appended: Appended = { missing: [], allocations: [], rows: [] };
+  for (const { unread_count, counter_version, missing_id, ...row } of rows) {
+    if (missing_id !== null) {
+      appended.missing.push(missing_id);
+      continue;
+    }
+    appended.rows.push(row);
+    appended.allocations.push({
+      userId: row.user_id,
+      seq: row.seq,
+      unreadCount: unread_count!,
+      version: counter_version!,
+    });
+  }
+  return appended;
+}
 
 @Injectable()
 export class NotificationsRepository {
@@ -92,8 +136,8 @@ export class NotificationsRepository {
   /**
    * Appends one notification with `content` to each user, in one statement: hands each the next seq, counts one
    * more unread (creating counter rows as needed) and inserts the rows. Counter rows are inserted (and, on
-   * conflict, locked) in the order given, so callers that pass ids sorted never deadlock each other. When any id
-   * names no user, nothing is written and those ids come back in `missing`.
+   * conflict, locked) in user-id order, so two appends never deadlock each other. When any id names no user,
+   * nothing is written and those ids come back in `missing`.
    */
   async append(manager: EntityManager, userIds: string[], content: NotificationContent): Promise<Appended> {
     const rows = await this.sql.rows<AppendRow>(manager, APPEND, [
@@ -103,21 +147,12 @@ export class NotificationsRepository {
       content.body,
       JSON.stringify(content.data),
     ]);
-    const appended: Appended = { missing: [], allocations: [], rows: [] };
-    for (const { unread_count, counter_version, missing_id, ...row } of rows) {
-      if (missing_id !== null) {
-        appended.missing.push(missing_id);
-        continue;
-      }
-      appended.rows.push(row);
-      appended.allocations.push({
-        userId: row.user_id,
-        seq: row.seq,
-        unreadCount: unread_count!,
-        version: counter_version!,
-      });
-    }
-    return appended;
+    return toAppended(rows);
+  }
+
+  /** Runs a `selectedNotifications` statement with its values: what it appended (none, when `source` chose none). */
+  async appendSelected(manager: EntityManager, statement: SqlStatement, values: unknown[]): Promise<Appended> {
+    return toAppended(await this.sql.rows<AppendRow>(manager, statement, values));
   }
 
   async findOwner(manager: EntityManager, id: string): Promise<string | undefined> {

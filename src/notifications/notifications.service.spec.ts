@@ -82,6 +82,7 @@ describe(NotificationsService.name, () => {
         const allocations = ids.map((userId, i) => ({ userId, seq: 10 + i, unreadCount: 3 + i, version: 20 + i }));
         return { missing: [], allocations, rows: allocations.map((a) => row(a.userId, a.seq)) };
       }),
+      appendSelected: jest.fn(),
       findOwner: jest.fn(),
       lockCounter: jest.fn(),
       writeUnread: jest.fn(),

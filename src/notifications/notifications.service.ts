@@ -22,7 +22,17 @@ import {
   type UnreadCountDto,
 } from './dto/notifications.dto.js';
 import { toNotificationDto } from './notification.mapper.js';
-import { type CounterState, type NotificationContent, NotificationsRepository } from './notifications.repository.js';
+import type { SqlStatement } from '../database/sql-runner.js';
+import {
+  type Allocation,
+  type CounterState,
+  type NotificationContent,
+  type NotificationRow,
+  NotificationsRepository,
+} from './notifications.repository.js';
+
+/** The port's way for another module to declare a notice its own SQL decides (see notifySelectedInTransaction). */
+export { selectedNotifications } from './notifications.repository.js';
 
 /** What another module asks for: one notification, with the same content, to each of these users. */
 export interface NotifyInput {
@@ -61,13 +71,37 @@ export class NotificationsService {
     const userIds = uniqueIds(input.userIds);
     const content = checkContent(input);
     if (userIds.length === 0) return [];
-    // Counter rows are locked in user-id order, so two concurrent batches cannot deadlock.
+    // Sorted, so they are published in the order the statement locks their counter rows.
     const { missing, allocations, rows } = await this.repository.append(tx.manager, [...userIds].sort(), content);
     if (missing.length > 0) {
       const unknown = new Set(missing);
       const named = userIds.filter((id) => unknown.has(id));
       throw new DomainException(ErrorCode.NOT_FOUND, `User not found: ${named.join(', ')}`, { userIds: named });
     }
+    const byUser = this.publishAfterCommit(tx, allocations, rows);
+    return userIds.map((id) => byUser.get(id)!);
+  }
+
+  /**
+   * Runs a statement made with `selectedNotifications` (notifications.repository.ts) in the caller's transaction:
+   * its SELECT decides in SQL who is notified of what, from what the transaction has written before it. Published
+   * once the transaction commits, as notifyInTransaction's; answers the notifications written (often none).
+   */
+  async notifySelectedInTransaction(
+    tx: Transaction,
+    statement: SqlStatement,
+    values: unknown[],
+  ): Promise<NotificationDto[]> {
+    const { allocations, rows } = await this.repository.appendSelected(tx.manager, statement, values);
+    return [...this.publishAfterCommit(tx, allocations, rows).values()];
+  }
+
+  /** Queues each new notification and its user's unread count for publishing after the commit; answers them by user. */
+  private publishAfterCommit(
+    tx: Transaction,
+    allocations: Allocation[],
+    rows: NotificationRow[],
+  ): Map<string, NotificationDto> {
     const byUser = new Map(rows.map((row) => [row.user_id, toNotificationDto(row)]));
     tx.afterCommit(() => {
       for (const allocation of allocations) {
@@ -78,7 +112,7 @@ export class NotificationsService {
         this.publishUnread(allocation.userId, allocation);
       }
     });
-    return userIds.map((id) => byUser.get(id)!);
+    return byUser;
   }
 
   /** Own notifications: newest first, or with `afterSeq` those after it, oldest first. */

@@ -1,6 +1,7 @@
 // The vote statement on a real database: Postgres with TEST_DATABASE_URL (concurrent sessions wait on the row
 // lock), else embedded PGlite (see test/helpers/test-database.ts).
 import { insertUser, openTestDatabase, type TestDatabase, testDatabaseKind } from '../../test/helpers/test-database.js';
+import { NotificationsRepository } from '../notifications/notifications.repository.js';
 import { SuggestionsRepository } from './suggestions.repository.js';
 import type { VoteValue } from './vote-transition.js';
 
@@ -26,7 +27,7 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
   const vote = (suggestionId: string, userId: string, value: VoteValue) =>
     db.uow.run(async ({ manager }) => {
       const [locked, written] = await Promise.all([
-        sut.lock(manager, suggestionId, userId),
+        sut.lock(manager, suggestionId),
         sut.writeVote(manager, suggestionId, userId, value),
       ]);
       expect(locked).toBeDefined();
@@ -78,7 +79,7 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
     const voter = await insertUser(db.dataSource);
     await expect(
       db.uow.run(async ({ manager }) => {
-        await sut.lock(manager, suggestion.id, voter);
+        await sut.lock(manager, suggestion.id);
         await sut.writeVote(manager, suggestion.id, voter, 1);
         throw new Error('rolled back');
       }),
@@ -90,7 +91,7 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
     const suggestion = await create('Closed');
     const voter = await insertUser(db.dataSource, 'Late Voter');
     await db.uow.run(async ({ manager }) => {
-      await sut.lock(manager, suggestion.id, author);
+      await sut.lock(manager, suggestion.id);
       await sut.setStatus(manager, suggestion.id, 'closed');
     });
     await expect(vote(suggestion.id, voter, 1)).resolves.toBeUndefined();
@@ -99,7 +100,7 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
     await expect(
       db.uow.run(async ({ manager }) => {
         const [locked, written] = await Promise.all([
-          sut.lock(manager, unknown, voter),
+          sut.lock(manager, unknown),
           sut.writeVote(manager, unknown, voter, 1),
         ]);
         return { locked, written };
@@ -107,21 +108,113 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
     ).resolves.toEqual({ locked: undefined, written: undefined });
   });
 
-  it('should lock with the caller’s name, and answer undefined for an unknown suggestion', async () => {
+  it('should lock and answer the suggestion, and answer undefined for an unknown one', async () => {
     const suggestion = await create('Locked');
-    const voter = await insertUser(db.dataSource, 'Ada');
     await db.uow.run(async ({ manager }) => {
-      const locked = await sut.lock(manager, suggestion.id, voter);
-      expect(locked?.callerName).toBe('Ada');
-      expect(locked?.suggestion).toMatchObject({ id: suggestion.id, authorId: author, title: 'Locked', version: 1 });
-      expect(await sut.lock(manager, '00000000-0000-4000-8000-000000000000', voter)).toBeUndefined();
+      expect(await sut.lock(manager, suggestion.id)).toMatchObject({
+        id: suggestion.id,
+        authorId: author,
+        title: 'Locked',
+        version: 1,
+      });
+      expect(await sut.lock(manager, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    });
+  });
+
+  describe('the author’s notice, sent behind the vote with the COMMIT as the service sends it', () => {
+    let notices: NotificationsRepository;
+    beforeAll(() => {
+      notices = new NotificationsRepository(db.sql);
+    });
+
+    const voteAndNotify = (suggestionId: string, voterId: string, value: 1 | -1) =>
+      db.uow.run(async (tx) => {
+        const locked = sut.lock(tx.manager, suggestionId);
+        const written = sut.writeVote(tx.manager, suggestionId, voterId, value);
+        tx.commitBehindNextStatement();
+        const notice = sut.authorNotice(suggestionId, voterId, {
+          type: 'suggestion.vote',
+          title: 'New vote',
+          bodyTemplate: '%s voted on "%s"',
+          anonymous: 'Someone',
+          data: { value },
+        });
+        const [, counts, appended] = await Promise.all([
+          locked,
+          written,
+          notices.appendSelected(tx.manager, notice.statement, notice.values),
+        ]);
+        return { counts, appended };
+      });
+
+    async function authorNotifications(): Promise<{ seq: number; body: string; unread: number }[]> {
+      return db.dataSource.query(
+        `SELECT n.seq, n.body, c.unread_count AS unread FROM notifications n
+         JOIN notification_counters c ON c.user_id = n.user_id WHERE n.user_id = $1 ORDER BY n.seq`,
+        [author],
+      );
+    }
+
+    it('should notify the author of a vote that moved the counts, with the voter’s name and the title', async () => {
+      const before = (await authorNotifications()).length;
+      const suggestion = await create('Sunday hours');
+      const voter = await insertUser(db.dataSource, 'Ada');
+      const { counts, appended } = await voteAndNotify(suggestion.id, voter, 1);
+      expect(counts).toEqual({ upvotes: 1, downvotes: 0, version: 2 });
+      expect(appended.rows).toHaveLength(1);
+      expect(appended.rows[0]).toMatchObject({ user_id: author, type: 'suggestion.vote', title: 'New vote' });
+      expect(appended.rows[0].body).toBe('Ada voted on "Sunday hours"');
+      expect(appended.rows[0].data).toEqual({ value: 1 });
+      expect(appended.allocations).toEqual([
+        { userId: author, seq: appended.rows[0].seq, unreadCount: before + 1, version: expect.any(Number) },
+      ]);
+      const stored = await authorNotifications();
+      expect(stored).toHaveLength(before + 1);
+      expect(stored.at(-1)).toMatchObject({ seq: appended.rows[0].seq, body: 'Ada voted on "Sunday hours"' });
+    });
+
+    it('should write no notice for a repeat, for the author’s own vote, or on a closed suggestion', async () => {
+      const suggestion = await create('Quiet');
+      const voter = await insertUser(db.dataSource, 'Grace');
+      await voteAndNotify(suggestion.id, voter, 1);
+      const before = (await authorNotifications()).length;
+      const repeat = await voteAndNotify(suggestion.id, voter, 1);
+      expect(repeat).toEqual({ counts: undefined, appended: { missing: [], allocations: [], rows: [] } });
+      const own = await voteAndNotify(suggestion.id, author, 1);
+      expect(own.counts).toEqual({ upvotes: 2, downvotes: 0, version: 3 });
+      expect(own.appended.rows).toEqual([]);
+      await db.uow.run(async ({ manager }) => {
+        await sut.lock(manager, suggestion.id);
+        await sut.setStatus(manager, suggestion.id, 'closed');
+      });
+      const late = await voteAndNotify(suggestion.id, await insertUser(db.dataSource, 'Late'), -1);
+      expect(late).toEqual({ counts: undefined, appended: { missing: [], allocations: [], rows: [] } });
+      expect(await authorNotifications()).toHaveLength(before);
+    });
+
+    it('should write one notice per counted vote, with consecutive seqs, under concurrent votes', async () => {
+      const before = await authorNotifications();
+      const suggestion = await create('Busy');
+      const voters = await Promise.all(Array.from({ length: 12 }, (_, i) => insertUser(db.dataSource, `Busy ${i}`)));
+      // Every voter twice at once: one of each pair counts, the other is a repeat.
+      const results = await Promise.all([...voters, ...voters].map((id) => voteAndNotify(suggestion.id, id, 1)));
+      expect(results.filter((r) => r.counts !== undefined)).toHaveLength(12);
+      expect(results.filter((r) => r.appended.rows.length === 1)).toHaveLength(12);
+      expect(results.every((r) => (r.counts === undefined) === (r.appended.rows.length === 0))).toBe(true);
+      const after = await authorNotifications();
+      expect(after).toHaveLength(before.length + 12);
+      const lastSeq = before.at(-1)?.seq ?? 0;
+      expect(after.slice(before.length).map((n) => n.seq)).toEqual(
+        Array.from({ length: 12 }, (_, i) => lastSeq + i + 1),
+      );
+      expect(after.at(-1)!.unread).toBe(before.length + 12);
     });
   });
 
   it('should bump the version with a change of status', async () => {
     const suggestion = await create();
     const changed = await db.uow.run(async ({ manager }) => {
-      await sut.lock(manager, suggestion.id, author);
+      await sut.lock(manager, suggestion.id);
       return sut.setStatus(manager, suggestion.id, 'closed');
     });
     expect(changed).toMatchObject({ id: suggestion.id, status: 'closed', version: 2 });

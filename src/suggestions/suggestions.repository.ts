@@ -1,18 +1,13 @@
 // The SQL of suggestions and their votes. Every method takes the EntityManager to run on: inside a transaction,
 // that transaction's manager (embedded PGlite has one backend; any other connection would wait forever). The vote
-// path's two statements (LOCK, WRITE_VOTE) run through SqlRunner, prepared once per connection.
+// path's statements (LOCK, WRITE_VOTE, NOTIFY_AUTHOR) run through SqlRunner, prepared once per connection.
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { SqlRunner, sqlStatement } from '../database/sql-runner.js';
+import { SqlRunner, type SqlStatement, sqlStatement } from '../database/sql-runner.js';
+import { selectedNotifications } from '../notifications/notifications.service.js';
 import { Suggestion, type SuggestionStatus } from './suggestion.entity.js';
 import { SuggestionVote } from './suggestion-vote.entity.js';
 import { voteTransition, type VoteValue } from './vote-transition.js';
-
-/** A suggestion under its row lock, with the display name of the caller who took the lock (null: no such user). */
-export interface LockedSuggestion {
-  suggestion: Suggestion;
-  callerName: string | null;
-}
 
 /** The counts after a vote that changed something. */
 export interface VoteCounts {
@@ -48,14 +43,12 @@ interface LockedSuggestionRow {
   downvotes: number;
   version: number;
   created_at: Date;
-  voter_name: string | null;
 }
 
-/** The suggestion under its row lock (the one way a suggestion is locked), with the caller's display name. */
+/** The suggestion under its row lock (the one way a suggestion is locked). */
 const LOCK_SUGGESTION = sqlStatement(
   'suggestions.lock',
-  `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at,
-          (SELECT display_name FROM users WHERE id = $2) AS voter_name
+  `SELECT s.id, s.author_id, s.title, s.description, s.status, s.upvotes, s.downvotes, s.version, s.created_at
    FROM suggestions s WHERE s.id = $1
    FOR UPDATE`,
 );
@@ -97,6 +90,32 @@ const WRITE_VOTE = sqlStatement(
    )
    SELECT counts.upvotes, counts.downvotes, counts.version FROM prev LEFT JOIN counts ON true`,
 );
+
+/**
+ * The author's notice of a vote, sent right behind WRITE_VOTE in the same transaction, so that neither waits for the
+ * other's answer: one notification for the author when that statement moved the counts (the suggestion's row then
+ * carries this transaction's id: its xmin) and the voter ($2) is someone else. The service passes the texts: the
+ * title ($4), and the body's template ($5), whose two `%s` become the voter's display name (or $6) and the
+ * suggestion's title: at most 80 + 200 characters, within NOTIFICATION_LIMITS.
+ */
+const NOTIFY_AUTHOR = selectedNotifications(
+  'suggestions.notify-author',
+  `SELECT s.author_id AS user_id, $3::text AS type, $4::text AS title,
+          format($5::text, coalesce(u.display_name, $6::text), s.title) AS body, $7::jsonb AS data
+   FROM suggestions s LEFT JOIN users u ON u.id = $2
+   WHERE s.id = $1 AND s.author_id <> $2 AND s.xmin = pg_current_xact_id_if_assigned()::xid`,
+);
+
+/** What the author is told of a vote, and how; see NOTIFY_AUTHOR. */
+export interface VoteNotice {
+  type: string;
+  title: string;
+  /** `%s` twice: the voter's name, then the suggestion's title. */
+  bodyTemplate: string;
+  /** The voter's name when no user row answers for the voter. */
+  anonymous: string;
+  data: Record<string, unknown>;
+}
 
 function fromLockedRow(row: LockedSuggestionRow): Suggestion {
   return Object.assign(new Suggestion(), {
@@ -168,13 +187,32 @@ export class SuggestionsRepository {
   }
 
   /**
-   * Locks the suggestion's row for the rest of the transaction (the one way a suggestion is locked) and reads the
-   * caller's display name in the same statement; undefined when there is no such suggestion.
+   * Locks the suggestion's row for the rest of the transaction (the one way a suggestion is locked); undefined when
+   * there is no such suggestion.
    */
-  async lock(manager: EntityManager, id: string, callerId: string): Promise<LockedSuggestion | undefined> {
-    const rows = await this.sql.rows<LockedSuggestionRow>(manager, LOCK_SUGGESTION, [id, callerId]);
-    if (rows.length === 0) return undefined;
-    return { suggestion: fromLockedRow(rows[0]), callerName: rows[0].voter_name };
+  async lock(manager: EntityManager, id: string): Promise<Suggestion | undefined> {
+    const rows = await this.sql.rows<LockedSuggestionRow>(manager, LOCK_SUGGESTION, [id]);
+    return rows.length === 0 ? undefined : fromLockedRow(rows[0]);
+  }
+
+  /**
+   * The statement and values that notify the suggestion's author of the vote `voterId` has just written, if that
+   * vote changed the counts and the voter is not the author (NOTIFY_AUTHOR); run it with
+   * NotificationsService.notifySelectedInTransaction, after writeVote, in the same transaction.
+   */
+  authorNotice(id: string, voterId: string, notice: VoteNotice): { statement: SqlStatement; values: unknown[] } {
+    return {
+      statement: NOTIFY_AUTHOR,
+      values: [
+        id,
+        voterId,
+        notice.type,
+        notice.title,
+        notice.bodyTemplate,
+        notice.anonymous,
+        JSON.stringify(notice.data),
+      ],
+    };
   }
 
   /**

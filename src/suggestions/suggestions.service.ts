@@ -21,7 +21,7 @@ import type {
   VoteResultDto,
 } from './dto/suggestions.dto.js';
 import type { Suggestion } from './suggestion.entity.js';
-import { type LockedSuggestion, type SuggestionOrder, SuggestionsRepository } from './suggestions.repository.js';
+import { type SuggestionOrder, SuggestionsRepository } from './suggestions.repository.js';
 import type { VoteValue } from './vote-transition.js';
 
 export const SUGGESTIONS_CHANNEL = channels.suggestions();
@@ -115,7 +115,7 @@ export class SuggestionsService implements OnModuleInit {
   /** Author or admin; a change of status bumps the version and publishes, a repeat changes nothing. */
   async update(actor: Principal, id: string, dto: UpdateSuggestionDto): Promise<SuggestionDto> {
     const suggestion = await this.uow.run(async ({ manager: m, afterCommit }) => {
-      const current = (await this.lock(m, id, actor.id)).suggestion;
+      const current = await this.lock(m, id);
       if (!isOwnerOrAdmin(actor, current.authorId))
         throw DomainException.forbidden('Only the author or an admin may change a suggestion');
       if (current.status === dto.status) return current;
@@ -134,55 +134,50 @@ export class SuggestionsService implements OnModuleInit {
   }
 
   /**
-   * Puts the caller's vote to `value` (1, −1, or 0 to retract). Three statements in one transaction, each
-   * prepared once per connection: read the suggestion under its row lock; read the caller's previous vote and
-   * write the new one and the counts; the author's notification. The first two go out together with the BEGIN (the
-   * unit of work pipelines it), and the COMMIT with the third, so votes on one suggestion queue on its lock for as
-   * short a time as possible, and the vote's broadcast (which waits for the commit) leaves soon after the request.
-   * The previous vote is read after the lock is held, in a statement of its own: a statement that waited for the
-   * lock would still see the votes as they were when it began, and two votes of one user sent at once would then
-   * both count.
+   * Puts the caller's vote to `value` (1, −1, or 0 to retract), in one transaction of three statements, each prepared
+   * once per connection: lock the suggestion's row; read the caller's previous vote and write the new one and the
+   * counts; notify the author of a vote by someone else. On Postgres the BEGIN, the three statements and the COMMIT
+   * leave in one write and the vote waits for one answer (the unit of work pipelines them): each statement runs once
+   * the one before has finished, so votes on one suggestion queue on its lock for as short a time as possible, and
+   * the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read in a
+   * statement of its own, started once the lock is held: a statement that waited for the lock would still see the
+   * votes as they were when it began, and two votes of one user sent at once would then both count. The statements
+   * decide in SQL what to write (nothing on a closed suggestion or a repeat, no notice of one's own vote), since none
+   * waits for the answer of the one before it.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
-      // Sent together (one round trip on Postgres): the write waits on the server for the lock the first one takes,
-      // and writes nothing unless the suggestion is open.
-      const [{ suggestion, callerName }, counts] = await Promise.all([
-        this.lock(tx.manager, id, actor.id),
-        this.repository.writeVote(tx.manager, id, actor.id, value),
-      ]);
+      let changed: Suggestion | undefined;
+      // Queued before the notice's effects: the counts are announced first.
+      tx.afterCommit(() => {
+        if (changed) this.publishCounts(changed);
+      });
+      const locked = this.lock(tx.manager, id);
+      const notifies = value !== 0;
+      if (!notifies) tx.commitBehindNextStatement();
+      const written = this.repository.writeVote(tx.manager, id, actor.id, value);
+      if (notifies) tx.commitBehindNextStatement();
+      const noticed = notifies ? this.notifyAuthor(tx, id, actor, value) : undefined;
+      const [suggestion, counts] = await Promise.all([locked, written, noticed]);
       if (suggestion.status !== 'open') {
         throw new DomainException(ErrorCode.INVALID_TRANSITION, 'The suggestion is closed to votes');
       }
-      if (!counts) return suggestion;
-      Object.assign(suggestion, counts);
-      tx.afterCommit(() => this.publishCounts(suggestion));
-      // The author hears of others' votes (not of their own, nor of a retraction), in the same transaction, whose
-      // COMMIT leaves behind the notification's statement (the author exists: the suggestion's row refers to it).
-      if (value !== 0 && suggestion.authorId !== actor.id) {
-        tx.commitBehindNextStatement();
-        await this.notifyAuthor(tx, suggestion, callerName, actor, value);
-      }
+      if (counts) changed = Object.assign(suggestion, counts);
       return suggestion;
     });
     return toVoteResult(suggestion, value);
   }
 
-  private async notifyAuthor(
-    tx: Transaction,
-    suggestion: Suggestion,
-    voterName: string | null,
-    voter: Principal,
-    value: 1 | -1,
-  ): Promise<void> {
-    const who = voterName ?? 'Someone';
-    await this.notifications.notifyInTransaction(tx, {
-      userIds: [suggestion.authorId],
+  /** Tells the author of the vote the caller has just written, if it moved the counts and the caller is not them. */
+  private async notifyAuthor(tx: Transaction, id: string, voter: Principal, value: 1 | -1): Promise<void> {
+    const notice = this.repository.authorNotice(id, voter.id, {
       type: 'suggestion.vote',
       title: value === 1 ? 'New upvote on your suggestion' : 'New downvote on your suggestion',
-      body: `${who} voted ${value === 1 ? 'for' : 'against'} "${suggestion.title}"`,
-      data: { suggestionId: suggestion.id, voterId: voter.id, value },
+      bodyTemplate: `%s voted ${value === 1 ? 'for' : 'against'} "%s"`,
+      anonymous: 'Someone',
+      data: { suggestionId: id, voterId: voter.id, value },
     });
+    await this.notifications.notifySelectedInTransaction(tx, notice.statement, notice.values);
   }
 
   private publishCounts(s: Suggestion): void {
@@ -201,8 +196,8 @@ export class SuggestionsService implements OnModuleInit {
   }
 
   /** Locks the suggestion's row for the rest of the transaction; NOT_FOUND when there is none. */
-  private async lock(m: EntityManager, id: string, callerId: string): Promise<LockedSuggestion> {
-    const locked = await this.repository.lock(m, id, callerId);
+  private async lock(m: EntityManager, id: string): Promise<Suggestion> {
+    const locked = await this.repository.lock(m, id);
     if (!locked) throw DomainException.notFound('Suggestion');
     return locked;
   }

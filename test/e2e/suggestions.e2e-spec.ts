@@ -128,6 +128,8 @@ describeE2E('Suggestions and votes', () => {
     expect(n).toMatchObject({
       userId: author.id,
       type: 'suggestion.vote',
+      title: 'New downvote on your suggestion',
+      body: 'Voter voted against "Notify me"',
       data: { suggestionId: s.id, voterId: voter.id, value: -1 },
     });
     // Barrier: the voter's switch, made after both votes, is notified in the author's notification order, after
