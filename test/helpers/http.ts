@@ -14,18 +14,21 @@ export interface RequestOptions {
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
+/** How a kept-alive connection the server was closing shows: undici's "other side closed", or a reset. */
+const CLOSED_UNDER_US = new Set(['UND_ERR_SOCKET', 'ECONNRESET']);
+
 /**
  * fetch, sent again once when an idempotent request went out on a kept-alive connection that the server had just
- * closed for idleness (undici: "other side closed"). Node's server closes an idle connection after 5 s and undici drops
- * it after 4; on a loaded machine the client's timer can fire late, and the request meets the closing socket. A
- * browser retries such a request itself.
+ * closed for idleness (undici: "other side closed", or "read ECONNRESET" when the close reached the request's
+ * bytes). Node's server closes an idle connection after 5 s and undici drops it after 4; on a loaded machine the
+ * client's timer can fire late, and the request meets the closing socket. A browser retries such a request itself.
  */
 async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code !== 'UND_ERR_SOCKET' || !IDEMPOTENT.has(String(init.method).toUpperCase())) throw err;
+    if (!CLOSED_UNDER_US.has(cause?.code ?? '') || !IDEMPOTENT.has(String(init.method).toUpperCase())) throw err;
     return fetch(url, init);
   }
 }
