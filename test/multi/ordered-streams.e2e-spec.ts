@@ -3,7 +3,6 @@
 // in seq order as received, promptly after the writer's acknowledgement (no event waits for a predecessor that
 // passed through the other instance).
 import type { Socket } from 'socket.io-client';
-import { REORDER_WAIT_MS } from '../../src/realtime/reorder-buffer.js';
 import { type TestApp } from '../helpers/app.js';
 import { useTwoInstances } from '../helpers/cluster.js';
 import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
@@ -149,15 +148,15 @@ describeMultiInstance('Ordered streams written through both instances', () => {
     const late = await connect(a.url, carol.token);
     expect((await emitAck(late, 'subscribe', { channel: `conversation:${conversationId}` })).ok).toBe(true);
     const heard = listen('A', late, 'message:new', (m: { seq: number }) => m.seq);
-    // A stream first seen above seq 1 waits FIRST_WAIT_MS for predecessors that may still be on their way; a stale
-    // position from A's own publish (seq 1, nobody listening) would make seq 5 wait the full REORDER_WAIT_MS for
-    // seqs 2–4, which went only to B. A's hold histogram tells the two apart whatever the machine's load.
+    // A stream first seen above seq 1 waits FIRST_WAIT_MS for predecessors that may still be on their way, then starts
+    // from what it holds; a stale position from A's own publish (seq 1, nobody listening) would make seq 5 wait
+    // REORDER_WAIT_MS for seqs 2–4, which went only to B, and then skip them as a gap. A's gap counter tells the two
+    // apart exactly; the hold's duration does not on a loaded machine (one hold of 353 ms was seen in a CI run).
     const before = await reorderHolds(a);
     expect((await send(b, bob, 'after the join')).body.seq).toBe(5);
     await eventually(() => expect(heard.arrivals.has(5)).toBe(true));
     const after = await reorderHolds(a);
     expect(after.count - before.count).toBeLessThanOrEqual(1);
-    expect((after.seconds - before.seconds) * 1000).toBeLessThan(REORDER_WAIT_MS);
     const metrics: string = (await client(a.url).get('/metrics')).body;
     expect(metrics).toMatch(/^realtime_order_gaps_skipped_total 0$/m);
   });
