@@ -78,8 +78,11 @@ describe(NotificationsService.name, () => {
       ),
     };
     repository = {
+      // Allocates in user-id order, whatever the order given, as the statement does.
       append: jest.fn(async (_m: EntityManager, ids: string[]) => {
-        const allocations = ids.map((userId, i) => ({ userId, seq: 10 + i, unreadCount: 3 + i, version: 20 + i }));
+        const allocations = [...ids]
+          .sort()
+          .map((userId, i) => ({ userId, seq: 10 + i, unreadCount: 3 + i, version: 20 + i }));
         return { missing: [], allocations, rows: allocations.map((a) => row(a.userId, a.seq)) };
       }),
       appendSelected: jest.fn(),
@@ -101,7 +104,7 @@ describe(NotificationsService.name, () => {
   });
 
   describe('notifyInTransaction', () => {
-    it('should allocate seqs for distinct lower-cased ids sorted, and answer items in request order', async () => {
+    it('should allocate seqs for distinct lower-cased ids, and answer items in request order', async () => {
       const items = await sut.notifyInTransaction(tx, {
         userIds: [C, A.toUpperCase(), B, A],
         type: 'suggestion.vote',
@@ -109,7 +112,7 @@ describe(NotificationsService.name, () => {
         data: { suggestionId: 'x' },
       });
       expect(repository.append).toHaveBeenCalledTimes(1);
-      expect(repository.append).toHaveBeenCalledWith(manager, [A, B, C], {
+      expect(repository.append).toHaveBeenCalledWith(manager, [C, A, B], {
         type: 'suggestion.vote',
         title: 'Hello',
         body: null,

@@ -71,8 +71,7 @@ export class NotificationsService {
     const userIds = uniqueIds(input.userIds);
     const content = checkContent(input);
     if (userIds.length === 0) return [];
-    // Sorted, so they are published in the order the statement locks their counter rows.
-    const { missing, allocations, rows } = await this.repository.append(tx.manager, [...userIds].sort(), content);
+    const { missing, allocations, rows } = await this.repository.append(tx.manager, userIds, content);
     if (missing.length > 0) {
       const unknown = new Set(missing);
       const named = userIds.filter((id) => unknown.has(id));

@@ -136,14 +136,15 @@ export class SuggestionsService implements OnModuleInit {
   /**
    * Puts the caller's vote to `value` (1, −1, or 0 to retract), in one transaction of three statements, each prepared
    * once per connection: lock the suggestion's row; read the caller's previous vote and write the new one and the
-   * counts; tell the author of someone else's up- or downvote. On Postgres the BEGIN, the three statements and the COMMIT
-   * leave in one write and the vote waits for one answer (the unit of work pipelines them): each statement runs once
-   * the one before has finished, so votes on one suggestion queue on its lock for as short a time as possible, and
-   * the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote is read in a
-   * statement of its own, started once the lock is held: a statement that waited for the lock would still see the
-   * votes as they were when it began, and two votes of one user sent at once would then both count. The statements
-   * decide in SQL what to write (nothing on a closed suggestion or a repeat, no notice of one's own vote), since none
-   * waits for the answer of the one before it; the checks here, after their answers, only choose the error.
+   * counts; tell the author of someone else's up- or downvote. On Postgres the BEGIN, the three statements and the
+   * COMMIT leave in one write and the vote waits for one answer (the unit of work pipelines them): each statement
+   * runs once the one before has finished, so votes on one suggestion queue on its lock for as short a time as
+   * possible, and the vote's broadcast (which waits for the commit) leaves soon after the request. The previous vote
+   * is read in a statement of its own, started once the lock is held: a statement that waited for the lock would
+   * still see the votes as they were when it began, and two votes of one user sent at once would then both count.
+   * The statements decide in SQL what to write (nothing on a closed suggestion or a repeat, no notice of one's own
+   * vote), since none waits for the answer of the one before it; the checks here, after their answers, only choose
+   * the error.
    */
   async vote(actor: Principal, id: string, value: VoteValue): Promise<VoteResultDto> {
     const suggestion = await this.uow.run(async (tx): Promise<Suggestion> => {
