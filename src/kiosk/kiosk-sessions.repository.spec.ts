@@ -171,6 +171,34 @@ describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
     });
   });
 
+  describe('claims scoped to some workstations (an instance cut off from the others)', () => {
+    it('should take the moments of those workstations, and of the others only once overdue by the grace', async () => {
+      const mine = await active(await workstation(), 600, [60]);
+      const fresh = await active(await workstation(), 600, [60]);
+      const stale = await active(await workstation(), 600, [60]);
+      const scope = { workstationIds: [mine.workstation_id!], overdueSeconds: 2 };
+      const step = async (seconds: number) => {
+        for (const id of [mine.id, fresh.id]) await shiftBack(id, seconds);
+        // The third session's moments have been due for 3 s longer.
+        await shiftBack(stale.id, seconds === 5.5 ? seconds + 3 : seconds);
+      };
+
+      // Ticks of a 5 s period: due 0.5 s ago, and 3.5 s ago on the third.
+      await step(5.5);
+      expect(ids(await sut.tickDue(manager(), 5, scope))).toEqual([mine.id, stale.id].sort());
+      expect(ids(await sut.tickDue(manager(), 5))).toEqual([fresh.id]);
+      // The 60 s warning: due 0.5 s ago.
+      await step(535);
+      expect(ids(await sut.warnDue(manager(), scope))).toEqual([mine.id, stale.id].sort());
+      expect(ids(await sut.warnDue(manager()))).toEqual([fresh.id]);
+      // The end: 0.5 s ago.
+      await step(60);
+      expect(ids(await sut.expireDue(manager(), scope))).toEqual([mine.id, stale.id].sort());
+      expect(ids(await sut.expireDue(manager(), { workstationIds: [], overdueSeconds: 2 }))).toEqual([]);
+      expect(ids(await sut.expireDue(manager()))).toEqual([fresh.id]);
+    });
+  });
+
   describe('the partial unique indexes', () => {
     it('should refuse a second active session on one workstation, and allow it once the first ended', async () => {
       const desk = await workstation();

@@ -66,17 +66,36 @@ function sessionColumns(alias = 'kiosk_sessions'): string {
     .join(', ');
 }
 
-/** Sessions whose time is over end, reason `expired` (at their deadline, even when claimed later). */
+/**
+ * Which due moments a claim takes: every one (no scope), or only those of sessions on `workstationIds` and those
+ * overdue by more than `overdueSeconds`. The scheduler narrows its claims so while its instance cannot reach the others.
+ */
+export interface ClaimScope {
+  workstationIds: string[];
+  overdueSeconds: number;
+}
+
+/** A claim's scope condition on its due column `due` of the row `s`; its two values are `$first` and the next. */
+function inScope(due: string, first: number): string {
+  const ids = `$${first}::uuid[]`;
+  return `(${ids} IS NULL OR s.workstation_id = ANY(${ids}) OR s.${due} <= now() - make_interval(secs => $${first + 1}::float8))`;
+}
+
+function scopeValues(scope: ClaimScope | undefined): unknown[] {
+  return scope ? [scope.workstationIds, scope.overdueSeconds] : [null, 0];
+}
+
+/** Sessions whose time is over end, reason `expired` (at their deadline, even when claimed later). $1, $2 = scope. */
 const EXPIRE_DUE = `
-  UPDATE kiosk_sessions SET status = 'ended', end_reason = 'expired', ended_at = ends_at,
+  UPDATE kiosk_sessions s SET status = 'ended', end_reason = 'expired', ended_at = ends_at,
     next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
     version = version + 1, event_seq = event_seq + 1
-  WHERE status = 'active' AND ends_at <= now()
-  RETURNING ${sessionColumns()}`;
+  WHERE s.status = 'active' AND s.ends_at <= now() AND ${inScope('ends_at', 1)}
+  RETURNING ${sessionColumns('s')}`;
 
 /**
  * Due warnings: the thresholds whose moment has come leave `warnings_left` (several at once when the server was
- * away: one warning stands for them), and `next_warning_at` moves to the largest threshold still ahead.
+ * away: one warning stands for them), and `next_warning_at` moves to the largest threshold still ahead. $1, $2 = scope.
  */
 const WARN_DUE = `
   UPDATE kiosk_sessions s SET
@@ -85,16 +104,19 @@ const WARN_DUE = `
     next_warning_at = s.ends_at - make_interval(secs => (
       SELECT max(t) FROM unnest(s.warnings_left) AS t WHERE s.ends_at - make_interval(secs => t) > now())),
     event_seq = s.event_seq + 1
-  WHERE s.status = 'active' AND s.next_warning_at <= now() AND s.ends_at > now()
+  WHERE s.status = 'active' AND s.next_warning_at <= now() AND s.ends_at > now() AND ${inScope('next_warning_at', 1)}
   RETURNING ${sessionColumns('s')}`;
 
-/** Due ticks; `next_tick_at` jumps to the next multiple of the period (from the start) after now. $1 = period. */
+/**
+ * Due ticks; `next_tick_at` jumps to the next multiple of the period (from the start) after now. $1 = period, $2 and
+ * $3 = scope.
+ */
 const TICK_DUE = `
   UPDATE kiosk_sessions s SET
     next_tick_at = s.started_at + make_interval(secs => ($1::int * (
       floor(extract(epoch FROM now() - s.started_at) / $1::int) + 1))::double precision),
     event_seq = s.event_seq + 1
-  WHERE s.status = 'active' AND s.next_tick_at <= now() AND s.ends_at > now()
+  WHERE s.status = 'active' AND s.next_tick_at <= now() AND s.ends_at > now() AND ${inScope('next_tick_at', 2)}
   RETURNING ${sessionColumns('s')}`;
 
 @Injectable()
@@ -248,18 +270,18 @@ export class KioskSessionsRepository {
   }
 
   /** Claims and ends every active session whose time is over, in one statement: each is answered once. */
-  async expireDue(manager: EntityManager): Promise<SessionRow[]> {
-    return rowsOf<SessionRow>(await manager.query(EXPIRE_DUE));
+  async expireDue(manager: EntityManager, scope?: ClaimScope): Promise<SessionRow[]> {
+    return rowsOf<SessionRow>(await manager.query(EXPIRE_DUE, scopeValues(scope)));
   }
 
   /** Claims every due warning in one statement, moving `next_warning_at` on: each is answered once. */
-  async warnDue(manager: EntityManager): Promise<SessionRow[]> {
-    return rowsOf<SessionRow>(await manager.query(WARN_DUE));
+  async warnDue(manager: EntityManager, scope?: ClaimScope): Promise<SessionRow[]> {
+    return rowsOf<SessionRow>(await manager.query(WARN_DUE, scopeValues(scope)));
   }
 
   /** Claims every due tick of period `tickSeconds` in one statement, moving `next_tick_at` on past now. */
-  async tickDue(manager: EntityManager, tickSeconds: number): Promise<SessionRow[]> {
-    return rowsOf<SessionRow>(await manager.query(TICK_DUE, [tickSeconds]));
+  async tickDue(manager: EntityManager, tickSeconds: number, scope?: ClaimScope): Promise<SessionRow[]> {
+    return rowsOf<SessionRow>(await manager.query(TICK_DUE, [tickSeconds, ...scopeValues(scope)]));
   }
 
   private async updateOne(manager: EntityManager, sql: string, params: unknown[]): Promise<SessionRow> {

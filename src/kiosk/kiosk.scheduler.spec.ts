@@ -6,7 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { KioskEvents } from './kiosk-events.js';
 import type { KioskSessionsRepository, SessionRow } from './kiosk-sessions.repository.js';
-import { KioskScheduler } from './kiosk.scheduler.js';
+import { CUT_OFF_GRACE_MS, KioskScheduler } from './kiosk.scheduler.js';
 import type { WorkstationRow, WorkstationsRepository } from './workstations.repository.js';
 import type { WorkstationsService } from './workstations.service.js';
 
@@ -62,7 +62,7 @@ describe(KioskScheduler.name, () => {
     retryOffline: jest.Mock;
   };
   let sockets: Map<string, unknown[] | Error>;
-  let rooms: { ready: boolean; principalsIn: jest.Mock };
+  let rooms: { ready: boolean; reachesOtherInstances: boolean; localRooms: jest.Mock; principalsIn: jest.Mock };
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
@@ -104,6 +104,8 @@ describe(KioskScheduler.name, () => {
     sockets = new Map();
     rooms = {
       ready: true,
+      reachesOtherInstances: true,
+      localRooms: jest.fn(() => []),
       principalsIn: jest.fn(async (room: string) => {
         const answer = sockets.get(room) ?? [];
         if (answer instanceof Error) throw answer;
@@ -127,9 +129,28 @@ describe(KioskScheduler.name, () => {
   it('should claim expiry (in its transaction), then warnings, then ticks of the configured period', async () => {
     await sut.runOnce();
     expect(claims).toEqual(['expire', 'warn', 'tick']);
-    expect(sessions.expireDue).toHaveBeenCalledWith(manager);
-    expect(sessions.warnDue).toHaveBeenCalledWith(outside);
-    expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5);
+    expect(sessions.expireDue).toHaveBeenCalledWith(manager, undefined);
+    expect(sessions.warnDue).toHaveBeenCalledWith(outside, undefined);
+    expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5, undefined);
+    expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
+    expect(rooms.localRooms).not.toHaveBeenCalled();
+  });
+
+  it('should claim, cut off from the other instances, only for its own workstations and the overdue', async () => {
+    rooms.reachesOtherInstances = false;
+    rooms.localRooms.mockReturnValue([`principal:workstation:${W1}`, 'principal:workstation:not-a-uuid']);
+    await sut.runOnce();
+    const scope = { workstationIds: [W1], overdueSeconds: CUT_OFF_GRACE_MS / 1000 };
+    expect(rooms.localRooms).toHaveBeenCalledWith('principal:workstation:');
+    expect(sessions.expireDue).toHaveBeenCalledWith(manager, scope);
+    expect(sessions.warnDue).toHaveBeenCalledWith(outside, scope);
+    expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5, scope);
+    // The offline checks ask every instance for its sockets: they wait for the link to come back.
+    expect(workstations.claimOfflineDue).not.toHaveBeenCalled();
+
+    rooms.reachesOtherInstances = true;
+    await sut.runOnce();
+    expect(sessions.tickDue).toHaveBeenLastCalledWith(outside, 5, undefined);
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });
 

@@ -4,16 +4,22 @@
 // instances each event leaves once, a missed tick is skipped (the next one is the next future multiple of the tick
 // period), and after a restart a session that ran out while the server was down ends at once. This class holds
 // the timing and what each claim publishes.
+//
+// While this instance cannot reach the others (Redis down for it), what it publishes reaches only its own sockets,
+// and a moment it claimed is spent: it then claims only the moments of sessions on workstations whose socket it holds,
+// and those that no instance holding one claimed within CUT_OFF_GRACE_MS (no socket of theirs is here to hear them).
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { SingleFlightInterval } from '../common/single-flight-interval.js';
+import { UUID_PATTERN } from '../common/uuid-param.js';
 import { AppConfig } from '../config/app-config.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelService } from '../realtime/channel.service.js';
+import { principalRoom } from '../realtime/principal-rooms.js';
 import { KioskEvents, workstationRoom } from './kiosk-events.js';
-import { KioskSessionsRepository } from './kiosk-sessions.repository.js';
+import { type ClaimScope, KioskSessionsRepository } from './kiosk-sessions.repository.js';
 import { toTimeUpdate } from './kiosk.mapper.js';
 import { TERMINATION_MESSAGES } from './session-state.js';
 import { WorkstationsRepository } from './workstations.repository.js';
@@ -24,6 +30,9 @@ const INTERVAL_NAME = 'kiosk:scheduler';
 export const SCHEDULER_PERIOD_MS = 250;
 /** Every this many passes, an instance also looks for silent workstations (see `silent`). */
 const SILENT_EVERY_PASSES = 20;
+/** Cut off from the others, an instance claims a moment of a workstation whose socket it does not hold this late. */
+export const CUT_OFF_GRACE_MS = 8 * SCHEDULER_PERIOD_MS;
+const WORKSTATION_ROOM_PREFIX = principalRoom('kiosk', '');
 
 @Injectable()
 export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -61,18 +70,31 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Expiry first, so that a session ending now gets neither a warning nor a tick at its end. */
   async runOnce(): Promise<void> {
-    await this.expire();
-    await this.warn();
-    await this.tickSessions();
+    const scope = this.claimScope();
+    await this.expire(scope);
+    await this.warn(scope);
+    await this.tickSessions(scope);
     this.passes += 1;
+    // Both ask every instance for its sockets; cut off from them, they wait (what they would claim stays due).
+    if (scope) return;
     if (this.passes % SILENT_EVERY_PASSES === 0) await this.silent();
     await this.offline();
   }
 
+  /** What this pass may claim: everything, unless this instance is cut off from the others (see the top). */
+  claimScope(): ClaimScope | undefined {
+    if (this.rooms.reachesOtherInstances) return undefined;
+    const workstationIds = this.rooms
+      .localRooms(WORKSTATION_ROOM_PREFIX)
+      .map((room) => room.slice(WORKSTATION_ROOM_PREFIX.length))
+      .filter((id) => UUID_PATTERN.test(id));
+    return { workstationIds, overdueSeconds: CUT_OFF_GRACE_MS / 1000 };
+  }
+
   /** Ends the sessions whose time is over and frees their workstations, in one transaction; publishes after it. */
-  async expire(): Promise<void> {
+  async expire(scope?: ClaimScope): Promise<void> {
     await this.uow.run(async ({ manager, afterCommit }) => {
-      const ended = await this.sessions.expireDue(manager);
+      const ended = await this.sessions.expireDue(manager, scope);
       const ids = [...new Set(ended.map((r) => r.workstation_id).filter((id): id is string => id !== null))];
       const workstations = await this.workstationRows.followSessions(manager, ids);
       afterCommit(() => {
@@ -89,8 +111,8 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  async warn(): Promise<void> {
-    for (const row of await this.sessions.warnDue(this.dataSource.manager)) {
+  async warn(scope?: ClaimScope): Promise<void> {
+    for (const row of await this.sessions.warnDue(this.dataSource.manager, scope)) {
       this.events.sessionEvent(row, 'session_warning', {
         sessionId: row.id,
         remainingSeconds: toTimeUpdate(row).remainingSeconds,
@@ -98,8 +120,8 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  async tickSessions(): Promise<void> {
-    for (const row of await this.sessions.tickDue(this.dataSource.manager, this.config.kiosk.tickSeconds)) {
+  async tickSessions(scope?: ClaimScope): Promise<void> {
+    for (const row of await this.sessions.tickDue(this.dataSource.manager, this.config.kiosk.tickSeconds, scope)) {
       this.events.sessionEvent(row, 'time_update', toTimeUpdate(row));
     }
   }

@@ -2,8 +2,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Principal } from '../auth/principal.js';
+import { RedisService } from '../redis/redis.service.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { RealtimeServer } from './realtime.server.js';
+import { ADAPTER_CONNECTIONS } from './redis-io.adapter.js';
 import type { ServerEvents } from './client-events.js';
 
 export interface SocketData {
@@ -22,6 +24,7 @@ export class ChannelService {
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly realtime: RealtimeServer,
+    private readonly redis: RedisService,
   ) {}
 
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
@@ -116,6 +119,24 @@ export class ChannelService {
   /** Whether a socket of this instance is in `room` (no cluster round trip). */
   hasLocalMembers(room: string): boolean {
     return this.realtime.ready && (this.realtime.server.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
+  }
+
+  /** This instance's rooms whose name starts with `prefix` and that hold one of its sockets (no cluster round trip). */
+  localRooms(prefix: string): string[] {
+    if (!this.realtime.ready) return [];
+    const rooms: string[] = [];
+    for (const [room, members] of this.realtime.server.sockets.adapter.rooms) {
+      if (members.size > 0 && room.startsWith(prefix)) rooms.push(room);
+    }
+    return rooms;
+  }
+
+  /**
+   * Whether what this instance publishes reaches the other instances' sockets: always with no Redis (one instance),
+   * else while both of the adapter's connections are up. When not, only this instance's sockets hear it.
+   */
+  get reachesOtherInstances(): boolean {
+    return !this.redis.enabled || ADAPTER_CONNECTIONS.every((role) => this.redis.connected(role));
   }
 
   /** Whether this instance's socket server is up (events published before are dropped). */

@@ -13,6 +13,8 @@ import { channelKind } from './channel-kind.js';
 import { orderedAdapterFactory, type RedisAdapterArgs } from './ordered-adapter.js';
 
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** The roles (RedisService.connect) of the adapter's two connections, which carry events between instances. */
+export const ADAPTER_CONNECTIONS = ['io-pub', 'io-sub'] as const;
 
 export class RedisIoAdapter extends IoAdapter {
   private readonly log = new Logger('RedisIoAdapter');
@@ -30,8 +32,7 @@ export class RedisIoAdapter extends IoAdapter {
   /** Opens the adapter's pub/sub connections; call before the app listens. */
   async connectToRedis(): Promise<void> {
     if (!this.redis.enabled) return;
-    const pub: Redis = this.redis.connect('io-pub');
-    const sub: Redis = this.redis.connect('io-sub');
+    const [pub, sub]: Redis[] = ADAPTER_CONNECTIONS.map((role) => this.redis.connect(role));
     await Promise.all([waitReady(pub), waitReady(sub)]);
     this.catchPublishFailures(pub);
     this.redisAdapterArgs = {

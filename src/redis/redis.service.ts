@@ -35,6 +35,7 @@ export class RedisService implements OnApplicationShutdown {
   readonly prefix: string;
   private readonly url?: string;
   private readonly connections: Redis[] = [];
+  private readonly roles = new Map<Redis, string>();
   private commandClient?: Redis;
 
   constructor(config: AppConfig) {
@@ -69,7 +70,14 @@ export class RedisService implements OnApplicationShutdown {
     });
     connection.on('error', (err: Error) => this.logger.warn({ role, err: err.message }, 'Redis connection error'));
     this.connections.push(connection);
+    this.roles.set(connection, role);
     return connection;
+  }
+
+  /** Whether every connection opened for `role` is connected now (false when there is none). */
+  connected(role: string): boolean {
+    const ofRole = this.connections.filter((c) => this.roles.get(c) === role);
+    return ofRole.length > 0 && ofRole.every((c) => c.status === 'ready');
   }
 
   /** Runs a script on the command connection (defined there on first use: EVALSHA, EVAL only when Redis lost it). */
@@ -110,6 +118,7 @@ export class RedisService implements OnApplicationShutdown {
       this.connections.map((c) => (c.status === 'end' ? undefined : c.quit().catch(() => c.disconnect()))),
     );
     this.connections.length = 0;
+    this.roles.clear();
     this.commandClient = undefined;
   }
 }

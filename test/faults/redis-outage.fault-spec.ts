@@ -1,7 +1,9 @@
 // Redis stopped for 10 s under the mixed load, then started again, with two app instances running as real processes
 // and the SDK clients spread over both. Local delivery goes on; what needs Redis answers 503 (never 500, never a
 // hang); /health says so; nothing crashes; cross-instance delivery and presence come back by themselves; and after
-// resync nothing acknowledged is lost or duplicated, of any kind.
+// resync nothing acknowledged is lost or duplicated, of any kind. A kiosk session runs its whole course during the
+// outage, its workstation on B: every tick, the warning and the end reach it once (each instance, cut off from the
+// other, claims only the moments of the workstations whose socket it holds).
 import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
@@ -10,6 +12,8 @@ import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess, RedisServer } from './helpers/processes.js';
 
 const OUTAGE_MS = 10_000;
+const SESSION_SECONDS = 8;
+const WARNING_SECONDS = 4;
 
 describeFaults('Redis outage under the mixed load, two instances', () => {
   let cluster: FaultCluster;
@@ -19,7 +23,13 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
   let load: MixedLoad | undefined;
 
   beforeAll(async () => {
-    cluster = await startFaultCluster({ PRESENCE_TTL_SECONDS: '6', PRESENCE_GRACE_MS: '300' });
+    cluster = await startFaultCluster({
+      PRESENCE_TTL_SECONDS: '6',
+      PRESENCE_GRACE_MS: '300',
+      KIOSK_TICK_SECONDS: '1',
+      KIOSK_WARNING_SECONDS: String(WARNING_SECONDS),
+      KIOSK_MIN_DURATION_SECONDS: '1',
+    });
     ({ redis } = cluster);
     [a, b] = cluster.instances;
   }, 120_000);
@@ -32,7 +42,11 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
 
   it('should keep local delivery, answer 503 for what needs Redis, recover by itself and lose nothing', async () => {
     // Users 0 and 2 on A, user 1 on B.
-    load = new MixedLoad({ restUrl: a.url, clientUrl: [a.url, b.url] });
+    load = new MixedLoad({
+      restUrl: a.url,
+      clientUrl: [a.url, b.url],
+      kiosk: { durationSeconds: SESSION_SECONDS, warningSeconds: [WARNING_SECONDS], url: b.url },
+    });
     await load.setup();
     const [onA, onB] = load.users;
     load.start();
@@ -78,6 +92,21 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
 
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));
+    // The kiosk session ran its course inside the outage: warned once, ended once and on time, and ticked every
+    // second (a tick claimed by A, which does not hold the workstation's socket, would be a gap of two seconds).
+    const kiosk = load.kioskEvents;
+    expect(kiosk.filter((e) => e.event !== 'time_update').map((e) => e.event)).toEqual([
+      'session_started',
+      'session_warning',
+      'session_terminated',
+    ]);
+    const endedAt = kiosk.find((e) => e.event === 'session_terminated')!.at;
+    expect(endedAt).toBeLessThan(outageStarted + OUTAGE_MS);
+    expect(Math.abs(counts.kiosk!.endedOffByMs)).toBeLessThan(1500);
+    const ticks = kiosk.filter((e) => e.event === 'time_update' && e.at > outageStarted).map((e) => e.at);
+    expect(ticks.length).toBeGreaterThanOrEqual(SESSION_SECONDS - 3);
+    const gaps = ticks.slice(1).map((at, i) => at - ticks[i]);
+    expect(gaps.filter((gap) => gap > 1600)).toEqual([]);
     for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
     // Every answer was true: a clean 503 at worst, never a 500.
     expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
