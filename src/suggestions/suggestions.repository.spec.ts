@@ -164,7 +164,8 @@ describe(`${SuggestionsRepository.name} [${testDatabaseKind}]`, () => {
       expect(appended.rows).toHaveLength(1);
       expect(appended.rows[0]).toMatchObject({ user_id: author, type: 'suggestion.vote', title: 'New vote' });
       expect(appended.rows[0].body).toBe('Ada voted on "Sunday hours"');
-      expect(appended.rows[0].data).toEqual({ value: 1 });
+      // The name and the title also go into the data, for clients that word the notice in their reader's language.
+      expect(appended.rows[0].data).toEqual({ value: 1, voterName: 'Ada', suggestionTitle: 'Sunday hours' });
       expect(appended.allocations).toEqual([
         { userId: author, seq: appended.rows[0].seq, unreadCount: before + 1, version: expect.any(Number) },
       ]);

@@ -101,7 +101,8 @@ const WRITE_VOTE = sqlStatement(
 const NOTIFY_AUTHOR = selectedNotifications(
   'suggestions.notify-author',
   `SELECT s.author_id AS user_id, $3::text AS type, $4::text AS title,
-          format($5::text, coalesce(u.display_name, $6::text), s.title) AS body, $7::jsonb AS data
+          format($5::text, coalesce(u.display_name, $6::text), s.title) AS body,
+          $7::jsonb || jsonb_build_object('voterName', u.display_name, 'suggestionTitle', s.title) AS data
    FROM suggestions s LEFT JOIN users u ON u.id = $2
    WHERE s.id = $1 AND s.author_id <> $2 AND s.xmin = pg_current_xact_id_if_assigned()::xid`,
 );
@@ -114,6 +115,7 @@ export interface VoteNotice {
   bodyTemplate: string;
   /** The voter's name when no user row answers for the voter. */
   anonymous: string;
+  /** Stored with `voterName` (null without a user row) and `suggestionTitle` added, so clients can word it. */
   data: Record<string, unknown>;
 }
 

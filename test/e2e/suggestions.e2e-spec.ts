@@ -130,7 +130,7 @@ describeE2E('Suggestions and votes', () => {
       type: 'suggestion.vote',
       title: 'New downvote on your suggestion',
       body: 'Voter voted against "Notify me"',
-      data: { suggestionId: s.id, voterId: voter.id, value: -1 },
+      data: { suggestionId: s.id, voterId: voter.id, value: -1, voterName: 'Voter', suggestionTitle: 'Notify me' },
     });
     // Barrier: the voter's switch, made after both votes, is notified in the author's notification order, after
     // anything they published.

@@ -323,8 +323,25 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: 'Proposer' }).click();
     await page.getByRole('article', { name: 'Un banc de plus' }).waitFor();
     await refusal.waitFor({ state: 'detached' });
+    // A vote on it reaches her bell worded in her language from the notice's data (the server writes English).
+    const listed = await http(app.url, 'GET', '/api/v1/suggestions?limit=100', { token: alice.token });
+    const bench = listed.body.items.find((s: { title: string }) => s.title === 'Un banc de plus');
+    const vote = await http(app.url, 'PUT', `/api/v1/suggestions/${bench.id}/vote`, {
+      token: bob.token,
+      body: { value: -1 },
+    });
+    expect(vote.status).toBe(200);
+    const bell = page.getByRole('button', { name: /^Notifications,/ });
+    await bell.click();
+    const panel = page.getByRole('region', { name: 'Notifications' });
+    await panel.getByText('Nouveau vote contre votre suggestion').waitFor();
+    await panel.getByText('Bob Durand a voté contre « Un banc de plus »').waitFor();
+    await page.keyboard.press('Escape');
     await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await bell.click();
+    await panel.getByText('New downvote on your suggestion').waitFor();
+    await panel.getByText('Bob Durand voted against "Un banc de plus"').waitFor();
   });
 });

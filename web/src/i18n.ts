@@ -72,6 +72,11 @@ const en = {
     markAll: 'Mark all read',
     markRead: 'Mark read',
     empty: 'No notifications.',
+    voteUp: 'New upvote on your suggestion',
+    voteDown: 'New downvote on your suggestion',
+    votedFor: '{{name}} voted for "{{title}}"',
+    votedAgainst: '{{name}} voted against "{{title}}"',
+    someone: 'Someone',
   },
   chat: {
     title: 'Conversations',
@@ -325,6 +330,11 @@ const fr: Resource = {
     markAll: 'Tout marquer comme lu',
     markRead: 'Marquer comme lu',
     empty: 'Aucune notification.',
+    voteUp: 'Nouveau vote pour votre suggestion',
+    voteDown: 'Nouveau vote contre votre suggestion',
+    votedFor: '{{name}} a voté pour « {{title}} »',
+    votedAgainst: '{{name}} a voté contre « {{title}} »',
+    someone: 'Quelqu’un',
   },
   chat: {
     title: 'Conversations',

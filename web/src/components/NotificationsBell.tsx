@@ -1,11 +1,25 @@
 // The bell: a live unread badge (the SDK's unreadCount stream) and a dropdown of the latest notifications, newest
-// first, kept live by the SDK's gapless notifications stream.
+// first, kept live by the SDK's gapless notifications stream. The notices the server writes (a vote on the reader's
+// suggestion) are worded here, in the reader's language, from their data; any other shows the text it was sent with.
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems, useStreamValue } from '@realtime-hub/client/react';
+import type { TFunction } from 'i18next';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, type Page } from '../api';
 import { dateTimeOf } from '../i18n';
+
+/** A notification's title and body in the reader's language where its type and data allow, else as sent. */
+function wordingOf(n: NotificationPayload, t: TFunction): { title: string; body: string | null } {
+  const { value, voterName, suggestionTitle } = n.data as Record<string, unknown>;
+  if (n.type === 'suggestion.vote' && (value === 1 || value === -1) && typeof suggestionTitle === 'string') {
+    const name = typeof voterName === 'string' && voterName !== '' ? voterName : t('notifications.someone');
+    return value === 1
+      ? { title: t('notifications.voteUp'), body: t('notifications.votedFor', { name, title: suggestionTitle }) }
+      : { title: t('notifications.voteDown'), body: t('notifications.votedAgainst', { name, title: suggestionTitle }) };
+  }
+  return { title: n.title, body: n.body };
+}
 
 export function NotificationsBell({ client }: { client: RealtimeClient }) {
   const { t } = useTranslation();
@@ -94,10 +108,11 @@ export function NotificationsBell({ client }: { client: RealtimeClient }) {
           <ul>
             {items.map((n) => {
               const read = n.readAt !== null || readIds.has(n.id);
+              const { title, body } = wordingOf(n, t);
               return (
                 <li key={n.id} className={read ? 'read' : 'unread'}>
-                  <strong>{n.title}</strong>
-                  {n.body && <span> {n.body}</span>}
+                  <strong>{title}</strong>
+                  {body && <span> {body}</span>}
                   <br />
                   <small>{dateTimeOf(n.createdAt)}</small>{' '}
                   {!read && (
