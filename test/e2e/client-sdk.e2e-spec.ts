@@ -518,12 +518,14 @@ describeE2E('Client SDK', () => {
   }, 30_000);
 
   it('should ask once for a new token when the server refuses the current one, then report unauthorized', async () => {
-    const [gina] = await createUsers(sut, 1, 'Revoked');
+    const [gina, hal] = await createUsers(sut, 2, 'Revoked');
+    const conversationId = await conversationOf(hal, gina);
     const asked: TokenRequest['reason'][] = [];
+    let token = gina.token;
     const { client, states } = sdkClient(proxy.url, gina.token, {
       getToken: ({ reason }) => {
         asked.push(reason);
-        return gina.token;
+        return token;
       },
     });
     await waitForState(client, 'online');
@@ -534,5 +536,22 @@ describeE2E('Client SDK', () => {
     await sleep(500);
     expect(asked).toEqual(['connect', 'connect', 'rejected']);
     expect(states).toEqual(['connecting', 'online', 'reconnecting', 'unauthorized']);
+
+    // A message sent meanwhile waits, nothing sent, and leaves once reconnect() has a token the server takes.
+    let settled = false;
+    const sent = client.messages.send(conversationId, 'Back soon');
+    void sent.finally(() => (settled = true)).catch(() => undefined);
+    await sleep(500);
+    expect(settled).toBe(false);
+    expect(await storedMessages(hal, conversationId)).toEqual([]);
+    expect(
+      (await api.patch(`/api/v1/users/${gina.id}`, { token: admin.token, body: { disabled: false } })).status,
+    ).toBe(200);
+    const login = await api.post('/api/v1/auth/login', { body: { email: gina.email, password: gina.password } });
+    expect(login.status).toBe(200);
+    token = login.body.accessToken;
+    client.reconnect();
+    expect(await sent).toMatchObject({ conversationId, body: 'Back soon' });
+    expect((await storedMessages(hal, conversationId)).map((m) => m.body)).toEqual(['Back soon']);
   }, 30_000);
 });
