@@ -68,7 +68,7 @@ function sessionColumns(alias = 'kiosk_sessions'): string {
 
 /**
  * Which due moments a claim takes: every one (no scope), or only those of sessions on `workstationIds` and those
- * overdue by more than `overdueSeconds`. The scheduler narrows its claims so while its instance cannot reach the others.
+ * overdue by more than `overdueSeconds` (the scheduler's claims while its instance cannot reach the others).
  */
 export interface ClaimScope {
   workstationIds: string[];
@@ -78,7 +78,8 @@ export interface ClaimScope {
 /** A claim's scope condition on its due column `due` of the row `s`; its two values are `$first` and the next. */
 function inScope(due: string, first: number): string {
   const ids = `$${first}::uuid[]`;
-  return `(${ids} IS NULL OR s.workstation_id = ANY(${ids}) OR s.${due} <= now() - make_interval(secs => $${first + 1}::float8))`;
+  const grace = `make_interval(secs => $${first + 1}::float8)`;
+  return `(${ids} IS NULL OR s.workstation_id = ANY(${ids}) OR s.${due} <= now() - ${grace})`;
 }
 
 function scopeValues(scope: ClaimScope | undefined): unknown[] {
