@@ -171,6 +171,23 @@ describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
     });
   });
 
+  describe('end', () => {
+    it('should end now for a reason, and at the deadline for `expired`', async () => {
+      const closed = await active(await workstation());
+      const ranOut = await active(await workstation());
+      await shiftBack(ranOut.id, 601);
+      const { ends_at: deadline } = await moments(ranOut.id);
+
+      const first = await sut.end(manager(), closed.id, 'closed');
+      expect(first).toMatchObject({ status: 'ended', end_reason: 'closed', event_seq: closed.event_seq + 1 });
+      expect(first.ended_at!.getTime()).toBe(first.db_now.getTime());
+      const second = await sut.end(manager(), ranOut.id, 'expired');
+      expect(second).toMatchObject({ status: 'ended', end_reason: 'expired' });
+      expect(second.ended_at!.getTime()).toBe(deadline.getTime());
+      expect(await moments(ranOut.id)).toMatchObject({ warnings_left: [], next_warning_at: null, next_tick_at: null });
+    });
+  });
+
   describe('claims scoped to some workstations (an instance cut off from the others)', () => {
     it('should take the moments of those workstations, and of the others only once overdue by the grace', async () => {
       const mine = await active(await workstation(), 600, [60]);

@@ -254,15 +254,15 @@ export class KioskSessionsRepository {
     );
   }
 
-  /** Ends a session (locked by the caller) now, for `reason`; nothing of it is due any more. */
-  async end(
-    manager: EntityManager,
-    sessionId: string,
-    reason: Exclude<KioskEndReason, 'expired'>,
-  ): Promise<SessionRow> {
+  /**
+   * Ends a session (locked by the caller) for `reason`, now, or at its deadline for `expired` (as the scheduler's
+   * claim would); nothing of it is due any more.
+   */
+  async end(manager: EntityManager, sessionId: string, reason: KioskEndReason): Promise<SessionRow> {
     return this.updateOne(
       manager,
-      `UPDATE kiosk_sessions SET status = 'ended', end_reason = $2, ended_at = now(),
+      `UPDATE kiosk_sessions SET status = 'ended', end_reason = $2,
+           ended_at = CASE WHEN $2 = 'expired' THEN ends_at ELSE now() END,
            next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
            version = version + 1, event_seq = event_seq + 1
          WHERE id = $1 RETURNING ${sessionColumns()}`,

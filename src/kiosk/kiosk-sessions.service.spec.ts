@@ -274,6 +274,22 @@ describe(KioskSessionsService.name, () => {
       });
     });
 
+    it('should end a session past its deadline as expired, at its deadline: its expiry came first', async () => {
+      const deadline = new Date(NOW.getTime() - 100);
+      const ended = row({ status: 'ended', end_reason: 'expired', ends_at: deadline, ended_at: deadline });
+      repository.lock.mockResolvedValueOnce(row({ status: 'active', ends_at: deadline }));
+      repository.end.mockResolvedValueOnce(ended);
+
+      await sut.close(kiosk, SESSION);
+
+      expect(repository.end).toHaveBeenCalledWith(manager, SESSION, 'expired');
+      expect(events.sessionEvent).toHaveBeenCalledWith(ended, 'session_terminated', {
+        sessionId: SESSION,
+        reason: 'expired',
+        message: 'The session time is over',
+      });
+    });
+
     it('should refuse to end an ended session', async () => {
       repository.lock.mockResolvedValueOnce(row({ status: 'ended' }));
       const err = await rejection(sut.close(kiosk, SESSION));

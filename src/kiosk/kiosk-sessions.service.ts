@@ -279,7 +279,11 @@ export class KioskSessionsService implements OnModuleInit {
       const current = await this.lock(manager, sessionId);
       if (actor) this.assertRunsOn(actor, current);
       this.assertTransition(current, 'end');
-      const row = await this.repository.end(manager, sessionId, reason);
+      // Past its deadline, the session has run out, whoever asks to end it before the scheduler claims its expiry:
+      // it ends as the expiry would have ended it, reason `expired`, at its deadline.
+      const ranOut = current.ends_at !== null && current.ends_at.getTime() <= current.db_now.getTime();
+      const endReason: KioskEndReason = ranOut ? 'expired' : reason;
+      const row = await this.repository.end(manager, sessionId, endReason);
       const workstations = current.workstation_id
         ? await this.workstationRows.followSessions(manager, [current.workstation_id])
         : [];
@@ -287,8 +291,8 @@ export class KioskSessionsService implements OnModuleInit {
         this.events.sessionChanged(row, true);
         this.events.sessionEvent(row, 'session_terminated', {
           sessionId: row.id,
-          reason,
-          message: TERMINATION_MESSAGES[reason],
+          reason: endReason,
+          message: TERMINATION_MESSAGES[endReason],
         });
         this.events.workstationsChanged(workstations);
       });
