@@ -82,7 +82,7 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** What this pass may claim: everything, unless this instance is cut off from the others (see the top). */
-  claimScope(): ClaimScope | undefined {
+  private claimScope(): ClaimScope | undefined {
     if (this.rooms.reachesOtherInstances) return undefined;
     const workstationIds = this.rooms
       .localRooms(WORKSTATION_ROOM_PREFIX)
