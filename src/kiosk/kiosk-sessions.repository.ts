@@ -86,11 +86,20 @@ function scopeValues(scope: ClaimScope | undefined): unknown[] {
   return scope ? [scope.workstationIds, scope.overdueSeconds] : [null, 0];
 }
 
-/** Sessions whose time is over end, reason `expired` (at their deadline, even when claimed later). $1, $2 = scope. */
-const EXPIRE_DUE = `
-  UPDATE kiosk_sessions s SET status = 'ended', end_reason = 'expired', ended_at = ends_at,
+/**
+ * The SET list that ends a session for `reason` (an SQL text expression): at its deadline when `expired` (even when
+ * claimed later), else now; nothing of it is due any more.
+ */
+function endedSet(reason: string): string {
+  return `status = 'ended', end_reason = ${reason},
+    ended_at = CASE WHEN ${reason} = 'expired' THEN ends_at ELSE now() END,
     next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
-    version = version + 1, event_seq = event_seq + 1
+    version = version + 1, event_seq = event_seq + 1`;
+}
+
+/** Sessions whose time is over end, reason `expired`. $1, $2 = scope. */
+const EXPIRE_DUE = `
+  UPDATE kiosk_sessions s SET ${endedSet(`'expired'`)}
   WHERE s.status = 'active' AND s.ends_at <= now() AND ${inScope('ends_at', 1)}
   RETURNING ${sessionColumns('s')}`;
 
@@ -261,11 +270,7 @@ export class KioskSessionsRepository {
   async end(manager: EntityManager, sessionId: string, reason: KioskEndReason): Promise<SessionRow> {
     return this.updateOne(
       manager,
-      `UPDATE kiosk_sessions SET status = 'ended', end_reason = $2,
-           ended_at = CASE WHEN $2 = 'expired' THEN ends_at ELSE now() END,
-           next_tick_at = NULL, next_warning_at = NULL, warnings_left = '{}',
-           version = version + 1, event_seq = event_seq + 1
-         WHERE id = $1 RETURNING ${sessionColumns()}`,
+      `UPDATE kiosk_sessions SET ${endedSet('$2::text')} WHERE id = $1 RETURNING ${sessionColumns()}`,
       [sessionId, reason],
     );
   }
