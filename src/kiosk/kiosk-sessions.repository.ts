@@ -67,8 +67,8 @@ function sessionColumns(alias = 'kiosk_sessions'): string {
 }
 
 /**
- * Which due moments a claim takes: every one (no scope), or only those of sessions on `workstationIds` and those
- * overdue by more than `overdueSeconds` (the scheduler's claims while its instance cannot reach the others).
+ * Which due moments a claim takes: every one (no scope: one instance alone), or those of sessions on `workstationIds`
+ * (the workstations whose socket the claiming instance holds) and the others overdue by more than `overdueSeconds`.
  */
 export interface ClaimScope {
   workstationIds: string[];

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ChannelService } from '../realtime/channel.service.js';
 import type { KioskEvents } from './kiosk-events.js';
 import type { KioskSessionsRepository, SessionRow } from './kiosk-sessions.repository.js';
-import { CUT_OFF_GRACE_MS, KioskScheduler } from './kiosk.scheduler.js';
+import { CUT_OFF_GRACE_MS, HOLDER_GRACE_MS, KioskScheduler } from './kiosk.scheduler.js';
 import type { WorkstationRow, WorkstationsRepository } from './workstations.repository.js';
 import type { WorkstationsService } from './workstations.service.js';
 
@@ -62,7 +62,13 @@ describe(KioskScheduler.name, () => {
     retryOffline: jest.Mock;
   };
   let sockets: Map<string, unknown[] | Error>;
-  let rooms: { ready: boolean; reachesOtherInstances: boolean; localRooms: jest.Mock; principalsIn: jest.Mock };
+  let rooms: {
+    ready: boolean;
+    clustered: boolean;
+    reachesOtherInstances: boolean;
+    localRooms: jest.Mock;
+    principalsIn: jest.Mock;
+  };
 
   beforeAll(() => Logger.overrideLogger(false));
   afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose']));
@@ -104,8 +110,9 @@ describe(KioskScheduler.name, () => {
     sockets = new Map();
     rooms = {
       ready: true,
+      clustered: false,
       reachesOtherInstances: true,
-      localRooms: jest.fn(() => []),
+      localRooms: jest.fn(() => new Set()),
       principalsIn: jest.fn(async (room: string) => {
         const answer = sockets.get(room) ?? [];
         if (answer instanceof Error) throw answer;
@@ -136,12 +143,24 @@ describe(KioskScheduler.name, () => {
     expect(rooms.localRooms).not.toHaveBeenCalled();
   });
 
-  it('should claim, cut off from the other instances, only for its own workstations and the overdue', async () => {
+  it('should claim at once for the workstations whose socket it holds, late for the others, beside other instances', async () => {
+    rooms.clustered = true;
+    rooms.localRooms.mockReturnValue(new Set([`principal:workstation:${W1}`, 'principal:workstation:not-a-uuid']));
+    await sut.runOnce();
+    const scope = { workstationIds: [W1], overdueSeconds: HOLDER_GRACE_MS / 1000 };
+    expect(rooms.localRooms).toHaveBeenCalledWith('principal:workstation:');
+    expect(sessions.expireDue).toHaveBeenCalledWith(manager, scope);
+    expect(sessions.warnDue).toHaveBeenCalledWith(outside, scope);
+    expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5, scope);
+    expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
+  });
+
+  it('should leave the moments of workstations held elsewhere for longer while cut off from the other instances', async () => {
+    rooms.clustered = true;
     rooms.reachesOtherInstances = false;
-    rooms.localRooms.mockReturnValue([`principal:workstation:${W1}`, 'principal:workstation:not-a-uuid']);
+    rooms.localRooms.mockReturnValue(new Set([`principal:workstation:${W1}`]));
     await sut.runOnce();
     const scope = { workstationIds: [W1], overdueSeconds: CUT_OFF_GRACE_MS / 1000 };
-    expect(rooms.localRooms).toHaveBeenCalledWith('principal:workstation:');
     expect(sessions.expireDue).toHaveBeenCalledWith(manager, scope);
     expect(sessions.warnDue).toHaveBeenCalledWith(outside, scope);
     expect(sessions.tickDue).toHaveBeenCalledWith(outside, 5, scope);
@@ -150,7 +169,7 @@ describe(KioskScheduler.name, () => {
 
     rooms.reachesOtherInstances = true;
     await sut.runOnce();
-    expect(sessions.tickDue).toHaveBeenLastCalledWith(outside, 5, undefined);
+    expect(sessions.tickDue).toHaveBeenLastCalledWith(outside, 5, { ...scope, overdueSeconds: HOLDER_GRACE_MS / 1000 });
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });
 

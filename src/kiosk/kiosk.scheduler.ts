@@ -5,9 +5,12 @@
 // period), and after a restart a session that ran out while the server was down ends at once. This class holds
 // the timing and what each claim publishes.
 //
-// While this instance cannot reach the others (Redis down for it), what it publishes reaches only its own sockets,
-// and a moment it claimed is spent: it then claims only the moments of sessions on workstations whose socket it holds,
-// and those that no instance holding one claimed within CUT_OFF_GRACE_MS (no socket of theirs is here to hear them).
+// With other instances beside it, an instance claims at once the moments of sessions on workstations whose socket it
+// holds, and the others' only once HOLDER_GRACE_MS overdue, so a kiosk hears its moments from the instance its socket
+// is on whenever that instance is up to claim them: a link between the instances that breaks (Redis cut for one of
+// them, or for all) does not take them from it. While this instance cannot reach the others, what it publishes
+// reaches only its own sockets and a moment it claims is spent, so it leaves the rest for CUT_OFF_GRACE_MS (no socket
+// of theirs is here to hear them), and it skips the checks that ask every instance for its sockets.
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -30,7 +33,12 @@ const INTERVAL_NAME = 'kiosk:scheduler';
 export const SCHEDULER_PERIOD_MS = 250;
 /** Every this many passes, an instance also looks for silent workstations (see `silent`). */
 const SILENT_EVERY_PASSES = 20;
-/** Cut off from the others, an instance claims a moment of a workstation whose socket it does not hold this late. */
+/**
+ * How late an instance claims a moment of a workstation whose socket it does not hold (a whole pass after the
+ * holder's); a session whose kiosk is on no instance has its moments announced (to admins) this late.
+ */
+export const HOLDER_GRACE_MS = 2 * SCHEDULER_PERIOD_MS;
+/** The same while the instance is cut off from the others (see the top). */
 export const CUT_OFF_GRACE_MS = 8 * SCHEDULER_PERIOD_MS;
 const WORKSTATION_ROOM_PREFIX = principalRoom('kiosk', '');
 
@@ -76,19 +84,21 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.tickSessions(scope);
     this.passes += 1;
     // Both ask every instance for its sockets; cut off from them, they wait (what they would claim stays due).
-    if (scope) return;
+    if (!this.rooms.reachesOtherInstances) return;
     if (this.passes % SILENT_EVERY_PASSES === 0) await this.silent();
     await this.offline();
   }
 
-  /** What this pass may claim: everything, unless this instance is cut off from the others (see the top). */
+  /** What this pass may claim: everything when this instance runs alone, else as said at the top. */
   private claimScope(): ClaimScope | undefined {
-    if (this.rooms.reachesOtherInstances) return undefined;
-    const workstationIds = this.rooms
-      .localRooms(WORKSTATION_ROOM_PREFIX)
-      .map((room) => room.slice(WORKSTATION_ROOM_PREFIX.length))
-      .filter((id) => UUID_PATTERN.test(id));
-    return { workstationIds, overdueSeconds: CUT_OFF_GRACE_MS / 1000 };
+    if (!this.rooms.clustered) return undefined;
+    const workstationIds: string[] = [];
+    for (const room of this.rooms.localRooms(WORKSTATION_ROOM_PREFIX)) {
+      const id = room.slice(WORKSTATION_ROOM_PREFIX.length);
+      if (UUID_PATTERN.test(id)) workstationIds.push(id);
+    }
+    const graceMs = this.rooms.reachesOtherInstances ? HOLDER_GRACE_MS : CUT_OFF_GRACE_MS;
+    return { workstationIds, overdueSeconds: graceMs / 1000 };
   }
 
   /** Ends the sessions whose time is over and frees their workstations, in one transaction; publishes after it. */

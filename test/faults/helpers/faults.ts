@@ -11,6 +11,7 @@ import {
   startAppProcess,
   startRedis,
 } from './processes.js';
+import { startTcpLink, type TcpLink } from './tcp-link.js';
 
 const databaseUrl = process.env.TEST_DATABASE_URL || undefined;
 const required = process.env.REQUIRE_SERVICES === '1';
@@ -107,25 +108,40 @@ export async function storedMessages(
 export interface FaultCluster {
   redis: RedisServer;
   instances: AppProcess[];
+  /** Each instance's own link to Redis, when asked for (`redisLinks`): cutting one cuts that instance alone. */
+  redisLinks: TcpLink[];
   close(): Promise<void>;
 }
 
 /**
  * Two instances of the built server as real processes, on a fresh database of the test Postgres and a private Redis
- * (so a scenario may stop it), with FAULT_ENV and `env`.
+ * (so a scenario may stop it), with FAULT_ENV and `env`; with `redisLinks`, each reaches Redis through a link of its
+ * own.
  */
-export async function startFaultCluster(env: Record<string, string> = {}): Promise<FaultCluster> {
+export async function startFaultCluster(
+  env: Record<string, string> = {},
+  options: { redisLinks?: boolean } = {},
+): Promise<FaultCluster> {
   buildIfNeeded();
   const redis = await startRedis();
   const database = await freshDatabase();
-  const settings = { DATABASE_URL: database.url, REDIS_URL: redis.url, ...FAULT_ENV, ...env };
+  const port = Number(new URL(redis.url).port);
+  const redisLinks = options.redisLinks ? await Promise.all([0, 1].map(() => startTcpLink(port))) : [];
+  const settings = (i: number) => ({
+    DATABASE_URL: database.url,
+    REDIS_URL: redisLinks[i] ? `redis://127.0.0.1:${redisLinks[i].port}` : redis.url,
+    ...FAULT_ENV,
+    ...env,
+  });
   // Both at once, as a deploy would (migrations run under an advisory lock, the admin is inserted once).
-  const instances = await Promise.all([startAppProcess(settings), startAppProcess(settings)]);
+  const instances = await Promise.all([startAppProcess(settings(0)), startAppProcess(settings(1))]);
   return {
     redis,
     instances,
+    redisLinks,
     close: async () => {
       for (const instance of instances) await instance.stop();
+      for (const link of redisLinks) await link.close();
       await redis.dispose();
       await database.drop();
     },
