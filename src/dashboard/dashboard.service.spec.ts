@@ -49,6 +49,8 @@ describe(DashboardService.name, () => {
   let rooms: Map<string, Set<string>>;
   let events: DashboardEvents;
   let presenceListener: () => void;
+  let presence: { stats: jest.Mock; onlineUserIds: jest.Mock; onChange: (listener: () => void) => void };
+  let channels: { ready: boolean; reachesOtherInstances: boolean; hasLocalMembers: (room: string) => boolean };
 
   beforeEach(() => {
     query = jest.fn(async () => [COUNTS]);
@@ -56,12 +58,16 @@ describe(DashboardService.name, () => {
     publisher = { publish: jest.fn() };
     rooms = new Map();
     events = new DashboardEvents();
-    const presence = {
+    presence = {
       stats: jest.fn(async () => ({ connections: 6, onlineUsers: 3 })),
       onlineUserIds: jest.fn(async () => [USER]),
       onChange: (listener: () => void) => (presenceListener = listener),
     };
-    const channels = { ready: true, hasLocalMembers: (room: string) => (rooms.get(room)?.size ?? 0) > 0 };
+    channels = {
+      ready: true,
+      reachesOtherInstances: true,
+      hasLocalMembers: (room: string) => (rooms.get(room)?.size ?? 0) > 0,
+    };
     sut = new DashboardService(
       new DashboardRepository({ query } as unknown as DataSource),
       new AppConfig({ DASHBOARD_INTERVAL_MS: '1000' }),
@@ -80,6 +86,23 @@ describe(DashboardService.name, () => {
     expect(await sut.stats()).toEqual(STATS);
     expect(query).toHaveBeenCalledTimes(1);
     expect(query).toHaveBeenCalledWith(expect.stringContaining("date_trunc('month', now(), 'UTC')"), [[USER]]);
+  });
+
+  it('should answer the presence figures last read while cut off from the other instances', async () => {
+    await sut.stats();
+    channels.reachesOtherInstances = false;
+    presence.stats.mockRejectedValue(new Error('Redis is down'));
+    query.mockResolvedValueOnce([{ ...COUNTS, sessions_active: 0 }]);
+    // Fresh counts from Postgres; presence as last read, without asking Redis.
+    expect(await sut.stats()).toEqual({ ...STATS, sessions: { ...STATS.sessions, active: 0 } });
+    expect(presence.stats).toHaveBeenCalledTimes(1);
+    expect(query).toHaveBeenLastCalledWith(expect.any(String), [[USER]]);
+  });
+
+  it('should fail, cut off from the other instances, when it never read their presence', async () => {
+    channels.reachesOtherInstances = false;
+    presence.stats.mockRejectedValue(new Error('Redis is down'));
+    await expect(sut.stats()).rejects.toThrow('Redis is down');
   });
 
   it('should refuse the Stats to anyone but an admin', async () => {

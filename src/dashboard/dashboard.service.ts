@@ -1,7 +1,9 @@
 // Live statistics for admins. The counts are a handful of indexed counts read in one statement; `realtime` comes
 // from presence (every instance). Changes (kiosk, presence, registrations) are coalesced: each instance that heard
 // of one asks the shared StatsClock for the period, and whichever instance claims it publishes `stats_update` to
-// the `dashboard` channel, which the Socket.IO adapter carries to admins on every instance.
+// the `dashboard` channel, which the Socket.IO adapter carries to admins on every instance. Cut off from the others
+// (Redis unreachable), an instance goes on updating its own admins: the counts from Postgres, the presence figures
+// as last read from every instance.
 import {
   Injectable,
   Logger,
@@ -18,7 +20,7 @@ import { AppConfig } from '../config/app-config.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import type { StatsPayload } from '../realtime/client-events.js';
-import { PresenceService } from '../realtime/presence.service.js';
+import { type PresenceStats, PresenceService } from '../realtime/presence.service.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import { DashboardEvents } from './dashboard-events.js';
 import { DashboardRepository } from './dashboard.repository.js';
@@ -42,6 +44,8 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   private heard = 0;
   private covered = 0;
   private nextAttemptAt = 0;
+  /** Presence as last read from every instance, stood in for it while this instance cannot reach them. */
+  private lastPresence?: { realtime: PresenceStats; online: string[] };
   private readonly loop = new SingleFlightInterval({
     name: INTERVAL_NAME,
     run: () => this.flush(),
@@ -82,7 +86,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   async stats(): Promise<StatsPayload> {
-    const [realtime, online] = await Promise.all([this.presence.stats(), this.presence.onlineUserIds()]);
+    const { realtime, online } = await this.presenceFigures();
     const c = await this.repository.counts(online);
     return {
       users: { total: c.users_total, active: c.users_active, newThisMonth: c.users_new_this_month },
@@ -101,6 +105,17 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
       realtime: { connections: realtime.connections, onlineUsers: realtime.onlineUsers },
       timestamp: c.db_now.toISOString(),
     };
+  }
+
+  /**
+   * Presence across instances; while this instance is cut off from them (their figures unreadable: each read would
+   * fail after about a second), the last ones read, rather than a drop to this instance's own sockets.
+   */
+  private async presenceFigures(): Promise<{ realtime: PresenceStats; online: string[] }> {
+    if (this.lastPresence && !this.rooms.reachesOtherInstances) return this.lastPresence;
+    const [realtime, online] = await Promise.all([this.presence.stats(), this.presence.onlineUserIds()]);
+    this.lastPresence = { realtime, online };
+    return this.lastPresence;
   }
 
   /** A count may have moved: tell the shared clock, then let the loop try for the period at once. */

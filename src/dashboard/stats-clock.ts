@@ -1,8 +1,11 @@
 // The dashboard's shared period: every change bumps a version, and an instance claims the right to publish
 // (`StatsCoalescer`'s rule). With Redis the state and the rule live in Redis (one script, Redis's clock), so that
-// admins get one update per period whichever instance saw the change; without Redis, in this process.
+// admins get one update per period whichever instance saw the change; without Redis, in this process. While this
+// instance is cut off from the others (its adapter connections down), what it publishes reaches only its own admins:
+// it keeps their updates going on its own clock, as an instance alone would, and Redis learns of no change meanwhile.
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { ChannelService } from '../realtime/channel.service.js';
 import { redisScript, RedisService } from '../redis/redis.service.js';
 import { type ClaimDecision, type CoalescerTiming, StatsCoalescer } from './stats-coalescer.js';
 
@@ -46,6 +49,7 @@ export class StatsClock {
   constructor(
     config: AppConfig,
     private readonly redis: RedisService,
+    private readonly rooms: ChannelService,
   ) {
     this.timing = { intervalMs: config.dashboard.intervalMs, heartbeatMs: config.dashboard.heartbeatSeconds * 1000 };
     this.local = new StatsCoalescer(this.timing);
@@ -54,12 +58,13 @@ export class StatsClock {
 
   /** Records a change (resolve it before claiming, so that the claim sees it). */
   async changed(): Promise<void> {
-    if (this.redis.enabled) await this.redis.client.hincrby(this.key, 'version', 1);
-    else this.local.changed();
+    // The local clock hears of every change, to take over at once if this instance is cut off.
+    this.local.changed();
+    if (this.shared) await this.redis.client.hincrby(this.key, 'version', 1);
   }
 
   async claim(wantHeartbeat: boolean): Promise<ClaimDecision> {
-    if (!this.redis.enabled) return this.local.claim(Date.now(), wantHeartbeat);
+    if (!this.shared) return this.local.claim(Date.now(), wantHeartbeat);
     const answer = Number(
       await this.redis.runScript(
         CLAIM,
@@ -69,5 +74,10 @@ export class StatsClock {
     );
     if (answer === -1) return { claim: true };
     return { claim: false, retryInMs: answer === -2 ? null : Math.max(0, answer) };
+  }
+
+  /** Whether the period is the deployment's (in Redis) rather than this process's. */
+  private get shared(): boolean {
+    return this.redis.enabled && this.rooms.reachesOtherInstances;
   }
 }

@@ -3,17 +3,20 @@
 // hang); /health says so; nothing crashes; cross-instance delivery and presence come back by themselves; and after
 // resync nothing acknowledged is lost or duplicated, of any kind. A kiosk session runs its whole course during the
 // outage, its workstation on B: every tick, the warning and the end reach it once (each instance, cut off from the
-// other, claims only the moments of the workstations whose socket it holds).
+// other, claims only the moments of the workstations whose socket it holds). An admin's dashboard on B goes on
+// updating through the outage (heartbeats, and the session's end), on B's own clock.
+import { channels } from '@realtime-hub/protocol';
 import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
 import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
-import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { adminToken, faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess, RedisServer } from './helpers/processes.js';
 
 const OUTAGE_MS = 10_000;
 const SESSION_SECONDS = 8;
 const WARNING_SECONDS = 4;
+const HEARTBEAT_SECONDS = 2;
 
 describeFaults('Redis outage under the mixed load, two instances', () => {
   let cluster: FaultCluster;
@@ -29,6 +32,7 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
       KIOSK_TICK_SECONDS: '1',
       KIOSK_WARNING_SECONDS: String(WARNING_SECONDS),
       KIOSK_MIN_DURATION_SECONDS: '1',
+      DASHBOARD_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS),
     });
     ({ redis } = cluster);
     [a, b] = cluster.instances;
@@ -49,6 +53,11 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
     });
     await load.setup();
     const [onA, onB] = load.users;
+    const stats: { at: number; activeSessions: number }[] = [];
+    const dashboard = faultClient(b.url, await adminToken(a.url));
+    dashboard.subscribe(channels.dashboard(), {
+      stats_update: (s) => stats.push({ at: Date.now(), activeSessions: s.sessions.active }),
+    });
     load.start();
     await sleep(500);
 
@@ -102,6 +111,14 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
     ]);
     const endedAt = kiosk.find((e) => e.event === 'session_terminated')!.at;
     expect(endedAt).toBeLessThan(outageStarted + OUTAGE_MS);
+    // The dashboard on B: a heartbeat at least every HEARTBEAT_SECONDS through the outage, and the session's end
+    // counted within about a second (DASHBOARD_INTERVAL_MS), both before Redis came back.
+    const marks = [outageStarted, ...stats.filter((u) => u.at > outageStarted && u.at < restarted).map((u) => u.at)];
+    const dashboardGaps = [...marks, restarted].slice(1).map((at, i) => at - marks[i]);
+    expect(dashboardGaps.filter((gap) => gap > HEARTBEAT_SECONDS * 1000 + 1500)).toEqual([]);
+    const counted = stats.find((u) => u.at > endedAt && u.activeSessions === 0);
+    expect(counted?.at).toBeLessThan(Math.min(endedAt + 2500, restarted));
+    dashboard.close();
     expect(Math.abs(counts.kiosk!.endedOffByMs)).toBeLessThan(1500);
     const ticks = kiosk.filter((e) => e.event === 'time_update' && e.at > outageStarted).map((e) => e.at);
     expect(ticks.length).toBeGreaterThanOrEqual(SESSION_SECONDS - 3);
