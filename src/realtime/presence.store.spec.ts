@@ -52,6 +52,24 @@ describe(RedisPresenceStore.name, () => {
     store.stop();
   });
 
+  it('should take no other instance for dead within a TTL of its own reconnection to Redis', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const { redis, client } = fakeRedis([1]);
+    const store = new RedisPresenceStore(redis, config(6), host, logger);
+    await store.start();
+    const onReady = client.on.mock.calls.find(([event]) => event === 'ready')![1] as () => void;
+    client.zrangebyscore.mockClear();
+    // Back after a cut: the others' beats could not be seen meanwhile.
+    onReady();
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect(client.zadd).toHaveBeenCalledTimes(1 + 4 + 1);
+    expect(client.zrangebyscore).not.toHaveBeenCalled();
+    // TTL − period (5 s) after the reconnection, the look for the dead is back.
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(client.zrangebyscore).toHaveBeenLastCalledWith('presence:instances', '-inf', `(${1_005_000 - 5_000}`);
+    store.stop();
+  });
+
   it('should rebuild its part of presence when a beat finds it was swept while alive', async () => {
     // First beat registers (1 added); the next finds it present (0); the third adds it again (1): it was swept.
     const { redis, scripts } = fakeRedis([1, 0, 1, 0]);

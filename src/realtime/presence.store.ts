@@ -206,6 +206,12 @@ export class RedisPresenceStore implements PresenceStore {
   private heartbeat?: NodeJS.Timeout;
   /** Set once this instance's first heartbeat is in; a later beat that adds it again means it was swept alive. */
   private registered = false;
+  /**
+   * No other instance is taken for dead before this time (epoch ms): after this instance's own link to Redis comes
+   * back, the others get a whole TTL to be heard from, since it could not see their beats meanwhile (they may have
+   * been cut off too, and be reconnecting a moment later).
+   */
+  private sweepFrom = 0;
 
   constructor(
     private readonly redis: RedisService,
@@ -253,6 +259,7 @@ export class RedisPresenceStore implements PresenceStore {
         first = false;
         return;
       }
+      this.sweepFrom = Date.now() + this.config.presence.ttlSeconds * 1000 - this.periodMs;
       this.reconcile().catch((err: Error) => this.logger.warn({ err: err.message }, 'Presence reconcile failed'));
     });
     if (this.redis.client.status === 'ready') first = false;
@@ -344,6 +351,7 @@ export class RedisPresenceStore implements PresenceStore {
       });
     }
     this.registered = true;
+    if (now < this.sweepFrom) return;
     const cutoff = this.staleBefore(now);
     const dead = await this.redis.client.zrangebyscore(k.instances, '-inf', `(${cutoff}`);
     for (const id of dead) await this.sweep(id, cutoff);

@@ -5,18 +5,23 @@
 // workstation on the cut instance: every tick, the warning and the end reach it once, although the other instance,
 // which still reaches Redis, could claim them first (each instance claims at once only the moments of the
 // workstations whose socket it holds).
+// Then both links are cut for longer than the presence TTL, Redis keeping its data, and come back one after the
+// other: nobody whose socket stayed on an instance is announced offline, although the instance back first finds the
+// other's last beat far too old (each instance gives the others a whole TTL after its own link comes back).
+import { channels } from '@realtime-hub/protocol';
 import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
-import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
-import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { conversationOf, describeFaults, type FaultCluster, member, startFaultCluster } from './helpers/faults.js';
+import { faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
 
 const CUT_MS = 10_000;
+const PRESENCE_TTL_SECONDS = 6;
 const SESSION_SECONDS = 8;
 const WARNING_SECONDS = 4;
 
-describeFaults('Redis cut from one instance of two under the mixed load', () => {
+describeFaults('Redis links cut, Redis itself up, two instances', () => {
   let cluster: FaultCluster;
   let a: AppProcess;
   let b: AppProcess;
@@ -25,7 +30,7 @@ describeFaults('Redis cut from one instance of two under the mixed load', () => 
   beforeAll(async () => {
     cluster = await startFaultCluster(
       {
-        PRESENCE_TTL_SECONDS: '6',
+        PRESENCE_TTL_SECONDS: String(PRESENCE_TTL_SECONDS),
         PRESENCE_GRACE_MS: '300',
         KIOSK_TICK_SECONDS: '1',
         KIOSK_WARNING_SECONDS: String(WARNING_SECONDS),
@@ -42,7 +47,7 @@ describeFaults('Redis cut from one instance of two under the mixed load', () => 
     await cluster?.close();
   });
 
-  it("should keep the cut instance's kiosk on time, serve the rest, recover by itself and lose nothing", async () => {
+  it("should keep the cut instance's kiosk on time, serve the rest, recover by itself and lose nothing (one cut)", async () => {
     // Users 0 and 2 on A, user 1 on B; the kiosk's workstation on B.
     load = new MixedLoad({
       restUrl: a.url,
@@ -95,5 +100,44 @@ describeFaults('Redis cut from one instance of two under the mixed load', () => 
     for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
     expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     report('Redis cut from one instance 10 s', load, counts, { recoveredInMs, slowestMs: load.slowestMs });
+    load.close();
+    load = undefined;
   }, 90_000);
+
+  it('should announce nobody offline when both links come back after the TTL, one after the other', async () => {
+    const [a, b] = cluster.instances;
+    const watcher = await member(a.url, 'watcher');
+    const [onA, onB] = await Promise.all([member(a.url, 'on-a'), member(a.url, 'on-b')]);
+    await conversationOf(a.url, watcher, [onA, onB], 'Watched');
+    const clients = [faultClient(a.url, watcher.token), faultClient(a.url, onA.token), faultClient(b.url, onB.token)];
+    await eventually(async () => {
+      const res = await client(a.url).get(`/api/v1/presence?userIds=${onA.id},${onB.id}`, { token: watcher.token });
+      expect(res.body.items.map((p: { online: boolean }) => p.online)).toEqual([true, true]);
+    }, 10_000);
+    const offline: { userId: string; at: number }[] = [];
+    for (const user of [onA, onB]) {
+      clients[0].subscribe(channels.presence(user.id), {
+        presence: (p) => {
+          if (!p.online) offline.push({ userId: p.userId, at: Date.now() });
+        },
+      });
+    }
+    await sleep(500);
+
+    for (const link of cluster.redisLinks) link.cut();
+    await sleep(PRESENCE_TTL_SECONDS * 1000 + 2000);
+    // A first: its first beat finds B's last one 8 s old, older than the TTL allows.
+    cluster.redisLinks[0].restore();
+    await sleep(1500);
+    cluster.redisLinks[1].restore();
+    await eventually(async () => {
+      for (const instance of [a, b]) expect((await client(instance.url).get('/api/v1/health')).status).toBe(200);
+    }, 20_000);
+    // Past a whole TTL after the links came back.
+    await sleep(PRESENCE_TTL_SECONDS * 1000);
+    expect(offline).toEqual([]);
+    const res = await client(a.url).get(`/api/v1/presence?userIds=${onA.id},${onB.id}`, { token: watcher.token });
+    expect(res.body.items.map((p: { online: boolean }) => p.online)).toEqual([true, true]);
+    for (const c of clients) c.close();
+  }, 60_000);
 });
