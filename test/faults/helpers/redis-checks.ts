@@ -1,0 +1,54 @@
+// What the Redis scenarios (Redis stopped, Redis links cut) share: the kiosk session they run inside the fault, with
+// the server settings it needs, and the checks that it ran its course and that presence came back.
+import { client } from '../../helpers/http.js';
+import { eventually } from '../../helpers/sockets.js';
+import type { LoadCounts, MixedLoad } from './mixed-load.js';
+
+/** An 8 s kiosk session warned 4 s before its end: it fits inside a 10 s fault that starts 0.5 s after it. */
+export const KIOSK_COURSE = { durationSeconds: 8, warningSeconds: 4 };
+
+/** The servers' settings for the Redis scenarios: a short presence TTL, and a kiosk ticking every second. */
+export const REDIS_FAULT_ENV = {
+  PRESENCE_TTL_SECONDS: '6',
+  PRESENCE_GRACE_MS: '300',
+  KIOSK_TICK_SECONDS: '1',
+  KIOSK_WARNING_SECONDS: String(KIOSK_COURSE.warningSeconds),
+  KIOSK_MIN_DURATION_SECONDS: '1',
+};
+
+/** The load's kiosk options for that session, its workstation's client on `url`. */
+export function kioskCourseOn(url: string): { durationSeconds: number; warningSeconds: number[]; url: string } {
+  return { durationSeconds: KIOSK_COURSE.durationSeconds, warningSeconds: [KIOSK_COURSE.warningSeconds], url };
+}
+
+/**
+ * Checks that the load's kiosk session ran its whole course on its workstation's client: started, warned once, ended
+ * once within 1.5 s of its `endsAt` and before `until`, and ticked every second from `from` on (a gap over 1.6 s is a
+ * missed tick). Answers when the end arrived.
+ */
+export function expectKioskCourse(load: MixedLoad, counts: LoadCounts, from: number, until: number): number {
+  const kiosk = load.kioskEvents;
+  expect(kiosk.filter((e) => e.event !== 'time_update').map((e) => e.event)).toEqual([
+    'session_started',
+    'session_warning',
+    'session_terminated',
+  ]);
+  const endedAt = kiosk.find((e) => e.event === 'session_terminated')!.at;
+  expect(endedAt).toBeLessThan(until);
+  expect(Math.abs(counts.kiosk!.endedOffByMs)).toBeLessThan(1500);
+  const ticks = kiosk.filter((e) => e.event === 'time_update' && e.at > from).map((e) => e.at);
+  expect(ticks.length).toBeGreaterThanOrEqual(KIOSK_COURSE.durationSeconds - 3);
+  const gaps = ticks.slice(1).map((at, i) => at - ticks[i]);
+  expect(gaps.filter((gap) => gap > 1600)).toEqual([]);
+  return endedAt;
+}
+
+/** Waits (20 s at most) until `GET /presence` on `url` says every user of the load is online. */
+export async function expectEveryoneOnline(load: MixedLoad, url: string): Promise<void> {
+  await eventually(async () => {
+    const ids = load.users.map((u) => u.id).join(',');
+    const res = await client(url).get(`/api/v1/presence?userIds=${ids}`, { token: load.users[0].token });
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((p: { online: boolean }) => p.online)).toEqual(load.users.map(() => true));
+  }, 20_000);
+}
