@@ -1,6 +1,7 @@
 // The kiosk, end to end in two browsers with short timers: an admin adds a workstation and creates a session; the
 // kiosk screen, set up with the workstation token, takes the code, counts down, shows the warning, then the end
-// screen; the admin sees the workstation occupied meanwhile.
+// screen; the admin sees the workstation occupied meanwhile. Cut off from the server past its deadline, the kiosk
+// screen ends the session by itself.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -157,5 +158,59 @@ describe('Kiosk in the browser', () => {
     await kiosk.getByRole('textbox', { name: 'Workstation token' }).fill(newToken);
     await kiosk.getByRole('button', { name: 'Save' }).click();
     await kiosk.getByRole('textbox', { name: 'Access code' }).waitFor();
+  });
+
+  it('ends the session on its own screen at its deadline when the end cannot reach it', async () => {
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.1');
+    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Eden');
+    const shown = adminPage.locator('.access-code strong');
+    const previous = await shown.textContent();
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill((await shown.textContent())!);
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.waitFor();
+
+    // The network goes and stays gone past the session's end: no `session_terminated` can arrive, and the server
+    // cannot be asked. The screen still ends the session, rather than staying open at 00:00.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await kiosk.getByRole('alert').filter({ hasText: 'Connection lost' }).waitFor();
+    await timer.filter({ hasText: '00:00' }).waitFor({ timeout: 10_000 });
+    const ranOut = Date.now();
+    await kiosk.getByRole('heading', { name: 'Session ended' }).waitFor({ timeout: 10_000 });
+    // It waited for the end, then for an answer, first.
+    expect(Date.now() - ranOut).toBeGreaterThan(1500);
+    await kiosk.getByText('Your time is up.').waitFor();
+    proxy.blockAll = false;
+  });
+
+  it('goes on counting at its deadline when the server has time left that it missed (extended while away)', async () => {
+    await kiosk.getByRole('button', { name: 'New session' }).click();
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.1');
+    const shown = adminPage.locator('.access-code strong');
+    const previous = await shown.textContent();
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
+    const code = (await shown.textContent())!;
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code);
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.waitFor();
+
+    // Five more minutes while the kiosk is cut off: its countdown runs out on the old deadline.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await adminPage.getByRole('button', { name: `Extend +5 min, session ${code}` }).click();
+    await timer.filter({ hasText: '00:00' }).waitFor({ timeout: 10_000 });
+    proxy.blockAll = false;
+    // Back within the wait at zero: the server's answer (or the channel's snapshot) has the time left.
+    await timer.filter({ hasText: /^0[45]:\d\d$/ }).waitFor({ timeout: 10_000 });
+    await kiosk.waitForTimeout(3000);
+    expect(await kiosk.getByRole('heading', { name: 'Session ended' }).count()).toBe(0);
+
+    await adminPage.getByRole('button', { name: `End session ${code}` }).click();
+    await kiosk.getByText('The session was ended by staff.').waitFor({ timeout: 5000 });
   });
 });

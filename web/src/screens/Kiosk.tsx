@@ -1,6 +1,8 @@
 // The public computer's screen (/kiosk): set up once by an admin pasting the workstation token (kept in this
 // browser's storage, never in a URL); then code entry, a large countdown, warning banners, the end screen, and an
-// offline banner that clears itself. Nothing else of the app is reachable from here.
+// offline banner that clears itself. Nothing else of the app is reachable from here. The countdown fails closed: at
+// its end with no word of the session's end from the server, it asks, and shows the end screen unless told of time
+// left (a public computer is not left open because an event was lost or the network is down).
 import {
   AckFailure,
   channels,
@@ -9,13 +11,17 @@ import {
   type RealtimeClient,
 } from '@realtime-hub/client';
 import { useChannel, useConnectionState } from '@realtime-hub/client/react';
-import { type FormEvent, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 
 const TOKEN_KEY = 'realtime-hub.kiosk.token';
 const SESSION_KEY = 'realtime-hub.kiosk.session';
 const END_SCREEN_MS = 15_000;
+/** How long the countdown waits at zero for `session_terminated` before asking the server. */
+const END_GRACE_MS = 2000;
+/** How long it waits for that answer before ending the session on this screen anyway. */
+const ASK_TIMEOUT_MS = 4000;
 
 export function Kiosk() {
   const { t } = useTranslation();
@@ -103,6 +109,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
     const stored = localStorage.getItem(SESSION_KEY);
     return stored ? { kind: 'session', session: JSON.parse(stored) as KioskSessionPayload } : { kind: 'code' };
   });
+  const endSession = useCallback((reason: string, message: string) => setPhase({ kind: 'ended', reason, message }), []);
 
   useEffect(() => {
     if (phase.kind === 'session') localStorage.setItem(SESSION_KEY, JSON.stringify(phase.session));
@@ -134,13 +141,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
       {phase.kind === 'code' && (
         <CodeEntry client={client} onSession={(session) => setPhase({ kind: 'session', session })} />
       )}
-      {phase.kind === 'session' && (
-        <Countdown
-          client={client}
-          initial={phase.session}
-          onEnd={(reason, message) => setPhase({ kind: 'ended', reason, message })}
-        />
-      )}
+      {phase.kind === 'session' && <Countdown client={client} initial={phase.session} onEnd={endSession} />}
       {phase.kind === 'ended' && (
         <div className="kiosk-card ended">
           <h1>{t('kiosk.endedTitle')}</h1>
@@ -226,13 +227,13 @@ function Countdown({
   // between r - 1 and r seconds left), so each one narrows the estimate into that interval.
   const [endsAt, setEndsAt] = useState(() => Date.now() + initial.remainingSeconds * 1000);
   const [now, setNow] = useState(() => Date.now());
-  const narrow = (remainingSeconds: number) => {
+  const narrow = useCallback((remainingSeconds: number) => {
     const at = Date.now();
     setNow(at);
     setEndsAt((current) =>
       Math.min(Math.max(current, at + (remainingSeconds - 1) * 1000), at + remainingSeconds * 1000),
     );
-  };
+  }, []);
   const [warning, setWarning] = useState<number>();
   const sessionId = initial.id;
 
@@ -259,6 +260,33 @@ function Countdown({
   });
 
   const remaining = Math.max(0, Math.ceil((endsAt - now) / 1000));
+  const runOut = remaining === 0;
+  useEffect(() => {
+    if (!runOut) return undefined;
+    let current = true;
+    let answerTimer: ReturnType<typeof setTimeout> | undefined;
+    const graceTimer = setTimeout(() => {
+      const timedOut = new Promise<never>((_, reject) => {
+        answerTimer = setTimeout(() => reject(new Error('No answer')), ASK_TIMEOUT_MS);
+      });
+      Promise.race([client.request('get_time', { sessionId }), timedOut]).then(
+        (time) => {
+          if (!current) return;
+          if (time.status === 'ended' || time.remainingSeconds <= 0) onEnd('expired', '');
+          else narrow(time.remainingSeconds);
+        },
+        () => {
+          if (current) onEnd('expired', '');
+        },
+      );
+    }, END_GRACE_MS);
+    return () => {
+      current = false;
+      clearTimeout(graceTimer);
+      clearTimeout(answerTimer);
+    };
+    // Once per run-out: an answer of time left starts the countdown again, and its run-out asks again.
+  }, [runOut, client, sessionId, onEnd, narrow]);
   const warningText =
     warning === undefined
       ? undefined
