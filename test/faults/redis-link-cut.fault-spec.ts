@@ -15,10 +15,10 @@ import { eventually, sleep } from '../helpers/sockets.js';
 import { conversationOf, describeFaults, type FaultCluster, member, startFaultCluster } from './helpers/faults.js';
 import { faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
-import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, REDIS_FAULT_ENV } from './helpers/redis-checks.js';
+import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
 
 const CUT_MS = 10_000;
-const PRESENCE_TTL_SECONDS = Number(REDIS_FAULT_ENV.PRESENCE_TTL_SECONDS);
+const PRESENCE_TTL_SECONDS = Number(KIOSK_COURSE_ENV.PRESENCE_TTL_SECONDS);
 
 describeFaults('Redis links cut, Redis itself up, two instances', () => {
   let cluster: FaultCluster;
@@ -27,7 +27,7 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
   let load: MixedLoad | undefined;
 
   beforeAll(async () => {
-    cluster = await startFaultCluster(REDIS_FAULT_ENV, { redisLinks: true });
+    cluster = await startFaultCluster(KIOSK_COURSE_ENV, { redisLinks: true });
     [a, b] = cluster.instances;
   }, 120_000);
 

@@ -12,7 +12,7 @@ import { eventually, sleep } from '../helpers/sockets.js';
 import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
 import { adminToken, faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
 import type { AppProcess, RedisServer } from './helpers/processes.js';
-import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, REDIS_FAULT_ENV } from './helpers/redis-checks.js';
+import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
 
 const OUTAGE_MS = 10_000;
 const HEARTBEAT_SECONDS = 2;
@@ -25,7 +25,7 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
   let load: MixedLoad | undefined;
 
   beforeAll(async () => {
-    cluster = await startFaultCluster({ ...REDIS_FAULT_ENV, DASHBOARD_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
+    cluster = await startFaultCluster({ ...KIOSK_COURSE_ENV, DASHBOARD_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
     ({ redis } = cluster);
     [a, b] = cluster.instances;
   }, 120_000);

@@ -110,26 +110,44 @@ export interface FaultCluster {
   instances: AppProcess[];
   /** Each instance's own link to Redis, when asked for (`redisLinks`): cutting one cuts that instance alone. */
   redisLinks: TcpLink[];
+  /** The same to Postgres (`postgresLinks`). */
+  postgresLinks: TcpLink[];
   close(): Promise<void>;
+}
+
+/** `url` with its host and port replaced by the link's (as an instance reaches the server through it). */
+function through(link: TcpLink | undefined, url: string): string {
+  if (!link) return url;
+  const linked = new URL(url);
+  linked.hostname = '127.0.0.1';
+  linked.port = String(link.port);
+  return linked.toString();
+}
+
+/** One link per instance to the server at `url`, or none. */
+async function linksTo(url: string, wanted: boolean | undefined): Promise<TcpLink[]> {
+  if (!wanted) return [];
+  const target = new URL(url);
+  return Promise.all([0, 1].map(() => startTcpLink(Number(target.port), target.hostname)));
 }
 
 /**
  * Two instances of the built server as real processes, on a fresh database of the test Postgres and a private Redis
- * (so a scenario may stop it), with FAULT_ENV and `env`; with `redisLinks`, each reaches Redis through a link of its
- * own.
+ * (so a scenario may stop it), with FAULT_ENV and `env`; with `redisLinks` (`postgresLinks`), each reaches Redis
+ * (Postgres) through a link of its own.
  */
 export async function startFaultCluster(
   env: Record<string, string> = {},
-  options: { redisLinks?: boolean } = {},
+  options: { redisLinks?: boolean; postgresLinks?: boolean } = {},
 ): Promise<FaultCluster> {
   buildIfNeeded();
   const redis = await startRedis();
   const database = await freshDatabase();
-  const port = Number(new URL(redis.url).port);
-  const redisLinks = options.redisLinks ? await Promise.all([0, 1].map(() => startTcpLink(port))) : [];
+  const redisLinks = await linksTo(redis.url, options.redisLinks);
+  const postgresLinks = await linksTo(database.url, options.postgresLinks);
   const settings = (i: number) => ({
-    DATABASE_URL: database.url,
-    REDIS_URL: redisLinks[i] ? `redis://127.0.0.1:${redisLinks[i].port}` : redis.url,
+    DATABASE_URL: through(postgresLinks[i], database.url),
+    REDIS_URL: through(redisLinks[i], redis.url),
     ...FAULT_ENV,
     ...env,
   });
@@ -139,9 +157,10 @@ export async function startFaultCluster(
     redis,
     instances,
     redisLinks,
+    postgresLinks,
     close: async () => {
       for (const instance of instances) await instance.stop();
-      for (const link of redisLinks) await link.close();
+      for (const link of [...redisLinks, ...postgresLinks]) await link.close();
       await redis.dispose();
       await database.drop();
     },

@@ -1,4 +1,4 @@
-// A TCP forwarder in front of a server (Redis, here) that a scenario can cut and restore: one instance loses its link
+// A TCP forwarder in front of a server (Redis, Postgres) that a scenario can cut and restore: one instance loses its link
 // while the others keep theirs, as a network partition does, without stopping the server. `cut()` resets every open
 // connection through it and resets each new one at once until `restore()`.
 import net, { type Socket } from 'node:net';
@@ -11,7 +11,7 @@ export interface TcpLink {
   close(): Promise<void>;
 }
 
-export async function startTcpLink(targetPort: number): Promise<TcpLink> {
+export async function startTcpLink(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpLink> {
   const open = new Set<Socket>();
   let isCut = false;
   const track = (socket: Socket) => {
@@ -25,7 +25,7 @@ export async function startTcpLink(targetPort: number): Promise<TcpLink> {
       downstream.resetAndDestroy();
       return;
     }
-    const upstream = net.connect(targetPort, '127.0.0.1');
+    const upstream = net.connect(targetPort, targetHost);
     track(upstream);
     downstream.pipe(upstream).pipe(downstream);
     downstream.on('close', () => upstream.destroy());

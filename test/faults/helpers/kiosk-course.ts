@@ -1,5 +1,6 @@
-// What the Redis scenarios (Redis stopped, Redis links cut) share: the kiosk session they run inside the fault, with
-// the server settings it needs, and the checks that it ran its course and that presence came back.
+// What the scenarios that take a service from the instances (Redis stopped, Redis or Postgres links cut) share: the
+// kiosk session they run inside the fault, with the server settings it needs, and the checks that it ran its course
+// and that presence came back.
 import { client } from '../../helpers/http.js';
 import { eventually } from '../../helpers/sockets.js';
 import type { LoadCounts, MixedLoad } from './mixed-load.js';
@@ -7,8 +8,8 @@ import type { LoadCounts, MixedLoad } from './mixed-load.js';
 /** An 8 s kiosk session warned 4 s before its end: it fits inside a 10 s fault that starts 0.5 s after it. */
 export const KIOSK_COURSE = { durationSeconds: 8, warningSeconds: 4 };
 
-/** The servers' settings for the Redis scenarios: a short presence TTL, and a kiosk ticking every second. */
-export const REDIS_FAULT_ENV = {
+/** The servers' settings for those scenarios: a short presence TTL, and a kiosk ticking every second. */
+export const KIOSK_COURSE_ENV = {
   PRESENCE_TTL_SECONDS: '6',
   PRESENCE_GRACE_MS: '300',
   KIOSK_TICK_SECONDS: '1',
@@ -23,10 +24,16 @@ export function kioskCourseOn(url: string): { durationSeconds: number; warningSe
 
 /**
  * Checks that the load's kiosk session ran its whole course on its workstation's client: started, warned once, ended
- * once within 1.5 s of its `endsAt` and before `until`, and ticked every second from `from` on (a gap over 1.6 s is a
- * missed tick). Answers when the end arrived.
+ * once within 1.5 s of its `endsAt` and before `until`, and ticked every second from `from` on (by default a gap over
+ * 1.6 s is a missed tick). Answers when the end arrived.
  */
-export function expectKioskCourse(load: MixedLoad, counts: LoadCounts, from: number, until: number): number {
+export function expectKioskCourse(
+  load: MixedLoad,
+  counts: LoadCounts,
+  from: number,
+  until: number,
+  maxTickGapMs = 1600,
+): number {
   const kiosk = load.kioskEvents;
   expect(kiosk.filter((e) => e.event !== 'time_update').map((e) => e.event)).toEqual([
     'session_started',
@@ -39,7 +46,7 @@ export function expectKioskCourse(load: MixedLoad, counts: LoadCounts, from: num
   const ticks = kiosk.filter((e) => e.event === 'time_update' && e.at > from).map((e) => e.at);
   expect(ticks.length).toBeGreaterThanOrEqual(KIOSK_COURSE.durationSeconds - 3);
   const gaps = ticks.slice(1).map((at, i) => at - ticks[i]);
-  expect(gaps.filter((gap) => gap > 1600)).toEqual([]);
+  expect(gaps.filter((gap) => gap > maxTickGapMs)).toEqual([]);
   return endedAt;
 }
 
