@@ -10,17 +10,19 @@ describe(SingleFlightInterval.name, () => {
   let run: jest.Mock<Promise<void>, []>;
   let ready: boolean;
   let warn: jest.Mock;
+  let log: jest.Mock;
   let sut: SingleFlightInterval;
 
   beforeEach(() => {
     run = jest.fn<Promise<void>, []>(() => new Promise<void>((resolve) => (release = resolve)));
     ready = true;
     warn = jest.fn();
+    log = jest.fn();
     sut = new SingleFlightInterval({
       name: 'test:loop',
       run,
       failure: 'Pass failed',
-      logger: { warn } as unknown as Logger,
+      logger: { warn, log } as unknown as Logger,
       ready: () => ready,
     });
   });
@@ -49,6 +51,37 @@ describe(SingleFlightInterval.name, () => {
     expect(warn).toHaveBeenCalledWith({ err }, 'Pass failed');
     void sut.tick();
     expect(run).toHaveBeenCalledTimes(2);
+  });
+
+  it('should log passes that keep failing once, then every 30 s, and the first pass that succeeds after them', async () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const err = new Error('down');
+      run.mockRejectedValue(err);
+      for (let i = 0; i < 100; i += 1) {
+        await sut.tick();
+        jest.advanceTimersByTime(250);
+      }
+      // 100 failed passes over 25 s: one line.
+      expect(warn).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 20; i += 1) {
+        await sut.tick();
+        jest.advanceTimersByTime(250);
+      }
+      expect(warn).toHaveBeenCalledTimes(1);
+      // The 121st, 30 s after the first.
+      await sut.tick();
+      expect(warn).toHaveBeenCalledTimes(2);
+      expect(warn).toHaveBeenLastCalledWith({ err, failedPasses: 121, failingForMs: 30_000 }, 'Pass failed');
+      run.mockResolvedValueOnce(undefined);
+      await sut.tick();
+      expect(log).toHaveBeenCalledWith({ failedPasses: 121, failingForMs: 30_000 }, 'test:loop: passing again');
+      // A new failure after that is logged at once.
+      await sut.tick();
+      expect(warn).toHaveBeenCalledTimes(3);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('should wait for the pass in flight on stop, delete the interval, and start no pass after', async () => {
