@@ -53,6 +53,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly linkRecoveryCloses = new Counter({
+    name: 'realtime_link_recovery_closes_total',
+    help: 'Sockets closed after a cut between the instances, so that their clients reconnect and catch up',
+    registers: [this.registry],
+  });
+
   readonly ackLatency = new Histogram({
     name: 'realtime_ack_latency_seconds',
     help: 'Time from receiving a client event to answering its acknowledgement',

@@ -7,6 +7,7 @@ import { RealtimeAccountSockets } from './account-sockets.js';
 import { ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
 import { ChannelsGateway } from './channels.gateway.js';
+import { LinkRecovery } from './link-recovery.js';
 import { PresenceService } from './presence.service.js';
 import { RealtimePublisher } from './realtime.publisher.js';
 import { RealtimeServer } from './realtime.server.js';
@@ -30,6 +31,7 @@ import { SocketQuota } from './socket-quota.js';
     SocketQuota,
     SocketGateways,
     ChannelsGateway,
+    LinkRecovery,
     { provide: AccountSockets, useClass: RealtimeAccountSockets },
   ],
   exports: [InFlight, AccountSockets, RealtimePublisher, ChannelRegistry, ChannelService, PresenceService],

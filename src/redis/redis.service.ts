@@ -74,6 +74,15 @@ export class RedisService implements OnApplicationShutdown {
     return connection;
   }
 
+  /** Calls `listener` each time a connection opened so far for one of `roles` gets connected or loses its link. */
+  watch(roles: readonly string[], listener: () => void): void {
+    for (const connection of this.connections) {
+      if (!roles.includes(this.roles.get(connection) ?? '')) continue;
+      connection.on('ready', listener);
+      connection.on('close', listener);
+    }
+  }
+
   /** Whether every connection opened for `role` is connected now (false when there is none). */
   connected(role: string): boolean {
     const ofRole = this.connections.filter((c) => this.roles.get(c) === role);

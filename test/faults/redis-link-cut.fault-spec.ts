@@ -4,7 +4,9 @@
 // acknowledged is lost or duplicated, of any kind. A kiosk session runs its whole course during the cut, its
 // workstation on the cut instance: every tick, the warning and the end reach it once, although the other instance,
 // which still reaches Redis, could claim them first (each instance claims at once only the moments of the
-// workstations whose socket it holds).
+// workstations whose socket it holds). The last message of a conversation, sent on B during the cut, reaches its
+// reader on A after it although nothing follows it on that stream (every instance closes the sockets it held through
+// the cut, and their clients catch up on reconnecting).
 // Then both links are cut for longer than the presence TTL, Redis keeping its data, and come back one after the
 // other: nobody whose socket stayed on an instance is announced offline, although the instance back first finds the
 // other's last beat far too old (each instance gives the others a whole TTL after its own link comes back).
@@ -27,7 +29,8 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
   let load: MixedLoad | undefined;
 
   beforeAll(async () => {
-    cluster = await startFaultCluster(KIOSK_COURSE_ENV, { redisLinks: true });
+    // The default presence grace: clients closed after the cut reconnect within it, so nobody goes offline for that.
+    cluster = await startFaultCluster({ ...KIOSK_COURSE_ENV, PRESENCE_GRACE_MS: '3000' }, { redisLinks: true });
     [a, b] = cluster.instances;
   }, 120_000);
 
@@ -45,6 +48,12 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
       kiosk: kioskCourseOn(b.url),
     });
     await load.setup();
+    // Besides the load, a conversation that goes quiet: its last message is sent on B during the cut.
+    const [onA, onB] = await Promise.all([member(a.url, 'quiet-a'), member(a.url, 'quiet-b')]);
+    const quiet = await conversationOf(a.url, onA, [onB]);
+    const [readerOnA, writerOnB] = [faultClient(a.url, onA.token), faultClient(b.url, onB.token)];
+    const heardOnA: string[] = [];
+    readerOnA.conversationMessages(quiet).subscribe((m) => heardOnA.push(m.body));
     load.start();
     await sleep(500);
 
@@ -55,6 +64,7 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
     expect(healthA.status).toBe(200);
     expect(healthB.status).toBe(503);
     expect(healthB.body.error).toHaveProperty('redis');
+    await writerOnB.request('message:send', { conversationId: quiet, body: 'sent on B during the cut' });
     await sleep(CUT_MS - (Date.now() - cutAt));
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
@@ -64,6 +74,11 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
     await eventually(async () => expect((await client(b.url).get('/api/v1/health')).status).toBe(200), 20_000);
     const recoveredInMs = await load.recovery(restored, { live: true });
     await expectEveryoneOnline(load, a.url);
+    // Nothing followed that message on its stream to reveal the gap: the reader on A got it because every instance
+    // closed the sockets it held through the cut once B's link was back, and its client caught up on reconnecting.
+    await eventually(() => expect(heardOnA).toEqual(['sent on B during the cut']), 15_000);
+    readerOnA.close();
+    writerOnB.close();
 
     const counts = await load.settle();
     expect(lossesOf(counts)).toEqual(noLosses(counts));
