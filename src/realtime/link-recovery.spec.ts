@@ -3,7 +3,7 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ClusterBus } from '../redis/cluster-bus.js';
 import type { RedisService } from '../redis/redis.service.js';
 import type { ChannelService } from './channel.service.js';
-import { LinkRecovery, SKEW_MARGIN_MS } from './link-recovery.js';
+import { LinkRecovery, SETTLE_MS, SKEW_MARGIN_MS } from './link-recovery.js';
 import type { RealtimeServer } from './realtime.server.js';
 
 const { jest } = import.meta;
@@ -80,6 +80,9 @@ describe(LinkRecovery.name, () => {
     rooms.reachesOtherInstances = true;
     onLink();
     socket('after', 1_005_001);
+    expect(publish).toHaveBeenCalledWith('realtime:link-restored', { from: 'me', restoredAt: 1_005_000 });
+    await jest.advanceTimersByTimeAsync(SETTLE_MS - 1);
+    expect(closed()).toEqual([]);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(closed()).toEqual(['old', 'during']);
     expect(closes).toHaveBeenCalledTimes(2);
@@ -96,14 +99,27 @@ describe(LinkRecovery.name, () => {
     onNotice({ from: 'other', restoredAt: 1_000_000 });
     // Its own notice, dispatched here by the bus too, is not counted twice.
     onNotice({ from: 'me', restoredAt: 1_000_000 });
-    await jest.advanceTimersByTimeAsync(1_000);
+    await jest.advanceTimersByTimeAsync(SETTLE_MS + 1_000);
     expect(closed()).toEqual(['before', 'within-skew']);
+  });
+
+  it('should close once for every link that comes back within the settling time (Redis itself back)', async () => {
+    socket('through', 990_000);
+    onNotice({ from: 'b', restoredAt: 1_000_000 });
+    await jest.advanceTimersByTimeAsync(400);
+    // Connected between the two restores: it missed what C published while C was still cut off.
+    socket('between', 1_000_300);
+    onNotice({ from: 'c', restoredAt: 1_000_400 });
+    await jest.advanceTimersByTimeAsync(SETTLE_MS + 1_000);
+    expect(closed()).toEqual(['through', 'between']);
+    expect(closes).toHaveBeenCalledTimes(2);
   });
 
   it('should spread the closing over time, a thousand sockets a second', async () => {
     for (let i = 0; i < 3000; i += 1) socket(`s${i}`, 999_000);
     onNotice({ from: 'other', restoredAt: 1_000_000 });
     // A second notice while closing does not close any twice.
+    await jest.advanceTimersByTimeAsync(SETTLE_MS);
     onNotice({ from: 'third', restoredAt: 1_000_000 });
     expect(closes.mock.calls.length).toBeLessThan(100);
     await jest.advanceTimersByTimeAsync(1_500);

@@ -23,6 +23,12 @@ export const MIN_SPREAD_MS = 1000;
  * counts as held through the cut (a harmless extra reconnect), so that clock skew does not spare one that missed events.
  */
 export const SKEW_MARGIN_MS = 1000;
+/**
+ * The closing starts this long after the first word of a restored link, taking in every other that comes meanwhile:
+ * when Redis itself comes back, every instance's link returns within about a second, and one closing then covers them
+ * all instead of making a client reconnect once per instance.
+ */
+export const SETTLE_MS = 1000;
 const STEP_MS = 50;
 const PUBLISH_RETRY_MS = 500;
 const PUBLISH_ATTEMPTS = 20;
@@ -40,6 +46,8 @@ export class LinkRecovery implements OnApplicationBootstrap, OnModuleDestroy {
   private cutSince?: number;
   /** Sockets already due to close: a second notice does not count them twice. */
   private readonly closing = new Set<string>();
+  /** The closing waiting for SETTLE_MS: sockets connected before `before`, and the instances whose cut it covers. */
+  private pending?: { before: number; cutInstances: Set<string> };
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
@@ -55,7 +63,7 @@ export class LinkRecovery implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.redis.enabled) return;
     this.bus.on(TOPIC, (payload) => {
       const notice = payload as Restored;
-      if (notice.from !== this.redis.instanceId) this.closeHeldBefore(notice.restoredAt + SKEW_MARGIN_MS, notice.from);
+      if (notice.from !== this.redis.instanceId) this.settleThenClose(notice.restoredAt + SKEW_MARGIN_MS, notice.from);
     });
     this.redis.watch(ADAPTER_CONNECTIONS, () => this.linkChanged());
   }
@@ -75,7 +83,7 @@ export class LinkRecovery implements OnApplicationBootstrap, OnModuleDestroy {
     const restoredAt = Date.now();
     this.logger.warn({ cutForMs: restoredAt - this.cutSince }, 'The link to the other instances is back');
     this.cutSince = undefined;
-    this.closeHeldBefore(restoredAt, this.redis.instanceId);
+    this.settleThenClose(restoredAt, this.redis.instanceId);
     this.announce({ from: this.redis.instanceId, restoredAt }, PUBLISH_ATTEMPTS);
   }
 
@@ -90,21 +98,36 @@ export class LinkRecovery implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
+  /** Closes the sockets connected before `before` once SETTLE_MS have passed, with whatever else comes meanwhile. */
+  private settleThenClose(before: number, cutInstance: string): void {
+    if (this.pending) {
+      this.pending.before = Math.max(this.pending.before, before);
+      this.pending.cutInstances.add(cutInstance);
+      return;
+    }
+    this.pending = { before, cutInstances: new Set([cutInstance]) };
+    this.later(() => {
+      const { before: until, cutInstances } = this.pending!;
+      this.pending = undefined;
+      this.closeHeldBefore(until, [...cutInstances]);
+    }, SETTLE_MS);
+  }
+
   /**
    * Closes the transport of every socket of this instance that connected before `before` (epoch ms), spread over
    * time. Answers how many it will close.
    */
-  closeHeldBefore(before: number, cutInstance: string): number {
+  closeHeldBefore(before: number, cutInstances: string[]): number {
     if (!this.realtime.ready) return 0;
     const held = [...this.realtime.server.sockets.sockets.values()].filter(
-      (socket) => socket.handshake.issued < before && !this.closing.has(socket.id),
+      (socket) => socket.connected && socket.handshake.issued < before && !this.closing.has(socket.id),
     );
     if (held.length === 0) return 0;
     for (const socket of held) this.closing.add(socket.id);
     const spreadMs = Math.max(MIN_SPREAD_MS, (held.length / CLOSES_PER_SECOND) * 1000);
     const perStep = Math.ceil(held.length / Math.max(1, Math.floor(spreadMs / STEP_MS)));
     this.logger.warn(
-      { sockets: held.length, spreadMs, cutInstance },
+      { sockets: held.length, spreadMs, cutInstances },
       'Closing the sockets held through a cut between instances, so that their clients catch up',
     );
     let next = 0;
