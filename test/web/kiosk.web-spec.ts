@@ -6,6 +6,7 @@ import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin } from '../helpers/factories.js';
+import { client } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   closeBrowserAndApp,
@@ -212,5 +213,15 @@ describe('Kiosk in the browser', () => {
 
     await adminPage.getByRole('button', { name: `End session ${code}` }).click();
     await kiosk.getByText('The session was ended by staff.').waitFor({ timeout: 5000 });
+  });
+
+  it('says it is there every 10 s while it idles (the workstation is seen without connecting again)', async () => {
+    const admin = await loginAdmin(app);
+    const seen = async () => {
+      const res = await client(app.url).get('/api/v1/kiosk/workstations', { token: admin.token });
+      return Date.parse(res.body.items.find((w: { name: string }) => w.name === 'Library PC 1').lastSeenAt);
+    };
+    const before = await seen();
+    await until(async () => (await seen()) > before, 'a heartbeat moves lastSeenAt', 15_000);
   });
 });

@@ -1,6 +1,7 @@
 // The public computer's screen (/kiosk): set up once by an admin pasting the workstation token (kept in this
 // browser's storage, never in a URL); then code entry, a large countdown, warning banners, the end screen, and an
-// offline banner that clears itself. Nothing else of the app is reachable from here. The countdown fails closed: at
+// offline banner that clears itself. Nothing else of the app is reachable from here. While online it sends a
+// heartbeat every 10 s. The countdown fails closed: at
 // its end with no word of the session's end from the server, it asks, and shows the end screen unless told of time
 // left (a public computer is not left open because an event was lost or the network is down).
 import {
@@ -22,6 +23,11 @@ const END_SCREEN_MS = 15_000;
 const END_GRACE_MS = 2000;
 /** How long it waits for that answer before ending the session on this screen anyway. */
 const ASK_TIMEOUT_MS = 4000;
+/**
+ * While online, the kiosk says it is there this often: a third of the server's default KIOSK_OFFLINE_SECONDS, so the
+ * server never has to look for the socket of a live kiosk across instances (which it cannot do through a cut).
+ */
+const HEARTBEAT_MS = 10_000;
 
 export function Kiosk() {
   const { t } = useTranslation();
@@ -109,6 +115,12 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
     const stored = localStorage.getItem(SESSION_KEY);
     return stored ? { kind: 'session', session: JSON.parse(stored) as KioskSessionPayload } : { kind: 'code' };
   });
+  useEffect(() => {
+    if (state !== 'online') return undefined;
+    const beat = () => void client.request('heartbeat', {}).catch(() => undefined);
+    const timer = setInterval(beat, HEARTBEAT_MS);
+    return () => clearInterval(timer);
+  }, [client, state]);
   const endSession = useCallback((reason: string, message: string) => setPhase({ kind: 'ended', reason, message }), []);
 
   useEffect(() => {
