@@ -20,7 +20,7 @@ export const CLOSES_PER_SECOND = 1000;
 export const MIN_SPREAD_MS = 1000;
 /**
  * Another instance's restore time is read on its clock: a socket that connected here up to this long after it still
- * counts as held through the cut (a harmless extra reconnect), so that clock skew does not spare one that missed events.
+ * counts as held through the cut (a harmless extra reconnect), so that clock skew spares none that missed events.
  */
 export const SKEW_MARGIN_MS = 1000;
 /**

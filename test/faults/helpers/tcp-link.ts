@@ -1,6 +1,6 @@
-// A TCP forwarder in front of a server (Redis, Postgres) that a scenario can cut and restore: one instance loses its link
-// while the others keep theirs, as a network partition does, without stopping the server. `cut()` resets every open
-// connection through it and resets each new one at once until `restore()`.
+// A TCP forwarder in front of a server (Redis, Postgres) that a scenario can cut and restore: one instance loses its
+// link while the others keep theirs, as a network partition does, without stopping the server. `cut()` resets every
+// open connection through it and resets each new one at once until `restore()`.
 import net, { type Socket } from 'node:net';
 
 export interface TcpLink {

@@ -1,9 +1,9 @@
 // The public computer's screen (/kiosk): set up once by an admin pasting the workstation token (kept in this
 // browser's storage, never in a URL); then code entry, a large countdown, warning banners, the end screen, and an
 // offline banner that clears itself. Nothing else of the app is reachable from here. While online it sends a
-// heartbeat every 10 s. The countdown fails closed: at
-// its end with no word of the session's end from the server, it asks, and shows the end screen unless told of time
-// left (a public computer is not left open because an event was lost or the network is down).
+// heartbeat every 10 s. The countdown fails closed: at its end with no word of the session's end from the server, it
+// asks, and shows the end screen unless told of time left (a public computer is not left open because an event was
+// lost or the network is down).
 import {
   AckFailure,
   channels,
