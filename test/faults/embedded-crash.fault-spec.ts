@@ -8,7 +8,7 @@ import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { sleep } from '../helpers/sockets.js';
 import { FAULT_ENV, storedMessages } from './helpers/faults.js';
-import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
 import { type AppProcess, buildIfNeeded, startAppProcess } from './helpers/processes.js';
 
 describe('Embedded mode killed under the mixed load', () => {
@@ -43,10 +43,7 @@ describe('Embedded mode killed under the mixed load', () => {
     app = await startAppProcess(env, port);
     await load.waitOnline();
     const recoveredInMs = await load.recovery(killedAt);
-    const counts = await load.settle();
-    expect(lossesOf(counts)).toEqual(noLosses(counts));
-    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
-    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
+    const counts = await settledWithoutLoss(load);
     // Nothing by halves: seqs without a gap, and the conversation's last seq is the last stored message.
     const items = await storedMessages(url, load.users[0].token, load.conversationId);
     expect(items.map((m) => m.seq)).toEqual(items.map((_, i) => i + 1));

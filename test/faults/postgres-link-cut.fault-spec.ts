@@ -9,7 +9,7 @@ import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
 import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
 import { expectEveryoneOnline, expectKioskCourse, KIOSK_COURSE_ENV, kioskCourseOn } from './helpers/kiosk-course.js';
-import { lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
 
 const CUT_MS = 9000;
@@ -61,13 +61,10 @@ describeFaults('Postgres cut from one instance of two under the mixed load', () 
     const recoveredInMs = await load.recovery(restored, { live: true });
     await expectEveryoneOnline(load, b.url);
 
-    const counts = await load.settle();
-    expect(lossesOf(counts)).toEqual(noLosses(counts));
+    const counts = await settledWithoutLoss(load);
     // Claimed by A, half a second late (B holds the workstation's socket but cannot reach the database): the first
     // tick after the cut comes up to 0.75 s later than the rest.
     expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS, 2000);
-    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
-    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     report('Postgres cut from one instance 9 s', load, counts, {
       recoveredInMs,
       slowestMs: load.slowestMs,

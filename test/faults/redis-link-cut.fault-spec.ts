@@ -15,7 +15,7 @@ import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
 import { conversationOf, describeFaults, type FaultCluster, member, startFaultCluster } from './helpers/faults.js';
-import { faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { faultClient, MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
 import type { AppProcess } from './helpers/processes.js';
 import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
 
@@ -80,13 +80,10 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
     readerOnA.close();
     writerOnB.close();
 
-    const counts = await load.settle();
-    expect(lossesOf(counts)).toEqual(noLosses(counts));
+    const counts = await settledWithoutLoss(load);
     // The kiosk session ran its course inside the cut, from B (a moment claimed by A, which still reaches Redis but
     // not B, would never reach the workstation).
     expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS);
-    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
-    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     report('Redis cut from one instance 10 s', load, counts, { recoveredInMs, slowestMs: load.slowestMs });
     load.close();
     load = undefined;

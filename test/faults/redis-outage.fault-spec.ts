@@ -10,7 +10,7 @@ import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
 import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
-import { adminToken, faultClient, lossesOf, MixedLoad, noLosses, report } from './helpers/mixed-load.js';
+import { adminToken, faultClient, MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
 import type { AppProcess, RedisServer } from './helpers/processes.js';
 import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
 
@@ -86,8 +86,7 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
     // Presence is back: every user online again, as each instance rebuilt its part.
     await expectEveryoneOnline(load, b.url);
 
-    const counts = await load.settle();
-    expect(lossesOf(counts)).toEqual(noLosses(counts));
+    const counts = await settledWithoutLoss(load);
     // The kiosk session ran its course inside the outage, from B (a tick claimed by A, which does not hold the
     // workstation's socket, would be a gap of two seconds).
     const endedAt = expectKioskCourse(load, counts, outageStarted, outageStarted + OUTAGE_MS);
@@ -99,9 +98,6 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
     const counted = stats.find((u) => u.at > endedAt && u.activeSessions === 0);
     expect(counted?.at).toBeLessThan(Math.min(endedAt + 2500, restarted));
     dashboard.close();
-    for (const kind of Object.values(counts)) expect(kind.acknowledged).toBeGreaterThan(0);
-    // Every answer was true: a clean 503 at worst, never a 500.
-    expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
     report('Redis stopped 10 s', load, counts, {
       recoveredInMs,
       slowestMs: load.slowestMs,

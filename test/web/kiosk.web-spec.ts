@@ -3,7 +3,7 @@
 // screen; the admin sees the workstation occupied meanwhile. Cut off from the server past its deadline, the kiosk
 // screen ends the session by itself.
 import { jest } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
@@ -29,6 +29,22 @@ describe('Kiosk in the browser', () => {
   let adminPage: Page;
   let kiosk: Page;
   let firstToken: string;
+
+  /** A session of `minutes` created on the admin's page, its code entered on the kiosk: its code and countdown. */
+  async function sessionOnKiosk(minutes: string, holder = ''): Promise<{ code: string; timer: Locator }> {
+    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill(minutes);
+    await adminPage.getByRole('textbox', { name: 'Holder' }).fill(holder);
+    const shown = adminPage.locator('.access-code strong');
+    const previous = await shown.textContent();
+    await adminPage.getByRole('button', { name: 'Create session' }).click();
+    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
+    const code = (await shown.textContent())!;
+    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code);
+    await kiosk.getByRole('button', { name: 'Start' }).click();
+    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    await timer.waitFor();
+    return { code, timer };
+  }
 
   beforeAll(async () => {
     [app, browser] = await Promise.all([
@@ -117,16 +133,7 @@ describe('Kiosk in the browser', () => {
 
   it('shows the time added by the admin, an offline banner that clears itself, and the end by staff', async () => {
     await kiosk.getByRole('button', { name: 'New session' }).click();
-    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('1');
-    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Dominique');
-    const shown = adminPage.locator('.access-code strong');
-    const previous = await shown.textContent();
-    await adminPage.getByRole('button', { name: 'Create session' }).click();
-    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
-    const code = (await shown.textContent())!;
-    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code);
-    await kiosk.getByRole('button', { name: 'Start' }).click();
-    const timer = kiosk.getByRole('timer', { name: 'Time left' });
+    const { code, timer } = await sessionOnKiosk('1', 'Dominique');
     await timer.filter({ hasText: /^0[01]:\d\d$/ }).waitFor();
 
     // Five more minutes from the administration screen: the kiosk's countdown follows.
@@ -162,16 +169,7 @@ describe('Kiosk in the browser', () => {
   });
 
   it('ends the session on its own screen at its deadline when the end cannot reach it', async () => {
-    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.1');
-    await adminPage.getByRole('textbox', { name: 'Holder' }).fill('Eden');
-    const shown = adminPage.locator('.access-code strong');
-    const previous = await shown.textContent();
-    await adminPage.getByRole('button', { name: 'Create session' }).click();
-    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
-    await kiosk.getByRole('textbox', { name: 'Access code' }).fill((await shown.textContent())!);
-    await kiosk.getByRole('button', { name: 'Start' }).click();
-    const timer = kiosk.getByRole('timer', { name: 'Time left' });
-    await timer.waitFor();
+    const { timer } = await sessionOnKiosk('0.1', 'Eden');
 
     // The network goes and stays gone past the session's end: no `session_terminated` can arrive, and the server
     // cannot be asked. The screen still ends the session, rather than staying open at 00:00.
@@ -189,16 +187,7 @@ describe('Kiosk in the browser', () => {
 
   it('goes on counting at its deadline when the server has time left that it missed (extended while away)', async () => {
     await kiosk.getByRole('button', { name: 'New session' }).click();
-    await adminPage.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.1');
-    const shown = adminPage.locator('.access-code strong');
-    const previous = await shown.textContent();
-    await adminPage.getByRole('button', { name: 'Create session' }).click();
-    await until(async () => (await shown.textContent()) !== previous, 'the new access code is shown');
-    const code = (await shown.textContent())!;
-    await kiosk.getByRole('textbox', { name: 'Access code' }).fill(code);
-    await kiosk.getByRole('button', { name: 'Start' }).click();
-    const timer = kiosk.getByRole('timer', { name: 'Time left' });
-    await timer.waitFor();
+    const { code, timer } = await sessionOnKiosk('0.1');
 
     // Five more minutes while the kiosk is cut off: its countdown runs out on the old deadline.
     proxy.blockAll = true;

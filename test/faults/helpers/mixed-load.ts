@@ -674,6 +674,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** Every kind's lost and duplicated, for one assertion that names what failed. */
+/**
+ * Settles the load (every client resynced) and checks that the fault lost nothing: of every kind, nothing
+ * acknowledged lost, nothing stored or delivered twice, something acknowledged; and every answer a true one (REST
+ * never 5xx but a clean 503, a refused send never INTERNAL). Answers the counts.
+ */
+export async function settledWithoutLoss(load: MixedLoad): Promise<LoadCounts> {
+  const counts = await load.settle();
+  expect(lossesOf(counts)).toEqual(noLosses(counts));
+  for (const kind of Object.values(counts)) expect(kind!.acknowledged).toBeGreaterThan(0);
+  expect(load.unexpectedAnswers()).toEqual({ rest: [], chat: [] });
+  return counts;
+}
+
 export function lossesOf(counts: LoadCounts): Record<string, { lost: number; duplicated: number }> {
   const out: Record<string, { lost: number; duplicated: number }> = {};
   for (const [kind, c] of Object.entries(counts)) if (c) out[kind] = { lost: c.lost, duplicated: c.duplicated };
