@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { client, http } from '../../helpers/http.js';
+import { eventually } from '../../helpers/sockets.js';
 import {
   type AppProcess,
   buildIfNeeded,
@@ -165,4 +166,23 @@ export async function startFaultCluster(
       await database.drop();
     },
   };
+}
+
+/**
+ * Checks, while one instance's link to `dependency` (`redis`, `database`) is cut, that `/health` says so on that
+ * instance alone: 503 naming it there, 200 on the other.
+ */
+export async function expectCutSeenBy(cut: AppProcess, other: AppProcess, dependency: string): Promise<void> {
+  const [onCut, onOther] = await Promise.all([cut, other].map((i) => client(i.url).get('/api/v1/health')));
+  expect(onOther.status).toBe(200);
+  expect(onCut.status).toBe(503);
+  expect(onCut.body.error).toHaveProperty(dependency);
+}
+
+/** Restores `link` and waits (20 s at most) until `instance`, behind it, is healthy again; answers when restored. */
+export async function restoreLink(link: TcpLink, instance: AppProcess): Promise<number> {
+  link.restore();
+  const restored = Date.now();
+  await eventually(async () => expect((await client(instance.url).get('/api/v1/health')).status).toBe(200), 20_000);
+  return restored;
 }
