@@ -15,7 +15,7 @@ export default defineConfig({
       { find: /^@realtime-hub\/client$/, replacement: source('../packages/client/src/index.ts') },
     ],
   },
-  build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1000 },
+  build: { outDir: 'dist', emptyOutDir: true },
   server: {
     proxy: {
       '/api': 'http://127.0.0.1:3000',

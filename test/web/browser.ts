@@ -61,6 +61,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
+/** The app's script chunks the page has fetched so far, by name (`Dashboard-<hash>.js` → `Dashboard`). */
+export async function loadedChunks(page: Page): Promise<string[]> {
+  const names = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
+  return names.flatMap((name) => /\/assets\/([A-Za-z]+)-[\w-]+\.js$/.exec(new URL(name).pathname)?.[1] ?? []);
+}
+
 /** Polls `check` every 50 ms until it holds; fails with `what` after `timeoutMs`. */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@ import {
   closeBrowserAndApp,
   connectionIs,
   launchBrowser,
+  loadedChunks,
   newContext,
   openSignedIn,
   screenshot,
@@ -169,6 +170,35 @@ describe('Screens in the browser', () => {
       .waitFor();
     await adminPage.getByRole('cell', { name: 'Camille' }).waitFor();
     await checkScreen(adminPage, 'kiosk-admin');
+  });
+
+  it('fetches the dashboard’s code on first use, and says so in its place when it cannot be fetched', async () => {
+    const visitor = await (await context()).newPage();
+    await visitor.goto(`${app.url}/signin`);
+    await visitor.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await loadedChunks(visitor)).not.toContain('Dashboard');
+
+    // An admin whose browser cannot fetch it (the server out of reach, or a deployment that replaced it).
+    const adminContext = await context(admin);
+    await adminContext.route('**/assets/Dashboard-*.js', (route) => route.abort());
+    const page = await openSignedIn(adminContext, app.url, '/admin/kiosk');
+    await page.getByRole('cell', { name: 'Camille' }).waitFor();
+    expect(await loadedChunks(page)).not.toContain('Dashboard');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    const failed = page.getByRole('alert').filter({ hasText: 'This screen could not be shown' });
+    await failed.waitFor();
+    // The frame and the other screens go on working.
+    await connectionIs(page, 'online');
+    await page.getByRole('link', { name: 'Kiosks' }).click();
+    await page.getByRole('cell', { name: 'Camille' }).waitFor();
+    expect(await failed.count()).toBe(0);
+
+    // Once it can be fetched again, reloading brings the dashboard.
+    await adminContext.unroute('**/assets/Dashboard-*.js');
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('button', { name: 'Reload the page' }).click();
+    await page.getByRole('region', { name: 'Users' }).waitFor();
+    expect(await loadedChunks(page)).toContain('Dashboard');
   });
 
   it('the bell shows new notifications live and marks them read', async () => {

@@ -1,15 +1,18 @@
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode } from 'react';
 import { Layout } from './Layout';
+import { ScreenSlot } from './screen-slot';
 import { useSession } from './session';
 import { Chat } from './screens/Chat';
-import { Dashboard } from './screens/Dashboard';
 import { DocumentEditor, Documents } from './screens/Documents';
 import { JobDetail, Jobs } from './screens/Jobs';
 import { Kiosk } from './screens/Kiosk';
 import { KioskAdmin } from './screens/KioskAdmin';
 import { SignIn } from './screens/SignIn';
 import { Suggestions } from './screens/Suggestions';
+
+// The dashboard's chart library (uPlot) is a tenth of the app's code and only admins use it: fetched on first use.
+const Dashboard = lazy(() => import('./screens/Dashboard').then(({ Dashboard }) => ({ default: Dashboard })));
 
 function RequireUser({ admin, children }: { admin?: boolean; children: ReactNode }) {
   const { user } = useSession();
@@ -25,7 +28,14 @@ export function App() {
       <Route path="/signin" element={<SignIn mode="signin" />} />
       <Route path="/signup" element={<SignIn mode="signup" />} />
       {/* The public computer's screen: no layout, no links to the rest of the app. */}
-      <Route path="/kiosk" element={<Kiosk />} />
+      <Route
+        path="/kiosk"
+        element={
+          <ScreenSlot path="/kiosk">
+            <Kiosk />
+          </ScreenSlot>
+        }
+      />
       <Route
         element={
           <RequireUser>

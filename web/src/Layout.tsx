@@ -1,11 +1,12 @@
 // The signed-in frame: navigation, connection state, notifications bell, language, sign out.
 import { useConnectionState } from '@realtime-hub/client/react';
 import { useEffect } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { NavLink, Outlet, useLocation } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ConnectionStatus } from './components/ConnectionStatus';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { NotificationsBell } from './components/NotificationsBell';
+import { ScreenSlot } from './screen-slot';
 import { useSignedIn } from './session';
 import { SESSION_ENDED_KEY } from './screens/SignIn';
 
@@ -13,6 +14,7 @@ export function Layout() {
   const { user, client, signOut } = useSignedIn();
   const { t } = useTranslation();
   const admin = user.role === 'admin';
+  const { pathname } = useLocation();
   // The server refused the token and a refresh did not help (expired session, revoked, disabled): sign in again.
   const state = useConnectionState(client);
   useEffect(() => {
@@ -47,7 +49,9 @@ export function Layout() {
         </div>
       </header>
       <main id="main">
-        <Outlet />
+        <ScreenSlot path={pathname}>
+          <Outlet />
+        </ScreenSlot>
       </main>
     </>
   );

@@ -37,6 +37,8 @@ const en = {
   skip: 'Skip to content',
   signOut: 'Sign out',
   loading: 'Loading…',
+  screenFailed: 'This screen could not be shown: the server may be out of reach, or a new version is out.',
+  reload: 'Reload the page',
   nav: {
     label: 'Main',
     chat: 'Chat',
@@ -295,6 +297,9 @@ const fr: Resource = {
   skip: 'Aller au contenu',
   signOut: 'Se déconnecter',
   loading: 'Chargement…',
+  screenFailed:
+    'Cet écran n’a pas pu s’afficher : le serveur est peut-être injoignable, ou une nouvelle version est sortie.',
+  reload: 'Recharger la page',
   nav: {
     label: 'Principal',
     chat: 'Messages',

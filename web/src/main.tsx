@@ -4,7 +4,6 @@ import { App } from './App';
 import './i18n';
 import { SessionProvider } from './session';
 import './styles.css';
-import 'uplot/dist/uPlot.min.css';
 
 createRoot(document.getElementById('root')!).render(
   <BrowserRouter>

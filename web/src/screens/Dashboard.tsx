@@ -5,6 +5,7 @@ import { useChannel } from '@realtime-hub/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 
