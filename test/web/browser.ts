@@ -67,6 +67,48 @@ export async function loadedChunks(page: Page): Promise<string[]> {
   return names.flatMap((name) => /\/assets\/([A-Za-z]+)-[\w-]+\.js$/.exec(new URL(name).pathname)?.[1] ?? []);
 }
 
+/**
+ * Lets the context's pages show desktop notifications, and keeps what each page showed in `window.__shown` (the
+ * browser's own Notification does the showing; a headless browser has no desktop to look at).
+ */
+export async function recordDesktopNotifications(context: BrowserContext, origin: string): Promise<void> {
+  await context.grantPermissions(['notifications'], { origin });
+  await context.addInitScript(`{
+    const Shown = window.Notification;
+    const shown = (window.__shown = []);
+    window.Notification = class extends Shown {
+      constructor(title, options = {}) {
+        super(title, options);
+        shown.push({ title, body: options.body, tag: options.tag, notification: this });
+      }
+    };
+  }`);
+}
+
+/** The desktop notifications the page showed, oldest first. */
+export async function shownOnDesktop(page: Page): Promise<Array<{ title: string; body?: string; tag?: string }>> {
+  return page.evaluate(`window.__shown.map(({ title, body, tag }) => ({ title, body, tag }))`) as Promise<
+    Array<{ title: string; body?: string; tag?: string }>
+  >;
+}
+
+/**
+ * Puts the page behind another tab of its context, its window losing the focus as a real one does (Playwright
+ * otherwise tells every page it has the focus); answers how to bring it back in front.
+ */
+export async function putBehind(page: Page): Promise<() => Promise<void>> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+  const other = await page.context().newPage();
+  await other.bringToFront();
+  await until(async () => !(await page.evaluate('document.hasFocus()')), 'the page is behind another');
+  return async () => {
+    await other.close();
+    await page.bringToFront();
+    await until(async () => Boolean(await page.evaluate('document.hasFocus()')), 'the page is in front again');
+  };
+}
+
 /** Polls `check` every 50 ms until it holds; fails with `what` after `timeoutMs`. */
 export async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,8 @@
 // Every screen in the browser: sign up and sign in through the forms; each signed-in screen loads live data, passes
 // axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
-// Also: the bell's live badge and mark read / all read, a document edit conflict with keep mine, a job's live
-// progress and log, the language switch.
+// Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
+// notifications for a tab behind others; a screen whose code cannot be fetched; a document edit conflict with keep
+// mine, a job's live progress and log, the language switch.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -14,8 +15,11 @@ import {
   loadedChunks,
   newContext,
   openSignedIn,
+  putBehind,
+  recordDesktopNotifications,
   screenshot,
   seriousViolations,
+  shownOnDesktop,
   until,
 } from './browser.js';
 
@@ -201,7 +205,7 @@ describe('Screens in the browser', () => {
     expect(await loadedChunks(page)).toContain('Dashboard');
   });
 
-  it('the bell shows new notifications live and marks them read', async () => {
+  it('the bell shows new notifications live, marks them read, and leads to what they name', async () => {
     const page = await openSignedIn(await context(bob), app.url, '/suggestions');
     // The badge starts at 0 until the SDK's count arrives: wait for the server's count before counting on from it.
     const count = await http(app.url, 'GET', '/api/v1/notifications/unread-count', { token: bob.token });
@@ -232,6 +236,94 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: 'Sign out' }).focus();
     await page.keyboard.press('Escape');
     await panel.waitFor({ state: 'detached' });
+
+    // A notice whose data names a document leads to it from the bell, and is read once opened.
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: {
+        userIds: [bob.id],
+        type: 'document.shared',
+        title: 'Minutes to review',
+        data: { resourceId: documentId },
+      },
+    });
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    await panel.getByRole('link', { name: 'Minutes to review' }).click();
+    await page.getByRole('textbox', { name: 'Content' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/documents/${documentId}`);
+    await panel.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+  });
+
+  it('counts what is unread in the tab’s title; a tab behind others tells of news on the desktop and reads nothing', async () => {
+    const carol = await registerUser(app, 'Carol Petit');
+    const dave = await registerUser(app, 'Dave Moreau');
+    const as = (user: TestUser, method: string, path: string, body?: unknown) =>
+      http(app.url, method, path, { token: user.token, body }).then((res) => {
+        expect(res.status).toBeLessThan(300);
+        return res.body;
+      });
+    const conversation = (await as(dave, 'POST', '/api/v1/conversations', { memberIds: [carol.id] })).id as string;
+    const say = (body: string) => as(dave, 'POST', `/api/v1/conversations/${conversation}/messages`, { body });
+    const suggestion = (await as(carol, 'POST', '/api/v1/suggestions', { title: 'A reading corner', description: '' }))
+      .id as string;
+
+    const carolContext = await context(carol);
+    await recordDesktopNotifications(carolContext, app.url);
+    const page = await openSignedIn(carolContext, app.url, '/suggestions');
+    const titleIs = (title: string) => until(async () => (await page.title()) === title, `the title is ${title}`);
+    await titleIs('realtime-hub');
+    await say('Hello Carol');
+    await titleIs('(1) realtime-hub');
+    await page.getByRole('link', { name: 'Chat (1 unread message)' }).waitFor();
+
+    // Desktop notifications, turned on from the bell; none while the tab is in front.
+    await page.getByRole('button', { name: /^Notifications,/ }).click();
+    await page.getByRole('checkbox', { name: 'Desktop notifications' }).check();
+    await page.keyboard.press('Escape');
+    await say('Still there?');
+    await titleIs('(2) realtime-hub');
+
+    // Behind another tab: a message and a vote show on the desktop, worded as in the app.
+    const bringBack = await putBehind(page);
+    await say('Are you coming tonight?');
+    await as(dave, 'PUT', `/api/v1/suggestions/${suggestion}/vote`, { value: 1 });
+    await titleIs('(4) realtime-hub');
+    await until(async () => (await shownOnDesktop(page)).length === 2, 'two desktop notifications');
+    expect(await shownOnDesktop(page)).toEqual(
+      expect.arrayContaining([
+        { title: 'Dave Moreau', body: 'Are you coming tonight?', tag: `conversation:${conversation}` },
+        {
+          title: 'New upvote on your suggestion',
+          body: 'Dave Moreau voted for "A reading corner"',
+          tag: expect.stringMatching(/^notification:/),
+        },
+      ]),
+    );
+
+    // Its click opens the conversation. While the tab is still behind, nothing there is read, for Carol nor for
+    // Dave's read receipt; back in front, all of it is.
+    await page.evaluate(
+      `window.__shown.find((shown) => shown.tag.startsWith('conversation:')).notification.dispatchEvent(new Event('click'))`,
+    );
+    await page.getByRole('log', { name: 'Messages' }).getByText('Are you coming tonight?').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/chat/${conversation}`);
+    await page.waitForTimeout(500);
+    expect(await page.title()).toBe('(4) realtime-hub');
+    const lastReadSeq = async () =>
+      (await as(dave, 'GET', `/api/v1/conversations/${conversation}`)).members.find(
+        (m: { userId: string }) => m.userId === carol.id,
+      ).lastReadSeq as number;
+    expect(await lastReadSeq()).toBe(0);
+    await bringBack();
+    await titleIs('(1) realtime-hub');
+    expect(await lastReadSeq()).toBe(3);
+    // In front, a new message is read as it arrives, and shows nothing on the desktop.
+    await say('See you there');
+    await page.getByRole('log', { name: 'Messages' }).getByText('See you there').waitFor();
+    await until(async () => (await lastReadSeq()) === 4, 'the new message is read');
+    expect(await page.title()).toBe('(1) realtime-hub');
+    expect(await shownOnDesktop(page)).toHaveLength(2);
   });
 
   it('a document saved by someone else meanwhile shows the conflict; keep mine saves over it', async () => {

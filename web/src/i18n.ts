@@ -47,6 +47,14 @@ const en = {
     jobs: 'Jobs',
     dashboard: 'Dashboard',
     kioskAdmin: 'Kiosks',
+    unreadMessages_one: '({{count}} unread message)',
+    unreadMessages_other: '({{count}} unread messages)',
+  },
+  desktop: {
+    switch: 'Desktop notifications',
+    blocked: 'Blocked by this browser’s settings for this site.',
+    newMessage: 'New message',
+    inGroup: '{{name}} in {{title}}',
   },
   connection: {
     label: 'Connection',
@@ -308,6 +316,14 @@ const fr: Resource = {
     jobs: 'Tâches',
     dashboard: 'Tableau de bord',
     kioskAdmin: 'Postes publics',
+    unreadMessages_one: '({{count}} message non lu)',
+    unreadMessages_other: '({{count}} messages non lus)',
+  },
+  desktop: {
+    switch: 'Notifications sur le bureau',
+    blocked: 'Bloquées par les réglages de ce navigateur pour ce site.',
+    newMessage: 'Nouveau message',
+    inGroup: '{{name}} dans {{title}}',
   },
   connection: {
     label: 'Connexion',

@@ -1,5 +1,6 @@
-// The signed-in user and their one RealtimeClient, shared by every screen through a context.
-import { createClient, type RealtimeClient } from '@realtime-hub/client';
+// The signed-in user, their one RealtimeClient and what is unread (one stream each per tab), shared by every screen
+// through a context.
+import { createClient, type InboxEntry, type RealtimeClient, type Stream } from '@realtime-hub/client';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { User } from './api';
 
@@ -10,9 +11,18 @@ interface StoredSession {
   user: User;
 }
 
+/** What is unread, one stream each for the whole tab: the header counts it and the screens show it. */
+export interface UnreadStreams {
+  /** The unread notification count. */
+  notifications: Stream<number>;
+  /** Each conversation's last message and unread count. */
+  inbox: Stream<Map<string, InboxEntry>>;
+}
+
 interface SessionValue {
   user: User | undefined;
   client: RealtimeClient | undefined;
+  unread: UnreadStreams | undefined;
   signIn(session: StoredSession): void;
   signOut(): void;
 }
@@ -70,8 +80,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [userId]);
 
   useEffect(() => () => client?.close(), [client]);
+  const unread = useMemo(
+    () => (client ? { notifications: client.unreadCount(), inbox: client.inbox() } : undefined),
+    [client],
+  );
 
-  const value = useMemo(() => ({ user: session?.user, client, signIn, signOut }), [session, client, signIn, signOut]);
+  const value = useMemo(
+    () => ({ user: session?.user, client, unread, signIn, signOut }),
+    [session, client, unread, signIn, signOut],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
@@ -82,8 +99,8 @@ export function useSession(): SessionValue {
 }
 
 /** For screens behind the sign-in guard: the user and client are there. */
-export function useSignedIn(): { user: User; client: RealtimeClient; signOut(): void } {
-  const { user, client, signOut } = useSession();
-  if (!user || !client) throw new Error('Not signed in');
-  return { user, client, signOut };
+export function useSignedIn(): { user: User; client: RealtimeClient; unread: UnreadStreams; signOut(): void } {
+  const { user, client, unread, signOut } = useSession();
+  if (!user || !client || !unread) throw new Error('Not signed in');
+  return { user, client, unread, signOut };
 }

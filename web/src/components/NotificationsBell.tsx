@@ -1,30 +1,24 @@
-// The bell: a live unread badge (the SDK's unreadCount stream) and a dropdown of the latest notifications, newest
-// first, kept live by the SDK's gapless notifications stream. The notices the server writes (a vote on the reader's
-// suggestion) are worded here, in the reader's language, from their data; any other shows the text it was sent with.
+// The bell: a live unread badge (the session's unread count) and a dropdown of the latest notifications, newest
+// first, kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
+// where it leads (notices.ts); and the switch of desktop notifications.
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
-import { useStreamItems, useStreamValue } from '@realtime-hub/client/react';
-import type { TFunction } from 'i18next';
+import { useStreamItems } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api, type Page } from '../api';
+import type { DesktopNotifications } from '../desktop-notifications';
 import { dateTimeOf } from '../i18n';
+import { targetOf, wordingOf } from '../notices';
 
-/** A notification's title and body in the reader's language where its type and data allow, else as sent. */
-function wordingOf(n: NotificationPayload, t: TFunction): { title: string; body: string | null } {
-  const { value, voterName, suggestionTitle } = n.data as Record<string, unknown>;
-  if (n.type === 'suggestion.vote' && (value === 1 || value === -1) && typeof suggestionTitle === 'string') {
-    const name = typeof voterName === 'string' && voterName !== '' ? voterName : t('notifications.someone');
-    return value === 1
-      ? { title: t('notifications.voteUp'), body: t('notifications.votedFor', { name, title: suggestionTitle }) }
-      : { title: t('notifications.voteDown'), body: t('notifications.votedAgainst', { name, title: suggestionTitle }) };
-  }
-  return { title: n.title, body: n.body };
+interface BellProps {
+  client: RealtimeClient;
+  unread: number;
+  desktop: DesktopNotifications;
 }
 
-export function NotificationsBell({ client }: { client: RealtimeClient }) {
+export function NotificationsBell({ client, unread, desktop }: BellProps) {
   const { t } = useTranslation();
-  const unreadStream = useMemo(() => client.unreadCount(), [client]);
-  const unread = useStreamValue(unreadStream, 0);
   const [open, setOpen] = useState(false);
   const [loaded, setLoaded] = useState<NotificationPayload[]>([]);
   const [afterSeq, setAfterSeq] = useState<number>();
@@ -104,14 +98,38 @@ export function NotificationsBell({ client }: { client: RealtimeClient }) {
               {t('notifications.markAll')}
             </button>
           </div>
+          {desktop.supported && (
+            <label className="desktop-switch">
+              <input
+                type="checkbox"
+                checked={desktop.enabled}
+                onChange={(event) => void desktop.setEnabled(event.target.checked)}
+              />{' '}
+              {t('desktop.switch')}
+            </label>
+          )}
+          {desktop.blocked && <p className="muted">{t('desktop.blocked')}</p>}
           {items.length === 0 && <p>{t('notifications.empty')}</p>}
           <ul>
             {items.map((n) => {
               const read = n.readAt !== null || readIds.has(n.id);
               const { title, body } = wordingOf(n, t);
+              const target = targetOf(n);
               return (
                 <li key={n.id} className={read ? 'read' : 'unread'}>
-                  <strong>{title}</strong>
+                  {target ? (
+                    <Link
+                      to={target}
+                      onClick={() => {
+                        setOpen(false);
+                        if (!read) void markRead(n.id);
+                      }}
+                    >
+                      <strong>{title}</strong>
+                    </Link>
+                  ) : (
+                    <strong>{title}</strong>
+                  )}
                   {body && <span> {body}</span>}
                   <br />
                   <small>{dateTimeOf(n.createdAt)}</small>{' '}

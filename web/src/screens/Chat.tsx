@@ -11,10 +11,11 @@ import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
+import { useInFront } from '../in-front';
 
 export function Chat() {
   const { conversationId } = useParams();
-  const { client, user } = useSignedIn();
+  const { client, user, unread } = useSignedIn();
   const { t } = useTranslation();
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
@@ -33,8 +34,7 @@ export function Chat() {
     'conversation:added': ({ conversation }) =>
       setConversations((list) => (list.some((c) => c.id === conversation.id) ? list : [conversation, ...list])),
   });
-  const inboxStream = useMemo(() => client.inbox(), [client]);
-  const inbox = useStreamValue(inboxStream, new Map());
+  const inbox = useStreamValue(unread.inbox, new Map());
 
   const sorted = [...conversations].sort((a, b) => {
     const at = inbox.get(a.id)?.lastMessage?.createdAt ?? a.lastMessage?.createdAt ?? a.createdAt;
@@ -246,13 +246,15 @@ function ConversationView({
   const shownPending = pending.filter((p) => !storedClientIds.has(p.clientId));
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
 
-  // Reading: what is on screen is read.
+  // Reading: what is on screen while the user is in this tab is read; what arrives while they are elsewhere stays
+  // unread, for them (the tab's title counts it) and for the sender's read receipt, until they come back.
+  const inFront = useInFront();
   const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
   useEffect(() => {
-    if (lastSeq <= readSent.current) return;
+    if (!inFront || lastSeq <= readSent.current) return;
     readSent.current = lastSeq;
     client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
-  }, [client, id, lastSeq]);
+  }, [client, id, lastSeq, inFront]);
 
   // Follows the newest message (not earlier ones loaded on demand).
   useEffect(() => {
