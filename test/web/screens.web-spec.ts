@@ -1,8 +1,8 @@
 // Every screen in the browser: sign up and sign in through the forms; each signed-in screen loads live data, passes
 // axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
 // Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
-// notifications for a tab behind others; a screen whose code cannot be fetched; a document edit conflict with keep
-// mine, a job's live progress and log, the language switch.
+// notifications for a tab behind others; a screen whose code cannot be fetched; the admin's people screen; a document
+// edit conflict with keep mine, a job's live progress and log, the language switch.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -414,6 +414,60 @@ describe('Screens in the browser', () => {
     // Someone else's job is refused, said so, rather than loading forever.
     const other = await openSignedIn(await context(bob), app.url, `/jobs/${jobId}`);
     await other.getByRole('alert').filter({ hasText: 'You are not allowed to do this.' }).waitFor();
+  });
+
+  it('an admin finds people, changes a role, disables and enables an account, and notifies the people ticked', async () => {
+    const frank = await registerUser(app, 'Frank Girard');
+    const gina = await registerUser(app, 'Gina Roux');
+    const frankPage = await openSignedIn(await context(frank), app.url, '/suggestions');
+    const ginaPage = await openSignedIn(await context(gina), app.url, '/suggestions');
+    const page = await openSignedIn(await context(admin), app.url, '/admin/people');
+    const search = page.getByRole('searchbox', { name: /^Find by/ });
+    // Everyone first, then those the search finds.
+    await page.getByRole('row', { name: /Gina Roux/ }).waitFor();
+    await search.fill('frank');
+    await page.getByRole('row', { name: /Gina Roux/ }).waitFor({ state: 'detached' });
+    const frankRow = page.getByRole('row', { name: /Frank Girard/ });
+    await frankRow.getByRole('cell', { name: frank.email }).waitFor();
+    await checkScreen(page, 'people');
+
+    // A new role ends the account's sessions, so that it takes effect; the row shows it.
+    await page.getByRole('button', { name: 'Make admin: Frank Girard' }).click();
+    await frankRow.getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    await frankPage.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Make user: Frank Girard' }).click();
+    await frankRow.getByRole('cell', { name: 'user', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Disable Frank Girard' }).click();
+    await frankRow.getByRole('cell', { name: 'disabled', exact: true }).waitFor();
+    const refused = await http(app.url, 'POST', '/api/v1/auth/login', {
+      body: { email: frank.email, password: frank.password },
+    });
+    expect(refused.status).toBe(403);
+    await page.getByRole('button', { name: 'Enable Frank Girard' }).click();
+    await frankRow.getByRole('cell', { name: 'active', exact: true }).waitFor();
+    const allowed = await http(app.url, 'POST', '/api/v1/auth/login', {
+      body: { email: frank.email, password: frank.password },
+    });
+    expect(allowed.status).toBe(200);
+
+    // The admin's own row offers no change.
+    await search.fill(admin.email);
+    const own = page.getByRole('row', { name: /\(you\)/ });
+    await own.waitFor();
+    expect(await own.getByRole('button').count()).toBe(0);
+
+    // A notification to the people ticked reaches their bell at once.
+    await search.fill('Gina');
+    await page.getByRole('checkbox', { name: 'Select Gina Roux' }).check();
+    await page.getByRole('textbox', { name: 'Title' }).fill('Water cut on Monday');
+    await page.getByRole('textbox', { name: 'Message' }).fill('From 8 to 12 in the town centre.');
+    await page.getByRole('button', { name: 'Send to 1 person' }).click();
+    await page.getByRole('status').filter({ hasText: 'Sent to 1 person.' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Send to 0 people' }).isDisabled()).toBe(true);
+    await ginaPage.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const panel = ginaPage.getByRole('region', { name: 'Notifications' });
+    await panel.getByText('Water cut on Monday').waitFor();
+    await panel.getByText('From 8 to 12 in the town centre.').waitFor();
   });
 
   it('goes back to sign in when the account is disabled', async () => {

@@ -8,6 +8,7 @@ import { DocumentEditor, Documents } from './screens/Documents';
 import { JobDetail, Jobs } from './screens/Jobs';
 import { Kiosk } from './screens/Kiosk';
 import { KioskAdmin } from './screens/KioskAdmin';
+import { People } from './screens/People';
 import { SignIn } from './screens/SignIn';
 import { Suggestions } from './screens/Suggestions';
 
@@ -63,6 +64,14 @@ export function App() {
           element={
             <RequireUser admin>
               <KioskAdmin />
+            </RequireUser>
+          }
+        />
+        <Route
+          path="/admin/people"
+          element={
+            <RequireUser admin>
+              <People />
             </RequireUser>
           }
         />

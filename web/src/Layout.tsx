@@ -73,6 +73,7 @@ export function Layout() {
           <NavLink to="/jobs">{t('nav.jobs')}</NavLink>
           {admin && <NavLink to="/admin/dashboard">{t('nav.dashboard')}</NavLink>}
           {admin && <NavLink to="/admin/kiosk">{t('nav.kioskAdmin')}</NavLink>}
+          {admin && <NavLink to="/admin/people">{t('nav.people')}</NavLink>}
         </nav>
         <div className="tools">
           <ConnectionStatus client={client} />

@@ -1,8 +1,9 @@
 // What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives, an
-// error line, and a create form whose created item joins the list. Each screen keeps its own routes and fields.
+// error line with the way to run an action against it, and a create form whose created item joins the list. Each screen keeps its own routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useEffect, useState } from 'react';
 import { api, errorText, loadUntilDone, type Page } from './api';
+import { useErrorLine } from './components/ErrorLine';
 
 export interface ListPage<T> {
   client: RealtimeClient;
@@ -10,6 +11,8 @@ export interface ListPage<T> {
   setItems: Dispatch<SetStateAction<T[]>>;
   error: string | undefined;
   setError: Dispatch<SetStateAction<string | undefined>>;
+  /** Runs one of the screen's actions, its failure shown on the error line (useErrorLine). */
+  run(action: () => Promise<void>): Promise<void>;
 }
 
 /**
@@ -18,14 +21,14 @@ export interface ListPage<T> {
  */
 export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T> {
   const [items, setItems] = useState<T[]>([]);
-  const [error, setError] = useState<string>();
+  const { error, setError, run } = useErrorLine();
   useEffect(() => {
     return loadUntilDone(
       () => api<Page<T>>(client, 'GET', path),
       (page) => setItems(page.items),
     );
   }, [client, path]);
-  return { client, items, setItems, error, setError };
+  return { client, items, setItems, error, setError, run };
 }
 
 /**

@@ -5,11 +5,11 @@ import { useChannel, useStreamItems } from '@realtime-hub/client/react';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText } from '../api';
+import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
-import { ErrorLine } from '../components/ErrorLine';
+import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 
 /** A job after one of its events (the contract's table of effects). */
 export function applyJobEvent(job: JobPayload, event: JobEventPayload): JobPayload {
@@ -143,16 +143,12 @@ function WorkerToken({ job }: { job: JobPayload }) {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const [token, setToken] = useState<string>();
-  const [error, setError] = useState<string>();
+  const { error, run } = useErrorLine();
   if (job.status === 'completed' || job.status === 'failed') return null;
-  const issue = async () => {
-    setError(undefined);
-    try {
+  const issue = () =>
+    run(async () => {
       setToken((await api<{ token: string }>(client, 'POST', `/api/v1/jobs/${job.id}/token`)).token);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    });
   return (
     <section aria-labelledby="worker-token">
       <h2 id="worker-token">{t('jobs.worker')}</h2>

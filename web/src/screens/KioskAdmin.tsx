@@ -5,10 +5,10 @@ import { channels, type KioskSessionPayload, type WorkstationPayload } from '@re
 import { useChannel } from '@realtime-hub/client/react';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, loadUntilDone, type Page } from '../api';
+import { api, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
-import { ErrorLine } from '../components/ErrorLine';
+import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -28,7 +28,7 @@ export function KioskAdmin() {
   const [sessions, setSessions] = useState<KioskSessionPayload[]>([]);
   const [newToken, setNewToken] = useState<{ name: string; token: string }>();
   const [code, setCode] = useState<KioskSessionPayload>();
-  const [error, setError] = useState<string>();
+  const { error, run } = useErrorLine();
 
   useEffect(() => {
     const stopWorkstations = loadUntilDone(
@@ -55,15 +55,6 @@ export function KioskAdmin() {
   useChannel(client, channels.kioskSessions(), {
     'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
   });
-
-  const run = async (work: () => Promise<void>) => {
-    setError(undefined);
-    try {
-      await work();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
 
   const createWorkstation = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

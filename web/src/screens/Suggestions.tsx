@@ -4,7 +4,7 @@ import { channels, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText } from '../api';
+import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { ErrorLine } from '../components/ErrorLine';
@@ -33,7 +33,7 @@ export function Suggestions() {
   // The order the list was loaded in; live changes update the cards in place rather than move them.
   const [sort, setSort] = useState<'recent' | 'score'>('recent');
   const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`);
-  const { items, setItems, error, setError } = listPage;
+  const { items, setItems, error, run } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
@@ -57,27 +57,19 @@ export function Suggestions() {
     'suggestion:vote': (counts) => applyCounts(counts),
   });
 
-  const vote = async (suggestion: Suggestion, value: 1 | -1) => {
-    setError(undefined);
-    try {
+  const vote = (suggestion: Suggestion, value: 1 | -1) =>
+    run(async () => {
       const answer =
         suggestion.myVote === value
           ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
           : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
       applyCounts(answer);
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    });
 
-  const setStatus = async (suggestion: Suggestion, status: 'open' | 'closed') => {
-    setError(undefined);
-    try {
+  const setStatus = (suggestion: Suggestion, status: 'open' | 'closed') =>
+    run(async () => {
       applyUpdated(await api<SuggestionPayload>(client, 'PATCH', `/api/v1/suggestions/${suggestion.id}`, { status }));
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    });
 
   const create = createFromForm(
     listPage,

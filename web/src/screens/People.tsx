@@ -1,0 +1,196 @@
+// People (admins): accounts found by the start of a name or an email; disable one (its sessions end at once, on every
+// instance) or enable it again, make it an admin or a user; and a notification sent to the people ticked, which
+// reaches their bells at once (and their desktops, where they turned that on). An admin's own row offers no change:
+// the server refuses an admin demoting or disabling themselves.
+import { type FormEvent, useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, errorText, type Page, type User } from '../api';
+import { ErrorLine, useErrorLine } from '../components/ErrorLine';
+import { dateTimeOf } from '../i18n';
+import { useSignedIn } from '../session';
+
+interface Account extends User {
+  disabled: boolean;
+}
+
+const PAGE_SIZE = 50;
+/** How long typing pauses before the search is sent. */
+const SEARCH_DELAY_MS = 250;
+
+function searchPath(query: string, cursor?: string): string {
+  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+  if (query) params.set('query', query);
+  if (cursor) params.set('cursor', cursor);
+  return `/api/v1/users?${params.toString()}`;
+}
+
+export function People() {
+  const { client, user: me } = useSignedIn();
+  const { t } = useTranslation();
+  const [query, setQuery] = useState('');
+  const [accounts, setAccounts] = useState<Account[]>();
+  const [next, setNext] = useState<string | null>(null);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const { error, setError, run } = useErrorLine();
+  const [sent, setSent] = useState<string>();
+
+  useEffect(() => {
+    let current = true;
+    const timer = setTimeout(() => {
+      api<Page<Account>>(client, 'GET', searchPath(query.trim())).then(
+        (page) => {
+          if (!current) return;
+          setAccounts(page.items);
+          setNext(page.nextCursor);
+        },
+        (err: unknown) => current && setError(errorText(err)),
+      );
+    }, SEARCH_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, query, setError]);
+
+  const more = () =>
+    run(async () => {
+      const page = await api<Page<Account>>(client, 'GET', searchPath(query.trim(), next ?? undefined));
+      setAccounts((list) => [...(list ?? []), ...page.items.filter((a) => !list?.some((b) => b.id === a.id))]);
+      setNext(page.nextCursor);
+    });
+
+  const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
+    run(async () => {
+      const updated = await api<Account>(client, 'PATCH', `/api/v1/users/${account.id}`, patch);
+      setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
+    });
+
+  const toggle = (id: string, on: boolean) =>
+    setSelected((ids) => {
+      const nextIds = new Set(ids);
+      if (on) nextIds.add(id);
+      else nextIds.delete(id);
+      return nextIds;
+    });
+
+  const send = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const fields = new FormData(form);
+    const body = String(fields.get('body') ?? '').trim();
+    setSent(undefined);
+    void run(async () => {
+      const { items } = await api<{ items: unknown[] }>(client, 'POST', '/api/v1/notifications', {
+        userIds: [...selected],
+        type: 'announcement',
+        title: String(fields.get('title')).trim(),
+        ...(body ? { body } : {}),
+      });
+      setSent(t('people.sent', { count: items.length }));
+      setSelected(new Set());
+      form.reset();
+    });
+  };
+
+  return (
+    <div className="page">
+      <h1>{t('people.title')}</h1>
+      <ErrorLine text={error} />
+      <label className="stack">
+        {t('people.search')}
+        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} maxLength={80} />
+      </label>
+      {accounts?.length === 0 && <p>{t('people.none')}</p>}
+      {accounts && accounts.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">
+                <span className="visually-hidden">{t('people.selection')}</span>
+              </th>
+              <th scope="col">{t('people.name')}</th>
+              <th scope="col">{t('people.email')}</th>
+              <th scope="col">{t('people.role')}</th>
+              <th scope="col">{t('people.status')}</th>
+              <th scope="col">{t('people.since')}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t('people.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {accounts.map((account) => {
+              const name = account.displayName;
+              const self = account.id === me.id;
+              return (
+                <tr key={account.id}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={t('people.select', { name })}
+                      checked={selected.has(account.id)}
+                      onChange={(event) => toggle(account.id, event.target.checked)}
+                    />
+                  </td>
+                  <td>
+                    {name} {self && <span className="muted">{t('people.you')}</span>}
+                  </td>
+                  <td>{account.email}</td>
+                  <td>{t(`people.roles.${account.role}`)}</td>
+                  <td>{account.disabled ? t('people.disabled') : t('people.active')}</td>
+                  <td>{dateTimeOf(account.createdAt)}</td>
+                  <td>
+                    {!self && (
+                      <>
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => void change(account, { disabled: !account.disabled })}
+                          aria-label={t(account.disabled ? 'people.enableLabel' : 'people.disableLabel', { name })}
+                        >
+                          {t(account.disabled ? 'people.enable' : 'people.disable')}
+                        </button>{' '}
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => void change(account, { role: account.role === 'admin' ? 'user' : 'admin' })}
+                          aria-label={t(account.role === 'admin' ? 'people.makeUserLabel' : 'people.makeAdminLabel', {
+                            name,
+                          })}
+                        >
+                          {t(account.role === 'admin' ? 'people.makeUser' : 'people.makeAdmin')}
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {next && (
+        <button type="button" className="secondary" onClick={() => void more()}>
+          {t('people.more')}
+        </button>
+      )}
+      <section aria-labelledby="notify">
+        <h2 id="notify">{t('people.notify')}</h2>
+        <form className="stack" onSubmit={send}>
+          <label>
+            {t('people.notifyTitle')}
+            <input name="title" required maxLength={200} />
+          </label>
+          <label>
+            {t('people.notifyBody')}
+            <textarea name="body" rows={3} maxLength={2000} />
+          </label>
+          <button type="submit" disabled={selected.size === 0}>
+            {t('people.send', { count: selected.size })}
+          </button>
+        </form>
+        {sent && <p role="status">{sent}</p>}
+      </section>
+    </div>
+  );
+}
