@@ -3,7 +3,12 @@
 import { io } from 'socket.io-client';
 
 const now = () => performance.timeOrigin + performance.now();
-let sockets = [];
+/** The sockets held, by set: a scenario may hold the app's and a baseline's at once, to alternate their rounds. */
+const sets = new Map();
+const socketsOf = (set = 'main') => {
+  if (!sets.has(set)) sets.set(set, []);
+  return sets.get(set);
+};
 let receipts = new Map(); // key -> arrival times
 let waiters = [];
 
@@ -55,7 +60,8 @@ function connectOne(url, token, join, listen) {
 }
 
 const handlers = {
-  async connect({ url, tokens, count, join, listen = [], concurrency = 100 }) {
+  async connect({ url, tokens, count, join, listen = [], concurrency = 100, set }) {
+    const sockets = socketsOf(set);
     let errors = 0;
     let firstError;
     for (let i = 0; i < count; i += concurrency) {
@@ -90,8 +96,9 @@ const handlers = {
     receipts = new Map();
     return out;
   },
-  /** Sends `count` acked events from every socket in turn, at most `inFlight` at once; answers ack latencies. */
-  async acks({ event, makePayload, total, inFlight }) {
+  /** Sends `total` acked events from every socket of the set in turn, at most `inFlight` at once; answers ack latencies. */
+  async acks({ event, makePayload, total, inFlight, set }) {
+    const sockets = socketsOf(set);
     const latencies = [];
     let failures = 0;
     let sent = 0;
@@ -153,8 +160,8 @@ const handlers = {
     return { rss: process.memoryUsage().rss };
   },
   async close() {
-    for (const socket of sockets) socket.close();
-    sockets = [];
+    for (const socket of [...sets.values()].flat()) socket.close();
+    sets.clear();
     receipts = new Map();
     return { closed: true };
   },

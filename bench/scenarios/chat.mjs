@@ -1,7 +1,7 @@
 // chat: 200 direct conversations (a ring of 200 users), 2 members each, messages sent over `message:send` with acks and persisted.
 // Baselines in the same run: the same SQL (seq allocation, insert, sender's read mark, in one transaction) sent with
-// `pg` at the same concurrency, alternating with the app in rounds after a warm-up round each; and a bare Socket.IO
-// ack round trip.
+// `pg` at the same concurrency, and a bare Socket.IO ack round trip (one packet per message, where the app's clients
+// also receive `message:new` and `inbox:update`): the three alternate in rounds after a warm-up round each.
 import pg from 'pg';
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool } from '../lib/clients.mjs';
@@ -77,6 +77,11 @@ export async function run({ full }) {
     // The app (each socket sends into its own conversation) and the same SQL via pg, alternating in rounds, so
     // that a slow spell of the machine falls on both.
     await pool.all('connect', (w) => ({ url: app.url, tokens: slice(w).map((c) => c.token), count: slice(w).length }));
+    // The bare ack's sockets, held beside the app's: its rounds alternate with theirs, so that a slow spell of the
+    // machine falls on both ratios' sides.
+    await pool.all('connect', (w) => ({ url: baseline.url, count: slice(w).length, set: 'echo' }));
+    const echo = (messages) =>
+      pool.all('acks', (w) => ({ event: 'echo', makePayload: `(i) => ({ body: 'message ' + i })`, total: messages / workers, inFlight, set: 'echo' }));
     const perRound = total / rounds;
     const sqlPool = new pg.Pool({ connectionString: db.url, max: POOL_SIZE });
     const appRound = (messages) =>
@@ -89,9 +94,11 @@ export async function run({ full }) {
     // A warm-up round each, unrecorded: pools filled, code paths compiled, statements prepared.
     await appRound(WARMUP_MESSAGES);
     await sqlBaseline(sqlPool, conversations, WARMUP_MESSAGES, conversationCount);
+    await echo(WARMUP_MESSAGES);
     const appRounds = [];
     const sqlRounds = [];
     let appLatencies = [];
+    let echoLatencies = [];
     let appFailures = 0;
     let appCpuSeconds = 0;
     for (let r = 0; r < rounds; r += 1) {
@@ -103,6 +110,7 @@ export async function run({ full }) {
       appFailures += runs.reduce((sum, run) => sum + run.failures, 0);
       appLatencies = appLatencies.concat(runs.flatMap((run) => run.latencies));
       sqlRounds.push(await sqlBaseline(sqlPool, conversations, perRound, conversationCount));
+      echoLatencies = echoLatencies.concat((await echo(perRound)).flatMap((run) => run.latencies));
     }
     await sqlPool.end();
     await pool.all('close');
@@ -112,13 +120,7 @@ export async function run({ full }) {
     const appLatency = summarize(appLatencies);
     const sqlLatency = summarize(sqlRounds.flatMap((round) => round.latencies));
 
-    await pool.all('connect', (w) => ({ url: baseline.url, count: slice(w).length }));
-    // The bare ack's own warm-up round, as the app had, so that neither side's figure carries a cold start.
-    const echo = (messages) =>
-      pool.all('acks', (w) => ({ event: 'echo', makePayload: `(i) => ({ body: 'message ' + i })`, total: messages / workers, inFlight }));
-    await echo(WARMUP_MESSAGES);
-    const echoRuns = await echo(total);
-    const echoLatency = summarize(echoRuns.flatMap((r) => r.latencies));
+    const echoLatency = summarize(echoLatencies);
 
     return {
       params: { conversations: conversationCount, messages: total, rounds, concurrency: conversationCount, clientProcesses: workers, dbPool: POOL_SIZE },
