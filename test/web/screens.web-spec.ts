@@ -318,12 +318,26 @@ describe('Screens in the browser', () => {
     await bringBack();
     await titleIs('(1) realtime-hub');
     expect(await lastReadSeq()).toBe(3);
+    // What she came back to starts under a line; what arrives while she watches needs none.
+    const log = page.getByRole('log', { name: 'Messages' });
+    const items = () => log.getByRole('listitem').allInnerTexts();
+    await log.getByText('New messages').waitFor();
+    const shown = await items();
+    expect(shown.findIndex((text) => text.includes('Hello Carol'))).toBe(
+      shown.findIndex((text) => text.includes('New messages')) + 1,
+    );
     // In front, a new message is read as it arrives, and shows nothing on the desktop.
     await say('See you there');
-    await page.getByRole('log', { name: 'Messages' }).getByText('See you there').waitFor();
+    await log.getByText('See you there').waitFor();
     await until(async () => (await lastReadSeq()) === 4, 'the new message is read');
     expect(await page.title()).toBe('(1) realtime-hub');
     expect(await shownOnDesktop(page)).toHaveLength(2);
+    expect((await items()).filter((text) => text.includes('New messages'))).toHaveLength(1);
+    // Her own message clears the line.
+    await page.getByRole('textbox', { name: 'Message' }).fill('On my way');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await log.getByText('On my way').waitFor();
+    expect(await log.getByText('New messages').count()).toBe(0);
   });
 
   it('a document saved by someone else meanwhile shows the conflict; keep mine saves over it', async () => {

@@ -151,6 +151,7 @@ const en = {
     add: 'Add',
     leave: 'Leave the group',
     formerMember: 'A former member',
+    newMessages: 'New messages',
   },
   suggestions: {
     title: 'Suggestions',
@@ -454,6 +455,7 @@ const fr: Resource = {
     add: 'Ajouter',
     leave: 'Quitter le groupe',
     formerMember: 'Un ancien membre',
+    newMessages: 'Nouveaux messages',
   },
   suggestions: {
     title: 'Suggestions',

@@ -4,7 +4,7 @@
 // people, leave.
 import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
-import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, loadUntilDone, type Page } from '../api';
@@ -247,14 +247,28 @@ function ConversationView({
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
 
   // Reading: what is on screen while the user is in this tab is read; what arrives while they are elsewhere stays
-  // unread, for them (the tab's title counts it) and for the sender's read receipt, until they come back.
+  // unread, for them (the tab's title counts it) and for the sender's read receipt, until they come back. What they
+  // catch up on (on opening the conversation, or coming back to the tab) starts under a "New messages" line, which
+  // stays until they send; what arrives while they watch needs none.
   const inFront = useInFront();
   const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
+  const watching = useRef(false);
+  const [newFrom, setNewFrom] = useState<number>();
   useEffect(() => {
-    if (!inFront || lastSeq <= readSent.current) return;
+    if (history === undefined) return;
+    if (!inFront) {
+      watching.current = false;
+      return;
+    }
+    const caughtUp = !watching.current;
+    watching.current = true;
+    if (lastSeq <= readSent.current) return;
+    const readBefore = readSent.current;
     readSent.current = lastSeq;
+    const firstNew = messages.find((m) => m.seq > readBefore && m.senderId !== meId);
+    if (caughtUp && firstNew) setNewFrom(firstNew.seq);
     client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
-  }, [client, id, lastSeq, inFront]);
+  }, [client, id, lastSeq, inFront, history, messages, meId]);
 
   // Follows the newest message (not earlier ones loaded on demand).
   useEffect(() => {
@@ -296,6 +310,7 @@ function ConversationView({
     const body = draft.trim();
     if (!body) return;
     const item: Pending = { clientId: newClientId(), body, status: 'sending' };
+    setNewFrom(undefined);
     setPending((list) => [...list, item]);
     setDraft('');
     stopTyping();
@@ -349,16 +364,19 @@ function ConversationView({
       <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')} tabIndex={0}>
         <ol>
           {messages.map((m) => (
-            <li key={m.id} className={m.senderId === meId ? 'mine' : 'theirs'}>
-              <span className="sender">{names.get(m.senderId) ?? t('chat.formerMember')}</span>
-              <p>{m.body}</p>
-              <time dateTime={m.createdAt}>{timeOf(m.createdAt)}</time>
-              {m === myLast && (
-                <span className="receipt">
-                  {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
-                </span>
-              )}
-            </li>
+            <Fragment key={m.id}>
+              {m.seq === newFrom && <li className="new-divider">{t('chat.newMessages')}</li>}
+              <li className={m.senderId === meId ? 'mine' : 'theirs'}>
+                <span className="sender">{names.get(m.senderId) ?? t('chat.formerMember')}</span>
+                <p>{m.body}</p>
+                <time dateTime={m.createdAt}>{timeOf(m.createdAt)}</time>
+                {m === myLast && (
+                  <span className="receipt">
+                    {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
+                  </span>
+                )}
+              </li>
+            </Fragment>
           ))}
           {shownPending.map((p) => (
             <li key={p.clientId} className={`mine pending ${p.status}`}>
