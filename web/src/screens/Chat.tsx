@@ -260,13 +260,13 @@ function ConversationView({
       watching.current = false;
       return;
     }
-    const caughtUp = !watching.current;
+    const catchingUp = !watching.current;
     watching.current = true;
     if (lastSeq <= readSent.current) return;
     const readBefore = readSent.current;
     readSent.current = lastSeq;
     const firstNew = messages.find((m) => m.seq > readBefore && m.senderId !== meId);
-    if (caughtUp && firstNew) setNewFrom(firstNew.seq);
+    if (catchingUp && firstNew) setNewFrom(firstNew.seq);
     client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
   }, [client, id, lastSeq, inFront, history, messages, meId]);
 
