@@ -42,6 +42,7 @@ export function People() {
           if (!current) return;
           setAccounts(page.items);
           setNext(page.nextCursor);
+          setError(undefined);
         },
         (err: unknown) => current && setError(errorText(err)),
       );
