@@ -4,43 +4,20 @@
 // by itself; after resync nothing acknowledged is lost or duplicated, of any kind. A kiosk session runs its whole
 // course during the cut, its workstation on the cut instance: that instance cannot claim its moments, so the other
 // claims them once they are half a second overdue, and the Redis adapter carries them to the workstation.
-import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { sleep } from '../helpers/sockets.js';
-import {
-  describeFaults,
-  expectCutSeenBy,
-  type FaultCluster,
-  restoreLink,
-  startFaultCluster,
-} from './helpers/faults.js';
-import { expectEveryoneOnline, expectKioskCourse, KIOSK_COURSE_ENV, kioskCourseOn } from './helpers/kiosk-course.js';
-import { MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
-import type { AppProcess } from './helpers/processes.js';
+import { describeFaults, expectCutSeenBy, restoreLink } from './helpers/faults.js';
+import { expectEveryoneOnline, expectKioskCourse, kioskCourseScenario } from './helpers/kiosk-course.js';
+import { report, settledWithoutLoss } from './helpers/mixed-load.js';
 
 const CUT_MS = 9000;
 
 describeFaults('Postgres cut from one instance of two under the mixed load', () => {
-  let cluster: FaultCluster;
-  let a: AppProcess;
-  let b: AppProcess;
-  let load: MixedLoad | undefined;
-
-  beforeAll(async () => {
-    cluster = await startFaultCluster(KIOSK_COURSE_ENV, { postgresLinks: true });
-    [a, b] = cluster.instances;
-  }, 120_000);
-
-  afterAll(async () => {
-    load?.close();
-    closeAllClients();
-    await cluster?.close();
-  });
+  const scenario = kioskCourseScenario({}, { postgresLinks: true });
 
   it("should answer 503 on the cut instance, keep its kiosk's moments coming from the other, and lose nothing", async () => {
-    // Users 0 and 2 on A, user 1 on B; REST on A; the kiosk's workstation on B.
-    load = new MixedLoad({ restUrl: a.url, clientUrl: [a.url, b.url], kiosk: kioskCourseOn(b.url) });
-    await load.setup();
+    const { cluster, a, b } = scenario;
+    const load = await scenario.setUpLoad();
     load.start();
     await sleep(500);
 

@@ -11,47 +11,27 @@
 // other: nobody whose socket stayed on an instance is announced offline, although the instance back first finds the
 // other's last beat far too old (each instance gives the others a whole TTL after its own link comes back).
 import { channels } from '@realtime-hub/protocol';
-import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
+import { conversationOf, describeFaults, expectCutSeenBy, member, restoreLink } from './helpers/faults.js';
+import { faultClient, report, settledWithoutLoss } from './helpers/mixed-load.js';
 import {
-  conversationOf,
-  describeFaults,
-  expectCutSeenBy,
-  type FaultCluster,
-  member,
-  restoreLink,
-  startFaultCluster,
-} from './helpers/faults.js';
-import { faultClient, MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
-import type { AppProcess } from './helpers/processes.js';
-import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
+  expectEveryoneOnline,
+  expectKioskCourse,
+  KIOSK_COURSE_ENV,
+  kioskCourseScenario,
+} from './helpers/kiosk-course.js';
 
 const CUT_MS = 10_000;
 const PRESENCE_TTL_SECONDS = Number(KIOSK_COURSE_ENV.PRESENCE_TTL_SECONDS);
 
 describeFaults('Redis links cut, Redis itself up, two instances', () => {
-  let cluster: FaultCluster;
-  let a: AppProcess;
-  let b: AppProcess;
-  let load: MixedLoad | undefined;
-
-  beforeAll(async () => {
-    // The default presence grace: clients closed after the cut reconnect within it, so nobody goes offline for that.
-    cluster = await startFaultCluster({ ...KIOSK_COURSE_ENV, PRESENCE_GRACE_MS: '3000' }, { redisLinks: true });
-    [a, b] = cluster.instances;
-  }, 120_000);
-
-  afterAll(async () => {
-    load?.close();
-    closeAllClients();
-    await cluster?.close();
-  });
+  // The default presence grace: clients closed after the cut reconnect within it, so nobody goes offline for that.
+  const scenario = kioskCourseScenario({ PRESENCE_GRACE_MS: '3000' }, { redisLinks: true });
 
   it("should keep the cut instance's kiosk on time, serve the rest, recover by itself and lose nothing (one cut)", async () => {
-    // Users 0 and 2 on A, user 1 on B; the kiosk's workstation on B.
-    load = new MixedLoad({ restUrl: a.url, clientUrl: [a.url, b.url], kiosk: kioskCourseOn(b.url) });
-    await load.setup();
+    const { cluster, a, b } = scenario;
+    const load = await scenario.setUpLoad();
     // Besides the load, a conversation that goes quiet: its last message is sent on B during the cut.
     const [onA, onB] = await Promise.all([member(a.url, 'quiet-a'), member(a.url, 'quiet-b')]);
     const quiet = await conversationOf(a.url, onA, [onB]);
@@ -85,11 +65,10 @@ describeFaults('Redis links cut, Redis itself up, two instances', () => {
     expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS);
     report('Redis cut from one instance 10 s', load, counts, { recoveredInMs, slowestMs: load.slowestMs });
     load.close();
-    load = undefined;
   }, 90_000);
 
   it('should announce nobody offline when both links come back after the TTL, one after the other', async () => {
-    const [a, b] = cluster.instances;
+    const { cluster, a, b } = scenario;
     const watcher = await member(a.url, 'watcher');
     const [onA, onB] = await Promise.all([member(a.url, 'on-a'), member(a.url, 'on-b')]);
     await conversationOf(a.url, watcher, [onA, onB], 'Watched');

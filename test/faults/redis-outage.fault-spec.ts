@@ -6,44 +6,22 @@
 // other, claims only the moments of the workstations whose socket it holds). An admin's dashboard on B goes on
 // updating through the outage (heartbeats, and the session's end), on B's own clock.
 import { channels } from '@realtime-hub/protocol';
-import { closeAllClients } from '../helpers/client.js';
 import { client } from '../helpers/http.js';
 import { eventually, sleep } from '../helpers/sockets.js';
-import { describeFaults, type FaultCluster, startFaultCluster } from './helpers/faults.js';
-import { adminToken, faultClient, MixedLoad, report, settledWithoutLoss } from './helpers/mixed-load.js';
-import type { AppProcess, RedisServer } from './helpers/processes.js';
-import { expectEveryoneOnline, expectKioskCourse, kioskCourseOn, KIOSK_COURSE_ENV } from './helpers/kiosk-course.js';
+import { describeFaults } from './helpers/faults.js';
+import { adminToken, faultClient, report, settledWithoutLoss } from './helpers/mixed-load.js';
+import { expectEveryoneOnline, expectKioskCourse, kioskCourseScenario } from './helpers/kiosk-course.js';
 
 const OUTAGE_MS = 10_000;
 const HEARTBEAT_SECONDS = 2;
 
 describeFaults('Redis outage under the mixed load, two instances', () => {
-  let cluster: FaultCluster;
-  let redis: RedisServer;
-  let a: AppProcess;
-  let b: AppProcess;
-  let load: MixedLoad | undefined;
-
-  beforeAll(async () => {
-    cluster = await startFaultCluster({ ...KIOSK_COURSE_ENV, DASHBOARD_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
-    ({ redis } = cluster);
-    [a, b] = cluster.instances;
-  }, 120_000);
-
-  afterAll(async () => {
-    load?.close();
-    closeAllClients();
-    await cluster?.close();
-  });
+  const scenario = kioskCourseScenario({ DASHBOARD_HEARTBEAT_SECONDS: String(HEARTBEAT_SECONDS) });
 
   it('should keep local delivery, answer 503 for what needs Redis, recover by itself and lose nothing', async () => {
-    // Users 0 and 2 on A, user 1 on B.
-    load = new MixedLoad({
-      restUrl: a.url,
-      clientUrl: [a.url, b.url],
-      kiosk: kioskCourseOn(b.url),
-    });
-    await load.setup();
+    const { a, b } = scenario;
+    const { redis } = scenario.cluster;
+    const load = await scenario.setUpLoad();
     const [onA, onB] = load.users;
     const stats: { at: number; activeSessions: number }[] = [];
     const dashboard = faultClient(b.url, await adminToken(a.url));

@@ -1,9 +1,12 @@
-// What the scenarios that take a service from the instances (Redis stopped, Redis or Postgres links cut) share: the
-// kiosk session they run inside the fault, with the server settings it needs, and the checks that it ran its course
-// and that presence came back.
+// What the scenarios that take a service from the instances (Redis stopped, Redis or Postgres links cut) share: their
+// two instances under the mixed load, the kiosk session they run inside the fault with the server settings it needs,
+// and the checks that it ran its course and that presence came back.
+import { closeAllClients } from '../../helpers/client.js';
 import { client } from '../../helpers/http.js';
 import { eventually } from '../../helpers/sockets.js';
-import type { LoadCounts, MixedLoad } from './mixed-load.js';
+import { type FaultCluster, startFaultCluster } from './faults.js';
+import { type LoadCounts, MixedLoad } from './mixed-load.js';
+import type { AppProcess } from './processes.js';
 
 /** An 8 s kiosk session warned 4 s before its end: it fits inside a 10 s fault that starts 0.5 s after it. */
 export const KIOSK_COURSE = { durationSeconds: 8, warningSeconds: 4 };
@@ -20,6 +23,56 @@ export const KIOSK_COURSE_ENV = {
 /** The load's kiosk options for that session, its workstation's client on `url`. */
 export function kioskCourseOn(url: string): { durationSeconds: number; warningSeconds: number[]; url: string } {
   return { durationSeconds: KIOSK_COURSE.durationSeconds, warningSeconds: [KIOSK_COURSE.warningSeconds], url };
+}
+
+/** A scenario's two instances, A and B, and the mixed load on them. */
+export interface KioskCourseScenario {
+  readonly cluster: FaultCluster;
+  readonly a: AppProcess;
+  readonly b: AppProcess;
+  /** The mixed load, set up and not started: users 0 and 2 on A, user 1 on B, REST on A, the kiosk's workstation on B. */
+  setUpLoad(): Promise<MixedLoad>;
+}
+
+/**
+ * For a spec's describe: starts its cluster before its tests (the kiosk course's settings, then `env`; `links` as
+ * startFaultCluster takes them), and closes the load, the clients and the cluster after them.
+ */
+export function kioskCourseScenario(
+  env: Record<string, string> = {},
+  links: Parameters<typeof startFaultCluster>[1] = {},
+): KioskCourseScenario {
+  let cluster: FaultCluster | undefined;
+  let load: MixedLoad | undefined;
+  beforeAll(async () => {
+    cluster = await startFaultCluster({ ...KIOSK_COURSE_ENV, ...env }, links);
+  }, 120_000);
+  afterAll(async () => {
+    load?.close();
+    closeAllClients();
+    await cluster?.close();
+  });
+  const started = (): FaultCluster => {
+    if (!cluster) throw new Error('The scenario has not started');
+    return cluster;
+  };
+  return {
+    get cluster() {
+      return started();
+    },
+    get a() {
+      return started().instances[0];
+    },
+    get b() {
+      return started().instances[1];
+    },
+    async setUpLoad() {
+      const [a, b] = started().instances;
+      load = new MixedLoad({ restUrl: a.url, clientUrl: [a.url, b.url], kiosk: kioskCourseOn(b.url) });
+      await load.setup();
+      return load;
+    },
+  };
 }
 
 /**
