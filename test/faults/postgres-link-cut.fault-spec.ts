@@ -40,9 +40,10 @@ describeFaults('Postgres cut from one instance of two under the mixed load', () 
     await expectEveryoneOnline(load, b.url);
 
     const counts = await settledWithoutLoss(load);
-    // Claimed by A, half a second late (B holds the workstation's socket but cannot reach the database): late, but
-    // each on its own second.
-    expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS);
+    // Claimed by A, half a second late and after its own pass (B holds the workstation's socket but cannot reach the
+    // database): on a loaded machine one tick can come a second late, which the scheduler skips (the contract's
+    // missed tick, never replayed). One second left out at most; the warning and the end still once each.
+    expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS, 1);
     report('Postgres cut from one instance 9 s', load, counts, {
       recoveredInMs,
       slowestMs: load.slowestMs,
