@@ -6,7 +6,7 @@ import pg from 'pg';
 import { call, registerUsers } from '../lib/api.mjs';
 import { ClientPool } from '../lib/clients.mjs';
 import { cpuSeconds, startApp, startBaseline } from '../lib/procs.mjs';
-import { freshDatabase } from '../lib/services.mjs';
+import { freshDatabase, redisUrl } from '../lib/services.mjs';
 import { now, summarize } from '../lib/stats.mjs';
 
 export const name = 'chat';
@@ -30,14 +30,14 @@ async function sqlBaseline(pool, conversations, total, inFlight) {
           'UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = clock_timestamp() WHERE id = $1 RETURNING last_seq',
           [id],
         );
-        await client.query('INSERT INTO messages (conversation_id, seq, sender_id, body, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
-          id,
-          rows[0].last_seq,
-          sender,
-          `baseline ${i}`,
-          null,
-        ]);
-        await client.query('UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2', [id, sender, rows[0].last_seq]);
+        await client.query(
+          'INSERT INTO messages (conversation_id, seq, sender_id, body, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+          [id, rows[0].last_seq, sender, `baseline ${i}`, null],
+        );
+        await client.query(
+          'UPDATE conversation_members SET last_read_seq = $3 WHERE conversation_id = $1 AND user_id = $2',
+          [id, sender, rows[0].last_seq],
+        );
         await client.query('COMMIT');
         latencies.push(now() - t0);
       } catch (err) {
@@ -59,8 +59,15 @@ export async function run({ full }) {
   const rounds = full ? 5 : 3;
   const workers = 4;
   const db = await freshDatabase();
-  const app = await startApp({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: String(POOL_SIZE) });
-  const baseline = await startBaseline();
+  // The production shape: the Redis adapter on, so each message is also published (the room's `message:new`, each
+  // member's `inbox:update`); one instance, as a second would add its own reading of every publish to these two cores.
+  const app = await startApp({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: db.prefix,
+  });
+  const baseline = await startBaseline({ redis: { url: redisUrl, key: `${db.prefix}-baseline` } });
   const pool = new ClientPool(workers);
   try {
     // A ring: user i talks with user i+1, so each user sits in two conversations with one socket, as a person would.
@@ -68,7 +75,10 @@ export async function run({ full }) {
     const conversations = [];
     for (let i = 0; i < conversationCount; i += 1) {
       const other = users[(i + 1) % users.length];
-      const c = await call(app.url, 'POST', '/api/v1/conversations', { token: users[i].token, body: { memberIds: [other.id] } });
+      const c = await call(app.url, 'POST', '/api/v1/conversations', {
+        token: users[i].token,
+        body: { memberIds: [other.id] },
+      });
       conversations.push({ id: c.id, sender: users[i].id, token: users[i].token });
     }
     const slice = (w) => conversations.filter((_, k) => k % workers === w);
@@ -81,7 +91,13 @@ export async function run({ full }) {
     // machine falls on both ratios' sides.
     await pool.all('connect', (w) => ({ url: baseline.url, count: slice(w).length, set: 'echo' }));
     const echo = (messages) =>
-      pool.all('acks', (w) => ({ event: 'echo', makePayload: `(i) => ({ body: 'message ' + i })`, total: messages / workers, inFlight, set: 'echo' }));
+      pool.all('acks', (w) => ({
+        event: 'echo',
+        makePayload: `(i) => ({ body: 'message ' + i })`,
+        total: messages / workers,
+        inFlight,
+        set: 'echo',
+      }));
     const perRound = total / rounds;
     const sqlPool = new pg.Pool({ connectionString: db.url, max: POOL_SIZE });
     const appRound = (messages) =>
@@ -116,14 +132,21 @@ export async function run({ full }) {
     await pool.all('close');
     const appAcked = appRounds.reduce((sum, round) => sum + round.acked, 0);
     const appPerSecond = appAcked / appRounds.reduce((sum, round) => sum + round.seconds, 0);
-    const sqlPerSecond = perRound * rounds / sqlRounds.reduce((sum, round) => sum + round.seconds, 0);
+    const sqlPerSecond = (perRound * rounds) / sqlRounds.reduce((sum, round) => sum + round.seconds, 0);
     const appLatency = summarize(appLatencies);
     const sqlLatency = summarize(sqlRounds.flatMap((round) => round.latencies));
 
     const echoLatency = summarize(echoLatencies);
 
     return {
-      params: { conversations: conversationCount, messages: total, rounds, concurrency: conversationCount, clientProcesses: workers, dbPool: POOL_SIZE },
+      params: {
+        conversations: conversationCount,
+        messages: total,
+        rounds,
+        concurrency: conversationCount,
+        clientProcesses: workers,
+        dbPool: POOL_SIZE,
+      },
       app: {
         perSecond: appPerSecond,
         perRound: appRounds.map((round) => round.acked / round.seconds),
@@ -131,7 +154,14 @@ export async function run({ full }) {
         ackLatency: appLatency,
         cpuMsPerMessage: (appCpuSeconds * 1000) / appAcked,
       },
-      baseline: { sql: { perSecond: sqlPerSecond, perRound: sqlRounds.map((round) => perRound / round.seconds), latency: sqlLatency }, bareAck: echoLatency },
+      baseline: {
+        sql: {
+          perSecond: sqlPerSecond,
+          perRound: sqlRounds.map((round) => perRound / round.seconds),
+          latency: sqlLatency,
+        },
+        bareAck: echoLatency,
+      },
       rows: [
         ['chat: persisted messages/s (vs same SQL via pg)', appPerSecond, sqlPerSecond, 'target ≥ 0.9×'],
         ['chat: ack p50 (ms) (vs bare socket.io ack)', appLatency.p50, echoLatency.p50],
