@@ -1,6 +1,8 @@
 import { QueryFailedError } from 'typeorm';
 import { isPostgresDataError, toErrorBody } from './error-body.js';
-import { findUnsafeText } from './validation.js';
+import { CreateJobEventDto } from '../jobs/dto/job.dto.js';
+import { CreateNotificationsDto } from '../notifications/dto/notifications.dto.js';
+import { createValidationPipe, findUnsafeText } from './validation.js';
 
 describe(findUnsafeText.name, () => {
   it('should find U+0000 in a value or a key at any depth, and name its path', () => {
@@ -44,5 +46,35 @@ describe(toErrorBody.name, () => {
   it('should keep other database errors unexpected', () => {
     expect(toErrorBody(dataError('57014')).unexpected).toBe(true);
     expect(isPostgresDataError(Object.assign(new Error('x'), { code: '22P02' }))).toBe(false);
+  });
+});
+
+describe(createValidationPipe.name, () => {
+  const pipe = createValidationPipe();
+  const body = (metatype: new () => object, value: unknown) => pipe.transform(value, { type: 'body', metatype });
+
+  it('should pass free-form JSON through as sent, keys named like methods of Object included', async () => {
+    // Before: Nest deleted every `constructor` key, class-transformer left out `toString` and threw a TypeError (a 500)
+    // on an array's object whose `constructor` is a string. Compared with a second parse: the pipe works in place.
+    const data = '{"item":{"constructor":"Mercedes","nested":[{"constructor":"x","toString":"y"}]}}';
+    await expect(body(CreateJobEventDto, { type: 'item_scraped', data: JSON.parse(data) })).resolves.toEqual({
+      type: 'item_scraped',
+      data: JSON.parse(data),
+    });
+    const notice = `{"userIds":["7f2c1d1e-7a3b-4c41-9d0e-5b1a2c3d4e5f"],"type":"t","title":"T",
+      "data":{"valueOf":2,"a":[{"constructor":1}]},"constructor":"dropped"}`;
+    const read = (await body(CreateNotificationsDto, JSON.parse(notice))) as Record<string, unknown>;
+    expect(read.data).toEqual(JSON.parse(notice).data);
+    expect(Object.keys(read)).not.toContain('constructor');
+  });
+
+  it('should still validate a field kept as sent, and strip unknown fields beside it', async () => {
+    await expect(body(CreateJobEventDto, { type: 'item_scraped', data: 'text' })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(body(CreateJobEventDto, { type: 'job_started', data: {}, extra: 1 })).resolves.toEqual({
+      type: 'job_started',
+      data: {},
+    });
   });
 });

@@ -1,5 +1,7 @@
 // One validation pipe for REST and WS: failures become VALIDATION_FAILED with a list of field errors.
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ClassConstructor, type ClassTransformOptions, instanceToPlain, plainToInstance } from 'class-transformer';
+import { ValidateIf } from 'class-validator';
 import { DomainException, type FieldError } from './domain.exception.js';
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -10,6 +12,56 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
     if (error.children?.length) out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
+}
+
+/**
+ * An optional field whose `null` is refused rather than read as "absent", as @IsOptional would: for fields stored or
+ * published as sent, where a `null` would say something the server did not do.
+ */
+export const IfPresent = (): PropertyDecorator => ValidateIf((_dto: object, value: unknown) => value !== undefined);
+
+/** The properties each DTO class marks @AsSent. */
+const asSentFields = new Map<object, string[]>();
+/** Payloads being validated against a class with @AsSent fields, and those fields (see BoundedValidationPipe). */
+const sentPayloads = new WeakMap<object, string[]>();
+
+/**
+ * A free-form JSON value (a job's item, a notification's data) kept as it was sent, never handed to class-transformer:
+ * it would rebuild the value, leave out every key named like a method of Object (`constructor`, `toString`...) at any
+ * depth, and throw on an object nested in an array whose `constructor` key holds a string. Read by `plainToDto` and
+ * by the global pipe, which also keeps Nest's prototype-key stripping out of it.
+ */
+export const AsSent =
+  (): PropertyDecorator =>
+  (prototype: object, key: string | symbol): void => {
+    const fields = asSentFields.get(prototype.constructor) ?? [];
+    asSentFields.set(prototype.constructor, [...fields, String(key)]);
+  };
+
+function asSentFieldsOf(cls: object): string[] {
+  const fields: string[] = [];
+  for (
+    let c: object | null = cls;
+    c !== null && c !== Function.prototype;
+    c = Object.getPrototypeOf(c) as object | null
+  ) {
+    fields.push(...(asSentFields.get(c) ?? []));
+  }
+  return fields;
+}
+
+/** class-transformer's plainToInstance, with the class's @AsSent fields set as sent instead of transformed. */
+export function plainToDto<T>(cls: ClassConstructor<T>, plain: unknown, options?: ClassTransformOptions): T {
+  const fields = asSentFieldsOf(cls);
+  if (fields.length === 0 || plain === null || typeof plain !== 'object' || Array.isArray(plain)) {
+    return plainToInstance(cls, plain, options) as T;
+  }
+  const sent = plain as Record<string, unknown>;
+  const rest = { ...sent };
+  for (const field of fields) delete rest[field];
+  const dto = plainToInstance(cls, rest, options) as Record<string, unknown>;
+  for (const field of fields) if (Object.hasOwn(sent, field)) dto[field] = sent[field];
+  return dto as T;
 }
 
 /** Payloads nested deeper than this are refused before class-transformer recurses into them. */
@@ -95,7 +147,29 @@ class BoundedValidationPipe extends ValidationPipe {
         { field: metadata.data ?? 'payload', errors: [`must not be nested deeper than ${MAX_PAYLOAD_DEPTH} levels`] },
       ]);
     }
+    const fields = metadata.metatype ? asSentFieldsOf(metadata.metatype) : [];
+    if (fields.length > 0 && value !== null && typeof value === 'object') sentPayloads.set(value, fields);
     return super.transform(value, metadata);
+  }
+
+  /**
+   * Nest deletes `__proto__`, `prototype` and `constructor` keys at any depth of a payload before class-transformer
+   * sees it (so that it builds no polluted object); the @AsSent fields are set aside meanwhile: they are stored and
+   * sent as JSON and never merged into an object, and a scraped item's `constructor` is data.
+   */
+  protected override stripProtoKeys(value: unknown): void {
+    const fields = value !== null && typeof value === 'object' ? sentPayloads.get(value) : undefined;
+    if (!fields) {
+      super.stripProtoKeys(value);
+      return;
+    }
+    const payload = value as Record<string, unknown>;
+    const kept = fields
+      .filter((field) => Object.hasOwn(payload, field))
+      .map((field) => [field, payload[field]] as const);
+    for (const [field] of kept) delete payload[field];
+    super.stripProtoKeys(payload);
+    for (const [field, sent] of kept) payload[field] = sent;
   }
 }
 
@@ -106,6 +180,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     stopAtFirstError: false,
     validateCustomDecorators: false,
+    transformerPackage: { plainToInstance: plainToDto, classToPlain: instanceToPlain },
     exceptionFactory: (errors) => {
       const details = flattenValidationErrors(errors);
       const message = details.length

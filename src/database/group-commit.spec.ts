@@ -117,6 +117,24 @@ describe(GroupCommitQueue.name, () => {
     await expect(next).resolves.toBe(60);
   });
 
+  it('should write each item alone when Postgres refused one value of the batch, so only that item fails', async () => {
+    // As pg raises it: an error response with a severity and SQLSTATE 22003 (numeric value out of range).
+    const outOfRange = Object.assign(new Error('integer out of range'), { severity: 'ERROR', code: '22003' });
+    const writes: number[][] = [];
+    const picky = new GroupCommitQueue<number, number>(async (_key, items) => {
+      writes.push([...items]);
+      if (items.includes(13)) throw outOfRange;
+      return items.map((n) => ({ ok: true, value: n * 10 }));
+    });
+    const settled = await Promise.allSettled([2, 13, 4].map((n) => picky.submit('job-a', n)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 20 },
+      { status: 'rejected', reason: outOfRange },
+      { status: 'fulfilled', value: 40 },
+    ]);
+    expect(writes).toEqual([[2, 13, 4], [2], [13], [4]]);
+  });
+
   it('should reject the batch when the writer answers the wrong number of outcomes', async () => {
     const short = new GroupCommitQueue<number, number>(async () => [{ ok: true, value: 1 }]);
     const settled = await Promise.allSettled([short.submit('k', 1), short.submit('k', 2)]);

@@ -3,11 +3,15 @@
 // gather; when it commits they form the next batch. So a busy key costs one transaction per round trip instead of
 // one per write.
 import { Logger } from '@nestjs/common';
+import { isPostgresDataError } from '../common/error-body.js';
 
 /** What became of one item of a batch: its result, or the error its request should get. */
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
 
-/** Writes a batch for a key; answers one outcome per item, in order. Throwing fails the whole batch. */
+/**
+ * Writes a batch for a key; answers one outcome per item, in order. Throwing fails the whole batch, unless it is a
+ * Postgres data exception (see `outcomesOf`).
+ */
 export type BatchWriter<T, R> = (key: string, items: T[]) => Promise<Outcome<R>[]>;
 
 interface Entry<T, R> {
@@ -77,21 +81,10 @@ export class GroupCommitQueue<T, R> {
   private async drain(key: string, queue: KeyQueue<T, R>): Promise<void> {
     while (queue.waiting.length > 0) {
       const batch = this.nextBatch(queue.waiting);
-      let outcomes: Outcome<R>[];
-      try {
-        outcomes = await this.write(
-          key,
-          batch.map((e) => e.item),
-        );
-        if (outcomes.length !== batch.length) {
-          throw new Error(`The writer answered ${outcomes.length} outcomes for ${batch.length} items`);
-        }
-      } catch (err) {
-        this.logger.error({ err, key, size: batch.length }, 'A batch failed');
-        queue.waiting.splice(0, batch.length);
-        for (const entry of batch) entry.reject(err instanceof Error ? err : new Error(String(err)));
-        continue;
-      }
+      const outcomes = await this.outcomesOf(
+        key,
+        batch.map((e) => e.item),
+      );
       // Taken off the queue only now, so that `pending` counts the batch in flight.
       queue.waiting.splice(0, batch.length);
       batch.forEach((entry, i) => {
@@ -101,5 +94,33 @@ export class GroupCommitQueue<T, R> {
       });
     }
     this.queues.delete(key);
+  }
+
+  /**
+   * One outcome per item. A batch whose write failed as a whole fails each of its items with that error, except when
+   * Postgres refused a value (a data exception: the transaction wrote nothing, and the cause is one item's data):
+   * then each item is written alone, in order, so that only the item at fault fails.
+   */
+  private async outcomesOf(key: string, items: T[]): Promise<Outcome<R>[]> {
+    try {
+      const outcomes = await this.write(key, items);
+      if (outcomes.length !== items.length) {
+        throw new Error(`The writer answered ${outcomes.length} outcomes for ${items.length} items`);
+      }
+      return outcomes;
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (items.length > 1 && isPostgresDataError(error)) {
+        this.logger.warn(
+          { err, key, size: items.length },
+          'A value of a batch was refused: writing its items one by one',
+        );
+        const outcomes: Outcome<R>[] = [];
+        for (const item of items) outcomes.push(...(await this.outcomesOf(key, [item])));
+        return outcomes;
+      }
+      this.logger.error({ err, key, size: items.length }, 'A batch failed');
+      return items.map(() => ({ ok: false, error }));
+    }
   }
 }

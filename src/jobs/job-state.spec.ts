@@ -9,6 +9,7 @@ import {
   type JobEventType,
   type JobState,
   type JobStatus,
+  MAX_COUNT,
 } from './job-state.js';
 
 const AT = new Date('2025-06-01T12:00:00.000Z');
@@ -102,6 +103,11 @@ describe('job-state', () => {
       const once = applyJobEvent(running({ itemsScraped: 41 }), SAMPLE.item_scraped, AT)!;
       expect(once.itemsScraped).toBe(42);
       expect(applyJobEvent(once, SAMPLE.item_scraped, AT)!.itemsScraped).toBe(43);
+    });
+
+    it('should stop counting items at the largest value its column holds', () => {
+      const full = applyJobEvent(running({ itemsScraped: MAX_COUNT }), SAMPLE.item_scraped, AT)!;
+      expect(full.itemsScraped).toBe(MAX_COUNT);
     });
 
     it('should complete a running job with finishedAt and keep its progress', () => {

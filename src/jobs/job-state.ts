@@ -16,6 +16,9 @@ export const ALLOWED_FROM: Readonly<Record<JobEventType, readonly JobStatus[]>> 
   job_failed: ['pending', 'running'],
 };
 
+/** Largest value a counter of the job holds (an integer column); `item_scraped` stops counting there. */
+export const MAX_COUNT = 2_147_483_647;
+
 /** Statuses a worker token works in; the others are final. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['pending', 'running'];
 
@@ -74,7 +77,7 @@ export function applyJobEvent(state: JobState, event: JobEventInput, at: Date): 
         totalPages: event.data.totalPages ?? state.totalPages,
       };
     case 'item_scraped':
-      return { ...state, itemsScraped: state.itemsScraped + 1 };
+      return { ...state, itemsScraped: Math.min(state.itemsScraped + 1, MAX_COUNT) };
     case 'job_completed':
       return { ...state, status: 'completed', finishedAt: at };
     case 'job_failed':

@@ -277,6 +277,7 @@ describeE2E('Jobs', () => {
         [{ type: 'job_failed', data: { error: '' } }, 'data.error'],
         [{ type: 'job_failed', data: { error: 'x'.repeat(2001) } }, 'data.error'],
         [{ type: 'job_progress', data: [1] }, 'data'],
+        [{ type: 'job_progress', data: { currentPage: null } }, 'data.currentPage'],
       ];
       for (const [body, field] of cases) {
         const res = await api.post(`/api/v1/jobs/${job.id}/events`, { token: owner.token, body });
@@ -287,6 +288,29 @@ describeE2E('Jobs', () => {
       const nul = await post(job.id, owner.token, 'item_scraped', { item: { text: 'a\u0000b' } });
       expect(nul.status).toBe(400);
       expect((await history(job.id)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it('should store and deliver an item as sent, keys named like methods of Object included', async () => {
+      const job = await createJob();
+      await postOk(job.id, owner.token, 'job_started');
+      const item = JSON.parse(
+        '{"driver":"Hamilton","constructor":"Mercedes","laps":[{"toString":"y","constructor":"x"}]}',
+      );
+      await postOk(job.id, owner.token, 'item_scraped', { item });
+      expect((await history(job.id)).find((e) => e.type === 'item_scraped')?.data).toEqual({ item });
+    });
+
+    it("should keep counting items at the counter's limit, without failing the events written beside them", async () => {
+      const job = await createJob();
+      await postOk(job.id, owner.token, 'job_started');
+      await postOk(job.id, owner.token, 'job_progress', { itemsScraped: 2_147_483_647 });
+      const burst = await Promise.all([
+        post(job.id, owner.token, 'item_scraped', { item: { n: 1 } }),
+        ...[1, 2, 3].map((page) => post(job.id, owner.token, 'job_progress', { currentPage: page })),
+      ]);
+      expect(burst.map((res) => res.status)).toEqual([201, 201, 201, 201]);
+      const read = await api.get(`/api/v1/jobs/${job.id}`, { token: owner.token });
+      expect(read.body.progress.itemsScraped).toBe(2_147_483_647);
     });
   });
 

@@ -44,6 +44,19 @@ describe(parseEventData.name, () => {
     }
   });
 
+  it('should refuse a null progress field rather than publish a null the job does not apply', () => {
+    const err = refusal(() => parseEventData('job_progress', { currentPage: null, itemsScraped: 4 }));
+    expect(fields(err)).toEqual(['data.currentPage']);
+    expect(fields(refusal(() => parseEventData('job_started', { totalPages: null })))).toEqual(['data.totalPages']);
+  });
+
+  it('should keep keys named like methods of Object in an item and a summary, at any depth', () => {
+    const item = JSON.parse('{"driver":"Hamilton","constructor":"Mercedes","list":[{"toString":"y","valueOf":1}]}');
+    expect(parseEventData('item_scraped', { item })).toEqual({ type: 'item_scraped', data: { item } });
+    const summary = JSON.parse('{"hasOwnProperty":true,"items":[{"constructor":"x"}]}');
+    expect(parseEventData('job_completed', { summary }).data).toEqual({ summary });
+  });
+
   it('should accept job_completed with any summary or none', () => {
     expect(parseEventData('job_completed', {})).toEqual({ type: 'job_completed', data: {} });
     expect(parseEventData('job_completed', { summary: ['a', 1] })).toEqual({

@@ -1,28 +1,13 @@
 // The `data` of each event type, validated after the type is known (the body DTO cannot pick a class by `type`).
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import {
-  Allow,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-  validateSync,
-} from 'class-validator';
+import { Allow, IsInt, IsObject, IsString, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
 import { DomainException } from '../../common/domain.exception.js';
-import { flattenValidationErrors } from '../../common/validation.js';
-import type { JobEventInput, JobEventType } from '../job-state.js';
-
-/** Largest value an integer column holds. */
-export const MAX_COUNT = 2_147_483_647;
+import { AsSent, flattenValidationErrors, IfPresent, plainToDto } from '../../common/validation.js';
+import { type JobEventInput, type JobEventType, MAX_COUNT } from '../job-state.js';
 
 export class JobStartedDataDto {
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
@@ -31,28 +16,28 @@ export class JobStartedDataDto {
 
 export class JobProgressDataDto {
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   itemsScraped?: number;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   pagesScraped?: number;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   currentPage?: number;
 
   @ApiPropertyOptional({ minimum: 0 })
-  @IsOptional()
+  @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
@@ -62,12 +47,14 @@ export class JobProgressDataDto {
 export class ItemScrapedDataDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The scraped item (an object)' })
   @IsObject()
+  @AsSent()
   item: Record<string, unknown>;
 }
 
 export class JobCompletedDataDto {
   @ApiPropertyOptional({ description: 'Any JSON value' })
   @Allow()
+  @AsSent()
   summary?: unknown;
 }
 
@@ -99,7 +86,7 @@ export function hasUnstorableText(value: unknown): boolean {
 
 /** Validates `data` for `type`: VALIDATION_FAILED with `data.<field>` details, unknown fields dropped. */
 export function parseEventData(type: JobEventType, data: Record<string, unknown> | undefined): JobEventInput {
-  const instance = plainToInstance(DATA_CLASSES[type], data ?? {});
+  const instance = plainToDto(DATA_CLASSES[type], data ?? {});
   const errors = validateSync(instance, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) {
     const details = flattenValidationErrors(errors, 'data');

@@ -13,8 +13,8 @@ import {
   NotContains,
 } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination.js';
-import { JOB_EVENT_TYPES, JOB_STATUSES, type JobEventType, type JobStatus } from '../job-state.js';
-import { MAX_COUNT } from './job-event-data.dto.js';
+import { AsSent } from '../../common/validation.js';
+import { JOB_EVENT_TYPES, JOB_STATUSES, type JobEventType, type JobStatus, MAX_COUNT } from '../job-state.js';
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
@@ -66,6 +66,7 @@ export class CreateJobEventDto {
   })
   @IsOptional()
   @IsObject()
+  @AsSent()
   data?: Record<string, unknown>;
 }
 

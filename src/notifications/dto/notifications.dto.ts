@@ -18,6 +18,7 @@ import {
 import { PageQueryDto } from '../../common/pagination.js';
 import type { NotificationPayload } from '../../realtime/client-events.js';
 import { IsUuid } from '../../common/uuid-param.js';
+import { AsSent } from '../../common/validation.js';
 
 /** Limits shared by the REST body and the internal API (NotificationsService.notify). */
 export const NOTIFICATION_LIMITS = {
@@ -76,6 +77,7 @@ export class CreateNotificationsDto {
   })
   @IsOptional()
   @IsObject()
+  @AsSent()
   @ValidateBy({
     name: 'maxJsonBytes',
     validator: {

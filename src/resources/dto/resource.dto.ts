@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IfPresent } from '../../common/validation.js';
 import type { JsonObject } from '../merge-patch.js';
 import { MAX_DATA_BYTES } from '../resource-data.js';
 import { RESOURCE_VISIBILITIES, type ResourceVisibility } from '../resource-access.js';
 
 // Read by ResourceBodyPipe, not by class-transformer: `name` is trimmed there, `data` is kept as sent.
-/** Present means validated: `null` is refused rather than read as "absent", as @IsOptional would. */
-const present = (_dto: object, value: unknown): boolean => value !== undefined;
 // eslint-disable-next-line no-control-regex -- U+0000 is exactly what a Postgres text column refuses
 const NO_NUL = /^[^\u0000]*$/;
 
@@ -34,7 +33,7 @@ export class CreateResourceDto {
 
 export class UpdateResourceDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 200 })
-  @ValidateIf(present)
+  @IfPresent()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
@@ -42,7 +41,7 @@ export class UpdateResourceDto {
   name?: string;
 
   @ApiPropertyOptional({ enum: RESOURCE_VISIBILITIES })
-  @ValidateIf(present)
+  @IfPresent()
   @IsIn(RESOURCE_VISIBILITIES)
   visibility?: ResourceVisibility;
 
@@ -54,7 +53,7 @@ export class UpdateResourceDto {
       'anything else replaces. Must be an object; the result must stay within the size limit.',
     example: { columns: ['todo', 'doing', 'done'], draft: null },
   })
-  @ValidateIf(present)
+  @IfPresent()
   @IsObject()
   data?: JsonObject;
 }
