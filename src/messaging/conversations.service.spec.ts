@@ -134,7 +134,7 @@ describe(ConversationsService.name, () => {
     it('should add under the conversation lock and publish conversation:members and conversation:added after the commit', async () => {
       members = [member(ALICE), member(BOB), member(CAROL, 4)];
       const view = await sut.addMembers(principal(ALICE), CONVERSATION, { userIds: [CAROL, BOB] });
-      expect(repository.requireMember).toHaveBeenCalledWith(txManager, CONVERSATION, ALICE, true);
+      expect(repository.requireMember).toHaveBeenCalledWith(txManager, CONVERSATION, ALICE, 'update');
       // New members start with the history read: their mark is the conversation's last seq.
       expect(repository.addMembers).toHaveBeenCalledWith(txManager, CONVERSATION, [CAROL, BOB], 4);
       expect(view.members).toEqual(members);

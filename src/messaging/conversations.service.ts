@@ -165,7 +165,7 @@ export class ConversationsService implements OnModuleInit {
   async addMembers(actor: Principal, id: string, dto: AddMembersDto): Promise<ConversationView> {
     const wanted = [...new Set(dto.userIds)];
     return this.uow.run(async ({ manager: m, afterCommit }) => {
-      const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
+      const { conversation } = await this.repository.requireMember(m, id, actor.id, 'update');
       if (conversation.kind !== 'group') throw DomainException.forbidden('Members can be added to groups only');
       await this.assertUsersExist(m, wanted, 'userIds');
       const added = await this.repository.addMembers(m, id, wanted, conversation.lastSeq);
@@ -192,7 +192,7 @@ export class ConversationsService implements OnModuleInit {
   /** Leaves a group: the leaver's sockets leave the channel (every instance) before the others are told. */
   async leave(actor: Principal, id: string): Promise<void> {
     await this.uow.run(async ({ manager: m }) => {
-      const { conversation } = await this.repository.requireMember(m, id, actor.id, true);
+      const { conversation } = await this.repository.requireMember(m, id, actor.id, 'update');
       if (conversation.kind !== 'group') throw DomainException.forbidden('A direct conversation cannot be left');
       await this.repository.removeMember(m, id, actor.id);
     });

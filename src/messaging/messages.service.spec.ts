@@ -54,6 +54,7 @@ describe(MessagesService.name, () => {
     publish = jest.fn((_channel: string, event: string) => log.push(`publish ${event}`));
     repository = {
       appendMessage: jest.fn(),
+      lockForAppend: jest.fn(async () => log.push('lock')),
       requireMember: jest.fn(async () => ({})),
       findByClientId: jest.fn(),
       lockReadState: jest.fn(),
@@ -78,12 +79,15 @@ describe(MessagesService.name, () => {
         value: sent,
         created: true,
       });
-      expect(repository.appendMessage).toHaveBeenCalledWith(pool, {
+      // In a transaction of its own, the conversation's row locked by a statement before the append's.
+      expect(repository.lockForAppend).toHaveBeenCalledWith(txManager, [CONVERSATION]);
+      expect(repository.appendMessage).toHaveBeenCalledWith(txManager, {
         conversationId: CONVERSATION,
         senderId: ALICE,
         body: 'm7',
         clientId: 'c-1',
       });
+      expect(log).toEqual(['lock', 'commit', 'publish message:new']);
       expect(publish.mock.calls).toEqual([[CHANNEL, 'message:new', sent, { order: { key: CHANNEL, seq: 7 } }]]);
     });
 

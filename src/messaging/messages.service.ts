@@ -96,28 +96,15 @@ export class MessagesService implements OnModuleDestroy {
   }
 
   /**
-   * Writes a batch of messages in one transaction, the statements sent together. Their row locks are taken in
-   * conversation-id order, the order every batch of every instance takes them in, so two batches cannot deadlock.
-   * A statement that fails (a retried clientId's unique violation, mostly) rolls the batch back, and each message is
-   * then written alone, in arrival order, with its own outcome.
+   * Writes a batch of messages in one transaction, the statements sent together. A statement that fails (a retried
+   * clientId's unique violation, mostly) rolls the batch back, and each message is then written alone, in arrival
+   * order, with its own outcome.
    */
   private async appendBatch(messages: NewMessage[]): Promise<Outcome<AppendResult>[]> {
     if (messages.length > 1) {
       try {
-        return await this.uow.run(async ({ manager }) => {
-          const order = messages
-            .map((_, i) => i)
-            .sort((x, y) => compareIds(messages[x].conversationId, messages[y].conversationId) || x - y);
-          const results: AppendResult[] = new Array<AppendResult>(messages.length);
-          // A duplicate's statement fails the transaction even when the repository answers it as a duplicate: the
-          // statements after it fail, or, when it was the last, the unit of work fails on Postgres's ROLLBACK.
-          await Promise.all(
-            order.map(async (i) => {
-              results[i] = await this.repository.appendMessage(manager, messages[i]);
-            }),
-          );
-          return results.map((value) => ({ ok: true as const, value }));
-        });
+        const results = await this.appendTogether(messages);
+        return results.map((value) => ({ ok: true as const, value }));
       } catch {
         // Rolled back whole (a duplicate, or any failed statement): written alone below, each with its own outcome.
       }
@@ -125,7 +112,7 @@ export class MessagesService implements OnModuleDestroy {
     const outcomes: Outcome<AppendResult>[] = [];
     for (const message of messages) {
       try {
-        outcomes.push({ ok: true, value: await this.repository.appendMessage(this.dataSource.manager, message) });
+        outcomes.push({ ok: true, value: (await this.appendTogether([message]))[0] });
       } catch (err) {
         outcomes.push({ ok: false, error: err as Error });
       }
@@ -133,10 +120,44 @@ export class MessagesService implements OnModuleDestroy {
     return outcomes;
   }
 
+  /**
+   * One transaction, sent in one write: the conversations' rows locked (lockForAppend), the appends in
+   * conversation-id order, COMMIT behind the last. Throws when a statement failed and the whole rolled back, except
+   * for a lone message whose clientId was already used: its answer is the duplicate (nothing was written).
+   */
+  private async appendTogether(messages: NewMessage[]): Promise<AppendResult[]> {
+    const results: AppendResult[] = new Array<AppendResult>(messages.length);
+    try {
+      await this.uow.run(async (tx) => {
+        const order = messages
+          .map((_, i) => i)
+          .sort((x, y) => compareIds(messages[x].conversationId, messages[y].conversationId) || x - y);
+        const locked = this.repository.lockForAppend(
+          tx.manager,
+          messages.map((message) => message.conversationId),
+        );
+        const appended = order.map((i, k) => {
+          if (k === order.length - 1) tx.commitBehindNextStatement();
+          return this.repository.appendMessage(tx.manager, messages[i]).then((result) => {
+            results[i] = result;
+          });
+        });
+        await Promise.all([locked, ...appended]);
+      });
+    } catch (err) {
+      // A duplicate's statement fails the transaction even though the repository answers it as a duplicate.
+      if (messages.length === 1 && results[0]?.kind === 'duplicate') return results;
+      throw err;
+    }
+    return results;
+  }
+
   /** Moves the member's read mark forward (clamped to the last seq); publishes only when it moved. */
   async read(actor: Principal, conversationId: string, seq: number): Promise<ReadState> {
     return this.uow.run(async ({ manager: m, afterCommit }) => {
-      await this.repository.requireMember(m, conversationId, actor.id);
+      // The conversation shared first: an append in progress commits before the mark is read and moved, and the next
+      // waits for this one (see ConversationLock), so each `inbox:update` counts what the other committed.
+      await this.repository.requireMember(m, conversationId, actor.id, 'share');
       const state = await this.repository.lockReadState(m, conversationId, actor.id);
       if (!state) throw DomainException.forbidden('Not a member of this conversation');
       const next = nextReadSeq(state.lastReadSeq, seq, state.lastSeq);

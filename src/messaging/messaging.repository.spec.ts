@@ -159,7 +159,7 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
     beforeEach(() => {
       transactions = 0;
       published = [];
-      // Counts the transactions the sends take; a lone message is its own statement, outside the unit of work.
+      // Counts the transactions the sends take (a lone message is a transaction of its own too).
       const uow = {
         run: (work: Parameters<typeof db.uow.run>[0]) => {
           transactions += 1;
@@ -219,8 +219,8 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
       expect(b2).toMatchObject({ status: 'fulfilled', value: { created: true, value: { seq: 2, body: 'b2' } } });
       expect(await stored(id)).toEqual({ lastSeq: 2, seqs: [1, 2] });
       expect(await stored(other)).toEqual({ lastSeq: 1, seqs: [1] });
-      // One batch was tried and rolled back; its messages then went one by one, each its own statement.
-      expect(transactions).toBe(1);
+      // The first message alone; then one batch, tried and rolled back; its five messages then went one by one.
+      expect(transactions).toBe(1 + 1 + 5);
     });
 
     it("should roll back a batch whose last statement was a retried clientId's, and write the others alone", async () => {
@@ -235,7 +235,8 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
       expect(fresh).toMatchObject({ created: true, value: { seq: 2, body: 'fresh' } });
       expect(again).toEqual({ created: false, value: first.value });
       expect(await stored(id)).toEqual({ lastSeq: 2, seqs: [1, 2] });
-      expect(transactions).toBe(1);
+      // The first alone, the batch rolled back, then its two messages alone.
+      expect(transactions).toBe(1 + 1 + 2);
     });
   });
 
@@ -323,6 +324,60 @@ describe(`${MessagingRepository.name} [${testDatabaseKind}]`, () => {
           { userId: bob, lastReadSeq: 5 },
         ]),
       );
+    });
+
+    // Two sessions at once: only Postgres has them (PGlite's one backend runs transactions in turn), so on the embedded
+    // database these two skip; TEST_DATABASE_URL runs them (CI sets it).
+    const concurrently = testDatabaseKind === 'postgres' ? it : it.skip;
+    /** Whether `promise` is still pending after `ms`. */
+    const stillWaiting = (promise: Promise<unknown>, ms = 300) =>
+      Promise.race([promise.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), ms))]);
+
+    concurrently("should count a read committed while a message waited, in that message's inbox:update", async () => {
+      const reader = db.dataSource.createQueryRunner();
+      await reader.connect();
+      try {
+        await reader.startTransaction();
+        // What MessagesService.read does, left open before its COMMIT.
+        await sut.requireMember(reader.manager, id, bob, 'share');
+        await sut.lockReadState(reader.manager, id, bob);
+        await sut.markRead(reader.manager, id, bob, 5);
+        const sent = messages.send(principal(alice), id, { body: 'm6' });
+        expect(await stillWaiting(sent)).toBe(true);
+        await reader.commitTransaction();
+        expect(await sent).toMatchObject({ created: true, value: { seq: 6 } });
+        // Before: the append read Bob's mark as it was when its statement began, and told him of 6 unread.
+        expect(published.find(([channel, event]) => channel === `user:${bob}` && event === 'inbox:update')).toEqual([
+          `user:${bob}`,
+          'inbox:update',
+          expect.objectContaining({ lastMessageSeq: 6, lastReadSeq: 5, unreadCount: 1 }),
+        ]);
+      } finally {
+        await reader.release();
+      }
+    });
+
+    concurrently('should read and move a mark only once the append in progress has committed', async () => {
+      const writer = db.dataSource.createQueryRunner();
+      await writer.connect();
+      try {
+        await writer.startTransaction();
+        created(
+          await sut.appendMessage(writer.manager, { conversationId: id, senderId: alice, body: 'm6', clientId: null }),
+        );
+        const read = messages.read(principal(bob), id, 999);
+        expect(await stillWaiting(read)).toBe(true);
+        await writer.commitTransaction();
+        // Before: the read counted up to the last seq it saw, 5, and announced 0 unread with the sixth unread.
+        expect(await read).toEqual({ lastReadSeq: 6, unreadCount: 0 });
+        expect(published.at(-1)).toEqual([
+          `user:${bob}`,
+          'inbox:update',
+          expect.objectContaining({ lastMessageSeq: 6, lastReadSeq: 6, unreadCount: 0 }),
+        ]);
+      } finally {
+        await writer.release();
+      }
     });
 
     it("should refuse a non-member's read with FORBIDDEN, and publish nothing", async () => {

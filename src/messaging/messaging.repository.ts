@@ -88,6 +88,20 @@ function toMessageView(raw: RawMessage): MessageView {
   };
 }
 
+/**
+ * How a transaction locks a conversation's row. `update`: alone (membership changes, appends). `share`: beside other
+ * readers but no append: a read mark moved under it counts every message committed before it, and an append waits
+ * for it to commit (see lockForAppend).
+ */
+export type ConversationLock = 'update' | 'share';
+const LOCK_CLAUSES: Record<ConversationLock, string> = { update: ' FOR UPDATE', share: ' FOR SHARE' };
+
+/** See MessagingRepository.lockForAppend. */
+const LOCK_FOR_APPEND = sqlStatement(
+  'messaging.lock-for-append',
+  `SELECT 1 FROM conversations WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+);
+
 /** See MessagingRepository.appendMessage. */
 const APPEND_MESSAGE = sqlStatement(
   'messaging.append',
@@ -107,8 +121,7 @@ const APPEND_MESSAGE = sqlStatement(
    SELECT msg.*, (
      SELECT json_agg(json_build_object(
        'userId', member.id,
-       'lastReadSeq', CASE WHEN member.id = $2 THEN GREATEST(cm.last_read_seq, msg.seq)
-                           ELSE COALESCE(cm.last_read_seq, msg.seq - 1) END))
+       'lastReadSeq', CASE WHEN member.id = $2 THEN msg.seq ELSE COALESCE(cm.last_read_seq, msg.seq - 1) END))
      FROM c CROSS JOIN unnest(c.member_ids) AS member(id)
      LEFT JOIN conversation_members cm ON cm.conversation_id = $1 AND cm.user_id = member.id
    ) AS readers
@@ -161,9 +174,9 @@ export class MessagingRepository {
     return rows[0].id;
   }
 
-  async findConversation(m: EntityManager, id: string, lock = false): Promise<ConversationRow | undefined> {
+  async findConversation(m: EntityManager, id: string, lock?: ConversationLock): Promise<ConversationRow | undefined> {
     const rows: RawConversation[] = await m.query(
-      `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1${lock ? ' FOR UPDATE' : ''}`,
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations c WHERE c.id = $1${lock ? LOCK_CLAUSES[lock] : ''}`,
       [id],
     );
     return rows[0] ? toConversationRow(rows[0]) : undefined;
@@ -171,9 +184,15 @@ export class MessagingRepository {
 
   /**
    * The conversation and the user's read mark; NOT_FOUND when the conversation does not exist, FORBIDDEN when
-   * the user is not a member. `lock` takes the conversation row's lock (seq allocation, membership changes).
+   * the user is not a member. `lock` locks the conversation's row for the rest of the transaction (see
+   * ConversationLock).
    */
-  async requireMember(m: EntityManager, conversationId: string, userId: string, lock = false): Promise<MembershipRow> {
+  async requireMember(
+    m: EntityManager,
+    conversationId: string,
+    userId: string,
+    lock?: ConversationLock,
+  ): Promise<MembershipRow> {
     const conversation = await this.findConversation(m, conversationId, lock);
     if (!conversation) throw DomainException.notFound('Conversation');
     const rows: { last_read_seq: number }[] = await m.query(
@@ -305,6 +324,17 @@ export class MessagingRepository {
   }
 
   // ---- messages ------------------------------------------------------------------------------------------
+
+  /**
+   * Locks the rows of the conversations an append transaction writes to, in id order (the order every transaction
+   * takes them in, so two cannot deadlock), in a statement of its own and before the appends: each append statement
+   * then starts once the locks are held, and reads the members' read marks as last committed. An append statement
+   * that waited for its conversation's row itself would still read them as they were when it began, and could count
+   * as unread a message a member read meanwhile (MessagesService.read holds the row, shared, while it moves a mark).
+   */
+  async lockForAppend(m: EntityManager, conversationIds: string[]): Promise<void> {
+    await this.sql.rows(m, LOCK_FOR_APPEND, [[...new Set(conversationIds)].sort()]);
+  }
 
   /**
    * Appends a message in one statement, which is its own transaction: it takes the conversation row's lock and the
