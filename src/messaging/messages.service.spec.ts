@@ -143,6 +143,38 @@ describe(MessagesService.name, () => {
       expect(repository.requireMember).toHaveBeenCalledWith(pool, CONVERSATION, BOB);
       expect(publish).not.toHaveBeenCalled();
     });
+
+    it('should announce each message of a rolled-back batch as soon as it is stored alone, not once all are', async () => {
+      const created = (seq: number) => ({ kind: 'created', message: message(seq), readers: [] });
+      let release!: () => void;
+      const third = new Promise((resolve) => (release = () => resolve(created(2))));
+      repository.appendMessage
+        // The batch: the retried clientId's statement fails it (as Postgres's unique violation would).
+        .mockResolvedValueOnce(created(1))
+        .mockRejectedValueOnce(new Error('duplicate key value violates unique constraint'))
+        .mockResolvedValueOnce(created(2))
+        // Then one by one: the first, the duplicate, and a third that takes its time.
+        .mockResolvedValueOnce(created(1))
+        .mockResolvedValueOnce({ kind: 'duplicate' })
+        .mockReturnValueOnce(third);
+      repository.findByClientId.mockResolvedValue(message(0, { clientId: 'c-0' }));
+      const sends = [
+        sut.send(principal(ALICE), CONVERSATION, { body: 'm1' }),
+        sut.send(principal(ALICE), CONVERSATION, { body: 'again', clientId: 'c-0' }),
+        sut.send(principal(ALICE), CONVERSATION, { body: 'm2' }),
+      ];
+      while (repository.appendMessage.mock.calls.length < 6) await new Promise((resolve) => setImmediate(resolve));
+      // Before: nothing was published until the third was stored too.
+      expect(publish.mock.calls.map(([, event, payload]) => [event, (payload as MessageView).seq])).toEqual([
+        ['message:new', 1],
+      ]);
+      release();
+      await Promise.all(sends);
+      expect(publish.mock.calls.map(([, event, payload]) => [event, (payload as MessageView).seq])).toEqual([
+        ['message:new', 1],
+        ['message:new', 2],
+      ]);
+    });
   });
 
   describe('read', () => {

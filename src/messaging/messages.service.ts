@@ -91,7 +91,6 @@ export class MessagesService implements OnModuleDestroy {
       if (!first) throw new Error('Message insert conflicted without a first message');
       return { value: first, created: false };
     }
-    this.publishNew(appended.message, appended.readers);
     return { value: appended.message, created: true };
   }
 
@@ -122,7 +121,7 @@ export class MessagesService implements OnModuleDestroy {
 
   /**
    * One transaction, sent in one write: the conversations' rows locked (lockForAppend), the appends in
-   * conversation-id order, COMMIT behind the last. Throws when a statement failed and the whole rolled back, except
+   * conversation-id order, COMMIT behind the last; the new messages published after the commit. Throws when a statement failed and the whole rolled back, except
    * for a lone message whose clientId was already used: its answer is the duplicate (nothing was written).
    */
   private async appendTogether(messages: NewMessage[]): Promise<AppendResult[]> {
@@ -136,6 +135,13 @@ export class MessagesService implements OnModuleDestroy {
           tx.manager,
           messages.map((message) => message.conversationId),
         );
+        // Published once this transaction commits, not once the whole batch has been answered: when a batch is
+        // rolled back and its messages written one by one, each is announced as soon as it is stored (later, the
+        // next seqs of its conversation, stored by other instances meanwhile, would wait for it past the reorder
+        // buffer's patience and be delivered before it).
+        tx.afterCommit(() => {
+          for (const result of results) if (result.kind === 'created') this.publishNew(result.message, result.readers);
+        });
         const appended = order.map((i, k) => {
           if (k === order.length - 1) tx.commitBehindNextStatement();
           return this.repository.appendMessage(tx.manager, messages[i]).then((result) => {
