@@ -97,7 +97,8 @@ export class AuthService implements OnModuleInit {
     }
     if (!user || !valid) throw DomainException.unauthorized('Invalid email or password');
     await reservation.refund();
-    if (user.disabled) throw DomainException.forbidden('Account disabled');
+    // Answered as the contract's login answers a refusal (401), with the reason in the message.
+    if (user.disabled) throw DomainException.unauthorized('Account disabled');
     return this.issue(user);
   }
 

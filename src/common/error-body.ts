@@ -30,6 +30,14 @@ export function isPostgresDataError(error: unknown): boolean {
   );
 }
 
+/**
+ * The status to answer `code` with: the contract's, for a client error whose status the contract has no code for
+ * (415 for an unsupported charset or content encoding, 405...: VALIDATION_FAILED, so 400); a server error keeps its own.
+ */
+function statusOf(code: ErrorCode, status: number): number {
+  return status >= 500 ? status : HTTP_STATUS_BY_CODE[code];
+}
+
 /** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
 export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean; unavailable?: boolean } {
   if (error instanceof DomainException) {
@@ -51,11 +59,11 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     };
   }
   if (error instanceof HttpException) {
-    const statusCode = error.getStatus();
     const response = error.getResponse();
     const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
     const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
-    const code = codeForStatus(statusCode);
+    const code = codeForStatus(error.getStatus());
+    const statusCode = statusOf(code, error.getStatus());
     return {
       body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
       unexpected: statusCode >= 500,
@@ -64,14 +72,18 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
   // Errors raised by Express middleware (body-parser) carry a status and a type.
   const candidate = error as { status?: unknown; type?: unknown; expose?: unknown } | null;
   if (candidate && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
-    const statusCode = candidate.status;
     const message =
       candidate.type === 'entity.too.large'
         ? 'Request body too large'
         : candidate.type === 'entity.parse.failed'
           ? 'Malformed JSON body'
-          : 'Bad request';
-    const code = codeForStatus(statusCode);
+          : candidate.type === 'charset.unsupported'
+            ? 'Unsupported charset: send UTF-8'
+            : candidate.type === 'encoding.unsupported'
+              ? 'Unsupported content encoding'
+              : 'Bad request';
+    const code = codeForStatus(candidate.status);
+    const statusCode = statusOf(code, candidate.status);
     return {
       body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
       unexpected: false,

@@ -53,6 +53,17 @@ describeE2E('Identity', () => {
       ]);
     });
 
+    it('should answer a charset or content encoding it cannot read with 400 VALIDATION_FAILED (not a 415)', async () => {
+      for (const headers of [
+        { 'content-type': 'application/json; charset=ebcdic' },
+        { 'content-type': 'application/json', 'content-encoding': 'br2' },
+      ]) {
+        const res = await api.post('/api/v1/auth/login', { raw: '{"email":"a@b.c","password":"p"}', headers });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED', details: [] });
+      }
+    });
+
     it('should answer malformed JSON with 400 VALIDATION_FAILED', async () => {
       const res = await api.post('/api/v1/auth/register', { raw: '{"email": ' });
       expect(res.status).toBe(400);
@@ -206,7 +217,8 @@ describeE2E('Identity', () => {
       const user = await registerUser(sut);
       await api.patch(`/api/v1/users/${user.id}`, { token: admin.token, body: { disabled: true } });
       const login = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
-      expect(login.status).toBe(403);
+      expect(login.status).toBe(401);
+      expect(login.body).toMatchObject({ code: 'UNAUTHORIZED', message: 'Account disabled' });
       const bad = await api.patch(`/api/v1/users/not-a-uuid`, { token: admin.token, body: { disabled: true } });
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('VALIDATION_FAILED');
