@@ -21,6 +21,14 @@ describe(findUnsafeText.name, () => {
     expect(findUnsafeText({ emoji: 'ok \ud83d\ude00 ok', accents: 'déjà' }, '')).toBeUndefined();
   });
 
+  it('should find a number JSON.parse read as Infinity, which JSON would write as null', () => {
+    expect(findUnsafeText(JSON.parse('{"data":{"n":[1,-1e400]}}'), '')).toEqual({
+      path: 'data.n.1',
+      problem: 'a number out of range',
+    });
+    expect(findUnsafeText(JSON.parse('{"n":1.7976931348623157e308,"m":-0}'), '')).toBeUndefined();
+  });
+
   it('should not walk into objects that are not parsed JSON', () => {
     const cyclic: Record<string, unknown> = new (class Thing {})() as Record<string, unknown>;
     cyclic.self = cyclic;

@@ -103,7 +103,11 @@ export interface UnsafeText {
   problem: string;
 }
 
-/** The first string (a key or a value, at any depth) holding U+0000 or an unpaired surrogate. Iterative, like jsonDepth. */
+/**
+ * The first string (a key or a value, at any depth) holding U+0000 or an unpaired surrogate, or the first number
+ * JSON.parse read as Infinity (`1e400`: stored and sent again as JSON, it would silently become null). Iterative,
+ * like jsonDepth.
+ */
 export function findUnsafeText(value: unknown, root = 'payload'): UnsafeText | undefined {
   const stack: Array<[unknown, string]> = [[value, root]];
   while (stack.length > 0) {
@@ -111,6 +115,10 @@ export function findUnsafeText(value: unknown, root = 'payload'): UnsafeText | u
     if (typeof current === 'string') {
       const problem = unsafeText(current);
       if (problem) return { path, problem };
+      continue;
+    }
+    if (typeof current === 'number') {
+      if (!Number.isFinite(current)) return { path, problem: 'a number out of range' };
       continue;
     }
     // Only parsed JSON (arrays and plain objects): never a socket, request or principal handed to a decorator.

@@ -150,6 +150,22 @@ describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
     for (const [what, attempt] of attempts) expectValidationFailed(await attempt(), what);
   });
 
+  it("should refuse a number beyond JSON's range (1e400) in a free-form body, rather than store it as null", async () => {
+    const created = await api.post('/api/v1/resources', {
+      token: user.token,
+      raw: '{"name":"Out of range","data":{"n":1e400}}',
+    });
+    expect(created.status).toBe(400);
+    expect(created.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'data.n' }] });
+    const job = await api.post(`/api/v1/jobs/${jobId}/events`, {
+      token: user.token,
+      raw: '{"type":"item_scraped","data":{"item":{"price":-1e999}}}',
+    });
+    expect(job.status).toBe(400);
+    const mine = await api.get('/api/v1/resources', { token: user.token });
+    expect(mine.body.items.map((r: { name: string }) => r.name)).not.toContain('Out of range');
+  });
+
   it('should refuse U+0000 on routes and events that read no body, and change nothing', async () => {
     const nul = { note: 'a\u0000b' };
     const sent = await api.post('/api/v1/notifications', {
