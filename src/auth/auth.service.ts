@@ -1,5 +1,5 @@
 // Register, login (throttled per email and per IP), refresh and me.
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
@@ -29,8 +29,33 @@ export const LOGIN_FAILURES_PER_IP: LimitRule = {
   durationSeconds: LOGIN_WINDOW_SECONDS,
 };
 
+/**
+ * After a revocation of an account's tokens has committed (logout, an admin's change): drops the account's cached
+ * state on every instance, then closes its sockets. The revocation stands whatever happens here, so nothing here
+ * fails the request that made it: when the announcement cannot reach the other instances (this one lost Redis), that
+ * is logged, and they stop accepting the old tokens once their cached copy passes its age limit (MAX_AGE_MS in
+ * account-state.cache.ts, 60 s). This instance's own copy is dropped before Redis is asked (cluster-bus.ts).
+ */
+export async function announceRevocation(
+  accounts: AccountStateCache,
+  sockets: AccountSockets,
+  userId: string,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await accounts.invalidate(userId);
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error)?.message ?? err, userId },
+      'Could not announce a revocation to the other instances: they refuse its tokens within the account cache age limit',
+    );
+  }
+  sockets.disconnect(userId);
+}
+
 @Injectable()
 export class AuthService implements OnModuleInit {
+  private readonly logger = new Logger('AuthService');
   /** Verified against for unknown emails, so a miss costs as much as a wrong password. */
   private decoyHash: string;
   private readonly registrationsPerIp: LimitRule;
@@ -122,11 +147,14 @@ export class AuthService implements OnModuleInit {
     return { accessToken: token };
   }
 
-  /** Ends every session of the account: all its tokens stop working and its sockets close, on every instance. */
+  /**
+   * Ends every session of the account: all its tokens stop working and its sockets close, on every instance. Once the
+   * revocation has committed the logout has happened and answers so (204), whether or not the other instances could be
+   * told at once (announceRevocation).
+   */
   async logout(actor: Principal): Promise<void> {
     await this.users.revokeTokens(this.dataSource.manager, actor.id);
-    await this.accounts.invalidate(actor.id);
-    this.sockets.disconnect(actor.id);
+    await announceRevocation(this.accounts, this.sockets, actor.id, this.logger);
   }
 
   async me(actor: Principal): Promise<UserDto> {

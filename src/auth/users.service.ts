@@ -1,5 +1,5 @@
 // Finding users, and the admin's changes to an account (which revoke its tokens on every instance).
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
@@ -7,6 +7,7 @@ import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toP
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
+import { announceRevocation } from './auth.service.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
 import { toAdminUserDto, toPublicUserDto } from './user.mapper.js';
@@ -14,6 +15,8 @@ import { UsersRepository } from './users.repository.js';
 
 @Injectable()
 export class UsersService {
+  private readonly logger = new Logger('UsersService');
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
@@ -61,11 +64,9 @@ export class UsersService {
       current.disabled = dto.disabled ?? current.disabled;
       current.tokenVersion += 1;
       await this.users.save(manager, current);
-      // The answer waits until every instance has dropped the account's cached state.
-      afterCommit(async () => {
-        await this.accounts.invalidate(id);
-        this.sockets.disconnect(id);
-      });
+      // The answer waits until every instance has dropped the account's cached state; committed, the change stands
+      // (and is answered) even when they cannot be told at once (announceRevocation).
+      afterCommit(() => announceRevocation(this.accounts, this.sockets, id, this.logger));
       return current;
     });
     return toAdminUserDto(user);

@@ -17,17 +17,23 @@ describe(RealtimePublisher.name, () => {
   let sut: RealtimePublisher;
   let inc: jest.Mock;
   let disconnectSockets: jest.Mock;
+  let disconnectLocal: jest.Mock;
   let broadcast: jest.Mock;
   let server: { ready: boolean; server: unknown };
 
   beforeEach(() => {
     jest.useFakeTimers({ now: new Date('2026-11-29T12:00:00Z') });
     disconnectSockets = jest.fn();
+    disconnectLocal = jest.fn();
     inc = jest.fn();
     broadcast = jest.fn();
     server = {
       ready: true,
-      server: { in: jest.fn().mockReturnValue({ disconnectSockets }), sockets: { adapter: { broadcast } } },
+      server: {
+        in: jest.fn().mockReturnValue({ disconnectSockets }),
+        local: { in: jest.fn().mockReturnValue({ disconnectSockets: disconnectLocal }) },
+        sockets: { adapter: { broadcast } },
+      },
     };
     sut = new RealtimePublisher(
       server as unknown as RealtimeServer,
@@ -70,9 +76,11 @@ describe(RealtimePublisher.name, () => {
   });
 
   describe('disconnectRoom', () => {
-    it('should disconnect every socket of the room', () => {
+    it("should disconnect this instance's sockets of the room at once, then ask every instance", () => {
       sut.disconnectRoom(CHANNEL);
+      expect(disconnectLocal).toHaveBeenCalledWith(true);
       expect(disconnectSockets).toHaveBeenCalledWith(true);
+      expect(disconnectLocal.mock.invocationCallOrder[0]).toBeLessThan(disconnectSockets.mock.invocationCallOrder[0]);
     });
   });
 });

@@ -49,8 +49,13 @@ export class RealtimePublisher {
     this.metrics.eventsOut.inc({ event });
   }
 
-  /** Disconnects every socket in a room, on every instance (after a revocation). */
+  /**
+   * Disconnects every socket in a room, on every instance (after a revocation). This instance's own first: the Redis
+   * adapter disconnects them only once its request comes back through Redis, which never happens while Redis is out.
+   */
   disconnectRoom(room: string): void {
-    if (this.realtime.ready) this.realtime.server.in(room).disconnectSockets(true);
+    if (!this.realtime.ready) return;
+    this.realtime.server.local.in(room).disconnectSockets(true);
+    this.realtime.server.in(room).disconnectSockets(true);
   }
 }

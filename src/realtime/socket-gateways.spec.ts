@@ -204,10 +204,17 @@ describe('SocketGateways', () => {
     const acks = send(sut, fakeSocket('s1'), 'slow');
     expect(inFlight.size).toBe(1);
     inFlight.draining = true;
-    const refused = send(sut, fakeSocket('s2'), 'count', { n: 1 });
-    expect(refused).toEqual([
-      { ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'This instance is shutting down; retry' } },
-    ]);
+    const refusedSocket = fakeSocket('s2');
+    const refused = send(sut, refusedSocket, 'count', { n: 1 });
+    const message = 'This instance is shutting down; retry';
+    expect(refused).toEqual([{ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message } }]);
+    // As every failure: also emitted to the socket as `error` (contract, "Conventions").
+    expect(refusedSocket.sent).toEqual([['error', { code: 'SERVICE_UNAVAILABLE', message, event: 'count' }]]);
+    // Without an acknowledgement the client still hears of it.
+    const noAck = fakeSocket('s3');
+    sut.dispatch(noAck as unknown as Socket, ['count', { n: 1 }] as Event);
+    expect(noAck.sent).toEqual([['error', { code: 'SERVICE_UNAVAILABLE', message, event: 'count' }]]);
+    expect(inFlight.size).toBe(1);
     const idle = inFlight.idle(1000);
     await settle(); // the guards and pipes run first
     release();

@@ -25,11 +25,13 @@ import { GATEWAY_METADATA, PARAM_ARGS_METADATA } from '@nestjs/websockets/consta
 import { WsParamsFactory } from '@nestjs/websockets/factories/ws-params-factory.js';
 import { GatewayMetadataExplorer } from '@nestjs/websockets/gateway-metadata-explorer.js';
 import type { Event, Server, Socket } from 'socket.io';
+import { ErrorCode } from '../common/error-codes.js';
 import { ExceptionsFilter } from '../common/exceptions.filter.js';
 import { InFlight } from '../common/in-flight.js';
 import { findUnsafeText, unsafeTextError } from '../common/validation.js';
 import type { Ack } from './client-events.js';
 import { RealtimeGateway } from './realtime-gateway.decorator.js';
+import { refuse } from './socket-packets.js';
 
 type Answer = (answer: Ack) => void;
 type GatewayHooks = Partial<OnGatewayInit & OnGatewayConnection & OnGatewayDisconnect>;
@@ -92,7 +94,7 @@ export class SocketGateways implements OnGatewayInit, OnGatewayConnection, OnGat
   /**
    * Runs the handler of a client event (`[event, ...args, ack?]`, as Socket.IO hands it to a middleware) and
    * answers its acknowledgement: `{ok: true, data}` with what the handler returned, or the filter's `{ok: false,
-   * error}`. Counted in flight until answered; refused while the instance drains.
+   * error}`. Counted in flight until answered; refused while the instance drains (SERVICE_UNAVAILABLE, as refuse()).
    */
   dispatch(socket: Socket, packet: Event): void {
     const event = packet[0] as string;
@@ -103,8 +105,9 @@ export class SocketGateways implements OnGatewayInit, OnGatewayConnection, OnGat
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Answer) : undefined;
     const data = args.length === 0 ? undefined : args.length === 1 ? args[0] : args;
     if (this.inFlight.draining) {
-      // Shutting down: what is in flight finishes, nothing new starts; the client retries on another instance.
-      ack?.({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: 'This instance is shutting down; retry' } });
+      // Shutting down: what is in flight finishes, nothing new starts; the client retries on another instance. Refused
+      // as every other refusal is: the acknowledgement, and `error` to the socket (with or without an ack).
+      refuse(socket, event, ack, ErrorCode.SERVICE_UNAVAILABLE, 'This instance is shutting down; retry');
       return;
     }
     this.inFlight.enter();

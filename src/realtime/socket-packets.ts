@@ -6,6 +6,10 @@ import type { MetricsService } from '../metrics/metrics.service.js';
 import type { Ack, ServerEvents } from './client-events.js';
 import { SocketRateLimiter } from './socket-rate-limiter.js';
 
+/**
+ * Refuses a client event before any handler runs (rate limit, unknown event, draining): answers its acknowledgement,
+ * if it has one, and emits `error` {code, message, event} to the socket, as the exception filter does for a failure.
+ */
 export function refuse(socket: Socket, event: string, ack: unknown, code: ErrorCode, message: string): void {
   if (typeof ack === 'function') (ack as (a: Ack) => void)({ ok: false, error: { code, message } });
   socket.emit('error', { code, message, event } satisfies ServerEvents['error']);

@@ -3,7 +3,14 @@ import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
-import { AUTH_FAILED, AUTH_REQUIRED, createWsAuthMiddleware, handshakeToken } from './ws-auth.middleware.js';
+import { QueryFailedError } from 'typeorm';
+import {
+  AUTH_FAILED,
+  AUTH_REQUIRED,
+  createWsAuthMiddleware,
+  handshakeToken,
+  SERVICE_UNAVAILABLE,
+} from './ws-auth.middleware.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
 const { jest } = import.meta;
@@ -157,6 +164,27 @@ describe('createWsAuthMiddleware', () => {
     const err = await run(asSocket);
     expect(err?.message).toBe('Authentication failed');
     expect(AUTH_FAILED).toBe('Authentication failed');
+    expect(join).not.toHaveBeenCalled();
+    expect(socket.data).toEqual({});
+    expect(onAuthenticated).not.toHaveBeenCalled();
+  });
+
+  // The token may be good: the account's state could not be read. "Authentication failed" would make the client
+  // give the token up (packages/client stops after two), logging users out over a database blip.
+  it.each([
+    ['Postgres unreachable', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    [
+      'a broken Postgres connection',
+      new QueryFailedError('SELECT', [], new Error('Connection terminated unexpectedly')),
+    ],
+    ['the pool timing out', new Error('timeout exceeded when trying to connect')],
+    ['Redis unreachable', Object.assign(new Error('Reached the max retries'), { name: 'MaxRetriesPerRequestError' })],
+  ])('should refuse with "Service unavailable", not "Authentication failed", when %s', async (_case, failure) => {
+    authenticate.mockRejectedValue(failure);
+    const { socket, asSocket, join } = fakeSocket({ auth: { token: 'good.token.value' } });
+    const err = await run(asSocket);
+    expect(err?.message).toBe('Service unavailable');
+    expect(SERVICE_UNAVAILABLE).toBe('Service unavailable');
     expect(join).not.toHaveBeenCalled();
     expect(socket.data).toEqual({});
     expect(onAuthenticated).not.toHaveBeenCalled();

@@ -1,12 +1,14 @@
 // Handshake authentication: a token from `auth.token` or an `Authorization: Bearer` header (never the URL).
 // On success the socket carries its principal and joins its server-owned room and its own room; on failure the
-// client gets connect_error.
+// client gets connect_error: "Authentication failed" when the token is refused, "Service unavailable" when the check
+// could not be made (Postgres or Redis unreachable), which a client retries with the same token.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'socket.io';
 import { channels } from '@realtime-hub/protocol';
 import { bearerToken } from '../auth/http-auth.guard.js';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
+import { isDependencyUnavailable } from '../common/unavailable.js';
 import { principalRoom } from './principal-rooms.js';
 
 export const AUTH_REQUIRED = 'Authentication required';
@@ -82,7 +84,9 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, options: W
         options.onAuthenticated(socket);
         next();
       },
-      () => next(new Error(AUTH_FAILED)),
+      // A dependency that could not be asked (the account's state is read from Postgres) says nothing of the token:
+      // answered as such, so that a client keeps its token and retries instead of treating it as refused.
+      (err: unknown) => next(new Error(isDependencyUnavailable(err) ? SERVICE_UNAVAILABLE : AUTH_FAILED)),
     );
   };
 }

@@ -1,8 +1,13 @@
+import { UsersRepository } from '../../src/auth/users.repository.js';
+import { ClusterBus } from '../../src/redis/cluster-bus.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, connect, connectError, emitAck, waitDisconnect, waitFor } from '../helpers/sockets.js';
+import { closeAllSockets, connect, connectError, emitAck, sleep, waitDisconnect, waitFor } from '../helpers/sockets.js';
+
+// ESM specs have no global `jest` object; Jest exposes it here.
+const { jest } = import.meta;
 
 describeE2E('Connecting', () => {
   let sut: TestApp;
@@ -53,6 +58,41 @@ describeE2E('Connecting', () => {
     const gone = waitDisconnect(socket);
     await client(sut.url).patch(`/api/v1/users/${victim.id}`, { token: admin.token, body: { role: 'admin' } });
     expect(await gone).toBe('io server disconnect');
+  });
+
+  // The account's state cannot be read (Postgres unreachable) once its cached copy is gone, as it is past its age
+  // limit: that says nothing of the token. "Authentication failed" would make clients drop a good token (the SDK
+  // reports `unauthorized` after two), logging everyone out over a database blip.
+  it('should answer "Service unavailable" and keep the socket while the account cannot be read', async () => {
+    const account = await registerUser(sut);
+    const socket = await connect(sut.url, account.token);
+    let disconnected: string | undefined;
+    socket.on('disconnect', (reason) => (disconnected = reason));
+    const users = sut.app.get(UsersRepository);
+    const outage = jest
+      .spyOn(users, 'accountState')
+      .mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    try {
+      // Drops the cached state on this instance, as its age limit would.
+      await sut.app.get(ClusterBus).publish('account:changed', { userId: account.id });
+      const channel = { channel: `user:${account.id}` };
+      const errorEvent = waitFor(socket, 'error');
+      expect(await emitAck(socket, 'subscribe', channel)).toMatchObject({
+        ok: false,
+        error: { code: 'SERVICE_UNAVAILABLE' },
+      });
+      expect(await errorEvent).toMatchObject({ code: 'SERVICE_UNAVAILABLE', event: 'subscribe' });
+      expect(await connectError(sut.url, account.token)).toBe('Service unavailable');
+      expect(outage).toHaveBeenCalled();
+      // The guard would have disconnected it on the turn after the refusal.
+      await sleep(100);
+      expect([socket.connected, disconnected]).toEqual([true, undefined]);
+    } finally {
+      outage.mockRestore();
+    }
+    // Back: the same socket and the same token work.
+    expect(await emitAck(socket, 'subscribe', { channel: `user:${account.id}` })).toMatchObject({ ok: true });
+    expect((await connect(sut.url, account.token)).connected).toBe(true);
   });
 
   it('should answer subscribe to the own user channel, and refuse others and unknown ones', async () => {

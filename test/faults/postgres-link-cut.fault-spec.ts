@@ -1,12 +1,13 @@
 // One instance of two loses its link to Postgres for 8 s under the mixed load, while the other keeps it (a network
 // partition; Postgres itself stays up), then gets it back. The cut instance answers SERVICE_UNAVAILABLE for what needs
-// the database (never INTERNAL, never a hang) and keeps its sockets; the other serves everything; service comes back
+// the database (never INTERNAL, never a hang) and keeps its sockets, refusing a new one whose account it cannot check
+// with "Service unavailable" (never "Authentication failed"); the other serves everything; service comes back
 // by itself; after resync nothing acknowledged is lost or duplicated, of any kind. A kiosk session runs its whole
 // course during the cut, its workstation on the cut instance: that instance cannot claim its moments, so the other
 // claims them once they are half a second overdue, and the Redis adapter carries them to the workstation.
 import { client } from '../helpers/http.js';
-import { sleep } from '../helpers/sockets.js';
-import { describeFaults, expectCutSeenBy, restoreLink } from './helpers/faults.js';
+import { connectError, sleep } from '../helpers/sockets.js';
+import { describeFaults, expectCutSeenBy, member, restoreLink } from './helpers/faults.js';
 import { expectEveryoneOnline, expectKioskCourse, kioskCourseScenario } from './helpers/kiosk-course.js';
 import { report, settledWithoutLoss } from './helpers/mixed-load.js';
 
@@ -31,6 +32,10 @@ describeFaults('Postgres cut from one instance of two under the mixed load', () 
     expect([refused.status, refused.body.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
     const refusedInMs = Date.now() - asked;
     expect(refusedInMs).toBeLessThan(5000);
+    // A good token that B has not checked yet (its account's state is not in B's cache, and B cannot read it) is
+    // refused as an outage, which clients retry, never as a bad token, which they give up.
+    const newcomer = await member(a.url, 'newcomer');
+    expect(await connectError(b.url, newcomer.token)).toBe('Service unavailable');
     await sleep(CUT_MS - (Date.now() - cutAt));
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();

@@ -1,0 +1,73 @@
+import { jest } from '@jest/globals';
+import type { DataSource, EntityManager } from 'typeorm';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import type { AccountSockets } from './account-sockets.port.js';
+import type { AccountStateCache } from './account-state.cache.js';
+import type { Principal } from './principal.js';
+import type { User } from './user.entity.js';
+import type { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
+
+const ADMIN: Principal = { id: '0b7f4c1e-2a3d-4e5f-8a9b-0c1d2e3f4a5b', role: 'admin', tokenVersion: 1, expiresAt: 0 };
+const TARGET = '1c8f5d2f-3b4e-4f60-9bac-1d2e3f4a5b6c';
+
+describe(UsersService.name, () => {
+  function serviceWith(invalidate: () => Promise<void>) {
+    const manager = {} as EntityManager;
+    const stored: User = {
+      id: TARGET,
+      email: 'target@x.io',
+      displayName: 'Target',
+      role: 'user',
+      disabled: false,
+      tokenVersion: 4,
+      createdAt: new Date('2024-01-01T00:00:00Z'),
+    } as User;
+    const users = {
+      lock: jest.fn(async () => ({ ...stored })),
+      save: jest.fn(async (_manager: EntityManager, user: User) => user),
+    };
+    const accounts = { invalidate: jest.fn(invalidate) };
+    const sockets = { disconnect: jest.fn() };
+    // UnitOfWork without its config runs TypeORM's own transaction: here, the work and then its after-commit effects.
+    const dataSource = { transaction: (work: (m: EntityManager) => Promise<unknown>) => work(manager) };
+    const sut = new UsersService(
+      dataSource as unknown as DataSource,
+      new UnitOfWork(dataSource as unknown as DataSource),
+      users as unknown as UsersRepository,
+      accounts as unknown as AccountStateCache,
+      sockets as unknown as AccountSockets,
+    );
+    return { sut, users, accounts, sockets };
+  }
+
+  it("should revoke the account's tokens, tell every instance, then close its sockets", async () => {
+    const order: string[] = [];
+    const { sut, users, accounts, sockets } = serviceWith(async () => void order.push('invalidate'));
+    sockets.disconnect.mockImplementation(() => void order.push('disconnect'));
+    const answer = await sut.update(ADMIN, TARGET, { disabled: true });
+    expect(answer).toMatchObject({ id: TARGET, disabled: true });
+    expect(users.save).toHaveBeenCalledWith({}, expect.objectContaining({ disabled: true, tokenVersion: 5 }));
+    expect(accounts.invalidate).toHaveBeenCalledWith(TARGET);
+    expect(order).toEqual(['invalidate', 'disconnect']);
+  });
+
+  // The change has committed: answering 503 would tell the admin it had not, and leave this instance's sockets of a
+  // disabled account open. The other instances follow within the account cache's age limit.
+  it('should answer the committed change and close the sockets when the other instances cannot be told', async () => {
+    const outage = Object.assign(new Error('Reached the max retries'), { name: 'MaxRetriesPerRequestError' });
+    const { sut, sockets } = serviceWith(() => Promise.reject(outage));
+    const warn = jest.spyOn((sut as unknown as { logger: { warn: () => void } }).logger, 'warn');
+    warn.mockImplementation(() => undefined);
+    await expect(sut.update(ADMIN, TARGET, { role: 'admin' })).resolves.toMatchObject({ id: TARGET, role: 'admin' });
+    expect(sockets.disconnect).toHaveBeenCalledWith(TARGET);
+    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ userId: TARGET }), expect.any(String));
+  });
+
+  it('should announce nothing when nothing changed', async () => {
+    const { sut, accounts, sockets } = serviceWith(async () => undefined);
+    await sut.update(ADMIN, TARGET, { role: 'user', disabled: false });
+    expect(accounts.invalidate).not.toHaveBeenCalled();
+    expect(sockets.disconnect).not.toHaveBeenCalled();
+  });
+});
