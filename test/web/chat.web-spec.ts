@@ -14,6 +14,7 @@ import {
   openSignedIn,
   screenshot,
   seriousViolations,
+  until,
 } from './browser.js';
 
 jest.setTimeout(60_000);
@@ -55,6 +56,9 @@ describe('Chat in the browser', () => {
   }
 
   it('shows the other person typing, their message, and the receipt of a message read', async () => {
+    // Bob has another conversation to switch to and back.
+    const carol = await registerUser(app, 'Carol Petit');
+    await http(app.url, 'POST', '/api/v1/conversations', { token: bob.token, body: { memberIds: [carol.id] } });
     const [pageA, pageB] = [await open(alice), await open(bob)];
 
     // Bob's dot in Alice's list says he is online.
@@ -63,8 +67,17 @@ describe('Chat in the browser', () => {
       .getByRole('img', { name: 'online' })
       .waitFor();
 
-    await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Al');
-    await pageA.getByText('Bob Durand is typing…').waitFor();
+    // Bob types steadily, a key every 300 ms, for longer than the server's 5 s typing timeout: Alice sees it all along.
+    const composerB = pageB.getByRole('textbox', { name: 'Message' });
+    const typingLine = pageA.getByText('Bob Durand is typing…');
+    await composerB.pressSequentially('Hello Al');
+    await typingLine.waitFor();
+    const typingFrom = Date.now();
+    while (Date.now() - typingFrom < 6500) {
+      await composerB.press('i');
+      await pageB.waitForTimeout(300);
+      expect(await typingLine.isVisible()).toBe(true);
+    }
 
     await pageB.getByRole('textbox', { name: 'Message' }).fill('Hello Alice, the report is ready');
     await pageB.getByRole('button', { name: 'Send' }).click();
@@ -76,8 +89,21 @@ describe('Chat in the browser', () => {
     // Alice has it on screen, so it is read: Bob sees the receipt under his message.
     const logB = pageB.getByRole('log', { name: 'Messages' });
     await logB.getByText('Seen by Alice Martin').waitFor();
-
     await screenshot(pageB, 'chat-receipt');
+
+    // Alice answers; Bob reads it as it comes. He looks at another conversation and comes back: what he read is not
+    // new again, and his message is still seen (the read marks of when the chat was opened are long past).
+    await pageA.getByRole('textbox', { name: 'Message' }).fill('Thanks Bob');
+    await pageA.getByRole('button', { name: 'Send' }).click();
+    await logB.getByText('Thanks Bob').waitFor();
+    const listB = pageB.getByRole('navigation', { name: 'Conversations' });
+    await listB.getByRole('link', { name: /Carol Petit/ }).click();
+    await pageB.getByRole('heading', { name: 'Carol Petit' }).waitFor();
+    await listB.getByRole('link', { name: /Alice Martin/ }).click();
+    await logB.getByText('Thanks Bob').waitFor();
+    await logB.getByText('Seen by Alice Martin').waitFor();
+    expect(await logB.getByText('New messages').count()).toBe(0);
+    expect(await logB.getByText('Sent', { exact: true }).count()).toBe(0);
   });
 
   it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
@@ -210,6 +236,16 @@ describe('Chat in the browser', () => {
     const pageB = await open(bob);
     const logA = pageA.getByRole('log', { name: 'Messages' });
     await logA.getByText('Note 55').waitFor();
+    // Bob had read up to his Note 54: Alice's Note 55 comes under the "New messages" line, and the log still shows
+    // its end (the line, shown once the history is in, does not push the last message out of view).
+    const logB = pageB.getByRole('log', { name: 'Messages' });
+    await logB.locator('li', { hasText: 'New messages' }).waitFor();
+    const atEnd = () =>
+      logB.evaluate(
+        (log: { scrollTop: number; clientHeight: number; scrollHeight: number }) =>
+          log.scrollTop + log.clientHeight >= log.scrollHeight - 2,
+      );
+    await until(atEnd, 'Bob’s log shows its last message', 2000);
     expect(await logA.getByText('Note 5', { exact: true }).count()).toBe(0);
     await pageA.getByRole('button', { name: 'Earlier messages' }).click();
     await logA.getByText('Note 1', { exact: true }).waitFor();
@@ -261,6 +297,9 @@ describe('Chat in the browser', () => {
     const panel = page.getByRole('region', { name: 'Notifications' });
     await panel.waitFor();
     const box = (await panel.boundingBox())!;
+    // Under the header, the bell and the rest of the header left in view.
+    const header = (await page.getByRole('banner').boundingBox())!;
+    expect(box.y).toBeGreaterThanOrEqual(header.y + header.height - 1);
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(375);
     expect(await width()).toBeLessThanOrEqual(375);

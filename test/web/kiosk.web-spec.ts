@@ -5,7 +5,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { loginAdmin } from '../helpers/factories.js';
+import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
@@ -90,6 +90,15 @@ describe('Kiosk in the browser', () => {
     expect(await kiosk.getByRole('link').count()).toBe(0);
     expect(await seriousViolations(kiosk)).toEqual([]);
     await screenshot(kiosk, 'kiosk-code');
+    // On a phone, the code screen fits the screen: nothing is cut off, the page does not scroll sideways.
+    for (const width of [375, 320]) {
+      await kiosk.setViewportSize({ width, height: 700 });
+      expect(Number(await kiosk.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(width);
+      const field = (await kiosk.getByRole('textbox', { name: 'Access code' }).boundingBox())!;
+      expect(field.x).toBeGreaterThanOrEqual(0);
+      expect(field.x + field.width).toBeLessThanOrEqual(width);
+    }
+    await kiosk.setViewportSize({ width: 1280, height: 800 });
 
     // A wrong code is refused and said so.
     await kiosk.getByRole('textbox', { name: 'Access code' }).fill('ZZZZZZ');
@@ -136,12 +145,15 @@ describe('Kiosk in the browser', () => {
 
   it('shows the time added by the admin, an offline banner that clears itself, and the end by staff', async () => {
     await kiosk.getByRole('button', { name: 'New session' }).click();
-    const { code, timer } = await sessionOnKiosk('1', 'Dominique');
-    await timer.filter({ hasText: /^0[01]:\d\d$/ }).waitFor();
+    // 9 seconds: the warning comes at 5 s left.
+    const { code, timer } = await sessionOnKiosk('0.15', 'Dominique');
+    const warning = kiosk.getByRole('alert').filter({ hasText: /seconds? left: save your work/ });
+    await warning.waitFor({ timeout: 8000 });
 
-    // Five more minutes from the administration screen: the kiosk's countdown follows.
+    // Five more minutes from the administration screen: the kiosk's countdown follows, and the warning goes.
     await adminPage.getByRole('button', { name: `Extend +5 min, session ${code}` }).click();
-    await timer.filter({ hasText: /^0[56]:\d\d$/ }).waitFor({ timeout: 5000 });
+    await timer.filter({ hasText: /^0[45]:\d\d$/ }).waitFor({ timeout: 5000 });
+    await warning.waitFor({ state: 'detached', timeout: 2000 });
 
     // Cut off: the offline banner shows, the countdown goes on; back: the banner clears itself.
     proxy.blockAll = true;
@@ -215,5 +227,23 @@ describe('Kiosk in the browser', () => {
     };
     const before = await seen();
     await until(async () => (await seen()) > before, 'a heartbeat moves lastSeenAt', 15_000);
+  });
+
+  it('holds the administration on a phone: no sideways scroll, no scroll area a keyboard cannot reach', async () => {
+    await adminPage.setViewportSize({ width: 375, height: 700 });
+    // No open session left: the sessions table is empty.
+    await adminPage.getByText('No open session.').waitFor();
+    expect(Number(await adminPage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
+    expect(await seriousViolations(adminPage)).toEqual([]);
+
+    // People: its table (wider than the screen) scrolls by itself, and nothing in it widens the page.
+    await registerUser(app, 'Noor Haddad');
+    await adminPage.goto(`${app.url}/admin/people`);
+    await adminPage
+      .getByRole('button', { name: /Noor Haddad/ })
+      .first()
+      .waitFor();
+    expect(Number(await adminPage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
+    expect(await seriousViolations(adminPage)).toEqual([]);
   });
 });

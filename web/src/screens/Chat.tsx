@@ -20,6 +20,11 @@ export function Chat() {
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
   const navigate = useNavigate();
+  const updateMembers = useCallback(
+    (id: string, members: ConversationPayload['members']) =>
+      setConversations((list) => list.map((c) => (c.id === id ? { ...c, members } : c))),
+    [],
+  );
 
   useEffect(
     () =>
@@ -82,9 +87,7 @@ export function Chat() {
             client={client}
             meId={user.id}
             conversation={current}
-            onMembers={(members) =>
-              setConversations((list) => list.map((c) => (c.id === current.id ? { ...c, members } : c)))
-            }
+            onMembers={updateMembers}
             onLeft={() => {
               setConversations((list) => list.filter((c) => c.id !== current.id));
               void navigate('/chat');
@@ -137,6 +140,14 @@ function ConversationItem(props: {
   );
 }
 
+/**
+ * While the user keeps typing, `typing: true` is sent again this often: the server ends someone's typing
+ * TYPING_TIMEOUT_MS (5 s by default) after their last `true`, and drops a `true` within 1 s of the previous one.
+ */
+const TYPING_RENEW_MS = 2500;
+/** Typing is over (`typing: false`) after this long without a key. */
+const TYPING_IDLE_MS = 3000;
+
 interface Pending {
   clientId: string;
   body: string;
@@ -157,7 +168,7 @@ function ConversationView({
   client: RealtimeClient;
   meId: string;
   conversation: ConversationPayload;
-  onMembers(members: ConversationPayload['members']): void;
+  onMembers(conversationId: string, members: ConversationPayload['members']): void;
   onLeft(): void;
 }) {
   const { t } = useTranslation();
@@ -173,19 +184,36 @@ function ConversationView({
     () => new Map(conversation.members.map((m) => [m.userId, m.lastReadSeq])),
   );
   const [draft, setDraft] = useState('');
-  const typingSent = useRef(false);
+  /** When `typing: true` was last sent; undefined while the user is not typing. */
+  const typingSentAt = useRef<number>(undefined);
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const logEnd = useRef<HTMLLIElement>(null);
+  /** The user's read mark, as last sent or known (see "Reading" below). */
+  const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
 
+  // The history, with the read marks as they are now (the list's are those of when the chat was opened): what the
+  // user has read since, anywhere, is not new again, and the receipts are those last given.
   useEffect(() => {
     return loadUntilDone(
-      () => api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
-      (page) => {
+      () =>
+        Promise.all([
+          api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
+          api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`),
+        ]),
+      ([page, fresh]) => {
+        const mine = fresh.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0;
+        readSent.current = Math.max(readSent.current, mine);
+        setReads((map) => {
+          const next = new Map(map);
+          for (const m of fresh.members) next.set(m.userId, Math.max(next.get(m.userId) ?? 0, m.lastReadSeq));
+          return next;
+        });
+        onMembers(id, fresh.members);
         setHistory(page.items);
         setHasEarlier((page.items[0]?.seq ?? 1) > 1);
       },
     );
-  }, [client, id]);
+  }, [client, id, meId, onMembers]);
   const loadEarlier = async () => {
     const first = history?.[0]?.seq;
     if (first === undefined) return;
@@ -227,7 +255,7 @@ function ConversationView({
       }),
     'message:read': (event) =>
       setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq))),
-    'conversation:members': (event) => onMembers(event.members),
+    'conversation:members': (event) => onMembers(id, event.members),
     'message:new': (message) =>
       setTyping((set) => {
         if (!set.has(message.senderId)) return set;
@@ -251,7 +279,6 @@ function ConversationView({
   // catch up on (on opening the conversation, or coming back to the tab) starts under a "New messages" line, which
   // stays until they send; what arrives while they watch needs none.
   const inFront = useInFront();
-  const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
   const watching = useRef(false);
   const [newFrom, setNewFrom] = useState<number>();
   useEffect(() => {
@@ -273,12 +300,13 @@ function ConversationView({
   // Follows the newest message (not earlier ones loaded on demand).
   useEffect(() => {
     logEnd.current?.scrollIntoView?.({ block: 'end' });
-  }, [lastSeq, shownPending.length]);
+    // The "New messages" line, shown once the history is in, moves what is below it down: followed too.
+  }, [lastSeq, shownPending.length, newFrom]);
 
   const stopTyping = useCallback(() => {
     clearTimeout(typingTimer.current);
-    if (!typingSent.current) return;
-    typingSent.current = false;
+    if (typingSentAt.current === undefined) return;
+    typingSentAt.current = undefined;
     client.request('typing', { conversationId: id, isTyping: false }).catch(() => undefined);
   }, [client, id]);
   useEffect(() => stopTyping, [stopTyping]);
@@ -286,12 +314,14 @@ function ConversationView({
   const onDraft = (value: string) => {
     setDraft(value);
     if (value.length === 0) return stopTyping();
-    if (!typingSent.current) {
-      typingSent.current = true;
+    // Sent again while the typing goes on, so that the server's timeout does not end it on the other side.
+    const now = Date.now();
+    if (typingSentAt.current === undefined || now - typingSentAt.current >= TYPING_RENEW_MS) {
+      typingSentAt.current = now;
       client.request('typing', { conversationId: id, isTyping: true }).catch(() => undefined);
     }
     clearTimeout(typingTimer.current);
-    typingTimer.current = setTimeout(stopTyping, 3000);
+    typingTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
   };
 
   const deliver = (item: Pending) => {
@@ -350,7 +380,7 @@ function ConversationView({
           conversation={conversation}
           onAdded={(members) => {
             setAdding(false);
-            onMembers(members);
+            onMembers(id, members);
           }}
         />
       )}

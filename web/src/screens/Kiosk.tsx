@@ -28,6 +28,11 @@ const ASK_TIMEOUT_MS = 4000;
  * server never has to look for the socket of a live kiosk across instances (which it cannot do through a cut).
  */
 const HEARTBEAT_MS = 10_000;
+/**
+ * A warning is taken down when the server says the time left is above what the warning said by more than this (time
+ * was added): the server's count of an event sent a moment before the warning must not take it down.
+ */
+const WARNING_SLACK_SECONDS = 5;
 
 export function Kiosk() {
   const { t } = useTranslation();
@@ -239,14 +244,18 @@ function Countdown({
   // between r - 1 and r seconds left), so each one narrows the estimate into that interval.
   const [endsAt, setEndsAt] = useState(() => Date.now() + initial.remainingSeconds * 1000);
   const [now, setNow] = useState(() => Date.now());
+  // The seconds left that the last warning gave; taken down once time is added (an extension) past it.
+  const [warning, setWarning] = useState<number>();
   const narrow = useCallback((remainingSeconds: number) => {
     const at = Date.now();
     setNow(at);
     setEndsAt((current) =>
       Math.min(Math.max(current, at + (remainingSeconds - 1) * 1000), at + remainingSeconds * 1000),
     );
+    setWarning((shown) =>
+      shown !== undefined && remainingSeconds > shown + WARNING_SLACK_SECONDS ? undefined : shown,
+    );
   }, []);
-  const [warning, setWarning] = useState<number>();
   const sessionId = initial.id;
 
   useEffect(() => {
