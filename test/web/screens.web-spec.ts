@@ -2,7 +2,8 @@
 // axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
 // Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
 // notifications for a tab behind others; a screen whose code cannot be fetched; the admin's people screen; a document
-// edit conflict with keep mine, a job's live progress and log, the language switch.
+// edit conflict with keep mine, a job's live progress and log, the language switch; lists that cannot load offline
+// (they say so, not "No … yet."), and the dashboard's chart: its first point at once, its width following the window's.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -155,6 +156,26 @@ describe('Screens in the browser', () => {
     await checkScreen(page, 'job');
     // A user has no admin screens.
     expect(await page.getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
+
+    // Offline, a list that cannot load says so, with a retry, rather than "No … yet." while there is something.
+    await page.context().setOffline(true);
+    const unreachable = page.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+    for (const [link, none] of [
+      ['Suggestions', 'No suggestion yet.'],
+      ['Documents', 'No document yet.'],
+      ['Jobs', 'No job yet.'],
+    ]) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { name: link, level: 1 }).waitFor();
+      await unreachable.waitFor();
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await unreachable.waitFor();
+      expect(await page.getByText(none).count()).toBe(0);
+    }
+    // Back online, the list comes by itself.
+    await page.context().setOffline(false);
+    await page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' }).waitFor();
+    expect(await unreachable.count()).toBe(0);
   });
 
   // Apart from the user's screens: each axe check is seconds of CPU, and together they outlasted one test's timeout
@@ -166,7 +187,37 @@ describe('Screens in the browser', () => {
       .locator('.big')
       .filter({ hasText: /^[3-9]$/ })
       .waitFor();
+    // The first snapshot is on the chart at once (a point, with its time), in a window that ends with it.
+    const plot = adminPage.locator('.chart .u-over');
+    const box = (await plot.boundingBox())!;
+    await plot.hover({ position: { x: box.width - 2, y: 10 } });
+    const legend = adminPage.locator('.chart .u-legend');
+    const legendOf = (series: string) =>
+      legend.locator('.u-series', { hasText: series }).locator('.u-value').innerText();
+    await until(async () => (await legendOf('Time')) !== '--', 'the chart has its first point');
+    // The cursor's points (one per series) are on the plot, at its right end: not off it (uPlot's own range for a
+    // single point put it 1,000 days ahead of the window).
+    const shown = await adminPage.locator('.chart .u-cursor-pt:not(.u-off)').all();
+    expect(shown).toHaveLength(2);
+    for (const point of shown) {
+      const at = (await point.boundingBox())!;
+      expect(Math.abs(at.x + at.width / 2 - (box.x + box.width))).toBeLessThan(3);
+    }
+    // The legend says what the tiles and the "updated at" line say (the same update, should another come meanwhile).
+    await until(async () => {
+      const connections = await adminPage.getByRole('region', { name: 'Connections' }).locator('.big').innerText();
+      const updated = await adminPage.getByText(/^Updated at /).innerText();
+      return updated === `Updated at ${await legendOf('Time')}` && connections === (await legendOf('Connections'));
+    }, 'the legend shows the latest update');
+    await adminPage.mouse.move(0, 0);
     await checkScreen(adminPage, 'dashboard');
+    // The chart follows the window's width: a narrower window has no page wider than itself.
+    await adminPage.setViewportSize({ width: 700, height: 800 });
+    await until(
+      async () => Number(await adminPage.evaluate('document.documentElement.scrollWidth')) <= 700,
+      'the page is no wider than a 700 px window',
+    );
+    await adminPage.setViewportSize({ width: 1280, height: 800 });
     await adminPage.getByRole('link', { name: 'Kiosks' }).click();
     await adminPage
       .getByRole('region', { name: /^Offline/ })
@@ -456,7 +507,7 @@ describe('Screens in the browser', () => {
     const refused = await http(app.url, 'POST', '/api/v1/auth/login', {
       body: { email: frank.email, password: frank.password },
     });
-    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ statusCode: 401, message: 'Account disabled' });
     await page.getByRole('button', { name: 'Enable Frank Girard' }).click();
     await frankRow.getByRole('cell', { name: 'active', exact: true }).waitFor();
     const allowed = await http(app.url, 'POST', '/api/v1/auth/login', {

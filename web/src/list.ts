@@ -1,4 +1,5 @@
-// What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives, an
+// What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives (and
+// whether it is loading or failing meanwhile, for `ListState`), an
 // error line with the way to run an action against it, and a create form whose created item joins the list. Each screen keeps its own routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useEffect, useState } from 'react';
@@ -9,26 +10,70 @@ export interface ListPage<T> {
   client: RealtimeClient;
   items: T[];
   setItems: Dispatch<SetStateAction<T[]>>;
+  /**
+   * Where the first page stands: `loading` until its answer, `failed` while it cannot be had (asked again every 2 s,
+   * or at once by `retry`), `loaded` once it came (then `items` says what there is, empty included).
+   */
+  load: ListLoad;
   error: string | undefined;
   setError: Dispatch<SetStateAction<string | undefined>>;
   /** Runs one of the screen's actions, its failure shown on the error line (useErrorLine). */
   run(action: () => Promise<void>): Promise<void>;
 }
 
+/** The state of a list's first page: what `ListState` shows in place of the items that have not come. */
+export type ListLoad =
+  | { state: 'loading' | 'loaded' }
+  | {
+      state: 'failed';
+      /** Why, as a sentence (`errorText`): the server out of reach, most often. */
+      reason: string;
+      /** Asks again now rather than at the next attempt. */
+      retry(): void;
+    };
+
 /**
  * A list screen's items: the page that GET `path` answers, asked again every 2 s until it arrives (and again for a new
- * client), with the screen's error line next to it.
+ * client), with the screen's error line next to it. Until it arrives, `load` tells loading from failing: an empty
+ * list means "nothing yet" only once the server said so.
  */
 export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T> {
   const [items, setItems] = useState<T[]>([]);
+  const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
+  // Bumped by `retry`: the loading starts over, at once.
+  const [attempt, setAttempt] = useState(0);
   const { error, setError, run } = useErrorLine();
   useEffect(() => {
-    return loadUntilDone(
-      () => api<Page<T>>(client, 'GET', path),
-      (page) => setItems(page.items),
+    let cancelled = false;
+    let done = false;
+    const retry = () => {
+      setLoad({ state: 'loading' });
+      setAttempt((n) => n + 1);
+    };
+    const stop = loadUntilDone(
+      () =>
+        api<Page<T>>(client, 'GET', path).catch((err: unknown) => {
+          if (!cancelled) setLoad({ state: 'failed', reason: errorText(err), retry });
+          throw err;
+        }),
+      (page) => {
+        done = true;
+        setItems(page.items);
+        setLoad({ state: 'loaded' });
+      },
     );
-  }, [client, path]);
-  return { client, items, setItems, error, setError, run };
+    // Back online before the page came: ask at once rather than at the next attempt.
+    const online = () => {
+      if (!done) retry();
+    };
+    window.addEventListener('online', online);
+    return () => {
+      cancelled = true;
+      window.removeEventListener('online', online);
+      stop();
+    };
+  }, [client, path, attempt]);
+  return { client, items, setItems, load, error, setError, run };
 }
 
 /**

@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useSignedIn } from '../session';
-import { timeOf } from '../i18n';
+import i18n, { timeOf } from '../i18n';
 
 const WINDOW_SECONDS = 10 * 60;
 /** Tick steps of the count axis: whole numbers only. */
@@ -58,29 +58,49 @@ export function Dashboard() {
     if (!box) return undefined;
     // A count holds its value until the next update (at most one a second, at least one every heartbeat).
     const steps = uPlot.paths.stepped?.({ align: 1 });
+    /** A time of the chart (seconds) in the app's language, to the minute unless the axis steps by seconds. */
+    const clock = (seconds: number, withSeconds: boolean) =>
+      new Date(seconds * 1000).toLocaleTimeString(i18n.language, {
+        hour: 'numeric',
+        minute: '2-digit',
+        ...(withSeconds ? { second: '2-digit' } : {}),
+      });
+    const widthOf = (width: number) => Math.max(200, Math.floor(width));
     const plot = new uPlot(
       {
-        width: Math.max(300, box.clientWidth),
+        width: widthOf(box.clientWidth),
         height: 220,
         series: [
-          { label: t('dashboard.time') },
+          {
+            label: t('dashboard.time'),
+            // As the "updated at" line says it.
+            value: (_self, seconds) => (seconds == null ? '--' : timeOf(new Date(seconds * 1000).toISOString())),
+          },
+          // Each update shows as a point while they are sparse (uPlot's default): the first one, alone, has no line yet.
           { label: t('dashboard.connections'), stroke: '#1d4ed8', width: 2, paths: steps },
           { label: t('dashboard.onlineUsers'), stroke: '#047857', width: 2, paths: steps },
         ],
         scales: {
-          // Always the whole window, ending at the latest point: with one or two points, the default range would span
-          // a few milliseconds.
+          // Always the whole window, ending at the latest point (now, before the first one). Not from uPlot's own
+          // range: for a single point it is a day wide, counted in milliseconds (1,000 days of seconds).
           x: {
             time: true,
-            range: (_self, _min, max) => {
-              const end = Number.isFinite(max) ? max : Date.now() / 1000;
+            range: (self) => {
+              const times = self.data[0];
+              const end = times.length > 0 ? times[times.length - 1] : Date.now() / 1000;
               return [end - WINDOW_SECONDS, end];
             },
           },
           // Counts from zero.
           y: { range: (_self, _min, max) => [0, Math.max(2, Math.ceil((Number.isFinite(max) ? max : 0) * 1.1))] },
         },
-        axes: [{}, { label: t('dashboard.count'), incrs: COUNT_STEPS }],
+        axes: [
+          {
+            values: (_self, splits, _axis, _space, step) =>
+              splits.map((seconds) => clock(seconds, step < 60 || seconds % 60 !== 0)),
+          },
+          { label: t('dashboard.count'), incrs: COUNT_STEPS },
+        ],
       },
       [[], [], []],
       box,
@@ -88,7 +108,14 @@ export function Dashboard() {
     chart.current = plot;
     // Rebuilt (the language changed): the points so far, not an empty chart until the next update.
     plot.setData(seriesOf(pointsRef.current));
+    // The chart follows its box's width: a narrower window, a phone turned, leaves no page wider than the screen.
+    const resized = new ResizeObserver(([entry]) => {
+      const width = widthOf(entry.contentRect.width);
+      if (width !== plot.width) plot.setSize({ width, height: 220 });
+    });
+    resized.observe(box);
     return () => {
+      resized.disconnect();
       plot.destroy();
       chart.current = undefined;
     };

@@ -10,6 +10,7 @@ import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { dateTimeOf, timeOf } from '../i18n';
+import { ListState } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
@@ -25,7 +26,7 @@ export function Documents() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const listPage = useListPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
-  const { items, error } = listPage;
+  const { items, load, error } = listPage;
   const create = createFromForm(listPage, '/api/v1/resources', (form) => ({
     name: String(form.get('name')),
     visibility: String(form.get('visibility')),
@@ -55,7 +56,7 @@ export function Documents() {
           <DocumentItem key={r.id} resource={r} />
         ))}
       </ul>
-      {items.length === 0 && <p>{t('documents.none')}</p>}
+      <ListState load={load} empty={items.length === 0} none={t('documents.none')} />
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
+import { ListState } from '../components/ListState';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -104,7 +105,7 @@ export function Jobs() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const listPage = useListPage<JobPayload>(client, '/api/v1/jobs?limit=100');
-  const { items, error } = listPage;
+  const { items, load, error } = listPage;
   const create = createFromForm(listPage, '/api/v1/jobs', (form) => {
     const totalPages = Number(form.get('totalPages'));
     return { name: String(form.get('name')), ...(totalPages > 0 ? { totalPages } : {}) };
@@ -130,7 +131,7 @@ export function Jobs() {
           <JobRow key={job.id} client={client} job={job} />
         ))}
       </ul>
-      {items.length === 0 && <p>{t('jobs.none')}</p>}
+      <ListState load={load} empty={items.length === 0} none={t('jobs.none')} />
     </div>
   );
 }

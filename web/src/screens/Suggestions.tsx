@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
+import { ListState } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 
 type Suggestion = SuggestionPayload & { myVote: number };
@@ -33,7 +34,7 @@ export function Suggestions() {
   // The order the list was loaded in; live changes update the cards in place rather than move them.
   const [sort, setSort] = useState<'recent' | 'score'>('recent');
   const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`);
-  const { items, setItems, error, run } = listPage;
+  const { items, setItems, load, error, run } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
@@ -142,7 +143,7 @@ export function Suggestions() {
           </li>
         ))}
       </ul>
-      {items.length === 0 && <p>{t('suggestions.none')}</p>}
+      <ListState load={load} empty={items.length === 0} none={t('suggestions.none')} />
     </div>
   );
 }
