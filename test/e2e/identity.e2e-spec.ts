@@ -54,10 +54,11 @@ describeE2E('Identity', () => {
     });
 
     it('should answer a charset or content encoding it cannot read with 400 VALIDATION_FAILED (not a 415)', async () => {
-      for (const headers of [
+      const unreadable: Record<string, string>[] = [
         { 'content-type': 'application/json; charset=ebcdic' },
         { 'content-type': 'application/json', 'content-encoding': 'br2' },
-      ]) {
+      ];
+      for (const headers of unreadable) {
         const res = await api.post('/api/v1/auth/login', { raw: '{"email":"a@b.c","password":"p"}', headers });
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED', details: [] });
