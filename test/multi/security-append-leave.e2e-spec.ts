@@ -56,12 +56,15 @@ describeMultiInstance('Security: a leave racing a message append', () => {
     await lock.query(`SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE`, [conversationId]);
   }
 
-  /** Waits until a statement is blocked on a lock of this database (the append), then ends the "leave" of `user`. */
+  /**
+   * Waits until the append is blocked on the conversation's lock (its first statement, which locks the conversations
+   * it writes to: MessagingRepository.lockForAppend), then ends the "leave" of `user`.
+   */
   async function leaveOnceAppendWaits(user: TestUser): Promise<void> {
     await eventually(async () => {
       const [{ waiting }] = await dataSource.query(
         `SELECT count(*)::int AS waiting FROM pg_stat_activity
-         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO messages%'`,
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR NO KEY UPDATE%'`,
       );
       expect(waiting).toBe(1);
     }, 5000);
