@@ -106,6 +106,8 @@ describe(MessagesService.name, () => {
         `user:${userId}`,
         'inbox:update',
         { conversationId: CONVERSATION, lastMessage: sent, unreadCount, lastMessageSeq: 5, lastReadSeq },
+        // A state: a copy older than one delivered is dropped (the version is the last seq plus the read mark).
+        { latest: { key: `inbox:${CONVERSATION}`, version: 5 + lastReadSeq } },
       ];
       expect(publish.mock.calls.slice(1)).toEqual([inbox(ALICE, 5, 0), inbox(BOB, 2, 3)]);
     });
@@ -185,11 +187,17 @@ describe(MessagesService.name, () => {
       expect(repository.messageAt).toHaveBeenCalledWith(txManager, CONVERSATION, 5);
       expect(log).toEqual(['markRead', 'commit', 'publish message:read', 'publish inbox:update']);
       expect(publish.mock.calls).toEqual([
-        [CHANNEL, 'message:read', { conversationId: CONVERSATION, userId: BOB, seq: 3 }],
+        [
+          CHANNEL,
+          'message:read',
+          { conversationId: CONVERSATION, userId: BOB, seq: 3 },
+          { latest: { key: `read:${BOB}`, version: 3 } },
+        ],
         [
           `user:${BOB}`,
           'inbox:update',
           { conversationId: CONVERSATION, lastMessage: message(5), unreadCount: 2, lastMessageSeq: 5, lastReadSeq: 3 },
+          { latest: { key: `inbox:${CONVERSATION}`, version: 5 + 3 } },
         ],
       ]);
     });

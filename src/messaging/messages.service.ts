@@ -21,6 +21,7 @@ import {
 import { DomainException } from '../common/domain.exception.js';
 import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import type { StateVersion } from '../realtime/ordered-adapter.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { Created } from './conversations.service.js';
 import { MAX_SEQ, type MessagesQueryDto, type SendMessageDto } from './dto/message.dto.js';
@@ -48,6 +49,20 @@ const MAX_APPEND_BATCH = 100;
 function appendQueueOf(conversationId: string): string {
   return String(parseInt(conversationId.slice(-4), 16) % APPEND_QUEUES);
 }
+
+/**
+ * A member's inbox line for a conversation, as of its last seq and their read mark: neither moves back, and every
+ * `inbox:update` follows a change of one of them (appends and reads of a conversation commit one after the other, see
+ * MessagingRepository.lockForAppend), so their sum orders the member's updates for it. A copy that arrives after a
+ * newer one (from another instance) is dropped rather than shown.
+ */
+const inboxVersion = (conversationId: string, lastSeq: number, lastReadSeq: number): StateVersion => ({
+  key: `inbox:${conversationId}`,
+  version: lastSeq + lastReadSeq,
+});
+
+/** A member's read receipt in a conversation's channel: it never moves back, so a late older copy is dropped. */
+const readMarkVersion = (userId: string, seq: number): StateVersion => ({ key: `read:${userId}`, version: seq });
 
 const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -172,18 +187,18 @@ export class MessagesService implements OnModuleDestroy {
         await this.repository.markRead(m, conversationId, actor.id, next);
         const lastMessage = await this.repository.messageAt(m, conversationId, state.lastSeq);
         afterCommit(() => {
-          this.publisher.publish(channels.conversation(conversationId), 'message:read', {
-            conversationId,
-            userId: actor.id,
-            seq: next,
-          });
-          this.publisher.publish(channels.user(actor.id), 'inbox:update', {
-            conversationId,
-            lastMessage,
-            unreadCount: unread,
-            lastMessageSeq: state.lastSeq,
-            lastReadSeq: next,
-          });
+          this.publisher.publish(
+            channels.conversation(conversationId),
+            'message:read',
+            { conversationId, userId: actor.id, seq: next },
+            { latest: readMarkVersion(actor.id, next) },
+          );
+          this.publisher.publish(
+            channels.user(actor.id),
+            'inbox:update',
+            { conversationId, lastMessage, unreadCount: unread, lastMessageSeq: state.lastSeq, lastReadSeq: next },
+            { latest: inboxVersion(conversationId, state.lastSeq, next) },
+          );
         });
       }
       return { lastReadSeq: next, unreadCount: unread };
@@ -238,13 +253,18 @@ export class MessagesService implements OnModuleDestroy {
     const channel = channels.conversation(message.conversationId);
     this.publisher.publish(channel, 'message:new', message, { order: { key: channel, seq: message.seq } });
     for (const reader of readers) {
-      this.publisher.publish(channels.user(reader.userId), 'inbox:update', {
-        conversationId: message.conversationId,
-        lastMessage: message,
-        unreadCount: unreadCount(message.seq, reader.lastReadSeq),
-        lastMessageSeq: message.seq,
-        lastReadSeq: reader.lastReadSeq,
-      });
+      this.publisher.publish(
+        channels.user(reader.userId),
+        'inbox:update',
+        {
+          conversationId: message.conversationId,
+          lastMessage: message,
+          unreadCount: unreadCount(message.seq, reader.lastReadSeq),
+          lastMessageSeq: message.seq,
+          lastReadSeq: reader.lastReadSeq,
+        },
+        { latest: inboxVersion(message.conversationId, message.seq, reader.lastReadSeq) },
+      );
     }
   }
 }

@@ -2,11 +2,14 @@
 // an `order` flag is sent to the other instances at once (the Redis adapter serialises the flags with the packet);
 // every copy, the local one and those arriving from other instances, passes through this instance's reorder buffer
 // on its way to the sockets. So each instance sees every seq of a stream its sockets listen to, whichever
-// instance's transaction made it. A `publishedAt` flag lets each instance measure the lag from publish to delivery.
+// instance's transaction made it. An event flagged `latest` carries a state at a version: each instance delivers
+// only versions above the last it delivered (latest-filter.ts). A `publishedAt` flag lets each instance measure the
+// lag from publish to delivery.
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
 import { Adapter, type BroadcastFlags, type BroadcastOptions } from 'socket.io-adapter';
+import { LatestFilter } from './latest-filter.js';
 import { ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
 
 /** Names an ordered stream (e.g. `conversation:{id}`) and the event's place in it. */
@@ -15,8 +18,16 @@ export interface StreamOrder {
   seq: number;
 }
 
+/** Names a state (e.g. a member's inbox line) and the version of it an event carries. */
+export interface StateVersion {
+  key: string;
+  version: number;
+}
+
 export type PublishFlags = BroadcastFlags & {
   order?: StreamOrder;
+  /** The event carries the whole state of `key`: an instance delivers only a version above the last it delivered. */
+  latest?: StateVersion;
   /** When the publisher published it (epoch ms); across hosts the lag includes their clock difference. */
   publishedAt?: number;
   /**
@@ -46,6 +57,7 @@ interface ApplyHolder {
 function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapter {
   const holder = adapter as unknown as ApplyHolder;
   const ordering = new ReorderBuffer(delivery.ordering);
+  const latest = new LatestFilter();
   const onDelivered = delivery.onDelivered;
   const inner = holder.apply.bind(adapter);
   holder.apply = function apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void {
@@ -61,6 +73,7 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
       inner(opts, callback);
       return;
     }
+    if (flags.latest && !latest.admit(room, flags.latest.key, flags.latest.version)) return;
     const publishedAt = flags.publishedAt;
     const closesRoom = flags.closesRoom === true;
     const deliver = (): void => {
@@ -71,7 +84,10 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
     if (flags.order) ordering.offer(room, flags.order.key, flags.order.seq, deliver);
     else deliver();
   };
-  adapter.on('delete-room', (room: string) => ordering.forgetRoom(room));
+  adapter.on('delete-room', (room: string) => {
+    ordering.forgetRoom(room);
+    latest.forgetRoom(room);
+  });
   const close = adapter.close.bind(adapter);
   adapter.close = (): Promise<void> | void => {
     ordering.close();

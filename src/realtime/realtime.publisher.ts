@@ -4,12 +4,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ServerEventName, ServerEvents } from './client-events.js';
-import type { PublishFlags, StreamOrder } from './ordered-adapter.js';
+import type { PublishFlags, StateVersion, StreamOrder } from './ordered-adapter.js';
 import { RealtimeServer } from './realtime.server.js';
 
 export interface PublishOptions {
   /** Orders events of one entity: `key` names it (e.g. `conversation:{id}`), `seq` grows by one per event. */
   order?: StreamOrder;
+  /**
+   * The event states `key` as of `version` (which grows with each change): a copy older than one already delivered
+   * is dropped rather than shown (LatestFilter).
+   */
+  latest?: StateVersion;
   /** Rooms whose sockets must not receive the event (e.g. the typist's own `user:` room). */
   exceptRooms?: string[];
   /** The channel's last event (its entity is gone): every instance empties the room once it has delivered it. */
@@ -41,6 +46,7 @@ export class RealtimePublisher {
     // Socket.IO's `to().emit()` cannot carry flags of ours: the broadcast it would make, with them added.
     const flags: PublishFlags = { publishedAt: Date.now() };
     if (options.order) flags.order = options.order;
+    if (options.latest) flags.latest = options.latest;
     if (options.closesRoom) flags.closesRoom = true;
     this.realtime.server.sockets.adapter.broadcast(
       { type: EVENT_PACKET, data: [event, payload] },
