@@ -3,7 +3,8 @@
 // Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
 // notifications for a tab behind others; a screen whose code cannot be fetched; the admin's people screen; a document
 // edit conflict with keep mine, a job's live progress and log, the language switch; lists that cannot load offline
-// (they say so, not "No … yet."), and the dashboard's chart: its first point at once, its width following the window's.
+// (they say so, not "No … yet.": the user's lists, the conversations, the kiosks' admin), and the dashboard's chart:
+// its first point at once, its width following the window's.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -160,13 +161,14 @@ describe('Screens in the browser', () => {
     // Offline, a list that cannot load says so, with a retry, rather than "No … yet." while there is something.
     await page.context().setOffline(true);
     const unreachable = page.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
-    for (const [link, none] of [
-      ['Suggestions', 'No suggestion yet.'],
-      ['Documents', 'No document yet.'],
-      ['Jobs', 'No job yet.'],
+    for (const [link, heading, none] of [
+      ['Suggestions', 'Suggestions', 'No suggestion yet.'],
+      ['Documents', 'Documents', 'No document yet.'],
+      ['Jobs', 'Jobs', 'No job yet.'],
+      ['Chat', 'Conversations', 'No conversation yet.'],
     ]) {
       await page.getByRole('link', { name: link, exact: true }).click();
-      await page.getByRole('heading', { name: link, level: 1 }).waitFor();
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await unreachable.waitFor();
       await page.getByRole('button', { name: 'Retry' }).click();
       await unreachable.waitFor();
@@ -174,7 +176,10 @@ describe('Screens in the browser', () => {
     }
     // Back online, the list comes by itself.
     await page.context().setOffline(false);
-    await page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' }).waitFor();
+    await page
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('link', { name: /Bob Durand/ })
+      .waitFor();
     expect(await unreachable.count()).toBe(0);
   });
 
@@ -225,6 +230,22 @@ describe('Screens in the browser', () => {
       .waitFor();
     await adminPage.getByRole('cell', { name: 'Camille' }).waitFor();
     await checkScreen(adminPage, 'kiosk-admin');
+    // Offline, its lists say they cannot load (once for both), not "No open session." nor "Offline (0)".
+    await adminPage.context().setOffline(true);
+    await adminPage.getByRole('link', { name: 'Dashboard' }).click();
+    await adminPage.getByRole('link', { name: 'Kiosks' }).click();
+    const unreachable = adminPage.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+    await unreachable.waitFor();
+    expect(await adminPage.getByText('No open session.').count()).toBe(0);
+    expect(await adminPage.getByRole('heading', { name: 'Offline', exact: true, level: 3 }).count()).toBe(1);
+    // Back online, both come by themselves.
+    await adminPage.context().setOffline(false);
+    await adminPage
+      .getByRole('region', { name: /^Offline \(1\)/ })
+      .getByText('Library PC 1')
+      .waitFor();
+    await adminPage.getByRole('cell', { name: 'Camille' }).waitFor();
+    expect(await unreachable.count()).toBe(0);
   });
 
   it('fetches the dashboard’s code on first use, and says so in its place when it cannot be fetched', async () => {

@@ -37,6 +37,7 @@ const en = {
   skip: 'Skip to content',
   signOut: 'Sign out',
   loading: 'Loading…',
+  retry: 'Retry',
   screenFailed: 'This screen could not be shown: the server may be out of reach, or a new version is out.',
   reload: 'Reload the page',
   nav: {
@@ -138,7 +139,6 @@ const en = {
     sending: 'Sending…',
     sent: 'Sent',
     failed: 'Not sent.',
-    retry: 'Retry',
     seenBy: 'Seen by {{names}}',
     typing_one: '{{names}} is typing…',
     typing_other: '{{names}} are typing…',
@@ -340,6 +340,7 @@ const fr: Resource = {
   skip: 'Aller au contenu',
   signOut: 'Se déconnecter',
   loading: 'Chargement…',
+  retry: 'Réessayer',
   screenFailed:
     'Cet écran n’a pas pu s’afficher : le serveur est peut-être injoignable, ou une nouvelle version est sortie.',
   reload: 'Recharger la page',
@@ -442,7 +443,6 @@ const fr: Resource = {
     sending: 'Envoi…',
     sent: 'Envoyé',
     failed: 'Non envoyé.',
-    retry: 'Réessayer',
     seenBy: 'Vu par {{names}}',
     typing_one: '{{names}} écrit…',
     typing_other: '{{names}} écrivent…',

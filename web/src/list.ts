@@ -1,8 +1,9 @@
 // What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives (and
-// whether it is loading or failing meanwhile, for `ListState`), an
-// error line with the way to run an action against it, and a create form whose created item joins the list. Each screen keeps its own routes and fields.
+// whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat and the kiosks' admin use too),
+// an error line with the way to run an action against it, and a create form whose created item joins the list. Each
+// screen keeps its own routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
-import { type Dispatch, type FormEvent, type SetStateAction, useEffect, useState } from 'react';
+import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useState } from 'react';
 import { api, errorText, loadUntilDone, type Page } from './api';
 import { useErrorLine } from './components/ErrorLine';
 
@@ -39,10 +40,23 @@ export type ListLoad =
  */
 export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T> {
   const [items, setItems] = useState<T[]>([]);
+  const { error, setError, run } = useErrorLine();
+  const fetchPage = useCallback(() => api<Page<T>>(client, 'GET', path), [client, path]);
+  const loaded = useCallback((page: Page<T>) => setItems(page.items), []);
+  const load = useLoad(fetchPage, loaded);
+  return { client, items, setItems, load, error, setError, run };
+}
+
+/**
+ * What `request` answers, handed to `loaded` once it comes: asked again every 2 s until then (`loadUntilDone`), at once
+ * when the browser is back online or on `retry`, and anew when `request` changes (keep `request` and `loaded` the same
+ * functions between renders: useCallback). Answers where it stands, for `ListState`. Every list screen loads this
+ * way: the conversations, the kiosks' admin, and `useListPage`'s.
+ */
+export function useLoad<T>(request: () => Promise<T>, loaded: (value: T) => void): ListLoad {
   const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
   // Bumped by `retry`: the loading starts over, at once.
   const [attempt, setAttempt] = useState(0);
-  const { error, setError, run } = useErrorLine();
   useEffect(() => {
     let cancelled = false;
     let done = false;
@@ -52,17 +66,17 @@ export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T
     };
     const stop = loadUntilDone(
       () =>
-        api<Page<T>>(client, 'GET', path).catch((err: unknown) => {
+        request().catch((err: unknown) => {
           if (!cancelled) setLoad({ state: 'failed', reason: errorText(err), retry });
           throw err;
         }),
-      (page) => {
+      (value) => {
         done = true;
-        setItems(page.items);
+        loaded(value);
         setLoad({ state: 'loaded' });
       },
     );
-    // Back online before the page came: ask at once rather than at the next attempt.
+    // Back online before the answer came: ask at once rather than at the next attempt.
     const online = () => {
       if (!done) retry();
     };
@@ -72,8 +86,8 @@ export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T
       window.removeEventListener('online', online);
       stop();
     };
-  }, [client, path, attempt]);
-  return { client, items, setItems, load, error, setError, run };
+  }, [request, loaded, attempt]);
+  return load;
 }
 
 /**

@@ -11,6 +11,8 @@ import { api, errorText, loadUntilDone, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
+import { ListState } from '../components/ListState';
+import { useLoad } from '../list';
 import { useInFront } from '../in-front';
 
 export function Chat() {
@@ -26,14 +28,15 @@ export function Chat() {
     [],
   );
 
-  useEffect(
-    () =>
-      loadUntilDone(
-        () => api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100'),
-        (page) =>
-          setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]),
-      ),
-    [client],
+  // The list, asked until it comes and merged with what a live `conversation:added` brought meanwhile; `load` says
+  // whether it is still loading or cannot come (ListState).
+  const load = useLoad(
+    useCallback(() => api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100'), [client]),
+    useCallback(
+      (page: Page<ConversationPayload>) =>
+        setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]),
+      [],
+    ),
   );
   useChannel(client, channels.user(user.id), {
     'conversation:added': ({ conversation }) =>
@@ -77,7 +80,7 @@ export function Chat() {
               />
             ))}
           </ul>
-          {sorted.length === 0 && <p>{t('chat.none')}</p>}
+          <ListState load={load} empty={sorted.length === 0} none={t('chat.none')} />
         </nav>
       </aside>
       <section className="conversation" aria-label={current ? titleOf(current, user.id) : t('chat.title')}>
@@ -417,7 +420,7 @@ function ConversationView({
                 <span className="receipt">
                   {t('chat.failed')}{' '}
                   <button type="button" onClick={() => deliver(p)}>
-                    {t('chat.retry')}
+                    {t('retry')}
                   </button>
                 </span>
               )}

@@ -1,14 +1,16 @@
 // Kiosk administration: workstations by status (live), new workstation (its token, to paste once on the kiosk), a new
 // token for a workstation (the older ones stop working at once: a kiosk whose token leaked), sessions (live): create
 // one and show its access code, extend, end.
-import { channels, type KioskSessionPayload, type WorkstationPayload } from '@realtime-hub/client';
+import { channels, type KioskSessionPayload, type RealtimeClient, type WorkstationPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, loadUntilDone, type Page } from '../api';
+import { api, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
+import { ListState } from '../components/ListState';
+import { useLoad } from '../list';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -21,6 +23,18 @@ function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
 }
 
+/** The workstations, and the sessions not over yet (active and pending). */
+function fetchLists(client: RealtimeClient) {
+  const sessions = (status: 'active' | 'pending') =>
+    api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`);
+  return Promise.all([
+    api<Page<WorkstationPayload>>(client, 'GET', '/api/v1/kiosk/workstations?limit=100'),
+    sessions('active'),
+    sessions('pending'),
+  ]);
+}
+type Lists = Awaited<ReturnType<typeof fetchLists>>;
+
 export function KioskAdmin() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
@@ -30,25 +44,16 @@ export function KioskAdmin() {
   const [code, setCode] = useState<KioskSessionPayload>();
   const { error, run } = useErrorLine();
 
-  useEffect(() => {
-    const stopWorkstations = loadUntilDone(
-      () => api<Page<WorkstationPayload>>(client, 'GET', '/api/v1/kiosk/workstations?limit=100'),
-      (page) => setWorkstations((list) => page.items.reduce(upsertOlder, list)),
-    );
-    const stopSessions = loadUntilDone(
-      () =>
-        Promise.all(
-          (['active', 'pending'] as const).map((status) =>
-            api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`),
-          ),
-        ),
-      (pages) => setSessions((list) => pages.flatMap((page) => page.items).reduce(upsertOlder, list)),
-    );
-    return () => {
-      stopWorkstations();
-      stopSessions();
-    };
-  }, [client]);
+  // Both lists in one go, asked until they come (merged with what live updates brought meanwhile); `load` says whether
+  // they are still loading or cannot come (ListState), once for the page.
+  const load = useLoad(
+    useCallback(() => fetchLists(client), [client]),
+    useCallback(([workstationPage, active, pending]: Lists) => {
+      setWorkstations((list) => workstationPage.items.reduce(upsertOlder, list));
+      setSessions((list) => [...active.items, ...pending.items].reduce(upsertOlder, list));
+    }, []),
+  );
+  const loaded = load.state === 'loaded';
   useChannel(client, channels.kioskWorkstations(), {
     'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),
   });
@@ -150,13 +155,16 @@ export function KioskAdmin() {
           )}
         </section>
       </div>
+      {/* Until the lists come: "Loading…", or why they cannot come (once for both), rather than empty lists. */}
+      <ListState load={load} empty={!loaded} />
       <section aria-labelledby="workstations">
         <h2 id="workstations">{t('kioskAdmin.workstations')}</h2>
         <div className="columns three">
           {STATUSES.map((status) => (
             <section key={status} aria-labelledby={`ws-${status}`}>
               <h3 id={`ws-${status}`}>
-                {t(`kioskAdmin.status.${status}`)} ({workstations.filter((w) => w.status === status).length})
+                {t(`kioskAdmin.status.${status}`)}
+                {loaded && ` (${workstations.filter((w) => w.status === status).length})`}
               </h3>
               <ul>
                 {workstations
@@ -222,7 +230,7 @@ export function KioskAdmin() {
             ))}
           </tbody>
         </table>
-        {open.length === 0 && <p>{t('kioskAdmin.noSessions')}</p>}
+        {loaded && open.length === 0 && <p>{t('kioskAdmin.noSessions')}</p>}
       </section>
     </div>
   );
