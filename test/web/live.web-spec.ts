@@ -1,11 +1,22 @@
 // Live screens in two browsers: a vote in one changes the count in the other within a second; the admin
-// dashboard's tiles move when a user connects.
+// dashboard's tiles move when a user connects. Two tabs of one browser: each follows the browser's session (signed
+// out, or signed in as someone else, in the other) and never sends with another account's token; the bell's list
+// follows what the other tab marks read. Sign-up names the field it refuses.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { loginAdmin, registerUser } from '../helpers/factories.js';
+import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
-import { closeBrowserAndApp, launchBrowser, newContext, openSignedIn, screenshot, until } from './browser.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import {
+  closeBrowserAndApp,
+  connectionIs,
+  launchBrowser,
+  newContext,
+  openSignedIn,
+  screenshot,
+  until,
+} from './browser.js';
 
 jest.setTimeout(60_000);
 
@@ -13,6 +24,7 @@ describe('Live screens in the browser', () => {
   let app: TestApp;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  let proxy: TestProxy | undefined;
 
   beforeAll(async () => {
     [app, browser] = await Promise.all([startApp({ DASHBOARD_INTERVAL_MS: '200' }), launchBrowser()]);
@@ -22,6 +34,8 @@ describe('Live screens in the browser', () => {
   });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
+    await proxy?.close();
+    proxy = undefined;
   });
 
   async function context(user?: Parameters<typeof newContext>[1]) {
@@ -135,4 +149,106 @@ describe('Live screens in the browser', () => {
     await until(async () => (await count()) < during, 'the connections tile goes down');
     await screenshot(page, 'dashboard');
   });
+  it('a tab follows the browser’s session, and never sends with the token of another account than the one it shows', async () => {
+    const [alice, bob] = await Promise.all([registerUser(app, 'Alice Martin'), registerUser(app, 'Bob Durand')]);
+    const conversation = await http(app.url, 'POST', '/api/v1/conversations', {
+      token: alice.token,
+      body: { memberIds: [bob.id] },
+    });
+    // Through a proxy, to cut the sockets; both tabs of one browser (one origin, one localStorage).
+    proxy = await startProxy([app.url]);
+    const browserContext = await context(alice);
+    const tab1 = await openSignedIn(browserContext, proxy.url, '/chat');
+    const tab2 = await openSignedIn(browserContext, proxy.url, `/chat/${conversation.body.id}`);
+    const who = (page: typeof tab1) => page.locator('header .who');
+
+    // Signed out in one tab: the other is back on the sign-in screen too.
+    await tab1.getByRole('button', { name: 'Sign out' }).click();
+    await tab2.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 3000 });
+
+    // Bob signs in in the first tab: the second switches to Bob's session, on the chat list (not on Alice's page).
+    await tab1.getByRole('textbox', { name: 'Email' }).fill(bob.email);
+    await tab1.getByLabel('Password').fill(bob.password);
+    await tab1.getByRole('button', { name: 'Sign in' }).click();
+    await who(tab2).filter({ hasText: 'Bob Durand' }).waitFor({ timeout: 3000 });
+    expect(new URL(tab2.url()).pathname).toBe('/chat');
+
+    // The browser's session becomes Alice's behind the second tab's back (written by that tab itself, so it has no
+    // `storage` event of it, as when the event has not been handled yet): the first tab follows; the second, cut off
+    // with a message to send, must not reconnect nor send with Alice's token while it shows Bob.
+    await tab2.getByRole('link', { name: /Alice Martin/ }).click();
+    const composer = tab2.getByRole('textbox', { name: 'Message' });
+    await composer.waitFor();
+    const aliceSession = JSON.stringify({ token: alice.token, user: userOf(alice) });
+    await tab2.evaluate(`localStorage.setItem('realtime-hub.session', ${JSON.stringify(aliceSession)})`);
+    await who(tab1).filter({ hasText: 'Alice Martin' }).waitFor({ timeout: 3000 });
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(tab2, 'reconnecting');
+    const body = 'typed in the tab that says Bob';
+    await composer.fill(body);
+    await tab2.getByRole('button', { name: 'Send' }).click();
+    proxy.blockAll = false;
+    // Refused a token of its own, it takes the browser's session: Alice's, shown as hers.
+    await who(tab2).filter({ hasText: 'Alice Martin' }).waitFor({ timeout: 15_000 });
+    const history = await http(app.url, 'GET', `/api/v1/conversations/${conversation.body.id}/messages`, {
+      token: alice.token,
+    });
+    expect(
+      history.body.items.filter((m: { body: string; senderId: string }) => m.body === body && m.senderId !== bob.id),
+    ).toEqual([]);
+  });
+
+  it('sign-up names the field it refuses', async () => {
+    const page = await (await context()).newPage();
+    await page.goto(`${app.url}/signup`);
+    await page.getByRole('textbox', { name: 'Display name' }).fill('   ');
+    await page.getByRole('textbox', { name: 'Email' }).fill(`blank-${Date.now()}@test.local`);
+    await page.getByLabel('Password').fill('password-123');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Please check the display name' }).waitFor();
+  });
+
+  it('the bell’s list follows what another tab marks read; Escape from the dropdown gives the focus back to the bell', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Reader Twice')]);
+    for (const title of ['Roadworks on Monday', 'Market moves to Friday']) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [reader.id], type: 'info', title, body: 'From the town hall' },
+      });
+    }
+    const browserContext = await context(reader);
+    const [tab1, tab2] = [
+      await openSignedIn(browserContext, app.url, '/suggestions'),
+      await openSignedIn(browserContext, app.url, '/suggestions'),
+    ];
+    const panel1 = tab1.getByRole('region', { name: 'Notifications' });
+    const panel2 = tab2.getByRole('region', { name: 'Notifications' });
+    await tab1.getByRole('button', { name: 'Notifications, 2 unread' }).click();
+    await tab2.getByRole('button', { name: 'Notifications, 2 unread' }).click();
+    await panel2.getByText('Market moves to Friday').waitFor();
+
+    // Escape with the focus in the dropdown closes it and puts the focus back on the bell; Enter opens it again.
+    await panel2.getByRole('button', { name: 'Mark read' }).first().focus();
+    await tab2.keyboard.press('Escape');
+    await panel2.waitFor({ state: 'detached' });
+    expect(await tab2.evaluate(`document.activeElement?.getAttribute('aria-controls')`)).toBe('notifications-panel');
+    await tab2.keyboard.press('Enter');
+    await panel2.getByText('Market moves to Friday').waitFor();
+
+    // One read in the first tab: the second lists one unread; all read there: none unread here.
+    const markRead2 = panel2.getByRole('button', { name: 'Mark read' });
+    expect(await markRead2.count()).toBe(2);
+    await panel1.getByRole('button', { name: 'Mark read' }).first().click();
+    await tab2.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    await until(async () => (await markRead2.count()) === 1, 'the second tab lists one unread');
+    await panel1.getByRole('button', { name: 'Mark all read' }).click();
+    await tab2.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await until(async () => (await markRead2.count()) === 0, 'the second tab lists none unread');
+    expect(await panel2.locator('li.unread').count()).toBe(0);
+  });
 });
+
+function userOf(user: TestUser) {
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: '' };
+}

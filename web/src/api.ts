@@ -56,8 +56,16 @@ export async function authenticate(
     user?: User;
     code?: string;
     message?: string;
+    details?: unknown;
   };
-  if (!response.ok) throw new RestError(response.status, answer.code ?? 'HTTP', answer.message ?? '');
+  // The details name the fields of a validation failure, for errorText to name them too.
+  if (!response.ok)
+    throw new RestError(
+      response.status,
+      answer.code ?? `HTTP_${response.status}`,
+      answer.message ?? '',
+      answer.details,
+    );
   return answer as { accessToken: string; user: User };
 }
 

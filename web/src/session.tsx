@@ -1,7 +1,20 @@
 // The signed-in user, their one RealtimeClient and what is unread (one stream each per tab), shared by every screen
-// through a context.
+// through a context. A tab follows the browser's session (kept in localStorage, shared by its tabs): signed out in
+// another tab, it signs out too; signed in there as someone else, it switches to that account, on the chat list.
 import { createClient, type InboxEntry, type RealtimeClient, type Stream } from '@realtime-hub/client';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  Fragment,
+  type ReactNode,
+  startTransition,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { useLocation, useNavigate } from 'react-router';
 import type { User } from './api';
 
 const STORAGE_KEY = 'realtime-hub.session';
@@ -38,6 +51,24 @@ function readStored(): StoredSession | undefined {
   }
 }
 
+/** The user id a token was issued to (its `sub`), or undefined when it cannot be read. */
+function subjectOf(token: string): string | undefined {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return (JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as { sub?: string }).sub;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored session when it is `userId`'s (its user and its token's), else undefined: never another user's token. */
+function storedFor(userId: string): StoredSession | undefined {
+  const stored = readStored();
+  if (!stored || stored.user.id !== userId) return undefined;
+  const subject = subjectOf(stored.token);
+  return subject === undefined || subject === userId ? stored : undefined;
+}
+
 /** A fresh token for the same account, or undefined when the session is over. */
 async function refresh(token: string): Promise<string | undefined> {
   const response = await fetch('/api/v1/auth/refresh', {
@@ -50,15 +81,61 @@ async function refresh(token: string): Promise<string | undefined> {
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<StoredSession | undefined>(readStored);
+  const navigate = useNavigate();
+  // The tab's user now, and the last one it showed (kept after signing out): another account's session, when the
+  // tab follows it, starts on the chat list rather than on a page of the account before.
+  const current = useRef(session);
+  const lastUserId = useRef(session?.user.id);
+  useEffect(() => {
+    current.current = session;
+    if (session) lastUserId.current = session.user.id;
+  }, [session]);
+
+  /** This tab takes the browser's session as it is now (another tab changed it). */
+  const follow = useCallback(
+    (stored: StoredSession | undefined) => {
+      // One transition, as the router's own navigations are: the new user is never shown the page before (the
+      // sign-in page would send them back to it).
+      startTransition(() => {
+        const switched = stored && lastUserId.current !== undefined && stored.user.id !== lastUserId.current;
+        // The kiosk's screen uses no session: it stays where it is.
+        if (switched && !window.location.pathname.startsWith('/kiosk')) {
+          navigate('/chat', { replace: true });
+        }
+        setSession((before) =>
+          stored && before?.user.id === stored.user.id && before.token === stored.token ? before : stored,
+        );
+      });
+    },
+    [navigate],
+  );
+
+  // Another tab signed in, signed out or renewed the token (a tab gets no `storage` event of its own changes).
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.storageArea !== localStorage || (event.key !== null && event.key !== STORAGE_KEY)) return;
+      follow(readStored());
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [follow]);
 
   const signIn = useCallback((next: StoredSession) => {
     localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setSession(next);
   }, []);
   const signOut = useCallback(() => {
+    const stored = readStored();
+    // Another account's session (stored by another tab, its event not handled yet) is not this tab's to end.
+    if (stored && stored.user.id !== current.current?.user.id) {
+      // Not ended for the browser either: the sign-in page must not say so later (SignIn's SESSION_ENDED_KEY).
+      sessionStorage.removeItem('realtime-hub.session-ended');
+      follow(stored);
+      return;
+    }
     localStorage.removeItem(STORAGE_KEY);
     setSession(undefined);
-  }, []);
+  }, [follow]);
 
   const userId = session?.user.id;
   const client = useMemo(() => {
@@ -67,13 +144,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       url: window.location.origin,
       reconnectDelayMs: 300,
       reconnectDelayMaxMs: 3000,
+      // Only ever this tab's user's token: if the browser's session is now another account's (or none), this
+      // client gets no token, and the `storage` event moves the tab to that session.
       getToken: async ({ reason }) => {
-        const current = readStored();
-        if (!current) throw new Error('Signed out');
-        if (reason === 'connect') return current.token;
-        const token = await refresh(current.token);
+        const stored = storedFor(userId);
+        if (!stored) throw new Error('Not this tab’s session');
+        if (reason === 'connect') return stored.token;
+        const token = await refresh(stored.token);
         if (!token) throw new Error('Session over');
-        localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...current, token }));
+        // Kept only if the browser is still signed in as this user (another tab may have signed out meanwhile).
+        const now = storedFor(userId);
+        if (!now) throw new Error('Not this tab’s session');
+        localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...now, token }));
         return token;
       },
     });
@@ -89,7 +171,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({ user: session?.user, client, unread, signIn, signOut }),
     [session, client, unread, signIn, signOut],
   );
-  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+  // Keyed by the user: nothing one account's screens hold (a draft, a list, a pending send) is shown to another;
+  // but the kiosk's screen, which uses no session, is kept whoever signs in or out in another tab.
+  const kiosk = useLocation().pathname.startsWith('/kiosk');
+  return (
+    <SessionContext.Provider value={value}>
+      <Fragment key={kiosk ? 'kiosk' : (userId ?? '')}>{children}</Fragment>
+    </SessionContext.Provider>
+  );
 }
 
 export function useSession(): SessionValue {

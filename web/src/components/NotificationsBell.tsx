@@ -24,6 +24,7 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
   const [afterSeq, setAfterSeq] = useState<number>();
   const [readIds, setReadIds] = useState<Set<string>>(new Set());
   const panel = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     api<Page<NotificationPayload>>(client, 'GET', '/api/v1/notifications?limit=20')
@@ -46,6 +47,25 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
       .filter((n) => (seen.has(n.id) ? false : (seen.add(n.id), true)));
   }, [live, loaded]);
 
+  // The list follows the unread count, which another tab (or device) changes too: at 0 everything listed is read;
+  // lower but not 0, the list's first page says which were read. There is no event per notification read.
+  const [knownUnread, setKnownUnread] = useState(unread);
+  const [readChecks, setReadChecks] = useState(0);
+  if (unread !== knownUnread) {
+    setKnownUnread(unread);
+    if (unread === 0) setReadIds((ids) => new Set([...ids, ...items.map((n) => n.id)]));
+    else if (unread < knownUnread) setReadChecks((checks) => checks + 1);
+  }
+  useEffect(() => {
+    if (readChecks === 0) return;
+    api<Page<NotificationPayload>>(client, 'GET', '/api/v1/notifications?limit=20')
+      .then((page) => {
+        const read = page.items.filter((n) => n.readAt !== null).map((n) => n.id);
+        setReadIds((ids) => (read.every((id) => ids.has(id)) ? ids : new Set([...ids, ...read])));
+      })
+      .catch(() => undefined);
+  }, [client, readChecks]);
+
   const markRead = async (id: string) => {
     await client.request('notification:read', { id });
     setReadIds((ids) => new Set(ids).add(id));
@@ -55,11 +75,14 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
     setReadIds(new Set(items.map((n) => n.id)));
   };
 
-  // Open, it closes on Escape wherever the focus is, and on a click outside it.
+  // Open, it closes on Escape wherever the focus is (from inside the dropdown, the focus goes back to the bell),
+  // and on a click outside it.
   useEffect(() => {
     if (!open) return undefined;
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') setOpen(false);
+      if (event.key !== 'Escape') return;
+      if (panel.current?.contains(document.activeElement)) button.current?.focus();
+      setOpen(false);
     };
     const onPointer = (event: PointerEvent) => {
       if (!panel.current?.contains(event.target as Node)) setOpen(false);
@@ -75,6 +98,7 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
   return (
     <div className="bell" ref={panel}>
       <button
+        ref={button}
         type="button"
         aria-expanded={open}
         aria-controls="notifications-panel"
