@@ -1,5 +1,5 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { LoggerModule } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { HttpAuthGuard } from './auth/http-auth.guard.js';
 import { ExceptionsFilter } from './common/exceptions.filter.js';
 import { UnsafeInputMiddleware } from './common/unsafe-input.middleware.js';
+import { ListCursorInterceptor } from './common/list-cursor.interceptor.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -99,6 +100,7 @@ export class AppModule implements NestModule {
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: ExceptionsFilter },
+        { provide: APP_INTERCEPTOR, useClass: ListCursorInterceptor },
         { provide: APP_GUARD, useClass: HttpAuthGuard },
         { provide: APP_GUARD, useClass: WsJwtGuard },
         GracefulShutdown,

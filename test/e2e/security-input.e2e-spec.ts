@@ -1,13 +1,16 @@
 // Attack: malformed input aimed at the database. Cursors that are valid base64url of the wrong content, and
 // strings holding U+0000 anywhere (REST body, query, JSON keys, socket payloads), must be 400 VALIDATION_FAILED,
 // never a 500.
+import { listCursorTag } from '../../src/common/list-cursor.interceptor.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client, type HttpResult } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
 import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
 
-const cursorOf = (values: unknown): string => Buffer.from(JSON.stringify(values)).toString('base64url');
+/** A cursor holding `values`, made for the list at `path` as the lists make theirs (the list's tag, then the JSON). */
+const cursorOf = (path: string, values: unknown): string =>
+  `${listCursorTag(new URL(path, 'http://lists').pathname)}.${Buffer.from(JSON.stringify(values)).toString('base64url')}`;
 const UUID = '0b8f2d1e-3c4a-4b5d-8e6f-7a8b9c0d1e2f';
 
 function expectValidationFailed(res: HttpResult, what: string): void {
@@ -59,7 +62,7 @@ describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
   ])('should answer 400 VALIDATION_FAILED to a cursor holding %s on every list', async (_what, values) => {
     for (const [path, token] of lists()) {
       const separator = path.includes('?') ? '&' : '?';
-      const res = await api.get(`${path}${separator}cursor=${cursorOf(values)}`, { token });
+      const res = await api.get(`${path}${separator}cursor=${cursorOf(path, values)}`, { token });
       expectValidationFailed(res, path);
     }
   });
@@ -72,7 +75,7 @@ describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
     const timeLists = lists().filter(([path]) => /suggestions$|jobs$|kiosk|resources|conversations$/.test(path));
     expect(timeLists).toHaveLength(6);
     for (const [path, token] of timeLists) {
-      const res = await api.get(`${path}?cursor=${cursorOf([time, UUID])}`, { token });
+      const res = await api.get(`${path}?cursor=${cursorOf(path, [time, UUID])}`, { token });
       expectValidationFailed(res, path);
     }
   });
@@ -88,6 +91,25 @@ describeE2E('Security: malformed input never reaches Postgres as a 500', () => {
     });
     expect(second.status).toBe(200);
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
+
+  it('should refuse a cursor on a list that did not issue it, even one of the same shape', async () => {
+    for (let i = 0; i < 2; i += 1) {
+      const made = await api.post('/api/v1/resources', {
+        token: user.token,
+        body: { name: `Paged ${i}`, visibility: 'private', data: {} },
+      });
+      expect(made.status).toBe(201);
+    }
+    const resources = await api.get('/api/v1/resources?limit=1', { token: user.token });
+    const cursor = resources.body.nextCursor as string;
+    expect(cursor).toEqual(expect.any(String));
+    // Jobs and suggestions page by (time, id) too: before, they read the documents' cursor as their own.
+    for (const path of ['/api/v1/jobs', '/api/v1/suggestions', '/api/v1/kiosk/sessions']) {
+      const token = path.includes('kiosk') ? admin.token : user.token;
+      expectValidationFailed(await api.get(`${path}?cursor=${cursor}`, { token }), path);
+    }
+    expect((await api.get(`/api/v1/resources?limit=1&cursor=${cursor}`, { token: user.token })).status).toBe(200);
   });
 
   it('should answer 400 VALIDATION_FAILED to U+0000 in any REST body, query or JSON key', async () => {
