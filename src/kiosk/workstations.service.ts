@@ -1,9 +1,10 @@
 // Workstations: created by admins with a 365-day kiosk token, token rotation, and their status as their sockets
 // come and go (`available` / `occupied` follow the sessions, `offline` comes KIOSK_OFFLINE_SECONDS after the last
 // socket left and is set by the scheduler's claim).
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { announceRevocation } from '../auth/auth.service.js';
 import type { Principal } from '../auth/principal.js';
 import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
@@ -22,6 +23,8 @@ export const KIOSK_TOKEN_TTL_SECONDS = 365 * 86400;
 
 @Injectable()
 export class WorkstationsService implements OnModuleInit {
+  private readonly logger = new Logger('WorkstationsService');
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: WorkstationsRepository,
@@ -54,12 +57,21 @@ export class WorkstationsService implements OnModuleInit {
     return { workstation: toWorkstationPayload(row), token };
   }
 
-  /** A new token; every older one stops working at once and its sockets are disconnected, on every instance. */
+  /**
+   * A new token; every older one stops working and its sockets are disconnected, on every instance. Once the new
+   * version has committed the rotation has happened and answers the new token, whether or not the other instances
+   * could be told at once (announceRevocation: they refuse the old tokens within their cache's age limit, 60 s).
+   */
   async rotateToken(workstationId: string): Promise<{ token: string }> {
     const row = await this.repository.rotateToken(this.dataSource.manager, workstationId);
     if (!row) throw DomainException.notFound('Workstation');
-    await this.access.invalidate(workstationId);
-    this.publisher.disconnectRoom(principalRoom('kiosk', workstationId));
+    await announceRevocation(
+      this.access,
+      { disconnect: (id) => this.publisher.disconnectRoom(principalRoom('kiosk', id)) },
+      workstationId,
+      this.logger,
+      'workstationId',
+    );
     const { token } = await this.tokens.sign(
       { id: workstationId, role: 'kiosk', tokenVersion: row.token_version },
       KIOSK_TOKEN_TTL_SECONDS,

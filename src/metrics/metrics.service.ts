@@ -53,6 +53,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly adapterSubscriptionFailures = new Counter({
+    name: 'realtime_adapter_subscription_failures_total',
+    help: 'Room channels the sharded Socket.IO Redis adapter could not subscribe or unsubscribe (Redis down; retried)',
+    registers: [this.registry],
+  });
+
   readonly linkRecoveryCloses = new Counter({
     name: 'realtime_link_recovery_closes_total',
     help: 'Sockets closed after a cut between the instances, so that their clients reconnect and catch up',

@@ -21,10 +21,24 @@ interface PendingAck {
   expected: number;
   timer?: NodeJS.Timeout;
   done: () => void;
+  /** Set while Redis has not answered PUBLISH: fails the publish (at the deadline, or at shutdown). */
+  abandon?: (err: Error) => void;
 }
 
-/** How long `publish` waits for the other instances (one that died mid-way never answers). */
-const ACK_TIMEOUT_MS = 2000;
+/**
+ * How long `publish` waits for Redis and the other instances (one that died mid-way never answers). A Redis that
+ * accepts connections but does not answer would hold PUBLISH forever (the connection has no command timeout): past
+ * this, `publish` fails, so that a request announcing a change answers instead of hanging.
+ */
+export const ACK_TIMEOUT_MS = 2000;
+
+/** `publish` failed because Redis did not answer PUBLISH within ACK_TIMEOUT_MS. */
+export class BusTimeoutError extends Error {
+  constructor(topic: string) {
+    super(`Redis did not answer the bus message "${topic}" within ${ACK_TIMEOUT_MS} ms`);
+    this.name = 'BusTimeoutError';
+  }
+}
 
 @Injectable()
 export class ClusterBus implements OnModuleInit, OnModuleDestroy {
@@ -53,51 +67,65 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    for (const pending of this.pending.values()) pending.done();
+    for (const pending of [...this.pending.values()]) {
+      if (pending.abandon) pending.abandon(new Error('The bus is shutting down'));
+      else pending.done();
+    }
   }
 
   on(topic: string, handler: Handler): void {
     this.handlers.set(topic, [...(this.handlers.get(topic) ?? []), handler]);
   }
 
-  /** Runs the topic's handlers here and on every other instance; resolves when they all have (or timed out). */
+  /**
+   * Runs the topic's handlers here and on every other instance; resolves when they all have, or when ACK_TIMEOUT_MS
+   * has passed since the call with Redis having taken the message (logged). Fails when Redis refused the message or
+   * did not answer within ACK_TIMEOUT_MS (BusTimeoutError): the other instances may not have it.
+   */
   async publish(topic: string, payload: unknown): Promise<void> {
     this.dispatch(topic, payload);
     if (!this.redis.enabled) return;
     const id = randomUUID();
+    let entry!: PendingAck;
     const handled = new Promise<void>((resolve) => {
-      const entry: PendingAck = {
+      entry = {
         acks: 0,
         // Acks may come back before PUBLISH answers how many instances received the message.
         expected: Number.POSITIVE_INFINITY,
         done: () => {
-          if (entry.timer) clearTimeout(entry.timer);
+          clearTimeout(entry.timer);
           this.pending.delete(id);
           resolve();
         },
       };
-      this.pending.set(id, entry);
     });
+    this.pending.set(id, entry);
+    // One deadline for the whole: Redis's answer to PUBLISH, then the other instances' acks.
+    entry.timer = setTimeout(() => {
+      if (entry.abandon) return entry.abandon(new BusTimeoutError(topic));
+      this.logger.warn({ topic, expected: entry.expected, acks: entry.acks }, 'Bus message not acknowledged');
+      entry.done();
+    }, ACK_TIMEOUT_MS);
     const envelope: Envelope = { from: this.redis.instanceId, id, topic, payload };
+    const published = this.redis.client.publish(this.channel, JSON.stringify(envelope));
     let receivers: number;
     try {
-      receivers = await this.redis.client.publish(this.channel, JSON.stringify(envelope));
+      receivers = await new Promise<number>((resolve, reject) => {
+        entry.abandon = reject;
+        published.then(resolve, reject);
+      });
     } catch (err) {
-      this.pending.get(id)?.done();
+      // An answer coming after the deadline changes nothing (and a late failure is not left unhandled).
+      published.catch(() => undefined);
+      entry.done();
       throw err;
+    } finally {
+      entry.abandon = undefined;
     }
-    const pending = this.pending.get(id);
-    if (!pending) return handled;
+    if (!this.pending.has(id)) return handled;
     // Every instance's subscriber received it, this one's included (which ignores its own messages).
-    pending.expected = receivers - 1;
-    if (pending.acks >= pending.expected) {
-      pending.done();
-      return handled;
-    }
-    pending.timer = setTimeout(() => {
-      this.logger.warn({ topic, expected: pending.expected, acks: pending.acks }, 'Bus message not acknowledged');
-      pending.done();
-    }, ACK_TIMEOUT_MS);
+    entry.expected = receivers - 1;
+    if (entry.acks >= entry.expected) entry.done();
     return handled;
   }
 
