@@ -7,7 +7,7 @@ import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toP
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
-import { announceRevocation } from './auth.service.js';
+import { announceRevocation } from './revocation.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
 import { toAdminUserDto, toPublicUserDto } from './user.mapper.js';
