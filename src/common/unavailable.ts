@@ -11,6 +11,7 @@ const MESSAGES = [
   /^timeout exceeded when trying to connect$/, // pg pool
   /^Connection is closed\.?$/, // ioredis: the connection ended
   /^Stream isn't writeable/, // ioredis without an offline queue
+  /^Command timed out$/, // ioredis: Redis did not answer within REDIS_COMMAND_TIMEOUT_MS (stalled)
 ];
 
 export function isDependencyUnavailable(error: unknown): boolean {

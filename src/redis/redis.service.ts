@@ -6,6 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
 
 const RECONNECT_MAX_DELAY_MS = 1000;
+/**
+ * A command on a connection that sends commands (not a subscriber's) fails with "Command timed out" when Redis has
+ * not answered it within this long: a Redis that accepts connections but does not answer (stalled, swapping, a
+ * half-open link) would hold every request that needs it. The request then answers 503 SERVICE_UNAVAILABLE.
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 3000;
 
 /** A Lua script, sent to Redis once per connection and then run by its SHA (ioredis `defineCommand`). */
 export interface RedisScript {
@@ -65,6 +71,7 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 0,
       retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
       enableAutoPipelining: role === 'command',
+      commandTimeout: role === 'command' || role === 'io-pub' ? REDIS_COMMAND_TIMEOUT_MS : undefined,
       // Its own array: define() adds the scripts to it (the default is one array shared by every connection).
       autoPipeliningIgnoredCommands: [],
     });
