@@ -72,7 +72,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
             this.config.ws.rateLimit,
             this.config.ws.rateBurst,
           );
-          armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt);
+          armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt, 'notice');
         },
         clientIpOf: (request) => clientIp(request, this.trustProxy),
         admit: (principal, socket) => this.quota.acquire(principal, socket.id),
@@ -130,7 +130,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       throw DomainException.forbidden('The new token belongs to another subject');
     }
     data.principal = next;
-    armTokenTimers(socket, next.expiresAt);
+    armTokenTimers(socket, next.expiresAt, 'none');
     return { expiresAt: new Date(next.expiresAt).toISOString() };
   }
 }

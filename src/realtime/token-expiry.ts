@@ -11,7 +11,7 @@ const SLOT_MS = 1000;
 
 interface Deadline {
   expiresAt: number;
-  /** When `auth:expiring` is still to be sent; null once sent (or when the token is already that close). */
+  /** When `auth:expiring` is still to be sent; null once sent (or when none is to be sent: see armTokenTimers). */
   noticeAt: number | null;
   slot: number;
 }
@@ -79,11 +79,23 @@ export function clearTokenTimers(socket: Socket): void {
   if (set?.size === 0) slots.delete(deadline.slot);
 }
 
-/** (Re)arms the deadlines for a token ending at `expiresAt` (epoch ms). */
-export function armTokenTimers(socket: Socket, expiresAt: number): void {
+/**
+ * (Re)arms the deadlines for a token ending at `expiresAt` (epoch ms). A socket that connects with less than
+ * EXPIRING_NOTICE_MS left (`late: 'notice'`: a reconnection in the token's last minute) gets `auth:expiring` at once,
+ * within a second: its moment has passed, and without it the client would learn of the end only from TOKEN_EXPIRED,
+ * when the token can no longer be renewed. A token handed over by `auth:refresh` (`late: 'none'`) gets no late
+ * notice: the client has just renewed, and a session near its maximum age (JWT_SESSION_MAX_AGE) gets no token that
+ * lasts longer, so a notice would only have it ask again every second.
+ */
+export function armTokenTimers(socket: Socket, expiresAt: number, late: 'notice' | 'none'): void {
   clearTokenTimers(socket);
+  const now = Date.now();
   const noticeAt = expiresAt - EXPIRING_NOTICE_MS;
-  const deadline: Deadline = { expiresAt, noticeAt: noticeAt > Date.now() ? noticeAt : null, slot: 0 };
+  const deadline: Deadline = {
+    expiresAt,
+    noticeAt: noticeAt > now ? noticeAt : late === 'notice' ? now : null,
+    slot: 0,
+  };
   deadlines.set(socket, deadline);
   place(socket, deadline);
 }

@@ -32,6 +32,21 @@ describeE2E('Token lifecycle', () => {
     expect(socket.connected).toBe(true);
   });
 
+  it("should emit auth:expiring at once to a socket that connects in its token's last minute", async () => {
+    // A reconnection 30 s before the end: before, no notice came, and the client heard of the end only from
+    // TOKEN_EXPIRED, too late to renew the token.
+    const { token, expiresAt } = await tokenFor(user, 30);
+    const socket = await connect(sut.url, token);
+    expect(await waitFor(socket, 'auth:expiring', undefined, 2500)).toEqual({ expiresAt: expiresAt.toISOString() });
+    // Renewed with a token as short (a session at its maximum age): no notice again.
+    const again = await tokenFor(user, 30);
+    const notices: unknown[] = [];
+    socket.on('auth:expiring', (notice: unknown) => notices.push(notice));
+    expect(await emitAck(socket, 'auth:refresh', { token: again.token })).toMatchObject({ ok: true });
+    await sleep(1500);
+    expect(notices).toEqual([]);
+  });
+
   it('should emit TOKEN_EXPIRED and disconnect when the token expires', async () => {
     // exp has whole seconds: a 3 s token has 2 to 3 s left, room enough for the handshake on a slow machine.
     const { token } = await tokenFor(user, 3);
@@ -43,7 +58,8 @@ describeE2E('Token lifecycle', () => {
     const error = waitFor(socket, 'error');
     expect(await waitDisconnect(socket)).toBe('io server disconnect');
     expect(await error).toEqual({ code: 'TOKEN_EXPIRED', message: expect.any(String), event: null });
-    expect(seen).toEqual(['error', 'disconnect']);
+    // Connected in its last minute: told at once that it is ending, then told it ended.
+    expect(seen).toEqual(['auth:expiring', 'error', 'disconnect']);
   });
 
   it('should replace the token on auth:refresh, so the socket outlives the old expiry', async () => {
