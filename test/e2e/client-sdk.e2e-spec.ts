@@ -1,5 +1,12 @@
 // The client SDK against the real app, through a local proxy that cuts, blocks and drops what a real network would.
-import { channels, type MessagePayload, type NotificationPayload, type TokenRequest } from '@realtime-hub/client';
+import {
+  channels,
+  type InboxEntry,
+  type MessagePayload,
+  type NotificationPayload,
+  type SuggestionVotePayload,
+  type TokenRequest,
+} from '@realtime-hub/client';
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../src/auth/token.service.js';
 import { RealtimeServer } from '../../src/realtime/realtime.server.js';
@@ -554,5 +561,127 @@ describeE2E('Client SDK', () => {
     client.reconnect();
     expect(await sent).toMatchObject({ conversationId, body: 'Back soon' });
     expect((await storedMessages(hal, conversationId)).map((m) => m.body)).toEqual(['Back soon']);
+  }, 30_000);
+
+  it('should keep sends queued when REST refuses the token in polling, and send them in order after reconnect()', async () => {
+    const [gina, hal] = await createUsers(sut, 2, 'RevokedSend');
+    const conversationId = await conversationOf(hal, gina);
+    proxy.blockSocketIo = true;
+    const asked: TokenRequest['reason'][] = [];
+    let token = gina.token;
+    // No stream: the poll reads only the health route, so the send is what meets the revoked token.
+    const { client, states } = sdkClient(proxy.url, gina.token, {
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+      getToken: ({ reason }) => {
+        asked.push(reason);
+        return token;
+      },
+    });
+    await waitForState(client, 'polling');
+    expect((await api.post('/api/v1/auth/logout', { token: gina.token })).status).toBe(204);
+
+    const outcomes: string[] = [];
+    const sends = ['first', 'second'].map((body) => client.messages.send(conversationId, body));
+    sends.forEach((sending, i) => void sending.catch((e: Error) => outcomes.push(`${i} rejected: ${e.message}`)));
+    await waitForState(client, 'unauthorized');
+    await sleep(300);
+    expect(outcomes).toEqual([]);
+    expect(asked.filter((reason) => reason === 'rejected')).toHaveLength(1);
+    expect(await storedMessages(hal, conversationId)).toEqual([]);
+
+    const login = await api.post('/api/v1/auth/login', { body: { email: gina.email, password: gina.password } });
+    token = login.body.accessToken;
+    // Still no socket: the queue leaves over REST, with the new token.
+    client.reconnect();
+    expect((await Promise.all(sends)).map((m) => m.body)).toEqual(['first', 'second']);
+    expect((await storedMessages(hal, conversationId)).map((m) => m.body)).toEqual(['first', 'second']);
+    expect(states).toEqual(['connecting', 'polling', 'unauthorized', 'connecting', 'polling']);
+  }, 30_000);
+
+  it('should replace the inbox with every page the server lists after a cut: a group left elsewhere goes', async () => {
+    const [reader, sender] = await createUsers(sut, 2, 'InboxPages');
+    const oldest = await conversationOf(sender, reader);
+    await post(sender, oldest, 'unread in the oldest');
+    for (let i = 0; i < 100; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) =>
+          api.post('/api/v1/conversations', {
+            token: sender.token,
+            body: { memberIds: [reader.id], title: `group ${i + j}` },
+          }),
+        ),
+      );
+    }
+    const group = await api.post('/api/v1/conversations', {
+      token: sender.token,
+      body: { memberIds: [reader.id], title: 'to leave' },
+    });
+    const left = group.body.id as string;
+    await post(sender, left, 'a');
+    await post(sender, left, 'b');
+    const { client } = sdkClient(proxy.url, reader.token);
+    let inbox: Map<string, InboxEntry> | undefined;
+    client.inbox().subscribe((all) => (inbox = all));
+    await waitForState(client, 'online');
+    await waitUntil(() => inbox?.size === 102, `102 conversations (${inbox?.size})`);
+    expect(inbox?.get(oldest)?.unreadCount).toBe(1);
+    expect(inbox?.get(left)?.unreadCount).toBe(2);
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    expect((await api.delete(`/api/v1/conversations/${left}/members/me`, { token: reader.token })).status).toBe(204);
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    await waitUntil(() => inbox?.has(left) === false, 'the group left elsewhere gone');
+    expect(inbox?.size).toBe(101);
+    expect(inbox?.get(oldest)?.unreadCount).toBe(1);
+  }, 60_000);
+
+  it('should retry a failed first read of the unread count and the inbox', async () => {
+    const [reader, sender] = await createUsers(sut, 2, 'ReadRetry');
+    const conversationId = await conversationOf(sender, reader);
+    await post(sender, conversationId, 'unread');
+    await notify(reader, 'unread');
+    // The first read of each is lost (REST unreachable as the streams start); nothing live follows.
+    const dropped: string[] = [];
+    proxy.onRequest = (req) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/api/v1/notifications/unread-count' && path !== '/api/v1/conversations') return 'forward';
+      if (dropped.includes(path)) return 'forward';
+      dropped.push(path);
+      return 'drop-response';
+    };
+    const { client, errors } = sdkClient(proxy.url, reader.token);
+    let unread: number | undefined;
+    let inboxUnread: number | undefined;
+    client.unreadCount().subscribe((count) => (unread = count));
+    client.inbox().subscribe((inbox) => (inboxUnread = inbox.get(conversationId)?.unreadCount));
+    await waitForState(client, 'online');
+    await waitUntil(() => unread === 1 && inboxUnread === 1, `both read again (${unread}, ${inboxUnread})`, 5000);
+    expect(dropped).toHaveLength(2);
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+  }, 30_000);
+
+  it('should pick up a suggestion created while away, with its votes', async () => {
+    const [author, watcher] = await createUsers(sut, 2, 'CreatedAway');
+    const { client } = sdkClient(proxy.url, watcher.token);
+    let all: Map<string, SuggestionVotePayload> | undefined;
+    client.suggestionVotes().subscribe((counts) => (all = counts));
+    await waitForState(client, 'online');
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    const created = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title: 'Created while away', description: 'resync' },
+    });
+    const id = created.body.id as string;
+    await api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
   }, 30_000);
 });

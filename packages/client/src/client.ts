@@ -125,6 +125,13 @@ const RETRYABLE_CODES = new Set<string>([
 
 /** How long a token renewal after a 401 answers the other requests refused with the same token. */
 const RENEWAL_REUSE_MS = 5000;
+/** The retry of a failed read of the unread count or the inbox: as the gapless streams', doubling up to 30 s. */
+const READ_RETRY_MS = 1000;
+const READ_RETRY_MAX_MS = 30_000;
+/** The inbox reads at most this many pages of 100 conversations (the most recent activity first). */
+const INBOX_MAX_PAGES = 10;
+/** On a resubscription or a poll, suggestionVotes() reads the most recent suggestions, at most this many. */
+const RECENT_SUGGESTIONS = 100;
 
 function jitter(ms: number): number {
   return Math.round(ms * (0.5 + Math.random()));
@@ -189,6 +196,8 @@ export class RealtimeClient {
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
   private retries = 0;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pending retries of failed reads (unread count, inbox), cancelled by close(). */
+  private readonly readRetries = new Set<ReturnType<typeof setTimeout> | undefined>();
 
   constructor(private readonly options: ClientOptions) {
     this.connection.next('connecting');
@@ -254,6 +263,44 @@ export class RealtimeClient {
         return;
       }
       load().catch((err) => this.report(err));
+    };
+  }
+
+  /**
+   * A read of state (the unread count, the inbox) retried when it fails, with the backoff of the gapless streams
+   * (`READ_RETRY_MS` doubling up to 30 s): `run` reads now (reporting a failure to `onError` and retrying),
+   * `poll` is the HTTP fallback's read (rejects with what failed, the poll tick being its retry), `stop` ends it.
+   */
+  private retryingRead(load: () => Promise<void>): { run(): void; poll(): Promise<void>; stop(): void } {
+    let failures = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const cancel = () => {
+      clearTimeout(timer);
+      this.readRetries.delete(timer);
+      timer = undefined;
+    };
+    const done = () => {
+      failures = 0;
+      cancel();
+    };
+    const run = (): void => {
+      cancel();
+      if (stopped || this.closed || this.stateValue === 'unauthorized') return;
+      load().then(done, (err: unknown) => {
+        this.report(err);
+        if (timer || stopped || this.closed || this.stateValue === 'unauthorized') return;
+        timer = setTimeout(run, Math.min(READ_RETRY_MAX_MS, READ_RETRY_MS * 2 ** failures++));
+        this.readRetries.add(timer);
+      });
+    };
+    return {
+      run,
+      poll: () => load().then(done),
+      stop: () => {
+        stopped = true;
+        cancel();
+      },
     };
   }
 
@@ -380,14 +427,16 @@ export class RealtimeClient {
             };
             apply({ count, version });
           };
+          const read = this.retryingRead(load);
           const unsubscribe = this.subscribe(this.ownChannel(), {
             'notifications:unread': apply,
-            subscribed: this.afterResubscribing(load),
+            subscribed: this.afterResubscribing(async () => read.run()),
           });
-          load().catch((err) => this.report(err));
-          this.pollers.add(load);
+          read.run();
+          this.pollers.add(read.poll);
           return () => {
-            this.pollers.delete(load);
+            this.pollers.delete(read.poll);
+            read.stop();
             unsubscribe();
           };
         }),
@@ -395,42 +444,84 @@ export class RealtimeClient {
     );
   }
 
-  /** The inbox by conversation: last message and unread count, merged order-independently. */
+  /**
+   * The inbox by conversation: last message and unread count, merged order-independently. Read at the start, after
+   * every resubscription and on every poll: each read replaces the inbox with what the server lists (up to
+   * `INBOX_MAX_PAGES` pages of 100 conversations), so a conversation left elsewhere goes; live updates that arrive
+   * during a read are kept.
+   */
   inbox(): Stream<Map<string, InboxEntry>> {
     return new Stream<Map<string, InboxEntry>>(
       (stream) =>
         this.afterToken(() => {
-          const entries = new Map<string, InboxEntry>();
+          let entries = new Map<string, InboxEntry>();
+          let known = false;
+          /** The conversations updated live during each read in flight. */
+          const reads = new Set<Set<string>>();
           const apply = (update: ServerEvents['inbox:update']) => {
             entries.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
+            for (const touched of reads) touched.add(update.conversationId);
+            known = true;
             stream.next(new Map(entries));
           };
           const load = async () => {
-            const page = unwrap(await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100 } } }));
-            for (const c of page.items as Array<{
-              id: string;
-              lastMessage: MessagePayload | null;
-              members: Array<{ userId: string; lastReadSeq: number }>;
-            }>) {
-              const lastMessageSeq = c.lastMessage?.seq ?? 0;
-              const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
-              apply({
-                conversationId: c.id,
-                lastMessage: c.lastMessage,
-                lastMessageSeq,
-                lastReadSeq,
-                unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
-              });
+            const touched = new Set<string>();
+            reads.add(touched);
+            try {
+              const listed: ServerEvents['inbox:update'][] = [];
+              let cursor: string | undefined;
+              let pages = 0;
+              do {
+                const result = unwrap(
+                  await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100, cursor } } }),
+                ) as {
+                  items: Array<{
+                    id: string;
+                    lastMessage: MessagePayload | null;
+                    members: Array<{ userId: string; lastReadSeq: number }>;
+                  }>;
+                  nextCursor?: string | null;
+                };
+                for (const c of result.items) {
+                  const lastMessageSeq = c.lastMessage?.seq ?? 0;
+                  const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
+                  listed.push({
+                    conversationId: c.id,
+                    lastMessage: c.lastMessage,
+                    lastMessageSeq,
+                    lastReadSeq,
+                    unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
+                  });
+                }
+                cursor = result.nextCursor ?? undefined;
+              } while (cursor && ++pages < INBOX_MAX_PAGES);
+              // What the server lists, merged with what is known (a live update may be newer than the read); what it
+              // no longer lists goes, unless updated live meanwhile or beyond the pages read.
+              const next = new Map<string, InboxEntry>();
+              for (const update of listed) {
+                next.set(update.conversationId, mergeInbox(entries.get(update.conversationId), update));
+              }
+              for (const [id, entry] of entries) {
+                if (!next.has(id) && (touched.has(id) || cursor)) next.set(id, entry);
+              }
+              const changed = !known || JSON.stringify([...entries]) !== JSON.stringify([...next]);
+              entries = next;
+              known = true;
+              if (changed) stream.next(new Map(entries));
+            } finally {
+              reads.delete(touched);
             }
           };
+          const read = this.retryingRead(load);
           const unsubscribe = this.subscribe(this.ownChannel(), {
             'inbox:update': apply,
-            subscribed: this.afterResubscribing(load),
+            subscribed: this.afterResubscribing(async () => read.run()),
           });
-          load().catch((err) => this.report(err));
-          this.pollers.add(load);
+          read.run();
+          this.pollers.add(read.poll);
           return () => {
-            this.pollers.delete(load);
+            this.pollers.delete(read.poll);
+            read.stop();
             unsubscribe();
           };
         }),
@@ -491,9 +582,10 @@ export class RealtimeClient {
   }
 
   /**
-   * Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion, and so
-   * does every resubscription (after a reconnect) and every poll of the HTTP fallback for each suggestion known, so
-   * votes cast while the socket was away are not missed.
+   * Vote counts by suggestion: the highest version of each wins; a version gap refetches that suggestion. Every
+   * resubscription (after a reconnect) and every poll of the HTTP fallback reads the most recent suggestions (one page,
+   * `RECENT_SUGGESTIONS`) and refetches each other suggestion known, so neither votes cast nor suggestions created
+   * while the socket was away are missed.
    */
   suggestionVotes(): Stream<Map<string, SuggestionVotePayload>> {
     return new Stream<Map<string, SuggestionVotePayload>>((stream) => {
@@ -516,7 +608,17 @@ export class RealtimeClient {
         apply(fromSuggestion(s as SuggestionPayload));
       };
       const refetchKnown = async () => {
-        await Promise.all([...counts.keys()].map((id) => refetch(id)));
+        const recent = unwrap(
+          await this.rest.GET('/api/v1/suggestions', {
+            params: { query: { sort: 'recent', limit: RECENT_SUGGESTIONS } },
+          }),
+        ).items as SuggestionPayload[];
+        const listed = new Set<string>();
+        for (const s of recent) {
+          listed.add(s.id);
+          apply(fromSuggestion(s));
+        }
+        await Promise.all([...counts.keys()].filter((id) => !listed.has(id)).map((id) => refetch(id)));
       };
       const unsubscribe = this.subscribe(channels.suggestions(), {
         'suggestion:created': (s) => apply(fromSuggestion(s)),
@@ -528,8 +630,8 @@ export class RealtimeClient {
           }
           apply(vote);
         },
-        // Nothing is known at the first subscription; after a reconnect, what is known is refetched.
-        subscribed: () => void refetchKnown().catch((err) => this.report(err)),
+        // Nothing is known at the first subscription; after a reconnect, what was created or voted on meanwhile is read.
+        subscribed: this.afterResubscribing(refetchKnown),
       });
       this.pollers.add(refetchKnown);
       return () => {
@@ -541,6 +643,13 @@ export class RealtimeClient {
 
   /** Starts again after `unauthorized` (with the token `getToken` gives now) or after close(). */
   reconnect(): void {
+    if (this.stateValue === 'unauthorized') {
+      // The refused token and its renewal are done with: the handshake and REST (a queued send) share the new one.
+      this.renewal = undefined;
+      this.token = undefined;
+      this.initialToken = this.readToken('connect');
+      this.initialToken.catch((err: unknown) => this.report(err));
+    }
     this.closed = false;
     this.authRetried = false;
     this.tokenReason = 'connect';
@@ -556,6 +665,8 @@ export class RealtimeClient {
   close(): void {
     this.closed = true;
     this.clearTimers();
+    for (const timer of this.readRetries) clearTimeout(timer);
+    this.readRetries.clear();
     this.socket.disconnect();
     for (const item of this.outbox.splice(0)) item.reject(new Error('Client closed'));
     this.setState('offline');
@@ -837,9 +948,7 @@ export class RealtimeClient {
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
         // REST already asked once for a new token (rest.ts) and it was refused too.
-        this.clearTimers();
-        this.socket.disconnect();
-        this.setState('unauthorized');
+        this.refusedOverRest();
         return;
       }
       const unreachable = results.every((r) => r.status === 'rejected' && isNetworkError(r.reason));
@@ -850,6 +959,13 @@ export class RealtimeClient {
         this.poll();
       }, this.options.pollIntervalMs ?? 5000);
     });
+  }
+
+  /** REST refused the token, after its one renewal (rest.ts): `unauthorized` until `reconnect()`. */
+  private refusedOverRest(): void {
+    this.clearTimers();
+    this.socket.disconnect();
+    this.setState('unauthorized');
   }
 
   // ---- sending ----
@@ -890,6 +1006,13 @@ export class RealtimeClient {
       },
       (error: unknown) => {
         item.inFlight = false;
+        if (error instanceof RestError && error.status === 401) {
+          // The token was refused, its one renewal too (rest.ts): as over the socket, the send stays queued and the
+          // client goes `unauthorized`; `reconnect()` with a new token sends it.
+          if (!this.closed && !this.socket.connected && this.stateValue !== 'unauthorized') this.refusedOverRest();
+          if (this.socket.connected) this.schedulePump(250);
+          return;
+        }
         const permanent =
           (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
           (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
