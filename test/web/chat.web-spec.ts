@@ -58,7 +58,13 @@ describe('Chat in the browser', () => {
   it('shows the other person typing, their message, and the receipt of a message read', async () => {
     // Bob has another conversation to switch to and back.
     const carol = await registerUser(app, 'Carol Petit');
-    await http(app.url, 'POST', '/api/v1/conversations', { token: bob.token, body: { memberIds: [carol.id] } });
+    const withCarol = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: bob.token, body: { memberIds: [carol.id] } })
+    ).body;
+    await http(app.url, 'POST', `/api/v1/conversations/${withCarol.id}/messages`, {
+      token: carol.token,
+      body: { body: 'Welcome to the team' },
+    });
     const [pageA, pageB] = [await open(alice), await open(bob)];
 
     // Bob's dot in Alice's list says he is online.
@@ -104,6 +110,29 @@ describe('Chat in the browser', () => {
     await logB.getByText('Seen by Alice Martin').waitFor();
     expect(await logB.getByText('New messages').count()).toBe(0);
     expect(await logB.getByText('Sent', { exact: true }).count()).toBe(0);
+
+    // Offline, a conversation whose history cannot load says so, with a retry, rather than an empty log.
+    await pageB.context().setOffline(true);
+    await listB.getByRole('link', { name: /Carol Petit/ }).click();
+    const carolPane = pageB.getByRole('region', { name: 'Carol Petit' });
+    const unreachable = carolPane.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+    await unreachable.waitFor();
+    await carolPane.getByRole('button', { name: 'Retry' }).waitFor();
+    // Opened (here, back in the history) before the list came, it says the list cannot load, not "Pick a
+    // conversation." while it may well be there.
+    await pageB.getByRole('link', { name: 'Documents', exact: true }).click();
+    await pageB.getByRole('heading', { name: 'Documents', level: 1 }).waitFor();
+    await pageB.goBack();
+    await pageB
+      .getByRole('region', { name: 'Conversations', exact: true })
+      .getByRole('alert')
+      .filter({ hasText: 'The server cannot be reached' })
+      .waitFor();
+    expect(await pageB.getByText('Pick a conversation.').count()).toBe(0);
+    // Back online, the list and then the history come by themselves.
+    await pageB.context().setOffline(false);
+    await logB.getByText('Welcome to the team').waitFor();
+    expect(await unreachable.count()).toBe(0);
   });
 
   it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {

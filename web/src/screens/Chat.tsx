@@ -7,7 +7,7 @@ import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client
 import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, errorText, loadUntilDone, type Page } from '../api';
+import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
@@ -96,6 +96,9 @@ export function Chat() {
               void navigate('/chat');
             }}
           />
+        ) : conversationId && load.state !== 'loaded' ? (
+          // Not in the list yet: the list has not come (it may well be there), so not "Pick a conversation." yet.
+          <ListState load={load} empty />
         ) : (
           <p>{t('chat.pick')}</p>
         )}
@@ -195,15 +198,19 @@ function ConversationView({
   const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
 
   // The history, with the read marks as they are now (the list's are those of when the chat was opened): what the
-  // user has read since, anywhere, is not new again, and the receipts are those last given.
-  useEffect(() => {
-    return loadUntilDone(
+  // user has read since, anywhere, is not new again, and the receipts are those last given. `historyLoad` says
+  // whether it is still loading or cannot come (ListState, in place of the messages).
+  const historyLoad = useLoad(
+    useCallback(
       () =>
         Promise.all([
           api<Page<MessagePayload>>(client, 'GET', `/api/v1/conversations/${id}/messages?limit=50`),
           api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`),
         ]),
-      ([page, fresh]) => {
+      [client, id],
+    ),
+    useCallback(
+      ([page, fresh]: [Page<MessagePayload>, ConversationPayload]) => {
         const mine = fresh.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0;
         readSent.current = Math.max(readSent.current, mine);
         setReads((map) => {
@@ -215,8 +222,9 @@ function ConversationView({
         setHistory(page.items);
         setHasEarlier((page.items[0]?.seq ?? 1) > 1);
       },
-    );
-  }, [client, id, meId, onMembers]);
+      [id, meId, onMembers],
+    ),
+  );
   const loadEarlier = async () => {
     const first = history?.[0]?.seq;
     if (first === undefined) return;
@@ -393,6 +401,7 @@ function ConversationView({
           {t('chat.earlier')}
         </button>
       )}
+      <ListState load={historyLoad} empty={history === undefined} />
       {/* Focusable: a keyboard user scrolls the history with the arrow keys. */}
       <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')} tabIndex={0}>
         <ol>
