@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
 import { fastJsonBody } from './common/json-body.js';
+import { completeOpenApi } from './common/openapi.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
 import { RedisService } from './redis/redis.service.js';
@@ -44,17 +45,19 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   await adapter.connectToRedis();
   app.useWebSocketAdapter(adapter);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('realtime-hub')
-      .setDescription(
-        'REST API of realtime-hub. Live events travel over Socket.IO (path /socket.io); see the contract for channels and events. ' +
-          'Errors: `{statusCode, code, message, details?}`.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = completeOpenApi(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('realtime-hub')
+        .setDescription(
+          'REST API of realtime-hub. Live events travel over Socket.IO (path /socket.io); see the contract for channels and events. ' +
+            'Errors: `{statusCode, code, message, details?}`.',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', useGlobalPrefix: false });
   setupAsyncApi(app);

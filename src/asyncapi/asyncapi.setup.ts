@@ -25,6 +25,33 @@ const snapshotOf = (name: string): JsonSchema => ({
   required: ['channel'],
 });
 
+/** Answers `{channel}`, and `snapshot` for a channel that has a state to start from (see the contract). */
+const subscribed: JsonSchema = {
+  type: 'object',
+  properties: {
+    channel: { type: 'string' },
+    snapshot: {
+      description:
+        "The channel's state, for one that has it: dashboard → Stats, resource:{id} → Resource, job:{id} → Job",
+    },
+  },
+  required: ['channel'],
+};
+
+/**
+ * OpenAPI 3.0's `nullable: true` (what the Swagger scan writes) as JSON Schema, which AsyncAPI 3's payloads follow and
+ * which has no `nullable`: a type becomes `[type, "null"]`, a reference or a composition `anyOf` it and null.
+ */
+export function toJsonSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toJsonSchema);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const { nullable, ...rest } = schema as Record<string, unknown>;
+  const converted = Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, toJsonSchema(value)]));
+  if (nullable !== true) return converted;
+  if (typeof converted.type === 'string') return { ...converted, type: [converted.type, 'null'] };
+  return { anyOf: [converted, { type: 'null' }] };
+}
+
 /** The AsyncAPI document of this app (the socket DTOs are added to the Swagger scan as extra models). */
 export function createAsyncApiDocument(app: INestApplication): Record<string, unknown> {
   const openApi = SwaggerModule.createDocument(app, new DocumentBuilder().build(), {
@@ -44,7 +71,7 @@ export function createAsyncApiDocument(app: INestApplication): Record<string, un
     ],
   });
   return buildAsyncApiDocument({
-    schemas: (openApi.components?.schemas ?? {}) as Record<string, JsonSchema>,
+    schemas: toJsonSchema(openApi.components?.schemas ?? {}) as Record<string, JsonSchema>,
     serverPayloads: {
       presence: $ref('PresenceDto'),
       notification: $ref('NotificationDto'),
@@ -88,6 +115,14 @@ export function createAsyncApiDocument(app: INestApplication): Record<string, un
       end_session: $ref('KioskSessionIdDto'),
     },
     replies: {
+      subscribe: subscribed,
+      unsubscribe: { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] },
+      'subscribe:suggestions': { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] },
+      'auth:refresh': {
+        type: 'object',
+        properties: { expiresAt: { type: 'string', format: 'date-time' } },
+        required: ['expiresAt'],
+      },
       'subscribe:resource': snapshotOf('ResourceDto'),
       'subscribe:job': snapshotOf('JobDto'),
       'notification:read': $ref('ReadResultDto'),

@@ -18,10 +18,13 @@ export class UsersController {
   @ApiOkResponse({
     description: 'Users see `{id, displayName}`; admins see the whole User plus `disabled`',
     schema: {
+      type: 'object',
+      required: ['items', 'nextCursor'],
       properties: {
         items: {
           type: 'array',
-          items: { oneOf: [{ $ref: getSchemaPath(PublicUserDto) }, { $ref: getSchemaPath(AdminUserDto) }] },
+          // anyOf, not oneOf: an admin's User has every field of a user's view, so it matches both.
+          items: { anyOf: [{ $ref: getSchemaPath(PublicUserDto) }, { $ref: getSchemaPath(AdminUserDto) }] },
         },
         nextCursor: { type: 'string', nullable: true },
       },

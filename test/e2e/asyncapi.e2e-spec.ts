@@ -39,6 +39,19 @@ describeE2E('AsyncAPI document', () => {
     );
   });
 
+  it('should describe null as JSON Schema does (no OpenAPI nullable), and every acknowledgement with its data', async () => {
+    const doc = (await client(sut.url).get('/asyncapi.json')).body;
+    // AsyncAPI 3's payloads are JSON Schema, which has no `nullable`: a client validating a notification whose readAt is
+    // null refused it.
+    expect(JSON.stringify(doc)).not.toContain('"nullable"');
+    expect(doc.components.schemas.NotificationDto.properties.readAt.type).toEqual(['string', 'null']);
+    const ackData = (event: string) =>
+      doc.components.messages[`client.${event.replace(/:/g, '_')}.ack`].payload.oneOf[0];
+    expect(ackData('subscribe').properties.data.required).toEqual(['channel']);
+    expect(ackData('unsubscribe').properties.data.required).toEqual(['channel']);
+    expect(ackData('auth:refresh').properties.data.properties.expiresAt).toMatchObject({ format: 'date-time' });
+  });
+
   it('should render the document for people at /asyncapi', async () => {
     const res = await client(sut.url).get('/asyncapi');
     expect(res.status).toBe(200);

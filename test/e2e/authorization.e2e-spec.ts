@@ -196,6 +196,37 @@ describeE2E('Authorization matrix', () => {
     expect(Object.keys(ROUTES).sort()).toEqual(documented);
   });
 
+  it('should document with each route the errors it can answer, each with the error envelope', async () => {
+    type Response = { content?: Record<string, { schema: { $ref?: string } }> };
+    type Op = { responses: Record<string, Response>; parameters?: Array<{ in: string; name: string; schema: object }> };
+    const spec = (await client(sut.url).get('/docs-json')).body as {
+      paths: Record<string, Record<string, Op>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(spec.components.schemas.ErrorBody.properties).toHaveProperty('code');
+    const vote = spec.paths['/api/v1/suggestions/{id}/vote'].put;
+    expect(Object.keys(vote.responses)).toEqual(expect.arrayContaining(['400', '401', '403', '404', '503']));
+    expect(vote.parameters?.find((p) => p.name === 'id')?.schema).toMatchObject({ format: 'uuid' });
+    // A kiosk's or a worker's token on a user's route: 403, as the contract says.
+    expect(Object.keys(spec.paths['/api/v1/auth/me'].get.responses)).toContain('403');
+    for (const [path, methods] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (Number(status) < 400) continue;
+          expect({
+            route: `${method} ${path} ${status}`,
+            schema: response.content?.['application/json']?.schema,
+          }).toEqual({
+            route: `${method} ${path} ${status}`,
+            schema: { $ref: '#/components/schemas/ErrorBody' },
+          });
+        }
+      }
+    }
+    // The notification's body is text (it was described as an object).
+    expect(spec.components.schemas.CreateNotificationsDto.properties.body).toMatchObject({ type: 'string' });
+  });
+
   // Hundreds of requests one after the other (one caller's grant may change what the next finds): 14 s in a whole run
   // here, so a slower CI machine gets twice the default timeout.
   it('should grant every route to exactly the callers its rule names', async () => {

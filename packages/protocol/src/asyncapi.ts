@@ -73,7 +73,10 @@ const DEFAULT_SERVER_PAYLOADS: Partial<Record<ServerEventName, JsonSchema>> = {
     lastMessageSeq: { type: 'integer', description: 'Only grows; keep the highest with its lastMessage' },
     lastReadSeq: { type: 'integer', description: 'Only grows; unread = max(0, lastMessageSeq - lastReadSeq)' },
   }),
-  'conversation:members': object({ conversationId: uuid, members: { type: 'array', items: { type: 'object' } } }),
+  'conversation:members': object({
+    conversationId: uuid,
+    members: { type: 'array', items: { $ref: '#/components/schemas/ConversationMemberDto' } },
+  }),
 };
 
 const EMPTY = { type: 'object', additionalProperties: false };

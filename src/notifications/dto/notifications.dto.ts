@@ -64,7 +64,7 @@ export class CreateNotificationsDto {
   @MaxLength(NOTIFICATION_LIMITS.title)
   title: string;
 
-  @ApiPropertyOptional({ maxLength: NOTIFICATION_LIMITS.body, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: NOTIFICATION_LIMITS.body, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(NOTIFICATION_LIMITS.body)
