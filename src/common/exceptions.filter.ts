@@ -49,6 +49,9 @@ export class ExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') return;
     const response = host.switchToHttp().getResponse<Response>();
     if (response.headersSent) return;
-    response.status(body.statusCode).json(body);
+    // Every REST error carries `details`, as the contract's envelope does: the field errors (VALIDATION_FAILED), what
+    // the error has to add (e.g. `{currentVersion}`), else an empty object. (A socket's ack error has it only when
+    // there is something in it: `details?` in the contract.)
+    response.status(body.statusCode).json({ ...body, details: body.details ?? {} });
   }
 }

@@ -18,15 +18,15 @@ const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
 /** The envelope of every REST error (CONTRACT.md, Conventions). */
 const errorBodySchema = {
   type: 'object',
-  required: ['statusCode', 'code', 'message'],
+  required: ['statusCode', 'code', 'message', 'details'],
   properties: {
     statusCode: { type: 'integer', example: 400 },
     code: { type: 'string', enum: Object.values(ErrorCode) },
     message: { type: 'string' },
     details: {
       description:
-        'VALIDATION_FAILED: the list of field errors `[{field, errors}]`; elsewhere an object when the error has ' +
-        'something to add (e.g. `{currentVersion}` with VERSION_CONFLICT)',
+        'VALIDATION_FAILED: the list of field errors `[{field, errors}]`; elsewhere an object: what the error has to ' +
+        'add (e.g. `{currentVersion}` with VERSION_CONFLICT), else empty',
     },
     correlationId: { type: 'string', description: 'The request id, also in the logs (5xx)' },
   },

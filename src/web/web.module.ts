@@ -28,6 +28,7 @@ export function notFound(req: Request, res: Response): void {
     statusCode: 404,
     code: ErrorCodes.NOT_FOUND,
     message: `Cannot ${req.method} ${req.path}`,
+    details: {},
   };
   res.status(404).json(body);
 }

@@ -249,7 +249,7 @@ describeE2E('Identity', () => {
     it('should answer an unknown route with 404 NOT_FOUND in the envelope', async () => {
       const res = await api.get('/api/v1/nowhere');
       expect(res.status).toBe(404);
-      expect(res.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: expect.any(String) });
+      expect(res.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: expect.any(String), details: {} });
     });
   });
 });

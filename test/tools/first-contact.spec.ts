@@ -123,6 +123,7 @@ const envelope = (method: string, path: string) => ({
   statusCode: 404,
   code: 'NOT_FOUND',
   message: `Cannot ${method} ${path}`,
+  details: {},
 });
 
 /** A user registered over REST. */

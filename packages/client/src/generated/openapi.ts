@@ -728,8 +728,8 @@ export interface components {
             code: "VALIDATION_FAILED" | "UNAUTHORIZED" | "TOKEN_EXPIRED" | "FORBIDDEN" | "NOT_FOUND" | "CONFLICT" | "VERSION_CONFLICT" | "INVALID_TRANSITION" | "PAYLOAD_TOO_LARGE" | "RATE_LIMITED" | "INTERNAL" | "SERVICE_UNAVAILABLE" | "INVALID_CODE" | "UNKNOWN_CHANNEL" | "LIMIT_EXCEEDED";
             /** @description The request id, also in the logs (5xx) */
             correlationId?: string;
-            /** @description VALIDATION_FAILED: the list of field errors `[{field, errors}]`; elsewhere an object when the error has something to add (e.g. `{currentVersion}` with VERSION_CONFLICT) */
-            details?: unknown;
+            /** @description VALIDATION_FAILED: the list of field errors `[{field, errors}]`; elsewhere an object: what the error has to add (e.g. `{currentVersion}` with VERSION_CONFLICT), else empty */
+            details: unknown;
             message: string;
             /** @example 400 */
             statusCode: number;
