@@ -6,7 +6,7 @@ import { DomainException } from './domain.exception.js';
 import { UUID_PATTERN } from './uuid-param.js';
 
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

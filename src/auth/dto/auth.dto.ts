@@ -8,7 +8,7 @@ const lower = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim().toLowerCase() : value;
 
 export class RegisterDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ format: 'email', maxLength: 254, example: 'ada@example.com' })
   @Transform(lower)
   @IsEmail()
   @MaxLength(254)
@@ -29,7 +29,7 @@ export class RegisterDto {
 }
 
 export class LoginDto {
-  @ApiProperty({ example: 'ada@example.com' })
+  @ApiProperty({ minLength: 1, maxLength: 254, example: 'ada@example.com' })
   @Transform(lower)
   @IsString()
   @MinLength(1)

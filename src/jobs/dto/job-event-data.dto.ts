@@ -6,7 +6,7 @@ import { AsSent, flattenValidationErrors, IfPresent, plainToDto } from '../../co
 import { type JobEventInput, type JobEventType, MAX_COUNT } from '../job-state.js';
 
 export class JobStartedDataDto {
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IfPresent()
   @IsInt()
   @Min(0)
@@ -15,28 +15,28 @@ export class JobStartedDataDto {
 }
 
 export class JobProgressDataDto {
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   itemsScraped?: number;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   pagesScraped?: number;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IfPresent()
   @IsInt()
   @Min(0)
   @Max(MAX_COUNT)
   currentPage?: number;
 
-  @ApiPropertyOptional({ minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0 })
   @IfPresent()
   @IsInt()
   @Min(0)

@@ -27,7 +27,7 @@ export class CreateJobDto {
   @NotContains('\u0000', { message: 'name must not contain NUL characters' })
   name: string;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Pages the job expects to scrape, when known' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Pages the job expects to scrape, when known' })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -43,7 +43,11 @@ export class JobListQueryDto extends PageQueryDto {
 }
 
 export class JobEventsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ minimum: 0, description: 'Answer the events after this seq (default 0: from the first)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'Answer the events after this seq (default 0: from the first)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

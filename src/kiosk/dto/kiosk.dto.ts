@@ -39,6 +39,7 @@ export class CreateWorkstationDto {
 
 export class CreateKioskSessionDto {
   @ApiProperty({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_SESSION_SECONDS,
     example: 3600,
@@ -60,7 +61,13 @@ export class CreateKioskSessionDto {
 }
 
 export class ExtendKioskSessionDto {
-  @ApiProperty({ minimum: 1, maximum: MAX_SESSION_SECONDS, example: 600, description: 'Seconds to add' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_SESSION_SECONDS,
+    example: 600,
+    description: 'Seconds to add',
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_SESSION_SECONDS)

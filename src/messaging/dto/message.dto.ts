@@ -36,6 +36,7 @@ export class WsSendMessageDto extends SendMessageDto {
 
 export class ReadDto {
   @ApiProperty({
+    type: 'integer',
     minimum: 0,
     description: 'Clamped to the last seq; a lower value than the current mark changes nothing',
   })
@@ -62,7 +63,7 @@ export class TypingDto {
 }
 
 export class MessagesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ minimum: 0, description: 'The `limit` messages just before this seq' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'The `limit` messages just before this seq' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -70,7 +71,11 @@ export class MessagesQueryDto extends PageQueryDto {
   @Max(MAX_SEQ)
   beforeSeq?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'The `limit` messages just after this seq (resync, gap filling)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    description: 'The `limit` messages just after this seq (resync, gap filling)',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

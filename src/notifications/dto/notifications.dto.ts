@@ -96,6 +96,7 @@ export class ListNotificationsQueryDto extends PageQueryDto {
   unread?: boolean;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     description: 'Resync: the notifications with a seq greater than this, oldest first (paginated with limit/cursor)',
   })

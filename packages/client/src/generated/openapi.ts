@@ -934,7 +934,10 @@ export interface components {
         RegisterDto: {
             /** @example Ada Lovelace */
             displayName: string;
-            /** @example ada@example.com */
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
             email: string;
             password: string;
         };
