@@ -133,8 +133,12 @@ export class KioskSessionDto implements KioskSessionPayload {
   @ApiProperty({ type: String, nullable: true }) holderName: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'Set once a kiosk validated the code' })
   workstationId: string | null;
-  @ApiProperty({ description: 'The whole time granted, extensions included' }) durationSeconds: number;
-  @ApiProperty({ description: 'Whole seconds left (rounded up): the duration while pending, 0 once ended' })
+  @ApiProperty({ type: 'integer', description: 'The whole time granted, extensions included' })
+  durationSeconds: number;
+  @ApiProperty({
+    type: 'integer',
+    description: 'Whole seconds left (rounded up): the duration while pending, 0 once ended',
+  })
   remainingSeconds: number;
   @ApiProperty({ enum: SESSION_STATUSES }) status: KioskSessionStatus;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) startedAt: string | null;
@@ -154,9 +158,9 @@ export class KioskSessionEnvelopeDto {
 
 export class TimeUpdateDto implements TimeUpdatePayload {
   @ApiProperty({ format: 'uuid' }) sessionId: string;
-  @ApiProperty() remainingSeconds: number;
-  @ApiProperty({ description: 'remainingSeconds / 60, rounded up' }) remainingMinutes: number;
-  @ApiProperty({ minimum: 0, maximum: 100 }) percentUsed: number;
+  @ApiProperty({ type: 'integer' }) remainingSeconds: number;
+  @ApiProperty({ type: 'integer', description: 'remainingSeconds / 60, rounded up' }) remainingMinutes: number;
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: 100 }) percentUsed: number;
   @ApiProperty({ enum: SESSION_STATUSES }) status: KioskSessionStatus;
 }
 
