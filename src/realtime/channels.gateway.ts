@@ -97,17 +97,17 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
     // Presence first, in this tick: its grace timer must exist before a shutdown clears them.
-    const presence = this.presence.disconnected(principal);
-    const release = this.quota.release(principal, socket.id);
-    try {
-      await presence;
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Presence update on disconnect failed');
+    // Both awaited together: one failing while the other is still pending (Redis unreachable: both do) must not go
+    // unhandled meanwhile.
+    const [presence, release] = await Promise.allSettled([
+      this.presence.disconnected(principal),
+      this.quota.release(principal, socket.id),
+    ]);
+    if (presence.status === 'rejected') {
+      this.logger.warn({ err: (presence.reason as Error).message }, 'Presence update on disconnect failed');
     }
-    try {
-      await release;
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
+    if (release.status === 'rejected') {
+      this.logger.warn({ err: (release.reason as Error).message }, 'Socket place release failed');
     }
   }
 
