@@ -208,8 +208,11 @@ describe('Screens in the browser', () => {
       const at = (await point.boundingBox())!;
       expect(Math.abs(at.x + at.width / 2 - (box.x + box.width))).toBeLessThan(3);
     }
-    // The legend says what the tiles and the "updated at" line say (the same update, should another come meanwhile).
+    // The legend says what the tiles and the "updated at" line say (the same update, should another come meanwhile:
+    // the cursor is put on the right end again, since uPlot's legend shows the point under a cursor that has not moved).
     await until(async () => {
+      const now = (await plot.boundingBox())!;
+      await plot.hover({ position: { x: now.width - 2, y: 10 } });
       const connections = await adminPage.getByRole('region', { name: 'Connections' }).locator('.big').innerText();
       const updated = await adminPage.getByText(/^Updated at /).innerText();
       return updated === `Updated at ${await legendOf('Time')}` && connections === (await legendOf('Connections'));
