@@ -1,8 +1,6 @@
 // A TCP forwarder in front of a server (Redis, Postgres) that a scenario can cut and restore: one instance loses its
 // link while the others keep theirs, as a network partition does, without stopping the server. `cut()` resets every
-// open connection through it and resets each new one at once until `restore()`. `stall()` keeps the connections open
-// but forwards nothing either way (new ones too), as a server that accepts connections and never answers; `resume()`
-// forwards what was held.
+// open connection through it and resets each new one at once until `restore()`.
 import net, { type Socket } from 'node:net';
 
 export interface TcpLink {
@@ -10,18 +8,12 @@ export interface TcpLink {
   port: number;
   cut(): void;
   restore(): void;
-  stall(): void;
-  resume(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpLink(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpLink> {
   const open = new Set<Socket>();
   let isCut = false;
-  let stalled = false;
-  const held: (() => void)[] = [];
-  const forward = (from: Socket, to: Socket) =>
-    from.on('data', (chunk: Buffer) => (stalled ? held.push(() => to.write(chunk)) : to.write(chunk)));
   const track = (socket: Socket) => {
     open.add(socket);
     socket.on('close', () => open.delete(socket));
@@ -35,8 +27,7 @@ export async function startTcpLink(targetPort: number, targetHost = '127.0.0.1')
     }
     const upstream = net.connect(targetPort, targetHost);
     track(upstream);
-    forward(downstream, upstream);
-    forward(upstream, downstream);
+    downstream.pipe(upstream).pipe(downstream);
     downstream.on('close', () => upstream.destroy());
     upstream.on('close', () => downstream.destroy());
   });
@@ -49,13 +40,6 @@ export async function startTcpLink(targetPort: number, targetHost = '127.0.0.1')
     },
     restore: () => {
       isCut = false;
-    },
-    stall: () => {
-      stalled = true;
-    },
-    resume: () => {
-      stalled = false;
-      for (const write of held.splice(0)) write();
     },
     close: async () => {
       for (const socket of open) socket.destroy();
