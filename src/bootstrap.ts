@@ -52,7 +52,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
         .setTitle('realtime-hub')
         .setDescription(
           'REST API of realtime-hub. Live events travel over Socket.IO (path /socket.io); see the contract for channels and events. ' +
-            'Errors: `{statusCode, code, message, details?}`.',
+            'Errors: `{statusCode, code, message, details}` (ErrorBody).',
         )
         .setVersion('1')
         .addBearerAuth()

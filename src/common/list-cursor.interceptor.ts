@@ -22,9 +22,12 @@ export class ListCursorInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const request = context.switchToHttp().getRequest<Request>();
     if (request.method !== 'GET') return next.handle();
-    const tag = listCursorTag(request.path);
+    // Worked out only for a request that brings a cursor or an answer that carries one (not for every GET).
+    let tagged: string | undefined;
+    const tagOf = (): string => (tagged ??= listCursorTag(request.path));
     const cursor: unknown = request.query.cursor;
     if (typeof cursor === 'string') {
+      const tag = tagOf();
       if (!cursor.startsWith(tag + SEPARATOR)) throw malformedCursor();
       // Express 5 parses the query string again on every read of `req.query`: the list's view is fixed here.
       Object.defineProperty(request, 'query', {
@@ -37,7 +40,7 @@ export class ListCursorInterceptor implements NestInterceptor {
       map((body: unknown) => {
         const page = body as { nextCursor?: unknown } | null;
         if (page === null || typeof page !== 'object' || typeof page.nextCursor !== 'string') return body;
-        return { ...page, nextCursor: tag + SEPARATOR + page.nextCursor };
+        return { ...page, nextCursor: tagOf() + SEPARATOR + page.nextCursor };
       }),
     );
   }

@@ -38,8 +38,13 @@ export const AsSent =
     asSentFields.set(prototype.constructor, [...fields, String(key)]);
   };
 
+/** A class's @AsSent fields, its parents' included; worked out once per class (every payload asks). */
+const asSentOfClass = new WeakMap<object, string[]>();
+
 function asSentFieldsOf(cls: object): string[] {
-  const fields: string[] = [];
+  let fields = asSentOfClass.get(cls);
+  if (fields) return fields;
+  fields = [];
   for (
     let c: object | null = cls;
     c !== null && c !== Function.prototype;
@@ -47,6 +52,7 @@ function asSentFieldsOf(cls: object): string[] {
   ) {
     fields.push(...(asSentFields.get(c) ?? []));
   }
+  asSentOfClass.set(cls, fields);
   return fields;
 }
 
