@@ -55,7 +55,7 @@ export class MetricsService {
 
   readonly adapterSubscriptionFailures = new Counter({
     name: 'realtime_adapter_subscription_failures_total',
-    help: 'Room channels the sharded Socket.IO Redis adapter could not subscribe or unsubscribe (Redis down; retried)',
+    help: 'Channels the Socket.IO Redis adapter could not subscribe or unsubscribe (Redis down; subscribed again once back)',
     registers: [this.registry],
   });
 

@@ -32,10 +32,13 @@ export class RedisIoAdapter extends IoAdapter {
   /** Opens the adapter's pub/sub connections; call before the app listens. */
   async connectToRedis(): Promise<void> {
     if (!this.redis.enabled) return;
-    const [pub, sub]: Redis[] = ADAPTER_CONNECTIONS.map((role) => this.redis.connect(role));
+    const [pubRole, subRole] = ADAPTER_CONNECTIONS;
+    const pub = this.redis.connect(pubRole);
+    // The sharded adapter (un)subscribes a room's channel as the room appears or empties here, without awaiting:
+    // while Redis is down those fail, counted here; the rooms there are then are subscribed once it is back.
+    const sub = this.redis.subscriber(subRole, (channels) => this.metrics.adapterSubscriptionFailures.inc(channels));
     await Promise.all([waitReady(pub), waitReady(sub)]);
     this.catchPublishFailures(pub);
-    this.catchSubscriptionFailures(sub);
     this.redisAdapterArgs = {
       pub,
       sub,
@@ -65,58 +68,6 @@ export class RedisIoAdapter extends IoAdapter {
     // PUBLISH for the classic adapter, SPUBLISH for the sharded one.
     pub.publish = guard(pub.publish.bind(pub)) as unknown as Redis['publish'];
     pub.spublish = guard(pub.spublish.bind(pub)) as unknown as Redis['spublish'];
-  }
-
-  /**
-   * The sharded adapter subscribes to a room's channel when the room appears on this instance and unsubscribes when
-   * it empties (SSUBSCRIBE / SUNSUBSCRIBE), without awaiting either. While Redis is down each fails with nobody to
-   * catch it: here each failure is counted and logged (at most every 5 s). ioredis resubscribes on reconnect only the
-   * channels Redis had confirmed, so a channel whose last (un)subscribe failed gets it again once the connection is
-   * back: a room that appeared meanwhile then hears the other instances, one that emptied stops.
-   */
-  private catchSubscriptionFailures(sub: Redis): void {
-    type Command = 'ssubscribe' | 'sunsubscribe';
-    /** Channels whose last (un)subscribe failed, with that command. */
-    const failed = new Map<string, Command>();
-    let lastLog = 0;
-    const guard = (command: Command) => {
-      const inner = (sub[command] as (...args: unknown[]) => Promise<unknown>).bind(sub);
-      return (...args: unknown[]): Promise<unknown> => {
-        const channels = args.flat().filter((a): a is string => typeof a === 'string');
-        for (const channel of channels) failed.delete(channel);
-        return inner(...args).then(
-          (result) => {
-            // Answers come in the order the commands were sent: the last one for a channel decides.
-            for (const channel of channels) failed.delete(channel);
-            return result;
-          },
-          (err: Error) => {
-            for (const channel of channels) failed.set(channel, command);
-            this.metrics.adapterSubscriptionFailures.inc(channels.length);
-            if (Date.now() - lastLog > 5000) {
-              lastLog = Date.now();
-              this.log.warn(
-                { err: err.message, command },
-                'Could not (un)subscribe a room with Redis; tried again once it is back (counted in metrics)',
-              );
-            }
-            return 0;
-          },
-        );
-      };
-    };
-    sub.ssubscribe = guard('ssubscribe') as unknown as Redis['ssubscribe'];
-    sub.sunsubscribe = guard('sunsubscribe') as unknown as Redis['sunsubscribe'];
-    sub.on('ready', () => {
-      if (failed.size === 0) return;
-      // After ioredis has resubscribed the confirmed channels (synchronously after this event), so that an
-      // unsubscribe tried again comes after the resubscription of its channel.
-      process.nextTick(() => {
-        const retries = [...failed];
-        failed.clear();
-        for (const [channel, command] of retries) void sub[command](channel);
-      });
-    });
   }
 
   /**

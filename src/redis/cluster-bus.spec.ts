@@ -33,7 +33,7 @@ function redisOn(broker: FakeBroker, instanceId: string): RedisService {
     instanceId,
     key: (...parts: string[]) => ['test', ...parts].join(':'),
     client: { publish: (channel: string, message: string) => broker.publish(channel, message) },
-    connect: () => broker.subscriber(),
+    subscriber: () => broker.subscriber(),
   } as unknown as RedisService;
 }
 

@@ -13,7 +13,7 @@ function stalledRedis(publish: (channel: string, message: string) => Promise<num
     instanceId: 'instance-a',
     key: (...parts: string[]) => ['test', ...parts].join(':'),
     client: { publish },
-    connect: () => subscriber,
+    subscriber: () => subscriber,
   } as unknown as RedisService;
 }
 

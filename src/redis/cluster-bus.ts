@@ -59,7 +59,7 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     if (!this.redis.enabled) return;
     const ackChannel = this.ackChannel(this.redis.instanceId);
-    this.subscriber = this.redis.connect('bus-subscriber');
+    this.subscriber = this.redis.subscriber('bus-subscriber');
     this.subscriber.on('message', (channel: string, message: string) =>
       channel === ackChannel ? this.acked(message) : this.receive(message),
     );

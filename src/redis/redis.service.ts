@@ -1,9 +1,10 @@
 // Redis connections of this instance (when REDIS_URL is set), and the instance's identity.
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, RedisOptions } from 'ioredis';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config.js';
+import { KEPT_SUBSCRIPTION_OPTIONS, keepSubscriptions, type SubscriptionFailure } from './subscriptions.js';
 
 const RECONNECT_MAX_DELAY_MS = 1000;
 /**
@@ -59,8 +60,29 @@ export class RedisService implements OnApplicationShutdown {
     return this.commandClient;
   }
 
-  /** A new connection (for a subscriber, which cannot issue other commands). */
-  connect(role: string): Redis {
+  /**
+   * A new connection for Pub/Sub (which cannot issue other commands), whose subscriptions are subscribed again each
+   * time it gets its link back (subscriptions.ts). A failed (un)subscribe is logged (at most every 5 s per
+   * connection), then given to `onFailure`.
+   */
+  subscriber(role: string, onFailure?: (channels: number) => void): Redis {
+    const connection = this.connect(role, KEPT_SUBSCRIPTION_OPTIONS);
+    let lastLog = 0;
+    const failed: SubscriptionFailure = (command, channels, err) => {
+      onFailure?.(channels.length);
+      if (Date.now() - lastLog < 5000) return;
+      lastLog = Date.now();
+      this.logger.warn(
+        { role, command, err: err.message },
+        'A subscription failed with the link to Redis; subscribed again once it is back',
+      );
+    };
+    keepSubscriptions(connection, failed);
+    return connection;
+  }
+
+  /** A new connection. */
+  connect(role: string, options: RedisOptions = {}): Redis {
     if (!this.url) throw new Error('Redis is not configured');
     // Auto-pipelining only on the command connection: on pub/sub ones it would reorder (un)subscribes after QUIT.
     // While Redis is unreachable, reconnection is tried at least every second and a command waiting for it gives up
@@ -74,6 +96,7 @@ export class RedisService implements OnApplicationShutdown {
       commandTimeout: role === 'command' || role === 'io-pub' ? REDIS_COMMAND_TIMEOUT_MS : undefined,
       // Its own array: define() adds the scripts to it (the default is one array shared by every connection).
       autoPipeliningIgnoredCommands: [],
+      ...options,
     });
     connection.on('error', (err: Error) => this.logger.warn({ role, err: err.message }, 'Redis connection error'));
     this.connections.push(connection);
