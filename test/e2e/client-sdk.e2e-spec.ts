@@ -684,4 +684,25 @@ describeE2E('Client SDK', () => {
     await waitForState(client, 'online');
     await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
   }, 30_000);
+
+  it('should pick up what changed while away when the socket was cut before its first subscription was answered', async () => {
+    const [author, watcher] = await createUsers(sut, 2, 'CutFirst');
+    const { client } = sdkClient(proxy.url, watcher.token);
+    await waitForState(client, 'online');
+    let all: Map<string, SuggestionVotePayload> | undefined;
+    client.suggestionVotes().subscribe((counts) => (all = counts));
+    // In the same tick as the subscribe went out: its answer cannot come back on this connection.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    const created = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title: 'Created before the first answer', description: 'resync' },
+    });
+    const id = created.body.id as string;
+    await api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
+  }, 30_000);
 });

@@ -185,6 +185,8 @@ export class RealtimeClient {
   private readonly ready: Promise<void>;
   private tokenReason: TokenRequest['reason'] = 'connect';
   private authRetried = false;
+  /** Connections made so far (Socket.IO's reconnections included). */
+  private connections = 0;
   private expired = false;
   private closed = false;
   private userIdValue: string | undefined;
@@ -256,13 +258,14 @@ export class RealtimeClient {
    * starts): what changed while the socket was away, of state the channel sends no snapshot of, is read again.
    */
   private afterResubscribing(load: () => Promise<void>): () => void {
+    // The connection the stream starts on: the one up now, else the next. A first subscription answered only on a
+    // later one (the socket was cut before its answer) comes after an absence too.
+    const startsOn = this.connections + (this.socket.connected ? 0 : 1);
     let first = true;
     return () => {
-      if (first) {
-        first = false;
-        return;
-      }
-      load().catch((err) => this.report(err));
+      const starting = first && this.connections === startsOn;
+      first = false;
+      if (!starting) load().catch((err) => this.report(err));
     };
   }
 
@@ -732,6 +735,7 @@ export class RealtimeClient {
   private listen(): void {
     const socket = this.socket;
     socket.on('connect', () => {
+      this.connections += 1;
       this.retries = 0;
       this.authRetried = false;
       this.expired = false;
