@@ -13,6 +13,8 @@ import type { TokenClaims } from './principal.js';
 import type { Role } from './user.entity.js';
 
 const SECRET_NAME = 'jwt_secret';
+/** How many verified tokens an instance remembers (about 0.5 KB each). */
+const VERIFIED_TOKENS_KEPT = 10_000;
 
 @Injectable()
 export class TokenService implements OnModuleInit {
@@ -22,6 +24,14 @@ export class TokenService implements OnModuleInit {
    * public key and builds (and throws away) an error on every verification.
    */
   private jwt: JwtService;
+  /**
+   * Tokens whose signature this instance has checked, with their claims, oldest first. A token comes back with every
+   * request and handshake of its session, and jsonwebtoken's checks (decoding, HMAC, a dozen claims) took about
+   * 0.25 ms of a vote's way to the handler on this machine. The same string under the same key verifies the same way:
+   * only its expiry is checked again at each use; whether its subject is still current is the caller's check, every
+   * time (PrincipalRegistry).
+   */
+  private readonly verified = new Map<string, Readonly<TokenClaims>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -78,7 +88,14 @@ export class TokenService implements OnModuleInit {
   }
 
   /** Verifies signature and expiry; throws TOKEN_EXPIRED or UNAUTHORIZED. */
-  async verify(token: string): Promise<TokenClaims> {
+  async verify(token: string): Promise<Readonly<TokenClaims>> {
+    const known = this.verified.get(token);
+    if (known) {
+      // jsonwebtoken's rule: expired once the current second reaches `exp`.
+      if (Math.floor(Date.now() / 1000) < known.exp) return known;
+      this.verified.delete(token);
+      throw new DomainException(ErrorCode.TOKEN_EXPIRED, 'Token expired');
+    }
     let claims: TokenClaims;
     try {
       claims = await this.jwt.verifyAsync<TokenClaims>(token);
@@ -95,6 +112,8 @@ export class TokenService implements OnModuleInit {
     ) {
       throw DomainException.unauthorized();
     }
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, Object.freeze(claims));
     return claims;
   }
 }

@@ -218,6 +218,33 @@ describe('First contact', () => {
     });
   });
 
+  it('should log a REST request with the fields of docs/operations.md, never its headers', async () => {
+    const grace = await register(server.url, 'Grace Logged');
+    const res = await fetch(`${server.url}/api/v1/auth/me`, {
+      headers: {
+        authorization: `Bearer ${grace.token}`,
+        cookie: 'session=a-cookie-never-logged',
+        'x-request-id': 'first-contact-logged',
+      },
+    });
+    expect(res.status).toBe(200);
+    let line: LogLine | undefined;
+    await eventually(() => {
+      line = server.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'first-contact-logged');
+      expect(line).toBeDefined();
+    });
+    expect(line).toMatchObject({ msg: 'request completed', res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    expect(line!.req).toEqual({
+      id: 'first-contact-logged',
+      method: 'GET',
+      url: '/api/v1/auth/me',
+      remoteAddress: '127.0.0.1',
+    });
+    const logged = JSON.stringify(server.lines);
+    expect(logged).not.toContain(grace.token);
+    expect(logged).not.toContain('a-cookie-never-logged');
+  });
+
   it("should deliver the quick start's notification live to the user who signed up", async () => {
     const ada = await register(server.url, 'Ada');
     const socket = await connect(server.url, ada.token);
