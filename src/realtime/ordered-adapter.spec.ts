@@ -6,7 +6,13 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
-import { orderedAdapterFactory, type PublishFlags } from './ordered-adapter.js';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { services } from '../../test/helpers/mode.js';
+import { eventually } from '../../test/helpers/sockets.js';
+import { orderedAdapterFactory, OwnEchoFreeRedisAdapter, type PublishFlags } from './ordered-adapter.js';
+
+const { jest } = import.meta;
 
 describe(orderedAdapterFactory.name, () => {
   let http: HttpServer;
@@ -58,3 +64,70 @@ describe(orderedAdapterFactory.name, () => {
     ]);
   });
 });
+
+// Two instances on real Redis (classic adapter): each delivers the other's broadcasts, and neither decodes its own
+// (every instance receives its own broadcasts back from Redis).
+const redisSpec = services.redisUrl ? describe : describe.skip;
+redisSpec(
+  `${OwnEchoFreeRedisAdapter.name} on Redis${services.redisUrl ? '' : ' [skipped: set TEST_REDIS_URL]'}`,
+  () => {
+    const key = `spec-${randomUUID()}:io`;
+    const instances: Array<{ http: HttpServer; server: Server; client: ClientSocket; connections: Redis[] }> = [];
+
+    beforeAll(async () => {
+      for (let i = 0; i < 2; i += 1) {
+        const connections = [new Redis(services.redisUrl!), new Redis(services.redisUrl!)];
+        const [pub, sub] = connections;
+        const http = createServer();
+        const adapter = orderedAdapterFactory(
+          { ordering: {} },
+          { pub, sub, mode: 'classic', options: { key, requestsTimeout: 1000 } },
+        );
+        const server = new Server(http, { adapter });
+        server.on('connection', (socket) => void socket.join('room'));
+        await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+        const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+        const client = connectClient(url, { transports: ['websocket'] });
+        await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+        instances.push({ http, server, client, connections });
+      }
+      // Each adapter subscribes as it is made (its pattern, then its request channel) once its connection is up.
+      const [pub] = instances[0].connections;
+      await eventually(async () => {
+        const [, subscribers] = (await pub.call('pubsub', 'numsub', `${key}-request#/#`)) as [string, number];
+        expect(subscribers).toBe(2);
+      });
+    });
+    afterAll(async () => {
+      for (const { server, client, connections } of instances) {
+        client.close();
+        await server.close();
+        for (const connection of connections) connection.disconnect();
+      }
+    });
+
+    it("should deliver each instance's broadcast on both, decoding only the other instance's copy", async () => {
+      const [a, b] = instances;
+      const adapterOf = (server: Server) => server.of('/').adapter as unknown as OwnEchoFreeRedisAdapter;
+      expect(adapterOf(a.server)).toBeInstanceOf(OwnEchoFreeRedisAdapter);
+      const decode = jest.spyOn(
+        (adapterOf(a.server) as unknown as { parser: { decode: () => unknown } }).parser,
+        'decode',
+      );
+      const heard = (client: ClientSocket, from: string) =>
+        new Promise<string>((resolve) => client.once(`from:${from}`, (body: string) => resolve(body)));
+      const publish = (server: Server, from: string) => server.to('room').emit(`from:${from}`, `hello from ${from}`);
+
+      const fromA = Promise.all([heard(a.client, 'a'), heard(b.client, 'a')]);
+      publish(a.server, 'a');
+      expect(await fromA).toEqual(['hello from a', 'hello from a']);
+      // B publishes once it has A's: Redis hands A its own copy before B's, so by B's arrival A had both.
+      const fromB = Promise.all([heard(a.client, 'b'), heard(b.client, 'b')]);
+      publish(b.server, 'b');
+      expect(await fromB).toEqual(['hello from b', 'hello from b']);
+      // One decode on each instance: the other's broadcast (without the check, each decoded its own as well: four).
+      expect(decode).toHaveBeenCalledTimes(2);
+      decode.mockRestore();
+    });
+  },
+);

@@ -5,7 +5,7 @@
 // instance's transaction made it. An event flagged `latest` carries a state at a version: each instance delivers
 // only versions above the last it delivered (latest-filter.ts). A `publishedAt` flag lets each instance measure the
 // lag from publish to delivery.
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { createShardedAdapter, RedisAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
 import { Adapter, type BroadcastFlags, type BroadcastOptions } from 'socket.io-adapter';
@@ -105,6 +105,44 @@ export interface RedisAdapterArgs {
   options: { key: string; requestsTimeout: number };
 }
 
+type OnMessage = (pattern: string | null, channel: string | Buffer, message: Buffer | string) => void;
+const ClassicRedisAdapter = RedisAdapter as unknown as new (
+  nsp: Namespace,
+  pub: Redis,
+  sub: Redis,
+  options: RedisAdapterArgs['options'],
+) => Adapter & {
+  readonly uid: string;
+  readonly parser: { encode(message: unknown): Uint8Array };
+  onmessage(...args: Parameters<OnMessage>): void;
+};
+
+/**
+ * The classic Redis adapter, minus the decoding of its own broadcasts: every instance subscribes to every broadcast,
+ * its own included, and the adapter decoded each one (MessagePack: the whole packet) before seeing that it was its
+ * own and dropping it. A chat message is published three times (the conversation's event and each member's inbox
+ * line), so the app decoded three packets of its own per message. Here a message that starts with this adapter's id
+ * is dropped unread: the adapter encodes `[uid, packet, options]`, so its own messages start with a three-element
+ * array's marker followed by the uid as encoded alone.
+ */
+export class OwnEchoFreeRedisAdapter extends ClassicRedisAdapter {
+  private ownPrefix?: Buffer;
+
+  override onmessage(pattern: string | null, channel: string | Buffer, message: Buffer | string): void {
+    if (Buffer.isBuffer(message) && this.isOwn(message)) return;
+    super.onmessage(pattern, channel, message);
+  }
+
+  private isOwn(message: Buffer): boolean {
+    // [uid] encodes as a one-element array's marker and the uid; [uid, packet, options] as a three-element one's.
+    this.ownPrefix ??= Buffer.from(this.parser.encode([this.uid])).subarray(1);
+    const prefix = this.ownPrefix;
+    return (
+      message[0] === 0x93 && message.length > prefix.length && prefix.equals(message.subarray(1, 1 + prefix.length))
+    );
+  }
+}
+
 /** The factory of `@socket.io/redis-adapter` for `redis.mode`. */
 function redisAdapterFactory(redis: RedisAdapterArgs): (nsp: Namespace) => Adapter {
   if (redis.mode === 'sharded') {
@@ -115,7 +153,7 @@ function redisAdapterFactory(redis: RedisAdapterArgs): (nsp: Namespace) => Adapt
       subscriptionMode: 'dynamic',
     }) as (nsp: Namespace) => Adapter;
   }
-  return createAdapter(redis.pub, redis.sub, redis.options) as (nsp: Namespace) => Adapter;
+  return (nsp: Namespace) => new OwnEchoFreeRedisAdapter(nsp, redis.pub, redis.sub, redis.options);
 }
 
 /**
