@@ -68,6 +68,7 @@ export async function run({ full }) {
     const kinds = ['app', 'compare', 'bareRedis', 'bareRedisWrite', 'baseline'];
     const samples = Object.fromEntries(kinds.map((k) => [k, []]));
     const lastSocket = Object.fromEntries(kinds.map((k) => [k, []]));
+    const firstSocket = Object.fromEntries(kinds.map((k) => [k, []]));
     const warmupLast = Object.fromEntries(kinds.map((k) => [k, []]));
     let baselineVersion = 1_000_000;
 
@@ -84,6 +85,7 @@ export async function run({ full }) {
       }
       samples[kind].push(...times);
       lastSocket[kind].push(Math.max(...times));
+      firstSocket[kind].push(Math.min(...times));
     }
 
     // Warm-up rounds, not recorded: the first rounds of either server run cold code paths (JIT, first query
@@ -114,7 +116,7 @@ export async function run({ full }) {
       }
     }
     const measured = kinds.filter((k) => samples[k].length > 0);
-    const stats = Object.fromEntries(measured.map((k) => [k, { latency: summarize(samples[k]), timeToLastSocket: summarize(lastSocket[k]), perRoundLast: lastSocket[k], warmupRoundsLast: warmupLast[k] }]));
+    const stats = Object.fromEntries(measured.map((k) => [k, { latency: summarize(samples[k]), timeToLastSocket: summarize(lastSocket[k]), timeToFirstSocket: summarize(firstSocket[k]), perRoundLast: lastSocket[k], warmupRoundsLast: warmupLast[k] }]));
     const { app: a, bareRedis: r, bareRedisWrite: w, baseline: b } = stats;
     return {
       params: { sockets, rounds, warmupRounds: WARMUP_ROUNDS, clientProcesses: pool.size, connectErrors: errors, database: 'postgres', instances: 2, adapter: `redis (${redisAdapter})`, compareDir },
@@ -125,6 +127,7 @@ export async function run({ full }) {
         ['fan-out p50 (ms), vs bare + Redis adapter', a.latency.p50, r.latency.p50, 'target ≤ 1.15×'],
         ['fan-out p99 (ms), vs bare + Redis adapter', a.latency.p99, r.latency.p99, 'target ≤ 1.15×'],
         ['fan-out time to last socket, median (ms), vs bare + Redis adapter', a.timeToLastSocket.p50, r.timeToLastSocket.p50],
+        ['fan-out time to first socket, median (ms), vs bare + Redis adapter', a.timeToFirstSocket.p50, r.timeToFirstSocket.p50],
         ['fan-out p50 (ms), vs bare + Redis adapter + one durable write first', a.latency.p50, w.latency.p50],
         ['fan-out p99 (ms), vs bare + Redis adapter + one durable write first', a.latency.p99, w.latency.p99],
         ['fan-out p50 (ms), vs bare without adapter', a.latency.p50, b.latency.p50, 'target ≤ 1.3×'],
