@@ -41,7 +41,7 @@ describe(GroupCommitQueue.name, () => {
 
   beforeEach(() => {
     writer = new StubWriter();
-    sut = new GroupCommitQueue(writer.write, 3);
+    sut = new GroupCommitQueue(writer.write, { maxBatch: 3 });
   });
 
   it('should write items submitted in one tick as one batch, in submission order', async () => {
@@ -74,7 +74,10 @@ describe(GroupCommitQueue.name, () => {
   });
 
   it('should close a batch before it outweighs maxWeight, but always take one item', async () => {
-    const weighed = new GroupCommitQueue<number, number>(writer.write, 10, { maxWeight: 10, weigh: (n) => n });
+    const weighed = new GroupCommitQueue<number, number>(writer.write, {
+      maxBatch: 10,
+      limit: { maxWeight: 10, weigh: (n) => n },
+    });
     const answers = [4, 4, 4, 12, 2].map((n) => weighed.submit('job-a', n));
     for (let i = 0; i < 4; i += 1) await writer.release();
     await expect(Promise.all(answers)).resolves.toEqual([40, 40, 40, 120, 20]);
@@ -133,6 +136,26 @@ describe(GroupCommitQueue.name, () => {
       { status: 'fulfilled', value: 40 },
     ]);
     expect(writes).toEqual([[2, 13, 4], [2], [13], [4]]);
+  });
+
+  it("should write each item alone after any failure when told every failure may be one item's", async () => {
+    const duplicate = Object.assign(new Error('duplicate key value'), { severity: 'ERROR', code: '23505' });
+    const writes: number[][] = [];
+    const write = async (_key: string, items: number[]) => {
+      writes.push([...items]);
+      if (items.includes(13)) throw duplicate;
+      return items.map((n) => ({ ok: true as const, value: n * 10 }));
+    };
+    const alone = new GroupCommitQueue<number, number>(write, { writeAloneWhen: () => true });
+    const settled = await Promise.allSettled([2, 13, 4].map((n) => alone.submit('c', n)));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(writes).toEqual([[2, 13, 4], [2], [13], [4]]);
+    // By default only a data exception (SQLSTATE class 22) is taken for one item's: a unique violation fails all.
+    writes.length = 0;
+    const byDefault = new GroupCommitQueue<number, number>(write);
+    const all = await Promise.allSettled([2, 13, 4].map((n) => byDefault.submit('c', n)));
+    expect(all.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(writes).toEqual([[2, 13, 4]]);
   });
 
   it('should reject the batch when the writer answers the wrong number of outcomes', async () => {

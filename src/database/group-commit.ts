@@ -9,10 +9,22 @@ import { isPostgresDataError } from '../common/error-body.js';
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: Error };
 
 /**
- * Writes a batch for a key; answers one outcome per item, in order. Throwing fails the whole batch, unless it is a
- * Postgres data exception (see `outcomesOf`).
+ * Writes a batch for a key; answers one outcome per item, in order. Throwing fails the whole batch, unless the queue's
+ * `writeAloneWhen` says the failure may be one item's (see `outcomesOf`).
  */
 export type BatchWriter<T, R> = (key: string, items: T[]) => Promise<Outcome<R>[]>;
+
+export interface GroupCommitOptions<T> {
+  /** Largest batch; a longer queue is written in several consecutive batches. */
+  maxBatch?: number;
+  /** Size limit of a batch, as the sum of `weigh(item)` (a batch always takes at least one item). */
+  limit?: { maxWeight: number; weigh: (item: T) => number };
+  /**
+   * Whether a batch that failed as a whole (its transaction wrote nothing) is written again item by item, so that only
+   * the items at fault fail. Default: when Postgres refused a value (a data exception, one item's data).
+   */
+  writeAloneWhen?: (error: Error) => boolean;
+}
 
 interface Entry<T, R> {
   item: T;
@@ -29,16 +41,18 @@ export class GroupCommitQueue<T, R> {
   private readonly logger = new Logger('GroupCommitQueue');
   private readonly queues = new Map<string, KeyQueue<T, R>>();
 
+  private readonly maxBatch: number;
+  private readonly limit: { maxWeight: number; weigh: (item: T) => number };
+  private readonly writeAloneWhen: (error: Error) => boolean;
+
   constructor(
     private readonly write: BatchWriter<T, R>,
-    /** Largest batch; a longer queue is written in several consecutive batches. */
-    private readonly maxBatch = 500,
-    /** Size limit of a batch, as the sum of `weigh(item)` (a batch always takes at least one item). */
-    private readonly limit: { maxWeight: number; weigh: (item: T) => number } = {
-      maxWeight: Number.POSITIVE_INFINITY,
-      weigh: () => 0,
-    },
-  ) {}
+    options: GroupCommitOptions<T> = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.limit = options.limit ?? { maxWeight: Number.POSITIVE_INFINITY, weigh: () => 0 };
+    this.writeAloneWhen = options.writeAloneWhen ?? isPostgresDataError;
+  }
 
   /** Queues `item` for `key`; resolves with its result once its batch committed. */
   submit(key: string, item: T): Promise<R> {
@@ -97,9 +111,9 @@ export class GroupCommitQueue<T, R> {
   }
 
   /**
-   * One outcome per item. A batch whose write failed as a whole fails each of its items with that error, except when
-   * Postgres refused a value (a data exception: the transaction wrote nothing, and the cause is one item's data):
-   * then each item is written alone, in order, so that only the item at fault fails.
+   * One outcome per item. A batch whose write failed as a whole fails each of its items with that error, unless
+   * `writeAloneWhen` says the failure may be one item's: then each item is written alone, in order, so that only the
+   * items at fault fail.
    */
   private async outcomesOf(key: string, items: T[]): Promise<Outcome<R>[]> {
     try {
@@ -110,16 +124,13 @@ export class GroupCommitQueue<T, R> {
       return outcomes;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      if (items.length > 1 && isPostgresDataError(error)) {
-        this.logger.warn(
-          { err, key, size: items.length },
-          'A value of a batch was refused: writing its items one by one',
-        );
+      if (items.length > 1 && this.writeAloneWhen(error)) {
+        this.logger.debug({ err, key, size: items.length }, 'A batch failed: writing its items one by one');
         const outcomes: Outcome<R>[] = [];
         for (const item of items) outcomes.push(...(await this.outcomesOf(key, [item])));
         return outcomes;
       }
-      this.logger.error({ err, key, size: items.length }, 'A batch failed');
+      if (items.length > 1) this.logger.error({ err, key, size: items.length }, 'A batch failed');
       return items.map(() => ({ ok: false, error }));
     }
   }

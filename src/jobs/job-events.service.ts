@@ -54,8 +54,7 @@ export class JobEventsService implements OnModuleDestroy {
   private readonly maxEvents: number;
   private readonly queue = new GroupCommitQueue<QueuedEvent, number>(
     (jobId, events) => this.writeBatch(jobId, events),
-    MAX_BATCH,
-    { maxWeight: MAX_BATCH_JSON_LENGTH, weigh: (e) => e.json.length },
+    { maxBatch: MAX_BATCH, limit: { maxWeight: MAX_BATCH_JSON_LENGTH, weigh: (e) => e.json.length } },
   );
 
   constructor(

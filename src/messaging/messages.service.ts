@@ -19,7 +19,7 @@ import {
   pageLimit,
 } from '../common/pagination.js';
 import { DomainException } from '../common/domain.exception.js';
-import { GroupCommitQueue, type Outcome } from '../database/group-commit.js';
+import { GroupCommitQueue } from '../database/group-commit.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import type { StateVersion } from '../realtime/ordered-adapter.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
@@ -68,9 +68,14 @@ const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0
 
 @Injectable()
 export class MessagesService implements OnModuleDestroy {
+  /**
+   * A batch of messages is one transaction, its statements sent together (appendTogether). A statement that fails (a
+   * retried clientId's unique violation, mostly) rolls the batch back, and each message is then written alone, in
+   * arrival order, with its own outcome.
+   */
   private readonly appends = new GroupCommitQueue<NewMessage, AppendResult>(
-    (_queue, messages) => this.appendBatch(messages),
-    MAX_APPEND_BATCH,
+    async (_queue, messages) => (await this.appendTogether(messages)).map((value) => ({ ok: true, value })),
+    { maxBatch: MAX_APPEND_BATCH, writeAloneWhen: () => true },
   );
 
   constructor(
@@ -107,31 +112,6 @@ export class MessagesService implements OnModuleDestroy {
       return { value: first, created: false };
     }
     return { value: appended.message, created: true };
-  }
-
-  /**
-   * Writes a batch of messages in one transaction, the statements sent together. A statement that fails (a retried
-   * clientId's unique violation, mostly) rolls the batch back, and each message is then written alone, in arrival
-   * order, with its own outcome.
-   */
-  private async appendBatch(messages: NewMessage[]): Promise<Outcome<AppendResult>[]> {
-    if (messages.length > 1) {
-      try {
-        const results = await this.appendTogether(messages);
-        return results.map((value) => ({ ok: true as const, value }));
-      } catch {
-        // Rolled back whole (a duplicate, or any failed statement): written alone below, each with its own outcome.
-      }
-    }
-    const outcomes: Outcome<AppendResult>[] = [];
-    for (const message of messages) {
-      try {
-        outcomes.push({ ok: true, value: (await this.appendTogether([message]))[0] });
-      } catch (err) {
-        outcomes.push({ ok: false, error: err as Error });
-      }
-    }
-    return outcomes;
   }
 
   /**
