@@ -685,6 +685,35 @@ describeE2E('Client SDK', () => {
     await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
   }, 30_000);
 
+  it('should page back to a suggestion it knew when more than a page of them was created while away', async () => {
+    const [author, watcher] = await createUsers(sut, 2, 'ManyAway');
+    const { client } = sdkClient(proxy.url, watcher.token);
+    let all: Map<string, SuggestionVotePayload> | undefined;
+    client.suggestionVotes().subscribe((counts) => (all = counts));
+    await waitForState(client, 'online');
+    const create = async (title: string) =>
+      (
+        await api.post('/api/v1/suggestions', {
+          token: author.token,
+          body: { title, description: 'paging' },
+        })
+      ).body.id as string;
+    const known = await create('Known before the cut');
+    await waitUntil(() => all?.has(known) === true, 'the suggestion created live');
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    const first = await create('First of the many');
+    for (let i = 0; i < 120; i += 1) await create(`Away ${i}`);
+    await api.put(`/api/v1/suggestions/${first}/vote`, { token: author.token, body: { value: 1 } });
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+    // 120 created after it: the first created while away is on the second page.
+    await waitUntil(() => all?.get(first)?.upvotes === 1, `the first created while away (${all?.get(first)?.upvotes})`);
+    expect(all?.size).toBeGreaterThanOrEqual(122);
+  }, 60_000);
+
   it('should pick up what changed while away when the socket was cut before its first subscription was answered', async () => {
     const [author, watcher] = await createUsers(sut, 2, 'CutFirst');
     const { client } = sdkClient(proxy.url, watcher.token);

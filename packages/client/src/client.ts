@@ -130,8 +130,12 @@ const READ_RETRY_MS = 1000;
 const READ_RETRY_MAX_MS = 30_000;
 /** The inbox reads at most this many pages of 100 conversations (the most recent activity first). */
 const INBOX_MAX_PAGES = 10;
-/** On a resubscription or a poll, suggestionVotes() reads the most recent suggestions, at most this many. */
+/**
+ * On a resubscription or a poll, suggestionVotes() reads the most recent suggestions, this many per page, back to one
+ * it knew (at most SUGGESTION_PAGES pages).
+ */
 const RECENT_SUGGESTIONS = 100;
+const SUGGESTION_PAGES = 10;
 
 function jitter(ms: number): number {
   return Math.round(ms * (0.5 + Math.random()));
@@ -611,17 +615,27 @@ export class RealtimeClient {
         apply(fromSuggestion(s as SuggestionPayload));
       };
       const refetchKnown = async () => {
-        const recent = unwrap(
-          await this.rest.GET('/api/v1/suggestions', {
-            params: { query: { sort: 'recent', limit: RECENT_SUGGESTIONS } },
-          }),
-        ).items as SuggestionPayload[];
+        // Newest first, page after page until one holds a suggestion known before this read: those created while
+        // away are all newer than it.
+        const known = new Set(counts.keys());
         const listed = new Set<string>();
-        for (const s of recent) {
-          listed.add(s.id);
-          apply(fromSuggestion(s));
+        let cursor: string | undefined;
+        for (let page = 0; page < SUGGESTION_PAGES; page += 1) {
+          const recent = unwrap(
+            await this.rest.GET('/api/v1/suggestions', {
+              params: { query: { sort: 'recent', limit: RECENT_SUGGESTIONS, cursor } },
+            }),
+          );
+          let reached = known.size === 0;
+          for (const s of recent.items as SuggestionPayload[]) {
+            reached ||= known.has(s.id);
+            listed.add(s.id);
+            apply(fromSuggestion(s));
+          }
+          cursor = recent.nextCursor ?? undefined;
+          if (reached || !cursor) break;
         }
-        await Promise.all([...counts.keys()].filter((id) => !listed.has(id)).map((id) => refetch(id)));
+        await Promise.all([...known].filter((id) => !listed.has(id)).map((id) => refetch(id)));
       };
       const unsubscribe = this.subscribe(channels.suggestions(), {
         'suggestion:created': (s) => apply(fromSuggestion(s)),
