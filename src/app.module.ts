@@ -81,9 +81,8 @@ export class AppModule implements NestModule {
               return typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
             },
             autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.includes((req.url ?? '').split('?')[0]) },
-            // A request's fields, not its headers: pino-http serialises them into the request's logger as the request
-            // comes in, on the way to the handler (with every header, 0.1–0.3 ms of a vote's path on this machine),
-            // and headers carry tokens and cookies that a log has no use for.
+            // A request's fields, not its headers: pino-http serialises them into the request's logger as each request
+            // comes in, on the way to its handler, and headers carry tokens and cookies that a log has no use for.
             serializers: {
               req: (req: SerializedRequest) => ({
                 id: req.id,

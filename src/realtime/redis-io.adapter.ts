@@ -35,7 +35,7 @@ export class RedisIoAdapter extends IoAdapter {
     const [pubRole, subRole] = ADAPTER_CONNECTIONS;
     const pub = this.redis.connect(pubRole);
     // The sharded adapter (un)subscribes a room's channel as the room appears or empties here, without awaiting:
-    // while Redis is down those fail, counted here; the rooms there are then are subscribed once it is back.
+    // while Redis is down those fail (counted here), and the rooms it has by then are subscribed once it is back.
     const sub = this.redis.subscriber(subRole, (channels) => this.metrics.adapterSubscriptionFailures.inc(channels));
     await Promise.all([waitReady(pub), waitReady(sub)]);
     this.catchPublishFailures(pub);
