@@ -233,7 +233,11 @@ describe('First contact', () => {
       line = server.lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'first-contact-logged');
       expect(line).toBeDefined();
     });
-    expect(line).toMatchObject({ msg: 'request completed', res: { statusCode: 200 }, responseTime: expect.any(Number) });
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+    });
     expect(line!.req).toEqual({
       id: 'first-contact-logged',
       method: 'GET',
