@@ -4,6 +4,7 @@ import {
   type InboxEntry,
   type MessagePayload,
   type NotificationPayload,
+  type RealtimeClient,
   type SuggestionVotePayload,
   type TokenRequest,
 } from '@realtime-hub/client';
@@ -664,24 +665,39 @@ describeE2E('Client SDK', () => {
     expect(errors.length).toBeGreaterThanOrEqual(2);
   }, 30_000);
 
+  /** Cuts the client off (the proxy refuses every connection), runs `away`, and lets it back online. */
+  async function whileAway(client: RealtimeClient, away: () => Promise<void>): Promise<void> {
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    await away();
+    proxy.blockAll = false;
+    await waitForState(client, 'online');
+  }
+
+  /** A new suggestion by `author`; answers its id. */
+  async function suggestionBy(author: { token: string }, title: string): Promise<string> {
+    const created = await api.post('/api/v1/suggestions', {
+      token: author.token,
+      body: { title, description: 'away' },
+    });
+    return created.body.id as string;
+  }
+
+  const upvote = (author: { token: string }, id: string) =>
+    api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
+
   it('should pick up a suggestion created while away, with its votes', async () => {
     const [author, watcher] = await createUsers(sut, 2, 'CreatedAway');
     const { client } = sdkClient(proxy.url, watcher.token);
     let all: Map<string, SuggestionVotePayload> | undefined;
     client.suggestionVotes().subscribe((counts) => (all = counts));
     await waitForState(client, 'online');
-
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await waitForState(client, 'reconnecting');
-    const created = await api.post('/api/v1/suggestions', {
-      token: author.token,
-      body: { title: 'Created while away', description: 'resync' },
+    let id = '';
+    await whileAway(client, async () => {
+      id = await suggestionBy(author, 'Created while away');
+      await upvote(author, id);
     });
-    const id = created.body.id as string;
-    await api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
-    proxy.blockAll = false;
-    await waitForState(client, 'online');
     await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
   }, 30_000);
 
@@ -691,24 +707,14 @@ describeE2E('Client SDK', () => {
     let all: Map<string, SuggestionVotePayload> | undefined;
     client.suggestionVotes().subscribe((counts) => (all = counts));
     await waitForState(client, 'online');
-    const create = async (title: string) =>
-      (
-        await api.post('/api/v1/suggestions', {
-          token: author.token,
-          body: { title, description: 'paging' },
-        })
-      ).body.id as string;
-    const known = await create('Known before the cut');
+    const known = await suggestionBy(author, 'Known before the cut');
     await waitUntil(() => all?.has(known) === true, 'the suggestion created live');
-
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await waitForState(client, 'reconnecting');
-    const first = await create('First of the many');
-    for (let i = 0; i < 120; i += 1) await create(`Away ${i}`);
-    await api.put(`/api/v1/suggestions/${first}/vote`, { token: author.token, body: { value: 1 } });
-    proxy.blockAll = false;
-    await waitForState(client, 'online');
+    let first = '';
+    await whileAway(client, async () => {
+      first = await suggestionBy(author, 'First of the many');
+      for (let i = 0; i < 120; i += 1) await suggestionBy(author, `Away ${i}`);
+      await upvote(author, first);
+    });
     // 120 created after it: the first created while away is on the second page.
     await waitUntil(() => all?.get(first)?.upvotes === 1, `the first created while away (${all?.get(first)?.upvotes})`);
     expect(all?.size).toBeGreaterThanOrEqual(122);
@@ -720,18 +726,12 @@ describeE2E('Client SDK', () => {
     await waitForState(client, 'online');
     let all: Map<string, SuggestionVotePayload> | undefined;
     client.suggestionVotes().subscribe((counts) => (all = counts));
-    // In the same tick as the subscribe went out: its answer cannot come back on this connection.
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await waitForState(client, 'reconnecting');
-    const created = await api.post('/api/v1/suggestions', {
-      token: author.token,
-      body: { title: 'Created before the first answer', description: 'resync' },
+    // Cut in the same tick as the subscribe went out: its answer cannot come back on this connection.
+    let id = '';
+    await whileAway(client, async () => {
+      id = await suggestionBy(author, 'Created before the first answer');
+      await upvote(author, id);
     });
-    const id = created.body.id as string;
-    await api.put(`/api/v1/suggestions/${id}/vote`, { token: author.token, body: { value: 1 } });
-    proxy.blockAll = false;
-    await waitForState(client, 'online');
     await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
   }, 30_000);
 });
