@@ -8,7 +8,7 @@ import { AppModule } from './app.module.js';
 import { setupAsyncApi } from './asyncapi/asyncapi.setup.js';
 import { corsOptions } from './common/cors.js';
 import type { AppConfig } from './config/app-config.js';
-import type { ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
 import { fastJsonBody } from './common/json-body.js';
 import { completeOpenApi } from './common/openapi.js';
@@ -18,6 +18,14 @@ import { RedisService } from './redis/redis.service.js';
 
 /** REST bodies above this (256 KiB) get 413; resources check their own 64 KiB `data` limit. */
 export const REST_BODY_LIMIT = 256 * 1024;
+/**
+ * How long an idle kept-alive connection stays open. Node's default (5 s) is shorter than what a proxy in front
+ * keeps its idle connections to the app for (nginx's upstream `keepalive_timeout` 60 s, deploy/nginx; most load
+ * balancers 60 s): the proxy then sends a request on a connection the app is closing, and a POST there fails with a
+ * 502, since a proxy does not send a non-idempotent request again. Longer than theirs, the close is always the
+ * proxy's. Clients that keep connections alive read it from the `Keep-Alive: timeout=65` header.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -26,6 +34,10 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  const server = app.getHttpServer() as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  // Node's rule: the time allowed for a request's headers is longer than the idle keep-alive.
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   app.use(fastJsonBody(REST_BODY_LIMIT));
   app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);

@@ -209,14 +209,20 @@ describe('Screens in the browser', () => {
       expect(Math.abs(at.x + at.width / 2 - (box.x + box.width))).toBeLessThan(3);
     }
     // The legend says what the tiles and the "updated at" line say (the same update, should another come meanwhile:
-    // the cursor is put on the right end again, since uPlot's legend shows the point under a cursor that has not moved).
-    await until(async () => {
-      const now = (await plot.boundingBox())!;
-      await plot.hover({ position: { x: now.width - 2, y: 10 } });
-      const connections = await adminPage.getByRole('region', { name: 'Connections' }).locator('.big').innerText();
-      const updated = await adminPage.getByText(/^Updated at /).innerText();
-      return updated === `Updated at ${await legendOf('Time')}` && connections === (await legendOf('Connections'));
-    }, 'the legend shows the latest update');
+    // the cursor is moved off the right end and back on it, since uPlot's legend shows the point under a cursor that
+    // has not moved, and a hover where the mouse already is moves nothing).
+    await until(
+      async () => {
+        const now = (await plot.boundingBox())!;
+        await plot.hover({ position: { x: now.width / 2, y: 10 } });
+        await plot.hover({ position: { x: now.width - 2, y: 10 } });
+        const connections = await adminPage.getByRole('region', { name: 'Connections' }).locator('.big').innerText();
+        const updated = await adminPage.getByText(/^Updated at /).innerText();
+        return updated === `Updated at ${await legendOf('Time')}` && connections === (await legendOf('Connections'));
+      },
+      'the legend shows the latest update',
+      15_000,
+    );
     await adminPage.mouse.move(0, 0);
     await checkScreen(adminPage, 'dashboard');
     // The chart follows the window's width: a narrower window has no page wider than itself.
