@@ -25,6 +25,9 @@ const snapshotOf = (name: string): JsonSchema => ({
   required: ['channel'],
 });
 
+/** Answers `{channel}`: the channel the (un)subscription was about. */
+const channelAck: JsonSchema = { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] };
+
 /** Answers `{channel}`, and `snapshot` for a channel that has a state to start from (see the contract). */
 const subscribed: JsonSchema = {
   type: 'object',
@@ -116,8 +119,8 @@ export function createAsyncApiDocument(app: INestApplication): Record<string, un
     },
     replies: {
       subscribe: subscribed,
-      unsubscribe: { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] },
-      'subscribe:suggestions': { type: 'object', properties: { channel: { type: 'string' } }, required: ['channel'] },
+      unsubscribe: channelAck,
+      'subscribe:suggestions': channelAck,
       'auth:refresh': {
         type: 'object',
         properties: { expiresAt: { type: 'string', format: 'date-time' } },

@@ -26,9 +26,10 @@ interface PendingAck {
 }
 
 /**
- * How long `publish` waits for Redis and the other instances (one that died mid-way never answers). A Redis that
- * accepts connections but does not answer would hold PUBLISH forever (the connection has no command timeout): past
- * this, `publish` fails, so that a request announcing a change answers instead of hanging.
+ * How long `publish` waits for Redis and the other instances (one that died mid-way never answers), one deadline for
+ * both. A Redis that accepts connections but does not answer holds PUBLISH until the command connection's own
+ * timeout (REDIS_COMMAND_TIMEOUT_MS, 3 s, redis.service.ts); an announcement gives up sooner: past this, `publish`
+ * fails, so that a request announcing a change answers within it.
  */
 export const ACK_TIMEOUT_MS = 2000;
 
