@@ -1,7 +1,9 @@
 // The baseline: a bare Socket.IO server with the app's version and tuning, no auth, no database; with
 // BENCH_BASELINE_REDIS_URL, the same `@socket.io/redis-adapter` on ioredis as the app (the fair in-stack comparison),
 // classic or sharded (BENCH_BASELINE_REDIS_ADAPTER) as the app's.
-// POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks.
+// POST /broadcast {room, event, payload} emits to a room; clients join rooms with `join`; `echo` acks; `chat` does with a
+// message what the app's `message:send` does after its transaction: `message:new` to the conversation's room and an
+// `inbox:update` to each member's room, then the ack.
 // With BENCH_BASELINE_DATABASE_URL, `persist: true` in that body first writes one row through `pg` (one statement in a
 // transaction of its own: one round trip and one durable commit), then emits: the least a server that stores a vote
 // before announcing it has to do.
@@ -67,12 +69,37 @@ if (!process.env.BENCH_BASELINE_KEEP_REQUEST) {
     socket.conn.request = undefined;
   });
 }
+let chatSeq = 0;
 io.on('connection', (socket) => {
   socket.on('join', (room, ack) => {
     socket.join(room);
     ack?.({ ok: true, data: { channel: room } });
   });
   socket.on('echo', (payload, ack) => ack?.({ ok: true, data: payload }));
+  socket.on('chat', ({ room, members, body }, ack) => {
+    chatSeq += 1;
+    const message = {
+      id: `message-${chatSeq}`,
+      conversationId: room,
+      seq: chatSeq,
+      senderId: members[0],
+      body,
+      clientId: null,
+      createdAt: new Date().toISOString(),
+    };
+    io.to(room).emit('message:new', message);
+    for (const member of members) {
+      const lastReadSeq = member === members[0] ? chatSeq : chatSeq - 1;
+      io.to(member).emit('inbox:update', {
+        conversationId: room,
+        lastMessage: message,
+        unreadCount: chatSeq - lastReadSeq,
+        lastMessageSeq: chatSeq,
+        lastReadSeq,
+      });
+    }
+    ack?.({ ok: true, data: message });
+  });
 });
 http.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => {

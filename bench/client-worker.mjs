@@ -60,14 +60,15 @@ function connectOne(url, token, join, listen) {
 }
 
 const handlers = {
-  async connect({ url, tokens, count, join, listen = [], concurrency = 100, set }) {
+  /** `joins` gives each socket its own `join` (by index), where the rooms differ. */
+  async connect({ url, tokens, count, join, joins, listen = [], concurrency = 100, set }) {
     const sockets = socketsOf(set);
     let errors = 0;
     let firstError;
     for (let i = 0; i < count; i += concurrency) {
       const batch = [];
       for (let j = i; j < Math.min(count, i + concurrency); j += 1) {
-        batch.push(connectOne(url, tokens?.length ? tokens[j % tokens.length] : undefined, join, listen));
+        batch.push(connectOne(url, tokens?.length ? tokens[j % tokens.length] : undefined, joins?.[j] ?? join, listen));
       }
       for (const { socket, ok, error } of await Promise.all(batch)) {
         if (ok) sockets.push(socket);
