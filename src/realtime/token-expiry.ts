@@ -7,11 +7,13 @@ import { ErrorCode } from '../common/error-codes.js';
 import type { ServerEvents } from './client-events.js';
 
 export const EXPIRING_NOTICE_MS = 60_000;
+/** How long after the handshake a late notice waits (see armTokenTimers). */
+export const LATE_NOTICE_DELAY_MS = 100;
 const SLOT_MS = 1000;
 
 interface Deadline {
   expiresAt: number;
-  /** When `auth:expiring` is still to be sent; null once sent (or when none is to be sent: see armTokenTimers). */
+  /** When `auth:expiring` is due on the clock; null once sent, or when it is not the clock's to send (armTokenTimers). */
   noticeAt: number | null;
   slot: number;
 }
@@ -63,11 +65,15 @@ function fire(socket: Socket, now: number): void {
   }
   if (deadline.noticeAt !== null && now >= deadline.noticeAt) {
     deadline.noticeAt = null;
-    socket.emit('auth:expiring', {
-      expiresAt: new Date(deadline.expiresAt).toISOString(),
-    } satisfies ServerEvents['auth:expiring']);
+    sendNotice(socket, deadline);
   }
   place(socket, deadline);
+}
+
+function sendNotice(socket: Socket, deadline: Deadline): void {
+  socket.emit('auth:expiring', {
+    expiresAt: new Date(deadline.expiresAt).toISOString(),
+  } satisfies ServerEvents['auth:expiring']);
 }
 
 export function clearTokenTimers(socket: Socket): void {
@@ -81,21 +87,25 @@ export function clearTokenTimers(socket: Socket): void {
 
 /**
  * (Re)arms the deadlines for a token ending at `expiresAt` (epoch ms). A socket that connects with less than
- * EXPIRING_NOTICE_MS left (`late: 'notice'`: a reconnection in the token's last minute) gets `auth:expiring` at once,
- * within a second: its moment has passed, and without it the client would learn of the end only from TOKEN_EXPIRED,
- * when the token can no longer be renewed. A token handed over by `auth:refresh` (`late: 'none'`) gets no late
- * notice: the client has just renewed, and a session near its maximum age (JWT_SESSION_MAX_AGE) gets no token that
- * lasts longer, so a notice would only have it ask again every second.
+ * EXPIRING_NOTICE_MS left (`late: 'notice'`: a reconnection in the token's last minute) gets `auth:expiring` at once:
+ * its moment has passed, and without it the client would learn of the end only from TOKEN_EXPIRED, when the token can
+ * no longer be renewed. At once, not at the clock's next slot: that slot can fall up to two seconds later, past the end
+ * of a token with a second or two left, and the notice was then never sent. At once means LATE_NOTICE_DELAY_MS after
+ * the handshake, not in the same write as the connection's acceptance: a client that adds its listeners once
+ * connected would not have them yet. A token handed over by `auth:refresh` (`late: 'none'`) gets no late notice: the client has just renewed,
+ * and a session near its maximum age (JWT_SESSION_MAX_AGE) gets no token that lasts longer, so a notice would only
+ * have it ask again every second.
  */
 export function armTokenTimers(socket: Socket, expiresAt: number, late: 'notice' | 'none'): void {
   clearTokenTimers(socket);
-  const now = Date.now();
   const noticeAt = expiresAt - EXPIRING_NOTICE_MS;
-  const deadline: Deadline = {
-    expiresAt,
-    noticeAt: noticeAt > now ? noticeAt : late === 'notice' ? now : null,
-    slot: 0,
-  };
+  const deadline: Deadline = { expiresAt, noticeAt: noticeAt > Date.now() ? noticeAt : null, slot: 0 };
   deadlines.set(socket, deadline);
   place(socket, deadline);
+  if (deadline.noticeAt === null && late === 'notice') {
+    setTimeout(() => {
+      // Not if the socket left, or was handed another token, meanwhile.
+      if (deadlines.get(socket) === deadline && socket.connected) sendNotice(socket, deadline);
+    }, LATE_NOTICE_DELAY_MS).unref();
+  }
 }
