@@ -28,6 +28,9 @@ describeFaults('Redis outage under the mixed load, two instances', () => {
     dashboard.subscribe(channels.dashboard(), {
       stats_update: (s) => stats.push({ at: Date.now(), activeSessions: s.sessions.active }),
     });
+    // Subscribed before the outage: a handshake needs Redis (the socket quota), so a dashboard still connecting when
+    // Redis stops would wait for it, and hear nothing of the outage (a loaded run once saw that).
+    await eventually(() => expect(stats.length).toBeGreaterThan(0), 10_000);
     load.start();
     await sleep(500);
 
