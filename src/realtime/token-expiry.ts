@@ -1,7 +1,8 @@
 // Per-socket token deadlines: `auth:expiring` 60 s before the token ends, then TOKEN_EXPIRED and a disconnect.
 // One clock for every socket, in one-second slots, rather than two Node timers per socket: a socket then costs a
 // small record and a set entry, and no timer ever waits longer than a second (Node's overflow past ~24.8 days, for
-// 365-day kiosk tokens, cannot happen).
+// 365-day kiosk tokens, cannot happen). A socket that connects in its token's last minute also gets one short timer,
+// for the notice it is owed at once (armTokenTimers).
 import type { Socket } from 'socket.io';
 import { ErrorCode } from '../common/error-codes.js';
 import type { ServerEvents } from './client-events.js';
