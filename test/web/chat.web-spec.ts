@@ -323,7 +323,7 @@ describe('Chat in the browser', () => {
     const width = async () => Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(await width()).toBeLessThanOrEqual(375);
     await page.getByRole('button', { name: /^Notifications/ }).click();
-    const panel = page.getByRole('region', { name: 'Notifications' });
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
     await panel.waitFor();
     const box = (await panel.boundingBox())!;
     // Under the header, the bell and the rest of the header left in view.

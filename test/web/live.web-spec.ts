@@ -222,8 +222,8 @@ describe('Live screens in the browser', () => {
       await openSignedIn(browserContext, app.url, '/suggestions'),
       await openSignedIn(browserContext, app.url, '/suggestions'),
     ];
-    const panel1 = tab1.getByRole('region', { name: 'Notifications' });
-    const panel2 = tab2.getByRole('region', { name: 'Notifications' });
+    const panel1 = tab1.getByRole('region', { name: 'Notifications', exact: true });
+    const panel2 = tab2.getByRole('region', { name: 'Notifications', exact: true });
     await tab1.getByRole('button', { name: 'Notifications, 2 unread' }).click();
     await tab2.getByRole('button', { name: 'Notifications, 2 unread' }).click();
     await panel2.getByText('Market moves to Friday').waitFor();

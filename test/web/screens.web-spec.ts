@@ -298,9 +298,14 @@ describe('Screens in the browser', () => {
         body: { userIds: [bob.id], type: 'info', title, body: 'From the town hall' },
       });
     }
+    // In front, the dropdown closed: each also shows as a toast, until the dropdown opens.
+    const toasts = page.getByRole('region', { name: 'New notifications' });
+    await toasts.getByText('Library closes at 6 pm').waitFor();
+    await toasts.getByText('New council minutes').waitFor();
     const bell = page.getByRole('button', { name: `Notifications, ${unreadBefore + 2} unread` });
     await bell.click();
-    const panel = page.getByRole('region', { name: 'Notifications' });
+    await toasts.getByText('New council minutes').waitFor({ state: 'detached' });
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
     await panel.getByText('New council minutes').waitFor();
     await checkScreen(page, 'notifications');
 
@@ -334,6 +339,26 @@ describe('Screens in the browser', () => {
     expect(new URL(page.url()).pathname).toBe(`/documents/${documentId}`);
     await panel.waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+
+    // A toast leads where its notification does and reads it; × takes one away and leaves it unread.
+    const notify = (title: string, data?: Record<string, string>) =>
+      http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [bob.id], type: 'info', title, body: 'From the town hall', data },
+      });
+    await page.goto(`${app.url}/suggestions`);
+    await page.getByRole('heading', { name: 'Suggestions' }).waitFor();
+    await notify('Agenda for Monday', { resourceId: documentId });
+    await toasts.getByRole('link', { name: 'Agenda for Monday' }).click();
+    await page.getByRole('textbox', { name: 'Content' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/documents/${documentId}`);
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await notify('Bins collected on Tuesday');
+    await toasts.getByText('Bins collected on Tuesday').waitFor();
+    await checkScreen(page, 'toast');
+    await toasts.getByRole('button', { name: 'Dismiss' }).click();
+    await toasts.getByText('Bins collected on Tuesday').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
   });
 
   it('counts what is unread in the tab’s title; a tab behind others tells of news on the desktop and reads nothing', async () => {
@@ -399,6 +424,8 @@ describe('Screens in the browser', () => {
     await bringBack();
     await titleIs('(1) realtime-hub');
     expect(await lastReadSeq()).toBe(3);
+    // The vote arrived while she was elsewhere: told on the desktop, not by a toast once she is back.
+    expect(await page.getByRole('region', { name: 'New notifications' }).textContent()).toBe('');
     // What she came back to starts under a line; what arrives while she watches needs none.
     const log = page.getByRole('log', { name: 'Messages' });
     const items = () => log.getByRole('listitem').allInnerTexts();
@@ -560,7 +587,7 @@ describe('Screens in the browser', () => {
     await page.getByRole('status').filter({ hasText: 'Sent to 1 person.' }).waitFor();
     expect(await page.getByRole('button', { name: 'Send to 0 people' }).isDisabled()).toBe(true);
     await ginaPage.getByRole('button', { name: 'Notifications, 1 unread' }).click();
-    const panel = ginaPage.getByRole('region', { name: 'Notifications' });
+    const panel = ginaPage.getByRole('region', { name: 'Notifications', exact: true });
     await panel.getByText('Water cut on Monday').waitFor();
     await panel.getByText('From 8 to 12 in the town centre.').waitFor();
   });
@@ -604,7 +631,7 @@ describe('Screens in the browser', () => {
     expect(vote.status).toBe(200);
     const bell = page.getByRole('button', { name: /^Notifications,/ });
     await bell.click();
-    const panel = page.getByRole('region', { name: 'Notifications' });
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
     await panel.getByText('Nouveau vote contre votre suggestion').waitFor();
     await panel.getByText('Bob Durand a voté contre « Un banc de plus »').waitFor();
     await page.keyboard.press('Escape');

@@ -122,6 +122,8 @@ const en = {
     votedFor: '{{name}} voted for "{{title}}"',
     votedAgainst: '{{name}} voted against "{{title}}"',
     someone: 'Someone',
+    toasts: 'New notifications',
+    dismiss: 'Dismiss',
   },
   chat: {
     title: 'Conversations',
@@ -426,6 +428,8 @@ const fr: Resource = {
     votedFor: '{{name}} a voté pour « {{title}} »',
     votedAgainst: '{{name}} a voté contre « {{title}} »',
     someone: 'Quelqu’un',
+    toasts: 'Nouvelles notifications',
+    dismiss: 'Fermer',
   },
   chat: {
     title: 'Conversations',

@@ -1,6 +1,8 @@
 // The bell: a live unread badge (the session's unread count) and a dropdown of the latest notifications, newest
 // first, kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
-// where it leads (notices.ts); and the switch of desktop notifications.
+// where it leads (notices.ts); and the switch of desktop notifications. A notification that arrives while the user is
+// in the tab, the dropdown closed, also shows for a few seconds in a corner (a toast; a tab not in front tells of it
+// on the desktop instead, if the user turned that on).
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -9,7 +11,12 @@ import { Link } from 'react-router';
 import { api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { dateTimeOf } from '../i18n';
+import { isInFront } from '../in-front';
 import { targetOf, wordingOf } from '../notices';
+
+/** How long a toast stays (see the timer below), and how many show at once (the newest). */
+const TOAST_MS = 8000;
+const TOASTS_AT_MOST = 3;
 
 interface BellProps {
   client: RealtimeClient;
@@ -66,6 +73,24 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
       .catch(() => undefined);
   }, [client, readChecks]);
 
+  // Toasts: each notification that arrives live is considered once; while the dropdown is open it is read there.
+  const [toasts, setToasts] = useState<NotificationPayload[]>([]);
+  const considered = useRef(new Set<string>());
+  useEffect(() => {
+    const fresh = live.filter((n) => !considered.current.has(n.id));
+    for (const n of fresh) considered.current.add(n.id);
+    const shown = fresh.filter((n) => n.readAt === null).reverse();
+    if (shown.length === 0 || open || !isInFront()) return;
+    setToasts((list) => [...shown, ...list].slice(0, TOASTS_AT_MOST));
+  }, [live, open]);
+  const dismiss = (id: string) => setToasts((list) => list.filter((n) => n.id !== id));
+  // The oldest goes TOAST_MS after the last change, then the next one TOAST_MS later, and so on.
+  useEffect(() => {
+    if (toasts.length === 0) return undefined;
+    const timer = setTimeout(() => setToasts((list) => list.slice(0, -1)), TOAST_MS);
+    return () => clearTimeout(timer);
+  }, [toasts]);
+
   const markRead = async (id: string) => {
     await client.request('notification:read', { id });
     setReadIds((ids) => new Set(ids).add(id));
@@ -97,13 +122,29 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
 
   return (
     <div className="bell" ref={panel}>
+      <section className="toasts" aria-label={t('notifications.toasts')} aria-live="polite">
+        {toasts.map((n) => (
+          <Toast
+            key={n.id}
+            notification={n}
+            onDismiss={() => dismiss(n.id)}
+            onOpen={() => {
+              dismiss(n.id);
+              void markRead(n.id);
+            }}
+          />
+        ))}
+      </section>
       <button
         ref={button}
         type="button"
         aria-expanded={open}
         aria-controls="notifications-panel"
         aria-label={t('notifications.button', { count: unread })}
-        onClick={() => setOpen((value) => !value)}
+        onClick={() => {
+          setOpen((value) => !value);
+          setToasts([]);
+        }}
       >
         <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="currentColor">
           <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z" />
@@ -168,6 +209,36 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
           </ul>
         </div>
       )}
+    </div>
+  );
+}
+
+interface ToastProps {
+  notification: NotificationPayload;
+  onDismiss(): void;
+  onOpen(): void;
+}
+
+/** One new notification: its title (a link where it leads somewhere, read once opened) and body. */
+function Toast({ notification, onDismiss, onOpen }: ToastProps) {
+  const { t } = useTranslation();
+  const { title, body } = wordingOf(notification, t);
+  const target = targetOf(notification);
+  return (
+    <div className="toast">
+      <p>
+        {target ? (
+          <Link to={target} onClick={onOpen}>
+            <strong>{title}</strong>
+          </Link>
+        ) : (
+          <strong>{title}</strong>
+        )}
+        {body && <span> {body}</span>}
+      </p>
+      <button type="button" aria-label={t('notifications.dismiss')} onClick={onDismiss}>
+        ×
+      </button>
     </div>
   );
 }
