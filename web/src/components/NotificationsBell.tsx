@@ -178,24 +178,15 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
           <ul>
             {items.map((n) => {
               const read = n.readAt !== null || readIds.has(n.id);
-              const { title, body } = wordingOf(n, t);
-              const target = targetOf(n);
               return (
                 <li key={n.id} className={read ? 'read' : 'unread'}>
-                  {target ? (
-                    <Link
-                      to={target}
-                      onClick={() => {
-                        setOpen(false);
-                        if (!read) void markRead(n.id);
-                      }}
-                    >
-                      <strong>{title}</strong>
-                    </Link>
-                  ) : (
-                    <strong>{title}</strong>
-                  )}
-                  {body && <span> {body}</span>}
+                  <Notice
+                    notification={n}
+                    onOpen={() => {
+                      setOpen(false);
+                      if (!read) void markRead(n.id);
+                    }}
+                  />
                   <br />
                   <small>{dateTimeOf(n.createdAt)}</small>{' '}
                   {!read && (
@@ -213,28 +204,38 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
   );
 }
 
-interface ToastProps {
+interface NoticeProps {
   notification: NotificationPayload;
-  onDismiss(): void;
+  /** The user follows its link. */
   onOpen(): void;
 }
 
-/** One new notification: its title (a link where it leads somewhere, read once opened) and body. */
-function Toast({ notification, onDismiss, onOpen }: ToastProps) {
+/** A notification's title, linked where it leads if it leads somewhere, and its body, in the reader's language. */
+function Notice({ notification, onOpen }: NoticeProps) {
   const { t } = useTranslation();
   const { title, body } = wordingOf(notification, t);
   const target = targetOf(notification);
   return (
+    <>
+      {target ? (
+        <Link to={target} onClick={onOpen}>
+          <strong>{title}</strong>
+        </Link>
+      ) : (
+        <strong>{title}</strong>
+      )}
+      {body && <span> {body}</span>}
+    </>
+  );
+}
+
+/** One new notification, with a button that dismisses it (opening it reads it). */
+function Toast({ notification, onDismiss, onOpen }: NoticeProps & { onDismiss(): void }) {
+  const { t } = useTranslation();
+  return (
     <div className="toast">
       <p>
-        {target ? (
-          <Link to={target} onClick={onOpen}>
-            <strong>{title}</strong>
-          </Link>
-        ) : (
-          <strong>{title}</strong>
-        )}
-        {body && <span> {body}</span>}
+        <Notice notification={notification} onOpen={onOpen} />
       </p>
       <button type="button" aria-label={t('notifications.dismiss')} onClick={onDismiss}>
         ×
