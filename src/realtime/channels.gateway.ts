@@ -27,7 +27,7 @@ import { RealtimeServer } from './realtime.server.js';
 import { SocketGateways } from './socket-gateways.js';
 import { installPacketMiddleware } from './socket-packets.js';
 import { SocketQuota } from './socket-quota.js';
-import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
+import { armTokenTimers, clearTokenTimers, noticeOnceConnected } from './token-expiry.js';
 import { createWsAuthMiddleware } from './ws-auth.middleware.js';
 
 @RealtimeGateway()
@@ -84,6 +84,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.metrics.socketsConnected.inc();
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
+    noticeOnceConnected(socket);
     try {
       await this.presence.connected(principal);
     } catch (err) {

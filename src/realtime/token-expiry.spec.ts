@@ -1,5 +1,11 @@
 import type { Socket } from 'socket.io';
-import { armTokenTimers, clearTokenTimers, EXPIRING_NOTICE_MS, LATE_NOTICE_DELAY_MS } from './token-expiry.js';
+import {
+  armTokenTimers,
+  clearTokenTimers,
+  EXPIRING_NOTICE_MS,
+  LATE_NOTICE_DELAY_MS,
+  noticeOnceConnected,
+} from './token-expiry.js';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
 const { jest } = import.meta;
@@ -8,7 +14,7 @@ const { jest } = import.meta;
 function fakeSocket(): { socket: Socket; seen: string[] } {
   const seen: string[] = [];
   const socket = {
-    connected: true,
+    connected: false,
     emit: (event: string) => seen.push(event),
     disconnect: () => seen.push('disconnect'),
   };
@@ -31,10 +37,14 @@ describe('token deadlines', () => {
     jest.useRealTimers();
   });
 
-  function armed(expiresAt: number, late: 'notice' | 'none'): string[] {
+  /** A socket whose handshake armed its deadlines, connected `connectedAfterMs` later. */
+  function armed(expiresAt: number, late: 'notice' | 'none', connectedAfterMs = 0): string[] {
     const { socket, seen } = fakeSocket();
     sockets.push(socket);
     armTokenTimers(socket, expiresAt, late);
+    jest.advanceTimersByTime(connectedAfterMs);
+    (socket as { connected: boolean }).connected = true;
+    noticeOnceConnected(socket);
     return seen;
   }
 
@@ -46,6 +56,13 @@ describe('token deadlines', () => {
     expect(seen).toEqual(['auth:expiring']);
     jest.advanceTimersByTime(2000);
     expect(seen).toEqual(['auth:expiring', 'error', 'disconnect']);
+  });
+
+  it('should send the late notice once the socket has connected, however long its handshake took', () => {
+    const seen = armed(endsAt + 1000, 'notice', 300);
+    expect(seen).toEqual([]);
+    jest.advanceTimersByTime(LATE_NOTICE_DELAY_MS);
+    expect(seen).toEqual(['auth:expiring']);
   });
 
   it('should send no late notice for a token handed over by auth:refresh', () => {

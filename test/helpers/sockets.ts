@@ -12,6 +12,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>;
   auth?: Record<string, unknown>;
   query?: Record<string, string>;
+  /** Listeners added before the connection, for what the server may send as soon as it accepts it. */
+  listeners?: Record<string, (...args: any[]) => void>;
 }
 
 /** Connects and resolves once connected; rejects with the connect_error message. */
@@ -26,6 +28,7 @@ export function connect(url: string, token: string | undefined, options: Connect
     timeout: 10_000,
   });
   open.add(socket);
+  for (const [event, listener] of Object.entries(options.listeners ?? {})) socket.on(event, listener);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err: Error) => {
