@@ -115,7 +115,8 @@ export function armTokenTimers(socket: Socket, expiresAt: number, late: 'notice'
  * and the handshake's other steps can take a while). Not at the clock's next slot, which can fall up to two seconds
  * later, past the end of a token with a second or two left (the notice was then never sent); LATE_NOTICE_DELAY_MS
  * after the connection, not in the same write as its acceptance, so that a client adding its listeners once
- * connected has them.
+ * connected usually has them (one busy at that moment reads both frames at once: clients should listen before
+ * connecting, as the SDK does).
  */
 export function noticeOnceConnected(socket: Socket): void {
   const deadline = deadlines.get(socket);
