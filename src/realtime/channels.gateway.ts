@@ -27,7 +27,7 @@ import { RealtimeServer } from './realtime.server.js';
 import { SocketGateways } from './socket-gateways.js';
 import { installPacketMiddleware } from './socket-packets.js';
 import { SocketQuota } from './socket-quota.js';
-import { armTokenTimers, clearTokenTimers, noticeOnceConnected } from './token-expiry.js';
+import { armTokenTimers, clearTokenTimers } from './token-expiry.js';
 import { createWsAuthMiddleware } from './ws-auth.middleware.js';
 
 @RealtimeGateway()
@@ -72,7 +72,6 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
             this.config.ws.rateLimit,
             this.config.ws.rateBurst,
           );
-          armTokenTimers(socket, (socket.data as SocketData).principal.expiresAt, 'notice');
         },
         clientIpOf: (request) => clientIp(request, this.trustProxy),
         admit: (principal, socket) => this.quota.acquire(principal, socket.id),
@@ -84,7 +83,7 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     this.metrics.socketsConnected.inc();
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
-    noticeOnceConnected(socket);
+    armTokenTimers(socket, principal.expiresAt, 'notice');
     try {
       await this.presence.connected(principal);
     } catch (err) {

@@ -2,13 +2,13 @@
 // One clock for every socket, in one-second slots, rather than two Node timers per socket: a socket then costs a
 // small record and a set entry, and no timer ever waits longer than a second (Node's overflow past ~24.8 days, for
 // 365-day kiosk tokens, cannot happen). A socket that connects in its token's last minute also gets one short timer,
-// for the notice it is owed at once (noticeOnceConnected).
+// for the notice it is owed at once (armTokenTimers).
 import type { Socket } from 'socket.io';
 import { ErrorCode } from '../common/error-codes.js';
 import type { ServerEvents } from './client-events.js';
 
 export const EXPIRING_NOTICE_MS = 60_000;
-/** How long after the connection a late notice waits (noticeOnceConnected). */
+/** How long after the connection a late notice waits (armTokenTimers). */
 export const LATE_NOTICE_DELAY_MS = 100;
 const SLOT_MS = 1000;
 
@@ -16,8 +16,6 @@ interface Deadline {
   expiresAt: number;
   /** When `auth:expiring` is due on the clock; null once sent, or when it is not the clock's to send (armTokenTimers). */
   noticeAt: number | null;
-  /** `auth:expiring` is owed at once, its moment past (noticeOnceConnected sends it). */
-  lateNotice: boolean;
   slot: number;
 }
 
@@ -89,39 +87,24 @@ export function clearTokenTimers(socket: Socket): void {
 }
 
 /**
- * (Re)arms the deadlines for a token ending at `expiresAt` (epoch ms). A socket that connects with less than
- * EXPIRING_NOTICE_MS left (`late: 'notice'`: a reconnection in the token's last minute) is owed `auth:expiring` at
- * once (see noticeOnceConnected): its moment has passed, and without it the client would learn of the end only from
- * TOKEN_EXPIRED, when the token can no longer be renewed. A token handed over by `auth:refresh` (`late: 'none'`) gets
- * no late notice: the client has just renewed, and a session near its maximum age (JWT_SESSION_MAX_AGE) gets no token
- * that lasts longer, so a notice would only have it ask again every second.
+ * (Re)arms the deadlines of a connected socket for a token ending at `expiresAt` (epoch ms). A socket that connects
+ * with less than EXPIRING_NOTICE_MS left (`late: 'notice'`: a reconnection in the token's last minute) gets
+ * `auth:expiring` at once: its moment has passed, and without it the client would learn of the end only from
+ * TOKEN_EXPIRED, when the token can no longer be renewed. At once, not at the clock's next slot, which can fall up to
+ * two seconds later, past the end of a token with a second or two left (the notice was then never sent); and
+ * LATE_NOTICE_DELAY_MS after the connection rather than in the same write as its acceptance, so that a client adding
+ * its listeners once connected usually has them (one busy at that moment reads both frames at once: clients should
+ * listen before connecting, as the SDK does). A token handed over by `auth:refresh` (`late: 'none'`) gets no late
+ * notice: the client has just renewed, and a session near its maximum age (JWT_SESSION_MAX_AGE) gets no token that
+ * lasts longer, so a notice would only have it ask again every second.
  */
 export function armTokenTimers(socket: Socket, expiresAt: number, late: 'notice' | 'none'): void {
   clearTokenTimers(socket);
   const noticeAt = expiresAt - EXPIRING_NOTICE_MS;
-  const due = noticeAt > Date.now();
-  const deadline: Deadline = {
-    expiresAt,
-    noticeAt: due ? noticeAt : null,
-    lateNotice: !due && late === 'notice',
-    slot: 0,
-  };
+  const deadline: Deadline = { expiresAt, noticeAt: noticeAt > Date.now() ? noticeAt : null, slot: 0 };
   deadlines.set(socket, deadline);
   place(socket, deadline);
-}
-
-/**
- * Sends the late notice a socket is owed (armTokenTimers), once it has connected (its handshake armed the deadlines,
- * and the handshake's other steps can take a while). Not at the clock's next slot, which can fall up to two seconds
- * later, past the end of a token with a second or two left (the notice was then never sent); LATE_NOTICE_DELAY_MS
- * after the connection, not in the same write as its acceptance, so that a client adding its listeners once
- * connected usually has them (one busy at that moment reads both frames at once: clients should listen before
- * connecting, as the SDK does).
- */
-export function noticeOnceConnected(socket: Socket): void {
-  const deadline = deadlines.get(socket);
-  if (!deadline?.lateNotice) return;
-  deadline.lateNotice = false;
+  if (deadline.noticeAt !== null || late === 'none') return;
   setTimeout(() => {
     // Not if the socket left, or was handed another token, meanwhile.
     if (deadlines.get(socket) === deadline && socket.connected) sendNotice(socket, deadline);
