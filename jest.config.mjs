@@ -19,9 +19,9 @@ export default {
   // Three workers on this 2-core machine. Four were chosen when a whole run used 1.44 cores on average with three
   // (716 s); on 2026-12-01 the machine ran about twice as slowly and a whole run kept both cores busy with either
   // count (vmstat: 95–100 % through the tests), so a fourth worker no longer shortened it (606 and 654 s with four,
-  // 615 s with three) and only starved each spec of CPU: under four, specs with timing in them failed in two runs of
-  // two (a kiosk tick a second late, a vote waiting 10 s for a pooled connection), none under three. The sequencer
-  // below keeps the browser specs to one at a time.
+  // 592–635 s over four runs with three) and only starved each spec of CPU: under four, specs with timing in them
+  // failed in two runs of two (a kiosk tick a second late, a vote waiting 10 s for a pooled connection), in none of
+  // the four under three. The sequencer below keeps the browser specs to one at a time.
   maxWorkers: 3,
   // A worker of a whole run takes about 0.6 s to exit after its last file (577–696 ms for the four of one run, timed
   // in jest-worker), over Jest's default 0.5 s, which then reported "a worker process has failed to exit gracefully"
