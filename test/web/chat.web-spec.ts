@@ -1,7 +1,7 @@
 // Chat in two browsers: typing, message and read receipt shown to the other person; and a browser cut off from
 // the server shows `reconnecting`, then, back online, every message sent meanwhile, in order, with none missing.
 import { jest } from '@jest/globals';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
@@ -242,8 +242,54 @@ describe('Chat in the browser', () => {
     await link.waitFor();
     await pageA.getByRole('textbox', { name: 'Message' }).fill('First meeting on Monday');
     await pageA.getByRole('button', { name: 'Send' }).click();
-    // Chloé's unread count for the group goes up live.
+    // Chloé's unread count for the group goes up live, with the message under the group's name, whose it is first.
     await link.getByText('1 unread').waitFor();
+    await link.getByText('Alice Martin: First meeting on Monday', { exact: true }).waitFor();
+    await pageA
+      .getByRole('navigation', { name: 'Conversations' })
+      .getByRole('link', { name: /Budget committee/ })
+      .getByText('You: First meeting on Monday', { exact: true })
+      .waitFor();
+  });
+
+  it('lists each conversation with its last message and when, and times the log by the day', async () => {
+    await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+      token: bob.token,
+      body: { body: 'Are we on\nfor Saturday?' },
+    });
+    const sent = (
+      await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+        token: bob.token,
+        body: { body: 'Bring   the flyers' },
+      })
+    ).body as { createdAt: string };
+    const at = new Date(sent.createdAt);
+    const hourMinute = at.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+    const item = (page: Page) =>
+      page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Bob Durand/ });
+
+    // The same day: the hour and minute, in the list and in the log (no seconds); a direct message's text alone, on
+    // one line.
+    const today = await open(alice);
+    await item(today).getByText('Bring the flyers', { exact: true }).waitFor();
+    expect(await item(today).locator('time').textContent()).toBe(hourMinute);
+    const log = today.getByRole('log', { name: 'Messages' });
+    await log.getByText('Are we on for Saturday?').waitFor();
+    expect(await log.locator('time').last().textContent()).toBe(hourMinute);
+
+    // The next day (the browser's clock a day on): "Yesterday" in the list, the date and the time in the log.
+    const context = await newContext(browser, alice);
+    contexts.push(context);
+    await context.clock.setFixedTime(new Date(at.getTime() + 24 * 3600 * 1000));
+    const tomorrow = await openSignedIn(context, app.url, `/chat/${conversationId}`);
+    await item(tomorrow).getByText('Yesterday', { exact: true }).waitFor();
+    const day: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric' };
+    // A message of Dec 31 read on Jan 1 names its year.
+    if (new Date(at.getTime() + 24 * 3600 * 1000).getFullYear() !== at.getFullYear()) day.year = 'numeric';
+    const dated = at.toLocaleString('en-US', { ...day, hour: 'numeric', minute: '2-digit' });
+    const lastTime = tomorrow.getByRole('log', { name: 'Messages' }).locator('time').last();
+    await lastTime.filter({ hasText: dated }).waitFor();
+    expect(await lastTime.getAttribute('dateTime')).toBe(sent.createdAt);
   });
   it('loads earlier messages on demand, and keeps a group’s members live as people are added and leave', async () => {
     const erin = await registerUser(app, 'Erin Leclerc');

@@ -154,6 +154,8 @@ const en = {
     leave: 'Leave the group',
     formerMember: 'A former member',
     newMessages: 'New messages',
+    previewMine: 'You: {{body}}',
+    previewFrom: '{{name}}: {{body}}',
   },
   suggestions: {
     title: 'Suggestions',
@@ -460,6 +462,8 @@ const fr: Resource = {
     leave: 'Quitter le groupe',
     formerMember: 'Un ancien membre',
     newMessages: 'Nouveaux messages',
+    previewMine: 'Vous : {{body}}',
+    previewFrom: '{{name}} : {{body}}',
   },
   suggestions: {
     title: 'Suggestions',
@@ -635,3 +639,42 @@ export default i18n;
 export const timeOf = (iso: string): string => new Date(iso).toLocaleTimeString(i18n.language);
 /** A date and time in the app's language. */
 export const dateTimeOf = (iso: string): string => new Date(iso).toLocaleString(i18n.language);
+
+const HOUR_MINUTE: Intl.DateTimeFormatOptions = { hour: 'numeric', minute: '2-digit' };
+
+/** Calendar days from `date` to `now` in the browser's time zone (0 today, 1 yesterday). */
+function daysBefore(date: Date, now: Date): number {
+  const midnight = (d: Date): number => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  // Rounded: a day with a daylight-saving change is 23 or 25 hours long.
+  return Math.round((midnight(now) - midnight(date)) / 86_400_000);
+}
+
+/** The month and day, with the year when it is not this year's. */
+function dayOf(date: Date, now: Date): Intl.DateTimeFormatOptions {
+  return date.getFullYear() === now.getFullYear()
+    ? { month: 'short', day: 'numeric' }
+    : { year: 'numeric', month: 'short', day: 'numeric' };
+}
+
+/** When a message was sent, as a chat's log shows it: the hour and minute today, with the day before today. */
+export function messageTimeOf(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  if (daysBefore(date, now) === 0) return date.toLocaleTimeString(i18n.language, HOUR_MINUTE);
+  return date.toLocaleString(i18n.language, { ...dayOf(date, now), ...HOUR_MINUTE });
+}
+
+/**
+ * When, in a list's few characters: the hour and minute today, "Yesterday", the weekday within the week, the date
+ * before that.
+ */
+export function shortWhenOf(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const days = daysBefore(date, now);
+  if (days <= 0) return date.toLocaleTimeString(i18n.language, HOUR_MINUTE);
+  if (days === 1) {
+    const word = new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-1, 'day');
+    return word.charAt(0).toLocaleUpperCase(i18n.language) + word.slice(1);
+  }
+  if (days < 7) return date.toLocaleDateString(i18n.language, { weekday: 'short' });
+  return date.toLocaleDateString(i18n.language, dayOf(date, now));
+}

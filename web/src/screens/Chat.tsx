@@ -5,11 +5,12 @@
 import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
-import { timeOf } from '../i18n';
+import { dateTimeOf, messageTimeOf, shortWhenOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
@@ -76,6 +77,7 @@ export function Chat() {
                 meId={user.id}
                 conversation={c}
                 unread={inbox.get(c.id)?.unreadCount ?? c.unreadCount}
+                lastMessage={inbox.get(c.id)?.lastMessage ?? c.lastMessage}
                 active={c.id === conversationId}
               />
             ))}
@@ -118,9 +120,10 @@ function ConversationItem(props: {
   meId: string;
   conversation: ConversationPayload;
   unread: number;
+  lastMessage: MessagePayload | null;
   active: boolean;
 }) {
-  const { client, meId, conversation, unread, active } = props;
+  const { client, meId, conversation, unread, lastMessage, active } = props;
   const { t } = useTranslation();
   const other = conversation.kind === 'direct' ? conversation.members.find((m) => m.userId !== meId) : undefined;
   const [online, setOnline] = useState<boolean>();
@@ -131,7 +134,11 @@ function ConversationItem(props: {
   const title = titleOf(conversation, meId);
   return (
     <li>
-      <Link to={`/chat/${conversation.id}`} aria-current={active ? 'page' : undefined}>
+      <Link
+        to={`/chat/${conversation.id}`}
+        aria-current={active ? 'page' : undefined}
+        className={unread > 0 ? 'unread' : undefined}
+      >
         {other && (
           <span
             className={`presence ${online ? 'online' : 'away'}`}
@@ -139,11 +146,33 @@ function ConversationItem(props: {
             aria-label={online ? t('chat.online') : t('chat.offline')}
           />
         )}
-        <span className="name">{title}</span>
-        {unread > 0 && <span className="badge">{t('chat.unread', { count: unread })}</span>}
+        <span className="summary">
+          <span className="line">
+            <span className="name">{title}</span>
+            {lastMessage && (
+              <time dateTime={lastMessage.createdAt} title={dateTimeOf(lastMessage.createdAt)}>
+                {shortWhenOf(lastMessage.createdAt)}
+              </time>
+            )}
+          </span>
+          <span className="line">
+            <span className="preview">{lastMessage && previewOf(lastMessage, conversation, meId, t)}</span>
+            {unread > 0 && <span className="badge">{t('chat.unread', { count: unread })}</span>}
+          </span>
+        </span>
       </Link>
     </li>
   );
+}
+
+/** A conversation's last message on one line: whose it is (in a group, or when it is the user's) and its text. */
+function previewOf(message: MessagePayload, conversation: ConversationPayload, meId: string, t: TFunction): string {
+  // One line whatever the message's line breaks; the stylesheet cuts it to the list's width.
+  const body = message.body.replace(/\s+/g, ' ').trim().slice(0, 200);
+  if (message.senderId === meId) return t('chat.previewMine', { body });
+  if (conversation.kind === 'direct') return body;
+  const name = conversation.members.find((m) => m.userId === message.senderId)?.displayName ?? t('chat.formerMember');
+  return t('chat.previewFrom', { name, body });
 }
 
 /**
@@ -411,7 +440,9 @@ function ConversationView({
               <li className={m.senderId === meId ? 'mine' : 'theirs'}>
                 <span className="sender">{names.get(m.senderId) ?? t('chat.formerMember')}</span>
                 <p>{m.body}</p>
-                <time dateTime={m.createdAt}>{timeOf(m.createdAt)}</time>
+                <time dateTime={m.createdAt} title={dateTimeOf(m.createdAt)}>
+                  {messageTimeOf(m.createdAt)}
+                </time>
                 {m === myLast && (
                   <span className="receipt">
                     {seenBy.length > 0 ? t('chat.seenBy', { names: seenBy.join(', ') }) : t('chat.sent')}
