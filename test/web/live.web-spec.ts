@@ -211,11 +211,13 @@ describe('Live screens in the browser', () => {
 
   it('the bell’s list follows what another tab marks read; Escape from the dropdown gives the focus back to the bell', async () => {
     const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Reader Twice')]);
+    const sentAt: string[] = [];
     for (const title of ['Roadworks on Monday', 'Market moves to Friday']) {
-      await http(app.url, 'POST', '/api/v1/notifications', {
+      const sent = await http(app.url, 'POST', '/api/v1/notifications', {
         token: admin.token,
         body: { userIds: [reader.id], type: 'info', title, body: 'From the town hall' },
       });
+      sentAt.unshift((sent.body as { items: Array<{ createdAt: string }> }).items[0].createdAt);
     }
     const browserContext = await context(reader);
     const [tab1, tab2] = [
@@ -227,6 +229,12 @@ describe('Live screens in the browser', () => {
     await tab1.getByRole('button', { name: 'Notifications, 2 unread' }).click();
     await tab2.getByRole('button', { name: 'Notifications, 2 unread' }).click();
     await panel2.getByText('Market moves to Friday').waitFor();
+    // Newest first, each with the hour and minute it came (today's), the full date and time in the tooltip.
+    const times = panel2.locator('time');
+    expect(await times.allTextContents()).toEqual(
+      sentAt.map((at) => new Date(at).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' })),
+    );
+    expect(await times.first().getAttribute('dateTime')).toBe(sentAt[0]);
 
     // Escape with the focus in the dropdown closes it and puts the focus back on the bell; Enter opens it again.
     await panel2.getByRole('button', { name: 'Mark read' }).first().focus();

@@ -10,7 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
-import { dateTimeOf } from '../i18n';
+import { dateTimeOf, shortWhenOf } from '../i18n';
 import { isInFront } from '../in-front';
 import { targetOf, wordingOf } from '../notices';
 
@@ -188,7 +188,11 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
                     }}
                   />
                   <br />
-                  <small>{dateTimeOf(n.createdAt)}</small>{' '}
+                  <small>
+                    <time dateTime={n.createdAt} title={dateTimeOf(n.createdAt)}>
+                      {shortWhenOf(n.createdAt)}
+                    </time>
+                  </small>{' '}
                   {!read && (
                     <button type="button" onClick={() => void markRead(n.id)}>
                       {t('notifications.markRead')}
