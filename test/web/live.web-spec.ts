@@ -209,6 +209,79 @@ describe('Live screens in the browser', () => {
     await page.getByRole('alert').filter({ hasText: 'Please check the display name' }).waitFor();
   });
 
+  it('chimes once per arrival across tabs, not for a message read on screen, and not once turned off', async () => {
+    const [admin, listener, friend] = await Promise.all([
+      loginAdmin(app),
+      registerUser(app, 'Listener'),
+      registerUser(app, 'Friend Chime'),
+    ]);
+    const conversation = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: friend.token, body: { memberIds: [listener.id] } })
+    ).body as { id: string };
+    const notify = () =>
+      http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [listener.id], type: 'info', title: 'Chime check' },
+      });
+    const say = (body: string) =>
+      http(app.url, 'POST', `/api/v1/conversations/${conversation.id}/messages`, {
+        token: friend.token,
+        body: { body },
+      });
+    const browserContext = await context(listener);
+    // Counts the notes the tabs play (a chime is two), in storage they share and keep across a reload, around the
+    // browser's own Web Audio.
+    await browserContext.addInitScript(`{
+      const create = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () {
+        localStorage.setItem('notesPlayed', String(Number(localStorage.getItem('notesPlayed')) + 1));
+        return create.call(this);
+      };
+    }`);
+    const tabs = [
+      await openSignedIn(browserContext, app.url, '/suggestions'),
+      await openSignedIn(browserContext, app.url, '/suggestions'),
+    ];
+    const chimes = async () => Number(await tabs[1].evaluate(`localStorage.getItem('notesPlayed')`)) / 2;
+    const stays = async (count: number) => {
+      await tabs[0].waitForTimeout(2100);
+      expect(await chimes()).toBe(count);
+    };
+    const soundSwitch = (tab: (typeof tabs)[number]) => tab.getByRole('checkbox', { name: 'Play a sound' });
+
+    // Off at first. Turned on in one tab, the other follows; each has had a click, so either may play.
+    for (const tab of tabs) await tab.getByRole('button', { name: /^Notifications/ }).click();
+    expect(await soundSwitch(tabs[0]).isChecked()).toBe(false);
+    await notify();
+    await stays(0);
+    await soundSwitch(tabs[0]).check();
+    await until(async () => await soundSwitch(tabs[1]).isChecked(), 'the other tab follows the switch');
+
+    // A notification: one chime for the two tabs.
+    await notify();
+    await until(async () => (await chimes()) === 1, 'a chime for the notification');
+    await stays(1);
+    // A message from someone else: one chime, once it has stayed unread for a second.
+    await say('Are you coming?');
+    await until(async () => (await chimes()) === 2, 'a chime for the message');
+    await stays(2);
+    // A message in the conversation one tab shows: read there at once, so neither tab chimes.
+    await tabs[0].goto(`${app.url}/chat/${conversation.id}`);
+    await tabs[0].getByRole('log', { name: 'Messages' }).getByText('Are you coming?').waitFor();
+    await say('See you at six');
+    await tabs[0].getByRole('log', { name: 'Messages' }).getByText('See you at six').waitFor();
+    await stays(2);
+
+    // Turned off (kept across a reload): nothing.
+    await soundSwitch(tabs[1]).uncheck();
+    await tabs[0].reload();
+    await tabs[0].getByRole('button', { name: /^Notifications/ }).click();
+    expect(await soundSwitch(tabs[0]).isChecked()).toBe(false);
+    await notify();
+    await say('Still there?');
+    await stays(2);
+  });
+
   it('the bell’s list follows what another tab marks read; Escape from the dropdown gives the focus back to the bell', async () => {
     const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Reader Twice')]);
     const sentAt: string[] = [];

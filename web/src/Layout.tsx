@@ -10,6 +10,7 @@ import { ConnectionStatus } from './components/ConnectionStatus';
 import { LanguageSwitch } from './components/LanguageSwitch';
 import { NotificationsBell } from './components/NotificationsBell';
 import { useDesktopNotifications } from './desktop-notifications';
+import { useSoundAlerts } from './sound';
 import { ScreenSlot } from './screen-slot';
 import { useSignedIn } from './session';
 import { SESSION_ENDED_KEY } from './screens/SignIn';
@@ -39,6 +40,7 @@ export function Layout() {
   for (const entry of inbox.values()) unreadMessages += entry.unreadCount;
   useTitleCount(unreadNotifications + unreadMessages);
   const desktop = useDesktopNotifications(client, user.id);
+  const sound = useSoundAlerts(client, user.id);
   const admin = user.role === 'admin';
   const { pathname } = useLocation();
   // The server refused the token and a refresh did not help (expired session, revoked, disabled): sign in again.
@@ -77,7 +79,7 @@ export function Layout() {
         </nav>
         <div className="tools">
           <ConnectionStatus client={client} />
-          <NotificationsBell client={client} unread={unreadNotifications} desktop={desktop} />
+          <NotificationsBell client={client} unread={unreadNotifications} desktop={desktop} sound={sound} />
           <LanguageSwitch />
           <span className="who">{user.displayName}</span>
           <button type="button" onClick={signOut}>

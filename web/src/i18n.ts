@@ -123,6 +123,7 @@ const en = {
     votedAgainst: '{{name}} voted against "{{title}}"',
     someone: 'Someone',
     toasts: 'New notifications',
+    sound: 'Play a sound',
     dismiss: 'Dismiss',
   },
   chat: {
@@ -431,6 +432,7 @@ const fr: Resource = {
     votedAgainst: '{{name}} a voté contre « {{title}} »',
     someone: 'Quelqu’un',
     toasts: 'Nouvelles notifications',
+    sound: 'Jouer un son',
     dismiss: 'Fermer',
   },
   chat: {

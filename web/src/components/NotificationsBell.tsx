@@ -1,8 +1,8 @@
 // The bell: a live unread badge (the session's unread count) and a dropdown of the latest notifications, newest
 // first, kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
-// where it leads (notices.ts); and the switch of desktop notifications. A notification that arrives while the user is
-// in the tab, the dropdown closed, also shows for a few seconds in a corner (a toast; a tab not in front tells of it
-// on the desktop instead, if the user turned that on).
+// where it leads (notices.ts); and the switches of desktop notifications and of the chime (sound.ts). A notification
+// that arrives while the user is in the tab, the dropdown closed, also shows for a few seconds in a corner (a toast;
+// a tab not in front tells of it on the desktop instead, if the user turned that on).
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -10,6 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
+import type { SoundAlerts } from '../sound';
 import { dateTimeOf, shortWhenOf } from '../i18n';
 import { isInFront } from '../in-front';
 import { targetOf, wordingOf } from '../notices';
@@ -22,9 +23,10 @@ interface BellProps {
   client: RealtimeClient;
   unread: number;
   desktop: DesktopNotifications;
+  sound: SoundAlerts;
 }
 
-export function NotificationsBell({ client, unread, desktop }: BellProps) {
+export function NotificationsBell({ client, unread, desktop, sound }: BellProps) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const [loaded, setLoaded] = useState<NotificationPayload[]>([]);
@@ -174,6 +176,16 @@ export function NotificationsBell({ client, unread, desktop }: BellProps) {
             </label>
           )}
           {desktop.blocked && <p className="muted">{t('desktop.blocked')}</p>}
+          {sound.supported && (
+            <label className="desktop-switch">
+              <input
+                type="checkbox"
+                checked={sound.enabled}
+                onChange={(event) => sound.setEnabled(event.target.checked)}
+              />{' '}
+              {t('notifications.sound')}
+            </label>
+          )}
           {items.length === 0 && <p>{t('notifications.empty')}</p>}
           <ul>
             {items.map((n) => {
