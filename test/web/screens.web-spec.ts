@@ -470,6 +470,11 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: 'Save' }).click();
     const conflict = page.getByRole('alert').filter({ hasText: `Someone saved version ${current.version + 1}` });
     await conflict.waitFor();
+    // Both changed the one line: no merge offered, the version saved meanwhile shown beside the choice.
+    await conflict.getByText('You both changed the same lines').waitFor();
+    expect(await conflict.getByRole('button', { name: 'Merge both' }).count()).toBe(0);
+    const theirs = conflict.getByRole('region', { name: `Version ${current.version + 1}, saved meanwhile` });
+    expect(await theirs.locator('pre').innerText()).toBe('Agenda: 1. Budget');
     await checkScreen(page, 'document-conflict');
     await conflict.getByRole('button', { name: 'Keep mine' }).click();
     await page
@@ -478,6 +483,39 @@ describe('Screens in the browser', () => {
       .waitFor();
     const saved = (await http(app.url, 'GET', `/api/v1/resources/${documentId}`, { token: alice.token })).body;
     expect(saved.data).toEqual({ text: 'Agenda: 1. Budget 2. Parks 3. Library hours', attendees: ['Alice', 'Bob'] });
+  });
+
+  it('a conflict on different lines merges both changes, which then save as the next version', async () => {
+    const lines = ['Minutes of the council', 'Present: Alice, Bob', 'Budget: approved', 'Next meeting: to be set'];
+    const created = (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: alice.token,
+        body: { name: 'Minutes to merge', visibility: 'public', data: { text: lines.join('\n') } },
+      })
+    ).body as { id: string };
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${created.id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    // Alice sets the next meeting; meanwhile an admin adds Carol to those present, and saves first.
+    await editor.fill([...lines.slice(0, 3), 'Next meeting: Monday 6 pm'].join('\n'));
+    await http(app.url, 'PATCH', `/api/v1/resources/${created.id}`, {
+      token: admin.token,
+      headers: { 'if-match': '1' },
+      body: { data: { text: [lines[0], 'Present: Alice, Bob, Carol', ...lines.slice(2)].join('\n') } },
+    });
+    await page.getByText('Live: version 2').waitFor();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: 'Someone saved version 2' });
+    await conflict.getByText('You changed different lines').waitFor();
+    await conflict.getByRole('button', { name: 'Merge both' }).click();
+    await page.getByRole('status').filter({ hasText: 'Merged with version 2' }).waitFor();
+    const merged = [lines[0], 'Present: Alice, Bob, Carol', lines[2], 'Next meeting: Monday 6 pm'].join('\n');
+    expect(await editor.inputValue()).toBe(merged);
+    expect(await conflict.count()).toBe(0);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 3' }).waitFor();
+    const saved = await http(app.url, 'GET', `/api/v1/resources/${created.id}`, { token: alice.token });
+    expect(saved.body.data).toEqual({ text: merged });
   });
 
   it('lets the owner make a document private and delete it, and no one else', async () => {

@@ -1,6 +1,7 @@
 // Documents: shared resources with live updates (the SDK's resource stream), and an editor that saves with
-// If-Match and, on VERSION_CONFLICT, lets the user reload theirs or keep (overwrite with) theirs. The owner (or an
-// admin) sets who may read it and deletes it.
+// If-Match. On VERSION_CONFLICT it shows the version saved meanwhile and lets the user merge both (when they changed
+// different lines), reload theirs, or keep (overwrite with) theirs. The owner (or an admin) sets who may read it and
+// deletes it.
 import { type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
@@ -12,6 +13,7 @@ import { useSignedIn } from '../session';
 import { dateTimeOf, timeOf } from '../i18n';
 import { ListState } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
+import { mergeText } from '../merge-text';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
@@ -142,6 +144,8 @@ export function DocumentEditor() {
   }, [stream]);
   const [draft, setDraft] = useState<string>();
   const [baseVersion, setBaseVersion] = useState<number>();
+  /** The text of `baseVersion`, what a merge compares both sides with. */
+  const [baseText, setBaseText] = useState('');
   const [conflict, setConflict] = useState<number>();
   const [status, setStatus] = useState<string>();
   const [error, setError] = useState<string>();
@@ -208,7 +212,10 @@ export function DocumentEditor() {
           value={shown}
           readOnly={!canWrite}
           onChange={(event) => {
-            if (draft === undefined) setBaseVersion(live.version);
+            if (draft === undefined) {
+              setBaseVersion(live.version);
+              setBaseText(textOf(live));
+            }
             setDraft(event.target.value);
           }}
         />
@@ -224,6 +231,21 @@ export function DocumentEditor() {
       {conflict !== undefined && (
         <div role="alert" className="conflict">
           <p>{t('documents.conflict', { version: conflict })}</p>
+          {/* Theirs is the live document once it has reached the version the server named. */}
+          {live.version >= conflict && (
+            <ConflictChoice
+              base={baseText}
+              mine={shown}
+              theirs={live}
+              onMerge={(merged) => {
+                setDraft(merged);
+                setBaseVersion(live.version);
+                setBaseText(textOf(live));
+                setConflict(undefined);
+                setStatus(t('documents.merged', { version: live.version }));
+              }}
+            />
+          )}
           <button
             type="button"
             onClick={() => {
@@ -249,5 +271,30 @@ export function DocumentEditor() {
         </section>
       )}
     </div>
+  );
+}
+
+/** In a conflict: the version saved meanwhile, and, when both sides changed different lines, their merge. */
+function ConflictChoice(props: { base: string; mine: string; theirs: ResourcePayload; onMerge(merged: string): void }) {
+  const { base, mine, theirs, onMerge } = props;
+  const { t } = useTranslation();
+  const merged = useMemo(() => mergeText(base, mine, textOf(theirs)), [base, mine, theirs]);
+  return (
+    <>
+      {merged === undefined ? (
+        <p>{t('documents.sameLines')}</p>
+      ) : (
+        <p>
+          {t('documents.otherLines')}{' '}
+          <button type="button" onClick={() => onMerge(merged)}>
+            {t('documents.mergeBoth')}
+          </button>
+        </p>
+      )}
+      <section aria-labelledby="document-theirs">
+        <h2 id="document-theirs">{t('documents.theirs', { version: theirs.version })}</h2>
+        <pre className="theirs">{textOf(theirs)}</pre>
+      </section>
+    </>
   );
 }
