@@ -349,7 +349,7 @@ describe('Chat in the browser', () => {
       .members;
     expect(members.map((m: { userId: string }) => m.userId).sort()).toEqual([alice.id, erin.id].sort());
   });
-  it('holds on a phone screen: a long unbroken message wraps, and nothing is wider than the screen', async () => {
+  it('holds on a phone screen: one pane at a time, a long unbroken message wraps, nothing wider than the screen', async () => {
     await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: bob.token,
       body: { body: 'L'.repeat(4000) },
@@ -368,6 +368,18 @@ describe('Chat in the browser', () => {
       .waitFor();
     const width = async () => Number(await page.evaluate('document.documentElement.scrollWidth'));
     expect(await width()).toBeLessThanOrEqual(375);
+    // One pane at a time: the conversation, with a way back to the list; the list, without the empty pane beside it.
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    expect(await list.isVisible()).toBe(false);
+    await page.getByRole('link', { name: '← Conversations' }).click();
+    await list.getByRole('link', { name: /Bob Durand/ }).waitFor();
+    expect(await page.getByText('Pick a conversation.').isVisible()).toBe(false);
+    await list.getByRole('link', { name: /Bob Durand/ }).click();
+    await page
+      .getByRole('log', { name: 'Messages' })
+      .getByText(/^L{20}/)
+      .waitFor();
+    expect(await list.isVisible()).toBe(false);
     await page.getByRole('button', { name: /^Notifications/ }).click();
     const panel = page.getByRole('region', { name: 'Notifications', exact: true });
     await panel.waitFor();

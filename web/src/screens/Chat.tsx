@@ -53,7 +53,8 @@ export function Chat() {
   const current = conversations.find((c) => c.id === conversationId);
 
   return (
-    <div className="chat">
+    // On a phone, one pane at a time: the list, or the conversation opened (with its way back to the list).
+    <div className={conversationId ? 'chat open' : 'chat'}>
       <aside className="conversations">
         <h1>{t('chat.title')}</h1>
         <button type="button" onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
@@ -86,6 +87,11 @@ export function Chat() {
         </nav>
       </aside>
       <section className="conversation" aria-label={current ? titleOf(current, user.id) : t('chat.title')}>
+        {conversationId && (
+          <Link className="back" to="/chat">
+            ← {t('chat.title')}
+          </Link>
+        )}
         {current ? (
           <ConversationView
             key={current.id}
