@@ -53,17 +53,17 @@ export default {
       ...common,
       displayName: 'e2e-services',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
-      // Run in the embedded project only: what these check does not depend on the backend. The AsyncAPI document and
-      // CORS headers touch neither the database nor Redis; the client SDK specs test the client (reconnects, resync,
-      // fallback), whose server side every other spec here covers, and test/multi/client-failover.e2e-spec.ts runs
-      // the SDK across two instances. The fuzzer, the authorization matrix, malformed input and the user search check
+      // Run in the embedded project only: what these check does not depend on the backend. The AsyncAPI document,
+      // CORS and the security headers touch neither the database nor Redis; the client SDK specs test the client
+      // (reconnects, resync, fallback), whose server side every other spec here covers, and
+      // test/multi/client-failover.e2e-spec.ts runs the SDK across two instances. The fuzzer, the authorization matrix, malformed input and the user search check
       // how one caller's requests are answered, one at a time (validation, guards, who may see what): the same SQL on
       // PGlite as on Postgres, no race, and no state held in Redis. How long an idle HTTP connection is kept is the
       // HTTP server's setting alone. A second run here would only spend CI time.
       testPathIgnorePatterns: [
         '/node_modules/',
         '/test/e2e/asyncapi\\.e2e-spec\\.ts$',
-        '/test/e2e/security-cors\\.e2e-spec\\.ts$',
+        '/test/e2e/security-(cors|headers)\\.e2e-spec\\.ts$',
         '/test/e2e/client-(sdk|react)\\.e2e-spec\\.ts$',
         '/test/e2e/(fuzz|authorization|security-input|security-user-search|http-connections)\\.e2e-spec\\.ts$',
       ],

@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { Server, ServerResponse } from 'node:http';
 import { InFlight } from './common/in-flight.js';
 import { fastJsonBody } from './common/json-body.js';
+import { securityHeaders } from './common/security-headers.js';
 import { completeOpenApi } from './common/openapi.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { RedisIoAdapter } from './realtime/redis-io.adapter.js';
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   // Node's rule: the time allowed for a request's headers is longer than the idle keep-alive.
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+  app.use(securityHeaders());
   app.use(fastJsonBody(REST_BODY_LIMIT));
   app.useBodyParser('json', { limit: REST_BODY_LIMIT, type: ['application/json', 'application/*+json'] });
   app.set('trust proxy', config.trustProxy);

@@ -20,6 +20,12 @@ export async function launchBrowser(): Promise<Browser> {
 export async function newContext(browser: Browser, user?: TestUser, locale = 'en-US'): Promise<BrowserContext> {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(10_000);
+  // What the app's Content-Security-Policy refuses on each page, for seriousViolations.
+  await context.addInitScript(`{
+    window.cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (event) =>
+      window.cspViolations.push(event.effectiveDirective + ' refused ' + (event.blockedURI || 'inline code')));
+  }`);
   if (user) {
     const session = JSON.stringify({
       token: user.token,
@@ -48,12 +54,21 @@ export async function connectionIs(page: Page, state: string, timeout = 10_000):
     .waitFor({ timeout });
 }
 
-/** Serious and critical axe-core violations of the page as it is now (with what failed, for the message). */
+/**
+ * Serious and critical axe-core violations of the page as it is now, and whatever its Content-Security-Policy refused
+ * since it loaded (a page of a context made by newContext), with what failed, for the message.
+ */
 export async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  const refused = (await page.evaluate(
+    'window.cspViolations ?? ["no CSP listener: make the context with newContext"]',
+  )) as string[];
+  return [
+    ...result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+    ...refused.map((what) => `CSP: ${what}`),
+  ];
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
