@@ -135,6 +135,21 @@ describe('Chat in the browser', () => {
     expect(await unreachable.count()).toBe(0);
   });
 
+  it('says whether the other person of a direct conversation is online, or since when they are not', async () => {
+    const pageA = await open(alice);
+    const pageB = await open(bob);
+    const pane = pageA.getByRole('region', { name: 'Bob Durand' });
+    await pane.getByText('online', { exact: true }).waitFor();
+    // Bob closes his only tab: once the server's grace period is over, Alice reads when he was last seen.
+    const closedAt = Date.now();
+    await pageB.close();
+    const lastSeen = pane.getByText('Last seen just now', { exact: true });
+    await lastSeen.waitFor({ timeout: 15_000 });
+    const seenAt = Date.parse((await lastSeen.getAttribute('dateTime')) ?? '');
+    expect(Math.abs(seenAt - closedAt)).toBeLessThan(10_000);
+    expect(await pane.getByText('online', { exact: true }).count()).toBe(0);
+  });
+
   it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);

@@ -38,6 +38,7 @@ const en = {
   signOut: 'Sign out',
   loading: 'Loading…',
   retry: 'Retry',
+  justNow: 'just now',
   screenFailed: 'This screen could not be shown: the server may be out of reach, or a new version is out.',
   reload: 'Reload the page',
   nav: {
@@ -156,6 +157,7 @@ const en = {
     formerMember: 'A former member',
     newMessages: 'New messages',
     previewMine: 'You: {{body}}',
+    lastSeen: 'Last seen {{when}}',
     previewFrom: '{{name}}: {{body}}',
   },
   suggestions: {
@@ -351,6 +353,7 @@ const fr: Resource = {
   signOut: 'Se déconnecter',
   loading: 'Chargement…',
   retry: 'Réessayer',
+  justNow: 'à l’instant',
   screenFailed:
     'Cet écran n’a pas pu s’afficher : le serveur est peut-être injoignable, ou une nouvelle version est sortie.',
   reload: 'Recharger la page',
@@ -470,6 +473,7 @@ const fr: Resource = {
     formerMember: 'Un ancien membre',
     newMessages: 'Nouveaux messages',
     previewMine: 'Vous : {{body}}',
+    lastSeen: 'Dernière connexion : {{when}}',
     previewFrom: '{{name}} : {{body}}',
   },
   suggestions: {
@@ -674,6 +678,22 @@ export function messageTimeOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
   if (daysBefore(date, now) === 0) return date.toLocaleTimeString(i18n.language, HOUR_MINUTE);
   return date.toLocaleString(i18n.language, { ...dayOf(date, now), ...HOUR_MINUTE });
+}
+
+/**
+ * How long ago, in words: "just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago"; the date past a
+ * week.
+ */
+export function agoOf(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const minutes = Math.floor((now.getTime() - date.getTime()) / 60_000);
+  if (minutes < 1) return i18n.t('justNow');
+  const relative = new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' });
+  if (minutes < 60) return relative.format(-minutes, 'minute');
+  const days = daysBefore(date, now);
+  if (days === 0) return relative.format(-Math.floor(minutes / 60), 'hour');
+  if (days < 7) return relative.format(-days, 'day');
+  return date.toLocaleDateString(i18n.language, dayOf(date, now));
 }
 
 /**

@@ -2,7 +2,13 @@
 // conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
 // sends confirmed by the server or retried, earlier messages on demand, a new group, and a group's members: add
 // people, leave.
-import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
+import {
+  channels,
+  type ConversationPayload,
+  type MessagePayload,
+  type PresencePayload,
+  type RealtimeClient,
+} from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
 import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TFunction } from 'i18next';
@@ -10,7 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
-import { dateTimeOf, messageTimeOf, shortWhenOf } from '../i18n';
+import { agoOf, dateTimeOf, messageTimeOf, shortWhenOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
@@ -168,6 +174,34 @@ function ConversationItem(props: {
         </span>
       </Link>
     </li>
+  );
+}
+
+/** The other person of a direct conversation: online, or when they were last seen (kept current while shown). */
+function LastSeen({ client, userId }: { client: RealtimeClient; userId: string | undefined }) {
+  const { t } = useTranslation();
+  const [presence, setPresence] = useState<PresencePayload>();
+  useChannel(client, userId ? channels.presence(userId) : undefined, {
+    snapshot: setPresence,
+    presence: setPresence,
+  });
+  // "3 minutes ago" moves on by itself.
+  const [, setNow] = useState(0);
+  const away = presence !== undefined && !presence.online && presence.lastSeenAt !== null;
+  useEffect(() => {
+    if (!away) return;
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, [away]);
+  if (!presence) return null;
+  if (presence.online) return <p className="muted">{t('chat.online')}</p>;
+  if (presence.lastSeenAt === null) return null;
+  return (
+    <p className="muted">
+      <time dateTime={presence.lastSeenAt} title={dateTimeOf(presence.lastSeenAt)}>
+        {t('chat.lastSeen', { when: agoOf(presence.lastSeenAt) })}
+      </time>
+    </p>
   );
 }
 
@@ -419,6 +453,9 @@ function ConversationView({
       </div>
       {conversation.kind === 'group' && (
         <p className="muted">{conversation.members.map((m) => m.displayName).join(', ')}</p>
+      )}
+      {conversation.kind === 'direct' && (
+        <LastSeen client={client} userId={conversation.members.find((m) => m.userId !== meId)?.userId} />
       )}
       {adding && (
         <AddPeople
