@@ -122,6 +122,9 @@ describe('Live screens in the browser', () => {
     await pageA.waitForTimeout(300);
     expect(await pageA.getByRole('article', { name: title }).count()).toBe(1);
     expect(await pageA.getByLabel('New suggestion').inputValue()).toBe('');
+    // When, and whether it is one's own.
+    await pageA.getByRole('article', { name: title }).getByText('Posted by you just now', { exact: true }).waitFor();
+    await pageW.getByRole('article', { name: title }).getByText('Posted just now', { exact: true }).waitFor();
   });
 
   it('the dashboard tiles move when a user connects', async () => {

@@ -176,6 +176,8 @@ const en = {
     recent: 'most recent first',
     top: 'top score first',
     close: 'Close to votes',
+    posted: 'Posted {{when}}',
+    postedByYou: 'Posted by you {{when}}',
     reopen: 'Reopen',
   },
   documents: {
@@ -492,6 +494,8 @@ const fr: Resource = {
     recent: 'les plus récentes d’abord',
     top: 'les mieux notées d’abord',
     close: 'Clore les votes',
+    posted: 'Publiée {{when}}',
+    postedByYou: 'Publiée par vous {{when}}',
     reopen: 'Rouvrir',
   },
   documents: {

@@ -21,6 +21,7 @@ import { ErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
 import { useInFront } from '../in-front';
+import { useTick } from '../clock';
 
 export function Chat() {
   const { conversationId } = useParams();
@@ -186,13 +187,7 @@ function LastSeen({ client, userId }: { client: RealtimeClient; userId: string |
     presence: setPresence,
   });
   // "3 minutes ago" moves on by itself.
-  const [, setNow] = useState(0);
-  const away = presence !== undefined && !presence.online && presence.lastSeenAt !== null;
-  useEffect(() => {
-    if (!away) return;
-    const timer = setInterval(() => setNow(Date.now()), 30_000);
-    return () => clearInterval(timer);
-  }, [away]);
+  useTick(30_000, presence !== undefined && !presence.online && presence.lastSeenAt !== null);
   if (!presence) return null;
   if (presence.online) return <p className="muted">{t('chat.online')}</p>;
   if (presence.lastSeenAt === null) return null;

@@ -9,6 +9,8 @@ import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { ListState } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
+import { agoOf, dateTimeOf } from '../i18n';
+import { useTick } from '../clock';
 
 type Suggestion = SuggestionPayload & { myVote: number };
 type VoteAnswer = {
@@ -31,6 +33,8 @@ function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[
 export function Suggestions() {
   const { client, user } = useSignedIn();
   const { t } = useTranslation();
+  // "Posted 5 minutes ago" moves on.
+  useTick(60_000);
   // The order the list was loaded in; live changes update the cards in place rather than move them.
   const [sort, setSort] = useState<'recent' | 'score'>('recent');
   const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`);
@@ -106,6 +110,13 @@ export function Suggestions() {
           <li key={s.id}>
             <article aria-labelledby={`suggestion-${s.id}`} className="card">
               <h2 id={`suggestion-${s.id}`}>{s.title}</h2>
+              <p className="muted">
+                <time dateTime={s.createdAt} title={dateTimeOf(s.createdAt)}>
+                  {t(s.authorId === user.id ? 'suggestions.postedByYou' : 'suggestions.posted', {
+                    when: agoOf(s.createdAt),
+                  })}
+                </time>
+              </p>
               {s.description && <p>{s.description}</p>}
               <p className="counts">
                 {t('suggestions.score')}: <strong>{s.score}</strong> · {t('suggestions.up')}: {s.upvotes} ·{' '}
