@@ -143,6 +143,8 @@ describe('Screens in the browser', () => {
 
     await page.getByRole('link', { name: 'Documents' }).click();
     await page.getByRole('link', { name: 'Council minutes' }).waitFor();
+    // Its version, who may read it, and when it was saved, in words (made as this file's specs began).
+    await page.getByText(/^version 1 · public · saved (just now|\d+ minutes? ago)$/).waitFor();
     await checkScreen(page, 'documents');
     await page.getByRole('link', { name: 'Council minutes' }).click();
     await page.getByRole('textbox', { name: 'Content' }).waitFor();

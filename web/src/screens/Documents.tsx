@@ -10,7 +10,8 @@ import { Link, useParams } from 'react-router';
 import { api, errorText } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
-import { dateTimeOf, timeOf } from '../i18n';
+import { agoOf, dateTimeOf, timeOf } from '../i18n';
+import { useTick } from '../clock';
 import { ListState } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { mergeText } from '../merge-text';
@@ -27,6 +28,8 @@ function otherFieldsOf(resource: ResourcePayload): Record<string, unknown> | und
 export function Documents() {
   const { client } = useSignedIn();
   const { t } = useTranslation();
+  // "saved 5 minutes ago" moves on.
+  useTick(60_000);
   const listPage = useListPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
   const { items, load, error } = listPage;
   const create = createFromForm(listPage, '/api/v1/resources', (form) => ({
@@ -76,7 +79,9 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
       </h2>
       <p>
         {t('documents.version', { version: current.version })} · {t(`documents.${current.visibility}`)} ·{' '}
-        {dateTimeOf(current.updatedAt)}
+        <time dateTime={current.updatedAt} title={dateTimeOf(current.updatedAt)}>
+          {t('documents.savedAgo', { when: agoOf(current.updatedAt) })}
+        </time>
       </p>
       <p className="excerpt">{textOf(current).slice(0, 140)}</p>
     </li>
