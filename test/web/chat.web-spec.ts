@@ -150,6 +150,20 @@ describe('Chat in the browser', () => {
     expect(await pane.getByText('online', { exact: true }).count()).toBe(0);
   });
 
+  it('writes a message of several lines: Shift+Enter starts a line, Enter sends', async () => {
+    const [pageA, pageB] = [await open(alice), await open(bob)];
+    const composer = pageA.getByRole('textbox', { name: 'Message' });
+    await composer.pressSequentially('Agenda:');
+    await composer.press('Shift+Enter');
+    await composer.pressSequentially('1. Budget');
+    expect(await composer.inputValue()).toBe('Agenda:\n1. Budget');
+    await composer.press('Enter');
+    await pageB.getByRole('log', { name: 'Messages' }).getByText('1. Budget').waitFor();
+    expect(await composer.inputValue()).toBe('');
+    const sent = await http(app.url, 'GET', `/api/v1/conversations/${conversationId}/messages`, { token: bob.token });
+    expect(sent.body.items.map((m: { body: string }) => m.body)).toEqual(['Agenda:\n1. Budget']);
+  });
+
   it('after a cut, shows reconnecting, then every message sent meanwhile, in order, with no gap', async () => {
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);

@@ -512,12 +512,19 @@ function ConversationView({
       </p>
       <form className="composer" onSubmit={submit}>
         <label htmlFor="composer-input">{t('chat.message')}</label>
-        <input
+        {/* Enter sends; Shift+Enter starts a new line (not while an input method is composing a character). */}
+        <textarea
           id="composer-input"
+          rows={1}
           value={draft}
           maxLength={4000}
           autoComplete="off"
           onChange={(event) => onDraft(event.target.value)}
+          onKeyDown={(event) => {
+            if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
+            event.preventDefault();
+            event.currentTarget.form?.requestSubmit();
+          }}
           onBlur={stopTyping}
         />
         <button type="submit">{t('chat.send')}</button>
