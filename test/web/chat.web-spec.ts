@@ -281,7 +281,7 @@ describe('Chat in the browser', () => {
       .waitFor();
   });
 
-  it('lists each conversation with its last message and when, and times the log by the day', async () => {
+  it('lists each conversation with its last message and when, and heads each day of the log', async () => {
     await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: bob.token,
       body: { body: 'Are we on\nfor Saturday?' },
@@ -296,29 +296,41 @@ describe('Chat in the browser', () => {
     const hourMinute = at.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
     const item = (page: Page) =>
       page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Bob Durand/ });
+    const logOf = (page: Page) => page.getByRole('log', { name: 'Messages' });
+    /** The log read on a browser whose clock is `days` on from the message. */
+    const later = async (days: number) => {
+      const context = await newContext(browser, alice);
+      contexts.push(context);
+      await context.clock.setFixedTime(new Date(at.getTime() + days * 24 * 3600 * 1000));
+      return openSignedIn(context, app.url, `/chat/${conversationId}`);
+    };
 
-    // The same day: the hour and minute, in the list and in the log (no seconds); a direct message's text alone, on
-    // one line.
+    // The same day: the hour and minute in the list, and in the log (no seconds) under "Today"; a direct message's
+    // text alone, on one line.
     const today = await open(alice);
     await item(today).getByText('Bring the flyers', { exact: true }).waitFor();
     expect(await item(today).locator('time').textContent()).toBe(hourMinute);
-    const log = today.getByRole('log', { name: 'Messages' });
-    await log.getByText('Are we on for Saturday?').waitFor();
-    expect(await log.locator('time').last().textContent()).toBe(hourMinute);
+    await logOf(today).getByText('Are we on for Saturday?').waitFor();
+    expect(await logOf(today).locator('time').allTextContents()).toEqual(['Today', hourMinute, hourMinute]);
 
-    // The next day (the browser's clock a day on): "Yesterday" in the list, the date and the time in the log.
-    const context = await newContext(browser, alice);
-    contexts.push(context);
-    await context.clock.setFixedTime(new Date(at.getTime() + 24 * 3600 * 1000));
-    const tomorrow = await openSignedIn(context, app.url, `/chat/${conversationId}`);
+    // The next day: "Yesterday" in the list and over the day's messages, which keep their hour and minute.
+    const tomorrow = await later(1);
     await item(tomorrow).getByText('Yesterday', { exact: true }).waitFor();
-    const day: Intl.DateTimeFormatOptions = { month: 'short', day: 'numeric' };
-    // A message of Dec 31 read on Jan 1 names its year.
-    if (new Date(at.getTime() + 24 * 3600 * 1000).getFullYear() !== at.getFullYear()) day.year = 'numeric';
-    const dated = at.toLocaleString('en-US', { ...day, hour: 'numeric', minute: '2-digit' });
-    const lastTime = tomorrow.getByRole('log', { name: 'Messages' }).locator('time').last();
-    await lastTime.filter({ hasText: dated }).waitFor();
-    expect(await lastTime.getAttribute('dateTime')).toBe(sent.createdAt);
+    await logOf(tomorrow).getByText('Are we on for Saturday?').waitFor();
+    expect(await logOf(tomorrow).locator('time').allTextContents()).toEqual(['Yesterday', hourMinute, hourMinute]);
+    expect(await logOf(tomorrow).locator('time').last().getAttribute('dateTime')).toBe(sent.createdAt);
+
+    // Over a week on: the full date over them (its year too, once it is another year's).
+    const nextWeek = await later(8);
+    await logOf(nextWeek).getByText('Are we on for Saturday?').waitFor();
+    const sameYear = new Date(at.getTime() + 8 * 24 * 3600 * 1000).getFullYear() === at.getFullYear();
+    const date = at.toLocaleDateString('en-US', {
+      weekday: 'long',
+      month: 'long',
+      day: 'numeric',
+      ...(sameYear ? {} : { year: 'numeric' }),
+    });
+    expect(await logOf(nextWeek).locator('time').first().textContent()).toBe(date);
   });
   it('loads earlier messages on demand, and keeps a group’s members live as people are added and leave', async () => {
     const erin = await registerUser(app, 'Erin Leclerc');

@@ -679,12 +679,27 @@ function dayOf(date: Date, now: Date): Intl.DateTimeFormatOptions {
     : { year: 'numeric', month: 'short', day: 'numeric' };
 }
 
-/** When a message was sent, as a chat's log shows it: the hour and minute today, with the day before today. */
-export function messageTimeOf(iso: string, now = new Date()): string {
+/** The hour and minute, e.g. 9:05 AM (09:05 in French). */
+export const hourMinuteOf = (iso: string): string => new Date(iso).toLocaleTimeString(i18n.language, HOUR_MINUTE);
+
+/** The calendar day of `iso` in the browser's time zone, as a `<time>` names a date: 2026-12-01. */
+export function dayKeyOf(iso: string): string {
   const date = new Date(iso);
-  if (daysBefore(date, now) === 0) return date.toLocaleTimeString(i18n.language, HOUR_MINUTE);
-  return date.toLocaleString(i18n.language, { ...dayOf(date, now), ...HOUR_MINUTE });
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
 }
+
+/** A day as a chat's log heads it: "Today", "Yesterday", the weekday within the week, the full date before. */
+export function dayLabelOf(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const days = daysBefore(date, now);
+  if (days <= 1)
+    return capitalized(new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-days, 'day'));
+  if (days < 7) return capitalized(date.toLocaleDateString(i18n.language, { weekday: 'long' }));
+  return date.toLocaleDateString(i18n.language, { weekday: 'long', ...dayOf(date, now), month: 'long' });
+}
+
+const capitalized = (word: string): string => word.charAt(0).toLocaleUpperCase(i18n.language) + word.slice(1);
 
 /**
  * How long ago, in words: "just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago"; the date past a
@@ -709,11 +724,8 @@ export function agoOf(iso: string, now = new Date()): string {
 export function shortWhenOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const days = daysBefore(date, now);
-  if (days <= 0) return date.toLocaleTimeString(i18n.language, HOUR_MINUTE);
-  if (days === 1) {
-    const word = new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-1, 'day');
-    return word.charAt(0).toLocaleUpperCase(i18n.language) + word.slice(1);
-  }
+  if (days <= 0) return hourMinuteOf(iso);
+  if (days === 1) return capitalized(new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-1, 'day'));
   if (days < 7) return date.toLocaleDateString(i18n.language, { weekday: 'short' });
   return date.toLocaleDateString(i18n.language, dayOf(date, now));
 }

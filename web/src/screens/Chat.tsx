@@ -16,7 +16,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
-import { agoOf, dateTimeOf, messageTimeOf, shortWhenOf } from '../i18n';
+import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
 import { ErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
@@ -472,14 +472,19 @@ function ConversationView({
       {/* Focusable: a keyboard user scrolls the history with the arrow keys. */}
       <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')} tabIndex={0}>
         <ol>
-          {messages.map((m) => (
+          {messages.map((m, i) => (
             <Fragment key={m.id}>
+              {(i === 0 || dayKeyOf(messages[i - 1].createdAt) !== dayKeyOf(m.createdAt)) && (
+                <li className="day-divider">
+                  <time dateTime={dayKeyOf(m.createdAt)}>{dayLabelOf(m.createdAt)}</time>
+                </li>
+              )}
               {m.seq === newFrom && <li className="new-divider">{t('chat.newMessages')}</li>}
               <li className={m.senderId === meId ? 'mine' : 'theirs'}>
                 <span className="sender">{names.get(m.senderId) ?? t('chat.formerMember')}</span>
                 <p>{m.body}</p>
                 <time dateTime={m.createdAt} title={dateTimeOf(m.createdAt)}>
-                  {messageTimeOf(m.createdAt)}
+                  {hourMinuteOf(m.createdAt)}
                 </time>
                 {m === myLast && (
                   <span className="receipt">
