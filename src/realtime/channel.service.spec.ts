@@ -1,6 +1,8 @@
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
+import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
 import type { RedisService } from '../redis/redis.service.js';
-import type { ChannelRegistry } from './channel-registry.js';
+import type { ChannelDefinition, ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
 import { RealtimeServer } from './realtime.server.js';
 
@@ -39,5 +41,63 @@ describe('ChannelService.localRooms', () => {
     expect([...sut.localRooms('principal:workstation:')]).toEqual([]);
     // Another prefix has its own set, scanned from what is there now.
     expect([...sut.localRooms('principal:user:')]).toEqual(['principal:user:u']);
+  });
+});
+
+describe('ChannelService.subscribe', () => {
+  const principal = { id: 'u1', role: 'user' } as Principal;
+  /** A socket that notes what happens to it, in order. */
+  function socketOf(steps: string[]): Socket {
+    return {
+      data: { principal },
+      join: (room: string) => void steps.push(`join ${room}`),
+      leave: (room: string) => void steps.push(`leave ${room}`),
+      emit: (event: string) => void steps.push(`emit ${event}`),
+    } as unknown as Socket;
+  }
+  function serviceWith(authorize: ChannelDefinition['authorize']): ChannelService {
+    const registry = {
+      resolve: (name: string) => ({ name, params: {}, definition: { pattern: name, authorize } }),
+    } as unknown as ChannelRegistry;
+    return new ChannelService(registry, new RealtimeServer(), { enabled: false } as RedisService);
+  }
+
+  it('should check before joining, then answer the snapshot read once joined', async () => {
+    const steps: string[] = [];
+    let reads = 0;
+    const sut = serviceWith(async () => {
+      reads += 1;
+      steps.push(`authorize ${reads}`);
+      return { version: reads };
+    });
+    // The state moved between the first check and the join: the answer holds the later read.
+    await expect(sut.subscribe(socketOf(steps), 'dashboard')).resolves.toEqual({
+      channel: 'dashboard',
+      snapshot: { version: 2 },
+    });
+    expect(steps).toEqual(['authorize 1', 'join dashboard', 'authorize 2', 'emit subscribed']);
+  });
+
+  it('should leave the room again when the permission was withdrawn while it joined', async () => {
+    const steps: string[] = [];
+    let reads = 0;
+    const sut = serviceWith(async () => {
+      reads += 1;
+      steps.push(`authorize ${reads}`);
+      if (reads === 2) throw DomainException.forbidden();
+      return undefined;
+    });
+    await expect(sut.subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(DomainException);
+    expect(steps).toEqual(['authorize 1', 'join presence:x', 'authorize 2', 'leave presence:x']);
+  });
+
+  it('should not join when the first check refuses', async () => {
+    const steps: string[] = [];
+    const sut = serviceWith(async () => {
+      steps.push('authorize');
+      throw DomainException.forbidden();
+    });
+    await expect(sut.subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(DomainException);
+    expect(steps).toEqual(['authorize']);
   });
 });

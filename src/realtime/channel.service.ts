@@ -30,11 +30,24 @@ export class ChannelService {
     private readonly redis: RedisService,
   ) {}
 
+  /**
+   * Checks the principal may join, joins, then checks again and reads the snapshot: checked before joining, so that
+   * no event reaches a socket that may not have it; and again once joined, so that the snapshot holds whatever was
+   * published between the first check and the join (which this socket, not yet in the room, did not receive), and a
+   * permission withdrawn meanwhile (its eviction may have swept the room before the socket was in it) leaves it out.
+   */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const resolved = this.registry.resolve(name);
     const principal = (socket.data as SocketData).principal;
-    const snapshot = await resolved.definition.authorize(principal, resolved.params);
+    await resolved.definition.authorize(principal, resolved.params);
     await socket.join(resolved.name);
+    let snapshot: unknown;
+    try {
+      snapshot = await resolved.definition.authorize(principal, resolved.params);
+    } catch (err) {
+      await socket.leave(resolved.name);
+      throw err;
+    }
     socket.emit('subscribed', { channel: resolved.name } satisfies ServerEvents['subscribed']);
     return snapshot === undefined ? { channel: resolved.name } : { channel: resolved.name, snapshot };
   }

@@ -364,6 +364,49 @@ describeE2E('Client SDK', () => {
     expect(ended).toEqual([{ reason: 'FORBIDDEN' }]);
   }, 30_000);
 
+  it('should give a handler added to a channel already subscribed its state now, not as first subscribed', async () => {
+    const [watcher, friend, owner] = await createUsers(sut, 3, 'Late');
+    await conversationOf(watcher, friend);
+    const created = await api.post('/api/v1/resources', {
+      token: owner.token,
+      body: { name: 'doc', visibility: 'public', data: { a: 1 } },
+    });
+    const resourceId = created.body.id as string;
+    const { client } = sdkClient(proxy.url, watcher.token);
+
+    // Presence: a first handler sees the friend come online; one added then starts from online (the first snapshot
+    // said offline).
+    const first: boolean[] = [];
+    client.subscribe(channels.presence(friend.id), {
+      snapshot: (presence) => first.push(presence.online),
+      presence: (presence) => first.push(presence.online),
+    });
+    await waitUntil(() => first.length === 1, 'the first snapshot');
+    await connect(sut.url, friend.token);
+    await waitUntil(() => first.length === 2, 'the friend online');
+    const late: boolean[] = [];
+    client.subscribe(channels.presence(friend.id), { snapshot: (presence) => late.push(presence.online) });
+    await waitUntil(() => late.length === 1, 'the late snapshot');
+    expect(late).toEqual([true]);
+    // The channel is subscribed again: every handler takes the fresh snapshot, as after a reconnect.
+    expect(first).toEqual([false, true, true]);
+
+    // A resource: changes since the first snapshot are versions; one added after one of them starts from it.
+    const versions: number[] = [];
+    client.subscribe(channels.resource(resourceId), {
+      snapshot: (resource) => versions.push(resource.version),
+      'resource:update': (update) => versions.push(update.version),
+    });
+    await waitUntil(() => versions.length === 1, 'the resource snapshot');
+    await api.patch(`/api/v1/resources/${resourceId}`, { token: owner.token, body: { data: { a: 2 } } });
+    await waitUntil(() => versions.length === 2, 'the update');
+    const lateVersions: number[] = [];
+    client.subscribe(channels.resource(resourceId), { snapshot: (resource) => lateVersions.push(resource.version) });
+    await waitUntil(() => lateVersions.length === 1, 'the late snapshot');
+    expect(lateVersions).toEqual([2]);
+    expect(versions).toEqual([1, 2, 2]);
+  });
+
   it('should refetch the vote counts it shows after a reconnect, so votes cast while away are not missed', async () => {
     const [author, watcher, away] = await createUsers(sut, 3, 'VotesAway');
     const suggestion = await api.post('/api/v1/suggestions', {

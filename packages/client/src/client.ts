@@ -87,6 +87,8 @@ interface ChannelEntry {
   /** Subscribed on the current socket. */
   active: boolean;
   snapshot?: unknown;
+  /** Events that came while the subscription was being made: handed on after its snapshot, which may be older. */
+  held?: Array<() => void>;
 }
 
 interface Outgoing {
@@ -323,10 +325,11 @@ export class RealtimeClient {
     entry.handlers.add(h);
     const poller = this.snapshotPoller(entry, h);
     if (poller) this.pollers.add(poller);
-    if (!existed) {
+    // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
+    // and every handler takes the fresh one as it would after a reconnect.
+    if (!existed || (entry.active && entry.snapshot !== undefined)) {
       if (this.socket.connected) this.sendSubscribe(entry);
     } else if (entry.active) {
-      if (entry.snapshot !== undefined) h.snapshot?.(entry.snapshot as never);
       h.subscribed?.();
     }
     let done = false;
@@ -337,12 +340,7 @@ export class RealtimeClient {
       const current = this.entries.get(channel);
       if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
       this.entries.delete(channel);
-      if (this.socket.connected && current.active) {
-        this.socket
-          .timeout(this.timeoutMs)
-          .emitWithAck('unsubscribe', { channel })
-          .catch(() => undefined);
-      }
+      if (this.socket.connected && current.active) this.request('unsubscribe', { channel }).catch(() => undefined);
     };
   }
 
@@ -736,7 +734,7 @@ export class RealtimeClient {
   private ownChannel(): string {
     if (this.userIdValue) return channels.user(this.userIdValue);
     if (this.token) this.userIdValue = subjectOf(this.token);
-    if (!this.userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
+    if (!this.userIdValue) throw new Error('No user id yet: read a user or admin token first');
     return channels.user(this.userIdValue);
   }
 
@@ -829,29 +827,37 @@ export class RealtimeClient {
   // ---- channels ----
 
   private sendSubscribe(entry: ChannelEntry): void {
-    this.request('subscribe', { channel: entry.channel }).then(
-      (data) => {
-        if (this.entries.get(entry.channel) !== entry) return;
-        entry.active = true;
-        entry.snapshot = data.snapshot;
-        for (const h of [...entry.handlers]) {
-          if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
-          h.subscribed?.();
-        }
-      },
-      (failure: unknown) => {
-        if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
-        if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
-        let handled = false;
-        for (const h of entry.handlers) {
-          if (h.error) {
-            handled = true;
-            h.error(failure.error);
+    entry.held = [];
+    this.request('subscribe', { channel: entry.channel })
+      .then(
+        (data) => {
+          if (this.entries.get(entry.channel) !== entry) return;
+          entry.active = true;
+          entry.snapshot = data.snapshot;
+          for (const h of [...entry.handlers]) {
+            if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
+            h.subscribed?.();
           }
-        }
-        if (!handled) this.report(failure);
-      },
-    );
+        },
+        (failure: unknown) => {
+          if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
+          if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
+          let handled = false;
+          for (const h of entry.handlers) {
+            if (h.error) {
+              handled = true;
+              h.error(failure.error);
+            }
+          }
+          if (!handled) this.report(failure);
+        },
+      )
+      .finally(() => {
+        // Answered or not (without an answer the server may well have joined it), what came meanwhile, in its order.
+        const held = entry.held;
+        entry.held = undefined;
+        held?.forEach((deliver) => deliver());
+      });
   }
 
   private dispatch(event: ServerEventName, payload: unknown): void {
@@ -865,10 +871,14 @@ export class RealtimeClient {
       return;
     }
     if (event === 'subscribed') return;
-    const channel = channelOf(event, payload as never, { userId: this.userIdValue });
-    const entry = channel === null ? undefined : this.entries.get(channel);
+    // An event of no channel (null) finds no entry.
+    const entry = this.entries.get(channelOf(event, payload as never, { userId: this.userIdValue }) as string);
     if (!entry) return;
-    for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
+    const deliver = () => {
+      for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
+    };
+    if (entry.held) entry.held.push(deliver);
+    else deliver();
   }
 
   /** In `polling`, what a subscription without a gapless stream reads over REST: its snapshot. */
