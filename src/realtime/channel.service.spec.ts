@@ -55,7 +55,15 @@ describe('ChannelService.subscribe', () => {
       emit: (event: string) => void steps.push(`emit ${event}`),
     } as unknown as Socket;
   }
-  function serviceWith(authorize: ChannelDefinition['authorize']): ChannelService {
+  /** A service whose one channel notes each check in `steps`, answers the read's count, and refuses the `refused`th. */
+  function serviceWith(steps: string[], refused?: number): ChannelService {
+    let reads = 0;
+    const authorize: ChannelDefinition['authorize'] = async () => {
+      reads += 1;
+      steps.push(`authorize ${reads}`);
+      if (reads === refused) throw DomainException.forbidden();
+      return { version: reads };
+    };
     const registry = {
       resolve: (name: string) => ({ name, params: {}, definition: { pattern: name, authorize } }),
     } as unknown as ChannelRegistry;
@@ -64,14 +72,8 @@ describe('ChannelService.subscribe', () => {
 
   it('should check before joining, then answer the snapshot read once joined', async () => {
     const steps: string[] = [];
-    let reads = 0;
-    const sut = serviceWith(async () => {
-      reads += 1;
-      steps.push(`authorize ${reads}`);
-      return { version: reads };
-    });
     // The state moved between the first check and the join: the answer holds the later read.
-    await expect(sut.subscribe(socketOf(steps), 'dashboard')).resolves.toEqual({
+    await expect(serviceWith(steps).subscribe(socketOf(steps), 'dashboard')).resolves.toEqual({
       channel: 'dashboard',
       snapshot: { version: 2 },
     });
@@ -80,24 +82,17 @@ describe('ChannelService.subscribe', () => {
 
   it('should leave the room again when the permission was withdrawn while it joined', async () => {
     const steps: string[] = [];
-    let reads = 0;
-    const sut = serviceWith(async () => {
-      reads += 1;
-      steps.push(`authorize ${reads}`);
-      if (reads === 2) throw DomainException.forbidden();
-      return undefined;
-    });
-    await expect(sut.subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(DomainException);
+    await expect(serviceWith(steps, 2).subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(
+      DomainException,
+    );
     expect(steps).toEqual(['authorize 1', 'join presence:x', 'authorize 2', 'leave presence:x']);
   });
 
   it('should not join when the first check refuses', async () => {
     const steps: string[] = [];
-    const sut = serviceWith(async () => {
-      steps.push('authorize');
-      throw DomainException.forbidden();
-    });
-    await expect(sut.subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(DomainException);
-    expect(steps).toEqual(['authorize']);
+    await expect(serviceWith(steps, 1).subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(
+      DomainException,
+    );
+    expect(steps).toEqual(['authorize 1']);
   });
 });
