@@ -87,8 +87,6 @@ interface ChannelEntry {
   /** Subscribed on the current socket. */
   active: boolean;
   snapshot?: unknown;
-  /** Events that came while the subscription was being made: handed on after its snapshot, which may be older. */
-  held?: Array<() => void>;
 }
 
 interface Outgoing {
@@ -734,7 +732,7 @@ export class RealtimeClient {
   private ownChannel(): string {
     if (this.userIdValue) return channels.user(this.userIdValue);
     if (this.token) this.userIdValue = subjectOf(this.token);
-    if (!this.userIdValue) throw new Error('No user id yet: read a user or admin token first');
+    if (!this.userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
     return channels.user(this.userIdValue);
   }
 
@@ -827,37 +825,29 @@ export class RealtimeClient {
   // ---- channels ----
 
   private sendSubscribe(entry: ChannelEntry): void {
-    entry.held = [];
-    this.request('subscribe', { channel: entry.channel })
-      .then(
-        (data) => {
-          if (this.entries.get(entry.channel) !== entry) return;
-          entry.active = true;
-          entry.snapshot = data.snapshot;
-          for (const h of [...entry.handlers]) {
-            if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
-            h.subscribed?.();
+    this.request('subscribe', { channel: entry.channel }).then(
+      (data) => {
+        if (this.entries.get(entry.channel) !== entry) return;
+        entry.active = true;
+        entry.snapshot = data.snapshot;
+        for (const h of [...entry.handlers]) {
+          if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
+          h.subscribed?.();
+        }
+      },
+      (failure: unknown) => {
+        if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
+        if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
+        let handled = false;
+        for (const h of entry.handlers) {
+          if (h.error) {
+            handled = true;
+            h.error(failure.error);
           }
-        },
-        (failure: unknown) => {
-          if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
-          if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
-          let handled = false;
-          for (const h of entry.handlers) {
-            if (h.error) {
-              handled = true;
-              h.error(failure.error);
-            }
-          }
-          if (!handled) this.report(failure);
-        },
-      )
-      .finally(() => {
-        // Answered or not (without an answer the server may well have joined it), what came meanwhile, in its order.
-        const held = entry.held;
-        entry.held = undefined;
-        held?.forEach((deliver) => deliver());
-      });
+        }
+        if (!handled) this.report(failure);
+      },
+    );
   }
 
   private dispatch(event: ServerEventName, payload: unknown): void {
@@ -874,11 +864,7 @@ export class RealtimeClient {
     // An event of no channel (null) finds no entry.
     const entry = this.entries.get(channelOf(event, payload as never, { userId: this.userIdValue }) as string);
     if (!entry) return;
-    const deliver = () => {
-      for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
-    };
-    if (entry.held) entry.held.push(deliver);
-    else deliver();
+    for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
   }
 
   /** In `polling`, what a subscription without a gapless stream reads over REST: its snapshot. */

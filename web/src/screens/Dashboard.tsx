@@ -43,7 +43,8 @@ export function Dashboard() {
   const pointsRef = useRef<Point[]>([]);
 
   const take = (next: StatsPayload) => {
-    setStats(next);
+    // The newest by its time: an update computed before a snapshot can reach the page after it.
+    setStats((current) => (current && current.timestamp > next.timestamp ? current : next));
     const t0 = Date.parse(next.timestamp) / 1000;
     setPoints((list) =>
       [...list, { t: t0, connections: next.realtime.connections, onlineUsers: next.realtime.onlineUsers }]
