@@ -140,13 +140,19 @@ describe('Chat in the browser', () => {
     const pageB = await open(bob);
     const pane = pageA.getByRole('region', { name: 'Bob Durand' });
     await pane.getByText('online', { exact: true }).waitFor();
-    // Bob closes his only tab: once the server's grace period is over, Alice reads when he was last seen.
-    const closedAt = Date.now();
-    await pageB.close();
+    // Bob signs out (the server closes all his sockets at once): once its grace period is over, Alice reads when he
+    // was last seen.
+    const leftAt = Date.now();
+    await http(app.url, 'POST', '/api/v1/auth/logout', { token: bob.token });
+    await pageB.waitForURL(/\/signin$/);
     const lastSeen = pane.getByText('Last seen just now', { exact: true });
-    await lastSeen.waitFor({ timeout: 15_000 });
+    await lastSeen.waitFor({ timeout: 15_000 }).catch(async (err: Error) => {
+      // What the page and the server said, for the message.
+      const server = await http(app.url, 'GET', `/api/v1/presence?userIds=${bob.id}`, { token: alice.token });
+      throw new Error(`${err.message}\npane: ${await pane.innerText()}\nserver: ${JSON.stringify(server.body)}`);
+    });
     const seenAt = Date.parse((await lastSeen.getAttribute('dateTime')) ?? '');
-    expect(Math.abs(seenAt - closedAt)).toBeLessThan(10_000);
+    expect(Math.abs(seenAt - leftAt)).toBeLessThan(10_000);
     expect(await pane.getByText('online', { exact: true }).count()).toBe(0);
   });
 
