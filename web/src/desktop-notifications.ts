@@ -5,12 +5,12 @@
 // (one tag), and one notification shows once however many of the user's tabs receive it (its tag is its id).
 import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api } from './api';
 import { isInFront } from './in-front';
-import { targetOf, wordingOf } from './notices';
+import { newMessageFilter, targetOf, wordingOf } from './notices';
 
 const PREFERENCE_KEY = 'realtime-hub.desktop-notifications';
 /** A longer message is cut there (the system shows two or three lines at most). */
@@ -35,8 +35,7 @@ export function useDesktopNotifications(client: RealtimeClient, userId: string):
   const [chosen, setChosen] = useState(() => localStorage.getItem(PREFERENCE_KEY) === 'on');
   const [permission, setPermission] = useState(() => (supported() ? Notification.permission : 'denied'));
   const enabled = chosen && permission === 'granted';
-  /** The last message shown per conversation: an update that repeats it (a read mark moving) shows nothing. */
-  const shownSeq = useRef(new Map<string, number>());
+  const newMessage = useMemo(() => newMessageFilter(userId), [userId]);
   /** Conversations by id, fetched once each, for the sender's name and a group's title. */
   const conversations = useRef(new Map<string, Promise<ConversationPayload | undefined>>());
 
@@ -71,13 +70,12 @@ export function useDesktopNotifications(client: RealtimeClient, userId: string):
       const { title, body } = wordingOf(notification, t);
       show(title, body, `notification:${notification.id}`, targetOf(notification));
     },
-    'inbox:update': ({ conversationId, lastMessage, unreadCount }) => {
-      if (!lastMessage || lastMessage.senderId === userId || unreadCount === 0) return;
-      if (lastMessage.seq <= (shownSeq.current.get(conversationId) ?? 0)) return;
-      shownSeq.current.set(conversationId, lastMessage.seq);
-      if (isInFront()) return;
-      void titleOf(lastMessage).then((title) =>
-        show(title, lastMessage.body, `conversation:${conversationId}`, `/chat/${conversationId}`),
+    'inbox:update': (update) => {
+      const message = newMessage(update);
+      if (!message || isInFront()) return;
+      const { conversationId } = message;
+      void titleOf(message).then((title) =>
+        show(title, message.body, `conversation:${conversationId}`, `/chat/${conversationId}`),
       );
     },
   });

@@ -693,13 +693,16 @@ export function dayKeyOf(iso: string): string {
 export function dayLabelOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const days = daysBefore(date, now);
-  if (days <= 1)
-    return capitalized(new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-days, 'day'));
+  if (days <= 1) return capitalized(relativeOf(-days, 'day'));
   if (days < 7) return capitalized(date.toLocaleDateString(i18n.language, { weekday: 'long' }));
   return date.toLocaleDateString(i18n.language, { weekday: 'long', ...dayOf(date, now), month: 'long' });
 }
 
 const capitalized = (word: string): string => word.charAt(0).toLocaleUpperCase(i18n.language) + word.slice(1);
+
+/** `value` units from now in words, "yesterday" and "today" for -1 and 0 days. */
+const relativeOf = (value: number, unit: Intl.RelativeTimeFormatUnit): string =>
+  new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(value, unit);
 
 /**
  * How long ago, in words: "just now", "5 minutes ago", "2 hours ago", "yesterday", "3 days ago"; the date past a
@@ -709,11 +712,10 @@ export function agoOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const minutes = Math.floor((now.getTime() - date.getTime()) / 60_000);
   if (minutes < 1) return i18n.t('justNow');
-  const relative = new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' });
-  if (minutes < 60) return relative.format(-minutes, 'minute');
+  if (minutes < 60) return relativeOf(-minutes, 'minute');
   const days = daysBefore(date, now);
-  if (days === 0) return relative.format(-Math.floor(minutes / 60), 'hour');
-  if (days < 7) return relative.format(-days, 'day');
+  if (days === 0) return relativeOf(-Math.floor(minutes / 60), 'hour');
+  if (days < 7) return relativeOf(-days, 'day');
   return date.toLocaleDateString(i18n.language, dayOf(date, now));
 }
 
@@ -725,7 +727,7 @@ export function shortWhenOf(iso: string, now = new Date()): string {
   const date = new Date(iso);
   const days = daysBefore(date, now);
   if (days <= 0) return hourMinuteOf(iso);
-  if (days === 1) return capitalized(new Intl.RelativeTimeFormat(i18n.language, { numeric: 'auto' }).format(-1, 'day'));
+  if (days === 1) return capitalized(relativeOf(-1, 'day'));
   if (days < 7) return date.toLocaleDateString(i18n.language, { weekday: 'short' });
   return date.toLocaleDateString(i18n.language, dayOf(date, now));
 }

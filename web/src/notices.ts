@@ -1,7 +1,8 @@
 // What a notification says in the reader's language, and where it leads: shared by the bell and the desktop
 // notifications. The notices the server writes (a vote on the reader's suggestion) are worded from their data; any
-// other shows the text it was sent with, and leads to the conversation, job or document its data names, if any.
-import type { NotificationPayload } from '@realtime-hub/client';
+// other shows the text it was sent with, and leads to the conversation, job or document its data names, if any. And
+// which inbox updates bring a new message to tell of (the desktop notifications and the chime).
+import type { InboxUpdatePayload, MessagePayload, NotificationPayload } from '@realtime-hub/client';
 import type { TFunction } from 'i18next';
 
 /** A notification's title and body in the reader's language where its type and data allow, else as sent. */
@@ -31,4 +32,18 @@ export function targetOf(n: NotificationPayload): string | undefined {
     if (typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id)) return path(id);
   }
   return undefined;
+}
+
+/**
+ * Of the user's `inbox:update`s, those that bring a message from someone else, still unread, not told of before: each
+ * once (an update that repeats it, a read mark moving, brings nothing). One filter per hook that tells of them.
+ */
+export function newMessageFilter(userId: string): (update: InboxUpdatePayload) => MessagePayload | undefined {
+  const told = new Map<string, number>();
+  return ({ conversationId, lastMessage, unreadCount }) => {
+    if (!lastMessage || lastMessage.senderId === userId || unreadCount === 0) return undefined;
+    if (lastMessage.seq <= (told.get(conversationId) ?? 0)) return undefined;
+    told.set(conversationId, lastMessage.seq);
+    return lastMessage;
+  };
 }

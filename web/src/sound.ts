@@ -11,8 +11,9 @@
 // first click or key in the page (the switch's own click counts).
 import { channels, type RealtimeClient } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { isInFront } from './in-front';
+import { newMessageFilter } from './notices';
 
 const PREFERENCE_KEY = 'realtime-hub.sound';
 /** The events chimed lately in this browser (by any tab), newest last. */
@@ -74,8 +75,8 @@ function playedBefore(key: string): boolean {
 export function useSoundAlerts(client: RealtimeClient, userId: string): SoundAlerts {
   const [enabled, setChosen] = useState(() => supported() && localStorage.getItem(PREFERENCE_KEY) === 'on');
   const lastChime = useRef(0);
-  /** The last message seq seen per conversation, and the highest read mark: what is new, and what was read. */
-  const seenSeq = useRef(new Map<string, number>());
+  const newMessage = useMemo(() => newMessageFilter(userId), [userId]);
+  /** The highest read mark per conversation: whether a message was read in its first second. */
   const readSeq = useRef(new Map<string, number>());
 
   // The other tabs' switch.
@@ -117,16 +118,13 @@ export function useSoundAlerts(client: RealtimeClient, userId: string): SoundAle
 
   useChannel(client, enabled ? channels.user(userId) : undefined, {
     notification: (notification) => play(`notification:${notification.id}`),
-    'inbox:update': ({ conversationId, lastMessage, lastReadSeq }) => {
-      if (lastReadSeq > (readSeq.current.get(conversationId) ?? 0)) {
-        readSeq.current.set(conversationId, lastReadSeq);
-      }
-      if (!lastMessage || lastMessage.senderId === userId) return;
-      if (lastMessage.seq <= (seenSeq.current.get(conversationId) ?? 0)) return;
-      seenSeq.current.set(conversationId, lastMessage.seq);
-      if (isInFront() && window.location.pathname === `/chat/${conversationId}`) return;
+    'inbox:update': (update) => {
+      const { conversationId, lastReadSeq } = update;
+      if (lastReadSeq > (readSeq.current.get(conversationId) ?? 0)) readSeq.current.set(conversationId, lastReadSeq);
+      const message = newMessage(update);
+      if (!message || (isInFront() && window.location.pathname === `/chat/${conversationId}`)) return;
       setTimeout(() => {
-        if ((readSeq.current.get(conversationId) ?? 0) < lastMessage.seq) play(`message:${lastMessage.id}`);
+        if ((readSeq.current.get(conversationId) ?? 0) < message.seq) play(`message:${message.id}`);
       }, MESSAGE_DELAY_MS);
     },
   });
