@@ -217,7 +217,7 @@ describe('Screens in the browser', () => {
       async () => {
         const now = (await plot.boundingBox())!;
         await plot.hover({ position: { x: now.width / 2, y: 10 } });
-        await plot.hover({ position: { x: now.width - 2, y: 10 } });
+        await plot.hover({ position: { x: now.width - 0.5, y: 10 } });
         const connections = await adminPage.getByRole('region', { name: 'Connections' }).locator('.big').innerText();
         const updated = await adminPage.getByText(/^Updated at /).innerText();
         return updated === `Updated at ${await legendOf('Time')}` && connections === (await legendOf('Connections'));

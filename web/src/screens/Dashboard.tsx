@@ -46,11 +46,17 @@ export function Dashboard() {
     // The newest by its time: an update computed before a snapshot can reach the page after it.
     setStats((current) => (current && current.timestamp > next.timestamp ? current : next));
     const t0 = Date.parse(next.timestamp) / 1000;
-    setPoints((list) =>
-      [...list, { t: t0, connections: next.realtime.connections, onlineUsers: next.realtime.onlineUsers }]
+    setPoints((list) => {
+      // Within a second of another point (a snapshot and an update of the same moment), the newer of the two stays:
+      // the chart shows a second as one point, its latest.
+      if (list.some((p) => Math.abs(p.t - t0) < 1 && p.t > t0)) return list;
+      return [
+        ...list.filter((p) => Math.abs(p.t - t0) >= 1),
+        { t: t0, connections: next.realtime.connections, onlineUsers: next.realtime.onlineUsers },
+      ]
         .filter((p) => p.t > t0 - WINDOW_SECONDS)
-        .sort((a, b) => a.t - b.t),
-    );
+        .sort((a, b) => a.t - b.t);
+    });
   };
   useChannel(client, channels.dashboard(), { snapshot: take, stats_update: take });
 
