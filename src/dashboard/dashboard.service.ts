@@ -69,7 +69,8 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   onModuleInit(): void {
     this.channels.register({
       pattern: DASHBOARD_CHANNEL,
-      authorize: (principal) => this.read(principal),
+      authorize: async (principal) => assertAdmin(principal),
+      snapshot: (principal) => this.read(principal),
     });
     this.events.onChange(() => this.changed());
     this.presence.onChange(() => this.changed());
@@ -81,7 +82,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** The Stats, for an admin. */
   async read(actor: Principal): Promise<StatsPayload> {
-    if (actor.role !== 'admin') throw DomainException.forbidden();
+    assertAdmin(actor);
     return this.stats();
   }
 
@@ -159,4 +160,8 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   onModuleDestroy(): Promise<void> {
     return this.loop.stop(this.scheduler);
   }
+}
+
+function assertAdmin(principal: Principal): void {
+  if (principal.role !== 'admin') throw DomainException.forbidden();
 }

@@ -41,13 +41,8 @@ export class JobsService implements OnModuleInit {
   onModuleInit(): void {
     this.channels.register({
       pattern: CHANNEL_PATTERNS.job,
-      authorize: async (principal, { jobId }) => {
-        if (principal.role === 'worker') {
-          if (principal.id !== jobId) throw DomainException.forbidden();
-          return toJobDto(await this.find(jobId));
-        }
-        return toJobDto(await this.readable(principal, jobId));
-      },
+      authorize: async (principal, { jobId }) => void (await this.followable(principal, jobId)),
+      snapshot: async (principal, { jobId }) => toJobDto(await this.followable(principal, jobId)),
     });
   }
 
@@ -132,6 +127,13 @@ export class JobsService implements OnModuleInit {
     const job = await this.find(jobId);
     if (!isOwnerOrAdmin(actor, job.ownerId)) throw DomainException.forbidden();
     return job;
+  }
+
+  /** The job when the principal may follow its channel: its own worker, its owner or an admin. */
+  private async followable(principal: Principal, jobId: string): Promise<Job> {
+    if (principal.role !== 'worker') return this.readable(principal, jobId);
+    if (principal.id !== jobId) throw DomainException.forbidden();
+    return this.find(jobId);
   }
 
   private async find(jobId: string): Promise<Job> {

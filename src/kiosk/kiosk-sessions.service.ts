@@ -71,17 +71,12 @@ export class KioskSessionsService implements OnModuleInit {
       pattern: SESSIONS_CHANNEL,
       authorize: async (principal) => {
         if (principal.role !== 'admin') throw DomainException.forbidden();
-        return undefined;
       },
     });
     this.channels.register({
       pattern: CHANNEL_PATTERNS.kioskSession,
-      authorize: async (principal, { sessionId }) => {
-        if (principal.role !== 'admin' && principal.role !== 'kiosk') throw DomainException.forbidden();
-        const row = await this.find(this.dataSource.manager, sessionId);
-        this.assertRunsOn(principal, row);
-        return toSessionPayload(row);
-      },
+      authorize: async (principal, { sessionId }) => void (await this.watchable(principal, sessionId)),
+      snapshot: async (principal, { sessionId }) => toSessionPayload(await this.watchable(principal, sessionId)),
     });
   }
 
@@ -262,9 +257,7 @@ export class KioskSessionsService implements OnModuleInit {
 
   /** The countdown of a session this workstation runs. */
   async timeOf(actor: Principal, sessionId: string): Promise<TimeUpdatePayload> {
-    const row = await this.find(this.dataSource.manager, sessionId);
-    this.assertRunsOn(actor, row);
-    return toTimeUpdate(row);
+    return toTimeUpdate(await this.watchable(actor, sessionId));
   }
 
   // ---- shared
@@ -303,6 +296,14 @@ export class KioskSessionsService implements OnModuleInit {
   private async find(manager: EntityManager, sessionId: string): Promise<SessionRow> {
     const row = await this.repository.find(manager, sessionId);
     if (!row) throw DomainException.notFound('Kiosk session');
+    return row;
+  }
+
+  /** The session when the principal may watch it: an admin, or the kiosk of the workstation it runs on. */
+  private async watchable(principal: Principal, sessionId: string): Promise<SessionRow> {
+    if (principal.role !== 'admin' && principal.role !== 'kiosk') throw DomainException.forbidden();
+    const row = await this.find(this.dataSource.manager, sessionId);
+    this.assertRunsOn(principal, row);
     return row;
   }
 

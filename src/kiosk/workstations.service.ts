@@ -41,7 +41,6 @@ export class WorkstationsService implements OnModuleInit {
       pattern: WORKSTATIONS_CHANNEL,
       authorize: async (principal) => {
         if (principal.role !== 'admin') throw DomainException.forbidden();
-        return undefined;
       },
     });
   }

@@ -76,7 +76,6 @@ export class ConversationsService implements OnModuleInit {
       authorize: async (principal, { id }) => {
         if (!isAccount(principal)) throw DomainException.forbidden();
         await this.repository.requireMember(this.dataSource.manager, id, principal.id);
-        return undefined;
       },
     });
   }

@@ -23,18 +23,23 @@ export class MessagingPresenceService implements OnModuleInit {
   onModuleInit(): void {
     this.registry.register({
       pattern: CHANNEL_PATTERNS.presence,
-      authorize: async (principal, { userId }) => {
-        if (!isAccount(principal)) throw DomainException.forbidden();
-        if (principal.id !== userId) {
-          const m = this.dataSource.manager;
-          if (!(await this.repository.userExists(m, userId))) throw DomainException.notFound('User');
-          if (!(await this.repository.sharingWith(m, principal.id, [userId])).has(userId)) {
-            throw DomainException.forbidden('Presence is visible to users sharing a conversation');
-          }
-        }
+      authorize: (principal, { userId }) => this.assertVisible(principal, userId),
+      snapshot: async (principal, { userId }) => {
+        await this.assertVisible(principal, userId);
         return this.presence.snapshot(userId);
       },
     });
+  }
+
+  /** A user's presence is visible to themselves and to the users sharing a conversation with them. */
+  private async assertVisible(principal: Principal, userId: string): Promise<void> {
+    if (!isAccount(principal)) throw DomainException.forbidden();
+    if (principal.id === userId) return;
+    const m = this.dataSource.manager;
+    if (!(await this.repository.userExists(m, userId))) throw DomainException.notFound('User');
+    if (!(await this.repository.sharingWith(m, principal.id, [userId])).has(userId)) {
+      throw DomainException.forbidden('Presence is visible to users sharing a conversation');
+    }
   }
 
   /** Snapshots of the requested users whose presence channel the caller may join; the others are left out. */

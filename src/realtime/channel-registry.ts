@@ -12,10 +12,15 @@ export interface ChannelDefinition {
   /** Literal segments and `{name}` placeholders (UUIDs), e.g. `resource:updates:{id}` or `dashboard`. */
   pattern: string;
   /**
-   * Throws FORBIDDEN / NOT_FOUND when the principal may not join; otherwise answers the snapshot
-   * (or undefined for channels without one).
+   * Throws FORBIDDEN / NOT_FOUND when the principal may not be in the channel. Reads only what the rule needs: it
+   * runs before every join and for every subscriber a withdrawn permission re-checks.
    */
-  authorize(principal: Principal, params: ChannelParams): Promise<unknown>;
+  authorize(principal: Principal, params: ChannelParams): Promise<void>;
+  /**
+   * For a channel with state: what a new subscriber starts from, read once it has joined. It applies the channel's
+   * rule again itself, throwing as `authorize` does (on the same read where the state holds what the rule needs).
+   */
+  snapshot?(principal: Principal, params: ChannelParams): Promise<unknown>;
 }
 
 interface CompiledChannel {

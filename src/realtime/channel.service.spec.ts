@@ -55,44 +55,71 @@ describe('ChannelService.subscribe', () => {
       emit: (event: string) => void steps.push(`emit ${event}`),
     } as unknown as Socket;
   }
-  /** A service whose one channel notes each check in `steps`, answers the read's count, and refuses the `refused`th. */
-  function serviceWith(steps: string[], refused?: number): ChannelService {
+  /**
+   * A service whose one channel notes each check and read in `steps`: `authorize` refuses its `refuseCheck`th call;
+   * the snapshot (when `withSnapshot`) answers how many it has read, or refuses when `refuseSnapshot`.
+   */
+  function serviceWith(
+    steps: string[],
+    options: { withSnapshot?: boolean; refuseCheck?: number; refuseSnapshot?: boolean } = {},
+  ): ChannelService {
+    let checks = 0;
     let reads = 0;
-    const authorize: ChannelDefinition['authorize'] = async () => {
-      reads += 1;
-      steps.push(`authorize ${reads}`);
-      if (reads === refused) throw DomainException.forbidden();
-      return { version: reads };
+    const definition: ChannelDefinition = {
+      pattern: 'any',
+      authorize: async () => {
+        checks += 1;
+        steps.push(`authorize ${checks}`);
+        if (checks === options.refuseCheck) throw DomainException.forbidden();
+      },
     };
+    if (options.withSnapshot) {
+      definition.snapshot = async () => {
+        reads += 1;
+        steps.push(`snapshot ${reads}`);
+        if (options.refuseSnapshot) throw DomainException.forbidden();
+        return { version: reads };
+      };
+    }
     const registry = {
-      resolve: (name: string) => ({ name, params: {}, definition: { pattern: name, authorize } }),
+      resolve: (name: string) => ({ name, params: {}, definition }),
     } as unknown as ChannelRegistry;
     return new ChannelService(registry, new RealtimeServer(), { enabled: false } as RedisService);
   }
 
-  it('should check before joining, then answer the snapshot read once joined', async () => {
+  it('should check before joining, then read the snapshot once joined, and only then', async () => {
     const steps: string[] = [];
-    // The state moved between the first check and the join: the answer holds the later read.
-    await expect(serviceWith(steps).subscribe(socketOf(steps), 'dashboard')).resolves.toEqual({
+    await expect(serviceWith(steps, { withSnapshot: true }).subscribe(socketOf(steps), 'dashboard')).resolves.toEqual({
       channel: 'dashboard',
-      snapshot: { version: 2 },
+      snapshot: { version: 1 },
     });
-    expect(steps).toEqual(['authorize 1', 'join dashboard', 'authorize 2', 'emit subscribed']);
+    expect(steps).toEqual(['authorize 1', 'join dashboard', 'snapshot 1', 'emit subscribed']);
+  });
+
+  it('should check again once joined when the channel has no snapshot', async () => {
+    const steps: string[] = [];
+    await expect(serviceWith(steps).subscribe(socketOf(steps), 'suggestions')).resolves.toEqual({
+      channel: 'suggestions',
+    });
+    expect(steps).toEqual(['authorize 1', 'join suggestions', 'authorize 2', 'emit subscribed']);
   });
 
   it('should leave the room again when the permission was withdrawn while it joined', async () => {
-    const steps: string[] = [];
-    await expect(serviceWith(steps, 2).subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(
-      DomainException,
-    );
-    expect(steps).toEqual(['authorize 1', 'join presence:x', 'authorize 2', 'leave presence:x']);
+    for (const options of [{ withSnapshot: true, refuseSnapshot: true }, { refuseCheck: 2 }]) {
+      const steps: string[] = [];
+      await expect(serviceWith(steps, options).subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(
+        DomainException,
+      );
+      const second = options.withSnapshot ? 'snapshot 1' : 'authorize 2';
+      expect(steps).toEqual(['authorize 1', 'join presence:x', second, 'leave presence:x']);
+    }
   });
 
-  it('should not join when the first check refuses', async () => {
+  it('should not join, nor read, when the first check refuses', async () => {
     const steps: string[] = [];
-    await expect(serviceWith(steps, 1).subscribe(socketOf(steps), 'presence:x')).rejects.toBeInstanceOf(
-      DomainException,
-    );
+    await expect(
+      serviceWith(steps, { withSnapshot: true, refuseCheck: 1 }).subscribe(socketOf(steps), 'presence:x'),
+    ).rejects.toBeInstanceOf(DomainException);
     expect(steps).toEqual(['authorize 1']);
   });
 });

@@ -37,19 +37,20 @@ export class ChannelService {
    * permission withdrawn meanwhile (its eviction may have swept the room before the socket was in it) leaves it out.
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
-    const resolved = this.registry.resolve(name);
+    const { name: channel, definition, params } = this.registry.resolve(name);
     const principal = (socket.data as SocketData).principal;
-    await resolved.definition.authorize(principal, resolved.params);
-    await socket.join(resolved.name);
+    await definition.authorize(principal, params);
+    await socket.join(channel);
     let snapshot: unknown;
     try {
-      snapshot = await resolved.definition.authorize(principal, resolved.params);
+      if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
+      else await definition.authorize(principal, params);
     } catch (err) {
-      await socket.leave(resolved.name);
+      await socket.leave(channel);
       throw err;
     }
-    socket.emit('subscribed', { channel: resolved.name } satisfies ServerEvents['subscribed']);
-    return snapshot === undefined ? { channel: resolved.name } : { channel: resolved.name, snapshot };
+    socket.emit('subscribed', { channel } satisfies ServerEvents['subscribed']);
+    return snapshot === undefined ? { channel } : { channel, snapshot };
   }
 
   async unsubscribe(socket: Socket, name: unknown): Promise<{ channel: string }> {

@@ -55,7 +55,6 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       pattern: CHANNEL_PATTERNS.user,
       authorize: async (principal, { userId }) => {
         if (principal.id !== userId || !isAccount(principal)) throw DomainException.forbidden();
-        return undefined;
       },
     });
   }

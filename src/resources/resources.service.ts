@@ -41,13 +41,17 @@ export class ResourcesService implements OnModuleInit {
   onModuleInit(): void {
     this.registry.register({
       pattern: RESOURCE_CHANNEL_PATTERN,
-      authorize: (principal, { id }) => this.snapshot(principal, id),
+      authorize: async (principal, { id }) => {
+        if (!isAccount(principal)) throw DomainException.forbidden('Resources are for user accounts');
+        await this.get(principal, id);
+      },
+      snapshot: (principal, { id }) => this.snapshot(principal, id),
     });
   }
 
   /**
-   * The channel's rule and snapshot. The row is read FOR SHARE, so a subscribe that races a change making
-   * the resource private waits for it and is refused, instead of joining after the eviction.
+   * The channel's rule and snapshot, read once the subscriber has joined. The row is read FOR SHARE, so a subscribe
+   * that races a change waits for its commit and starts from the version it made (or is refused by it).
    */
   async snapshot(actor: Caller, id: string): Promise<ResourceDto> {
     if (!isAccount(actor)) throw DomainException.forbidden('Resources are for user accounts');

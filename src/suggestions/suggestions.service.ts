@@ -70,7 +70,6 @@ export class SuggestionsService implements OnModuleInit {
       pattern: SUGGESTIONS_CHANNEL,
       authorize: async (principal) => {
         if (!isAccount(principal)) throw DomainException.forbidden();
-        return undefined;
       },
     });
   }
