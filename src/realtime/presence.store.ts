@@ -280,10 +280,23 @@ export class RedisPresenceStore implements PresenceStore {
     return this.run(GRACE_OVER, userId, now);
   }
 
+  /**
+   * Both read in one transaction: a flag and a time of two different states would make a snapshot that clients,
+   * keeping the presence with the latest `lastSeenAt`, take for newer than it is.
+   */
   async lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }> {
     const k = this.keys;
-    const online = (await this.redis.client.smismember(k.online, ...userIds)).map((v) => v === 1);
-    return { online, lastSeen: await this.redis.client.hmget(k.lastSeen, ...userIds) };
+    const replies = await this.redis.client
+      .multi()
+      .smismember(k.online, ...userIds)
+      .hmget(k.lastSeen, ...userIds)
+      .exec();
+    const [[flagsErr, flags], [timesErr, times]] = replies as [
+      [Error | null, number[]],
+      [Error | null, (string | null)[]],
+    ];
+    if (flagsErr || timesErr) throw flagsErr ?? timesErr;
+    return { online: flags.map((v) => v === 1), lastSeen: times };
   }
 
   /** Sockets on every live instance, and users with at least one (or within their grace period). */

@@ -8,7 +8,7 @@ export {
   RealtimeClient,
   type TokenRequest,
 } from './client.js';
-export { type InboxEntry, mergeInbox, mergeReadReceipt, mergeUnread, newerVersion } from './merge.js';
+export { type InboxEntry, mergeInbox, mergeReadReceipt, mergeUnread, newerPresence, newerVersion } from './merge.js';
 export { type Observer, Stream, type Subscribable, type Subscription } from './observable.js';
 export { type paths, type RestClient, RestError, RestTimeout } from './rest.js';
 export { type SeqItem, type SeqSource, SeqSequencer, type SeqStreamOptions } from './seq-stream.js';

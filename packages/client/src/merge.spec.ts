@@ -1,5 +1,5 @@
-import type { InboxUpdatePayload, MessagePayload } from '@realtime-hub/protocol';
-import { type InboxEntry, mergeInbox, mergeReadReceipt, mergeUnread, newerVersion } from './merge.js';
+import type { InboxUpdatePayload, MessagePayload, PresencePayload } from '@realtime-hub/protocol';
+import { type InboxEntry, mergeInbox, mergeReadReceipt, mergeUnread, newerPresence, newerVersion } from './merge.js';
 
 const message = (seq: number): MessagePayload => ({
   id: `m${seq}`,
@@ -69,5 +69,33 @@ describe(newerVersion.name, () => {
     const v2 = { version: 2 };
     expect(newerVersion(v2, { version: 1 })).toBe(v2);
     expect(newerVersion(v2, { version: 3 })).toEqual({ version: 3 });
+  });
+});
+
+describe(newerPresence.name, () => {
+  const presence = (online: boolean, lastSeenAt: string | null): PresencePayload => ({
+    userId: 'u',
+    online,
+    lastSeenAt,
+  });
+  const never = presence(false, null);
+  const cameOnline = presence(true, '2026-01-01T10:00:00.000Z');
+  const wentOffline = presence(false, '2026-01-01T10:05:00.000Z');
+  const back = presence(true, '2026-01-01T10:05:00.001Z');
+
+  it('should end in the latest change whatever order the snapshot and the events arrive in', () => {
+    for (const order of permutations([never, cameOnline, wentOffline, back])) {
+      expect(order.reduce<PresencePayload | undefined>(newerPresence, undefined)).toBe(back);
+    }
+  });
+
+  it('should keep a change when a snapshot read before it is answered after it', () => {
+    expect(newerPresence(wentOffline, cameOnline)).toBe(wentOffline);
+    expect(newerPresence(cameOnline, never)).toBe(cameOnline);
+  });
+
+  it('should take the incoming one on a tie (the same change again)', () => {
+    const again = { ...wentOffline };
+    expect(newerPresence(wentOffline, again)).toBe(again);
   });
 });

@@ -1,10 +1,20 @@
 // Order-independent merges for state that arrives as versions or growing seqs: applying the same events in any
 // order, each any number of times, ends in the same state, and a state never goes backwards.
-import type { InboxUpdatePayload, MessagePayload, MessageReadPayload } from '@realtime-hub/protocol';
+import type { InboxUpdatePayload, MessagePayload, MessageReadPayload, PresencePayload } from '@realtime-hub/protocol';
 
 /** The newer of two versioned values (`version` grows by one per change); the current one on a tie or when older. */
 export function newerVersion<T extends { version: number }>(current: T | undefined, incoming: T): T {
   return current === undefined || incoming.version > current.version ? incoming : current;
+}
+
+/**
+ * A user's presence: the one announcing the later change. `lastSeenAt` is when the server counted the change it
+ * announces (stamped with its transition), so a subscription's snapshot read before a change, answered after the
+ * change's event, or an event delayed behind a later one, does not undo it. The incoming one on a tie.
+ */
+export function newerPresence(current: PresencePayload | undefined, incoming: PresencePayload): PresencePayload {
+  // ISO times of the same form compare as strings; never seen (null) is before any.
+  return !current || (incoming.lastSeenAt ?? '') >= (current.lastSeenAt ?? '') ? incoming : current;
 }
 
 /** One conversation's line in the inbox. */

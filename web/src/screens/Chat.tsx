@@ -6,6 +6,7 @@ import {
   channels,
   type ConversationPayload,
   type MessagePayload,
+  newerPresence,
   type PresencePayload,
   type RealtimeClient,
 } from '@realtime-hub/client';
@@ -139,11 +140,7 @@ function ConversationItem(props: {
   const { client, meId, conversation, unread, lastMessage, active } = props;
   const { t } = useTranslation();
   const other = conversation.kind === 'direct' ? conversation.members.find((m) => m.userId !== meId) : undefined;
-  const [online, setOnline] = useState<boolean>();
-  useChannel(client, other ? channels.presence(other.userId) : undefined, {
-    snapshot: (presence) => setOnline(presence.online),
-    presence: (presence) => setOnline(presence.online),
-  });
+  const online = usePresence(client, other?.userId)?.online;
   const title = titleOf(conversation, meId);
   return (
     <li>
@@ -178,14 +175,25 @@ function ConversationItem(props: {
   );
 }
 
+/**
+ * A user's presence while shown: the snapshot, then each change, keeping the latest (a snapshot answered after a
+ * change's event must not undo it).
+ */
+function usePresence(client: RealtimeClient, userId: string | undefined): PresencePayload | undefined {
+  const [presence, setPresence] = useState<PresencePayload>();
+  const keep = useCallback(
+    (incoming: PresencePayload) =>
+      setPresence((current) => (current?.userId === incoming.userId ? newerPresence(current, incoming) : incoming)),
+    [],
+  );
+  useChannel(client, userId ? channels.presence(userId) : undefined, { snapshot: keep, presence: keep });
+  return presence?.userId === userId ? presence : undefined;
+}
+
 /** The other person of a direct conversation: online, or when they were last seen (kept current while shown). */
 function LastSeen({ client, userId }: { client: RealtimeClient; userId: string | undefined }) {
   const { t } = useTranslation();
-  const [presence, setPresence] = useState<PresencePayload>();
-  useChannel(client, userId ? channels.presence(userId) : undefined, {
-    snapshot: setPresence,
-    presence: setPresence,
-  });
+  const presence = usePresence(client, userId);
   // "3 minutes ago" moves on by itself.
   useTick(30_000, presence !== undefined && !presence.online && presence.lastSeenAt !== null);
   if (!presence) return null;
