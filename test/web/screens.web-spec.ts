@@ -578,7 +578,7 @@ describe('Screens in the browser', () => {
     await other.getByRole('alert').filter({ hasText: 'You are not allowed to do this.' }).waitFor();
   });
 
-  it('an admin finds people, changes a role, disables and enables an account, and notifies the people ticked', async () => {
+  it('an admin finds people (new ones as they come), changes a role, disables and enables an account, and notifies the people ticked', async () => {
     const frank = await registerUser(app, 'Frank Girard');
     const gina = await registerUser(app, 'Gina Roux');
     const frankPage = await openSignedIn(await context(frank), app.url, '/suggestions');
@@ -592,6 +592,9 @@ describe('Screens in the browser', () => {
     const frankRow = page.getByRole('row', { name: /Frank Girard/ });
     await frankRow.getByRole('cell', { name: frank.email }).waitFor();
     await checkScreen(page, 'people');
+    // An account made meanwhile joins the list by itself, if the search finds it.
+    await registerUser(app, 'Frankie Live');
+    await page.getByRole('row', { name: /Frankie Live/ }).waitFor();
 
     // A new role ends the account's sessions, so that it takes effect; the row shows it.
     await page.getByRole('button', { name: 'Make admin: Frank Girard' }).click();

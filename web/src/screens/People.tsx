@@ -1,8 +1,10 @@
 // People (admins): accounts found by the start of a name or an email; disable one (its sessions end at once, on every
 // instance) or enable it again, make it an admin or a user; and a notification sent to the people ticked, which
 // reaches their bells at once (and their desktops, where they turned that on). An admin's own row offers no change:
-// the server refuses an admin demoting or disabling themselves.
-import { type FormEvent, useEffect, useState } from 'react';
+// the server refuses an admin demoting or disabling themselves. A new account joins the list by itself.
+import { channels, type StatsPayload } from '@realtime-hub/client';
+import { useChannel } from '@realtime-hub/client/react';
+import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
@@ -14,11 +16,13 @@ interface Account extends User {
 }
 
 const PAGE_SIZE = 50;
+/** The most a page may hold (the API's limit): a reload asks for as many as were shown, up to this. */
+const MAX_PAGE_SIZE = 100;
 /** How long typing pauses before the search is sent. */
 const SEARCH_DELAY_MS = 250;
 
-function searchPath(query: string, cursor?: string): string {
-  const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
+function searchPath(query: string, cursor?: string, limit = PAGE_SIZE): string {
+  const params = new URLSearchParams({ limit: String(limit) });
   if (query) params.set('query', query);
   if (cursor) params.set('cursor', cursor);
   return `/api/v1/users?${params.toString()}`;
@@ -34,12 +38,34 @@ export function People() {
   const { error, setError, run } = useErrorLine();
   const [sent, setSent] = useState<string>();
 
+  // A new account, wherever it was made, reloads the list: the dashboard's Stats count the accounts (its snapshot
+  // again after a reconnection, so one made during a cut counts too). Another admin's change to an account shows at
+  // the next search.
+  const [reloads, setReloads] = useState(0);
+  const accountsCounted = useRef<number>(undefined);
+  const countAccounts = useCallback((stats: StatsPayload) => {
+    if (accountsCounted.current !== undefined && stats.users.total !== accountsCounted.current) {
+      setReloads((n) => n + 1);
+    }
+    accountsCounted.current = stats.users.total;
+  }, []);
+  useChannel(client, channels.dashboard(), { snapshot: countAccounts, stats_update: countAccounts });
+  // What the list shows: a reload of the same search keeps as many rows as were shown (more pages included).
+  const shown = useRef({ query: '', rows: 0 });
+  useEffect(() => {
+    shown.current.rows = accounts?.length ?? 0;
+  }, [accounts]);
+
   useEffect(() => {
     let current = true;
+    const search = query.trim();
+    const rows =
+      search === shown.current.query ? Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, shown.current.rows)) : PAGE_SIZE;
     const timer = setTimeout(() => {
-      api<Page<Account>>(client, 'GET', searchPath(query.trim())).then(
+      api<Page<Account>>(client, 'GET', searchPath(search, undefined, rows)).then(
         (page) => {
           if (!current) return;
+          shown.current.query = search;
           setAccounts(page.items);
           setNext(page.nextCursor);
           setError(undefined);
@@ -51,7 +77,7 @@ export function People() {
       current = false;
       clearTimeout(timer);
     };
-  }, [client, query, setError]);
+  }, [client, query, reloads, setError]);
 
   const more = () =>
     run(async () => {
