@@ -8,7 +8,8 @@ import { join } from 'node:path';
 const FAST_SECONDS = 2;
 const table = {};
 for (const line of readFileSync(process.argv[2], 'utf8').split('\n')) {
-  const match = /^(?:PASS|FAIL) +(\S+) (\S+)(?: \(([\d.]+) s\))?/.exec(line);
+  // "<PASS|FAIL> <project> <file>": Jest's summary repeats a failed file without its project, which does not match.
+  const match = /^(?:PASS|FAIL) +(\S+) (\S+\.[cm]?[jt]sx?)(?: \(([\d.]+) s\))?/.exec(line);
   if (match) table[`${match[1]} ${match[2]}`] = match[3] ? Math.round(Number(match[3]) * 10) / 10 : FAST_SECONDS;
 }
 const sorted = Object.fromEntries(Object.entries(table).sort(([a], [b]) => a.localeCompare(b)));
