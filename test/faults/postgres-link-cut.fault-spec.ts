@@ -46,9 +46,10 @@ describeFaults('Postgres cut from one instance of two under the mixed load', () 
 
     const counts = await settledWithoutLoss(load);
     // Claimed by A, half a second late and after its own pass (B holds the workstation's socket but cannot reach the
-    // database): on a loaded machine one tick can come a second late, which the scheduler skips (the contract's
-    // missed tick, never replayed). One second left out at most; the warning and the end still once each.
-    expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS, 1);
+    // database), which leaves each tick 0.25–0.5 s before it comes a second late and the scheduler skips it (the
+    // contract's missed tick, never replayed): on a loaded machine that happened to one tick in a clean-clone run, and
+    // to two in another. Two seconds left out at most; the warning and the end still once each.
+    expectKioskCourse(load, counts, cutAt, cutAt + CUT_MS, 2);
     report('Postgres cut from one instance 9 s', load, counts, {
       recoveredInMs,
       slowestMs: load.slowestMs,
