@@ -61,11 +61,11 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   async connected(principal: Principal): Promise<void> {
     if (this.retired) return;
     const userId = isAccount(principal) ? principal.id : '';
-    const now = new Date().toISOString();
     if (userId) this.cancelGrace(userId);
     this.localSockets += 1;
     if (userId) this.localCounts.set(userId, (this.localCounts.get(userId) ?? 0) + 1);
-    if (await this.store.connected(userId, now)) await this.announce(userId, true, now);
+    const cameOnlineAt = await this.store.connected(userId);
+    if (cameOnlineAt) await this.announce(userId, true, cameOnlineAt);
     this.changed();
   }
 
@@ -129,9 +129,9 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
   }
 
   private async graceOver(userId: string): Promise<void> {
-    const now = new Date().toISOString();
-    if (await this.store.graceOver(userId, now)) {
-      await this.announce(userId, false, now);
+    const wentOfflineAt = await this.store.graceOver(userId);
+    if (wentOfflineAt) {
+      await this.announce(userId, false, wentOfflineAt);
       this.changed();
     }
   }

@@ -25,12 +25,15 @@ export interface PresenceHost {
 export interface PresenceStore {
   /** Starts the backend's upkeep (heartbeat, sweeps, rebuild after a reconnection). */
   start(): Promise<void>;
-  /** A socket of `userId` ('' for kiosks and workers) arrived: true when the user came online. */
-  connected(userId: string, now: string): Promise<boolean>;
+  /**
+   * A socket of `userId` ('' for kiosks and workers) arrived: when the user came online, the time it was counted (their
+   * new last-seen time, ISO), else undefined.
+   */
+  connected(userId: string): Promise<string | undefined>;
   /** A socket left, `left` of the user's remaining on this instance: true when it was their last one anywhere. */
   disconnected(userId: string, left: number): Promise<boolean>;
-  /** The grace period after a last socket is over: true when the user went offline now. */
-  graceOver(userId: string, now: string): Promise<boolean>;
+  /** The grace period after a last socket is over: when the user went offline now, the time it was counted. */
+  graceOver(userId: string): Promise<string | undefined>;
   /** Online flags and last-seen times (null when this backend does not know) of each user. */
   lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }>;
   stats(): Promise<PresenceStats>;
@@ -49,21 +52,23 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async start(): Promise<void> {}
 
-  async connected(userId: string, now: string): Promise<boolean> {
-    if (!userId || this.online.has(userId)) return false;
+  async connected(userId: string): Promise<string | undefined> {
+    if (!userId || this.online.has(userId)) return undefined;
+    const now = new Date().toISOString();
     this.online.add(userId);
     this.lastSeen.set(userId, now);
-    return true;
+    return now;
   }
 
   async disconnected(userId: string, left: number): Promise<boolean> {
     return userId !== '' && left <= 0;
   }
 
-  async graceOver(userId: string, now: string): Promise<boolean> {
-    const wentOffline = !this.host.localCounts().has(userId) && this.online.delete(userId);
-    if (wentOffline) this.lastSeen.set(userId, now);
-    return wentOffline;
+  async graceOver(userId: string): Promise<string | undefined> {
+    if (this.host.localCounts().has(userId) || !this.online.delete(userId)) return undefined;
+    const now = new Date().toISOString();
+    this.lastSeen.set(userId, now);
+    return now;
   }
 
   async lookup(userIds: string[]): Promise<{ online: boolean[]; lastSeen: (string | null)[] }> {
@@ -88,18 +93,50 @@ export class MemoryPresenceStore implements PresenceStore {
 
 const SOCKETS_FIELD = '#sockets';
 
-// KEYS: instance hash, global counts, online set, last-seen hash. ARGV: userId ('' for non-users), now.
+/**
+ * Lua: `now()`, Redis's clock as an ISO time (UTC, milliseconds), as `toISOString` writes it (`iso(seconds,
+ * microseconds)` formats one; days to a civil date after Howard Hinnant's `civil_from_days`). Every change of a user's
+ * presence is stamped with it inside the script that makes the change, so the stamps of one user's changes follow the
+ * order Redis applied them in, whichever instance ran each: `lastSeenAt` orders presences for clients (the SDK's
+ * `newerPresence`), which the instances' own clocks, apart by their skew, would not.
+ */
+export const LUA_NOW = `
+if redis.replicate_commands then redis.replicate_commands() end
+local function iso(seconds, micros)
+  local days = math.floor(seconds / 86400)
+  local rest = seconds - days * 86400
+  local z = days + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524) - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day, math.floor(rest / 3600),
+    math.floor(rest % 3600 / 60), rest % 60, math.floor(micros / 1000))
+end
+local function now()
+  local time = redis.call('TIME')
+  return iso(tonumber(time[1]), tonumber(time[2]))
+end
+`;
+
+// KEYS: instance hash, global counts, online set, last-seen hash. ARGV: userId ('' for non-users). Answers the time
+// the user came online, or 0.
 const CONNECT = redisScript(
   'presenceConnect',
   4,
-  `
+  `${LUA_NOW}
 redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', 1)
 if ARGV[1] == '' then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
-  return 1
+  local at = now()
+  redis.call('HSET', KEYS[4], ARGV[1], at)
+  return at
 end
 return 0`,
 );
@@ -119,27 +156,29 @@ end
 return 0`,
 );
 
-// After the grace: answers 1 when the user is still without sockets and this call took them offline.
+// After the grace: answers the time when the user is still without sockets and this call took them offline, or 0.
 const GRACE_OVER = redisScript(
   'presenceGraceOver',
   4,
-  `
+  `${LUA_NOW}
 if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') > 0 then return 0 end
 if redis.call('SREM', KEYS[3], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
-  return 1
+  local at = now()
+  redis.call('HSET', KEYS[4], ARGV[1], at)
+  return at
 end
 return 0`,
 );
 
 // KEYS: instances zset, global counts, online set, last-seen hash, the dead instance's hash.
-// ARGV: dead instance id, now, cutoff (its heartbeat must be older). Answers the users it took offline.
+// ARGV: dead instance id, cutoff (its heartbeat must be older). Answers {the time, the users it took offline}.
 const SWEEP = redisScript(
   'presenceSweep',
   5,
-  `
+  `${LUA_NOW}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) >= tonumber(ARGV[3]) then return {} end
+if score and tonumber(score) >= tonumber(ARGV[2]) then return {'', {}} end
+local at = now()
 redis.call('ZREM', KEYS[1], ARGV[1])
 local entries = redis.call('HGETALL', KEYS[5])
 local offline = {}
@@ -149,31 +188,32 @@ for i = 1, #entries, 2 do
     if redis.call('HINCRBY', KEYS[2], user, -tonumber(entries[i + 1])) <= 0 then
       redis.call('HDEL', KEYS[2], user)
       if redis.call('SREM', KEYS[3], user) == 1 then
-        redis.call('HSET', KEYS[4], user, ARGV[2])
+        redis.call('HSET', KEYS[4], user, at)
         table.insert(offline, user)
       end
     end
   end
 end
 redis.call('DEL', KEYS[5])
-return offline`,
+return {at, offline}`,
 );
 
 // After Redis came back (restarted empty, or unreachable while sockets came and went), this instance writes its own
 // truth: its hash is set to the sockets it holds, the shared counts move by the difference, and users are put back in
-// (or taken out of) the online set. KEYS: instance hash, global counts, online set, last-seen hash. ARGV: now, this
-// instance's socket total, then user id / socket count pairs. Answers {users now online, users now offline}.
+// (or taken out of) the online set. KEYS: instance hash, global counts, online set, last-seen hash. ARGV: this
+// instance's socket total, then user id / socket count pairs. Answers {users now online, users now offline, the time}.
 const RECONCILE = redisScript(
   'presenceReconcile',
   4,
-  `
+  `${LUA_NOW}
+local at = now()
 local old = {}
 local stored = redis.call('HGETALL', KEYS[1])
 for i = 1, #stored, 2 do
   if stored[i] ~= '${SOCKETS_FIELD}' then old[stored[i]] = tonumber(stored[i + 1]) end
 end
 local came, went, seen = {}, {}, {}
-for i = 3, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   local user, count = ARGV[i], tonumber(ARGV[i + 1])
   seen[user] = true
   local delta = count - (old[user] or 0)
@@ -182,7 +222,7 @@ for i = 3, #ARGV, 2 do
     redis.call('HINCRBY', KEYS[2], user, delta)
   end
   if redis.call('SADD', KEYS[3], user) == 1 then
-    redis.call('HSET', KEYS[4], user, ARGV[1])
+    redis.call('HSET', KEYS[4], user, at)
     table.insert(came, user)
   end
 end
@@ -192,14 +232,14 @@ for user, count in pairs(old) do
     if redis.call('HINCRBY', KEYS[2], user, -count) <= 0 then
       redis.call('HDEL', KEYS[2], user)
       if redis.call('SREM', KEYS[3], user) == 1 then
-        redis.call('HSET', KEYS[4], user, ARGV[1])
+        redis.call('HSET', KEYS[4], user, at)
         table.insert(went, user)
       end
     end
   end
 end
-redis.call('HSET', KEYS[1], '${SOCKETS_FIELD}', ARGV[2])
-return {came, went}`,
+redis.call('HSET', KEYS[1], '${SOCKETS_FIELD}', ARGV[1])
+return {came, went, at}`,
 );
 
 export class RedisPresenceStore implements PresenceStore {
@@ -268,16 +308,16 @@ export class RedisPresenceStore implements PresenceStore {
     }, this.periodMs).unref();
   }
 
-  connected(userId: string, now: string): Promise<boolean> {
-    return this.run(CONNECT, userId, now);
+  async connected(userId: string): Promise<string | undefined> {
+    return stampOf(await this.run(CONNECT, userId));
   }
 
-  disconnected(userId: string): Promise<boolean> {
-    return this.run(DISCONNECT, userId);
+  async disconnected(userId: string): Promise<boolean> {
+    return Number(await this.run(DISCONNECT, userId)) === 1;
   }
 
-  graceOver(userId: string, now: string): Promise<boolean> {
-    return this.run(GRACE_OVER, userId, now);
+  async graceOver(userId: string): Promise<string | undefined> {
+    return stampOf(await this.run(GRACE_OVER, userId));
   }
 
   /**
@@ -329,27 +369,24 @@ export class RedisPresenceStore implements PresenceStore {
   async reconcile(): Promise<void> {
     if (this.host.retired()) return;
     const k = this.keys;
-    const now = new Date().toISOString();
     const pairs = [...this.host.localCounts()].flatMap(([userId, count]) => [userId, String(count)]);
     const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
     await this.beat();
-    const [came, went] = (await this.redis.runScript(RECONCILE, keys, [
-      now,
+    const [came, went, at] = (await this.redis.runScript(RECONCILE, keys, [
       String(this.host.localSockets()),
       ...pairs,
-    ])) as [string[], string[]];
-    for (const userId of came) await this.host.announce(userId, true, now);
-    for (const userId of went) await this.host.announce(userId, false, now);
+    ])) as [string[], string[], string];
+    for (const userId of came) await this.host.announce(userId, true, at);
+    for (const userId of went) await this.host.announce(userId, false, at);
     this.logger.log({ online: came.length, offline: went.length }, 'Presence rebuilt after Redis reconnected');
     this.host.changed();
   }
 
-  /** Runs one of the scripts above on this instance's hash and the shared keys; true when it answered 1. */
-  private async run(script: RedisScript, userId: string, now?: string): Promise<boolean> {
+  /** Runs one of the scripts above for a user on this instance's hash and the shared keys; answers its answer. */
+  private run(script: RedisScript, userId: string): Promise<unknown> {
     const k = this.keys;
-    const args = now === undefined ? [userId] : [userId, now];
     const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
-    return Number(await this.redis.runScript(script, keys, args)) === 1;
+    return this.redis.runScript(script, keys, [userId]);
   }
 
   private async beat(): Promise<void> {
@@ -373,15 +410,19 @@ export class RedisPresenceStore implements PresenceStore {
   /** Claims a dead instance's counts (only one instance wins) and announces its users offline. */
   private async sweep(instanceId: string, cutoff: number): Promise<void> {
     const k = this.keys;
-    const now = new Date().toISOString();
-    const offline = (await this.redis.runScript(
+    const [at, offline] = (await this.redis.runScript(
       SWEEP,
       [k.instances, k.counts, k.online, k.lastSeen, k.instance(instanceId)],
-      [instanceId, now, cutoff],
-    )) as string[];
+      [instanceId, cutoff],
+    )) as [string, string[]];
     if (instanceId !== this.redis.instanceId)
       this.logger.log({ instanceId, users: offline.length }, 'Swept a dead instance');
-    for (const userId of offline) await this.host.announce(userId, false, now);
+    for (const userId of offline) await this.host.announce(userId, false, at);
     if (offline.length > 0 || instanceId !== this.redis.instanceId) this.host.changed();
   }
+}
+
+/** A script's answer of the time a change was counted, or 0 when it made none. */
+function stampOf(answer: unknown): string | undefined {
+  return typeof answer === 'string' ? answer : undefined;
 }
