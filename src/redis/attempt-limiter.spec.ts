@@ -80,12 +80,14 @@ describe(AttemptLimiter.name, () => {
   });
 });
 
-// The same log in Redis (shared by every instance), timed by Redis's clock: real time, a one-second window.
+// The same log in Redis (shared by every instance), timed by Redis's clock: real time, a three-second window, each step
+// 1.3 s or more from its edge (a one-second window failed a loaded CI run: a half-second sleep and two round trips
+// took longer than the window).
 const redisSpec = services.redisUrl ? describe : describe.skip;
 redisSpec(`${AttemptLimiter.name} on Redis${services.redisUrl ? '' : ' [skipped: set TEST_REDIS_URL]'}`, () => {
   let redis: RedisService;
   let sut: AttemptLimiter;
-  const rule: LimitRule = { name: 'spec-redis-sliding', points: 2, durationSeconds: 1 };
+  const rule: LimitRule = { name: 'spec-redis-sliding', points: 2, durationSeconds: 3 };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   beforeAll(() => {
@@ -104,11 +106,11 @@ redisSpec(`${AttemptLimiter.name} on Redis${services.redisUrl ? '' : ' [skipped:
 
   it('should slide its window', async () => {
     await sut.reserve('no', [rule, 'slide']);
-    await sleep(500);
+    await sleep(1500);
     await sut.reserve('no', [rule, 'slide']);
     await expect(sut.reserve('no', [rule, 'slide'])).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
     // The first attempt has left the window, the second has not: one more place (a fixed window would give two).
-    await sleep(600);
+    await sleep(1700);
     await sut.reserve('no', [rule, 'slide']);
     await expect(sut.reserve('no', [rule, 'slide'])).rejects.toMatchObject({ code: ErrorCode.RATE_LIMITED });
   });
