@@ -364,6 +364,40 @@ describeE2E('Client SDK', () => {
     expect(ended).toEqual([{ reason: 'FORBIDDEN' }]);
   }, 30_000);
 
+  it('should subscribe 150 channels at once, and again after a reconnect, within the server’s rate limit', async () => {
+    // A screen listing 150 documents or jobs subscribes to each: more than the server's burst of 100 events per
+    // socket, whose excess it refuses (RATE_LIMITED), disconnecting a socket refused more than 20 times in 10 s.
+    const [owner, reader] = await createUsers(sut, 2, 'Many');
+    const ids: string[] = [];
+    for (let n = 0; n < 150; n += 1) {
+      const created = await api.post('/api/v1/resources', {
+        token: owner.token,
+        body: { name: `doc ${n}`, visibility: 'public', data: {} },
+      });
+      ids.push(created.body.id as string);
+    }
+    const { client, states, errors } = sdkClient(proxy.url, reader.token);
+    const snapshots = new Map<string, number>();
+    const failures: string[] = [];
+    for (const id of ids) {
+      client.subscribe(channels.resource(id), {
+        snapshot: () => snapshots.set(id, (snapshots.get(id) ?? 0) + 1),
+        error: (error) => failures.push(error.code),
+      });
+    }
+    await waitUntil(() => snapshots.size === 150, 'a snapshot on each of the 150 channels', 15_000);
+    proxy.dropConnections();
+    await waitUntil(
+      () => [...snapshots.values()].every((n) => n === 2),
+      'each snapshot again after the reconnect',
+      15_000,
+    );
+    expect(failures).toEqual([]);
+    expect(errors).toEqual([]);
+    // One reconnection, the one the proxy made: the server never disconnected the socket for its rate.
+    expect(states.filter((s) => s === 'reconnecting')).toHaveLength(1);
+  }, 60_000);
+
   it('should give a handler added to a channel already subscribed its state now, not as first subscribed', async () => {
     const [watcher, friend, owner] = await createUsers(sut, 3, 'Late');
     await conversationOf(watcher, friend);

@@ -58,6 +58,13 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** How long an out-of-order item waits for its predecessor before the gap is fetched. Default 100. */
   gapWaitMs?: number;
+  /**
+   * The most client events sent per second, in bursts of up to twice as many; those beyond wait their turn, in order.
+   * Default 40: under the server's per-socket limit (`WS_RATE_LIMIT`, 50 and bursts of 100 by default), which refuses
+   * the excess and disconnects a socket refused too often, so a screen that subscribes to 150 channels at once (or
+   * again after a reconnect) is never refused. Keep it below the server's if that is set lower.
+   */
+  eventsPerSecond?: number;
   fetch?: typeof fetch;
   /** Errors no caller awaits: `error` events, failed catch-ups, refused subscriptions without an error handler. */
   onError?(error: unknown): void;
@@ -178,51 +185,57 @@ export class RealtimeClient {
     send(conversationId: string, body: string, options?: { clientId?: string }): Promise<MessagePayload>;
   };
 
-  private readonly socket: Socket;
-  private readonly entries = new Map<string, ChannelEntry>();
-  private readonly pollers = new Set<() => Promise<void>>();
-  private readonly outbox: Outgoing[] = [];
-  private stateValue: ConnectionState = 'connecting';
-  private token: string | undefined;
+  readonly #socket: Socket;
+  readonly #entries = new Map<string, ChannelEntry>();
+  readonly #pollers = new Set<() => Promise<void>>();
+  readonly #outbox: Outgoing[] = [];
+  #stateValue: ConnectionState = 'connecting';
+  #token: string | undefined;
   /** The first token read, started at creation; shared by the first handshake and early REST calls. */
-  private initialToken: Promise<string> | undefined;
-  private readonly ready: Promise<void>;
-  private tokenReason: TokenRequest['reason'] = 'connect';
-  private authRetried = false;
+  #initialToken: Promise<string> | undefined;
+  readonly #ready: Promise<void>;
+  #tokenReason: TokenRequest['reason'] = 'connect';
+  #authRetried = false;
   /** Connections made so far (Socket.IO's reconnections included). */
-  private connections = 0;
-  private expired = false;
-  private closed = false;
-  private userIdValue: string | undefined;
-  private fallbackTimer: ReturnType<typeof setTimeout> | undefined;
-  private pollTimer: ReturnType<typeof setTimeout> | undefined;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  #connections = 0;
+  #expired = false;
+  #closed = false;
+  #userIdValue: string | undefined;
+  #fallbackTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollTimer: ReturnType<typeof setTimeout> | undefined;
+  #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   /** The last renewal after a 401: the token it replaced, when it was asked, and its answer. */
-  private renewal: { stale: string | undefined; at: number; token: Promise<string | undefined> } | undefined;
+  #renewal: { stale: string | undefined; at: number; token: Promise<string | undefined> } | undefined;
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
-  private retries = 0;
-  private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  #retries = 0;
+  #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Pacing (`eventsPerSecond`): a token bucket, when it was last filled, the events waiting in order, and its timer. */
+  #tokens: number;
+  #filledAt = Date.now();
+  readonly #waiting: Array<() => void> = [];
+  #paceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Pending retries of failed reads (unread count, inbox), cancelled by close(). */
-  private readonly readRetries = new Set<ReturnType<typeof setTimeout> | undefined>();
+  readonly #readRetries = new Set<ReturnType<typeof setTimeout> | undefined>();
 
   constructor(private readonly options: ClientOptions) {
+    this.#tokens = 2 * this.#rate;
     this.connection.next('connecting');
-    this.initialToken = this.readToken('connect');
-    this.ready = this.initialToken.then(
+    this.#initialToken = this.#readToken('connect');
+    this.#ready = this.#initialToken.then(
       () => undefined,
-      (err: unknown) => this.report(err),
+      (err: unknown) => this.#report(err),
     );
     this.rest = createRestClient(
       options.url,
       {
-        token: async () => this.token ?? (await (this.initialToken ?? this.readToken('connect'))),
-        renew: (stale) => this.renewOnce(stale),
+        token: async () => this.#token ?? (await (this.#initialToken ?? this.#readToken('connect'))),
+        renew: (stale) => this.#renewOnce(stale),
       },
       options.fetch,
       options.timeoutMs,
     );
-    this.messages = { send: (conversationId, body, o) => this.send(conversationId, body, o?.clientId) };
-    this.socket = io(options.url, {
+    this.messages = { send: (conversationId, body, o) => this.#send(conversationId, body, o?.clientId) };
+    this.#socket = io(options.url, {
       autoConnect: false,
       forceNew: true,
       transports: options.transports,
@@ -233,43 +246,43 @@ export class RealtimeClient {
       timeout: options.timeoutMs ?? 10_000,
       // Read on every (re)connection, so a reconnect never presents a token the app has replaced.
       auth: (cb) => {
-        const reason = this.tokenReason;
-        this.tokenReason = 'connect';
-        const read = reason === 'connect' && this.initialToken ? this.initialToken : this.readToken(reason);
-        this.initialToken = undefined;
+        const reason = this.#tokenReason;
+        this.#tokenReason = 'connect';
+        const read = reason === 'connect' && this.#initialToken ? this.#initialToken : this.#readToken(reason);
+        this.#initialToken = undefined;
         read.then(
           (token) => cb({ token }),
           () => cb({}),
         );
       },
     });
-    this.listen();
-    this.socket.connect();
-    this.armFallback();
+    this.#listen();
+    this.#socket.connect();
+    this.#armFallback();
   }
 
   get state(): ConnectionState {
-    return this.stateValue;
+    return this.#stateValue;
   }
 
   /** The user id of the token (user and admin tokens), once a token was read. */
   get userId(): string | undefined {
-    return this.userIdValue;
+    return this.#userIdValue;
   }
 
   /**
    * A `subscribed` handler that runs `load` after every resubscription but the first (the stream loads once as it
    * starts): what changed while the socket was away, of state the channel sends no snapshot of, is read again.
    */
-  private afterResubscribing(load: () => Promise<void>): () => void {
+  #afterResubscribing(load: () => Promise<void>): () => void {
     // The connection the stream starts on: the one up now, else the next. A first subscription answered only on a
     // later one (the socket was cut before its answer) comes after an absence too.
-    const startsOn = this.connections + (this.socket.connected ? 0 : 1);
+    const startsOn = this.#connections + (this.#socket.connected ? 0 : 1);
     let first = true;
     return () => {
-      const starting = first && this.connections === startsOn;
+      const starting = first && this.#connections === startsOn;
       first = false;
-      if (!starting) load().catch((err) => this.report(err));
+      if (!starting) load().catch((err) => this.#report(err));
     };
   }
 
@@ -278,13 +291,13 @@ export class RealtimeClient {
    * (`READ_RETRY_MS` doubling up to 30 s): `run` reads now (reporting a failure to `onError` and retrying),
    * `poll` is the HTTP fallback's read (rejects with what failed, the poll tick being its retry), `stop` ends it.
    */
-  private retryingRead(load: () => Promise<void>): { run(): void; poll(): Promise<void>; stop(): void } {
+  #retryingRead(load: () => Promise<void>): { run(): void; poll(): Promise<void>; stop(): void } {
     let failures = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     const cancel = () => {
       clearTimeout(timer);
-      this.readRetries.delete(timer);
+      this.#readRetries.delete(timer);
       timer = undefined;
     };
     const done = () => {
@@ -293,12 +306,12 @@ export class RealtimeClient {
     };
     const run = (): void => {
       cancel();
-      if (stopped || this.closed || this.stateValue === 'unauthorized') return;
+      if (stopped || this.#closed || this.#stateValue === 'unauthorized') return;
       load().then(done, (err: unknown) => {
-        this.report(err);
-        if (timer || stopped || this.closed || this.stateValue === 'unauthorized') return;
+        this.#report(err);
+        if (timer || stopped || this.#closed || this.#stateValue === 'unauthorized') return;
         timer = setTimeout(run, Math.min(READ_RETRY_MAX_MS, READ_RETRY_MS * 2 ** failures++));
-        this.readRetries.add(timer);
+        this.#readRetries.add(timer);
       });
     };
     return {
@@ -314,19 +327,19 @@ export class RealtimeClient {
   /** Subscribes to a channel; restored after every reconnect. Returns the function that undoes it. */
   subscribe<C extends string>(channel: C, handlers: ChannelHandlers<C>): () => void {
     const h = handlers as ChannelHandlers;
-    let entry = this.entries.get(channel);
+    let entry = this.#entries.get(channel);
     const existed = entry !== undefined;
     if (!entry) {
       entry = { channel, parsed: parseChannel(channel), handlers: new Set(), active: false };
-      this.entries.set(channel, entry);
+      this.#entries.set(channel, entry);
     }
     entry.handlers.add(h);
-    const poller = this.snapshotPoller(entry, h);
-    if (poller) this.pollers.add(poller);
+    const poller = this.#snapshotPoller(entry, h);
+    if (poller) this.#pollers.add(poller);
     // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
     // and every handler takes the fresh one as it would after a reconnect.
     if (!existed || (entry.active && entry.snapshot !== undefined)) {
-      if (this.socket.connected) this.sendSubscribe(entry);
+      if (this.#socket.connected) this.#sendSubscribe(entry);
     } else if (entry.active) {
       h.subscribed?.();
     }
@@ -334,19 +347,23 @@ export class RealtimeClient {
     return () => {
       if (done) return;
       done = true;
-      if (poller) this.pollers.delete(poller);
-      const current = this.entries.get(channel);
+      if (poller) this.#pollers.delete(poller);
+      const current = this.#entries.get(channel);
       if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
-      this.entries.delete(channel);
-      if (this.socket.connected && current.active) this.request('unsubscribe', { channel }).catch(() => undefined);
+      this.#entries.delete(channel);
+      if (this.#socket.connected && current.active) this.request('unsubscribe', { channel }).catch(() => undefined);
     };
   }
 
   /** Emits a client event and resolves with its ack's data, or rejects with an AckFailure. */
   async request<E extends ClientEventName>(event: E, payload: ClientEventPayload<E>): Promise<ClientEventResult<E>> {
+    await new Promise<void>((go) => {
+      this.#waiting.push(go);
+      this.#pace();
+    });
     let ack: { ok: boolean; data?: unknown; error?: AckError };
     try {
-      ack = await this.socket.timeout(this.timeoutMs).emitWithAck(event, payload);
+      ack = await this.#socket.timeout(this.#timeoutMs).emitWithAck(event, payload);
     } catch {
       throw new AckFailure({ code: 'TIMEOUT', message: `No acknowledgement for ${event}` });
     }
@@ -354,10 +371,34 @@ export class RealtimeClient {
     return ack.data as ClientEventResult<E>;
   }
 
+  get #rate(): number {
+    return this.options.eventsPerSecond ?? 40;
+  }
+
+  /** Lets the waiting events go, oldest first, as far as the bucket allows; comes back when the next one may. */
+  #pace(): void {
+    const now = Date.now();
+    this.#tokens = Math.min(2 * this.#rate, this.#tokens + ((now - this.#filledAt) * this.#rate) / 1000);
+    this.#filledAt = now;
+    while (this.#waiting.length > 0 && (this.#tokens >= 1 || this.#closed)) {
+      this.#tokens -= 1;
+      this.#waiting.shift()!();
+    }
+    if (this.#waiting.length > 0 && !this.#paceTimer) {
+      this.#paceTimer = setTimeout(
+        () => {
+          this.#paceTimer = undefined;
+          this.#pace();
+        },
+        ((1 - this.#tokens) * 1000) / this.#rate,
+      );
+    }
+  }
+
   /** The current user's notifications, gapless, in seq order, each once (default: those newer than at start). */
   notifications(options: SeqStreamOptions = {}): Stream<NotificationPayload> {
-    return this.seqStream(
-      () => this.ownChannel(),
+    return this.#seqStream(
+      () => this.#ownChannel(),
       'notification',
       {
         fetchAfter: async (afterSeq, limit) =>
@@ -373,7 +414,7 @@ export class RealtimeClient {
   /** A conversation's messages, gapless, in seq order, each once (default: those newer than at start). */
   conversationMessages(conversationId: string, options: SeqStreamOptions = {}): Stream<MessagePayload> {
     const path = { id: conversationId };
-    return this.seqStream(
+    return this.#seqStream(
       () => channels.conversation(conversationId),
       'message:new',
       {
@@ -397,7 +438,7 @@ export class RealtimeClient {
   /** A job's events, gapless, in seq order, each once (default: from the first). */
   jobEvents(jobId: string, options: SeqStreamOptions = {}): Stream<JobEventPayload> {
     const path = { id: jobId };
-    return this.seqStream(
+    return this.#seqStream(
       () => channels.job(jobId),
       'event',
       {
@@ -414,7 +455,7 @@ export class RealtimeClient {
   unreadCount(): Stream<number> {
     return new Stream<number>(
       (stream) =>
-        this.afterToken(() => {
+        this.#afterToken(() => {
           let current: { count: number; version?: number } | undefined;
           const apply = (incoming: { count: number; version?: number }) => {
             const next = mergeUnread(current, incoming);
@@ -430,15 +471,15 @@ export class RealtimeClient {
             };
             apply({ count, version });
           };
-          const read = this.retryingRead(load);
-          const unsubscribe = this.subscribe(this.ownChannel(), {
+          const read = this.#retryingRead(load);
+          const unsubscribe = this.subscribe(this.#ownChannel(), {
             'notifications:unread': apply,
-            subscribed: this.afterResubscribing(async () => read.run()),
+            subscribed: this.#afterResubscribing(async () => read.run()),
           });
           read.run();
-          this.pollers.add(read.poll);
+          this.#pollers.add(read.poll);
           return () => {
-            this.pollers.delete(read.poll);
+            this.#pollers.delete(read.poll);
             read.stop();
             unsubscribe();
           };
@@ -456,7 +497,7 @@ export class RealtimeClient {
   inbox(): Stream<Map<string, InboxEntry>> {
     return new Stream<Map<string, InboxEntry>>(
       (stream) =>
-        this.afterToken(() => {
+        this.#afterToken(() => {
           let entries = new Map<string, InboxEntry>();
           let known = false;
           /** The conversations updated live during each read in flight. */
@@ -487,7 +528,7 @@ export class RealtimeClient {
                 };
                 for (const c of result.items) {
                   const lastMessageSeq = c.lastMessage?.seq ?? 0;
-                  const lastReadSeq = c.members.find((m) => m.userId === this.userIdValue)?.lastReadSeq ?? 0;
+                  const lastReadSeq = c.members.find((m) => m.userId === this.#userIdValue)?.lastReadSeq ?? 0;
                   listed.push({
                     conversationId: c.id,
                     lastMessage: c.lastMessage,
@@ -515,15 +556,15 @@ export class RealtimeClient {
               reads.delete(touched);
             }
           };
-          const read = this.retryingRead(load);
-          const unsubscribe = this.subscribe(this.ownChannel(), {
+          const read = this.#retryingRead(load);
+          const unsubscribe = this.subscribe(this.#ownChannel(), {
             'inbox:update': apply,
-            subscribed: this.afterResubscribing(async () => read.run()),
+            subscribed: this.#afterResubscribing(async () => read.run()),
           });
           read.run();
-          this.pollers.add(read.poll);
+          this.#pollers.add(read.poll);
           return () => {
-            this.pollers.delete(read.poll);
+            this.#pollers.delete(read.poll);
             read.stop();
             unsubscribe();
           };
@@ -571,7 +612,7 @@ export class RealtimeClient {
       unsubscribe = this.subscribe(channels.resource(resourceId), {
         snapshot: apply,
         'resource:update': (update) => {
-          if (current && update.version > current.version + 1) refetch().catch((err) => this.report(err));
+          if (current && update.version > current.version + 1) refetch().catch((err) => this.#report(err));
           apply(update.resource);
         },
         'resource:deleted': gone,
@@ -639,16 +680,16 @@ export class RealtimeClient {
         'suggestion:vote': (vote) => {
           const current = counts.get(vote.suggestionId);
           if (current && vote.version > current.version + 1) {
-            refetch(vote.suggestionId).catch((err) => this.report(err));
+            refetch(vote.suggestionId).catch((err) => this.#report(err));
           }
           apply(vote);
         },
         // Nothing is known at the first subscription; after a reconnect, what was created or voted on meanwhile is read.
-        subscribed: this.afterResubscribing(refetchKnown),
+        subscribed: this.#afterResubscribing(refetchKnown),
       });
-      this.pollers.add(refetchKnown);
+      this.#pollers.add(refetchKnown);
       return () => {
-        this.pollers.delete(refetchKnown);
+        this.#pollers.delete(refetchKnown);
         unsubscribe();
       };
     }, true);
@@ -656,19 +697,19 @@ export class RealtimeClient {
 
   /** Starts again after `unauthorized` (with the token `getToken` gives now) or after close(). */
   reconnect(): void {
-    if (this.stateValue === 'unauthorized') {
+    if (this.#stateValue === 'unauthorized') {
       // The refused token and its renewal are done with: the handshake and REST (a queued send) share the new one.
-      this.renewal = undefined;
-      this.token = undefined;
-      this.initialToken = this.readToken('connect');
-      this.initialToken.catch((err: unknown) => this.report(err));
+      this.#renewal = undefined;
+      this.#token = undefined;
+      this.#initialToken = this.#readToken('connect');
+      this.#initialToken.catch((err: unknown) => this.#report(err));
     }
-    this.closed = false;
-    this.authRetried = false;
-    this.tokenReason = 'connect';
-    this.setState('connecting');
-    this.socket.connect();
-    this.armFallback();
+    this.#closed = false;
+    this.#authRetried = false;
+    this.#tokenReason = 'connect';
+    this.#setState('connecting');
+    this.#socket.connect();
+    this.#armFallback();
   }
 
   /**
@@ -676,18 +717,22 @@ export class RealtimeClient {
    * queued sends are rejected. `reconnect()` starts again, and open streams catch up once resubscribed.
    */
   close(): void {
-    this.closed = true;
-    this.clearTimers();
-    for (const timer of this.readRetries) clearTimeout(timer);
-    this.readRetries.clear();
-    this.socket.disconnect();
-    for (const item of this.outbox.splice(0)) item.reject(new Error('Client closed'));
-    this.setState('offline');
+    this.#closed = true;
+    this.#clearTimers();
+    // The events still waiting leave now, to be refused by the closed socket rather than wait forever.
+    clearTimeout(this.#paceTimer);
+    this.#paceTimer = undefined;
+    this.#pace();
+    for (const timer of this.#readRetries) clearTimeout(timer);
+    this.#readRetries.clear();
+    this.#socket.disconnect();
+    for (const item of this.#outbox.splice(0)) item.reject(new Error('Client closed'));
+    this.#setState('offline');
   }
 
   // ---- connection ----
 
-  private get timeoutMs(): number {
+  get #timeoutMs(): number {
     return this.options.timeoutMs ?? 10_000;
   }
 
@@ -696,31 +741,31 @@ export class RealtimeClient {
    * share one `getToken({reason: 'rejected'})`: a renewal of the same stale token asked within a few seconds is reused,
    * whether it is still in flight or done. Undefined when the app gives none.
    */
-  private renewOnce(stale: string | undefined): Promise<string | undefined> {
-    const recent = this.renewal;
+  #renewOnce(stale: string | undefined): Promise<string | undefined> {
+    const recent = this.#renewal;
     if (recent && recent.stale === stale && Date.now() - recent.at < RENEWAL_REUSE_MS) return recent.token;
-    const token = this.readToken('rejected').catch(() => undefined);
-    this.renewal = { stale, at: Date.now(), token };
+    const token = this.#readToken('rejected').catch(() => undefined);
+    this.#renewal = { stale, at: Date.now(), token };
     return token;
   }
 
-  private async readToken(reason: TokenRequest['reason']): Promise<string> {
+  async #readToken(reason: TokenRequest['reason']): Promise<string> {
     const token = await this.options.getToken({ reason });
-    this.token = token;
-    this.userIdValue ??= subjectOf(token);
+    this.#token = token;
+    this.#userIdValue ??= subjectOf(token);
     return token;
   }
 
   /** Runs `start` once the first token was read (own-channel subscriptions need the user id); undoable before. */
-  private afterToken(start: () => () => void): () => void {
+  #afterToken(start: () => () => void): () => void {
     let stop: (() => void) | undefined;
     let cancelled = false;
-    void this.ready.then(() => {
+    void this.#ready.then(() => {
       if (cancelled) return;
       try {
         stop = start();
       } catch (err) {
-        this.report(err);
+        this.#report(err);
       }
     });
     return () => {
@@ -729,73 +774,73 @@ export class RealtimeClient {
     };
   }
 
-  private ownChannel(): string {
-    if (this.userIdValue) return channels.user(this.userIdValue);
-    if (this.token) this.userIdValue = subjectOf(this.token);
-    if (!this.userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
-    return channels.user(this.userIdValue);
+  #ownChannel(): string {
+    if (this.#userIdValue) return channels.user(this.#userIdValue);
+    if (this.#token) this.#userIdValue = subjectOf(this.#token);
+    if (!this.#userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
+    return channels.user(this.#userIdValue);
   }
 
-  private setState(state: ConnectionState): void {
-    if (this.stateValue === state) return;
-    this.stateValue = state;
+  #setState(state: ConnectionState): void {
+    if (this.#stateValue === state) return;
+    this.#stateValue = state;
     this.connection.next(state);
   }
 
-  private listen(): void {
-    const socket = this.socket;
+  #listen(): void {
+    const socket = this.#socket;
     socket.on('connect', () => {
-      this.connections += 1;
-      this.retries = 0;
-      this.authRetried = false;
-      this.expired = false;
-      this.clearTimers();
-      this.setState('online');
-      for (const entry of this.entries.values()) this.sendSubscribe(entry);
-      this.pump();
+      this.#connections += 1;
+      this.#retries = 0;
+      this.#authRetried = false;
+      this.#expired = false;
+      this.#clearTimers();
+      this.#setState('online');
+      for (const entry of this.#entries.values()) this.#sendSubscribe(entry);
+      this.#pump();
     });
     socket.on('disconnect', (reason) => {
-      for (const entry of this.entries.values()) entry.active = false;
-      if (this.closed || this.stateValue === 'unauthorized') return;
-      this.setState('reconnecting');
+      for (const entry of this.#entries.values()) entry.active = false;
+      if (this.#closed || this.#stateValue === 'unauthorized') return;
+      this.#setState('reconnecting');
       if (reason === 'io server disconnect') {
         // The server closed it (token expired, revoked, too many errors): Socket.IO does not retry on its own.
-        this.tokenReason = this.expired ? 'expired' : 'connect';
+        this.#tokenReason = this.#expired ? 'expired' : 'connect';
         // The token asked for after TOKEN_EXPIRED is the one new token: if it is refused too, `unauthorized`.
-        if (this.expired) this.authRetried = true;
-        this.retryLater();
+        if (this.#expired) this.#authRetried = true;
+        this.#retryLater();
       }
-      this.armFallback();
+      this.#armFallback();
     });
     socket.on('connect_error', (error: Error) => {
-      if (this.closed) return;
+      if (this.#closed) return;
       if (error.message === ConnectErrors.AUTH_FAILED || error.message === ConnectErrors.AUTH_REQUIRED) {
-        if (!this.authRetried) {
-          this.authRetried = true;
-          this.tokenReason = 'rejected';
+        if (!this.#authRetried) {
+          this.#authRetried = true;
+          this.#tokenReason = 'rejected';
           socket.connect();
           return;
         }
-        this.clearTimers();
-        this.setState('unauthorized');
+        this.#clearTimers();
+        this.#setState('unauthorized');
         return;
       }
       // A refusal by the server's middleware (e.g. too many connections) is not retried by Socket.IO itself.
-      if (!socket.active) this.retryLater();
+      if (!socket.active) this.#retryLater();
     });
     socket.on('error', (payload: ServerEvents['error']) => {
-      if (payload?.code === ErrorCodes.TOKEN_EXPIRED) this.expired = true;
-      this.report(new AckFailure({ code: payload.code, message: payload.message }));
+      if (payload?.code === ErrorCodes.TOKEN_EXPIRED) this.#expired = true;
+      this.#report(new AckFailure({ code: payload.code, message: payload.message }));
     });
     socket.on('auth:expiring', () => {
-      this.refreshLive().catch((err) => this.report(err));
+      this.#refreshLive().catch((err) => this.#report(err));
     });
-    socket.onAny((event: string, payload: unknown) => this.dispatch(event as ServerEventName, payload));
+    socket.onAny((event: string, payload: unknown) => this.#dispatch(event as ServerEventName, payload));
   }
 
   /** A fresh token sent on the live socket, before the current one ends. */
-  private async refreshLive(): Promise<void> {
-    const token = await this.readToken('expiring');
+  async #refreshLive(): Promise<void> {
+    const token = await this.#readToken('expiring');
     await this.request('auth:refresh', { token });
   }
 
@@ -804,30 +849,30 @@ export class RealtimeClient {
    * the same backoff as Socket.IO's, doubling from `reconnectDelayMs` up to `reconnectDelayMaxMs` with jitter, and
    * back to the start once a connection holds.
    */
-  private retryLater(): void {
-    if (this.reconnectTimer) return;
+  #retryLater(): void {
+    if (this.#reconnectTimer) return;
     const base = this.options.reconnectDelayMs ?? 500;
-    const delay = Math.min(this.options.reconnectDelayMaxMs ?? 5000, base * 2 ** this.retries);
-    this.retries = Math.min(this.retries + 1, 16);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.closed && !this.socket.connected) this.socket.connect();
+    const delay = Math.min(this.options.reconnectDelayMaxMs ?? 5000, base * 2 ** this.#retries);
+    this.#retries = Math.min(this.#retries + 1, 16);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (!this.#closed && !this.#socket.connected) this.#socket.connect();
     }, jitter(delay));
   }
 
-  private clearTimers(): void {
-    for (const timer of [this.fallbackTimer, this.pollTimer, this.reconnectTimer, this.pumpTimer]) {
+  #clearTimers(): void {
+    for (const timer of [this.#fallbackTimer, this.#pollTimer, this.#reconnectTimer, this.#pumpTimer]) {
       if (timer) clearTimeout(timer);
     }
-    this.fallbackTimer = this.pollTimer = this.reconnectTimer = this.pumpTimer = undefined;
+    this.#fallbackTimer = this.#pollTimer = this.#reconnectTimer = this.#pumpTimer = undefined;
   }
 
   // ---- channels ----
 
-  private sendSubscribe(entry: ChannelEntry): void {
+  #sendSubscribe(entry: ChannelEntry): void {
     this.request('subscribe', { channel: entry.channel }).then(
       (data) => {
-        if (this.entries.get(entry.channel) !== entry) return;
+        if (this.#entries.get(entry.channel) !== entry) return;
         entry.active = true;
         entry.snapshot = data.snapshot;
         for (const h of [...entry.handlers]) {
@@ -837,7 +882,7 @@ export class RealtimeClient {
       },
       (failure: unknown) => {
         if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
-        if (this.entries.get(entry.channel) === entry) this.entries.delete(entry.channel);
+        if (this.#entries.get(entry.channel) === entry) this.#entries.delete(entry.channel);
         let handled = false;
         for (const h of entry.handlers) {
           if (h.error) {
@@ -845,34 +890,34 @@ export class RealtimeClient {
             h.error(failure.error);
           }
         }
-        if (!handled) this.report(failure);
+        if (!handled) this.#report(failure);
       },
     );
   }
 
-  private dispatch(event: ServerEventName, payload: unknown): void {
+  #dispatch(event: ServerEventName, payload: unknown): void {
     if (event === 'unsubscribed') {
       const { channel, reason } = payload as ServerEvents['unsubscribed'];
-      const entry = this.entries.get(channel);
+      const entry = this.#entries.get(channel);
       // Without a reason it answers our own unsubscribe; with one, the server ended the subscription.
       if (!entry || reason === undefined) return;
-      this.entries.delete(channel);
+      this.#entries.delete(channel);
       for (const h of entry.handlers) h.unsubscribed?.({ reason });
       return;
     }
     if (event === 'subscribed') return;
     // An event of no channel (null) finds no entry.
-    const entry = this.entries.get(channelOf(event, payload as never, { userId: this.userIdValue }) as string);
+    const entry = this.#entries.get(channelOf(event, payload as never, { userId: this.#userIdValue }) as string);
     if (!entry) return;
     for (const h of [...entry.handlers]) (h as AnyHandlers)[event]?.(payload as never);
   }
 
   /** In `polling`, what a subscription without a gapless stream reads over REST: its snapshot. */
-  private snapshotPoller(entry: ChannelEntry, h: ChannelHandlers): (() => Promise<void>) | undefined {
+  #snapshotPoller(entry: ChannelEntry, h: ChannelHandlers): (() => Promise<void>) | undefined {
     const parsed = entry.parsed;
     if (!parsed || (!h.snapshot && !(h as AnyHandlers).stats_update)) return undefined;
     const deliver = (snapshot: unknown) => {
-      if (this.socket.connected) return;
+      if (this.#socket.connected) return;
       h.snapshot?.(snapshot as never);
       if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
     };
@@ -900,7 +945,7 @@ export class RealtimeClient {
       } catch (err) {
         // In polling, what the channel would have said: access withdrawn ends the subscription (the server would have
         // removed the socket), and a deleted resource is announced as deleted.
-        if (this.socket.connected || !(err instanceof RestError)) throw err;
+        if (this.#socket.connected || !(err instanceof RestError)) throw err;
         if (err.status === 403) h.unsubscribed?.({ reason: err.code });
         else if (err.status === 404 && parsed.kind === 'resource') {
           (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
@@ -909,32 +954,32 @@ export class RealtimeClient {
     };
   }
 
-  private seqStream<T extends SeqItem, E extends ServerEventName>(
+  #seqStream<T extends SeqItem, E extends ServerEventName>(
     channel: () => string,
     event: E,
     source: SeqSource<T>,
     options: SeqStreamOptions,
   ): Stream<T> {
     return new Stream<T>((stream) =>
-      this.afterToken(() => {
+      this.#afterToken(() => {
         const sequencer = new SeqSequencer<T>(
           source,
           (item) => stream.next(item),
           { gapWaitMs: this.options.gapWaitMs, ...options },
-          (err) => this.report(err),
+          (err) => this.#report(err),
           // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
-          () => !this.closed && this.stateValue !== 'unauthorized',
+          () => !this.#closed && this.#stateValue !== 'unauthorized',
         );
         const poll = () => sequencer.poll();
         const unsubscribe = this.subscribe(channel(), {
           [event]: (item: T) => sequencer.push(item),
           subscribed: () => void sequencer.catchUp(),
         } as ChannelHandlers);
-        this.pollers.add(poll);
-        if (this.socket.connected) void sequencer.start();
+        this.#pollers.add(poll);
+        if (this.#socket.connected) void sequencer.start();
         else void sequencer.catchUp();
         return () => {
-          this.pollers.delete(poll);
+          this.#pollers.delete(poll);
           sequencer.stop();
           unsubscribe();
         };
@@ -944,50 +989,50 @@ export class RealtimeClient {
 
   // ---- HTTP fallback ----
 
-  private armFallback(): void {
-    if (this.fallbackTimer || this.closed) return;
-    this.fallbackTimer = setTimeout(() => {
-      this.fallbackTimer = undefined;
-      if (!this.socket.connected && !this.closed && this.stateValue !== 'unauthorized') this.poll();
+  #armFallback(): void {
+    if (this.#fallbackTimer || this.#closed) return;
+    this.#fallbackTimer = setTimeout(() => {
+      this.#fallbackTimer = undefined;
+      if (!this.#socket.connected && !this.#closed && this.#stateValue !== 'unauthorized') this.#poll();
     }, this.options.fallbackAfterMs ?? 8000);
   }
 
-  private poll(): void {
-    if (this.socket.connected || this.closed || this.stateValue === 'unauthorized') return;
-    if (this.stateValue !== 'offline') this.setState('polling');
-    const tasks = [...this.pollers];
+  #poll(): void {
+    if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
+    if (this.#stateValue !== 'offline') this.#setState('polling');
+    const tasks = [...this.#pollers];
     const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
     void Promise.allSettled(probe.map((task) => task())).then((results) => {
-      if (this.socket.connected || this.closed || this.stateValue === 'unauthorized') return;
+      if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
         // REST already asked once for a new token (rest.ts) and it was refused too.
-        this.refusedOverRest();
+        this.#refusedOverRest();
         return;
       }
       const unreachable = results.every((r) => r.status === 'rejected' && isNetworkError(r.reason));
-      this.setState(unreachable ? 'offline' : 'polling');
-      this.pump();
-      this.pollTimer = setTimeout(() => {
-        this.pollTimer = undefined;
-        this.poll();
+      this.#setState(unreachable ? 'offline' : 'polling');
+      this.#pump();
+      this.#pollTimer = setTimeout(() => {
+        this.#pollTimer = undefined;
+        this.#poll();
       }, this.options.pollIntervalMs ?? 5000);
     });
   }
 
   /** REST refused the token, after its one renewal (rest.ts): `unauthorized` until `reconnect()`. */
-  private refusedOverRest(): void {
-    this.clearTimers();
-    this.socket.disconnect();
-    this.setState('unauthorized');
+  #refusedOverRest(): void {
+    this.#clearTimers();
+    this.#socket.disconnect();
+    this.#setState('unauthorized');
   }
 
   // ---- sending ----
 
-  private send(conversationId: string, body: string, clientId = randomId()): Promise<MessagePayload> {
+  #send(conversationId: string, body: string, clientId = randomId()): Promise<MessagePayload> {
     return new Promise<MessagePayload>((resolve, reject) => {
-      this.outbox.push({ conversationId, body, clientId, attempts: 0, inFlight: false, resolve, reject });
-      this.pump();
+      this.#outbox.push({ conversationId, body, clientId, attempts: 0, inFlight: false, resolve, reject });
+      this.#pump();
     });
   }
 
@@ -995,17 +1040,17 @@ export class RealtimeClient {
    * Sends the head of the queue over the socket when it is up, over REST in `polling` / `offline`. One at a time, so
    * messages are stored in the order they were sent and a burst never trips the server's rate limit.
    */
-  private pump(): void {
-    if (this.closed) return;
-    const item = this.outbox[0];
+  #pump(): void {
+    if (this.#closed) return;
+    const item = this.#outbox[0];
     if (!item || item.inFlight) return;
-    const viaSocket = this.socket.connected;
-    const viaRest = !viaSocket && (this.stateValue === 'polling' || this.stateValue === 'offline');
+    const viaSocket = this.#socket.connected;
+    const viaRest = !viaSocket && (this.#stateValue === 'polling' || this.#stateValue === 'offline');
     if (!viaSocket && !viaRest) return;
     item.inFlight = true;
     item.attempts += 1;
     const attempt = viaSocket
-      ? this.sendOnSocket(item)
+      ? this.#sendOnSocket(item)
       : this.rest
           .POST('/api/v1/conversations/{id}/messages', {
             params: { path: { id: item.conversationId } },
@@ -1014,54 +1059,54 @@ export class RealtimeClient {
           .then((result) => unwrap(result) as MessagePayload);
     attempt.then(
       (message) => {
-        this.outbox.shift();
+        this.#outbox.shift();
         item.resolve(message);
-        this.pump();
+        this.#pump();
       },
       (error: unknown) => {
         item.inFlight = false;
         if (error instanceof RestError && error.status === 401) {
           // The token was refused, its one renewal too (rest.ts): as over the socket, the send stays queued and the
           // client goes `unauthorized`; `reconnect()` with a new token sends it.
-          if (!this.closed && !this.socket.connected && this.stateValue !== 'unauthorized') this.refusedOverRest();
-          if (this.socket.connected) this.schedulePump(250);
+          if (!this.#closed && !this.#socket.connected && this.#stateValue !== 'unauthorized') this.#refusedOverRest();
+          if (this.#socket.connected) this.#schedulePump(250);
           return;
         }
         const permanent =
           (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
           (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
         if (permanent) {
-          this.outbox.shift();
+          this.#outbox.shift();
           item.reject(error);
-          this.pump();
+          this.#pump();
           return;
         }
-        this.schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
+        this.#schedulePump(Math.min(250 * 2 ** (item.attempts - 1), 5000));
       },
     );
   }
 
   /** One attempt over the socket; a disconnect fails it at once rather than at the ack timeout. */
-  private sendOnSocket(item: Outgoing): Promise<MessagePayload> {
+  #sendOnSocket(item: Outgoing): Promise<MessagePayload> {
     return new Promise<MessagePayload>((resolve, reject) => {
       const onDisconnect = () =>
         reject(new AckFailure({ code: 'TIMEOUT', message: 'Disconnected before the acknowledgement' }));
-      this.socket.once('disconnect', onDisconnect);
+      this.#socket.once('disconnect', onDisconnect);
       this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
         .then(resolve, reject)
-        .finally(() => this.socket.off('disconnect', onDisconnect));
+        .finally(() => this.#socket.off('disconnect', onDisconnect));
     });
   }
 
-  private schedulePump(ms: number): void {
-    if (this.pumpTimer) return;
-    this.pumpTimer = setTimeout(() => {
-      this.pumpTimer = undefined;
-      this.pump();
+  #schedulePump(ms: number): void {
+    if (this.#pumpTimer) return;
+    this.#pumpTimer = setTimeout(() => {
+      this.#pumpTimer = undefined;
+      this.#pump();
     }, jitter(ms));
   }
 
-  private report(error: unknown): void {
+  #report(error: unknown): void {
     this.options.onError?.(error);
   }
 }
