@@ -396,6 +396,57 @@ describe('Chat in the browser', () => {
       .members;
     expect(members.map((m: { userId: string }) => m.userId).sort()).toEqual([alice.id, erin.id].sort());
   });
+  it('lists the 100 most recent conversations, older ones on demand, and one beyond them that a link opens or that comes alive', async () => {
+    // After the direct conversation with Bob (made first: the oldest), 101 groups: the first page leaves out the
+    // direct one and Group 001.
+    const groups: string[] = [];
+    for (let n = 1; n <= 101; n += 1) {
+      const created = await http(app.url, 'POST', '/api/v1/conversations', {
+        token: alice.token,
+        body: { memberIds: [bob.id], title: `Group ${String(n).padStart(3, '0')}` },
+      });
+      groups.push(created.body.id);
+    }
+    const context = await newContext(browser, alice);
+    contexts.push(context);
+    const page = await openSignedIn(context, app.url, '/chat');
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    await list.getByRole('link', { name: /Group 101/ }).waitFor();
+    expect(await list.getByRole('link').count()).toBe(100);
+    expect(await list.getByRole('link', { name: /Group 001|Bob Durand/ }).count()).toBe(0);
+
+    // A message in Group 001, beyond the page loaded: it joins the list, first, unread.
+    await http(app.url, 'POST', `/api/v1/conversations/${groups[0]}/messages`, {
+      token: bob.token,
+      body: { body: 'Is anyone still here?' },
+    });
+    const first = list.getByRole('link').first();
+    await until(
+      async () => /Group 001.*Is anyone still here\?.*1 unread/.test((await first.textContent()) ?? ''),
+      'Group 001 leads the list, unread',
+    );
+    expect(await list.getByRole('link').count()).toBe(101);
+
+    // The next page: the direct conversation, each conversation once; the button goes with the last page.
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Older conversations' }).click();
+    await list.getByRole('link', { name: /^(online|offline) Bob Durand/ }).waitFor();
+    await page.getByRole('button', { name: 'Older conversations' }).waitFor({ state: 'detached' });
+    const names = await list
+      .getByRole('link')
+      .evaluateAll((links) => links.map((link) => link.querySelector('.name')?.textContent));
+    expect(new Set(names).size).toBe(102);
+    expect(names).toHaveLength(102);
+
+    // A link to the direct conversation (a notification's, say), now beyond the first page, opens it and lists it.
+    const linked = await open(alice);
+    const linkedList = linked.getByRole('navigation', { name: 'Conversations' });
+    await linked.getByRole('textbox', { name: 'Message' }).waitFor();
+    await linkedList.getByRole('link', { name: /^(online|offline) Bob Durand/ }).waitFor();
+    expect(await linkedList.getByRole('link').count()).toBe(101);
+    expect(await linkedList.getByRole('link', { name: /Group 002/ }).count()).toBe(0);
+  });
+
   it('holds on a phone screen: one pane at a time, a long unbroken message wraps, nothing wider than the screen', async () => {
     await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: bob.token,

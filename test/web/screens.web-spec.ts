@@ -2,9 +2,9 @@
 // axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
 // Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
 // notifications for a tab behind others; a screen whose code cannot be fetched; the admin's people screen; a document
-// edit conflict with keep mine, a job's live progress and log, the language switch; lists that cannot load offline
-// (they say so, not "No … yet.": the user's lists, the conversations, the kiosks' admin), and the dashboard's chart:
-// its first point at once, its width following the window's.
+// edit conflict with keep mine, a job's live progress and log, a list's next page (101 live jobs), the language switch;
+// lists that cannot load offline (they say so, not "No … yet.": the user's lists, the conversations, the kiosks'
+// admin), and the dashboard's chart: its first point at once, its width following the window's.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -578,6 +578,43 @@ describe('Screens in the browser', () => {
     await other.getByRole('alert').filter({ hasText: 'You are not allowed to do this.' }).waitFor();
   });
 
+  it('lists the 100 most recent jobs, the next ones on demand, each live', async () => {
+    const dana = await registerUser(app, 'Dana Roux');
+    const jobs: string[] = [];
+    for (let n = 1; n <= 101; n += 1) {
+      const created = await http(app.url, 'POST', '/api/v1/jobs', {
+        token: dana.token,
+        body: { name: `Crawl ${String(n).padStart(3, '0')}`, totalPages: 10 },
+      });
+      jobs.push(created.body.id);
+    }
+    const page = await openSignedIn(await context(dana), app.url, '/jobs');
+    const cards = page.getByRole('heading', { level: 2 });
+    await page.getByRole('link', { name: 'Crawl 101' }).waitFor();
+    expect(await cards.count()).toBe(100);
+    expect(await page.getByRole('link', { name: 'Crawl 001' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('link', { name: 'Crawl 001' }).waitFor();
+    await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
+    expect(await cards.count()).toBe(101);
+
+    // Each of the 101 cards follows its job (a subscription each, paced under the socket's rate limit): the oldest and
+    // the newest move as their workers report.
+    for (const id of [jobs[0], jobs[100]]) {
+      const { token } = (await http(app.url, 'POST', `/api/v1/jobs/${id}/token`, { token: dana.token })).body;
+      await http(app.url, 'POST', `/api/v1/jobs/${id}/events`, { token, body: { type: 'job_started', data: {} } });
+      await http(app.url, 'POST', `/api/v1/jobs/${id}/events`, {
+        token,
+        body: { type: 'job_progress', data: { pagesScraped: 6, currentPage: 7 } },
+      });
+    }
+    for (const name of ['Crawl 001', 'Crawl 101']) {
+      const bar = page.getByRole('progressbar', { name: `Progress of ${name}` });
+      await until(async () => (await bar.getAttribute('value')) === '6', `${name} shows 6 pages`);
+    }
+    await connectionIs(page, 'online');
+  });
+
   it('an admin finds people (new ones as they come), changes a role, disables and enables an account, and notifies the people ticked', async () => {
     const frank = await registerUser(app, 'Frank Girard');
     const gina = await registerUser(app, 'Gina Roux');
@@ -684,5 +721,16 @@ describe('Screens in the browser', () => {
     await bell.click();
     await panel.getByText('New downvote on your suggestion').waitFor();
     await panel.getByText('Bob Durand voted against "Un banc de plus"').waitFor();
+  });
+
+  // Last: the 100 workstations it adds would change the counts the admin's screens show above.
+  it("the kiosks' administration lists every workstation, past the API's pages of 100", async () => {
+    for (let n = 1; n <= 100; n += 1) {
+      const name = `Hall PC ${String(n).padStart(3, '0')}`;
+      await http(app.url, 'POST', '/api/v1/kiosk/workstations', { token: admin.token, body: { name } });
+    }
+    const page = await openSignedIn(await context(admin), app.url, '/admin/kiosk');
+    const offline = page.getByRole('region', { name: /^Offline \(101\)/ });
+    for (const name of ['Library PC 1', 'Hall PC 001', 'Hall PC 100']) await offline.getByText(name).waitFor();
   });
 });

@@ -41,6 +41,23 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** `path` asking for the page after `cursor`. */
+export function withCursor(path: string, cursor: string): string {
+  return `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
+}
+
+/** Every page GET `path` lists, one after the other, as one page: for a list that must show whole (the kiosks'). */
+export async function allPages<T>(client: RealtimeClient, path: string): Promise<Page<T>> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await api<Page<T>>(client, 'GET', cursor === null ? path : withCursor(path, cursor));
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  return { items, nextCursor: null };
+}
+
 /** Sign in and sign up happen before any client exists: plain fetch. */
 export async function authenticate(
   kind: 'login' | 'register',

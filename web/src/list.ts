@@ -1,15 +1,18 @@
 // What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives (and
 // whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat and the kiosks' admin use too),
-// an error line with the way to run an action against it, and a create form whose created item joins the list. Each
-// screen keeps its own routes and fields.
+// the pages after it on demand (`MoreButton`; the chat and the people list page on the same way), an error line with
+// the way to run an action against it, and a create form whose created item joins the list. Each screen keeps its own
+// routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
-import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useState } from 'react';
-import { api, errorText, loadUntilDone, type Page } from './api';
+import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
+import { api, errorText, loadUntilDone, type Page, withCursor } from './api';
 import { useErrorLine } from './components/ErrorLine';
 
 export interface ListPage<T> {
   client: RealtimeClient;
   items: T[];
+  /** Appends the next page to `items`, when the last page said there is one (`MoreButton` shows it). */
+  more: (() => Promise<void>) | undefined;
   setItems: Dispatch<SetStateAction<T[]>>;
   /**
    * Where the first page stands: `loading` until its answer, `failed` while it cannot be had (asked again every 2 s,
@@ -35,16 +38,63 @@ export type ListLoad =
 
 /**
  * A list screen's items: the page that GET `path` answers, asked again every 2 s until it arrives (and again for a new
- * client), with the screen's error line next to it. Until it arrives, `load` tells loading from failing: an empty
- * list means "nothing yet" only once the server said so.
+ * client), with the screen's error line next to it, and the pages after it on demand (`more`). Until the first page
+ * arrives, `load` tells loading from failing: an empty list means "nothing yet" only once the server said so.
  */
-export function useListPage<T>(client: RealtimeClient, path: string): ListPage<T> {
+export function useListPage<T extends { id: string }>(client: RealtimeClient, path: string): ListPage<T> {
   const [items, setItems] = useState<T[]>([]);
   const { error, setError, run } = useErrorLine();
   const fetchPage = useCallback(() => api<Page<T>>(client, 'GET', path), [client, path]);
-  const loaded = useCallback((page: Page<T>) => setItems(page.items), []);
+  const pages = useNextPages(client, path, setItems, run);
+  const { restart } = pages;
+  const loaded = useCallback(
+    (page: Page<T>) => {
+      setItems(page.items);
+      restart(page.nextCursor);
+    },
+    [restart],
+  );
   const load = useLoad(fetchPage, loaded);
-  return { client, items, setItems, load, error, setError, run };
+  return { client, items, setItems, more: pages.more, load, error, setError, run };
+}
+
+/**
+ * The pages of GET `path` after the first: `restart` takes the cursor the first page gave (and forgets a page asked
+ * for before it), `more` appends the next page to the items, leaving out any the list holds already (an item can move
+ * between pages while they are read: a conversation with a new message, a suggestion with a new vote). Undefined
+ * `more` when there is no next page.
+ */
+export function useNextPages<T extends { id: string }>(
+  client: RealtimeClient,
+  path: string,
+  setItems: Dispatch<SetStateAction<T[]>>,
+  run: (action: () => Promise<void>) => Promise<void>,
+): { more: (() => Promise<void>) | undefined; restart(cursor: string | null): void } {
+  const [next, setNext] = useState<string | null>(null);
+  // Which first page the pages follow: a page asked for before the list was loaded again is dropped.
+  const generation = useRef(0);
+  const restart = useCallback((cursor: string | null) => {
+    generation.current += 1;
+    setNext(cursor);
+  }, []);
+  const more =
+    next === null
+      ? undefined
+      : () =>
+          run(async () => {
+            const asked = generation.current;
+            const page = await api<Page<T>>(client, 'GET', withCursor(path, next));
+            if (asked !== generation.current) return;
+            setItems((list) => appendNew(list, page.items));
+            setNext(page.nextCursor);
+          });
+  return { more, restart };
+}
+
+/** `list` followed by the items of `page` it does not hold (by id). */
+export function appendNew<T extends { id: string }>(list: readonly T[], page: readonly T[]): T[] {
+  const held = new Set(list.map((item) => item.id));
+  return [...list, ...page.filter((item) => !held.has(item.id))];
 }
 
 /**

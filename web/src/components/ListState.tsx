@@ -1,6 +1,8 @@
 // What a list screen shows in place of its items while they are not there: "Loading…" until the first page comes,
 // why it cannot come (the server out of reach, most often) with a button to ask again, and "No … yet." only once the
-// server answered an empty page (nothing, for a list whose emptiness shows otherwise: no `none`).
+// server answered an empty page (nothing, for a list whose emptiness shows otherwise: no `none`); and the button that
+// brings the list's next page.
+import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ListLoad } from '../list';
 
@@ -20,4 +22,24 @@ export function ListState({ load, empty, none }: { load: ListLoad; empty: boolea
   }
   if (!empty || (load.state === 'loaded' && none === undefined)) return null;
   return <p className="list-state">{load.state === 'loading' ? t('loading') : none}</p>;
+}
+
+/**
+ * "Show more" under a list whose last page said there is another (`more` of useListPage or useNextPages): nothing on
+ * the last page. A click while the page is on its way asks nothing more (the button keeps its place and focus).
+ */
+export function MoreButton({ more, label }: { more: (() => Promise<void>) | undefined; label?: string }) {
+  const { t } = useTranslation();
+  const busy = useRef(false);
+  if (!more) return null;
+  const click = () => {
+    if (busy.current) return;
+    busy.current = true;
+    void more().finally(() => (busy.current = false));
+  };
+  return (
+    <button type="button" className="secondary more" onClick={click}>
+      {label ?? t('more')}
+    </button>
+  );
 }

@@ -1,26 +1,39 @@
-// Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels), a
+// Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels; the 100 most
+// recent, older ones on demand, and one beyond them that a link opens or that comes alive), a
 // conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
 // sends confirmed by the server or retried, earlier messages on demand, a new group, and a group's members: add
 // people, leave.
 import {
   channels,
   type ConversationPayload,
+  type InboxEntry,
   type MessagePayload,
   newerPresence,
   type PresencePayload,
   type RealtimeClient,
+  RestError,
 } from '@realtime-hub/client';
 import { useChannel, useStreamItems, useStreamValue } from '@realtime-hub/client/react';
-import { type FormEvent, Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  type Dispatch,
+  type FormEvent,
+  Fragment,
+  type SetStateAction,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
-import { ErrorLine } from '../components/ErrorLine';
-import { ListState } from '../components/ListState';
-import { useLoad } from '../list';
+import { ErrorLine, useErrorLine } from '../components/ErrorLine';
+import { ListState, MoreButton } from '../components/ListState';
+import { appendNew, useLoad, useNextPages } from '../list';
 import { useInFront } from '../in-front';
 import { useTick } from '../clock';
 
@@ -37,14 +50,19 @@ export function Chat() {
     [],
   );
 
-  // The list, asked until it comes and merged with what a live `conversation:added` brought meanwhile; `load` says
-  // whether it is still loading or cannot come (ListState).
+  // The list's first page, asked until it comes and merged with what a live `conversation:added` brought meanwhile;
+  // `load` says whether it is still loading or cannot come (ListState). Older pages on demand.
+  const { error: listError, run } = useErrorLine();
+  const pages = useNextPages(client, CONVERSATIONS_PATH, setConversations, run);
+  const { restart } = pages;
   const load = useLoad(
-    useCallback(() => api<Page<ConversationPayload>>(client, 'GET', '/api/v1/conversations?limit=100'), [client]),
+    useCallback(() => api<Page<ConversationPayload>>(client, 'GET', CONVERSATIONS_PATH), [client]),
     useCallback(
-      (page: Page<ConversationPayload>) =>
-        setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]),
-      [],
+      (page: Page<ConversationPayload>) => {
+        setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]);
+        restart(page.nextCursor);
+      },
+      [restart],
     ),
   );
   useChannel(client, channels.user(user.id), {
@@ -52,12 +70,16 @@ export function Chat() {
       setConversations((list) => (list.some((c) => c.id === conversation.id) ? list : [conversation, ...list])),
   });
   const inbox = useStreamValue(unread.inbox, new Map());
-
-  const sorted = [...conversations].sort((a, b) => {
-    const at = inbox.get(a.id)?.lastMessage?.createdAt ?? a.lastMessage?.createdAt ?? a.createdAt;
-    const bt = inbox.get(b.id)?.lastMessage?.createdAt ?? b.lastMessage?.createdAt ?? b.createdAt;
-    return bt.localeCompare(at);
+  const opening = useConversationsBeyondPages(client, {
+    loaded: load.state === 'loaded',
+    conversations,
+    setConversations,
+    inbox,
+    lastPage: pages.more === undefined,
+    openId: conversationId,
   });
+
+  const sorted = [...conversations].sort((a, b) => activityOf(b, inbox).localeCompare(activityOf(a, inbox)));
   const current = conversations.find((c) => c.id === conversationId);
 
   return (
@@ -91,6 +113,8 @@ export function Chat() {
               />
             ))}
           </ul>
+          <MoreButton more={pages.more} label={t('chat.older')} />
+          <ErrorLine text={listError} />
           <ListState load={load} empty={sorted.length === 0} none={t('chat.none')} />
         </nav>
       </aside>
@@ -112,15 +136,91 @@ export function Chat() {
               void navigate('/chat');
             }}
           />
-        ) : conversationId && load.state !== 'loaded' ? (
-          // Not in the list yet: the list has not come (it may well be there), so not "Pick a conversation." yet.
-          <ListState load={load} empty />
+        ) : conversationId && (load.state !== 'loaded' || opening) ? (
+          // Not in the list yet: the list has not come (it may well be there), or the conversation is asked for on its
+          // own (older than the list's pages), so not "Pick a conversation." yet.
+          <ListState load={opening ? { state: 'loading' } : load} empty />
         ) : (
           <p>{t('chat.pick')}</p>
         )}
       </section>
     </div>
   );
+}
+
+/** The conversations' first page: the 100 most recently active. */
+const CONVERSATIONS_PATH = '/api/v1/conversations?limit=100';
+
+/** When a conversation was last active, as the list sorts them (its latest message, live from the inbox, or its birth). */
+function activityOf(c: ConversationPayload, inbox: ReadonlyMap<string, InboxEntry>): string {
+  return inbox.get(c.id)?.lastMessage?.createdAt ?? c.lastMessage?.createdAt ?? c.createdAt;
+}
+
+/**
+ * Lists the conversations the loaded pages leave out (older than their last one) that must show all the same: the one
+ * a link opens (a notification's, say), and one that comes alive (a message in it, which the inbox hears of, puts it
+ * among the recent ones; so does a conversation the user was added to while offline). Each is asked for on its own,
+ * once, and added to the list. Answers whether the conversation `openId` is on its way (asked for, not refused).
+ */
+function useConversationsBeyondPages(
+  client: RealtimeClient,
+  {
+    loaded,
+    conversations,
+    setConversations,
+    inbox,
+    lastPage,
+    openId,
+  }: {
+    loaded: boolean;
+    conversations: ConversationPayload[];
+    setConversations: Dispatch<SetStateAction<ConversationPayload[]>>;
+    inbox: ReadonlyMap<string, InboxEntry>;
+    /** Whether the pages loaded so far are all there is. */
+    lastPage: boolean;
+    openId: string | undefined;
+  },
+): boolean {
+  /** Asked for, or refused; one whose request failed otherwise is asked again at the next change. */
+  const asked = useRef(new Set<string>());
+  /** Refused: not a member (any more), or no such conversation. */
+  const [refused, setRefused] = useState<ReadonlySet<string>>(new Set());
+  /** Added because a link opened them: they say nothing of where the pages end. */
+  const byLink = useRef(new Set<string>());
+  useEffect(() => {
+    if (!loaded) return;
+    const held = new Set(conversations.map((c) => c.id));
+    // Where the pages end: a conversation active since then belongs among them. No end once the last page is in.
+    let end: string | undefined;
+    if (!lastPage) {
+      for (const c of conversations) {
+        const at = activityOf(c, inbox);
+        if (!byLink.current.has(c.id) && (end === undefined || at < end)) end = at;
+      }
+    }
+    const wanted = [...inbox]
+      .filter(([, entry]) => {
+        const at = entry.lastMessage?.createdAt;
+        return end === undefined || (at !== undefined && at >= end);
+      })
+      .map(([id]) => id);
+    if (openId) wanted.push(openId);
+    for (const id of wanted) {
+      if (held.has(id) || asked.current.has(id)) continue;
+      asked.current.add(id);
+      api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`).then(
+        (conversation) => {
+          if (id === openId) byLink.current.add(id);
+          setConversations((list) => appendNew(list, [conversation]));
+        },
+        (err: unknown) => {
+          if (err instanceof RestError && err.status < 500) setRefused((ids) => new Set(ids).add(id));
+          else asked.current.delete(id);
+        },
+      );
+    }
+  }, [client, loaded, conversations, setConversations, inbox, lastPage, openId]);
+  return loaded && openId !== undefined && !conversations.some((c) => c.id === openId) && !refused.has(openId);
 }
 
 function titleOf(conversation: ConversationPayload, meId: string): string {

@@ -12,7 +12,7 @@ import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, timeOf } from '../i18n';
 import { useTick } from '../clock';
-import { ListState } from '../components/ListState';
+import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { mergeText } from '../merge-text';
 
@@ -61,6 +61,7 @@ export function Documents() {
           <DocumentItem key={r.id} resource={r} />
         ))}
       </ul>
+      <MoreButton more={listPage.more} />
       <ListState load={load} empty={items.length === 0} none={t('documents.none')} />
     </div>
   );

@@ -9,7 +9,7 @@ import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
-import { ListState } from '../components/ListState';
+import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -131,6 +131,7 @@ export function Jobs() {
           <JobRow key={job.id} client={client} job={job} />
         ))}
       </ul>
+      <MoreButton more={listPage.more} />
       <ListState load={load} empty={items.length === 0} none={t('jobs.none')} />
     </div>
   );

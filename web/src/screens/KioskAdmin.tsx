@@ -5,7 +5,7 @@ import { channels, type KioskSessionPayload, type RealtimeClient, type Workstati
 import { useChannel } from '@realtime-hub/client/react';
 import { type FormEvent, useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, type Page } from '../api';
+import { allPages, api } from '../api';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
@@ -23,12 +23,12 @@ function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
 }
 
-/** The workstations, and the sessions not over yet (active and pending). */
+/** The workstations, and the sessions not over yet (active and pending): every page of each, a town hall's few. */
 function fetchLists(client: RealtimeClient) {
   const sessions = (status: 'active' | 'pending') =>
-    api<Page<KioskSessionPayload>>(client, 'GET', `/api/v1/kiosk/sessions?status=${status}&limit=100`);
+    allPages<KioskSessionPayload>(client, `/api/v1/kiosk/sessions?status=${status}&limit=100`);
   return Promise.all([
-    api<Page<WorkstationPayload>>(client, 'GET', '/api/v1/kiosk/workstations?limit=100'),
+    allPages<WorkstationPayload>(client, '/api/v1/kiosk/workstations?limit=100'),
     sessions('active'),
     sessions('pending'),
   ]);

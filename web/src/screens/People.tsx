@@ -8,7 +8,9 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
+import { MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
+import { appendNew } from '../list';
 import { useSignedIn } from '../session';
 
 interface Account extends User {
@@ -82,7 +84,7 @@ export function People() {
   const more = () =>
     run(async () => {
       const page = await api<Page<Account>>(client, 'GET', searchPath(query.trim(), next ?? undefined));
-      setAccounts((list) => [...(list ?? []), ...page.items.filter((a) => !list?.some((b) => b.id === a.id))]);
+      setAccounts((list) => appendNew(list ?? [], page.items));
       setNext(page.nextCursor);
     });
 
@@ -196,11 +198,7 @@ export function People() {
           </tbody>
         </table>
       )}
-      {next && (
-        <button type="button" className="secondary" onClick={() => void more()}>
-          {t('people.more')}
-        </button>
-      )}
+      <MoreButton more={next ? more : undefined} />
       <section aria-labelledby="notify">
         <h2 id="notify">{t('people.notify')}</h2>
         <form className="stack" onSubmit={send}>

@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { createFromForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
-import { ListState } from '../components/ListState';
+import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { agoOf, dateTimeOf } from '../i18n';
 import { useTick } from '../clock';
@@ -154,6 +154,7 @@ export function Suggestions() {
           </li>
         ))}
       </ul>
+      <MoreButton more={listPage.more} />
       <ListState load={load} empty={items.length === 0} none={t('suggestions.none')} />
     </div>
   );
