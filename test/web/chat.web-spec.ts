@@ -432,9 +432,7 @@ describe('Chat in the browser', () => {
     await page.getByRole('button', { name: 'Older conversations' }).click();
     await list.getByRole('link', { name: /^(online|offline) Bob Durand/ }).waitFor();
     await page.getByRole('button', { name: 'Older conversations' }).waitFor({ state: 'detached' });
-    const names = await list
-      .getByRole('link')
-      .evaluateAll((links) => links.map((link) => link.querySelector('.name')?.textContent));
+    const names = await list.getByRole('link').locator('.name').allInnerTexts();
     expect(new Set(names).size).toBe(102);
     expect(names).toHaveLength(102);
 

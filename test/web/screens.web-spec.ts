@@ -363,6 +363,30 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
   });
 
+  it('the bell lists the latest 20 notifications, older ones on demand', async () => {
+    const erin = await registerUser(app, 'Erin Leclerc');
+    for (let n = 1; n <= 25; n += 1) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [erin.id], type: 'info', title: `Notice ${String(n).padStart(2, '0')}` },
+      });
+    }
+    const page = await openSignedIn(await context(erin), app.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 25 unread' }).click();
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
+    const notices = panel.getByRole('listitem');
+    await panel.getByText('Notice 25').waitFor();
+    expect(await notices.count()).toBe(20);
+    expect(await panel.getByText('Notice 05').count()).toBe(0);
+    await panel.getByRole('button', { name: 'Show more' }).click();
+    await panel.getByText('Notice 01').waitFor();
+    await panel.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
+    expect(await notices.allInnerTexts()).toHaveLength(25);
+    expect((await notices.allInnerTexts()).map((text) => /Notice \d+/.exec(text)?.[0])).toEqual(
+      Array.from({ length: 25 }, (_, i) => `Notice ${String(25 - i).padStart(2, '0')}`),
+    );
+  });
+
   it('counts what is unread in the tab’s title; a tab behind others tells of news on the desktop and reads nothing', async () => {
     const carol = await registerUser(app, 'Carol Petit');
     const dave = await registerUser(app, 'Dave Moreau');

@@ -1,19 +1,25 @@
 // The bell: a live unread badge (the session's unread count) and a dropdown of the latest notifications, newest
-// first, kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
+// first (20, and 20 more with each "Show more"), kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
 // where it leads (notices.ts); and the switches of desktop notifications and of the chime (sound.ts). A notification
 // that arrives while the user is in the tab, the dropdown closed, also shows for a few seconds in a corner (a toast;
 // a tab not in front tells of it on the desktop instead, if the user turned that on).
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems } from '@realtime-hub/client/react';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
+import { useLoad, useNextPages } from '../list';
+import { ErrorLine, useErrorLine } from './ErrorLine';
+import { ListState, MoreButton } from './ListState';
 import type { SoundAlerts } from '../sound';
 import { dateTimeOf, shortWhenOf } from '../i18n';
 import { isInFront } from '../in-front';
 import { targetOf, wordingOf } from '../notices';
+
+/** The latest notifications: the dropdown's first page. */
+const LATEST = '/api/v1/notifications?limit=20';
 
 /** How long a toast stays (see the timer below), and how many show at once (the newest). */
 const TOAST_MS = 8000;
@@ -35,14 +41,21 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   const panel = useRef<HTMLDivElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
-  useEffect(() => {
-    api<Page<NotificationPayload>>(client, 'GET', '/api/v1/notifications?limit=20')
-      .then((page) => {
+  // The first page, asked until it comes (the dropdown says meanwhile that it is loading, or cannot load); the live
+  // stream starts after its newest. Older pages on demand.
+  const { error, run } = useErrorLine();
+  const { more, restart } = useNextPages(client, LATEST, setLoaded, run);
+  const load = useLoad(
+    useCallback(() => api<Page<NotificationPayload>>(client, 'GET', LATEST), [client]),
+    useCallback(
+      (page: Page<NotificationPayload>) => {
         setLoaded(page.items);
         setAfterSeq(page.items[0]?.seq ?? 0);
-      })
-      .catch(() => setAfterSeq(0));
-  }, [client]);
+        restart(page.nextCursor);
+      },
+      [restart],
+    ),
+  );
   const liveStream = useMemo(
     () => (afterSeq === undefined ? undefined : client.notifications({ afterSeq })),
     [client, afterSeq],
@@ -67,7 +80,7 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   }
   useEffect(() => {
     if (readChecks === 0) return;
-    api<Page<NotificationPayload>>(client, 'GET', '/api/v1/notifications?limit=20')
+    api<Page<NotificationPayload>>(client, 'GET', LATEST)
       .then((page) => {
         const read = page.items.filter((n) => n.readAt !== null).map((n) => n.id);
         setReadIds((ids) => (read.every((id) => ids.has(id)) ? ids : new Set([...ids, ...read])));
@@ -186,7 +199,6 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
               {t('notifications.sound')}
             </label>
           )}
-          {items.length === 0 && <p>{t('notifications.empty')}</p>}
           <ul>
             {items.map((n) => {
               const read = n.readAt !== null || readIds.has(n.id);
@@ -214,6 +226,9 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
               );
             })}
           </ul>
+          <MoreButton more={more} />
+          <ErrorLine text={error} />
+          <ListState load={load} empty={items.length === 0} none={t('notifications.empty')} />
         </div>
       )}
     </div>
