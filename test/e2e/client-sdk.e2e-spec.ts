@@ -369,12 +369,16 @@ describeE2E('Client SDK', () => {
     // socket, whose excess it refuses (RATE_LIMITED), disconnecting a socket refused more than 20 times in 10 s.
     const [owner, reader] = await createUsers(sut, 2, 'Many');
     const ids: string[] = [];
-    for (let n = 0; n < 150; n += 1) {
-      const created = await api.post('/api/v1/resources', {
-        token: owner.token,
-        body: { name: `doc ${n}`, visibility: 'public', data: {} },
-      });
-      ids.push(created.body.id as string);
+    for (let batch = 0; batch < 3; batch += 1) {
+      const created = await Promise.all(
+        Array.from({ length: 50 }, (_, n) =>
+          api.post('/api/v1/resources', {
+            token: owner.token,
+            body: { name: `doc ${batch * 50 + n}`, visibility: 'public', data: {} },
+          }),
+        ),
+      );
+      ids.push(...created.map((res) => res.body.id as string));
     }
     const { client, states, errors } = sdkClient(proxy.url, reader.token);
     const snapshots = new Map<string, number>();

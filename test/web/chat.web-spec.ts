@@ -399,13 +399,17 @@ describe('Chat in the browser', () => {
   it('lists the 100 most recent conversations, older ones on demand, and one beyond them that a link opens or that comes alive', async () => {
     // After the direct conversation with Bob (made first: the oldest), 101 groups: the first page leaves out the
     // direct one and Group 001.
-    const groups: string[] = [];
-    for (let n = 1; n <= 101; n += 1) {
-      const created = await http(app.url, 'POST', '/api/v1/conversations', {
-        token: alice.token,
-        body: { memberIds: [bob.id], title: `Group ${String(n).padStart(3, '0')}` },
-      });
-      groups.push(created.body.id);
+    const group = async (n: number) =>
+      (
+        await http(app.url, 'POST', '/api/v1/conversations', {
+          token: alice.token,
+          body: { memberIds: [bob.id], title: `Group ${String(n).padStart(3, '0')}` },
+        })
+      ).body.id as string;
+    // Group 001, then Group 002, then the others (in any order among them).
+    const groups = [await group(1), await group(2)];
+    for (let from = 3; from <= 101; from += 33) {
+      groups.push(...(await Promise.all(Array.from({ length: 33 }, (_, i) => group(from + i)))));
     }
     const context = await newContext(browser, alice);
     contexts.push(context);
