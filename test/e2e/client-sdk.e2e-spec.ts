@@ -334,6 +334,49 @@ describeE2E('Client SDK', () => {
     expect(states).toEqual(['connecting', 'polling', 'online']);
   }, 60_000);
 
+  it('should read 20 snapshots a poll in the fallback, each in turn, not every subscription every time', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'Turns');
+    const created = await Promise.all(
+      Array.from({ length: 50 }, (_, n) =>
+        api.post('/api/v1/resources', {
+          token: owner.token,
+          body: { name: `doc ${n}`, visibility: 'public', data: {} },
+        }),
+      ),
+    );
+    const ids = created.map((res) => res.body.id as string);
+    proxy.blockSocketIo = true;
+    /** When each snapshot read reached the proxy. */
+    const reads: number[] = [];
+    proxy.onRequest = (req) => {
+      if (/^\/api\/v1\/resources\/[0-9a-f-]{36}$/.test(req.url ?? '')) reads.push(Date.now());
+      return 'forward';
+    };
+    const { client } = sdkClient(proxy.url, reader.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 500,
+      pollIntervalMs: 300,
+    });
+    const versions = new Map<string, number>();
+    for (const id of ids) client.subscribe(channels.resource(id), { snapshot: (r) => versions.set(id, r.version) });
+    await waitForState(client, 'polling');
+    await waitUntil(() => versions.size === 50, 'a snapshot of each of the 50 documents', 10_000);
+    // A change to each comes at its turn.
+    await Promise.all(
+      ids.map((id) => api.patch(`/api/v1/resources/${id}`, { token: owner.token, body: { data: { a: 1 } } })),
+    );
+    await waitUntil(() => [...versions.values()].every((v) => v === 2), 'each change read in the fallback', 10_000);
+    // The reads of one poll leave together (within 100 ms), polls 300 ms or more apart: no poll read more than 20.
+    const polls: number[][] = [];
+    for (const at of reads) {
+      const last = polls.at(-1);
+      if (last && at - last[0] < 100) last.push(at);
+      else polls.push([at]);
+    }
+    expect(Math.max(...polls.map((poll) => poll.length))).toBeLessThanOrEqual(20);
+    expect(reads.length).toBeGreaterThanOrEqual(100);
+  }, 30_000);
+
   it('should hand the snapshot on every (re)subscription and report the server ending it', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'Snapshot');
     const created = await api.post('/api/v1/resources', {

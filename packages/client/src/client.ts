@@ -130,6 +130,8 @@ const RETRYABLE_CODES = new Set<string>([
   'TIMEOUT',
 ]);
 
+/** How many subscriptions' snapshots the HTTP fallback reads in one poll. */
+const SNAPSHOTS_PER_POLL = 20;
 /** How long a token renewal after a 401 answers the other requests refused with the same token. */
 const RENEWAL_REUSE_MS = 5000;
 /** The retry of a failed read of the unread count or the inbox: as the gapless streams', doubling up to 30 s. */
@@ -188,6 +190,8 @@ export class RealtimeClient {
   readonly #socket: Socket;
   readonly #entries = new Map<string, ChannelEntry>();
   readonly #pollers = new Set<() => Promise<void>>();
+  /** The fallback's reads of subscriptions' snapshots, least recently read first (see #poll). */
+  readonly #snapshots = new Set<() => Promise<void>>();
   readonly #outbox: Outgoing[] = [];
   #stateValue: ConnectionState = 'connecting';
   #token: string | undefined;
@@ -335,7 +339,7 @@ export class RealtimeClient {
     }
     entry.handlers.add(h);
     const poller = this.#snapshotPoller(entry, h);
-    if (poller) this.#pollers.add(poller);
+    if (poller) this.#snapshots.add(poller);
     // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
     // and every handler takes the fresh one as it would after a reconnect.
     if (!existed || (entry.active && entry.snapshot !== undefined)) {
@@ -347,7 +351,7 @@ export class RealtimeClient {
     return () => {
       if (done) return;
       done = true;
-      if (poller) this.#pollers.delete(poller);
+      if (poller) this.#snapshots.delete(poller);
       const current = this.#entries.get(channel);
       if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
       this.#entries.delete(channel);
@@ -1000,7 +1004,15 @@ export class RealtimeClient {
   #poll(): void {
     if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
     if (this.#stateValue !== 'offline') this.#setState('polling');
-    const tasks = [...this.#pollers];
+    // The streams, counts and lists every time; the subscriptions' snapshots (a screen of live cards may hold hundreds)
+    // 20 a poll, the least recently read first, so that each is read in turn and a client that lost its socket asks
+    // for 20 snapshots every `pollIntervalMs`, not hundreds.
+    const turn = [...this.#snapshots].slice(0, SNAPSHOTS_PER_POLL);
+    for (const read of turn) {
+      this.#snapshots.delete(read);
+      this.#snapshots.add(read);
+    }
+    const tasks = [...this.#pollers, ...turn];
     const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
     void Promise.allSettled(probe.map((task) => task())).then((results) => {
       if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
