@@ -70,23 +70,28 @@ export function useNextPages<T extends { id: string }>(
   setItems: Dispatch<SetStateAction<T[]>>,
   run: (action: () => Promise<void>) => Promise<void>,
 ): { more: (() => Promise<void>) | undefined; restart(cursor: string | null): void } {
-  const [next, setNext] = useState<string | null>(null);
+  // The next page's cursor, and the list it belongs to (another `path`, a list sorted otherwise, has its own).
+  const [next, setNext] = useState<{ path: string; cursor: string | null }>({ path, cursor: null });
   // Which first page the pages follow: a page asked for before the list was loaded again is dropped.
   const generation = useRef(0);
-  const restart = useCallback((cursor: string | null) => {
-    generation.current += 1;
-    setNext(cursor);
-  }, []);
+  const restart = useCallback(
+    (cursor: string | null) => {
+      generation.current += 1;
+      setNext({ path, cursor });
+    },
+    [path],
+  );
+  const cursor = next.path === path ? next.cursor : null;
   const more =
-    next === null
+    cursor === null
       ? undefined
       : () =>
           run(async () => {
             const asked = generation.current;
-            const page = await api<Page<T>>(client, 'GET', withCursor(path, next));
+            const page = await api<Page<T>>(client, 'GET', withCursor(path, cursor));
             if (asked !== generation.current) return;
             setItems((list) => appendNew(list, page.items));
-            setNext(page.nextCursor);
+            setNext({ path, cursor: page.nextCursor });
           });
   return { more, restart };
 }
