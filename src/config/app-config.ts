@@ -22,6 +22,7 @@ export class AppConfig {
     conversationMembers: number;
     jobEvents: number;
     socketsPerPrincipal: number;
+    channelsPerSocket: number;
   };
   readonly corsOrigins: '*' | string[];
   readonly logLevel: LogLevel;
@@ -51,6 +52,7 @@ export class AppConfig {
       conversationMembers: env.MESSAGING_MAX_MEMBERS,
       jobEvents: env.JOB_MAX_EVENTS,
       socketsPerPrincipal: env.WS_MAX_SOCKETS_PER_USER,
+      channelsPerSocket: env.WS_MAX_CHANNELS_PER_SOCKET,
     };
     const origins = env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())

@@ -240,6 +240,7 @@ describe(AppConfig.name, () => {
       conversationMembers: 500,
       jobEvents: 100_000,
       socketsPerPrincipal: 20,
+      channelsPerSocket: 1000,
     });
   });
 

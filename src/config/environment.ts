@@ -220,6 +220,13 @@ export class EnvironmentVariables {
   @Max(10_000)
   WS_MAX_SOCKETS_PER_USER = 20;
 
+  /** Channels one socket may be in at once (its own identity room included); the next subscribe gets LIMIT_EXCEEDED. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  WS_MAX_CHANNELS_PER_SOCKET = 1000;
+
   /** Sustained events per second per socket; bursts may reach twice this. */
   @Transform(toInt)
   @IsInt()

@@ -1,10 +1,16 @@
 import { Server, type Socket } from 'socket.io';
 import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
+import type { AppConfig } from '../config/app-config.js';
 import type { RedisService } from '../redis/redis.service.js';
 import type { ChannelDefinition, ChannelRegistry } from './channel-registry.js';
 import { ChannelService } from './channel.service.js';
 import { RealtimeServer } from './realtime.server.js';
+
+/** The configuration the service reads: the most channels a socket may be in. */
+function configWith(channelsPerSocket: number): AppConfig {
+  return { limits: { channelsPerSocket } } as AppConfig;
+}
 
 describe('ChannelService.localRooms', () => {
   let io: Server;
@@ -15,7 +21,7 @@ describe('ChannelService.localRooms', () => {
     // Not attached to an HTTP server: the adapter's room bookkeeping is all this needs.
     io = new Server();
     realtime = new RealtimeServer();
-    sut = new ChannelService({} as ChannelRegistry, realtime, { enabled: false } as RedisService);
+    sut = new ChannelService({} as ChannelRegistry, realtime, { enabled: false } as RedisService, configWith(1000));
   });
 
   it('should answer none before the socket server is up', () => {
@@ -46,12 +52,21 @@ describe('ChannelService.localRooms', () => {
 
 describe('ChannelService.subscribe', () => {
   const principal = { id: 'u1', role: 'user' } as Principal;
-  /** A socket that notes what happens to it, in order. */
+  /** A socket in its own room, its account's (server-owned) and its user's, that notes what happens to it, in order. */
   function socketOf(steps: string[]): Socket {
+    const rooms = new Set(['s1', 'principal:user:u1', 'user:u1']);
     return {
+      id: 's1',
+      rooms,
       data: { principal },
-      join: (room: string) => void steps.push(`join ${room}`),
-      leave: (room: string) => void steps.push(`leave ${room}`),
+      join: (room: string) => {
+        rooms.add(room);
+        steps.push(`join ${room}`);
+      },
+      leave: (room: string) => {
+        rooms.delete(room);
+        steps.push(`leave ${room}`);
+      },
       emit: (event: string) => void steps.push(`emit ${event}`),
     } as unknown as Socket;
   }
@@ -61,7 +76,7 @@ describe('ChannelService.subscribe', () => {
    */
   function serviceWith(
     steps: string[],
-    options: { withSnapshot?: boolean; refuseCheck?: number; refuseSnapshot?: boolean } = {},
+    options: { withSnapshot?: boolean; refuseCheck?: number; refuseSnapshot?: boolean; maxChannels?: number } = {},
   ): ChannelService {
     let checks = 0;
     let reads = 0;
@@ -84,7 +99,12 @@ describe('ChannelService.subscribe', () => {
     const registry = {
       resolve: (name: string) => ({ name, params: {}, definition }),
     } as unknown as ChannelRegistry;
-    return new ChannelService(registry, new RealtimeServer(), { enabled: false } as RedisService);
+    return new ChannelService(
+      registry,
+      new RealtimeServer(),
+      { enabled: false } as RedisService,
+      configWith(options.maxChannels ?? 1000),
+    );
   }
 
   it('should check before joining, then read the snapshot once joined, and only then', async () => {
@@ -121,5 +141,31 @@ describe('ChannelService.subscribe', () => {
       serviceWith(steps, { withSnapshot: true, refuseCheck: 1 }).subscribe(socketOf(steps), 'presence:x'),
     ).rejects.toBeInstanceOf(DomainException);
     expect(steps).toEqual(['authorize 1']);
+  });
+
+  it('should refuse a channel past WS_MAX_CHANNELS_PER_SOCKET with LIMIT_EXCEEDED, and take one the socket is in', async () => {
+    const steps: string[] = [];
+    // Three: the user's own room and two more (the socket's own and the server-owned rooms are not channels).
+    const sut = serviceWith(steps, { maxChannels: 3 });
+    const socket = socketOf(steps);
+    await sut.subscribe(socket, 'a');
+    await sut.subscribe(socket, 'b');
+    await expect(sut.subscribe(socket, 'c')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', details: { limit: 3 } });
+    expect(steps).not.toContain('authorize 5');
+    await expect(sut.subscribe(socket, 'a')).resolves.toEqual({ channel: 'a' });
+    await sut.unsubscribe(socket, 'b');
+    await expect(sut.subscribe(socket, 'c')).resolves.toEqual({ channel: 'c' });
+    expect([...socket.rooms]).toEqual(['s1', 'principal:user:u1', 'user:u1', 'a', 'c']);
+  });
+
+  it('should count the channels being subscribed: of two sent at once with one place left, one is refused', async () => {
+    const steps: string[] = [];
+    const sut = serviceWith(steps, { withSnapshot: true, maxChannels: 2 });
+    const socket = socketOf(steps);
+    const answers = await Promise.allSettled([sut.subscribe(socket, 'x'), sut.subscribe(socket, 'y')]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected']);
+    expect([...socket.rooms]).toEqual(['s1', 'principal:user:u1', 'user:u1', 'x']);
+    // A refused subscribe frees nothing it did not take: the place is taken by x until it leaves.
+    await expect(sut.subscribe(socket, 'y')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
   });
 });

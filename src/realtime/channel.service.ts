@@ -2,8 +2,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Socket } from 'socket.io';
 import type { Principal } from '../auth/principal.js';
+import { DomainException } from '../common/domain.exception.js';
+import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
 import { ChannelRegistry } from './channel-registry.js';
+import { isServerOwnedRoom } from './principal-rooms.js';
 import { RealtimeServer } from './realtime.server.js';
 import { ADAPTER_CONNECTIONS } from './redis-io.adapter.js';
 import type { ServerEvents } from './client-events.js';
@@ -12,6 +15,8 @@ export interface SocketData {
   principal: Principal;
   /** The client's address under TRUST_PROXY (the peer's without trusted proxies). */
   clientIp?: string;
+  /** Channels being subscribed (checked, not yet joined or answered): they count towards the socket's limit. */
+  joining?: Set<string>;
 }
 
 const NO_ROOMS: ReadonlySet<string> = new Set();
@@ -24,11 +29,16 @@ export class ChannelService {
   private readonly logger = new Logger('ChannelService');
   private readonly roomsByPrefix = new Map<string, Set<string>>();
 
+  private readonly maxChannels: number;
+
   constructor(
     private readonly registry: ChannelRegistry,
     private readonly realtime: RealtimeServer,
     private readonly redis: RedisService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.maxChannels = config.limits.channelsPerSocket;
+  }
 
   /**
    * Checks the principal may join, joins, then checks again and reads the snapshot: checked before joining, so that
@@ -38,19 +48,46 @@ export class ChannelService {
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const { name: channel, definition, params } = this.registry.resolve(name);
-    const principal = (socket.data as SocketData).principal;
-    await definition.authorize(principal, params);
-    await socket.join(channel);
+    const data = socket.data as SocketData;
+    const joining = (data.joining ??= new Set());
+    this.reservePlace(socket, joining, channel);
     let snapshot: unknown;
     try {
-      if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
-      else await definition.authorize(principal, params);
-    } catch (err) {
-      await socket.leave(channel);
-      throw err;
+      await definition.authorize(data.principal, params);
+      await socket.join(channel);
+      try {
+        if (definition.snapshot) snapshot = await definition.snapshot(data.principal, params);
+        else await definition.authorize(data.principal, params);
+      } catch (err) {
+        await socket.leave(channel);
+        throw err;
+      }
+    } finally {
+      joining.delete(channel);
     }
     socket.emit('subscribed', { channel } satisfies ServerEvents['subscribed']);
     return snapshot === undefined ? { channel } : { channel, snapshot };
+  }
+
+  /**
+   * Counts `channel` among the socket's channels while it is subscribed, or refuses it with LIMIT_EXCEEDED when the
+   * socket is in WS_MAX_CHANNELS_PER_SOCKET already, those being subscribed included (so that a burst of subscribes
+   * sent at once counts as they arrive). A channel the socket is in, or is joining, takes no new place.
+   */
+  private reservePlace(socket: Socket, joining: Set<string>, channel: string): void {
+    if (socket.rooms.has(channel) || joining.has(channel)) return;
+    let held = joining.size;
+    // The socket's own room (its id) and the server-owned ones are not channels.
+    for (const room of socket.rooms) {
+      if (room !== socket.id && !isServerOwnedRoom(room) && !joining.has(room)) held += 1;
+    }
+    if (held >= this.maxChannels) {
+      throw DomainException.limitExceeded(
+        `A socket is in at most ${this.maxChannels} channels at once (WS_MAX_CHANNELS_PER_SOCKET): unsubscribe one first`,
+        { limit: this.maxChannels },
+      );
+    }
+    joining.add(channel);
   }
 
   async unsubscribe(socket: Socket, name: unknown): Promise<{ channel: string }> {

@@ -1,6 +1,9 @@
 // Attack: resources without bounds. A conversation grown without end (every message fans out to every member), a
-// job flooded with events, an account opening socket after socket. Each quota is counted atomically.
+// job flooded with events, an account opening socket after socket, a socket joining channel after channel (each one a
+// room entry held in memory). Each quota is counted atomically.
+import { channels as channelNames } from '@realtime-hub/client';
 import { type TestApp, startApp } from '../helpers/app.js';
+import { closeAllClients, sdkClient, waitUntil } from '../helpers/client.js';
 import { createUsers, loginAdmin, registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
@@ -9,7 +12,7 @@ import {
   SOCKET_LIMIT,
   socketsBeyondTheLimitAreRefused,
 } from '../helpers/socket-quota-attacks.js';
-import { closeAllSockets, connect } from '../helpers/sockets.js';
+import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
 
 describeE2E('Security: quotas', () => {
   let sut: TestApp;
@@ -20,10 +23,14 @@ describeE2E('Security: quotas', () => {
       MESSAGING_MAX_MEMBERS: '4',
       JOB_MAX_EVENTS: '5',
       WS_MAX_SOCKETS_PER_USER: String(SOCKET_LIMIT),
+      WS_MAX_CHANNELS_PER_SOCKET: '4',
     });
     api = client(sut.url);
   });
-  afterEach(() => closeAllSockets());
+  afterEach(() => {
+    closeAllSockets();
+    closeAllClients();
+  });
   afterAll(() => sut.close());
 
   it('should refuse a conversation created with more than MESSAGING_MAX_MEMBERS members', async () => {
@@ -90,5 +97,44 @@ describeE2E('Security: quotas', () => {
     await expect(connect(sut.url, kiosk.body.token)).rejects.toThrow('Too many connections');
     // The admin's own places are untouched.
     await connect(sut.url, admin.token);
+  });
+
+  it('should refuse a channel beyond WS_MAX_CHANNELS_PER_SOCKET with LIMIT_EXCEEDED, counting a burst as it arrives', async () => {
+    const [owner] = await createUsers(sut, 1, 'Channels');
+    const created = await Promise.all(
+      Array.from({ length: 5 }, (_, n) =>
+        api.post('/api/v1/resources', { token: owner.token, body: { name: `r${n}`, visibility: 'public', data: {} } }),
+      ),
+    );
+    const channels = created.map((res) => `resource:updates:${res.body.id}`);
+    const socket = await connect(sut.url, owner.token);
+    // Its own user room is one of the four: three more, of five asked at once.
+    const answers = await Promise.all(channels.map((channel) => emitAck(socket, 'subscribe', { channel })));
+    expect(answers.filter((a) => a.ok)).toHaveLength(3);
+    for (const answer of answers.filter((a) => !a.ok)) {
+      expect(answer).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED', details: { limit: 4 } } });
+    }
+    // Again on a channel it holds: no new place taken, the snapshot answered.
+    const held = channels.filter((_, i) => answers[i].ok);
+    const refused = channels.filter((_, i) => !answers[i].ok);
+    expect(await emitAck(socket, 'subscribe', { channel: held[0] })).toMatchObject({ ok: true });
+    expect(await emitAck(socket, 'subscribe', { channel: refused[0] })).toMatchObject({ ok: false });
+    // One left, one more.
+    expect(await emitAck(socket, 'unsubscribe', { channel: held[0] })).toMatchObject({ ok: true });
+    expect(await emitAck(socket, 'subscribe', { channel: refused[0] })).toMatchObject({ ok: true });
+
+    // The client SDK hands the refusal to the subscription's error handler (a refusal it does not retry).
+    const { client } = sdkClient(sut.url, owner.token);
+    const snapshots: string[] = [];
+    const errors: string[] = [];
+    for (const res of created.slice(0, 4)) {
+      client.subscribe(channelNames.resource(res.body.id as string), {
+        snapshot: (resource) => snapshots.push(resource.name),
+        error: (error) => errors.push(error.code),
+      });
+    }
+    await waitUntil(() => snapshots.length + errors.length === 4, 'an answer to each subscription');
+    expect(new Set(snapshots).size).toBe(3);
+    expect(errors).toEqual(['LIMIT_EXCEEDED']);
   });
 });

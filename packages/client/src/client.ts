@@ -119,6 +119,7 @@ export class AckFailure extends Error {
 
 const PERMANENT_SUBSCRIBE_ERRORS = new Set<string>([
   ErrorCodes.FORBIDDEN,
+  ErrorCodes.LIMIT_EXCEEDED,
   ErrorCodes.NOT_FOUND,
   ErrorCodes.UNKNOWN_CHANNEL,
   ErrorCodes.VALIDATION_FAILED,
@@ -781,7 +782,7 @@ export class RealtimeClient {
   #ownChannel(): string {
     if (this.#userIdValue) return channels.user(this.#userIdValue);
     if (this.#token) this.#userIdValue = subjectOf(this.#token);
-    if (!this.#userIdValue) throw new Error('No user id yet: a user or admin token must have been read first');
+    if (!this.#userIdValue) throw new Error('No user id yet: read a user token first');
     return channels.user(this.#userIdValue);
   }
 
