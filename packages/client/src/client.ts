@@ -214,7 +214,7 @@ export class RealtimeClient {
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
   #retries = 0;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Pacing (`eventsPerSecond`): a token bucket, when it was last filled, the events waiting in order, and its timer. */
+  /** Pacing (`eventsPerSecond`): a token bucket, when it was last filled, the events waiting in order, its timer. */
   #tokens: number;
   #filledAt = Date.now();
   readonly #waiting: Array<() => void> = [];

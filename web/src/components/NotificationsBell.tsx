@@ -1,8 +1,8 @@
 // The bell: a live unread badge (the session's unread count) and a dropdown of the latest notifications, newest
-// first (20, and 20 more with each "Show more"), kept live by the SDK's gapless notifications stream, each worded in the reader's language and linked to
-// where it leads (notices.ts); and the switches of desktop notifications and of the chime (sound.ts). A notification
-// that arrives while the user is in the tab, the dropdown closed, also shows for a few seconds in a corner (a toast;
-// a tab not in front tells of it on the desktop instead, if the user turned that on).
+// first (20, and 20 more with each "Show more"), kept live by the SDK's gapless notifications stream, each worded in
+// the reader's language and linked to where it leads (notices.ts); and the switches of desktop notifications and of
+// the chime (sound.ts). A notification that arrives while the user is in the tab, the dropdown closed, also shows for a
+// few seconds in a corner (a toast; a tab not in front tells of it on the desktop instead, if the user turned that on).
 import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';

@@ -151,7 +151,7 @@ export function Chat() {
 /** The conversations' first page: the 100 most recently active. */
 const CONVERSATIONS_PATH = '/api/v1/conversations?limit=100';
 
-/** When a conversation was last active, as the list sorts them (its latest message, live from the inbox, or its birth). */
+/** When a conversation was last active, as the list sorts them: its latest message (live, from the inbox), or birth. */
 function activityOf(c: ConversationPayload, inbox: ReadonlyMap<string, InboxEntry>): string {
   return inbox.get(c.id)?.lastMessage?.createdAt ?? c.lastMessage?.createdAt ?? c.createdAt;
 }
