@@ -15,8 +15,6 @@ export interface SocketData {
   principal: Principal;
   /** The client's address under TRUST_PROXY (the peer's without trusted proxies). */
   clientIp?: string;
-  /** Channels being subscribed (checked, not yet joined or answered): they count towards the socket's limit. */
-  joining?: Set<string>;
 }
 
 const NO_ROOMS: ReadonlySet<string> = new Set();
@@ -30,6 +28,8 @@ export class ChannelService {
   private readonly roomsByPrefix = new Map<string, Set<string>>();
 
   private readonly maxChannels: number;
+  /** Each socket's channels being subscribed (not yet joined or answered): they count towards its limit. */
+  private readonly joining = new WeakMap<Socket, Set<string>>();
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -48,16 +48,17 @@ export class ChannelService {
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const { name: channel, definition, params } = this.registry.resolve(name);
-    const data = socket.data as SocketData;
-    const joining = (data.joining ??= new Set());
+    const principal = (socket.data as SocketData).principal;
+    let joining = this.joining.get(socket);
+    if (!joining) this.joining.set(socket, (joining = new Set()));
     this.reservePlace(socket, joining, channel);
     let snapshot: unknown;
     try {
-      await definition.authorize(data.principal, params);
+      await definition.authorize(principal, params);
       await socket.join(channel);
       try {
-        if (definition.snapshot) snapshot = await definition.snapshot(data.principal, params);
-        else await definition.authorize(data.principal, params);
+        if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
+        else await definition.authorize(principal, params);
       } catch (err) {
         await socket.leave(channel);
         throw err;
