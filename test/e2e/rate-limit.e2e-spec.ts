@@ -1,5 +1,8 @@
+import { AckFailure, channels } from '@realtime-hub/client';
 import type { Socket } from 'socket.io-client';
 import { type TestApp, startApp } from '../helpers/app.js';
+import { closeAllClients, sdkClient, waitUntil } from '../helpers/client.js';
+import { client as httpClient } from '../helpers/http.js';
 import { registerUser, type TestUser } from '../helpers/factories.js';
 import { describeE2E } from '../helpers/mode.js';
 import { type Ack, closeAllSockets, collect, connect, emitAck, sleep, waitDisconnect } from '../helpers/sockets.js';
@@ -23,7 +26,10 @@ describeE2E('Rate limit and frame size', () => {
     user = await registerUser(sut, 'Chatty User');
     channel = `user:${user.id}`;
   });
-  afterEach(() => closeAllSockets());
+  afterEach(() => {
+    closeAllSockets();
+    closeAllClients();
+  });
   afterAll(() => sut.close());
 
   it('should answer RATE_LIMITED to the events beyond the burst and keep the socket', async () => {
@@ -64,6 +70,26 @@ describeE2E('Rate limit and frame size', () => {
     const again = await connect(sut.url, user.token);
     expect(await emitAck(again, 'subscribe', { channel })).toMatchObject({ ok: true });
   });
+
+  it('should have the SDK subscribe again after RATE_LIMITED, with backoff, until every channel is in', async () => {
+    // A client paced above this server's limit (set lower than the SDK's default): 15 subscriptions at once.
+    const api = httpClient(sut.url);
+    const created = await Promise.all(
+      Array.from({ length: 15 }, (_, n) =>
+        api.post('/api/v1/resources', { token: user.token, body: { name: `r${n}`, visibility: 'public', data: {} } }),
+      ),
+    );
+    const { client, states, errors } = sdkClient(sut.url, user.token, { eventsPerSecond: 100 });
+    const snapshots = new Set<string>();
+    for (const res of created) {
+      client.subscribe(channels.resource(res.body.id as string), { snapshot: (r) => snapshots.add(r.id) });
+    }
+    await waitUntil(() => snapshots.size === 15, 'a snapshot on each of the 15 channels', 15_000);
+    // Some were refused at first, reported, and asked again; the socket was kept.
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e instanceof AckFailure && e.code === 'RATE_LIMITED')).toBe(true);
+    expect(states).toEqual(['connecting', 'online']);
+  }, 30_000);
 
   it('should close the connection on a frame over 64 KiB', async () => {
     const socket = await connect(sut.url, user.token);

@@ -344,7 +344,7 @@ export class RealtimeClient {
     // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
     // and every handler takes the fresh one as it would after a reconnect.
     if (!existed || (entry.active && entry.snapshot !== undefined)) {
-      if (this.#socket.connected) this.#sendSubscribe(entry);
+      this.#sendSubscribe(entry);
     } else if (entry.active) {
       h.subscribed?.();
     }
@@ -623,7 +623,7 @@ export class RealtimeClient {
         'resource:deleted': gone,
         // No longer readable (made private): the stream ends with the reason.
         unsubscribed: ({ reason }) =>
-          refused({ code: reason ?? ErrorCodes.FORBIDDEN, message: 'You may no longer read this resource' }),
+          refused({ code: reason ?? ErrorCodes.FORBIDDEN, message: 'Read access withdrawn' }),
         error: refused,
       });
       return () => unsubscribe();
@@ -874,30 +874,39 @@ export class RealtimeClient {
 
   // ---- channels ----
 
+  /**
+   * Subscribes `entry` on the current socket. A passing refusal (SERVICE_UNAVAILABLE while the database is out, a
+   * timeout, RATE_LIMITED) is asked again with the reads' backoff (1 s doubling to 30 s, each one reported), for as
+   * long as the socket stays up and the channel is wanted; a reconnect subscribes anew anyway.
+   */
   #sendSubscribe(entry: ChannelEntry): void {
-    this.request('subscribe', { channel: entry.channel }).then(
-      (data) => {
-        if (this.#entries.get(entry.channel) !== entry) return;
-        entry.active = true;
-        entry.snapshot = data.snapshot;
-        for (const h of [...entry.handlers]) {
-          if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
-          h.subscribed?.();
-        }
-      },
-      (failure: unknown) => {
-        if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) return;
-        if (this.#entries.get(entry.channel) === entry) this.#entries.delete(entry.channel);
-        let handled = false;
-        for (const h of entry.handlers) {
-          if (h.error) {
-            handled = true;
-            h.error(failure.error);
-          }
-        }
-        if (!handled) this.#report(failure);
-      },
-    );
+    const wanted = () => this.#entries.get(entry.channel) === entry;
+    this.#retryingRead(async () => {
+      if (wanted() && this.#socket.connected)
+        await this.request('subscribe', { channel: entry.channel }).then(
+          (data) => {
+            if (!wanted()) return;
+            entry.active = true;
+            entry.snapshot = data.snapshot;
+            for (const h of [...entry.handlers]) {
+              if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
+              h.subscribed?.();
+            }
+          },
+          (failure: unknown) => {
+            if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) throw failure;
+            if (wanted()) this.#entries.delete(entry.channel);
+            let handled = false;
+            for (const h of entry.handlers) {
+              if (h.error) {
+                handled = true;
+                h.error(failure.error);
+              }
+            }
+            if (!handled) this.#report(failure);
+          },
+        );
+    }).run();
   }
 
   #dispatch(event: ServerEventName, payload: unknown): void {
