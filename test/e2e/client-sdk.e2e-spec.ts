@@ -377,6 +377,23 @@ describeE2E('Client SDK', () => {
     expect(reads.length).toBeGreaterThanOrEqual(100);
   }, 30_000);
 
+  it('should report nothing of a subscription cut off with its socket, and hold it after the reconnect', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'CutOff');
+    const created = await api.post('/api/v1/resources', {
+      token: owner.token,
+      body: { name: 'doc', visibility: 'public', data: {} },
+    });
+    const { client, errors } = sdkClient(proxy.url, reader.token);
+    await waitForState(client, 'online');
+    const snapshots: number[] = [];
+    client.subscribe(channels.resource(created.body.id as string), { snapshot: (r) => snapshots.push(r.version) });
+    // The connection goes before the subscribe is answered.
+    proxy.dropConnections();
+    await waitUntil(() => snapshots.length > 0, 'the snapshot once reconnected');
+    await sleep(1500);
+    expect(errors).toEqual([]);
+  });
+
   it('should hand the snapshot on every (re)subscription and report the server ending it', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'Snapshot');
     const created = await api.post('/api/v1/resources', {

@@ -894,7 +894,11 @@ export class RealtimeClient {
             }
           },
           (failure: unknown) => {
-            if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) throw failure;
+            if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) {
+              // Cut off with the socket: the reconnect subscribes again, nothing to report.
+              if (this.#socket.connected) throw failure;
+              return;
+            }
             if (wanted()) this.#entries.delete(entry.channel);
             let handled = false;
             for (const h of entry.handlers) {
