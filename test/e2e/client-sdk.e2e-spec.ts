@@ -54,6 +54,13 @@ describeE2E('Client SDK', () => {
     return res.body;
   }
 
+  /** A public document of `owner`'s; answers its id. */
+  async function publicResource(owner: TestUser, name = 'doc', data: object = {}): Promise<string> {
+    const res = await api.post('/api/v1/resources', { token: owner.token, body: { name, visibility: 'public', data } });
+    if (res.status !== 201) throw new Error(`resource: ${res.status}`);
+    return res.body.id as string;
+  }
+
   async function notify(user: TestUser, title: string): Promise<void> {
     const res = await api.post('/api/v1/notifications', {
       token: admin.token,
@@ -336,15 +343,7 @@ describeE2E('Client SDK', () => {
 
   it('should read 20 snapshots a poll in the fallback, each in turn, not every subscription every time', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'Turns');
-    const created = await Promise.all(
-      Array.from({ length: 50 }, (_, n) =>
-        api.post('/api/v1/resources', {
-          token: owner.token,
-          body: { name: `doc ${n}`, visibility: 'public', data: {} },
-        }),
-      ),
-    );
-    const ids = created.map((res) => res.body.id as string);
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, n) => publicResource(owner, `doc ${n}`)));
     proxy.blockSocketIo = true;
     /** When each snapshot read reached the proxy. */
     const reads: number[] = [];
@@ -379,14 +378,11 @@ describeE2E('Client SDK', () => {
 
   it('should report nothing of a subscription cut off with its socket, and hold it after the reconnect', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'CutOff');
-    const created = await api.post('/api/v1/resources', {
-      token: owner.token,
-      body: { name: 'doc', visibility: 'public', data: {} },
-    });
+    const resourceId = await publicResource(owner);
     const { client, errors } = sdkClient(proxy.url, reader.token);
     await waitForState(client, 'online');
     const snapshots: number[] = [];
-    client.subscribe(channels.resource(created.body.id as string), { snapshot: (r) => snapshots.push(r.version) });
+    client.subscribe(channels.resource(resourceId), { snapshot: (r) => snapshots.push(r.version) });
     // The connection goes before the subscribe is answered.
     proxy.dropConnections();
     await waitUntil(() => snapshots.length > 0, 'the snapshot once reconnected');
@@ -396,11 +392,7 @@ describeE2E('Client SDK', () => {
 
   it('should hand the snapshot on every (re)subscription and report the server ending it', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'Snapshot');
-    const created = await api.post('/api/v1/resources', {
-      token: owner.token,
-      body: { name: 'doc', visibility: 'public', data: { a: 1 } },
-    });
-    const resourceId = created.body.id as string;
+    const resourceId = await publicResource(owner, 'doc', { a: 1 });
     const { client } = sdkClient(proxy.url, reader.token);
     const snapshots: number[] = [];
     const updates: number[] = [];
@@ -430,15 +422,9 @@ describeE2E('Client SDK', () => {
     const [owner, reader] = await createUsers(sut, 2, 'Many');
     const ids: string[] = [];
     for (let batch = 0; batch < 3; batch += 1) {
-      const created = await Promise.all(
-        Array.from({ length: 50 }, (_, n) =>
-          api.post('/api/v1/resources', {
-            token: owner.token,
-            body: { name: `doc ${batch * 50 + n}`, visibility: 'public', data: {} },
-          }),
-        ),
+      ids.push(
+        ...(await Promise.all(Array.from({ length: 50 }, (_, n) => publicResource(owner, `doc ${batch * 50 + n}`)))),
       );
-      ids.push(...created.map((res) => res.body.id as string));
     }
     const { client, states, errors } = sdkClient(proxy.url, reader.token);
     const snapshots = new Map<string, number>();
@@ -465,11 +451,7 @@ describeE2E('Client SDK', () => {
   it('should give a handler added to a channel already subscribed its state now, not as first subscribed', async () => {
     const [watcher, friend, owner] = await createUsers(sut, 3, 'Late');
     await conversationOf(watcher, friend);
-    const created = await api.post('/api/v1/resources', {
-      token: owner.token,
-      body: { name: 'doc', visibility: 'public', data: { a: 1 } },
-    });
-    const resourceId = created.body.id as string;
+    const resourceId = await publicResource(owner, 'doc', { a: 1 });
     const { client } = sdkClient(proxy.url, watcher.token);
 
     // Presence: a first handler sees the friend come online; one added then starts from online (the first snapshot
@@ -584,19 +566,16 @@ describeE2E('Client SDK', () => {
 
   it('should end a resource stream with null when the resource was deleted while away', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'GoneAway');
-    const resource = await api.post('/api/v1/resources', {
-      token: owner.token,
-      body: { name: 'Deleted while away', visibility: 'public', data: {} },
-    });
+    const resourceId = await publicResource(owner, 'Deleted while away');
     const { client } = sdkClient(proxy.url, reader.token);
     const values: Array<number | null> = [];
-    client.resource(resource.body.id).subscribe((r) => values.push(r && r.version));
+    client.resource(resourceId).subscribe((r) => values.push(r && r.version));
     await waitUntil(() => values.length === 1, 'the snapshot');
 
     proxy.blockAll = true;
     proxy.dropConnections();
     await waitForState(client, 'reconnecting');
-    await api.delete(`/api/v1/resources/${resource.body.id}`, { token: owner.token });
+    await api.delete(`/api/v1/resources/${resourceId}`, { token: owner.token });
     proxy.blockAll = false;
     await waitForState(client, 'online');
     await waitUntil(() => values.length === 2, 'the deletion found on resubscribing');
@@ -609,10 +588,7 @@ describeE2E('Client SDK', () => {
       token: author.token,
       body: { title: 'Versioned', description: 'counts' },
     });
-    const resource = await api.post('/api/v1/resources', {
-      token: watcher.token,
-      body: { name: 'doc', visibility: 'public', data: { n: 0 } },
-    });
+    const resourceId = await publicResource(watcher, 'doc', { n: 0 });
     const { client } = sdkClient(proxy.url, watcher.token);
     const voteVersions: number[] = [];
     let counts: { upvotes: number; downvotes: number; version: number } | undefined;
@@ -621,7 +597,7 @@ describeE2E('Client SDK', () => {
       if (counts) voteVersions.push(counts.version);
     });
     const resourceVersions: number[] = [];
-    client.resource(resource.body.id).subscribe((r) => r && resourceVersions.push(r.version));
+    client.resource(resourceId).subscribe((r) => r && resourceVersions.push(r.version));
     await waitForState(client, 'online');
     await waitUntil(() => resourceVersions.length === 1, 'the resource snapshot');
     await sleep(200);
@@ -634,7 +610,7 @@ describeE2E('Client SDK', () => {
         }),
       ),
       ...Array.from({ length: 8 }, (_, i) =>
-        api.patch(`/api/v1/resources/${resource.body.id}`, { token: watcher.token, body: { data: { n: i + 1 } } }),
+        api.patch(`/api/v1/resources/${resourceId}`, { token: watcher.token, body: { data: { n: i + 1 } } }),
       ),
     ]);
     const final = (await api.get(`/api/v1/suggestions/${suggestion.body.id}`, { token: author.token })).body;
