@@ -8,7 +8,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
+import { createUsers, loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import {
   closeBrowserAndApp,
@@ -733,6 +733,17 @@ describe('Screens in the browser', () => {
     const panel = ginaPage.getByRole('region', { name: 'Notifications', exact: true });
     await panel.getByText('Water cut on Monday').waitFor();
     await panel.getByText('From 8 to 12 in the town centre.').waitFor();
+  });
+
+  it('an admin pages through the people a search finds', async () => {
+    await createUsers(app, 60, 'Paging Person');
+    const page = await openSignedIn(await context(admin), app.url, '/admin/people');
+    await page.getByRole('searchbox', { name: /^Find by/ }).fill('Paging Person');
+    const rows = page.getByRole('row', { name: /Paging Person/ });
+    await until(async () => (await rows.count()) === 50, 'the first 50 found');
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await until(async () => (await rows.count()) === 60, 'all 60 found');
+    await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
   });
 
   it('goes back to sign in when the account is disabled', async () => {

@@ -59,7 +59,7 @@ export function Chat() {
     useCallback(() => api<Page<ConversationPayload>>(client, 'GET', CONVERSATIONS_PATH), [client]),
     useCallback(
       (page: Page<ConversationPayload>) => {
-        setConversations((list) => [...page.items, ...list.filter((c) => !page.items.some((p) => p.id === c.id))]);
+        setConversations((list) => appendNew(page.items, list));
         restart(page.nextCursor);
       },
       [restart],

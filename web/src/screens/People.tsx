@@ -35,7 +35,8 @@ export function People() {
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
   const [accounts, setAccounts] = useState<Account[]>();
-  const [next, setNext] = useState<string | null>(null);
+  /** The next page of the search shown: its cursor, and the search it belongs to. */
+  const [next, setNext] = useState<{ search: string; cursor: string } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const { error, setError, run } = useErrorLine();
   const [sent, setSent] = useState<string>();
@@ -69,7 +70,7 @@ export function People() {
           if (!current) return;
           shown.current.query = search;
           setAccounts(page.items);
-          setNext(page.nextCursor);
+          setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
           setError(undefined);
         },
         (err: unknown) => current && setError(errorText(err)),
@@ -81,11 +82,14 @@ export function People() {
     };
   }, [client, query, reloads, setError]);
 
-  const more = () =>
+  // The next page of the search the list shows (the box may already hold the next search, not yet sent), dropped if
+  // another search has been shown meanwhile.
+  const more = (asked: { search: string; cursor: string }) =>
     run(async () => {
-      const page = await api<Page<Account>>(client, 'GET', searchPath(query.trim(), next ?? undefined));
+      const page = await api<Page<Account>>(client, 'GET', searchPath(asked.search, asked.cursor));
+      if (shown.current.query !== asked.search) return;
       setAccounts((list) => appendNew(list ?? [], page.items));
-      setNext(page.nextCursor);
+      setNext(page.nextCursor === null ? null : { search: asked.search, cursor: page.nextCursor });
     });
 
   const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
@@ -198,7 +202,7 @@ export function People() {
           </tbody>
         </table>
       )}
-      <MoreButton more={next ? more : undefined} />
+      <MoreButton more={next ? () => more(next) : undefined} />
       <section aria-labelledby="notify">
         <h2 id="notify">{t('people.notify')}</h2>
         <form className="stack" onSubmit={send}>
