@@ -78,7 +78,7 @@ describeFaults('One of two instances killed under the mixed load', () => {
     await waitUntil(() => presence.at(-1)?.online === false, 'Carol offline', (PRESENCE_TTL_SECONDS + 5) * 1000);
     // The contract says the dead instance's sockets stop counting within PRESENCE_TTL_SECONDS: instances beat every
     // TTL/6 and one is dead once its last beat is older than TTL − TTL/6, found at the survivor's next beat. Timed at
-    // the sweep itself (the offline presence's lastSeenAt, the survivor's clock, this machine's), not at this
+    // the sweep itself (the offline presence's lastSeenAt: Redis's clock, this machine's), not at this
     // process's receipt, which a loaded machine delays on top (a clean-clone run measured 3.64 s at the receipt).
     // Allowed on top: what a loaded machine adds to the survivor's heartbeat timer and two Redis round trips.
     const offlineAfterMs = Date.parse(presence.at(-1)!.lastSeenAt!) - killedAt;

@@ -292,9 +292,10 @@ export class RealtimeClient {
   }
 
   /**
-   * A read of state (the unread count, the inbox) retried when it fails, with the backoff of the gapless streams
-   * (`READ_RETRY_MS` doubling up to 30 s): `run` reads now (reporting a failure to `onError` and retrying),
-   * `poll` is the HTTP fallback's read (rejects with what failed, the poll tick being its retry), `stop` ends it.
+   * A read of state (the unread count, the inbox), or a subscribe (#sendSubscribe), retried when it fails, with the
+   * backoff of the gapless streams (`READ_RETRY_MS` doubling up to 30 s): `run` reads now (reporting a failure to
+   * `onError` and retrying), `poll` is the HTTP fallback's read (rejects with what failed, the poll tick being its
+   * retry), `stop` ends it.
    */
   #retryingRead(load: () => Promise<void>): { run(): void; poll(): Promise<void>; stop(): void } {
     let failures = 0;
