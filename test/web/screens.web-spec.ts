@@ -571,6 +571,94 @@ describe('Screens in the browser', () => {
     expect((await http(app.url, 'GET', path, { token: alice.token })).status).toBe(404);
   });
 
+  it('a double click on a create or save button does it once', async () => {
+    const count = async (path: string, token: string, match: (item: Record<string, unknown>) => boolean) =>
+      ((await http(app.url, 'GET', path, { token })).body.items as Record<string, unknown>[]).filter(match).length;
+    const page = await openSignedIn(await context(alice), app.url, '/documents');
+    await page.getByRole('textbox', { name: 'Name' }).fill('Clicked twice');
+    await page.getByRole('button', { name: 'Create' }).dblclick();
+    await page.getByRole('link', { name: 'Clicked twice' }).first().waitFor();
+    // A create after it: the double click's second request, if any, has been answered by then.
+    await page.getByRole('textbox', { name: 'Name' }).fill('Next one');
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('link', { name: 'Next one' }).waitFor();
+    expect(await count('/api/v1/resources?limit=100', alice.token, (r) => r.name === 'Clicked twice')).toBe(1);
+    expect(await page.getByRole('link', { name: 'Clicked twice' }).count()).toBe(1);
+
+    // The same version sent twice had the second answered by a conflict with the first.
+    await page.getByRole('link', { name: 'Clicked twice' }).click();
+    await page.getByText('Live: version 1').waitFor();
+    await page.getByRole('textbox', { name: 'Content' }).fill('Saved once');
+    await page.getByRole('button', { name: 'Save' }).dblclick();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2' }).waitFor();
+    await page.waitForTimeout(300);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await page.getByText('Live: version 2').waitFor();
+
+    const adminPage = await openSignedIn(await context(admin), app.url, '/admin/kiosk');
+    const session = adminPage.getByRole('region', { name: 'New session' });
+    await session.getByRole('textbox', { name: /Holder/ }).fill('Double Click');
+    await session.getByRole('button', { name: 'Create session' }).dblclick();
+    await adminPage.getByText(/Access code/).waitFor();
+    await adminPage.waitForTimeout(300);
+    expect(
+      await count(
+        '/api/v1/kiosk/sessions?status=pending&limit=100',
+        admin.token,
+        (s) => s.holderName === 'Double Click',
+      ),
+    ).toBe(1);
+  });
+
+  it('unsaved text survives a visit to another page, asks before the tab closes, and outlives a delete on screen', async () => {
+    const created = (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: alice.token,
+        body: { name: 'Draft kept', visibility: 'public', data: { text: 'First line' } },
+      })
+    ).body as { id: string };
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${created.id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(', second thought');
+    await page.getByRole('link', { name: '← Documents' }).click();
+    await page.getByRole('link', { name: 'Draft kept' }).click();
+    await page.getByText('Editing from version 1.').waitFor();
+    expect(await editor.inputValue()).toBe('First line, second thought');
+
+    // Closing the tab (or reloading it) with unsaved text asks first.
+    const asked = page.waitForEvent('dialog');
+    void page.close({ runBeforeUnload: true });
+    const dialog = await asked;
+    expect(dialog.type()).toBe('beforeunload');
+    await dialog.dismiss();
+
+    // What is typed while a save is on its way stays, over the version saved.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/v1/resources/${created.id}`, async (route) => {
+      if (route.request().method() === 'PATCH') await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await editor.press('End');
+    await editor.pressSequentially(' and a third');
+    release();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2' }).waitFor();
+    expect(await editor.inputValue()).toBe('First line, second thought and a third');
+    await page.getByText('Editing from version 2.').waitFor();
+    const stored = await http(app.url, 'GET', `/api/v1/resources/${created.id}`, { token: alice.token });
+    expect(stored.body.data).toEqual({ text: 'First line, second thought' });
+
+    // Deleted meanwhile (by an admin): the text not saved is still on the screen, to be copied.
+    await http(app.url, 'DELETE', `/api/v1/resources/${created.id}`, { token: admin.token });
+    await page.getByText('This document was deleted.').waitFor();
+    const unsaved = page.getByRole('region', { name: 'What you typed and had not saved' });
+    expect(await unsaved.innerText()).toContain('First line, second thought and a third');
+  });
+
   it("a job's progress bar and event log move as its worker reports", async () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
     const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });

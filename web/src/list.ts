@@ -7,6 +7,7 @@ import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorText, loadUntilDone, type Page, withCursor } from './api';
 import { useErrorLine } from './components/ErrorLine';
+import { useOnce } from './once';
 
 export interface ListPage<T> {
   client: RealtimeClient;
@@ -146,27 +147,27 @@ export function useLoad<T>(request: () => Promise<T>, loaded: (value: T) => void
 }
 
 /**
- * The submit handler of a list's create form: POSTs to `path` what `body` reads from the form, adds the created item
- * to the list (first, unless `add` knows better) and empties the form. A failure goes to the list's error line and
- * leaves the form as it was, so that what was typed can be sent again.
+ * A list's create form: its submit handler POSTs to `path` what `body` reads from the form, adds the created item to
+ * the list (first, unless `add` knows better) and empties the form; one at a time (`busy` disables its button, see
+ * once.ts). A failure goes to the list's error line and leaves the form as it was, so that what was typed can be sent
+ * again.
  */
-export function createFromForm<T>(
+export function useCreateForm<T>(
   list: ListPage<T>,
   path: string,
   body: (form: FormData) => unknown,
   add: (items: T[], created: T) => T[] = (items, created) => [created, ...items],
-): (event: FormEvent<HTMLFormElement>) => Promise<void> {
-  return async (event) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
-    const form = new FormData(formElement);
+): { busy: boolean; onSubmit: (event: FormEvent<HTMLFormElement>) => void } {
+  const { busy, submit } = useOnce();
+  const onSubmit = submit(async (formElement) => {
     try {
-      const created = await api<T>(list.client, 'POST', path, body(form));
+      const created = await api<T>(list.client, 'POST', path, body(new FormData(formElement)));
       list.setItems((items) => add(items, created));
       list.setError(undefined);
       formElement.reset();
     } catch (err) {
       list.setError(errorText(err));
     }
-  };
+  });
+  return { busy, onSubmit };
 }

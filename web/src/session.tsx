@@ -16,6 +16,7 @@ import {
 } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { User } from './api';
+import { forgetDrafts } from './drafts';
 
 const STORAGE_KEY = 'realtime-hub.session';
 
@@ -162,6 +163,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [userId]);
 
   useEffect(() => () => client?.close(), [client]);
+  // Unsaved document drafts are the user's: forgotten when they sign out or another account takes the tab.
+  useEffect(() => () => forgetDrafts(), [userId]);
   const unread = useMemo(
     () => (client ? { notifications: client.unreadCount(), inbox: client.inbox() } : undefined),
     [client],

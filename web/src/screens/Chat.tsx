@@ -34,6 +34,7 @@ import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } fr
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
 import { appendNew, useLoad, useNextPages } from '../list';
+import { useOnce } from '../once';
 import { useInFront } from '../in-front';
 import { useTick } from '../clock';
 
@@ -716,10 +717,10 @@ function NewConversation({
   const navigate = useNavigate();
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string>();
+  const { busy, submit } = useOnce();
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const title = String(new FormData(event.currentTarget).get('title') ?? '').trim();
+  const onSubmit = submit(async (form) => {
+    const title = String(new FormData(form).get('title') ?? '').trim();
     try {
       const conversation = await api<ConversationPayload>(client, 'POST', '/api/v1/conversations', {
         memberIds: [...chosen.keys()],
@@ -730,17 +731,17 @@ function NewConversation({
     } catch (err) {
       setError(errorText(err));
     }
-  };
+  });
 
   return (
-    <form className="new-conversation" onSubmit={(event) => void submit(event)}>
+    <form className="new-conversation" onSubmit={onSubmit}>
       <label>
         {t('chat.groupTitle')}
         <input name="title" maxLength={200} />
       </label>
       <PeoplePicker client={client} exclude={NOBODY} chosen={chosen} onChosen={setChosen} />
       <ErrorLine text={error} />
-      <button type="submit" disabled={chosen.size === 0}>
+      <button type="submit" disabled={chosen.size === 0 || busy}>
         {t('chat.create')}
       </button>
     </form>
@@ -760,9 +761,9 @@ function AddPeople({
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string>();
   const members = useMemo(() => new Set(conversation.members.map((m) => m.userId)), [conversation.members]);
+  const { busy, submit } = useOnce();
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const onSubmit = submit(async () => {
     try {
       const updated = await api<ConversationPayload>(
         client,
@@ -774,13 +775,13 @@ function AddPeople({
     } catch (err) {
       setError(errorText(err));
     }
-  };
+  });
 
   return (
-    <form className="new-conversation" onSubmit={(event) => void submit(event)}>
+    <form className="new-conversation" onSubmit={onSubmit}>
       <PeoplePicker client={client} exclude={members} chosen={chosen} onChosen={setChosen} />
       <ErrorLine text={error} />
-      <button type="submit" disabled={chosen.size === 0}>
+      <button type="submit" disabled={chosen.size === 0 || busy}>
         {t('chat.add')}
       </button>
     </form>

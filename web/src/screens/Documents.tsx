@@ -8,13 +8,15 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, errorText } from '../api';
-import { createFromForm, useListPage } from '../list';
+import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, timeOf } from '../i18n';
 import { useTick } from '../clock';
 import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { mergeText } from '../merge-text';
+import { type Draft, draftOf, keepDraft } from '../drafts';
+import { useOnce } from '../once';
 
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
@@ -32,7 +34,7 @@ export function Documents() {
   useTick(60_000);
   const listPage = useListPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
   const { items, load, error } = listPage;
-  const create = createFromForm(listPage, '/api/v1/resources', (form) => ({
+  const create = useCreateForm(listPage, '/api/v1/resources', (form) => ({
     name: String(form.get('name')),
     visibility: String(form.get('visibility')),
     data: { text: '' },
@@ -41,7 +43,7 @@ export function Documents() {
   return (
     <div className="page">
       <h1>{t('documents.title')}</h1>
-      <form className="inline-form" onSubmit={(event) => void create(event)}>
+      <form className="inline-form" onSubmit={create.onSubmit}>
         <label>
           {t('documents.name')}
           <input name="name" required maxLength={200} />
@@ -53,7 +55,9 @@ export function Documents() {
             <option value="private">{t('documents.private')}</option>
           </select>
         </label>
-        <button type="submit">{t('documents.create')}</button>
+        <button type="submit" disabled={create.busy}>
+          {t('documents.create')}
+        </button>
       </form>
       <ErrorLine text={error} />
       <ul className="cards">
@@ -133,6 +137,11 @@ function DocumentSettings({ resource, onError }: { resource: ResourcePayload; on
 
 export function DocumentEditor() {
   const { resourceId = '' } = useParams();
+  // One editor per document: a link from one document to another starts the other's afresh, with its own draft.
+  return <Editor key={resourceId} resourceId={resourceId} />;
+}
+
+function Editor({ resourceId }: { resourceId: string }) {
   const { client, user } = useSignedIn();
   const { t } = useTranslation();
   const stream = useMemo(() => client.resource(resourceId), [client, resourceId]);
@@ -148,45 +157,64 @@ export function DocumentEditor() {
     });
     return () => subscription.unsubscribe();
   }, [stream]);
-  const [draft, setDraft] = useState<string>();
-  const [baseVersion, setBaseVersion] = useState<number>();
-  /** The text of `baseVersion`, what a merge compares both sides with. */
-  const [baseText, setBaseText] = useState('');
+  // What the user typed and has not saved, over which version (drafts.ts); kept while they are on another page.
+  const [edit, setEdit] = useState<Draft | undefined>(() => draftOf(resourceId));
   const [conflict, setConflict] = useState<number>();
   const [status, setStatus] = useState<string>();
   const [error, setError] = useState<string>();
+  const saving = useOnce();
 
   // Until the user edits, the editor follows the live document.
-  const dirty = draft !== undefined && live && (draft !== textOf(live) || baseVersion !== live.version);
-  const shown = draft ?? textOf(live);
-  const base = baseVersion ?? live?.version;
+  const dirty = edit && live && (edit.text !== textOf(live) || edit.baseVersion !== live.version);
+  const shown = edit?.text ?? textOf(live);
+  const base = edit?.baseVersion ?? live?.version;
 
-  const save = async (version: number | undefined, text: string) => {
-    setError(undefined);
-    setStatus(undefined);
-    try {
-      const saved = await api<ResourcePayload>(
-        client,
-        'PATCH',
-        `/api/v1/resources/${resourceId}`,
-        { data: { text } },
-        version === undefined ? undefined : { 'if-match': String(version) },
-      );
-      setConflict(undefined);
-      setDraft(undefined);
-      setBaseVersion(undefined);
-      setStatus(t('documents.saved', { version: saved.version }));
-    } catch (err) {
-      if (err instanceof RestError && err.code === 'VERSION_CONFLICT') {
-        setConflict((err.details as { currentVersion?: number } | undefined)?.currentVersion ?? live?.version ?? 0);
-      } else setError(errorText(err));
-    }
-  };
+  useEffect(() => keepDraft(resourceId, edit), [resourceId, edit]);
+  // Leaving the app (a reload, the tab closed) with unsaved text asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const ask = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [dirty]);
+
+  // One save at a time: a second press would send the same version again and be answered by a conflict with the first.
+  const save = (version: number | undefined, text: string) =>
+    saving.run(async () => {
+      setError(undefined);
+      setStatus(undefined);
+      try {
+        const saved = await api<ResourcePayload>(
+          client,
+          'PATCH',
+          `/api/v1/resources/${resourceId}`,
+          { data: { text } },
+          version === undefined ? undefined : { 'if-match': String(version) },
+        );
+        setConflict(undefined);
+        // What was typed while it was being saved stays, now over the saved version.
+        setEdit((now) =>
+          !now || now.text === text ? undefined : { ...now, baseVersion: saved.version, baseText: text },
+        );
+        setStatus(t('documents.saved', { version: saved.version }));
+      } catch (err) {
+        if (err instanceof RestError && err.code === 'VERSION_CONFLICT') {
+          setConflict((err.details as { currentVersion?: number } | undefined)?.currentVersion ?? live?.version ?? 0);
+        } else setError(errorText(err));
+      }
+    });
 
   if (forbidden || live === null) {
     return (
       <div className="page">
         <p role="alert">{forbidden ? t('documents.forbidden') : t('documents.deleted')}</p>
+        {/* What was typed and not saved stays on the screen, to be copied elsewhere. */}
+        {edit && (
+          <section aria-labelledby="document-unsaved">
+            <h2 id="document-unsaved">{t('documents.unsaved')}</h2>
+            <pre className="theirs">{edit.text}</pre>
+          </section>
+        )}
         <p>
           <Link to="/documents">← {t('documents.title')}</Link>
         </p>
@@ -218,17 +246,16 @@ export function DocumentEditor() {
           value={shown}
           readOnly={!canWrite}
           onChange={(event) => {
-            if (draft === undefined) {
-              setBaseVersion(live.version);
-              setBaseText(textOf(live));
-            }
-            setDraft(event.target.value);
+            const text = event.target.value;
+            setEdit((now) => (now ? { ...now, text } : { text, baseVersion: live.version, baseText: textOf(live) }));
           }}
         />
         {canWrite ? (
           <p>
             {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
-            <button type="submit">{t('documents.save')}</button>
+            <button type="submit" disabled={saving.busy}>
+              {t('documents.save')}
+            </button>
           </p>
         ) : (
           <p className="muted">{t('documents.readOnly')}</p>
@@ -240,13 +267,11 @@ export function DocumentEditor() {
           {/* Theirs is the live document once it has reached the version the server named. */}
           {live.version >= conflict && (
             <ConflictChoice
-              base={baseText}
+              base={edit?.baseText ?? textOf(live)}
               mine={shown}
               theirs={live}
               onMerge={(merged) => {
-                setDraft(merged);
-                setBaseVersion(live.version);
-                setBaseText(textOf(live));
+                setEdit({ text: merged, baseVersion: live.version, baseText: textOf(live) });
                 setConflict(undefined);
                 setStatus(t('documents.merged', { version: live.version }));
               }}
@@ -255,14 +280,13 @@ export function DocumentEditor() {
           <button
             type="button"
             onClick={() => {
-              setDraft(undefined);
-              setBaseVersion(undefined);
+              setEdit(undefined);
               setConflict(undefined);
             }}
           >
             {t('documents.reload')}
           </button>{' '}
-          <button type="button" onClick={() => void save(conflict, shown)}>
+          <button type="button" disabled={saving.busy} onClick={() => void save(conflict, shown)}>
             {t('documents.keepMine')}
           </button>
         </div>

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, type Page } from '../api';
-import { createFromForm, useListPage } from '../list';
+import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ListState, MoreButton } from '../components/ListState';
@@ -105,7 +105,7 @@ export function Jobs() {
   const { t } = useTranslation();
   const listPage = useListPage<JobPayload>(client, '/api/v1/jobs?limit=100');
   const { items, load, error } = listPage;
-  const create = createFromForm(listPage, '/api/v1/jobs', (form) => {
+  const create = useCreateForm(listPage, '/api/v1/jobs', (form) => {
     const totalPages = Number(form.get('totalPages'));
     return { name: String(form.get('name')), ...(totalPages > 0 ? { totalPages } : {}) };
   });
@@ -113,7 +113,7 @@ export function Jobs() {
   return (
     <div className="page">
       <h1>{t('jobs.title')}</h1>
-      <form className="inline-form" onSubmit={(event) => void create(event)}>
+      <form className="inline-form" onSubmit={create.onSubmit}>
         <label>
           {t('jobs.name')}
           <input name="name" required maxLength={200} />
@@ -122,7 +122,9 @@ export function Jobs() {
           {t('jobs.totalPages')}
           <input name="totalPages" type="number" min={1} />
         </label>
-        <button type="submit">{t('jobs.create')}</button>
+        <button type="submit" disabled={create.busy}>
+          {t('jobs.create')}
+        </button>
       </form>
       <ErrorLine text={error} />
       <ul className="cards">

@@ -3,7 +3,7 @@
 // one and show its access code, extend, end.
 import { channels, type KioskSessionPayload, type RealtimeClient, type WorkstationPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { type FormEvent, useCallback, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { allPages, api } from '../api';
 import { useSignedIn } from '../session';
@@ -11,6 +11,7 @@ import { timeOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
+import { useOnce } from '../once';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -61,11 +62,10 @@ export function KioskAdmin() {
     'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
   });
 
-  const createWorkstation = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const formElement = event.currentTarget;
+  const creatingWorkstation = useOnce();
+  const createWorkstation = creatingWorkstation.submit((formElement) => {
     const name = String(new FormData(formElement).get('name'));
-    void run(async () => {
+    return run(async () => {
       const answer = await api<{ workstation: WorkstationPayload; token: string }>(
         client,
         'POST',
@@ -76,13 +76,13 @@ export function KioskAdmin() {
       setNewToken({ name, token: answer.token });
       formElement.reset();
     });
-  };
+  });
 
-  const createSession = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
+  const creatingSession = useOnce();
+  const createSession = creatingSession.submit((formElement) => {
+    const form = new FormData(formElement);
     const holderName = String(form.get('holderName') ?? '').trim();
-    void run(async () => {
+    return run(async () => {
       const session = await api<KioskSessionPayload>(client, 'POST', '/api/v1/kiosk/sessions', {
         durationSeconds: Math.round(Number(form.get('minutes')) * 60),
         ...(holderName ? { holderName } : {}),
@@ -90,7 +90,7 @@ export function KioskAdmin() {
       setSessions((list) => upsert(list, session));
       setCode(session);
     });
-  };
+  });
 
   const extend = (session: KioskSessionPayload) =>
     run(async () => {
@@ -130,7 +130,9 @@ export function KioskAdmin() {
               {t('kioskAdmin.holder')}
               <input name="holderName" maxLength={120} />
             </label>
-            <button type="submit">{t('kioskAdmin.createSession')}</button>
+            <button type="submit" disabled={creatingSession.busy}>
+              {t('kioskAdmin.createSession')}
+            </button>
           </form>
           {code && (
             <div className="access-code" role="status">
@@ -145,7 +147,9 @@ export function KioskAdmin() {
               {t('kioskAdmin.workstationName')}
               <input name="name" required maxLength={120} />
             </label>
-            <button type="submit">{t('kioskAdmin.createWorkstation')}</button>
+            <button type="submit" disabled={creatingWorkstation.busy}>
+              {t('kioskAdmin.createWorkstation')}
+            </button>
           </form>
           {newToken && (
             <label className="stack">

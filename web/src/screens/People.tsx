@@ -4,13 +4,14 @@
 // the server refuses an admin demoting or disabling themselves. A new account joins the list by itself.
 import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, errorText, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
 import { appendNew } from '../list';
+import { useOnce } from '../once';
 import { useSignedIn } from '../session';
 
 interface Account extends User {
@@ -106,13 +107,12 @@ export function People() {
       return nextIds;
     });
 
-  const send = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const sending = useOnce();
+  const send = sending.submit((form) => {
     const fields = new FormData(form);
     const body = String(fields.get('body') ?? '').trim();
     setSent(undefined);
-    void run(async () => {
+    return run(async () => {
       const { items } = await api<{ items: unknown[] }>(client, 'POST', '/api/v1/notifications', {
         userIds: [...selected],
         type: 'announcement',
@@ -123,7 +123,7 @@ export function People() {
       setSelected(new Set());
       form.reset();
     });
-  };
+  });
 
   return (
     <div className="page">
@@ -214,7 +214,7 @@ export function People() {
             {t('people.notifyBody')}
             <textarea name="body" rows={3} maxLength={2000} />
           </label>
-          <button type="submit" disabled={selected.size === 0}>
+          <button type="submit" disabled={selected.size === 0 || sending.busy}>
             {t('people.send', { count: selected.size })}
           </button>
         </form>

@@ -5,7 +5,7 @@ import { useChannel } from '@realtime-hub/client/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { createFromForm, useListPage } from '../list';
+import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
@@ -76,7 +76,7 @@ export function Suggestions() {
       applyUpdated(await api<SuggestionPayload>(client, 'PATCH', `/api/v1/suggestions/${suggestion.id}`, { status }));
     });
 
-  const create = createFromForm(
+  const create = useCreateForm(
     listPage,
     '/api/v1/suggestions',
     (form) => ({ title: String(form.get('title')), description: String(form.get('description') ?? '') }),
@@ -86,7 +86,7 @@ export function Suggestions() {
   return (
     <div className="page">
       <h1>{t('suggestions.title')}</h1>
-      <form className="inline-form" onSubmit={(event) => void create(event)}>
+      <form className="inline-form" onSubmit={create.onSubmit}>
         <label>
           {t('suggestions.newTitle')}
           <input name="title" required minLength={3} maxLength={200} />
@@ -95,7 +95,9 @@ export function Suggestions() {
           {t('suggestions.description')}
           <input name="description" maxLength={5000} />
         </label>
-        <button type="submit">{t('suggestions.create')}</button>
+        <button type="submit" disabled={create.busy}>
+          {t('suggestions.create')}
+        </button>
       </form>
       <label className="sort">
         {t('suggestions.sort')}{' '}
