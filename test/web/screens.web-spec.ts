@@ -2,9 +2,10 @@
 // axe-core with no serious or critical violation, and is saved as a screenshot (test/web/screenshots, git-ignored).
 // Also: the bell's live badge, mark read / all read and links; the unread counts of the tab's title and desktop
 // notifications for a tab behind others; a screen whose code cannot be fetched; the admin's people screen; a document
-// edit conflict with keep mine, a job's live progress and log, a list's next page (101 live jobs), the language switch;
-// lists that cannot load offline (they say so, not "No … yet.": the user's lists, the conversations, the kiosks'
-// admin), and the dashboard's chart: its first point at once, its width following the window's.
+// edit conflict with keep mine; a double click that acts once; unsaved text kept; a job's live progress and log, a
+// list's next page (101 live jobs), the language switch; lists that cannot load offline (they say so, not "No … yet.":
+// the user's lists, the conversations, the kiosks' admin), and the dashboard's chart: its first point at once, its
+// width following the window's.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -571,7 +572,7 @@ describe('Screens in the browser', () => {
     expect((await http(app.url, 'GET', path, { token: alice.token })).status).toBe(404);
   });
 
-  it('a double click on a create or save button does it once', async () => {
+  it('a double click on a button that creates, saves or extends does it once', async () => {
     const count = async (path: string, token: string, match: (item: Record<string, unknown>) => boolean) =>
       ((await http(app.url, 'GET', path, { token })).body.items as Record<string, unknown>[]).filter(match).length;
     const page = await openSignedIn(await context(alice), app.url, '/documents');
@@ -608,6 +609,18 @@ describe('Screens in the browser', () => {
         (s) => s.holderName === 'Double Click',
       ),
     ).toBe(1);
+    // A row's action too: "+5 min" clicked twice at once adds five minutes.
+    const created = (
+      (await http(app.url, 'GET', '/api/v1/kiosk/sessions?status=pending&limit=100', { token: admin.token })).body
+        .items as { id: string; accessCode: string; holderName: string; durationSeconds: number }[]
+    ).find((s) => s.holderName === 'Double Click')!;
+    await adminPage.getByRole('button', { name: `Extend +5 min, session ${created.accessCode}` }).dblclick();
+    const durationOf = async () =>
+      (await http(app.url, 'GET', `/api/v1/kiosk/sessions/${created.id}`, { token: admin.token })).body
+        .durationSeconds as number;
+    await until(async () => (await durationOf()) > created.durationSeconds, 'the session is extended');
+    await adminPage.waitForTimeout(300);
+    expect(await durationOf()).toBe(created.durationSeconds + 300);
   });
 
   it('unsaved text survives a visit to another page, asks before the tab closes, and outlives a delete on screen', async () => {

@@ -92,24 +92,37 @@ export function KioskAdmin() {
     });
   });
 
+  // The rows' actions, one at a time: a double click on "New token" showed whichever of two tokens answered last, the
+  // older one perhaps, which the newer had already replaced; on "+5 min" it added ten.
+  const acting = useOnce();
   const extend = (session: KioskSessionPayload) =>
-    run(async () => {
-      const extended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/extend`, {
-        seconds: 300,
-      });
-      setSessions((list) => upsert(list, extended));
-    });
+    acting.run(() =>
+      run(async () => {
+        const extended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/extend`, {
+          seconds: 300,
+        });
+        setSessions((list) => upsert(list, extended));
+      }),
+    );
   const end = (session: KioskSessionPayload) =>
-    run(async () => {
-      const ended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/terminate`);
-      setSessions((list) => upsert(list, ended));
-    });
+    acting.run(() =>
+      run(async () => {
+        const ended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/terminate`);
+        setSessions((list) => upsert(list, ended));
+      }),
+    );
 
   const rotate = (workstation: WorkstationPayload) =>
-    run(async () => {
-      const answer = await api<{ token: string }>(client, 'POST', `/api/v1/kiosk/workstations/${workstation.id}/token`);
-      setNewToken({ name: workstation.name, token: answer.token });
-    });
+    acting.run(() =>
+      run(async () => {
+        const answer = await api<{ token: string }>(
+          client,
+          'POST',
+          `/api/v1/kiosk/workstations/${workstation.id}/token`,
+        );
+        setNewToken({ name: workstation.name, token: answer.token });
+      }),
+    );
 
   const names = new Map(workstations.map((w) => [w.id, w.name]));
   const open = sessions.filter((s) => s.status !== 'ended');
@@ -179,6 +192,7 @@ export function KioskAdmin() {
                       <button
                         type="button"
                         className="secondary"
+                        disabled={acting.busy}
                         onClick={() => void rotate(w)}
                         aria-label={t('kioskAdmin.rotateLabel', { name: w.name })}
                       >
@@ -217,6 +231,7 @@ export function KioskAdmin() {
                 <td>
                   <button
                     type="button"
+                    disabled={acting.busy}
                     onClick={() => void extend(s)}
                     aria-label={t('kioskAdmin.extendLabel', { code: s.accessCode })}
                   >
@@ -224,6 +239,7 @@ export function KioskAdmin() {
                   </button>{' '}
                   <button
                     type="button"
+                    disabled={acting.busy}
                     onClick={() => void end(s)}
                     aria-label={t('kioskAdmin.endLabel', { code: s.accessCode })}
                   >
