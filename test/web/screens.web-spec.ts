@@ -672,7 +672,7 @@ describe('Screens in the browser', () => {
     expect(await unsaved.innerText()).toContain('First line, second thought and a third');
   });
 
-  it("a job's progress bar and event log move as its worker reports", async () => {
+  it("a job's progress bar and event log move as its worker reports; a link to another job leaves nothing of this one", async () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
     const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });
     await page.getByRole('log', { name: 'Event log' }).getByText('progress', { exact: true }).waitFor();
@@ -698,6 +698,21 @@ describe('Screens in the browser', () => {
     });
     expect(posted.status).toBe(201);
     await page.getByText('2 items').waitFor();
+
+    // A notification's link to another job, from this page: that job's page, without this one's token.
+    const next = (
+      await http(app.url, 'POST', '/api/v1/jobs', { token: alice.token, body: { name: 'Scrape the menus' } })
+    ).body.id as string;
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [alice.id], type: 'info', title: 'Menus to scrape', data: { jobId: next } },
+    });
+    await page
+      .getByRole('region', { name: 'New notifications' })
+      .getByRole('link', { name: 'Menus to scrape' })
+      .click();
+    await page.getByRole('heading', { name: 'Scrape the menus' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Worker token' }).count()).toBe(0);
 
     // Someone else's job is refused, said so, rather than loading forever.
     const other = await openSignedIn(await context(bob), app.url, `/jobs/${jobId}`);

@@ -217,6 +217,12 @@ function useJobLog(client: RealtimeClient, jobId: string): JobEventPayload[] {
 
 export function JobDetail() {
   const { jobId = '' } = useParams();
+  // One page per job: a link from one job to another (a notification's) starts the other's afresh; a worker token
+  // issued on the first stayed on the screen under the second's name.
+  return <JobPage key={jobId} jobId={jobId} />;
+}
+
+function JobPage({ jobId }: { jobId: string }) {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const { job, refused } = useLiveJob(client, undefined, jobId);
