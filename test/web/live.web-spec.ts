@@ -1,7 +1,8 @@
 // Live screens in two browsers: a vote in one changes the count in the other within a second; the admin
 // dashboard's tiles move when a user connects. Two tabs of one browser: each follows the browser's session (signed
 // out, or signed in as someone else, in the other) and never sends with another account's token; the bell's list
-// follows what the other tab marks read. Sign-up names the field it refuses.
+// follows what the other tab marks read. Sign-up names the field it refuses. After a cut, and while polling, the
+// suggestions and the kiosks' administration read again what no event brought.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -125,6 +126,69 @@ describe('Live screens in the browser', () => {
     // When, and whether it is one's own.
     await pageA.getByRole('article', { name: title }).getByText('Posted by you just now', { exact: true }).waitFor();
     await pageW.getByRole('article', { name: title }).getByText('Posted just now', { exact: true }).waitFor();
+  });
+
+  it('suggestions catch up after a cut (votes, a new one, a close, my vote from another device), and while polling', async () => {
+    const [author, watcher] = await Promise.all([registerUser(app, 'Cut Author'), registerUser(app, 'Cut Watcher')]);
+    const post = async (title: string) =>
+      (await http(app.url, 'POST', '/api/v1/suggestions', { token: author.token, body: { title, description: '' } }))
+        .body.id as string;
+    const first = await post('Benches by the river');
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await context(watcher), proxy.url, '/suggestions');
+    const card = page.getByRole('article', { name: 'Benches by the river' });
+    await card.getByText(/Score: 0 ·/).waitFor();
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    // While the watcher is away: the author votes against, the watcher votes for from another device, a new
+    // suggestion, and the first closed.
+    await http(app.url, 'PUT', `/api/v1/suggestions/${first}/vote`, { token: author.token, body: { value: -1 } });
+    await http(app.url, 'PUT', `/api/v1/suggestions/${first}/vote`, { token: watcher.token, body: { value: 1 } });
+    await post('A market on Saturdays');
+    await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'closed' } });
+    proxy.blockAll = false;
+    await connectionIs(page, 'online', 15_000);
+    await card.getByText(/Score: 0 · for: 1 · against: 1 · closed/).waitFor();
+    expect(await card.getByRole('button', { name: 'For' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('article', { name: 'A market on Saturdays' }).waitFor();
+
+    // No socket at all: the screen reads the list again every 5 s.
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'polling', 15_000);
+    await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'open' } });
+    await http(app.url, 'DELETE', `/api/v1/suggestions/${first}/vote`, { token: author.token });
+    await card.getByText(/Score: 1 · for: 1 · against: 0$/).waitFor({ timeout: 8000 });
+  });
+
+  it("the kiosks' administration catches up after a cut: a session started, another ended, a workstation added", async () => {
+    const admin = await loginAdmin(app);
+    const create = async (holderName: string) =>
+      (
+        await http(app.url, 'POST', '/api/v1/kiosk/sessions', {
+          token: admin.token,
+          body: { durationSeconds: 600, holderName },
+        })
+      ).body as { id: string; accessCode: string };
+    const ending = await create('Leaving Soon');
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await context(admin), proxy.url, '/admin/kiosk');
+    const sessions = page.getByRole('region', { name: 'Sessions' });
+    await sessions.getByText('Leaving Soon').waitFor();
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    await http(app.url, 'POST', `/api/v1/kiosk/sessions/${ending.id}/terminate`, { token: admin.token });
+    await create('Came Meanwhile');
+    await http(app.url, 'POST', '/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Annex PC 9' } });
+    proxy.blockAll = false;
+    await connectionIs(page, 'online', 15_000);
+    await sessions.getByText('Came Meanwhile').waitFor();
+    await sessions.getByText('Leaving Soon').waitFor({ state: 'detached' });
+    await page.getByRole('region', { name: /^Offline/ }).getByText('Annex PC 9').waitFor();
   });
 
   it('the dashboard tiles move when a user connects', async () => {

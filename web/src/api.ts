@@ -46,16 +46,20 @@ export function withCursor(path: string, cursor: string): string {
   return `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}`;
 }
 
-/** Every page GET `path` lists, one after the other, as one page: for a list that must show whole (the kiosks'). */
-export async function allPages<T>(client: RealtimeClient, path: string): Promise<Page<T>> {
+/**
+ * The pages GET `path` lists, one after the other, as one page: every page (for a list that must show whole, the
+ * kiosks'), or from the first until they hold `atLeast` items (a list read again as far as it was shown), with the
+ * cursor of the page after them.
+ */
+export async function allPages<T>(client: RealtimeClient, path: string, atLeast = Infinity): Promise<Page<T>> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {
     const page: Page<T> = await api<Page<T>>(client, 'GET', cursor === null ? path : withCursor(path, cursor));
     items.push(...page.items);
     cursor = page.nextCursor;
-  } while (cursor !== null);
-  return { items, nextCursor: null };
+  } while (cursor !== null && items.length < atLeast);
+  return { items, nextCursor: cursor };
 }
 
 /** Sign in and sign up happen before any client exists: plain fetch. */

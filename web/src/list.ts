@@ -5,7 +5,7 @@
 // keeps its own routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
-import { api, errorText, loadUntilDone, type Page, withCursor } from './api';
+import { allPages, api, errorText, loadUntilDone, type Page, withCursor } from './api';
 import { useErrorLine } from './components/ErrorLine';
 import { useOnce } from './once';
 
@@ -24,6 +24,12 @@ export interface ListPage<T> {
   setError: Dispatch<SetStateAction<string | undefined>>;
   /** Runs one of the screen's actions, its failure shown on the error line (useErrorLine). */
   run(action: () => Promise<void>): Promise<void>;
+  /**
+   * Reads the list again from its first page, as far as it is shown (at least one page), in place of what it holds
+   * (merged item by item, see `useListPage`), and the pages after it from there: what a screen whose channel has no
+   * snapshot does to catch up (catch-up.ts). A failure is left to the next catch-up.
+   */
+  reload(): void;
 }
 
 /** The state of a list's first page: what `ListState` shows in place of the items that have not come. */
@@ -41,22 +47,52 @@ export type ListLoad =
  * A list screen's items: the page that GET `path` answers, asked again every 2 s until it arrives (and again for a new
  * client), with the screen's error line next to it, and the pages after it on demand (`more`). Until the first page
  * arrives, `load` tells loading from failing: an empty list means "nothing yet" only once the server said so.
+ *
+ * A page read in place of the list (the first, or `reload`'s) may be older than a live event the list applied while
+ * it was on its way: `merge(fresh, held)` says which of an item's two copies to keep (by default the page's).
  */
-export function useListPage<T extends { id: string }>(client: RealtimeClient, path: string): ListPage<T> {
+export function useListPage<T extends { id: string }>(
+  client: RealtimeClient,
+  path: string,
+  merge: (fresh: T, held: T) => T = (fresh) => fresh,
+): ListPage<T> {
   const [items, setItems] = useState<T[]>([]);
   const { error, setError, run } = useErrorLine();
   const fetchPage = useCallback(() => api<Page<T>>(client, 'GET', path), [client, path]);
   const pages = useNextPages(client, path, setItems, run);
   const { restart } = pages;
+  const mergeRef = useRef(merge);
+  useEffect(() => {
+    mergeRef.current = merge;
+  });
   const loaded = useCallback(
     (page: Page<T>) => {
-      setItems(page.items);
+      setItems((held) => {
+        const heldById = new Map(held.map((item) => [item.id, item]));
+        return page.items.map((fresh) => {
+          const copy = heldById.get(fresh.id);
+          return copy ? mergeRef.current(fresh, copy) : fresh;
+        });
+      });
       restart(page.nextCursor);
     },
     [restart],
   );
   const load = useLoad(fetchPage, loaded);
-  return { client, items, setItems, more: pages.more, load, error, setError, run };
+  // How far the list is shown, and which list it is: a reload reads as far, and is dropped if the list changed.
+  const shown = useRef({ path, count: 0 });
+  useEffect(() => {
+    shown.current = { path, count: items.length };
+  });
+  const reload = useCallback(() => {
+    allPages<T>(client, path, Math.max(shown.current.count, 1)).then(
+      (page) => {
+        if (shown.current.path === path) loaded(page);
+      },
+      () => undefined,
+    );
+  }, [client, path, loaded]);
+  return { client, items, setItems, more: pages.more, load, error, setError, run, reload };
 }
 
 /**

@@ -12,6 +12,7 @@ import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
 import { useOnce } from '../once';
+import { useCatchUp } from '../catch-up';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -24,15 +25,20 @@ function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
 }
 
-/** The workstations, and the sessions not over yet (active and pending): every page of each, a town hall's few. */
-function fetchLists(client: RealtimeClient) {
+/** The workstations: every page, a town hall's few. */
+const fetchWorkstations = (client: RealtimeClient) =>
+  allPages<WorkstationPayload>(client, '/api/v1/kiosk/workstations?limit=100').then((page) => page.items);
+
+/** The sessions not over yet (active and pending): every page of each. */
+async function fetchOpenSessions(client: RealtimeClient): Promise<KioskSessionPayload[]> {
   const sessions = (status: 'active' | 'pending') =>
     allPages<KioskSessionPayload>(client, `/api/v1/kiosk/sessions?status=${status}&limit=100`);
-  return Promise.all([
-    allPages<WorkstationPayload>(client, '/api/v1/kiosk/workstations?limit=100'),
-    sessions('active'),
-    sessions('pending'),
-  ]);
+  const [active, pending] = await Promise.all([sessions('active'), sessions('pending')]);
+  return [...active.items, ...pending.items];
+}
+
+function fetchLists(client: RealtimeClient) {
+  return Promise.all([fetchWorkstations(client), fetchOpenSessions(client)]);
 }
 type Lists = Awaited<ReturnType<typeof fetchLists>>;
 
@@ -49,16 +55,20 @@ export function KioskAdmin() {
   // they are still loading or cannot come (ListState), once for the page.
   const load = useLoad(
     useCallback(() => fetchLists(client), [client]),
-    useCallback(([workstationPage, active, pending]: Lists) => {
-      setWorkstations((list) => workstationPage.items.reduce(upsertOlder, list));
-      setSessions((list) => [...active.items, ...pending.items].reduce(upsertOlder, list));
+    useCallback(([workstationList, sessionList]: Lists) => {
+      setWorkstations((list) => workstationList.reduce(upsertOlder, list));
+      setSessions((list) => sessionList.reduce(upsertOlder, list));
     }, []),
   );
   const loaded = load.state === 'loaded';
+  // What changed while no event could come (a reconnect, HTTP polling: a session that ended, a kiosk gone offline):
+  // each list read again in place of what it shows.
   useChannel(client, channels.kioskWorkstations(), {
+    subscribed: useCatchUp(client, () => void fetchWorkstations(client).then(setWorkstations, () => undefined)),
     'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),
   });
   useChannel(client, channels.kioskSessions(), {
+    subscribed: useCatchUp(client, () => void fetchOpenSessions(client).then(setSessions, () => undefined)),
     'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
   });
 

@@ -11,6 +11,7 @@ import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { agoOf, dateTimeOf } from '../i18n';
 import { useTick } from '../clock';
+import { useCatchUp } from '../catch-up';
 
 type Suggestion = SuggestionPayload & { myVote: number };
 type VoteAnswer = {
@@ -30,6 +31,9 @@ function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[
   return list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list];
 }
 
+/** Of a suggestion read again and the copy a live event or a vote's answer left, the later version (my vote with it). */
+const laterVersion = (fresh: Suggestion, held: Suggestion): Suggestion => (held.version > fresh.version ? held : fresh);
+
 export function Suggestions() {
   const { client, user } = useSignedIn();
   const { t } = useTranslation();
@@ -37,7 +41,7 @@ export function Suggestions() {
   useTick(60_000);
   // The order the list was loaded in; live changes update the cards in place rather than move them.
   const [sort, setSort] = useState<'recent' | 'score'>('recent');
-  const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`);
+  const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`, laterVersion);
   const { items, setItems, load, error, run } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
@@ -57,6 +61,8 @@ export function Suggestions() {
     );
 
   useChannel(client, channels.suggestions(), {
+    // What was voted, posted or closed while no event could come (a reconnect, HTTP polling): the list read again.
+    subscribed: useCatchUp(client, listPage.reload),
     'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
     'suggestion:updated': applyUpdated,
     'suggestion:vote': (counts) => applyCounts(counts),
