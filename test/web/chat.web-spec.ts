@@ -3,7 +3,7 @@
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
-import { registerUser, type TestUser } from '../helpers/factories.js';
+import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
@@ -233,7 +233,7 @@ describe('Chat in the browser', () => {
     expect(history.body.items.filter((m: any) => m.body === 'written on the train')).toHaveLength(1);
   });
 
-  it('with Socket.IO blocked, shows polling and still exchanges messages over REST', async () => {
+  it('with Socket.IO blocked, shows polling and still exchanges messages, and marks them and notifications read, over REST', async () => {
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);
     const pageB = await open(bob, proxy.url);
@@ -248,6 +248,21 @@ describe('Chat in the browser', () => {
     await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
     await pageA.getByRole('button', { name: 'Send' }).click();
     await pageB.getByRole('log', { name: 'Messages' }).getByText('do you read me?').waitFor({ timeout: 10_000 });
+    // Read as it is shown, over REST (a read over the socket waited in its buffer and was dropped): Alice's receipt
+    // says so before Bob answers.
+    await pageA.getByText('Seen by Bob Durand').waitFor();
+    // The bell's reads too, over REST.
+    const admin = await loginAdmin(app);
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [bob.id], type: 'info', title: 'Read while polling' },
+    });
+    await pageB.getByRole('button', { name: 'Notifications, 1 unread' }).click({ timeout: 10_000 });
+    await pageB.getByRole('button', { name: 'Mark all read' }).click();
+    await pageB.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    const unread = await http(app.url, 'GET', '/api/v1/notifications/unread-count', { token: bob.token });
+    expect(unread.body.count).toBe(0);
+    await pageB.keyboard.press('Escape');
     await pageB.getByRole('textbox', { name: 'Message' }).fill('loud and clear');
     await pageB.getByRole('button', { name: 'Send' }).click();
     await pageA.getByRole('log', { name: 'Messages' }).getByText('loud and clear').waitFor();

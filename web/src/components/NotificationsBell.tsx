@@ -8,7 +8,7 @@ import { useStreamItems } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, type Page } from '../api';
+import { api, type Page, sendRead } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { useLoad, useNextPages } from '../list';
 import { ErrorLine, useErrorLine } from './ErrorLine';
@@ -107,11 +107,11 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   }, [toasts]);
 
   const markRead = async (id: string) => {
-    await client.request('notification:read', { id });
+    await sendRead(client, () => client.request('notification:read', { id }), `/api/v1/notifications/${id}/read`);
     setReadIds((ids) => new Set(ids).add(id));
   };
   const markAll = async () => {
-    await client.request('notification:read_all', {});
+    await sendRead(client, () => client.request('notification:read_all', {}), '/api/v1/notifications/read-all');
     setReadIds(new Set(items.map((n) => n.id)));
   };
 

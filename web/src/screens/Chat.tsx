@@ -28,7 +28,7 @@ import {
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, errorText, type Page } from '../api';
+import { api, errorText, type Page, sendRead } from '../api';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
@@ -465,6 +465,8 @@ function ConversationView({
   const inFront = useInFront();
   const watching = useRef(false);
   const [newFrom, setNewFrom] = useState<number>();
+  // Bumped 5 s after a read mark that could not be stored: it is sent again.
+  const [readRetry, setReadRetry] = useState(0);
   useEffect(() => {
     if (history === undefined) return;
     if (!inFront) {
@@ -478,8 +480,19 @@ function ConversationView({
     readSent.current = lastSeq;
     const firstNew = messages.find((m) => m.seq > readBefore && m.senderId !== meId);
     if (catchingUp && firstNew) setNewFrom(firstNew.seq);
-    client.request('message:read', { conversationId: id, seq: lastSeq }).catch(() => undefined);
-  }, [client, id, lastSeq, inFront, history, messages, meId]);
+    sendRead(
+      client,
+      () => client.request('message:read', { conversationId: id, seq: lastSeq }),
+      `/api/v1/conversations/${id}/read`,
+      {
+        seq: lastSeq,
+      },
+    ).catch(() => {
+      // Not stored (it had been lost: the count stayed unread, the receipt "Sent", until the next message).
+      if (readSent.current === lastSeq) readSent.current = readBefore;
+      setTimeout(() => setReadRetry((n) => n + 1), 5000);
+    });
+  }, [client, id, lastSeq, inFront, history, messages, meId, readRetry]);
 
   // Follows the newest message (not earlier ones loaded on demand).
   useEffect(() => {
