@@ -188,7 +188,10 @@ describe('Live screens in the browser', () => {
     await connectionIs(page, 'online', 15_000);
     await sessions.getByText('Came Meanwhile').waitFor();
     await sessions.getByText('Leaving Soon').waitFor({ state: 'detached' });
-    await page.getByRole('region', { name: /^Offline/ }).getByText('Annex PC 9').waitFor();
+    await page
+      .getByRole('region', { name: /^Offline/ })
+      .getByText('Annex PC 9')
+      .waitFor();
   });
 
   it('the dashboard tiles move when a user connects', async () => {
