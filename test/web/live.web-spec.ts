@@ -194,6 +194,35 @@ describe('Live screens in the browser', () => {
       .waitFor();
   });
 
+  it('a tab with no socket (polling) renews its token before it expires and stays signed in', async () => {
+    // Tokens of 12 s; the tab renews at three quarters of that. No socket ever connects, so no `auth:expiring` comes.
+    const shortLived = await startApp({ JWT_EXPIRES_IN: '12s' });
+    try {
+      const user = await registerUser(shortLived, 'Polling Reader');
+      const issued = Date.now();
+      proxy = await startProxy([shortLived.url]);
+      proxy.blockSocketIo = true;
+      const page = await (await context(user)).newPage();
+      await page.goto(`${proxy.url}/suggestions`);
+      await page.getByRole('heading', { name: 'Suggestions' }).waitFor();
+      const stored = () =>
+        page.evaluate(() => JSON.parse(localStorage.getItem('realtime-hub.session')!).token as string);
+      expect(await stored()).toBe(user.token);
+      await until(async () => (await stored()) !== user.token, 'the tab renews its token', 15_000);
+      // Past the first token's expiry: a request over REST still goes through, and the tab is still signed in.
+      await page.waitForTimeout(Math.max(0, issued + 13_000 - Date.now()));
+      await page.getByLabel('New suggestion').fill('Renewed without a socket');
+      await page.getByRole('button', { name: 'Suggest' }).click();
+      await page.getByRole('article', { name: 'Renewed without a socket' }).waitFor();
+      expect(new URL(page.url()).pathname).toBe('/suggestions');
+    } finally {
+      await proxy?.close();
+      proxy = undefined;
+      for (const context of contexts.splice(0)) await context.close();
+      await shortLived.close();
+    }
+  });
+
   it('the dashboard tiles move when a user connects', async () => {
     const admin = await loginAdmin(app);
     const page = await openSignedIn(await context(admin), app.url, '/admin/dashboard');

@@ -52,14 +52,25 @@ function readStored(): StoredSession | undefined {
   }
 }
 
-/** The user id a token was issued to (its `sub`), or undefined when it cannot be read. */
-function subjectOf(token: string): string | undefined {
+/** A token's claims (unverified: the server checks them), or an empty object when they cannot be read. */
+function claimsOf(token: string): { sub?: string; iat?: number; exp?: number } {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return (JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as { sub?: string }).sub;
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as object;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/** The user id a token was issued to (its `sub`), or undefined when it cannot be read. */
+function subjectOf(token: string): string | undefined {
+  return claimsOf(token).sub;
+}
+
+/** When a token is renewed by the tab itself: three quarters into its life (45 min into the default hour). */
+function renewalAt(token: string): number | undefined {
+  const { iat, exp } = claimsOf(token);
+  return iat === undefined || exp === undefined ? undefined : (iat + (exp - iat) * 0.75) * 1000;
 }
 
 /** The stored session when it is `userId`'s (its user and its token's), else undefined: never another user's token. */
@@ -165,6 +176,36 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => () => client?.close(), [client]);
   // Unsaved document drafts are the user's: forgotten when they sign out or another account takes the tab.
   useEffect(() => () => forgetDrafts(), [userId]);
+  // The tab renews the stored token three quarters into its life, unless it was renewed meanwhile (by the socket's
+  // `auth:expiring` notice, or by another tab): with no socket (HTTP polling) no notice comes, the first request after
+  // the token expired was refused, and so was its renewal (an expired token cannot be renewed): every tab was signed
+  // out after an hour. The client takes the renewed token at its next refusal (getToken's `rejected`, above).
+  useEffect(() => {
+    if (!userId) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const schedule = () => {
+      const token = storedFor(userId)?.token;
+      const at = token === undefined ? undefined : renewalAt(token);
+      // Nothing to renew: signed out, a token without dates, or one expired already (past renewing).
+      if (stopped || token === undefined || at === undefined || Date.now() >= (claimsOf(token).exp ?? 0) * 1000) return;
+      // Never sooner than in 5 s (a renewal that failed is tried again then), never later than setTimeout can wait.
+      timer = setTimeout(() => void renew(token), Math.min(Math.max(at - Date.now(), 5000), 2 ** 31 - 1));
+    };
+    const renew = async (token: string) => {
+      if (storedFor(userId)?.token === token && Date.now() >= renewalAt(token)!) {
+        const fresh = await refresh(token).catch(() => undefined);
+        const now = storedFor(userId);
+        if (fresh && now?.token === token) localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...now, token: fresh }));
+      }
+      schedule();
+    };
+    schedule();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [userId]);
   const unread = useMemo(
     () => (client ? { notifications: client.unreadCount(), inbox: client.inbox() } : undefined),
     [client],
