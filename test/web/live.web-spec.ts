@@ -207,7 +207,9 @@ describe('Live screens in the browser', () => {
       await page.getByRole('heading', { name: 'Suggestions' }).waitFor();
       // The stored session's token (null once signed out).
       const stored = () =>
-        page.evaluate(`JSON.parse(localStorage.getItem('realtime-hub.session') ?? '{"token":null}').token`);
+        page.evaluate<string | null>(
+          `JSON.parse(localStorage.getItem('realtime-hub.session') ?? '{"token":null}').token`,
+        );
       expect(await stored()).toBe(user.token);
       await until(async () => ![user.token, null].includes(await stored()), 'the tab renews its token', 15_000);
       // Past the first token's expiry: a request over REST still goes through, and the tab is still signed in.
