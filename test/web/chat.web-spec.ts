@@ -156,12 +156,16 @@ describe('Chat in the browser', () => {
     expect(await pane.getByText('online', { exact: true }).count()).toBe(0);
   });
 
-  it('writes a message of several lines: Shift+Enter starts a line, Enter sends', async () => {
+  it('writes a message of several lines: Shift+Enter starts a line, Enter sends, but not the Enter of an input method', async () => {
     const [pageA, pageB] = [await open(alice), await open(bob)];
     const composer = pageA.getByRole('textbox', { name: 'Message' });
     await composer.pressSequentially('Agenda:');
     await composer.press('Shift+Enter');
     await composer.pressSequentially('1. Budget');
+    expect(await composer.inputValue()).toBe('Agenda:\n1. Budget');
+    // The Enter that ends an input method's composition, as Safari reports it (key code 229), sends nothing.
+    await composer.dispatchEvent('keydown', { key: 'Enter', keyCode: 229, bubbles: true, cancelable: true });
+    await pageA.waitForTimeout(300);
     expect(await composer.inputValue()).toBe('Agenda:\n1. Budget');
     await composer.press('Enter');
     await pageB.getByRole('log', { name: 'Messages' }).getByText('1. Budget').waitFor();
@@ -383,10 +387,31 @@ describe('Chat in the browser', () => {
           log.scrollTop + log.clientHeight >= log.scrollHeight - 2,
       );
     await until(atEnd, 'Bob’s log shows its last message', 2000);
+    // Scrolled up to read, Bob stays where he is when a message comes; at the end again, the log follows; his own
+    // message brings him to the end.
+    const scrollTo = (top: number) =>
+      logB.evaluate((log: { scrollTop: number }, to: number) => {
+        log.scrollTop = to;
+      }, top);
+    const say = (body: string) =>
+      http(app.url, 'POST', `/api/v1/conversations/${group.id}/messages`, { token: alice.token, body: { body } });
+    await scrollTo(0);
+    await say('Note 56');
+    await logB.getByText('Note 56').waitFor();
+    await pageB.waitForTimeout(200);
+    expect(await logB.evaluate((log: { scrollTop: number }) => log.scrollTop)).toBe(0);
+    await scrollTo(1e6);
+    await say('Note 57');
+    await logB.getByText('Note 57').waitFor();
+    await until(atEnd, 'Bob’s log follows the new message', 2000);
+    await scrollTo(0);
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('Note 58');
+    await pageB.getByRole('button', { name: 'Send' }).click();
+    await until(atEnd, 'Bob’s own message brings the log to its end', 2000);
     expect(await logA.getByText('Note 5', { exact: true }).count()).toBe(0);
     await pageA.getByRole('button', { name: 'Earlier messages' }).click();
     await logA.getByText('Note 1', { exact: true }).waitFor();
-    expect(await logA.locator('li p').allInnerTexts()).toEqual(Array.from({ length: 55 }, (_, i) => `Note ${i + 1}`));
+    expect(await logA.locator('li p').allInnerTexts()).toEqual(Array.from({ length: 58 }, (_, i) => `Note ${i + 1}`));
     expect(await pageA.getByRole('button', { name: 'Earlier messages' }).count()).toBe(0);
 
     // Alice adds Erin: Bob's open conversation lists her at once.

@@ -366,7 +366,9 @@ function ConversationView({
   /** When `typing: true` was last sent; undefined while the user is not typing. */
   const typingSentAt = useRef<number>(undefined);
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const logEnd = useRef<HTMLLIElement>(null);
+  const logBox = useRef<HTMLDivElement>(null);
+  /** Whether the reader is at the end of the log (within 48 px): only then does a new message move it. */
+  const atEnd = useRef(true);
   /** The user's read mark, as last sent or known (see "Reading" below). */
   const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
 
@@ -494,9 +496,12 @@ function ConversationView({
     });
   }, [client, id, lastSeq, inFront, history, messages, meId, readRetry]);
 
-  // Follows the newest message (not earlier ones loaded on demand).
+  // Follows the newest message (not earlier ones loaded on demand) while the reader is at the end of the log: one who
+  // scrolled up to read stays where they are (every message pulled them down). Their own message brings them back.
+  // Only the log scrolls, not the page around it.
   useEffect(() => {
-    logEnd.current?.scrollIntoView?.({ block: 'end' });
+    const box = logBox.current;
+    if (box && atEnd.current) box.scrollTop = box.scrollHeight;
     // The "New messages" line, shown once the history is in, moves what is below it down: followed too.
   }, [lastSeq, shownPending.length, newFrom]);
 
@@ -537,6 +542,7 @@ function ConversationView({
     const body = draft.trim();
     if (!body) return;
     const item: Pending = { clientId: newClientId(), body, status: 'sending' };
+    atEnd.current = true;
     setNewFrom(undefined);
     setPending((list) => [...list, item]);
     setDraft('');
@@ -592,7 +598,18 @@ function ConversationView({
       )}
       <ListState load={historyLoad} empty={history === undefined} />
       {/* Focusable: a keyboard user scrolls the history with the arrow keys. */}
-      <div className="messages" role="log" aria-live="polite" aria-label={t('chat.messages')} tabIndex={0}>
+      <div
+        className="messages"
+        role="log"
+        aria-live="polite"
+        aria-label={t('chat.messages')}
+        tabIndex={0}
+        ref={logBox}
+        onScroll={(event) => {
+          const box = event.currentTarget;
+          atEnd.current = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+        }}
+      >
         <ol>
           {messages.map((m, i) => (
             <Fragment key={m.id}>
@@ -631,7 +648,6 @@ function ConversationView({
               )}
             </li>
           ))}
-          <li ref={logEnd} className="end" aria-hidden="true" />
         </ol>
       </div>
       <p className="typing" aria-live="polite">
@@ -648,7 +664,10 @@ function ConversationView({
           autoComplete="off"
           onChange={(event) => onDraft(event.target.value)}
           onKeyDown={(event) => {
-            if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
+            // Enter that ends an input method's composition (Chinese, Japanese, Korean) picks the word, not sends:
+            // Safari has ended the composition by then (isComposing false) but still reports the key as 229.
+            const composing = event.nativeEvent.isComposing || event.nativeEvent.keyCode === 229;
+            if (event.key !== 'Enter' || event.shiftKey || composing) return;
             event.preventDefault();
             event.currentTarget.form?.requestSubmit();
           }}
