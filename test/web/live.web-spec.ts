@@ -226,6 +226,28 @@ describe('Live screens in the browser', () => {
     }
   });
 
+  it('a document saved while polling shows the saved version at once, not the one before until the next poll', async () => {
+    const owner = await registerUser(app, 'Polling Writer');
+    const created = (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: owner.token,
+        body: { name: 'Saved while polling', visibility: 'public', data: { text: 'Before' } },
+      })
+    ).body as { id: string };
+    proxy = await startProxy([app.url]);
+    proxy.blockSocketIo = true;
+    const page = await (await context(owner)).newPage();
+    await page.goto(`${proxy.url}/documents/${created.id}`);
+    await connectionIs(page, 'polling', 15_000);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await editor.fill('After');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2' }).waitFor();
+    await page.getByText('Up to date.').waitFor({ timeout: 1000 });
+    expect(await editor.inputValue()).toBe('After');
+    await page.getByText('Live: version 2').waitFor({ timeout: 1000 });
+  });
+
   it('the dashboard tiles move when a user connects', async () => {
     const admin = await loginAdmin(app);
     const page = await openSignedIn(await context(admin), app.url, '/admin/dashboard');

@@ -670,6 +670,12 @@ describe('Screens in the browser', () => {
     await page.getByText('This document was deleted.').waitFor();
     const unsaved = page.getByRole('region', { name: 'What you typed and had not saved' });
     expect(await unsaved.innerText()).toContain('First line, second thought and a third');
+    // Still unsaved: closing the tab asks first.
+    const askedAgain = page.waitForEvent('dialog');
+    void page.close({ runBeforeUnload: true });
+    const again = await askedAgain;
+    expect(again.type()).toBe('beforeunload');
+    await again.dismiss();
   });
 
   it("a job's progress bar and event log move as its worker reports; a link to another job leaves nothing of this one", async () => {

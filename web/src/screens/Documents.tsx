@@ -21,6 +21,17 @@ import { useOnce } from '../once';
 const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
 
+/**
+ * Of the document shown and one that comes (its stream's next value, a save's answer), the later version: a save's
+ * answer shown before its event must not be taken back by an older event. A deletion (`null`) always wins.
+ */
+function laterOf(
+  shown: ResourcePayload | null | undefined,
+  next: ResourcePayload | null,
+): ResourcePayload | null | undefined {
+  return shown && next && next.version < shown.version ? shown : next;
+}
+
 /** What the document holds besides its text (written through the API): shown as it is, and kept by a save. */
 function otherFieldsOf(resource: ResourcePayload): Record<string, unknown> | undefined {
   const { text: _text, ...others } = resource.data ?? {};
@@ -94,7 +105,12 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
 }
 
 /** The owner's (or an admin's) settings of a document: who may read it, and deleting it (asked twice). */
-function DocumentSettings({ resource, onError }: { resource: ResourcePayload; onError(message: string): void }) {
+function DocumentSettings(props: {
+  resource: ResourcePayload;
+  onSaved(saved: ResourcePayload): void;
+  onError(message: string): void;
+}) {
+  const { resource, onSaved, onError } = props;
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
@@ -106,7 +122,13 @@ function DocumentSettings({ resource, onError }: { resource: ResourcePayload; on
         <select
           value={resource.visibility}
           onChange={(event) =>
-            void run(() => api(client, 'PATCH', `/api/v1/resources/${resource.id}`, { visibility: event.target.value }))
+            void run(async () =>
+              onSaved(
+                await api<ResourcePayload>(client, 'PATCH', `/api/v1/resources/${resource.id}`, {
+                  visibility: event.target.value,
+                }),
+              ),
+            )
           }
         >
           <option value="public">{t('documents.public')}</option>
@@ -152,7 +174,7 @@ function Editor({ resourceId }: { resourceId: string }) {
   const [forbidden, setForbidden] = useState(false);
   useEffect(() => {
     const subscription = stream.subscribe({
-      next: (value) => setLive(value),
+      next: (value) => setLive((shown) => laterOf(shown, value)),
       error: () => setForbidden(true),
     });
     return () => subscription.unsubscribe();
@@ -164,8 +186,9 @@ function Editor({ resourceId }: { resourceId: string }) {
   const [error, setError] = useState<string>();
   const saving = useOnce();
 
-  // Until the user edits, the editor follows the live document.
-  const dirty = edit && live && (edit.text !== textOf(live) || edit.baseVersion !== live.version);
+  // Until the user edits, the editor follows the live document. Text typed over a document deleted meanwhile is
+  // still unsaved (shown to be copied, and asked about before the tab closes).
+  const dirty = edit && (live === null || (live && (edit.text !== textOf(live) || edit.baseVersion !== live.version)));
   const shown = edit?.text ?? textOf(live);
   const base = edit?.baseVersion ?? live?.version;
 
@@ -192,6 +215,9 @@ function Editor({ resourceId }: { resourceId: string }) {
           version === undefined ? undefined : { 'if-match': String(version) },
         );
         setConflict(undefined);
+        // The saved version is shown at once, not when its event comes (over HTTP polling, up to 5 s later: the
+        // editor showed the version before the save meanwhile).
+        setLive((shown) => laterOf(shown, saved));
         // What was typed while it was being saved stays, now over the saved version.
         setEdit((now) =>
           !now || now.text === text ? undefined : { ...now, baseVersion: saved.version, baseText: text },
@@ -231,7 +257,13 @@ function Editor({ resourceId }: { resourceId: string }) {
         <Link to="/documents">← {t('documents.title')}</Link>
       </p>
       <h1>{live.name}</h1>
-      {canWrite && <DocumentSettings resource={live} onError={setError} />}
+      {canWrite && (
+        <DocumentSettings
+          resource={live}
+          onSaved={(saved) => setLive((shown) => laterOf(shown, saved))}
+          onError={setError}
+        />
+      )}
       <p aria-live="polite">{t('documents.liveVersion', { version: live.version, at: timeOf(live.updatedAt) })}</p>
       <form
         onSubmit={(event) => {
