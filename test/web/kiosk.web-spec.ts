@@ -219,6 +219,27 @@ describe('Kiosk in the browser', () => {
     await kiosk.getByText('The session was ended by staff.').waitFor({ timeout: 5000 });
   });
 
+  it('reloaded with the server out of reach, it counts down what is left of the session, not the whole of it', async () => {
+    await kiosk.getByRole('button', { name: 'New session' }).click();
+    const { code, timer } = await sessionOnKiosk('10', 'Reloaded');
+    await kiosk.waitForTimeout(3000);
+    // The page itself still loads (a reboot, F5), the server's API and socket do not.
+    proxy.blockSocketIo = true;
+    await kiosk.route('**/api/**', (route) => route.abort());
+    try {
+      await kiosk.reload();
+      await timer.waitFor();
+      const [minutes, seconds] = (await timer.textContent())!.split(':').map(Number);
+      expect(minutes * 60 + seconds).toBeLessThanOrEqual(597);
+      expect(minutes * 60 + seconds).toBeGreaterThan(560);
+    } finally {
+      await kiosk.unroute('**/api/**');
+      proxy.blockSocketIo = false;
+    }
+    await adminPage.getByRole('button', { name: `End session ${code}` }).click();
+    await kiosk.getByText('The session was ended by staff.').waitFor({ timeout: 15_000 });
+  });
+
   it('says it is there every 10 s while it idles (the workstation is seen without connecting again)', async () => {
     const admin = await loginAdmin(app);
     const seen = async () => {

@@ -61,6 +61,7 @@ export function Kiosk() {
           client={client}
           onForget={() => {
             localStorage.removeItem(TOKEN_KEY);
+            localStorage.removeItem(SESSION_KEY);
             setToken(undefined);
           }}
         />
@@ -104,6 +105,30 @@ type Phase =
   | { kind: 'session'; session: KioskSessionPayload }
   | { kind: 'ended'; message: string; reason: string };
 
+/**
+ * The session in progress is kept in this browser's storage with when it was kept, and comes back after a reload or a
+ * reboot with the time that passed since taken off (on this computer's clock): it came back with the whole of its time,
+ * and with the server out of reach the next person saw the previous one's name and a countdown from the start. Time
+ * added since it was kept is not in it: the countdown then runs out early and asks the server, which has it.
+ */
+function keepSession(session: KioskSessionPayload): void {
+  localStorage.setItem(SESSION_KEY, JSON.stringify({ session, keptAt: Date.now() }));
+}
+
+function keptSession(): KioskSessionPayload | undefined {
+  try {
+    const kept = JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null') as
+      { session: KioskSessionPayload; keptAt: number } | KioskSessionPayload | null;
+    if (!kept) return undefined;
+    // Kept by a version before keptAt: as it is (the channel's snapshot sets its time once connected).
+    if (!('keptAt' in kept)) return kept;
+    const passed = Math.max(0, Math.floor((Date.now() - kept.keptAt) / 1000));
+    return { ...kept.session, remainingSeconds: Math.max(0, kept.session.remainingSeconds - passed) };
+  } catch {
+    return undefined;
+  }
+}
+
 function formatClock(seconds: number): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
@@ -117,8 +142,8 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
   const { t } = useTranslation();
   const state = useConnectionState(client);
   const [phase, setPhase] = useState<Phase>(() => {
-    const stored = localStorage.getItem(SESSION_KEY);
-    return stored ? { kind: 'session', session: JSON.parse(stored) as KioskSessionPayload } : { kind: 'code' };
+    const session = keptSession();
+    return session ? { kind: 'session', session } : { kind: 'code' };
   });
   useEffect(() => {
     if (state !== 'online') return undefined;
@@ -129,7 +154,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
   const endSession = useCallback((reason: string, message: string) => setPhase({ kind: 'ended', reason, message }), []);
 
   useEffect(() => {
-    if (phase.kind === 'session') localStorage.setItem(SESSION_KEY, JSON.stringify(phase.session));
+    if (phase.kind === 'session') keepSession(phase.session);
     else localStorage.removeItem(SESSION_KEY);
     if (phase.kind !== 'ended') return undefined;
     const timer = setTimeout(() => setPhase({ kind: 'code' }), END_SCREEN_MS);
