@@ -6,6 +6,7 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { connect, emitAck } from '../helpers/sockets.js';
 import {
   closeBrowserAndApp,
   connectionIs,
@@ -203,6 +204,70 @@ describe('Chat in the browser', () => {
     await logB.getByText('while away 5').waitFor();
     const shown = (await logB.locator('li p').allTextContents()).filter((text) => text.startsWith('while away'));
     expect(shown).toEqual(sent);
+  });
+
+  it('after a cut, a typing that ended meanwhile is gone and a read made meanwhile shows in the receipt', async () => {
+    await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+      token: bob.token,
+      body: { body: 'Are you there?' },
+    });
+    proxy = await startProxy([app.url]);
+    const pageB = await open(bob, proxy.url);
+    await pageB.getByText('Sent', { exact: true }).waitFor();
+    // Alice types (from a socket of her own): Bob sees it.
+    const aliceSocket = await connect(app.url, alice.token);
+    try {
+      await emitAck(aliceSocket, 'typing', { conversationId, isTyping: true });
+      await pageB.getByText('Alice Martin is typing…').waitFor();
+
+      proxy.blockAll = true;
+      proxy.dropConnections();
+      await connectionIs(pageB, 'reconnecting');
+      // While Bob is away, Alice stops typing and reads his message.
+      await emitAck(aliceSocket, 'typing', { conversationId, isTyping: false });
+      await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/read`, {
+        token: alice.token,
+        body: { seq: 1 },
+      });
+      proxy.blockAll = false;
+      await connectionIs(pageB, 'online', 15_000);
+      await pageB.getByText('Seen by Alice Martin').waitFor();
+      await pageB.getByText('Alice Martin is typing…').waitFor({ state: 'detached' });
+    } finally {
+      aliceSocket.close();
+    }
+  });
+
+  it("someone's typing goes after 7 s should its end never come (the instance that would send it gone)", async () => {
+    const context = await newContext(browser, bob);
+    contexts.push(context);
+    const pageB = await context.newPage();
+    // Every `typing` event that says it ended is dropped on its way to Bob's page.
+    await pageB.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((message) => {
+        if (typeof message === 'string' && message.includes('"typing"') && message.includes('"isTyping":false')) return;
+        ws.send(message);
+      });
+    });
+    await pageB.goto(`${app.url}/chat/${conversationId}`);
+    await connectionIs(pageB, 'online');
+    await pageB.getByRole('textbox', { name: 'Message' }).waitFor();
+    const aliceSocket = await connect(app.url, alice.token);
+    try {
+      // Sent again (past the server's 1-s filter) until Bob's page, subscribing meanwhile, shows it.
+      const typing = pageB.getByText('Alice Martin is typing…');
+      await until(async () => {
+        await emitAck(aliceSocket, 'typing', { conversationId, isTyping: true });
+        return typing.isVisible({ timeout: 1200 }).catch(() => false);
+      }, 'Bob sees Alice typing');
+      const shown = Date.now();
+      await emitAck(aliceSocket, 'typing', { conversationId, isTyping: false });
+      await typing.waitFor({ state: 'detached', timeout: 10_000 });
+      expect(Date.now() - shown).toBeGreaterThan(5000);
+    } finally {
+      aliceSocket.close();
+    }
   });
 
   it('a message sent while cut off shows as sending, then is confirmed and delivered once', async () => {

@@ -35,6 +35,7 @@ import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
 import { appendNew, useLoad, useNextPages } from '../list';
 import { useOnce } from '../once';
+import { useCatchUp } from '../catch-up';
 import { useInFront } from '../in-front';
 import { useTick } from '../clock';
 
@@ -326,6 +327,18 @@ function previewOf(message: MessagePayload, conversation: ConversationPayload, m
 const TYPING_RENEW_MS = 2500;
 /** Typing is over (`typing: false`) after this long without a key. */
 const TYPING_IDLE_MS = 3000;
+/**
+ * Someone else's typing is shown this long after their last `typing: true` at most, should the server's `false` not
+ * come (lost in a cut): the server's own timeout (5 s by default) and a margin.
+ */
+const TYPING_SHOWN_MS = 7000;
+
+/** Each member's read mark from a conversation read again: one never moves back. */
+function withReads(reads: Map<string, number>, members: ConversationPayload['members']): Map<string, number> {
+  const next = new Map(reads);
+  for (const m of members) next.set(m.userId, Math.max(next.get(m.userId) ?? 0, m.lastReadSeq));
+  return next;
+}
 
 interface Pending {
   clientId: string;
@@ -358,7 +371,8 @@ function ConversationView({
   const [error, setError] = useState<string>();
   const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
   const [pending, setPending] = useState<Pending[]>([]);
-  const [typing, setTyping] = useState<Set<string>>(new Set());
+  /** Who else is typing, and until when at most (TYPING_SHOWN_MS after their last `true`). */
+  const [typing, setTyping] = useState<Map<string, number>>(new Map());
   const [reads, setReads] = useState<Map<string, number>>(
     () => new Map(conversation.members.map((m) => [m.userId, m.lastReadSeq])),
   );
@@ -388,11 +402,7 @@ function ConversationView({
       ([page, fresh]: [Page<MessagePayload>, ConversationPayload]) => {
         const mine = fresh.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0;
         readSent.current = Math.max(readSent.current, mine);
-        setReads((map) => {
-          const next = new Map(map);
-          for (const m of fresh.members) next.set(m.userId, Math.max(next.get(m.userId) ?? 0, m.lastReadSeq));
-          return next;
-        });
+        setReads((map) => withReads(map, fresh.members));
         onMembers(id, fresh.members);
         setHistory(page.items);
         setHasEarlier((page.items[0]?.seq ?? 1) > 1);
@@ -431,11 +441,36 @@ function ConversationView({
   );
   const live = useStreamItems(stream, 1000);
 
+  // A typing shown past its time (its `false` lost) goes.
+  useEffect(() => {
+    if (typing.size === 0) return undefined;
+    const timer = setTimeout(
+      () => setTyping((map) => new Map([...map].filter(([, until]) => until > Date.now()))),
+      Math.max(0, Math.min(...typing.values()) - Date.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [typing]);
+
+  // After a reconnect, and every 5 s while the client polls, the conversation is read again: who is in it and how far
+  // each has read (`message:read` and `conversation:members` sent while away do not come again); no typing is known.
+  const catchUp = useCatchUp(client, () => {
+    api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`).then(
+      (fresh) => {
+        setReads((map) => withReads(map, fresh.members));
+        onMembers(id, fresh.members);
+      },
+      () => undefined,
+    );
+  });
   useChannel(client, channels.conversation(id), {
+    subscribed: () => {
+      setTyping(new Map());
+      catchUp();
+    },
     typing: (event) =>
-      setTyping((set) => {
-        const next = new Set(set);
-        if (event.isTyping) next.add(event.userId);
+      setTyping((map) => {
+        const next = new Map(map);
+        if (event.isTyping) next.set(event.userId, Date.now() + TYPING_SHOWN_MS);
         else next.delete(event.userId);
         return next;
       }),
@@ -443,9 +478,9 @@ function ConversationView({
       setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq))),
     'conversation:members': (event) => onMembers(id, event.members),
     'message:new': (message) =>
-      setTyping((set) => {
-        if (!set.has(message.senderId)) return set;
-        const next = new Set(set);
+      setTyping((map) => {
+        if (!map.has(message.senderId)) return map;
+        const next = new Map(map);
         next.delete(message.senderId);
         return next;
       }),
@@ -557,7 +592,7 @@ function ConversationView({
         .filter((m) => m.userId !== meId && (reads.get(m.userId) ?? 0) >= myLast.seq)
         .map((m) => m.displayName)
     : [];
-  const typers = [...typing].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
+  const typers = [...typing.keys()].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
 
   return (
     <>
