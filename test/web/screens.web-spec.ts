@@ -364,7 +364,7 @@ describe('Screens in the browser', () => {
     await page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
   });
 
-  it('the bell lists the latest 20 notifications, older ones on demand', async () => {
+  it('the bell lists the latest 20 notifications, older ones on demand, and every one that comes live', async () => {
     const erin = await registerUser(app, 'Erin Leclerc');
     for (let n = 1; n <= 25; n += 1) {
       await http(app.url, 'POST', '/api/v1/notifications', {
@@ -385,6 +385,20 @@ describe('Screens in the browser', () => {
     expect(await notices.allInnerTexts()).toHaveLength(25);
     expect((await notices.allInnerTexts()).map((text) => /Notice \d+/.exec(text)?.[0])).toEqual(
       Array.from({ length: 25 }, (_, i) => `Notice ${String(25 - i).padStart(2, '0')}`),
+    );
+
+    // Sixty more while the tab is open: every one is listed (only the newest 50 that came live were).
+    await page.keyboard.press('Escape');
+    for (let n = 26; n <= 85; n += 1) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [erin.id], type: 'info', title: `Notice ${String(n).padStart(2, '0')}` },
+      });
+    }
+    await page.getByRole('button', { name: 'Notifications, 85 unread' }).click();
+    await panel.getByText('Notice 85').waitFor();
+    expect((await notices.allInnerTexts()).map((text) => /Notice \d+/.exec(text)?.[0])).toEqual(
+      Array.from({ length: 85 }, (_, i) => `Notice ${String(85 - i).padStart(2, '0')}`),
     );
   });
 

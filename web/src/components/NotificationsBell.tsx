@@ -60,7 +60,9 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
     () => (afterSeq === undefined ? undefined : client.notifications({ afterSeq })),
     [client, afterSeq],
   );
-  const live = useStreamItems(liveStream, 50);
+  // Every one that comes while the tab is open (up to 1,000): with the newest 50 only, those between them and the first
+  // page were out of the list for good, "Show more" going on from the first page's end.
+  const live = useStreamItems(liveStream, 1000);
   const items = useMemo(() => {
     const seen = new Set<string>();
     return [...live]
