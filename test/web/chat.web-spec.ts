@@ -270,7 +270,10 @@ describe('Chat in the browser', () => {
     }
   });
 
-  it('a message sent while cut off shows as sending, then is confirmed and delivered once', async () => {
+  it('a message sent while cut off shows as sending, also after a visit to another conversation, then is confirmed and delivered once', async () => {
+    // Bob has a second conversation to go to meanwhile.
+    const erin = await registerUser(app, 'Erin Leclerc');
+    await http(app.url, 'POST', '/api/v1/conversations', { token: erin.token, body: { memberIds: [bob.id] } });
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);
     const pageB = await open(bob, proxy.url);
@@ -288,11 +291,21 @@ describe('Chat in the browser', () => {
     await pageB.getByRole('button', { name: 'Send' }).click();
     // Shown at once, marked as not confirmed yet.
     await logB.locator('li', { hasText: 'written on the train' }).getByText('Sending…').waitFor();
+    // Still so after Bob looks at his other conversation and comes back, with what he had begun to write next.
+    await pageB.getByRole('textbox', { name: 'Message' }).fill('and one more');
+    const list = pageB.getByRole('navigation', { name: 'Conversations' });
+    await list.getByRole('link', { name: /Erin Leclerc/ }).click();
+    await pageB.getByRole('heading', { name: 'Erin Leclerc' }).waitFor();
+    await list.getByRole('link', { name: /Alice Martin/ }).click();
+    await logB.locator('li', { hasText: 'written on the train' }).getByText('Sending…').waitFor();
+    expect(await pageB.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('and one more');
 
     proxy.blockAll = false;
     await connectionIs(pageB, 'online', 15_000);
     await logA.getByText('written on the train').waitFor();
     await logB.getByText('Sending…').waitFor({ state: 'detached' });
+    // Bob's view of the conversation, made anew while cut off, has its history once the server answers again.
+    await logB.getByText('written on the train').waitFor();
     // Stored once: one copy on each side, and once in the history.
     expect(await logA.getByText('written on the train').count()).toBe(1);
     expect(await logB.getByText('written on the train').count()).toBe(1);

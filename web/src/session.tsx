@@ -17,6 +17,7 @@ import {
 import { useLocation, useNavigate } from 'react-router';
 import type { User } from './api';
 import { forgetDrafts } from './drafts';
+import { forgetUnsent } from './unsent';
 
 const STORAGE_KEY = 'realtime-hub.session';
 
@@ -174,8 +175,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [userId]);
 
   useEffect(() => () => client?.close(), [client]);
-  // Unsaved document drafts are the user's: forgotten when they sign out or another account takes the tab.
-  useEffect(() => () => forgetDrafts(), [userId]);
+  // Unsaved document drafts and unsent messages are the user's: forgotten when they sign out or another account takes
+  // the tab.
+  useEffect(
+    () => () => {
+      forgetDrafts();
+      forgetUnsent();
+    },
+    [userId],
+  );
   // The tab renews the stored token three quarters into its life, unless it was renewed meanwhile (by the socket's
   // `auth:expiring` notice, or by another tab): with no socket (HTTP polling) no notice comes, the first request after
   // the token expired was refused, and so was its renewal (an expired token cannot be renewed): every tab was signed

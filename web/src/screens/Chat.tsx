@@ -36,6 +36,7 @@ import { ListState, MoreButton } from '../components/ListState';
 import { appendNew, useLoad, useNextPages } from '../list';
 import { useOnce } from '../once';
 import { useCatchUp } from '../catch-up';
+import { composerOf, keepComposer, type Pending, usePending } from '../unsent';
 import { useInFront } from '../in-front';
 import { useTick } from '../clock';
 
@@ -340,12 +341,6 @@ function withReads(reads: Map<string, number>, members: ConversationPayload['mem
   return next;
 }
 
-interface Pending {
-  clientId: string;
-  body: string;
-  status: 'sending' | 'failed';
-}
-
 function newClientId(): string {
   return crypto.randomUUID();
 }
@@ -370,13 +365,15 @@ function ConversationView({
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<string>();
   const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
-  const [pending, setPending] = useState<Pending[]>([]);
+  // Kept while the user is elsewhere (unsent.ts), as the composer's text is.
+  const [pending, setPending] = usePending(id);
   /** Who else is typing, and until when at most (TYPING_SHOWN_MS after their last `true`). */
   const [typing, setTyping] = useState<Map<string, number>>(new Map());
   const [reads, setReads] = useState<Map<string, number>>(
     () => new Map(conversation.members.map((m) => [m.userId, m.lastReadSeq])),
   );
-  const [draft, setDraft] = useState('');
+  const [draft, setDraft] = useState(() => composerOf(id));
+  useEffect(() => keepComposer(id, draft), [id, draft]);
   /** When `typing: true` was last sent; undefined while the user is not typing. */
   const typingSentAt = useRef<number>(undefined);
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
