@@ -1,8 +1,9 @@
 // What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives
 // (and whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat and the kiosks' admin use
 // too), the pages after it on demand (`useNextPages` and `MoreButton`, which the chat and the bell use too), an error
-// line with the way to run an action against it, and a create form whose created item joins the list. Each screen
-// keeps its own routes and fields.
+// line with the way to run an action against it, a create form whose created item joins the list (one submission at a
+// time), and a reload as far as the list is shown (the suggestions' catch-up, catch-up.ts). Each screen keeps its own
+// routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
 import { allPages, api, errorText, loadUntilDone, type Page, withCursor } from './api';

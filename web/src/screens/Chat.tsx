@@ -329,8 +329,9 @@ const TYPING_RENEW_MS = 2500;
 /** Typing is over (`typing: false`) after this long without a key. */
 const TYPING_IDLE_MS = 3000;
 /**
- * Someone else's typing is shown this long after their last `typing: true` at most, should the server's `false` not
- * come (lost in a cut): the server's own timeout (5 s by default) and a margin.
+ * Someone else's typing is shown this long after their last `typing: true` at most, should the server's `false` never
+ * come (the instance that would have sent it gone; one lost in this client's cut is caught up on instead): the server's
+ * own timeout (5 s by default) and a margin.
  */
 const TYPING_SHOWN_MS = 7000;
 
