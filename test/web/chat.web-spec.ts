@@ -56,7 +56,7 @@ describe('Chat in the browser', () => {
     return openSignedIn(context, baseUrl, `/chat/${conversationId}`);
   }
 
-  it('shows the other person typing, their message, and the receipt of a message read', async () => {
+  it('shows the other person typing, their message (told to a screen reader), and the receipt of a message read', async () => {
     // Bob has another conversation to switch to and back.
     const carol = await registerUser(app, 'Carol Petit');
     const withCarol = (
@@ -92,6 +92,11 @@ describe('Chat in the browser', () => {
     await logA.getByText('Hello Alice, the report is ready').waitFor();
     // The typing line clears once the message arrives.
     await pageA.getByText('Bob Durand is typing…').waitFor({ state: 'detached' });
+    // A screen reader is told of it, and of nothing in the history: the log is no live region (its 50 messages at a
+    // time were read out one after the other); a region of its own says what comes.
+    expect(await logA.getAttribute('aria-live')).toBe('off');
+    expect(await pageA.locator('[data-announcer]').textContent()).toBe('Bob Durand: Hello Alice, the report is ready');
+    expect(await pageB.locator('[data-announcer]').textContent()).toBe('');
 
     // Alice has it on screen, so it is read: Bob sees the receipt under his message.
     const logB = pageB.getByRole('log', { name: 'Messages' });
@@ -272,8 +277,9 @@ describe('Chat in the browser', () => {
 
   it('a message sent while cut off shows as sending, also after a visit to another conversation, then is confirmed and delivered once', async () => {
     // Bob has a second conversation to go to meanwhile.
-    const erin = await registerUser(app, 'Erin Leclerc');
-    await http(app.url, 'POST', '/api/v1/conversations', { token: erin.token, body: { memberIds: [bob.id] } });
+    // A name of its own: another test finds Erin Leclerc by name.
+    const gaspard = await registerUser(app, 'Gaspard Roux');
+    await http(app.url, 'POST', '/api/v1/conversations', { token: gaspard.token, body: { memberIds: [bob.id] } });
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);
     const pageB = await open(bob, proxy.url);
@@ -294,8 +300,8 @@ describe('Chat in the browser', () => {
     // Still so after Bob looks at his other conversation and comes back, with what he had begun to write next.
     await pageB.getByRole('textbox', { name: 'Message' }).fill('and one more');
     const list = pageB.getByRole('navigation', { name: 'Conversations' });
-    await list.getByRole('link', { name: /Erin Leclerc/ }).click();
-    await pageB.getByRole('heading', { name: 'Erin Leclerc' }).waitFor();
+    await list.getByRole('link', { name: /Gaspard Roux/ }).click();
+    await pageB.getByRole('heading', { name: 'Gaspard Roux' }).waitFor();
     await list.getByRole('link', { name: /Alice Martin/ }).click();
     await logB.locator('li', { hasText: 'written on the train' }).getByText('Sending…').waitFor();
     expect(await pageB.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('and one more');

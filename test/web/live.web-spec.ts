@@ -195,8 +195,8 @@ describe('Live screens in the browser', () => {
   });
 
   it('a tab with no socket (polling) renews its token before it expires and stays signed in', async () => {
-    // Tokens of 12 s; the tab renews at three quarters of that. No socket ever connects, so no `auth:expiring` comes.
-    const shortLived = await startApp({ JWT_EXPIRES_IN: '12s' });
+    // Tokens of 8 s; the tab renews at three quarters of that. No socket ever connects, so no `auth:expiring` comes.
+    const shortLived = await startApp({ JWT_EXPIRES_IN: '8s' });
     try {
       const user = await registerUser(shortLived, 'Polling Reader');
       const issued = Date.now();
@@ -213,7 +213,7 @@ describe('Live screens in the browser', () => {
       expect(await stored()).toBe(user.token);
       await until(async () => ![user.token, null].includes(await stored()), 'the tab renews its token', 15_000);
       // Past the first token's expiry: a request over REST still goes through, and the tab is still signed in.
-      await page.waitForTimeout(Math.max(0, issued + 13_000 - Date.now()));
+      await page.waitForTimeout(Math.max(0, issued + 9000 - Date.now()));
       await page.getByLabel('New suggestion').fill('Renewed without a socket');
       await page.getByRole('button', { name: 'Suggest' }).click();
       await page.getByRole('article', { name: 'Renewed without a socket' }).waitFor();
