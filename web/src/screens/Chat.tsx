@@ -590,6 +590,12 @@ function ConversationView({
         .filter((m) => m.userId !== meId && (reads.get(m.userId) ?? 0) >= myLast.seq)
         .map((m) => m.displayName)
     : [];
+  // Read out by a screen reader: the latest message that came live from someone else (not the history).
+  const lastLive = live[live.length - 1];
+  const announced =
+    lastLive && lastLive.senderId !== meId
+      ? `${names.get(lastLive.senderId) ?? t('chat.formerMember')}: ${lastLive.body}`
+      : '';
   const typers = [...typing.keys()].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
 
   return (
@@ -630,11 +636,13 @@ function ConversationView({
         </button>
       )}
       <ListState load={historyLoad} empty={history === undefined} />
-      {/* Focusable: a keyboard user scrolls the history with the arrow keys. */}
+      {/* Focusable: a keyboard user scrolls the history with the arrow keys. Not itself read out as it changes: the
+          history comes into it 50 messages at a time (on opening, and with each "Earlier messages"), and a screen
+          reader read them all out one after the other; what comes live is announced below. */}
       <div
         className="messages"
         role="log"
-        aria-live="polite"
+        aria-live="off"
         aria-label={t('chat.messages')}
         tabIndex={0}
         ref={logBox}
@@ -683,6 +691,9 @@ function ConversationView({
           ))}
         </ol>
       </div>
+      <p className="visually-hidden" aria-live="polite" data-announcer="">
+        {announced}
+      </p>
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
       </p>
