@@ -655,12 +655,15 @@ describe('Screens in the browser', () => {
     await page.getByText('Editing from version 1.').waitFor();
     expect(await editor.inputValue()).toBe('First line, second thought');
 
-    // Closing the tab (or reloading it) with unsaved text asks first.
-    const asked = page.waitForEvent('dialog');
-    void page.close({ runBeforeUnload: true });
-    const dialog = await asked;
-    expect(dialog.type()).toBe('beforeunload');
-    await dialog.dismiss();
+    // Closing the tab (or reloading it) with unsaved text asks first; the tab stays when the user says so.
+    const closingAsks = async () => {
+      const asked = page.waitForEvent('dialog');
+      void page.close({ runBeforeUnload: true });
+      const dialog = await asked;
+      expect(dialog.type()).toBe('beforeunload');
+      await dialog.dismiss();
+    };
+    await closingAsks();
 
     // What is typed while a save is on its way stays, over the version saved.
     let release: () => void = () => {};
@@ -685,11 +688,7 @@ describe('Screens in the browser', () => {
     const unsaved = page.getByRole('region', { name: 'What you typed and had not saved' });
     expect(await unsaved.innerText()).toContain('First line, second thought and a third');
     // Still unsaved: closing the tab asks first.
-    const askedAgain = page.waitForEvent('dialog');
-    void page.close({ runBeforeUnload: true });
-    const again = await askedAgain;
-    expect(again.type()).toBe('beforeunload');
-    await again.dismiss();
+    await closingAsks();
   });
 
   it("a job's progress bar and event log move as its worker reports; a link to another job leaves nothing of this one", async () => {
