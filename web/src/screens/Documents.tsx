@@ -2,7 +2,7 @@
 // If-Match. On VERSION_CONFLICT it shows the version saved meanwhile and lets the user merge both (when they changed
 // different lines), reload theirs, or keep (overwrite with) theirs. The owner (or an admin) sets who may read it and
 // deletes it.
-import { type ResourcePayload, RestError } from '@realtime-hub/client';
+import { newerVersion, type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -22,14 +22,12 @@ const textOf = (resource: ResourcePayload | null | undefined): string =>
   typeof resource?.data?.text === 'string' ? resource.data.text : '';
 
 /**
- * Of the document shown and one that comes (its stream's next value, a save's answer), the later version: a save's
- * answer shown before its event must not be taken back by an older event. A deletion (`null`) always wins.
+ * Of the document shown and one that comes (its stream's next value, a save's answer), the later version (the SDK's
+ * `newerVersion`): a save's answer shown before its event must not be taken back by an older event. A deletion
+ * (`null`) always wins.
  */
-function laterOf(
-  shown: ResourcePayload | null | undefined,
-  next: ResourcePayload | null,
-): ResourcePayload | null | undefined {
-  return shown && next && next.version < shown.version ? shown : next;
+function laterOf(shown: ResourcePayload | null | undefined, next: ResourcePayload | null): ResourcePayload | null {
+  return next === null ? null : newerVersion(shown ?? undefined, next);
 }
 
 /** What the document holds besides its text (written through the API): shown as it is, and kept by a save. */

@@ -1,6 +1,6 @@
 // Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion, most
 // recent or top score first, and closing (or reopening) for the author and admins.
-import { channels, type SuggestionPayload } from '@realtime-hub/client';
+import { channels, newerVersion, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -31,9 +31,6 @@ function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[
   return list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list];
 }
 
-/** Of a suggestion read again and the copy a live event or a vote's answer left, the later version (my vote with it). */
-const laterVersion = (fresh: Suggestion, held: Suggestion): Suggestion => (held.version > fresh.version ? held : fresh);
-
 export function Suggestions() {
   const { client, user } = useSignedIn();
   const { t } = useTranslation();
@@ -41,7 +38,8 @@ export function Suggestions() {
   useTick(60_000);
   // The order the list was loaded in; live changes update the cards in place rather than move them.
   const [sort, setSort] = useState<'recent' | 'score'>('recent');
-  const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`, laterVersion);
+  // Of a suggestion read again and the copy a live event or a vote's answer left, the later version (my vote with it).
+  const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`, newerVersion);
   const { items, setItems, load, error, run } = listPage;
 
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
