@@ -1,4 +1,5 @@
-// One action of a button at a time. A double click on a create button created two of what it creates (two kiosk
+// One action of a button at a time (every form and action button that must not run twice: sign-in, the kiosk's code,
+// creates and saves, "Show more"). A double click on a create button created two of what it creates (two kiosk
 // sessions, the first one's access code never shown; two documents; a notification sent twice), and a double click on
 // a document's Save sent the same version twice, the second answered by a conflict with the first.
 import { type FormEvent, useCallback, useRef, useState } from 'react';

@@ -2,9 +2,9 @@
 // why it cannot come (the server out of reach, most often) with a button to ask again, and "No … yet." only once the
 // server answered an empty page (nothing, for a list whose emptiness shows otherwise: no `none`); and the button that
 // brings the list's next page.
-import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ListLoad } from '../list';
+import { useOnce } from '../once';
 
 export function ListState({ load, empty, none }: { load: ListLoad; empty: boolean; none?: string }) {
   const { t } = useTranslation();
@@ -30,15 +30,11 @@ export function ListState({ load, empty, none }: { load: ListLoad; empty: boolea
  */
 export function MoreButton({ more, label }: { more: (() => Promise<void>) | undefined; label?: string }) {
   const { t } = useTranslation();
-  const busy = useRef(false);
+  // Not disabled while the page comes: the focus stays on the button.
+  const { run } = useOnce();
   if (!more) return null;
-  const click = () => {
-    if (busy.current) return;
-    busy.current = true;
-    void more().finally(() => (busy.current = false));
-  };
   return (
-    <button type="button" className="secondary more" onClick={click}>
+    <button type="button" className="secondary more" onClick={() => void run(more)}>
       {label ?? t('more')}
     </button>
   );

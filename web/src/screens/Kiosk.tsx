@@ -12,9 +12,10 @@ import {
   type RealtimeClient,
 } from '@realtime-hub/client';
 import { useChannel, useConnectionState } from '@realtime-hub/client/react';
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { useOnce } from '../once';
 
 const TOKEN_KEY = 'realtime-hub.kiosk.token';
 const SESSION_KEY = 'realtime-hub.kiosk.session';
@@ -201,14 +202,12 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
 function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(session: KioskSessionPayload): void }) {
   const { t } = useTranslation();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, submit } = useOnce();
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get('code') ?? '')
+  const onSubmit = submit(async (form) => {
+    const code = String(new FormData(form).get('code') ?? '')
       .trim()
       .toUpperCase();
-    setBusy(true);
     setError(undefined);
     try {
       const { session } = await client.request('validate_code', { code });
@@ -220,13 +219,11 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
     } catch (err) {
       const code = err instanceof AckFailure ? err.code : 'INTERNAL';
       setError(t(`kiosk.codeError.${code}`, { defaultValue: t('kiosk.codeError.other') }));
-    } finally {
-      setBusy(false);
     }
-  };
+  });
 
   return (
-    <form className="kiosk-card" onSubmit={(event) => void submit(event)}>
+    <form className="kiosk-card" onSubmit={onSubmit}>
       <h1>{t('kiosk.welcome')}</h1>
       <label>
         {t('kiosk.code')}

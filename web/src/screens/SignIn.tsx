@@ -1,10 +1,11 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation } from 'react-router';
 import { authenticate, errorText } from '../api';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { useSession } from '../session';
 import { ErrorLine } from '../components/ErrorLine';
+import { useOnce } from '../once';
 
 /** Set when the server ended the session (revoked, disabled, too old): the sign-in page says so, once. */
 export const SESSION_ENDED_KEY = 'realtime-hub.session-ended';
@@ -14,15 +15,13 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const { user, signIn } = useSession();
   const location = useLocation();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, submit } = useOnce();
   const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY) !== null);
   useEffect(() => sessionStorage.removeItem(SESSION_ENDED_KEY), []);
   if (user) return <Navigate to={(location.state as { from?: string } | null)?.from ?? '/chat'} replace />;
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    setBusy(true);
+  const onSubmit = submit(async (formElement) => {
+    const form = new FormData(formElement);
     setError(undefined);
     try {
       const answer = await authenticate(mode === 'signin' ? 'login' : 'register', {
@@ -33,10 +32,8 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
       signIn({ token: answer.accessToken, user: answer.user });
     } catch (err) {
       setError(errorText(err));
-    } finally {
-      setBusy(false);
     }
-  };
+  });
 
   const title = mode === 'signin' ? t('auth.signInTitle') : t('auth.signUpTitle');
   return (
@@ -45,7 +42,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
         <LanguageSwitch />
         <h1>{title}</h1>
         {ended && <p role="status">{t('auth.ended')}</p>}
-        <form onSubmit={(event) => void submit(event)}>
+        <form onSubmit={onSubmit}>
           {mode === 'signup' && (
             <label>
               {t('auth.displayName')}
