@@ -592,9 +592,11 @@ describeE2E('Client SDK', () => {
     const { client } = sdkClient(proxy.url, watcher.token);
     const voteVersions: number[] = [];
     let counts: { upvotes: number; downvotes: number; version: number } | undefined;
+    // Each time the suggestion's entry changes (the map is emitted again when another suggestion's does).
     client.suggestionVotes().subscribe((all) => {
-      counts = all.get(suggestion.body.id);
-      if (counts) voteVersions.push(counts.version);
+      const entry = all.get(suggestion.body.id);
+      if (entry && entry !== counts) voteVersions.push(entry.version);
+      counts = entry;
     });
     const resourceVersions: number[] = [];
     client.resource(resourceId).subscribe((r) => r && resourceVersions.push(r.version));
@@ -850,5 +852,100 @@ describeE2E('Client SDK', () => {
       await upvote(author, id);
     });
     await waitUntil(() => all?.get(id)?.upvotes === 1, `the suggestion created while away (${all?.get(id)?.upvotes})`);
+  }, 30_000);
+
+  it('should run a channel’s catchUp once each subscription is in place and on every poll, and report its failure', async () => {
+    const [owner, member] = await createUsers(sut, 2, 'CatchUp');
+    const conversationId = await conversationOf(owner, member);
+    const { client, errors } = sdkClient(proxy.url, member.token, { fallbackAfterMs: 1500, pollIntervalMs: 200 });
+    let runs = 0;
+    let failing = false;
+    const stop = client.subscribe(channels.conversation(conversationId), {
+      catchUp: async () => {
+        runs += 1;
+        if (failing) throw new Error('catch-up failed');
+      },
+    });
+    await waitUntil(() => runs === 1, 'the first subscription’s catch-up');
+    await whileAway(client, async () => undefined);
+    await waitUntil(() => runs === 2, `the catch-up after a reconnect (${runs})`);
+    failing = true;
+    await whileAway(client, async () => undefined);
+    await waitUntil(() => errors.some((e) => (e as Error).message === 'catch-up failed'), 'the failure reported');
+    failing = false;
+
+    // No socket: the fallback's polls (every 200 ms) run it, and stop once the channel is let go.
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await waitForState(client, 'polling', 5000);
+    const polled = runs;
+    await waitUntil(() => runs >= polled + 3, `three polls’ catch-ups (${runs - polled})`);
+    stop();
+    await sleep(300);
+    const after = runs;
+    await sleep(800);
+    expect(runs).toBe(after);
+  }, 30_000);
+
+  it('should renew its token three quarters into its life while it has no socket, and go on polling past it', async () => {
+    const [lena] = await createUsers(sut, 1, 'RenewPolling');
+    const short = await sut.app.get(TokenService).sign({ id: lena.id, role: 'user', tokenVersion: 0 }, 4);
+    let current = short.token;
+    const asked: TokenRequest['reason'][] = [];
+    proxy.blockSocketIo = true;
+    const { client, states } = sdkClient(proxy.url, current, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+      getToken: async ({ reason }) => {
+        asked.push(reason);
+        if (reason !== 'connect')
+          current = (await api.post('/api/v1/auth/refresh', { token: current })).body.accessToken;
+        return current;
+      },
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications({ afterSeq: 0 }).subscribe((n) => received.push(n));
+    await waitForState(client, 'polling');
+    await waitUntil(() => asked.includes('expiring'), 'the renewal without a socket', 10_000);
+    // Past the first token's expiry: the polls still go through with the renewed one.
+    await sleep(Math.max(0, short.expiresAt.getTime() + 500 - Date.now()));
+    await notify(lena, 'after the first token');
+    await waitUntil(() => received.length === 1, 'the notification polled with the renewed token');
+    expect(asked).toEqual(['connect', 'expiring']);
+    expect(states).toEqual(['connecting', 'polling']);
+  }, 30_000);
+
+  it('should send read marks over REST while it polls, over the socket while online, and throw a refusal', async () => {
+    const [sender, reader, outsider] = await createUsers(sut, 3, 'Reads');
+    const conversationId = await conversationOf(sender, reader);
+    const first = await post(sender, conversationId, 'read while polling');
+    await notify(reader, 'one');
+    await notify(reader, 'two');
+    proxy.blockSocketIo = true;
+    const { client } = sdkClient(proxy.url, reader.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+    });
+    await waitForState(client, 'polling');
+    // Over the socket these would wait in Socket.IO's buffer and fail at the ack timeout.
+    expect(await client.messages.read(conversationId, first.seq)).toEqual({ lastReadSeq: first.seq, unreadCount: 0 });
+    const [newest] = (await api.get('/api/v1/notifications', { token: reader.token })).body.items;
+    expect(await client.readNotification(newest.id)).toEqual({ unreadCount: 1 });
+    expect(await client.readNotification()).toEqual({ unreadCount: 0 });
+
+    proxy.blockSocketIo = false;
+    await waitForState(client, 'online', 10_000);
+    const second = await post(sender, conversationId, 'read online');
+    const requests = proxy.requests;
+    expect(await client.messages.read(conversationId, second.seq)).toEqual({ lastReadSeq: second.seq, unreadCount: 0 });
+    expect(proxy.requests).toBe(requests);
+    const stored = await api.get(`/api/v1/conversations/${conversationId}`, { token: reader.token });
+    expect(stored.body.unreadCount).toBe(0);
+
+    const { client: stranger } = sdkClient(proxy.url, outsider.token);
+    await waitForState(stranger, 'online');
+    await expect(stranger.messages.read(conversationId, second.seq)).rejects.toMatchObject({ code: 'FORBIDDEN' });
   }, 30_000);
 });

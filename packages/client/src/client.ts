@@ -79,6 +79,13 @@ export type ChannelHandlers<C extends string = string> = {
   snapshot?(snapshot: ChannelSnapshots[Kind<C>]): void;
   /** After every successful (re)subscription. */
   subscribed?(): void;
+  /**
+   * Reads again what the channel sends no snapshot of (a list, counts, who is typing): once each (re)subscription is
+   * in place, the first included (events sent while the socket was away are not sent again, and a read made before the
+   * first subscription was in place may have missed one), and on every poll of the HTTP fallback (no event comes then).
+   * A rejection is reported to `onError`; in the fallback a 401 ends in `unauthorized`, as the client's own reads do.
+   */
+  catchUp?(): unknown;
   /** The server removed the socket from the channel (e.g. `FORBIDDEN`); the subscription is over. */
   unsubscribed?(info: { reason?: string }): void;
   /** The subscription was refused (FORBIDDEN, NOT_FOUND, UNKNOWN_CHANNEL, ...). */
@@ -157,18 +164,26 @@ function randomId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
 }
 
-/** The `sub` claim of a JWT (no verification: the server does that). */
-function subjectOf(token: string): string | undefined {
+/** A JWT's claims (no verification: the server does that); empty when they cannot be read. */
+function claimsOf(token: string): { sub?: string; role?: string; iat?: number; exp?: number } {
   try {
     const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const json = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as {
-      sub?: string;
-      role?: string;
-    };
-    return json.role === 'user' || json.role === 'admin' ? json.sub : undefined;
+    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as object;
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/** When a token is renewed without a socket: three quarters into its life (NaN when its dates cannot be read). */
+function renewalAt(token = ''): number {
+  const { iat, exp } = claimsOf(token);
+  return iat && exp ? (iat + (exp - iat) * 0.75) * 1000 : NaN;
+}
+
+/** The user id of a user or admin token. */
+function subjectOf(token: string): string | undefined {
+  const { role, sub } = claimsOf(token);
+  return role === 'user' || role === 'admin' ? sub : undefined;
 }
 
 /** Network-level failures (no HTTP answer), as opposed to an answer the server gave. */
@@ -186,6 +201,8 @@ export class RealtimeClient {
      * the message is stored once however often it is retried. Resolves with the stored message.
      */
     send(conversationId: string, body: string, options?: { clientId?: string }): Promise<MessagePayload>;
+    /** Marks the conversation read up to `seq` (`message:read`; over REST without a socket or an answer). */
+    read(conversationId: string, seq: number): Promise<ClientEventResult<'message:read'>>;
   };
 
   readonly #socket: Socket;
@@ -201,8 +218,6 @@ export class RealtimeClient {
   readonly #ready: Promise<void>;
   #tokenReason: TokenRequest['reason'] = 'connect';
   #authRetried = false;
-  /** Connections made so far (Socket.IO's reconnections included). */
-  #connections = 0;
   #expired = false;
   #closed = false;
   #userIdValue: string | undefined;
@@ -221,6 +236,8 @@ export class RealtimeClient {
   #paceTimer: ReturnType<typeof setTimeout> | undefined;
   /** Pending retries of failed reads (unread count, inbox), cancelled by close(). */
   readonly #readRetries = new Set<ReturnType<typeof setTimeout> | undefined>();
+  /** The renewal of the current token three quarters into its life (#renewIfDue). */
+  #renewTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.#tokens = 2 * this.#rate;
@@ -239,7 +256,16 @@ export class RealtimeClient {
       options.fetch,
       options.timeoutMs,
     );
-    this.messages = { send: (conversationId, body, o) => this.#send(conversationId, body, o?.clientId) };
+    this.messages = {
+      send: (conversationId, body, o) => this.#send(conversationId, body, o?.clientId),
+      read: (conversationId, seq) =>
+        this.#socketOrRest('message:read', { conversationId, seq }, () =>
+          this.rest.POST('/api/v1/conversations/{id}/read', {
+            params: { path: { id: conversationId } },
+            body: { seq },
+          }),
+        ),
+    };
     this.#socket = io(options.url, {
       autoConnect: false,
       forceNew: true,
@@ -276,22 +302,6 @@ export class RealtimeClient {
   }
 
   /**
-   * A `subscribed` handler that runs `load` after every resubscription but the first (the stream loads once as it
-   * starts): what changed while the socket was away, of state the channel sends no snapshot of, is read again.
-   */
-  #afterResubscribing(load: () => Promise<void>): () => void {
-    // The connection the stream starts on: the one up now, else the next. A first subscription answered only on a
-    // later one (the socket was cut before its answer) comes after an absence too.
-    const startsOn = this.#connections + (this.#socket.connected ? 0 : 1);
-    let first = true;
-    return () => {
-      const starting = first && this.#connections === startsOn;
-      first = false;
-      if (!starting) load().catch((err) => this.#report(err));
-    };
-  }
-
-  /**
    * A read of state (the unread count, the inbox), or a subscribe (#sendSubscribe), retried when it fails, with the
    * backoff of the gapless streams (`READ_RETRY_MS` doubling up to 30 s): `run` reads now (reporting a failure to
    * `onError` and retrying), `poll` is the HTTP fallback's read (rejects with what failed, the poll tick being its
@@ -312,10 +322,10 @@ export class RealtimeClient {
     };
     const run = (): void => {
       cancel();
-      if (stopped || this.#closed || this.#stateValue === 'unauthorized') return;
+      if (stopped || this.#halted) return;
       load().then(done, (err: unknown) => {
         this.#report(err);
-        if (timer || stopped || this.#closed || this.#stateValue === 'unauthorized') return;
+        if (timer || stopped || this.#halted) return;
         timer = setTimeout(run, Math.min(READ_RETRY_MAX_MS, READ_RETRY_MS * 2 ** failures++));
         this.#readRetries.add(timer);
       });
@@ -327,6 +337,24 @@ export class RealtimeClient {
         stopped = true;
         cancel();
       },
+    };
+  }
+
+  /**
+   * State of the user's own channel (the unread count, the inbox): `load` reads it at once (before the socket is up),
+   * then as the channel's `catchUp`, retried when it fails; `handlers` apply its live events. Answers its stop.
+   */
+  #ownState(handlers: ChannelHandlers<`user:${string}`>, load: () => Promise<void>): () => void {
+    const read = this.#retryingRead(load);
+    read.run();
+    const unsubscribe = this.subscribe(this.#ownChannel(), {
+      ...handlers,
+      // In the fallback the read's failure goes to the poll (a 401 ends in `unauthorized`), whose next tick retries.
+      catchUp: () => (this.#socket.connected ? read.run() : read.poll()),
+    });
+    return () => {
+      read.stop();
+      unsubscribe();
     };
   }
 
@@ -342,18 +370,21 @@ export class RealtimeClient {
     entry.handlers.add(h);
     const poller = this.#snapshotPoller(entry, h);
     if (poller) this.#snapshots.add(poller);
+    const catchUp = h.catchUp && (async () => void (await h.catchUp!()));
+    if (catchUp) this.#pollers.add(catchUp);
     // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
     // and every handler takes the fresh one as it would after a reconnect.
     if (!existed || (entry.active && entry.snapshot !== undefined)) {
       this.#sendSubscribe(entry);
     } else if (entry.active) {
-      h.subscribed?.();
+      this.#inPlace(h);
     }
     let done = false;
     return () => {
       if (done) return;
       done = true;
       if (poller) this.#snapshots.delete(poller);
+      if (catchUp) this.#pollers.delete(catchUp);
       const current = this.#entries.get(channel);
       if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
       this.#entries.delete(channel);
@@ -477,21 +508,19 @@ export class RealtimeClient {
             };
             apply({ count, version });
           };
-          const read = this.#retryingRead(load);
-          const unsubscribe = this.subscribe(this.#ownChannel(), {
-            'notifications:unread': apply,
-            subscribed: this.#afterResubscribing(async () => read.run()),
-          });
-          read.run();
-          this.#pollers.add(read.poll);
-          return () => {
-            this.#pollers.delete(read.poll);
-            read.stop();
-            unsubscribe();
-          };
+          return this.#ownState({ 'notifications:unread': apply }, load);
         }),
       true,
     );
+  }
+
+  /** Marks a notification read, or every one without an `id` (over REST without a socket or an answer). */
+  readNotification(id?: string): Promise<{ unreadCount: number }> {
+    return id
+      ? this.#socketOrRest('notification:read', { id }, () =>
+          this.rest.POST('/api/v1/notifications/{id}/read', { params: { path: { id } } }),
+        )
+      : this.#socketOrRest('notification:read_all', {}, () => this.rest.POST('/api/v1/notifications/read-all'));
   }
 
   /**
@@ -562,18 +591,7 @@ export class RealtimeClient {
               reads.delete(touched);
             }
           };
-          const read = this.#retryingRead(load);
-          const unsubscribe = this.subscribe(this.#ownChannel(), {
-            'inbox:update': apply,
-            subscribed: this.#afterResubscribing(async () => read.run()),
-          });
-          read.run();
-          this.#pollers.add(read.poll);
-          return () => {
-            this.#pollers.delete(read.poll);
-            read.stop();
-            unsubscribe();
-          };
+          return this.#ownState({ 'inbox:update': apply }, load);
         }),
       true,
     );
@@ -640,11 +658,13 @@ export class RealtimeClient {
   suggestionVotes(): Stream<Map<string, SuggestionVotePayload>> {
     return new Stream<Map<string, SuggestionVotePayload>>((stream) => {
       const counts = new Map<string, SuggestionVotePayload>();
-      const apply = (incoming: SuggestionVotePayload) => {
+      /** Keeps `incoming` if newer; emits unless `quiet` (a page read emits once). Answers whether it was kept. */
+      const apply = (incoming: SuggestionVotePayload, quiet = false): boolean => {
         const current = counts.get(incoming.suggestionId);
-        if (newerVersion(current, incoming) === current) return;
+        if (newerVersion(current, incoming) === current) return false;
         counts.set(incoming.suggestionId, incoming);
-        stream.next(new Map(counts));
+        if (!quiet) stream.next(new Map(counts));
+        return true;
       };
       const fromSuggestion = (s: SuggestionPayload): SuggestionVotePayload => ({
         suggestionId: s.id,
@@ -670,11 +690,13 @@ export class RealtimeClient {
             }),
           );
           let reached = known.size === 0;
+          let changed = false;
           for (const s of recent.items as SuggestionPayload[]) {
             reached ||= known.has(s.id);
             listed.add(s.id);
-            apply(fromSuggestion(s));
+            changed = apply(fromSuggestion(s), true) || changed;
           }
+          if (changed) stream.next(new Map(counts));
           cursor = recent.nextCursor ?? undefined;
           if (reached || !cursor) break;
         }
@@ -690,14 +712,11 @@ export class RealtimeClient {
           }
           apply(vote);
         },
-        // Nothing is known at the first subscription; after a reconnect, what was created or voted on meanwhile is read.
-        subscribed: this.#afterResubscribing(refetchKnown),
+        // The most recent suggestions' counts at the first subscription; after a reconnect and on every poll, what
+        // was created or voted on meanwhile.
+        catchUp: refetchKnown,
       });
-      this.#pollers.add(refetchKnown);
-      return () => {
-        this.#pollers.delete(refetchKnown);
-        unsubscribe();
-      };
+      return unsubscribe;
     }, true);
   }
 
@@ -738,6 +757,11 @@ export class RealtimeClient {
 
   // ---- connection ----
 
+  /** Closed, or refused (`unauthorized`): nothing is asked of the server until `reconnect()`. */
+  get #halted(): boolean {
+    return this.#closed || this.#stateValue === 'unauthorized';
+  }
+
   get #timeoutMs(): number {
     return this.options.timeoutMs ?? 10_000;
   }
@@ -757,9 +781,28 @@ export class RealtimeClient {
 
   async #readToken(reason: TokenRequest['reason']): Promise<string> {
     const token = await this.options.getToken({ reason });
+    if (token !== this.#token) {
+      clearTimeout(this.#renewTimer);
+      const at = renewalAt(token);
+      if (at) {
+        this.#renewTimer = setTimeout(() => this.#renewIfDue(), Math.min(at - Date.now(), 2 ** 31 - 1));
+        (this.#renewTimer as { unref?: () => void }).unref?.();
+      }
+    }
     this.#token = token;
     this.#userIdValue ??= subjectOf(token);
     return token;
+  }
+
+  /**
+   * Without a socket (reconnecting, polling, offline) no `auth:expiring` comes: three quarters into its life, or at a
+   * disconnect past that point, the token is renewed here (`getToken({reason: 'expiring'})`), for REST and the next
+   * handshake. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor while the socket is up.
+   */
+  #renewIfDue(): void {
+    if (Date.now() >= renewalAt(this.#token) && !this.#socket.connected && !this.#expired && !this.#halted) {
+      this.#readToken('expiring').catch((err) => this.#report(err));
+    }
   }
 
   /** Runs `start` once the first token was read (own-channel subscriptions need the user id); undoable before. */
@@ -796,7 +839,6 @@ export class RealtimeClient {
   #listen(): void {
     const socket = this.#socket;
     socket.on('connect', () => {
-      this.#connections += 1;
       this.#retries = 0;
       this.#authRetried = false;
       this.#expired = false;
@@ -807,7 +849,8 @@ export class RealtimeClient {
     });
     socket.on('disconnect', (reason) => {
       for (const entry of this.#entries.values()) entry.active = false;
-      if (this.#closed || this.#stateValue === 'unauthorized') return;
+      if (this.#halted) return;
+      this.#renewIfDue();
       this.#setState('reconnecting');
       if (reason === 'io server disconnect') {
         // The server closed it (token expired, revoked, too many errors): Socket.IO does not retry on its own.
@@ -891,7 +934,7 @@ export class RealtimeClient {
             entry.snapshot = data.snapshot;
             for (const h of [...entry.handlers]) {
               if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
-              h.subscribed?.();
+              this.#inPlace(h);
             }
           },
           (failure: unknown) => {
@@ -912,6 +955,12 @@ export class RealtimeClient {
           },
         );
     }).run();
+  }
+
+  /** A handler's subscription is in place: `subscribed`, then `catchUp`. */
+  #inPlace(h: ChannelHandlers): void {
+    h.subscribed?.();
+    if (h.catchUp) (async () => h.catchUp!())().catch((err) => this.#report(err));
   }
 
   #dispatch(event: ServerEventName, payload: unknown): void {
@@ -987,7 +1036,7 @@ export class RealtimeClient {
           { gapWaitMs: this.options.gapWaitMs, ...options },
           (err) => this.#report(err),
           // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
-          () => !this.#closed && this.#stateValue !== 'unauthorized',
+          () => !this.#halted,
         );
         const poll = () => sequencer.poll();
         const unsubscribe = this.subscribe(channel(), {
@@ -1012,12 +1061,12 @@ export class RealtimeClient {
     if (this.#fallbackTimer || this.#closed) return;
     this.#fallbackTimer = setTimeout(() => {
       this.#fallbackTimer = undefined;
-      if (!this.#socket.connected && !this.#closed && this.#stateValue !== 'unauthorized') this.#poll();
+      if (!this.#socket.connected && !this.#halted) this.#poll();
     }, this.options.fallbackAfterMs ?? 8000);
   }
 
   #poll(): void {
-    if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
+    if (this.#socket.connected || this.#halted) return;
     if (this.#stateValue !== 'offline') this.#setState('polling');
     // The streams, counts and lists every time; the subscriptions' snapshots (a screen of live cards may hold hundreds)
     // 20 a poll, the least recently read first, so that each is read in turn and a client that lost its socket asks
@@ -1030,7 +1079,7 @@ export class RealtimeClient {
     const tasks = [...this.#pollers, ...turn];
     const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
     void Promise.allSettled(probe.map((task) => task())).then((results) => {
-      if (this.#socket.connected || this.#closed || this.#stateValue === 'unauthorized') return;
+      if (this.#socket.connected || this.#halted) return;
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
         // REST already asked once for a new token (rest.ts) and it was refused too.
@@ -1095,7 +1144,7 @@ export class RealtimeClient {
         if (error instanceof RestError && error.status === 401) {
           // The token was refused, its one renewal too (rest.ts): as over the socket, the send stays queued and the
           // client goes `unauthorized`; `reconnect()` with a new token sends it.
-          if (!this.#closed && !this.#socket.connected && this.#stateValue !== 'unauthorized') this.#refusedOverRest();
+          if (!this.#halted && !this.#socket.connected) this.#refusedOverRest();
           if (this.#socket.connected) this.#schedulePump(250);
           return;
         }
@@ -1131,6 +1180,25 @@ export class RealtimeClient {
       this.#pumpTimer = undefined;
       this.#pump();
     }, jitter(ms));
+  }
+
+  /**
+   * A client event while the socket is up, else (and when its answer does not come) its REST twin: in `polling` a
+   * socket request waits in Socket.IO's buffer and is dropped at its timeout, never sent. A refusal is thrown as it is.
+   */
+  async #socketOrRest<E extends ClientEventName>(
+    event: E,
+    payload: ClientEventPayload<E>,
+    rest: () => Promise<{ data?: unknown; error?: unknown; response: Response }>,
+  ): Promise<ClientEventResult<E>> {
+    if (this.#socket.connected) {
+      try {
+        return await this.request(event, payload);
+      } catch (err) {
+        if ((err as AckFailure).code !== 'TIMEOUT') throw err;
+      }
+    }
+    return unwrap(await rest()) as ClientEventResult<E>;
   }
 
   #report(error: unknown): void {

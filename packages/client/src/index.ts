@@ -14,13 +14,4 @@ export { type paths, type RestClient, RestError, RestTimeout } from './rest.js';
 export { type SeqItem, type SeqSource, SeqSequencer, type SeqStreamOptions } from './seq-stream.js';
 // The protocol's types, and its runtime helpers a client needs (not the AsyncAPI builder, kept out of bundles).
 export type * from '@realtime-hub/protocol';
-export {
-  CHANNEL_PATTERNS,
-  channelOf,
-  channels,
-  ConnectErrors,
-  ERROR_STATUS,
-  ErrorCodes,
-  isAckOk,
-  parseChannel,
-} from '@realtime-hub/protocol';
+export { channelOf, channels, ConnectErrors, ErrorCodes, isAckOk, parseChannel } from '@realtime-hub/protocol';

@@ -24,18 +24,20 @@ export interface Subscribable<T> {
  * With `current`, a late observer first receives the latest value (a behaviour subject).
  */
 export class Stream<T> implements Subscribable<T> {
-  private readonly observers = new Set<Observer<T>>();
-  private stop: (() => void) | undefined;
-  private hasValue = false;
-  private value: T | undefined;
+  readonly #observers = new Set<Observer<T>>();
+  #stop: (() => void) | undefined;
+  #hasValue = false;
+  #value: T | undefined;
+  readonly #start?: (stream: Stream<T>) => (() => void) | void;
+  readonly #replayLast: boolean;
 
-  constructor(
-    private readonly start?: (stream: Stream<T>) => (() => void) | void,
-    private readonly replayLast = false,
-  ) {}
+  constructor(start?: (stream: Stream<T>) => (() => void) | void, replayLast = false) {
+    this.#start = start;
+    this.#replayLast = replayLast;
+  }
 
   get current(): T | undefined {
-    return this.value;
+    return this.#value;
   }
 
   subscribe(observerOrNext?: Observer<T> | ((value: T) => void)): Subscription {
@@ -49,10 +51,10 @@ export class Stream<T> implements Subscribable<T> {
             error: (error) => given?.error?.(error),
             complete: () => given?.complete?.(),
           };
-    this.observers.add(observer);
+    this.#observers.add(observer);
     let closed = false;
-    if (this.replayLast && this.hasValue) observer.next?.(this.value as T);
-    if (this.observers.size === 1 && this.start && !this.stop) this.stop = this.start(this) ?? (() => undefined);
+    if (this.#replayLast && this.#hasValue) observer.next?.(this.#value as T);
+    if (this.#observers.size === 1 && this.#start && !this.#stop) this.#stop = this.#start(this) ?? (() => undefined);
     return {
       get closed() {
         return closed;
@@ -60,10 +62,10 @@ export class Stream<T> implements Subscribable<T> {
       unsubscribe: () => {
         if (closed) return;
         closed = true;
-        this.observers.delete(observer);
-        if (this.observers.size === 0 && this.stop) {
-          const stop = this.stop;
-          this.stop = undefined;
+        this.#observers.delete(observer);
+        if (this.#observers.size === 0 && this.#stop) {
+          const stop = this.#stop;
+          this.#stop = undefined;
           stop();
         }
       },
@@ -72,22 +74,22 @@ export class Stream<T> implements Subscribable<T> {
 
   /** Pushes a value to every observer. */
   next(value: T): void {
-    this.value = value;
-    this.hasValue = true;
-    for (const observer of [...this.observers]) observer.next?.(value);
+    this.#value = value;
+    this.#hasValue = true;
+    for (const observer of [...this.#observers]) observer.next?.(value);
   }
 
   error(error: unknown): void {
-    for (const observer of [...this.observers]) observer.error?.(error);
+    for (const observer of [...this.#observers]) observer.error?.(error);
   }
 
   complete(): void {
-    for (const observer of [...this.observers]) observer.complete?.();
-    this.observers.clear();
+    for (const observer of [...this.#observers]) observer.complete?.();
+    this.#observers.clear();
   }
 
   get observed(): boolean {
-    return this.observers.size > 0;
+    return this.#observers.size > 0;
   }
 }
 

@@ -33,43 +33,53 @@ const PAGE = 100;
 const MAX_RETRY_MS = 30_000;
 
 export class SeqSequencer<T extends SeqItem> {
-  private last: number | undefined;
-  private readonly pending = new Map<number, T>();
-  private filling = false;
-  private again = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private holeRounds = 0;
-  private stopped = false;
+  #last: number | undefined;
+  readonly #pending = new Map<number, T>();
+  #filling = false;
+  #again = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #holeRounds = 0;
+  #stopped = false;
   /** Failed reads in a row (the retry delay doubles with each). */
-  private failures = 0;
+  #failures = 0;
+  readonly #source: SeqSource<T>;
+  readonly #deliver: (item: T) => void;
+  readonly #options: SeqStreamOptions;
+  readonly #onError: (error: unknown) => void;
+  /** False while its client is closed: nothing is fetched or retried then (a later resubscription catches up). */
+  readonly #isActive: () => boolean;
 
   constructor(
-    private readonly source: SeqSource<T>,
-    private readonly deliver: (item: T) => void,
-    private readonly options: SeqStreamOptions = {},
-    private readonly onError: (error: unknown) => void = () => undefined,
-    /** False while its client is closed: nothing is fetched or retried then (a later resubscription catches up). */
-    private readonly isActive: () => boolean = () => true,
+    source: SeqSource<T>,
+    deliver: (item: T) => void,
+    options: SeqStreamOptions = {},
+    onError: (error: unknown) => void = () => undefined,
+    isActive: () => boolean = () => true,
   ) {
-    this.last = options.afterSeq;
+    this.#source = source;
+    this.#deliver = deliver;
+    this.#options = options;
+    this.#onError = onError;
+    this.#isActive = isActive;
+    this.#last = options.afterSeq;
   }
 
   /** The seq of the last item delivered (undefined before the start position is known). */
   get lastSeq(): number | undefined {
-    return this.last;
+    return this.#last;
   }
 
   /** A live item. */
   push(item: T): void {
-    if (this.stopped) return;
-    if (this.last !== undefined && item.seq <= this.last) return;
-    if (this.last !== undefined && item.seq === this.last + 1) {
-      this.emit(item);
-      this.drain();
+    if (this.#stopped) return;
+    if (this.#last !== undefined && item.seq <= this.#last) return;
+    if (this.#last !== undefined && item.seq === this.#last + 1) {
+      this.#emit(item);
+      this.#drain();
       return;
     }
-    this.pending.set(item.seq, item);
-    this.schedule(this.options.gapWaitMs ?? 100);
+    this.#pending.set(item.seq, item);
+    this.#schedule(this.#options.gapWaitMs ?? 100);
   }
 
   /**
@@ -78,12 +88,12 @@ export class SeqSequencer<T extends SeqItem> {
    * acknowledged after it (the catch-up that follows the acknowledgement fetches it).
    */
   async start(): Promise<void> {
-    await this.fill(true);
+    await this.#fill(true);
   }
 
   /** Fetches whatever is missing now (after a (re)subscribe, on a poll tick, or to find the start position). */
   async catchUp(): Promise<void> {
-    await this.fill();
+    await this.#fill();
   }
 
   /**
@@ -91,97 +101,97 @@ export class SeqSequencer<T extends SeqItem> {
    * poll: a refused token or an unreachable server must reach the connection state, not only `onError`.
    */
   async poll(): Promise<void> {
-    const failure = await this.fill();
+    const failure = await this.#fill();
     if (failure) throw failure.error;
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.pending.clear();
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
   }
 
-  private emit(item: T): void {
-    this.last = item.seq;
-    this.deliver(item);
+  #emit(item: T): void {
+    this.#last = item.seq;
+    this.#deliver(item);
   }
 
-  private drain(): void {
-    if (this.last === undefined) return;
-    for (const seq of [...this.pending.keys()]) if (seq <= this.last) this.pending.delete(seq);
-    let next = this.pending.get(this.last + 1);
+  #drain(): void {
+    if (this.#last === undefined) return;
+    for (const seq of [...this.#pending.keys()]) if (seq <= this.#last) this.#pending.delete(seq);
+    let next = this.#pending.get(this.#last + 1);
     while (next) {
-      this.pending.delete(next.seq);
-      this.emit(next);
-      next = this.pending.get(this.last + 1);
+      this.#pending.delete(next.seq);
+      this.#emit(next);
+      next = this.#pending.get(this.#last + 1);
     }
-    if (this.pending.size === 0) this.holeRounds = 0;
+    if (this.#pending.size === 0) this.#holeRounds = 0;
   }
 
-  private schedule(ms: number): void {
-    if (this.timer || this.stopped || !this.isActive()) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.fill();
+  #schedule(ms: number): void {
+    if (this.#timer || this.#stopped || !this.#isActive()) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#fill();
     }, ms);
   }
 
   /** Reads what is missing; never rejects: a failure is reported, retried later, and answered as `{error}`. */
-  private async fill(positionOnly = false): Promise<{ error: unknown } | undefined> {
-    if (this.stopped || !this.isActive()) return undefined;
-    if (this.filling) {
-      if (!positionOnly) this.again = true;
+  async #fill(positionOnly = false): Promise<{ error: unknown } | undefined> {
+    if (this.#stopped || !this.#isActive()) return undefined;
+    if (this.#filling) {
+      if (!positionOnly) this.#again = true;
       return undefined;
     }
-    this.filling = true;
+    this.#filling = true;
     try {
       do {
-        this.again = false;
-        if (this.last === undefined) {
-          const latest = await this.source.latestSeq();
+        this.#again = false;
+        if (this.#last === undefined) {
+          const latest = await this.#source.latestSeq();
           // An item that came live meanwhile came on the subscription, so it is news even when the newest-item read
           // already counts it (its transaction committed between the subscription and the read): start before it.
-          this.last = this.pending.size > 0 ? Math.min(latest, Math.min(...this.pending.keys()) - 1) : latest;
-          this.drain();
+          this.#last = this.#pending.size > 0 ? Math.min(latest, Math.min(...this.#pending.keys()) - 1) : latest;
+          this.#drain();
         }
         if (positionOnly) {
           positionOnly = false;
           // Nothing more, unless a catch-up was asked for while the position was read.
-          if (!this.again) break;
-          this.again = false;
+          if (!this.#again) break;
+          this.#again = false;
         }
-        const size = this.options.pageSize ?? PAGE;
+        const size = this.#options.pageSize ?? PAGE;
         for (;;) {
-          const items = await this.source.fetchAfter(this.last, size);
-          if (this.stopped) return;
+          const items = await this.#source.fetchAfter(this.#last, size);
+          if (this.#stopped) return;
           for (const item of items) {
             // REST is the record: an item it lists after `last` is the next one, even across a hole.
-            if (item.seq > this.last) this.emit(item);
+            if (item.seq > this.#last) this.#emit(item);
           }
-          this.drain();
+          this.#drain();
           if (items.length < size) break;
         }
-        if (this.pending.size > 0) {
+        if (this.#pending.size > 0) {
           // Live items above a gap REST did not fill yet: their predecessors' transactions may still be committing.
-          this.holeRounds += 1;
-          if (this.holeRounds > (this.options.holePatience ?? 3)) {
-            this.last = Math.min(...this.pending.keys()) - 1;
-            this.drain();
+          this.#holeRounds += 1;
+          if (this.#holeRounds > (this.#options.holePatience ?? 3)) {
+            this.#last = Math.min(...this.#pending.keys()) - 1;
+            this.#drain();
           } else {
-            this.schedule(this.options.gapWaitMs ?? 100);
+            this.#schedule(this.#options.gapWaitMs ?? 100);
           }
         }
-      } while (this.again && !this.stopped);
-      this.failures = 0;
+      } while (this.#again && !this.#stopped);
+      this.#failures = 0;
       return undefined;
     } catch (error) {
-      this.onError(error);
-      this.failures += 1;
-      this.schedule(Math.min(MAX_RETRY_MS, (this.options.retryMs ?? 1000) * 2 ** (this.failures - 1)));
+      this.#onError(error);
+      this.#failures += 1;
+      this.#schedule(Math.min(MAX_RETRY_MS, (this.#options.retryMs ?? 1000) * 2 ** (this.#failures - 1)));
       return { error };
     } finally {
-      this.filling = false;
+      this.#filling = false;
     }
   }
 }
