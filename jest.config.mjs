@@ -13,6 +13,39 @@ const common = {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
 };
 
+/**
+ * E2E specs run in the embedded project only: what they check does not depend on the backend. The AsyncAPI document,
+ * CORS and the security headers touch neither the database nor Redis; the client SDK specs test the client (reconnects,
+ * resync, fallback), whose server side every other spec covers, and test/multi/client-failover.e2e-spec.ts runs the
+ * SDK across two instances. The fuzzer, the authorization matrix, malformed input and the user search check how one
+ * caller's requests are answered, one at a time (validation, guards, who may see what): the same SQL on PGlite as on
+ * Postgres, no race, and no state held in Redis. How long an idle HTTP connection is kept is the HTTP server's setting.
+ */
+const EMBEDDED_ONLY = [
+  'asyncapi',
+  'security-cors',
+  'security-headers',
+  'client-sdk',
+  'client-react',
+  'fuzz',
+  'authorization',
+  'security-input',
+  'security-user-search',
+  'http-connections',
+];
+/**
+ * With Postgres and Redis configured (CI sets both), every other e2e spec runs once, in the production shape (the
+ * e2e-services project), and the embedded project adds to the specs above only those of what embedded mode does its own
+ * way: PGlite's one backend under concurrent transactions, its migrations and statements (database), and requests
+ * queued on it at ten times the pool (notifications). Embedded mode is also what the browser specs and the embedded
+ * crash run on. Without the services (`npm test` on a fresh machine) the embedded project runs every e2e spec. The
+ * second run of each spec cost about 430 s of a clean-clone run's 2,260 s of spec time on the slower kind of machine
+ * (test/setup/durations.json), where the whole run came near CI's 15 minutes.
+ */
+const EMBEDDED_TOO = ['database', 'notifications'];
+const servicesConfigured = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
+const e2eSpecs = (names) => names.map((name) => `<rootDir>/test/e2e/${name}.e2e-spec.ts`);
+
 export default {
   cacheDirectory: '<rootDir>/.jest-cache',
   testTimeout: 30000,
@@ -45,7 +78,9 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testMatch: servicesConfigured
+        ? e2eSpecs([...EMBEDDED_ONLY, ...EMBEDDED_TOO])
+        : ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/setup/embedded-template.ts'],
     },
@@ -53,20 +88,8 @@ export default {
       ...common,
       displayName: 'e2e-services',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
-      // Run in the embedded project only: what these check does not depend on the backend. The AsyncAPI document,
-      // CORS and the security headers touch neither the database nor Redis; the client SDK specs test the client
-      // (reconnects, resync, fallback), whose server side every other spec here covers, and
-      // test/multi/client-failover.e2e-spec.ts runs the SDK across two instances. The fuzzer, the authorization matrix, malformed input and the user search check
-      // how one caller's requests are answered, one at a time (validation, guards, who may see what): the same SQL on
-      // PGlite as on Postgres, no race, and no state held in Redis. How long an idle HTTP connection is kept is the
-      // HTTP server's setting alone. A second run here would only spend CI time.
-      testPathIgnorePatterns: [
-        '/node_modules/',
-        '/test/e2e/asyncapi\\.e2e-spec\\.ts$',
-        '/test/e2e/security-(cors|headers)\\.e2e-spec\\.ts$',
-        '/test/e2e/client-(sdk|react)\\.e2e-spec\\.ts$',
-        '/test/e2e/(fuzz|authorization|security-input|security-user-search|http-connections)\\.e2e-spec\\.ts$',
-      ],
+      // EMBEDDED_ONLY (above) run in the embedded project only.
+      testPathIgnorePatterns: ['/node_modules/', ...EMBEDDED_ONLY.map((name) => `/test/e2e/${name}\\.e2e-spec\\.ts$`)],
       setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
     },
     {
