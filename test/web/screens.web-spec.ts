@@ -351,6 +351,9 @@ describe('Screens in the browser', () => {
       });
     await page.goto(`${app.url}/suggestions`);
     await page.getByRole('heading', { name: 'Suggestions' }).waitFor();
+    // Once the page's first reads are answered: a notification stored before the bell's first page is read is in
+    // that page, not a toast.
+    await page.waitForLoadState('networkidle');
     await notify('Agenda for Monday', { resourceId: documentId });
     await toasts.getByRole('link', { name: 'Agenda for Monday' }).click();
     await page.getByRole('textbox', { name: 'Content' }).waitFor();

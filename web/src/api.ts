@@ -28,22 +28,6 @@ export async function api<T>(
   );
 }
 
-/**
- * A read mark (a conversation's, a notification's, all notifications'): the contract's socket event while the socket
- * is up, its REST route otherwise (polling or offline, a socket request waits in Socket.IO's buffer and is dropped at
- * its timeout, never sent) and when the socket's answer does not come. A refusal from the server is thrown as it is.
- */
-export async function sendRead<T>(client: RealtimeClient, overSocket: () => Promise<T>, path: string, body?: unknown) {
-  if (client.state === 'online') {
-    try {
-      return await overSocket();
-    } catch (err) {
-      if (!(err instanceof AckFailure && err.code === 'TIMEOUT')) throw err;
-    }
-  }
-  return api<T>(client, 'POST', path, body);
-}
-
 export interface User {
   id: string;
   email: string;

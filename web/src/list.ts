@@ -2,7 +2,7 @@
 // (and whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat and the kiosks' admin use
 // too), the pages after it on demand (`useNextPages` and `MoreButton`, which the chat and the bell use too), an error
 // line with the way to run an action against it, a create form whose created item joins the list (one submission at a
-// time), and a reload as far as the list is shown (the suggestions' catch-up, catch-up.ts). Each screen keeps its own
+// time), and a reload as far as the list is shown (the suggestions' channel `catchUp`). Each screen keeps its own
 // routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
@@ -28,7 +28,7 @@ export interface ListPage<T> {
   /**
    * Reads the list again from its first page, as far as it is shown (at least one page), in place of what it holds
    * (merged item by item, see `useListPage`), and the pages after it from there: what a screen whose channel has no
-   * snapshot does to catch up (catch-up.ts). A failure is left to the next catch-up.
+   * snapshot does to catch up (its channel's `catchUp` handler). A failure is left to the next catch-up.
    */
   reload(): void;
 }

@@ -68,12 +68,6 @@ function subjectOf(token: string): string | undefined {
   return claimsOf(token).sub;
 }
 
-/** When a token is renewed by the tab itself: three quarters into its life (45 min into the default hour). */
-function renewalAt(token: string): number | undefined {
-  const { iat, exp } = claimsOf(token);
-  return iat === undefined || exp === undefined ? undefined : (iat + (exp - iat) * 0.75) * 1000;
-}
-
 /** The stored session when it is `userId`'s (its user and its token's), else undefined: never another user's token. */
 function storedFor(userId: string): StoredSession | undefined {
   const stored = readStored();
@@ -153,6 +147,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const userId = session?.user.id;
   const client = useMemo(() => {
     if (!userId) return undefined;
+    /** The token last given to the client. */
+    const given: { token?: string } = {};
     return createClient({
       url: window.location.origin,
       reconnectDelayMs: 300,
@@ -162,14 +158,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       getToken: async ({ reason }) => {
         const stored = storedFor(userId);
         if (!stored) throw new Error('Not this tab’s session');
-        if (reason === 'connect') return stored.token;
+        // `expiring`: the client's token is ending (the server's notice), or three quarters into its life without a
+        // socket (the SDK's own renewal); a token another tab renewed meanwhile is taken as it is.
+        if (reason === 'connect' || (reason === 'expiring' && stored.token !== given.token))
+          return (given.token = stored.token);
         const token = await refresh(stored.token);
         if (!token) throw new Error('Session over');
         // Kept only if the browser is still signed in as this user (another tab may have signed out meanwhile).
         const now = storedFor(userId);
         if (!now) throw new Error('Not this tab’s session');
         localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...now, token }));
-        return token;
+        return (given.token = token);
       },
     });
   }, [userId]);
@@ -184,36 +183,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     },
     [userId],
   );
-  // The tab renews the stored token three quarters into its life, unless it was renewed meanwhile (by the socket's
-  // `auth:expiring` notice, or by another tab): with no socket (HTTP polling) no notice comes, the first request after
-  // the token expired was refused, and so was its renewal (an expired token cannot be renewed): every tab was signed
-  // out after an hour. The client takes the renewed token at its next refusal (getToken's `rejected`, above).
-  useEffect(() => {
-    if (!userId) return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const schedule = () => {
-      const token = storedFor(userId)?.token;
-      const at = token === undefined ? undefined : renewalAt(token);
-      // Nothing to renew: signed out, a token without dates, or one expired already (past renewing).
-      if (stopped || token === undefined || at === undefined || Date.now() >= (claimsOf(token).exp ?? 0) * 1000) return;
-      // Never sooner than in 5 s (a renewal that failed is tried again then), never later than setTimeout can wait.
-      timer = setTimeout(() => void renew(token), Math.min(Math.max(at - Date.now(), 5000), 2 ** 31 - 1));
-    };
-    const renew = async (token: string) => {
-      if (storedFor(userId)?.token === token && Date.now() >= renewalAt(token)!) {
-        const fresh = await refresh(token).catch(() => undefined);
-        const now = storedFor(userId);
-        if (fresh && now?.token === token) localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...now, token: fresh }));
-      }
-      schedule();
-    };
-    schedule();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [userId]);
   const unread = useMemo(
     () => (client ? { notifications: client.unreadCount(), inbox: client.inbox() } : undefined),
     [client],

@@ -8,7 +8,7 @@ import { useStreamItems } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, type Page, sendRead } from '../api';
+import { api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { useLoad, useNextPages } from '../list';
 import { ErrorLine, useErrorLine } from './ErrorLine';
@@ -109,11 +109,11 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   }, [toasts]);
 
   const markRead = async (id: string) => {
-    await sendRead(client, () => client.request('notification:read', { id }), `/api/v1/notifications/${id}/read`);
+    await client.readNotification(id);
     setReadIds((ids) => new Set(ids).add(id));
   };
   const markAll = async () => {
-    await sendRead(client, () => client.request('notification:read_all', {}), '/api/v1/notifications/read-all');
+    await client.readNotification();
     setReadIds(new Set(items.map((n) => n.id)));
   };
 

@@ -28,14 +28,13 @@ import {
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, errorText, type Page, sendRead } from '../api';
+import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
 import { appendNew, useLoad, useNextPages } from '../list';
 import { useOnce } from '../once';
-import { useCatchUp } from '../catch-up';
 import { composerOf, keepComposer, type Pending, usePending } from '../unsent';
 import { useInFront } from '../in-front';
 import { useTick } from '../clock';
@@ -449,22 +448,19 @@ function ConversationView({
     return () => clearTimeout(timer);
   }, [typing]);
 
-  // After a reconnect, and every 5 s while the client polls, the conversation is read again: who is in it and how far
-  // each has read (`message:read` and `conversation:members` sent while away do not come again); no typing is known.
-  const catchUp = useCatchUp(client, () => {
-    api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`).then(
-      (fresh) => {
-        setReads((map) => withReads(map, fresh.members));
-        onMembers(id, fresh.members);
-      },
-      () => undefined,
-    );
-  });
   useChannel(client, channels.conversation(id), {
-    subscribed: () => {
-      setTyping(new Map());
-      catchUp();
-    },
+    // After a reconnect no typing is known; and then, and on every poll while the client polls, the conversation is
+    // read again: who is in it and how far each has read (`message:read` and `conversation:members` sent while away do
+    // not come again).
+    subscribed: () => setTyping(new Map()),
+    catchUp: () =>
+      api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${id}`).then(
+        (fresh) => {
+          setReads((map) => withReads(map, fresh.members));
+          onMembers(id, fresh.members);
+        },
+        () => undefined,
+      ),
     typing: (event) =>
       setTyping((map) => {
         const next = new Map(map);
@@ -515,14 +511,7 @@ function ConversationView({
     readSent.current = lastSeq;
     const firstNew = messages.find((m) => m.seq > readBefore && m.senderId !== meId);
     if (catchingUp && firstNew) setNewFrom(firstNew.seq);
-    sendRead(
-      client,
-      () => client.request('message:read', { conversationId: id, seq: lastSeq }),
-      `/api/v1/conversations/${id}/read`,
-      {
-        seq: lastSeq,
-      },
-    ).catch(() => {
+    client.messages.read(id, lastSeq).catch(() => {
       // Not stored (it had been lost: the count stayed unread, the receipt "Sent", until the next message).
       if (readSent.current === lastSeq) readSent.current = readBefore;
       setTimeout(() => setReadRetry((n) => n + 1), 5000);

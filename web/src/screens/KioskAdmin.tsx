@@ -12,7 +12,6 @@ import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
 import { useLoad } from '../list';
 import { useOnce } from '../once';
-import { useCatchUp } from '../catch-up';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
 
@@ -64,11 +63,11 @@ export function KioskAdmin() {
   // What changed while no event could come (a reconnect, HTTP polling: a session that ended, a kiosk gone offline):
   // each list read again in place of what it shows.
   useChannel(client, channels.kioskWorkstations(), {
-    subscribed: useCatchUp(client, () => void fetchWorkstations(client).then(setWorkstations, () => undefined)),
+    catchUp: () => void fetchWorkstations(client).then(setWorkstations, () => undefined),
     'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),
   });
   useChannel(client, channels.kioskSessions(), {
-    subscribed: useCatchUp(client, () => void fetchOpenSessions(client).then(setSessions, () => undefined)),
+    catchUp: () => void fetchOpenSessions(client).then(setSessions, () => undefined),
     'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
   });
 

@@ -11,7 +11,6 @@ import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { agoOf, dateTimeOf } from '../i18n';
 import { useTick } from '../clock';
-import { useCatchUp } from '../catch-up';
 
 type Suggestion = SuggestionPayload & { myVote: number };
 type VoteAnswer = {
@@ -60,7 +59,7 @@ export function Suggestions() {
 
   useChannel(client, channels.suggestions(), {
     // What was voted, posted or closed while no event could come (a reconnect, HTTP polling): the list read again.
-    subscribed: useCatchUp(client, listPage.reload),
+    catchUp: listPage.reload,
     'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
     'suggestion:updated': applyUpdated,
     'suggestion:vote': (counts) => applyCounts(counts),
