@@ -11,7 +11,9 @@ import { describeFaults, expectCutSeenBy, member, restoreLink } from './helpers/
 import { expectEveryoneOnline, expectKioskCourse, kioskCourseScenario } from './helpers/kiosk-course.js';
 import { report, settledWithoutLoss } from './helpers/mixed-load.js';
 
-const CUT_MS = 9000;
+// The kiosk session's end falls inside the cut, claimed by A half a second overdue: 9 s left it 0.26 s past the cut's
+// end once, on the slower kind of machine.
+const CUT_MS = 10_000;
 
 describeFaults('Postgres cut from one instance of two under the mixed load', () => {
   const scenario = kioskCourseScenario({}, { postgresLinks: true });
