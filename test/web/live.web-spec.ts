@@ -2,7 +2,8 @@
 // dashboard's tiles move when a user connects. Two tabs of one browser: each follows the browser's session (signed
 // out, or signed in as someone else, in the other) and never sends with another account's token; the bell's list
 // follows what the other tab marks read. Sign-up names the field it refuses. After a cut, and while polling, the
-// suggestions and the kiosks' administration read again what no event brought.
+// suggestions and the kiosks' administration read again what no event brought, and the desktop notifications tell of
+// what came meanwhile.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -15,7 +16,10 @@ import {
   launchBrowser,
   newContext,
   openSignedIn,
+  putBehind,
+  recordDesktopNotifications,
   screenshot,
+  shownOnDesktop,
   until,
 } from './browser.js';
 
@@ -161,6 +165,47 @@ describe('Live screens in the browser', () => {
     await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'open' } });
     await http(app.url, 'DELETE', `/api/v1/suggestions/${first}/vote`, { token: author.token });
     await card.getByText(/Score: 1 · for: 1 · against: 0$/).waitFor({ timeout: 8000 });
+  });
+
+  it('the desktop notifications tell of a message and a notification that came during a cut', async () => {
+    const [admin, reader, friend] = await Promise.all([
+      loginAdmin(app),
+      registerUser(app, 'Away Reader'),
+      registerUser(app, 'Away Friend'),
+    ]);
+    const conversation = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: friend.token, body: { memberIds: [reader.id] } })
+    ).body as { id: string };
+    proxy = await startProxy([app.url]);
+    const readerContext = await context(reader);
+    await recordDesktopNotifications(readerContext, proxy.url);
+    const page = await openSignedIn(readerContext, proxy.url, '/suggestions');
+    await page.getByRole('button', { name: /^Notifications,/ }).click();
+    await page.getByRole('checkbox', { name: 'Desktop notifications' }).check();
+    await page.keyboard.press('Escape');
+    await putBehind(page);
+
+    // The user channel's events of the cut are not sent again: the SDK's streams catch up on them.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting', 15_000);
+    await http(app.url, 'POST', `/api/v1/conversations/${conversation.id}/messages`, {
+      token: friend.token,
+      body: { body: 'Sent while you were away' },
+    });
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [reader.id], type: 'info', title: 'Told while away' },
+    });
+    proxy.blockAll = false;
+    await connectionIs(page, 'online', 15_000);
+    await until(async () => (await shownOnDesktop(page)).length === 2, 'two desktop notifications', 10_000);
+    expect(await shownOnDesktop(page)).toEqual(
+      expect.arrayContaining([
+        { title: 'Away Friend', body: 'Sent while you were away', tag: `conversation:${conversation.id}` },
+        { title: 'Told while away', tag: expect.stringMatching(/^notification:/) },
+      ]),
+    );
   });
 
   it("the kiosks' administration catches up after a cut: a session started, another ended, a workstation added", async () => {

@@ -39,8 +39,8 @@ export function Layout() {
   let unreadMessages = 0;
   for (const entry of inbox.values()) unreadMessages += entry.unreadCount;
   useTitleCount(unreadNotifications + unreadMessages);
-  const desktop = useDesktopNotifications(client, user.id);
-  const sound = useSoundAlerts(client, user.id);
+  const desktop = useDesktopNotifications(client, unread, user.id);
+  const sound = useSoundAlerts(unread, user.id);
   const admin = user.role === 'admin';
   const { pathname } = useLocation();
   // The server refused the token and a refresh did not help (expired session, revoked, disabled): sign in again.

@@ -2,15 +2,16 @@
 // else, shows as the system's own notification (the Notification API), worded as the bell words it; a click brings
 // the tab to the front on the conversation or page it leads to. Off until the user turns them on, when the browser
 // asks for its permission; the choice is kept in this browser. One conversation's notifications replace each other
-// (one tag), and one notification shows once however many of the user's tabs receive it (its tag is its id).
-import { channels, type ConversationPayload, type MessagePayload, type RealtimeClient } from '@realtime-hub/client';
-import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useMemo, useRef, useState } from 'react';
+// (one tag), and one notification shows once however many of the user's tabs receive it (its tag is its id). What
+// arrives comes from the SDK's streams (`useArrivals`): also what came during a cut, or while the client polls.
+import type { ConversationPayload, MessagePayload, RealtimeClient } from '@realtime-hub/client';
+import { useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api } from './api';
 import { isInFront } from './in-front';
-import { newMessageFilter, targetOf, wordingOf } from './notices';
+import { useArrivals, targetOf, wordingOf } from './notices';
+import type { UnreadStreams } from './session';
 
 const PREFERENCE_KEY = 'realtime-hub.desktop-notifications';
 /** A longer message is cut there (the system shows two or three lines at most). */
@@ -29,13 +30,16 @@ export interface DesktopNotifications {
 const supported = (): boolean => typeof Notification === 'function';
 const clip = (text: string): string => (text.length > BODY_MAX ? `${text.slice(0, BODY_MAX - 1)}…` : text);
 
-export function useDesktopNotifications(client: RealtimeClient, userId: string): DesktopNotifications {
+export function useDesktopNotifications(
+  client: RealtimeClient,
+  streams: UnreadStreams,
+  userId: string,
+): DesktopNotifications {
   const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const [chosen, setChosen] = useState(() => localStorage.getItem(PREFERENCE_KEY) === 'on');
   const [permission, setPermission] = useState(() => (supported() ? Notification.permission : 'denied'));
   const enabled = chosen && permission === 'granted';
-  const newMessage = useMemo(() => newMessageFilter(userId), [userId]);
   /** Conversations by id, fetched once each, for the sender's name and a group's title. */
   const conversations = useRef(new Map<string, Promise<ConversationPayload | undefined>>());
 
@@ -64,15 +68,14 @@ export function useDesktopNotifications(client: RealtimeClient, userId: string):
     return conversation?.title ? t('desktop.inGroup', { name, title: conversation.title }) : name;
   };
 
-  useChannel(client, enabled ? channels.user(userId) : undefined, {
+  useArrivals(streams, userId, enabled, {
     notification: (notification) => {
       if (isInFront()) return;
       const { title, body } = wordingOf(notification, t);
       show(title, body, `notification:${notification.id}`, targetOf(notification));
     },
-    'inbox:update': (update) => {
-      const message = newMessage(update);
-      if (!message || isInFront()) return;
+    message: (message) => {
+      if (isInFront()) return;
       const { conversationId } = message;
       void titleOf(message).then((title) =>
         show(title, message.body, `conversation:${conversationId}`, `/chat/${conversationId}`),

@@ -1,7 +1,13 @@
 // The signed-in user, their one RealtimeClient and what is unread (one stream each per tab), shared by every screen
 // through a context. A tab follows the browser's session (kept in localStorage, shared by its tabs): signed out in
 // another tab, it signs out too; signed in there as someone else, it switches to that account, on the chat list.
-import { createClient, type InboxEntry, type RealtimeClient, type Stream } from '@realtime-hub/client';
+import {
+  createClient,
+  type InboxEntry,
+  type NotificationPayload,
+  type RealtimeClient,
+  type Stream,
+} from '@realtime-hub/client';
 import {
   createContext,
   Fragment,
@@ -32,6 +38,8 @@ export interface UnreadStreams {
   notifications: Stream<number>;
   /** Each conversation's last message and unread count. */
   inbox: Stream<Map<string, InboxEntry>>;
+  /** The notifications that come from now on, gapless (what the desktop notifications and the chime tell of). */
+  notices: Stream<NotificationPayload>;
 }
 
 interface SessionValue {
@@ -184,7 +192,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [userId],
   );
   const unread = useMemo(
-    () => (client ? { notifications: client.unreadCount(), inbox: client.inbox() } : undefined),
+    () =>
+      client
+        ? { notifications: client.unreadCount(), inbox: client.inbox(), notices: client.notifications() }
+        : undefined,
     [client],
   );
 

@@ -1,6 +1,7 @@
 // A short chime when something arrives for the user: a new notification, or a new message from someone else that
 // they are not reading at that moment. Off until the user turns it on in the bell's dropdown; the choice is kept in
-// this browser and followed by its other tabs. The chime is made with the Web Audio API (no file to load).
+// this browser and followed by its other tabs. The chime is made with the Web Audio API (no file to load). What
+// arrives comes from the SDK's streams (`useArrivals`): also what came during a cut, or while the client polls.
 //
 // One chime per event, however many of the user's tabs receive it: the tab that takes the event's Web Lock first
 // plays it and notes it in this browser's storage, and the others find it there. A message is chimed for a second
@@ -9,11 +10,10 @@
 //
 // Browsers let a page play sound only once the user has interacted with it: after a reload, chimes start with the
 // first click or key in the page (the switch's own click counts).
-import { channels, type RealtimeClient } from '@realtime-hub/client';
-import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { isInFront } from './in-front';
-import { newMessageFilter } from './notices';
+import { useArrivals } from './notices';
+import type { UnreadStreams } from './session';
 
 const PREFERENCE_KEY = 'realtime-hub.sound';
 /** The events chimed lately in this browser (by any tab), newest last. */
@@ -72,10 +72,9 @@ function playedBefore(key: string): boolean {
   return false;
 }
 
-export function useSoundAlerts(client: RealtimeClient, userId: string): SoundAlerts {
+export function useSoundAlerts(streams: UnreadStreams, userId: string): SoundAlerts {
   const [enabled, setChosen] = useState(() => supported() && localStorage.getItem(PREFERENCE_KEY) === 'on');
   const lastChime = useRef(0);
-  const newMessage = useMemo(() => newMessageFilter(userId), [userId]);
   /** The highest read mark per conversation: whether a message was read in its first second. */
   const readSeq = useRef(new Map<string, number>());
 
@@ -116,13 +115,16 @@ export function useSoundAlerts(client: RealtimeClient, userId: string): SoundAle
     void navigator.locks.request(`${PLAYED_KEY}:${key}`, once);
   }, []);
 
-  useChannel(client, enabled ? channels.user(userId) : undefined, {
+  useArrivals(streams, userId, enabled, {
     notification: (notification) => play(`notification:${notification.id}`),
-    'inbox:update': (update) => {
-      const { conversationId, lastReadSeq } = update;
-      if (lastReadSeq > (readSeq.current.get(conversationId) ?? 0)) readSeq.current.set(conversationId, lastReadSeq);
-      const message = newMessage(update);
-      if (!message || (isInFront() && window.location.pathname === `/chat/${conversationId}`)) return;
+    inbox: (entries) => {
+      for (const { conversationId, lastReadSeq } of entries.values()) {
+        if (lastReadSeq > (readSeq.current.get(conversationId) ?? 0)) readSeq.current.set(conversationId, lastReadSeq);
+      }
+    },
+    message: (message) => {
+      const { conversationId } = message;
+      if (isInFront() && window.location.pathname === `/chat/${conversationId}`) return;
       setTimeout(() => {
         if ((readSeq.current.get(conversationId) ?? 0) < message.seq) play(`message:${message.id}`);
       }, MESSAGE_DELAY_MS);
