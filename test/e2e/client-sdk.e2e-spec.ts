@@ -887,18 +887,20 @@ describeE2E('Client SDK', () => {
     expect(runs).toBe(after);
   }, 30_000);
 
-  it('should renew its token three quarters into its life while it has no socket, and go on polling past it', async () => {
+  it('should renew its token three quarters into its life while it has no socket, again after a failure', async () => {
     const [lena] = await createUsers(sut, 1, 'RenewPolling');
-    const short = await sut.app.get(TokenService).sign({ id: lena.id, role: 'user', tokenVersion: 0 }, 4);
+    const short = await sut.app.get(TokenService).sign({ id: lena.id, role: 'user', tokenVersion: 0 }, 6);
     let current = short.token;
     const asked: TokenRequest['reason'][] = [];
     proxy.blockSocketIo = true;
-    const { client, states } = sdkClient(proxy.url, current, {
+    const { client, states, errors } = sdkClient(proxy.url, current, {
       transports: ['polling', 'websocket'],
       fallbackAfterMs: 300,
       pollIntervalMs: 200,
       getToken: async ({ reason }) => {
         asked.push(reason);
+        // The first renewal fails (no answer, say): it is asked again in a quarter of the time left.
+        if (reason === 'expiring' && asked.filter((r) => r === 'expiring').length === 1) throw new Error('no answer');
         if (reason !== 'connect')
           current = (await api.post('/api/v1/auth/refresh', { token: current })).body.accessToken;
         return current;
@@ -907,12 +909,13 @@ describeE2E('Client SDK', () => {
     const received: NotificationPayload[] = [];
     client.notifications({ afterSeq: 0 }).subscribe((n) => received.push(n));
     await waitForState(client, 'polling');
-    await waitUntil(() => asked.includes('expiring'), 'the renewal without a socket', 10_000);
+    await waitUntil(() => current !== short.token, 'the renewal without a socket', 10_000);
     // Past the first token's expiry: the polls still go through with the renewed one.
     await sleep(Math.max(0, short.expiresAt.getTime() + 500 - Date.now()));
     await notify(lena, 'after the first token');
     await waitUntil(() => received.length === 1, 'the notification polled with the renewed token');
-    expect(asked).toEqual(['connect', 'expiring']);
+    expect(asked).toEqual(['connect', 'expiring', 'expiring']);
+    expect(errors.map((e) => (e as Error).message)).toContain('no answer');
     expect(states).toEqual(['connecting', 'polling']);
   }, 30_000);
 

@@ -781,14 +781,7 @@ export class RealtimeClient {
 
   async #readToken(reason: TokenRequest['reason']): Promise<string> {
     const token = await this.options.getToken({ reason });
-    if (token !== this.#token) {
-      clearTimeout(this.#renewTimer);
-      const at = renewalAt(token);
-      if (at) {
-        this.#renewTimer = setTimeout(() => this.#renewIfDue(), Math.min(at - Date.now(), 2 ** 31 - 1));
-        (this.#renewTimer as { unref?: () => void }).unref?.();
-      }
-    }
+    if (token !== this.#token) this.#renewIn(renewalAt(token) - Date.now());
     this.#token = token;
     this.#userIdValue ??= subjectOf(token);
     return token;
@@ -801,8 +794,21 @@ export class RealtimeClient {
    */
   #renewIfDue(): void {
     if (Date.now() >= renewalAt(this.#token) && !this.#socket.connected && !this.#expired && !this.#halted) {
-      this.#readToken('expiring').catch((err) => this.#report(err));
+      this.#readToken('expiring').catch((err) => {
+        this.#report(err);
+        // Asked again in a quarter of the time left (at most 30 s, at least 1 s), while the token lasts.
+        const left = (claimsOf(this.#token!).exp ?? 0) * 1000 - Date.now();
+        if (left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4));
+      });
     }
+  }
+
+  /** #renewIfDue in `ms` (none when NaN: a token without dates), in place of the one planned. */
+  #renewIn(ms: number): void {
+    clearTimeout(this.#renewTimer);
+    if (ms !== ms) return;
+    this.#renewTimer = setTimeout(() => this.#renewIfDue(), Math.min(Math.max(ms, 1000), 2 ** 31 - 1));
+    (this.#renewTimer as { unref?: () => void }).unref?.();
   }
 
   /** Runs `start` once the first token was read (own-channel subscriptions need the user id); undoable before. */
