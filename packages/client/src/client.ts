@@ -161,14 +161,14 @@ function jitter(ms: number): number {
 function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID) return crypto.randomUUID();
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+  return Date.now().toString(36) + Math.random().toString(36).slice(1) + Math.random().toString(36).slice(1);
 }
 
 /** A JWT's claims (no verification: the server does that); empty when they cannot be read. */
 function claimsOf(token: string): { sub?: string; role?: string; iat?: number; exp?: number } {
   try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), '='))) as object;
+    // base64url to base64; atob takes it without its padding (the forgiving base64 of the HTML standard).
+    return JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as object;
   } catch {
     return {};
   }
@@ -208,6 +208,8 @@ export class RealtimeClient {
   readonly #socket: Socket;
   readonly #entries = new Map<string, ChannelEntry>();
   readonly #pollers = new Set<() => Promise<void>>();
+  /** The channels' `catchUp` handlers, run on every poll; their success says nothing of the server being reachable. */
+  readonly #catchUps = new Set<() => Promise<void>>();
   /** The fallback's reads of subscriptions' snapshots, least recently read first (see #poll). */
   readonly #snapshots = new Set<() => Promise<void>>();
   readonly #outbox: Outgoing[] = [];
@@ -346,12 +348,12 @@ export class RealtimeClient {
    */
   #ownState(handlers: ChannelHandlers<`user:${string}`>, load: () => Promise<void>): () => void {
     const read = this.#retryingRead(load);
-    read.run();
     const unsubscribe = this.subscribe(this.#ownChannel(), {
       ...handlers,
       // In the fallback the read's failure goes to the poll (a 401 ends in `unauthorized`), whose next tick retries.
       catchUp: () => (this.#socket.connected ? read.run() : read.poll()),
     });
+    read.run();
     return () => {
       read.stop();
       unsubscribe();
@@ -370,8 +372,10 @@ export class RealtimeClient {
     entry.handlers.add(h);
     const poller = this.#snapshotPoller(entry, h);
     if (poller) this.#snapshots.add(poller);
-    const catchUp = h.catchUp && (async () => void (await h.catchUp!()));
-    if (catchUp) this.#pollers.add(catchUp);
+    // Not once the subscription is over (the server ended it, or refused it).
+    const catchUp =
+      h.catchUp && (async () => void (this.#entries.get(channel)?.handlers.has(h) && (await h.catchUp!())));
+    if (catchUp) this.#catchUps.add(catchUp);
     // A handler added to a channel with a snapshot subscribes it again: the first snapshot may be several changes old,
     // and every handler takes the fresh one as it would after a reconnect.
     if (!existed || (entry.active && entry.snapshot !== undefined)) {
@@ -384,7 +388,7 @@ export class RealtimeClient {
       if (done) return;
       done = true;
       if (poller) this.#snapshots.delete(poller);
-      if (catchUp) this.#pollers.delete(catchUp);
+      if (catchUp) this.#catchUps.delete(catchUp);
       const current = this.#entries.get(channel);
       if (!current || !current.handlers.delete(h) || current.handlers.size > 0) return;
       this.#entries.delete(channel);
@@ -562,15 +566,12 @@ export class RealtimeClient {
                   nextCursor?: string | null;
                 };
                 for (const c of result.items) {
-                  const lastMessageSeq = c.lastMessage?.seq ?? 0;
-                  const lastReadSeq = c.members.find((m) => m.userId === this.#userIdValue)?.lastReadSeq ?? 0;
+                  // mergeInbox takes the last message's seq from it, and the count from the seqs.
                   listed.push({
                     conversationId: c.id,
                     lastMessage: c.lastMessage,
-                    lastMessageSeq,
-                    lastReadSeq,
-                    unreadCount: Math.max(0, lastMessageSeq - lastReadSeq),
-                  });
+                    lastReadSeq: c.members.find((m) => m.userId === this.#userIdValue)?.lastReadSeq ?? 0,
+                  } as ServerEvents['inbox:update']);
                 }
                 cursor = result.nextCursor ?? undefined;
               } while (cursor && ++pages < INBOX_MAX_PAGES);
@@ -666,12 +667,18 @@ export class RealtimeClient {
         if (!quiet) stream.next(new Map(counts));
         return true;
       };
-      const fromSuggestion = (s: SuggestionPayload): SuggestionVotePayload => ({
-        suggestionId: s.id,
-        upvotes: s.upvotes,
-        downvotes: s.downvotes,
-        score: s.score,
-        version: s.version,
+      const fromSuggestion = ({
+        id,
+        upvotes,
+        downvotes,
+        score,
+        version,
+      }: SuggestionPayload): SuggestionVotePayload => ({
+        suggestionId: id,
+        upvotes,
+        downvotes,
+        score,
+        version,
       });
       const refetch = async (id: string) => {
         const s = unwrap(await this.rest.GET('/api/v1/suggestions/{id}', { params: { path: { id } } }));
@@ -730,6 +737,7 @@ export class RealtimeClient {
       this.#initialToken.catch((err: unknown) => this.#report(err));
     }
     this.#closed = false;
+    this.#renewIn(renewalAt(this.#token) - Date.now());
     this.#authRetried = false;
     this.#tokenReason = 'connect';
     this.#setState('connecting');
@@ -781,7 +789,11 @@ export class RealtimeClient {
 
   async #readToken(reason: TokenRequest['reason']): Promise<string> {
     const token = await this.options.getToken({ reason });
-    if (token !== this.#token) this.#renewIn(renewalAt(token) - Date.now());
+    if (token !== this.#token) {
+      const { iat = 0, exp = 0 } = claimsOf(token);
+      // A token just renewed that looks due already: the client's clock is ahead; three quarters of its life from now.
+      this.#renewIn(Math.max(renewalAt(token), reason === 'connect' ? 0 : Date.now() + (exp - iat) * 750) - Date.now());
+    }
     this.#token = token;
     this.#userIdValue ??= subjectOf(token);
     return token;
@@ -793,14 +805,20 @@ export class RealtimeClient {
    * handshake. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor while the socket is up.
    */
   #renewIfDue(): void {
-    if (Date.now() >= renewalAt(this.#token) && !this.#socket.connected && !this.#expired && !this.#halted) {
-      this.#readToken('expiring').catch((err) => {
-        this.#report(err);
-        // Asked again in a quarter of the time left (at most 30 s, at least 1 s), while the token lasts.
-        const left = (claimsOf(this.#token!).exp ?? 0) * 1000 - Date.now();
-        if (left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4));
-      });
-    }
+    if (Date.now() >= renewalAt(this.#token) && !this.#expired && !this.#halted) this.#renew();
+  }
+
+  /**
+   * A fresh token (`getToken({reason: 'expiring'})`), sent with `auth:refresh` on a live socket. One that fails is
+   * asked again in a quarter of the time left (at most 30 s, at least 1 s), while the token lasts and none came since.
+   */
+  #renew(): void {
+    const stale = this.#token;
+    (this.#socket.connected ? this.#refreshLive() : this.#readToken('expiring')).catch((err) => {
+      this.#report(err);
+      const left = (claimsOf(stale ?? '').exp ?? 0) * 1000 - Date.now();
+      if (this.#token === stale && left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4));
+    });
   }
 
   /** #renewIfDue in `ms` (none when NaN: a token without dates), in place of the one planned. */
@@ -832,7 +850,7 @@ export class RealtimeClient {
   #ownChannel(): string {
     if (this.#userIdValue) return channels.user(this.#userIdValue);
     if (this.#token) this.#userIdValue = subjectOf(this.#token);
-    if (!this.#userIdValue) throw new Error('No user id yet: read a user token first');
+    if (!this.#userIdValue) throw new Error('Not a user token');
     return channels.user(this.#userIdValue);
   }
 
@@ -887,9 +905,7 @@ export class RealtimeClient {
       if (payload?.code === ErrorCodes.TOKEN_EXPIRED) this.#expired = true;
       this.#report(new AckFailure({ code: payload.code, message: payload.message }));
     });
-    socket.on('auth:expiring', () => {
-      this.#refreshLive().catch((err) => this.#report(err));
-    });
+    socket.on('auth:expiring', () => this.#renew());
     socket.onAny((event: string, payload: unknown) => this.#dispatch(event as ServerEventName, payload));
   }
 
@@ -1082,9 +1098,11 @@ export class RealtimeClient {
       this.#snapshots.delete(read);
       this.#snapshots.add(read);
     }
-    const tasks = [...this.#pollers, ...turn];
-    const probe = tasks.length > 0 ? tasks : [async () => void unwrap(await this.rest.GET('/api/v1/health'))];
-    void Promise.allSettled(probe.map((task) => task())).then((results) => {
+    // Whether the server answers is read from the client's own reads (a probe when there are none), not from the
+    // channels' catch-ups, which may keep their failures to themselves; a 401 from any of them counts.
+    const own = [...this.#pollers, ...turn];
+    if (own.length === 0) own.push(async () => void unwrap(await this.rest.GET('/api/v1/health')));
+    void Promise.allSettled([...own, ...this.#catchUps].map((task) => task())).then((results) => {
       if (this.#socket.connected || this.#halted) return;
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
@@ -1092,7 +1110,9 @@ export class RealtimeClient {
         this.#refusedOverRest();
         return;
       }
-      const unreachable = results.every((r) => r.status === 'rejected' && isNetworkError(r.reason));
+      const unreachable = results
+        .slice(0, own.length)
+        .every((r) => r.status === 'rejected' && isNetworkError(r.reason));
       this.#setState(unreachable ? 'offline' : 'polling');
       this.#pump();
       this.#pollTimer = setTimeout(() => {
@@ -1171,8 +1191,7 @@ export class RealtimeClient {
   /** One attempt over the socket; a disconnect fails it at once rather than at the ack timeout. */
   #sendOnSocket(item: Outgoing): Promise<MessagePayload> {
     return new Promise<MessagePayload>((resolve, reject) => {
-      const onDisconnect = () =>
-        reject(new AckFailure({ code: 'TIMEOUT', message: 'Disconnected before the acknowledgement' }));
+      const onDisconnect = () => reject(new AckFailure({ code: 'TIMEOUT', message: 'Disconnected' }));
       this.#socket.once('disconnect', onDisconnect);
       this.request('message:send', { conversationId: item.conversationId, body: item.body, clientId: item.clientId })
         .then(resolve, reject)
