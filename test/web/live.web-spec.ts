@@ -49,6 +49,19 @@ describe('Live screens in the browser', () => {
     return created;
   }
 
+  /** The admin (who notifies), a reader, and a friend of theirs with a conversation between the two. */
+  async function readerAndFriend(readerName: string, friendName: string) {
+    const [admin, reader, friend] = await Promise.all([
+      loginAdmin(app),
+      registerUser(app, readerName),
+      registerUser(app, friendName),
+    ]);
+    const conversation = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: friend.token, body: { memberIds: [reader.id] } })
+    ).body as { id: string };
+    return { admin, reader, friend, conversation };
+  }
+
   it('a vote in one browser changes the count in the other within a second', async () => {
     const [voter, watcher] = await Promise.all([registerUser(app, 'Voter'), registerUser(app, 'Watcher')]);
     const title = 'Open the library on Sundays';
@@ -168,14 +181,7 @@ describe('Live screens in the browser', () => {
   });
 
   it('the desktop notifications tell of a message and a notification that came during a cut', async () => {
-    const [admin, reader, friend] = await Promise.all([
-      loginAdmin(app),
-      registerUser(app, 'Away Reader'),
-      registerUser(app, 'Away Friend'),
-    ]);
-    const conversation = (
-      await http(app.url, 'POST', '/api/v1/conversations', { token: friend.token, body: { memberIds: [reader.id] } })
-    ).body as { id: string };
+    const { admin, reader, friend, conversation } = await readerAndFriend('Away Reader', 'Away Friend');
     proxy = await startProxy([app.url]);
     const readerContext = await context(reader);
     await recordDesktopNotifications(readerContext, proxy.url);
@@ -379,14 +385,7 @@ describe('Live screens in the browser', () => {
   });
 
   it('chimes once per arrival across tabs, not for a message read on screen, and not once turned off', async () => {
-    const [admin, listener, friend] = await Promise.all([
-      loginAdmin(app),
-      registerUser(app, 'Listener'),
-      registerUser(app, 'Friend Chime'),
-    ]);
-    const conversation = (
-      await http(app.url, 'POST', '/api/v1/conversations', { token: friend.token, body: { memberIds: [listener.id] } })
-    ).body as { id: string };
+    const { admin, reader: listener, friend, conversation } = await readerAndFriend('Listener', 'Friend Chime');
     const notify = () =>
       http(app.url, 'POST', '/api/v1/notifications', {
         token: admin.token,
