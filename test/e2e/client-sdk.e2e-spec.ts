@@ -433,7 +433,9 @@ describeE2E('Client SDK', () => {
         ...(await Promise.all(Array.from({ length: 50 }, (_, n) => publicResource(owner, `doc ${batch * 50 + n}`)))),
       );
     }
-    const { client, states, errors } = sdkClient(proxy.url, reader.token);
+    // The SDK's default ack timeout, not the specs' 3 s: 150 snapshots read on embedded PGlite's one backend, on a
+    // loaded 2-core machine, took longer (a clean-clone run's subscribes timed out and were asked again, each reported).
+    const { client, states, errors } = sdkClient(proxy.url, reader.token, { timeoutMs: 10_000 });
     const snapshots = new Map<string, number>();
     const failures: string[] = [];
     for (const id of ids) {
