@@ -174,7 +174,7 @@ function claimsOf(token: string): { sub?: string; role?: string; iat?: number; e
   }
 }
 
-/** When a token is renewed without a socket: three quarters into its life (NaN when its dates cannot be read). */
+/** When the client renews a token itself: three quarters into its life (NaN when its dates cannot be read). */
 function renewalAt(token = ''): number {
   const { iat, exp } = claimsOf(token);
   return iat && exp ? (iat + (exp - iat) * 0.75) * 1000 : NaN;
@@ -800,9 +800,9 @@ export class RealtimeClient {
   }
 
   /**
-   * Without a socket (reconnecting, polling, offline) no `auth:expiring` comes: three quarters into its life, or at a
-   * disconnect past that point, the token is renewed here (`getToken({reason: 'expiring'})`), for REST and the next
-   * handshake. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor while the socket is up.
+   * Three quarters into the token's life, or at a disconnect past that point, the token is renewed here (#renew):
+   * without a socket (reconnecting, polling, offline) no `auth:expiring` comes, and with one its single notice may
+   * fail. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor once closed or `unauthorized`.
    */
   #renewIfDue(): void {
     if (Date.now() >= renewalAt(this.#token) && !this.#expired && !this.#halted) this.#renew();
