@@ -52,6 +52,16 @@ export class HubService implements OnDestroy {
     return this.hub.messages.send(conversationId, body);
   }
 
+  /** Read marks: over the socket while it is up, over REST while the client polls or the socket does not answer. */
+  markRead(conversationId: string, seq: number) {
+    return this.hub.messages.read(conversationId, seq);
+  }
+
+  /** One notification read, or every one without an id. */
+  markNotificationsRead(id?: string) {
+    return this.hub.readNotification(id);
+  }
+
   ngOnDestroy(): void {
     this.hub.close();
   }
