@@ -77,10 +77,11 @@ export function kioskCourseScenario(
 
 /**
  * Checks that the load's kiosk session ran its whole course on its workstation's client: started, warned once, ended
- * once within 1.5 s of its `endsAt` and before `until`, and ticked every second from `from` on: the ticks' seconds left
- * count down one by one. A tick is due on each whole second of the session and states the seconds left when it is
- * claimed, rounded up, so a tick late by less than a second still states its own second, and one missed (or claimed
- * a second late or more, which skips it) leaves a second out: at most `secondsLeftOut` may be (0 by default).
+ * once within 1.5 s of its `endsAt` and before `until`, and ticked every second from `from` on to its end: the
+ * ticks' seconds left count down one by one. A tick is due on each whole second of the session and states the seconds
+ * left when it is claimed, rounded up, so a tick late by less than a second still states its own second, and one
+ * missed (or claimed a second late or more, which skips it) leaves a second out: at most `secondsLeftOut` may be (0 by
+ * default).
  * Answers when the end arrived.
  */
 export function expectKioskCourse(
@@ -102,7 +103,11 @@ export function expectKioskCourse(
   const left = kiosk
     .filter((e) => e.event === 'time_update' && e.at > from)
     .map((e) => (e.payload as { remainingSeconds: number }).remainingSeconds);
-  expect(left.length).toBeGreaterThanOrEqual(KIOSK_COURSE.durationSeconds - 3);
+  // How many come after `from` depends on when the fault began, which a loaded machine delays (a clean-clone run on the
+  // slower kind of machine saw 4 where 5 had been asked): at least two, the last a second or two before the end, and
+  // none left out between them (below).
+  expect(left.length).toBeGreaterThanOrEqual(2);
+  expect(left[left.length - 1]).toBeLessThanOrEqual(2 + secondsLeftOut);
   const steps = left.slice(1).map((seconds, i) => left[i] - seconds);
   const backwards = steps.filter((step) => step < 1);
   const leftOut = steps.reduce((sum, step) => sum + Math.max(0, step - 1), 0);
