@@ -83,6 +83,33 @@ describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
 
   const ids = (rows: SessionRow[]) => rows.map((r) => r.id).sort();
 
+  describe('anyDue', () => {
+    it('should tell when an end, a warning or a tick of an active session is due, and not once it is claimed', async () => {
+      const [w1, w2] = [await workstation(), await workstation()];
+      await pending();
+      const ticking = await active(w1, 600);
+      expect(await sut.anyDue(manager())).toBe(false);
+
+      await shiftBack(ticking.id, 6);
+      expect(await sut.anyDue(manager())).toBe(true);
+      expect(ids(await sut.tickDue(manager(), 5))).toEqual([ticking.id]);
+      expect(await sut.anyDue(manager())).toBe(false);
+
+      const warned = await active(w2, 600, [60]);
+      await shiftBack(warned.id, 541);
+      expect(await sut.anyDue(manager())).toBe(true);
+      expect(ids(await sut.warnDue(manager()))).toEqual([warned.id]);
+      await sut.tickDue(manager(), 5);
+      expect(await sut.anyDue(manager())).toBe(false);
+
+      await shiftBack(ticking.id, 600);
+      expect(await sut.anyDue(manager())).toBe(true);
+      expect(ids(await sut.expireDue(manager()))).toEqual([ticking.id]);
+      await sut.tickDue(manager(), 5);
+      expect(await sut.anyDue(manager())).toBe(false);
+    });
+  });
+
   describe('expireDue', () => {
     it('should end each active session past its end once, at its deadline, and leave the others', async () => {
       const [w1, w2, w3] = [await workstation(), await workstation(), await workstation()];

@@ -129,6 +129,15 @@ const TICK_DUE = `
   WHERE s.status = 'active' AND s.next_tick_at <= now() AND s.ends_at > now() AND ${inScope('next_tick_at', 2)}
   RETURNING ${sessionColumns('s')}`;
 
+/**
+ * Whether any active session has a moment due (its end, a warning, a tick), whichever instance's it is: a superset of
+ * what the three claims above would take. Each EXISTS is one of their partial indexes' probes.
+ */
+const ANY_DUE = `
+  SELECT EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND ends_at <= now())
+      OR EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND next_warning_at <= now())
+      OR EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND next_tick_at <= now()) AS due`;
+
 @Injectable()
 export class KioskSessionsRepository {
   /** A new pending session; a code held by a live session fails on LIVE_CODE_INDEX (a unique violation). */
@@ -273,6 +282,11 @@ export class KioskSessionsRepository {
       `UPDATE kiosk_sessions SET ${endedSet('$2::text')} WHERE id = $1 RETURNING ${sessionColumns()}`,
       [sessionId, reason],
     );
+  }
+
+  /** Whether a claim below has anything to take now (a read: it claims nothing). */
+  async anyDue(manager: EntityManager): Promise<boolean> {
+    return rowsOf<{ due: boolean }>(await manager.query(ANY_DUE))[0].due;
   }
 
   /** Claims and ends every active session whose time is over, in one statement: each is answered once. */

@@ -51,8 +51,9 @@ describe(KioskScheduler.name, () => {
   let due: Map<'expire' | 'warn' | 'tick', SessionRow[]>;
   let claims: string[];
   let committed: boolean;
-  let sessions: { expireDue: jest.Mock; warnDue: jest.Mock; tickDue: jest.Mock };
+  let sessions: { anyDue: jest.Mock; expireDue: jest.Mock; warnDue: jest.Mock; tickDue: jest.Mock };
   let workstationRows: { followSessions: jest.Mock };
+  let dataSource: { manager: EntityManager; transaction: jest.Mock };
   const manager = { name: 'tx' } as unknown as EntityManager;
   const outside = { name: 'outside' } as unknown as EntityManager;
   let events: { sessionChanged: jest.Mock; sessionEvent: jest.Mock; workstationsChanged: jest.Mock };
@@ -85,9 +86,15 @@ describe(KioskScheduler.name, () => {
         due.delete(kind);
         return rows;
       });
-    sessions = { expireDue: claim('expire'), warnDue: claim('warn'), tickDue: claim('tick') };
+    sessions = {
+      // The read that tells whether a claim has anything to take: yes, unless a case says otherwise.
+      anyDue: jest.fn(async () => true),
+      expireDue: claim('expire'),
+      warnDue: claim('warn'),
+      tickDue: claim('tick'),
+    };
     workstationRows = { followSessions: jest.fn(async () => []) };
-    const dataSource = {
+    dataSource = {
       manager: outside,
       transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => {
         committed = false;
@@ -173,7 +180,19 @@ describe(KioskScheduler.name, () => {
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });
 
-  it('should publish nothing when nothing is due', async () => {
+  it('should claim nothing, open no transaction and publish nothing when no moment is due, and go on to the offline checks', async () => {
+    sessions.anyDue.mockResolvedValue(false);
+    await sut.runOnce();
+    expect(sessions.anyDue).toHaveBeenCalledWith(outside);
+    expect(claims).toEqual([]);
+    expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect(events.sessionChanged).not.toHaveBeenCalled();
+    expect(events.sessionEvent).not.toHaveBeenCalled();
+    expect(events.workstationsChanged).not.toHaveBeenCalled();
+    expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
+  });
+
+  it('should publish nothing when the claims find nothing', async () => {
     await sut.runOnce();
     expect(events.sessionChanged).not.toHaveBeenCalled();
     expect(events.sessionEvent).not.toHaveBeenCalled();

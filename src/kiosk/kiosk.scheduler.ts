@@ -76,12 +76,19 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     return this.loop.tick();
   }
 
-  /** Expiry first, so that a session ending now gets neither a warning nor a tick at its end. */
+  /**
+   * Expiry first, so that a session ending now gets neither a warning nor a tick at its end. Most passes find no
+   * moment due (no session running, or between the ticks of those that are): one read tells, instead of the three
+   * claims and expiry's transaction (five statements); an idle instance spent about 4 % of a core on them, on the
+   * embedded database.
+   */
   async runOnce(): Promise<void> {
-    const scope = this.claimScope();
-    await this.expire(scope);
-    await this.warn(scope);
-    await this.tickSessions(scope);
+    if (await this.sessions.anyDue(this.dataSource.manager)) {
+      const scope = this.claimScope();
+      await this.expire(scope);
+      await this.warn(scope);
+      await this.tickSessions(scope);
+    }
     this.passes += 1;
     // Both ask every instance for its sockets; cut off from them, they wait (what they would claim stays due).
     if (!this.rooms.reachesOtherInstances) return;
