@@ -104,10 +104,15 @@ export function closeAllSockets(): void {
   open.clear();
 }
 
+/** The longest pause between two checks of `eventually`. */
+const EVENTUALLY_MAX_PAUSE_MS = 200;
+
 /**
  * Retries `check` until it passes: it returns true, or returns nothing without throwing (an assertion). Events may
  * arrive before anyone waits for them, and effects that cross instances settle shortly after; fails with the
- * check's last error.
+ * check's last error. The pause between checks starts at `everyMs` and doubles up to 200 ms: many checks are HTTP
+ * requests, and a check every 25 ms through a wait of seconds, on a CI machine whose cores the run already keeps
+ * busy, took CPU from the server it was waiting for.
  */
 export async function eventually(
   check: () => boolean | void | Promise<boolean | void>,
@@ -115,7 +120,7 @@ export async function eventually(
   everyMs = 25,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let pause = everyMs; ; pause = Math.min(pause * 2, EVENTUALLY_MAX_PAUSE_MS)) {
     let failure: unknown;
     try {
       if ((await check()) !== false) return;
@@ -123,6 +128,6 @@ export async function eventually(
       failure = err;
     }
     if (Date.now() > deadline) throw failure ?? new Error('Condition not met in time');
-    await sleep(everyMs);
+    await sleep(pause);
   }
 }

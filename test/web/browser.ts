@@ -47,7 +47,11 @@ export async function openSignedIn(context: BrowserContext, baseUrl: string, pat
   return page;
 }
 
-export async function connectionIs(page: Page, state: string, timeout = 10_000): Promise<void> {
+/**
+ * Waits until the connection state says `state`. 15 s by default: on a CI machine whose cores the whole run keeps
+ * busy, a page once took more than 10 s to show `reconnecting` after its connections were dropped.
+ */
+export async function connectionIs(page: Page, state: string, timeout = 15_000): Promise<void> {
   await page
     .locator('[role="status"][data-state]')
     .and(page.locator(`[data-state="${state}"]`))

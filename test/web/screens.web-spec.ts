@@ -81,9 +81,11 @@ describe('Screens in the browser', () => {
     await api(admin.token, 'POST', '/api/v1/kiosk/workstations', { name: 'Library PC 1' });
     await api(admin.token, 'POST', '/api/v1/kiosk/sessions', { durationSeconds: 3600, holderName: 'Camille' });
   });
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await closeBrowserAndApp(browser, app);
+  afterAll(() => closeBrowserAndApp(browser, app));
+  // Each test's browsers closed as it ends: open, their pages went on rendering what the app pushed to them (the
+  // admin's live statistics, each tick of a relative time) through every later test of the file.
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
   });
 
   async function context(user?: TestUser, locale?: string) {
