@@ -83,30 +83,41 @@ describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
 
   const ids = (rows: SessionRow[]) => rows.map((r) => r.id).sort();
 
-  describe('anyDue', () => {
+  describe('due', () => {
+    const nothing = { sessions: false, offline: false };
+    const sessionsDue = { sessions: true, offline: false };
+
     it('should tell when an end, a warning or a tick of an active session is due, and not once it is claimed', async () => {
       const [w1, w2] = [await workstation(), await workstation()];
       await pending();
       const ticking = await active(w1, 600);
-      expect(await sut.anyDue(manager())).toBe(false);
+      expect(await sut.due(manager())).toEqual(nothing);
 
       await shiftBack(ticking.id, 6);
-      expect(await sut.anyDue(manager())).toBe(true);
+      expect(await sut.due(manager())).toEqual(sessionsDue);
       expect(ids(await sut.tickDue(manager(), 5))).toEqual([ticking.id]);
-      expect(await sut.anyDue(manager())).toBe(false);
+      expect(await sut.due(manager())).toEqual(nothing);
 
       const warned = await active(w2, 600, [60]);
       await shiftBack(warned.id, 541);
-      expect(await sut.anyDue(manager())).toBe(true);
+      expect(await sut.due(manager())).toEqual(sessionsDue);
       expect(ids(await sut.warnDue(manager()))).toEqual([warned.id]);
       await sut.tickDue(manager(), 5);
-      expect(await sut.anyDue(manager())).toBe(false);
+      expect(await sut.due(manager())).toEqual(nothing);
 
       await shiftBack(ticking.id, 600);
-      expect(await sut.anyDue(manager())).toBe(true);
+      expect(await sut.due(manager())).toEqual(sessionsDue);
       expect(ids(await sut.expireDue(manager()))).toEqual([ticking.id]);
       await sut.tickDue(manager(), 5);
-      expect(await sut.anyDue(manager())).toBe(false);
+      expect(await sut.due(manager())).toEqual(nothing);
+    });
+
+    it("should tell when a workstation's offline moment has come, and not once it is claimed", async () => {
+      const id = await workstation();
+      await workstations.retryOffline(manager(), id);
+      expect(await sut.due(manager())).toEqual({ sessions: false, offline: true });
+      expect(await workstations.claimOfflineDue(manager())).toEqual([id]);
+      expect(await sut.due(manager())).toEqual(nothing);
     });
   });
 

@@ -130,13 +130,21 @@ const TICK_DUE = `
   RETURNING ${sessionColumns('s')}`;
 
 /**
- * Whether any active session has a moment due (its end, a warning, a tick), whichever instance's it is: a superset of
- * what the three claims above would take. Each EXISTS is one of their partial indexes' probes.
+ * Whether any active session has a moment due (its end, a warning, a tick), whichever instance's it is, and whether
+ * a workstation's offline moment has come (WorkstationsRepository's claim): a superset of what the claims would take,
+ * in one read. Each EXISTS is a probe of one of their partial indexes.
  */
-const ANY_DUE = `
+const DUE = `
   SELECT EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND ends_at <= now())
       OR EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND next_warning_at <= now())
-      OR EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND next_tick_at <= now()) AS due`;
+      OR EXISTS (SELECT 1 FROM kiosk_sessions WHERE status = 'active' AND next_tick_at <= now()) AS sessions,
+    EXISTS (SELECT 1 FROM workstations WHERE offline_at <= now()) AS offline`;
+
+/** What `due` finds: a moment of a session, a workstation to take offline. */
+export interface DueWork {
+  sessions: boolean;
+  offline: boolean;
+}
 
 @Injectable()
 export class KioskSessionsRepository {
@@ -284,9 +292,9 @@ export class KioskSessionsRepository {
     );
   }
 
-  /** Whether a claim below has anything to take now (a read: it claims nothing). */
-  async anyDue(manager: EntityManager): Promise<boolean> {
-    return rowsOf<{ due: boolean }>(await manager.query(ANY_DUE))[0].due;
+  /** Whether the scheduler's claims have anything to take now (a read: it claims nothing). */
+  async due(manager: EntityManager): Promise<DueWork> {
+    return rowsOf<DueWork>(await manager.query(DUE))[0];
   }
 
   /** Claims and ends every active session whose time is over, in one statement: each is answered once. */

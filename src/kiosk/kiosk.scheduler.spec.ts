@@ -51,7 +51,7 @@ describe(KioskScheduler.name, () => {
   let due: Map<'expire' | 'warn' | 'tick', SessionRow[]>;
   let claims: string[];
   let committed: boolean;
-  let sessions: { anyDue: jest.Mock; expireDue: jest.Mock; warnDue: jest.Mock; tickDue: jest.Mock };
+  let sessions: { due: jest.Mock; expireDue: jest.Mock; warnDue: jest.Mock; tickDue: jest.Mock };
   let workstationRows: { followSessions: jest.Mock };
   let dataSource: { manager: EntityManager; transaction: jest.Mock };
   const manager = { name: 'tx' } as unknown as EntityManager;
@@ -87,8 +87,8 @@ describe(KioskScheduler.name, () => {
         return rows;
       });
     sessions = {
-      // The read that tells whether a claim has anything to take: yes, unless a case says otherwise.
-      anyDue: jest.fn(async () => true),
+      // The read that tells whether the claims have anything to take: yes, unless a case says otherwise.
+      due: jest.fn(async () => ({ sessions: true, offline: true })),
       expireDue: claim('expire'),
       warnDue: claim('warn'),
       tickDue: claim('tick'),
@@ -180,15 +180,27 @@ describe(KioskScheduler.name, () => {
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });
 
-  it('should claim nothing, open no transaction and publish nothing when no moment is due, and go on to the offline checks', async () => {
-    sessions.anyDue.mockResolvedValue(false);
+  it('should claim nothing, open no transaction and publish nothing when the read finds nothing due', async () => {
+    sessions.due.mockResolvedValue({ sessions: false, offline: false });
     await sut.runOnce();
-    expect(sessions.anyDue).toHaveBeenCalledWith(outside);
+    expect(sessions.due).toHaveBeenCalledWith(outside);
     expect(claims).toEqual([]);
     expect(dataSource.transaction).not.toHaveBeenCalled();
+    expect(workstations.claimOfflineDue).not.toHaveBeenCalled();
     expect(events.sessionChanged).not.toHaveBeenCalled();
     expect(events.sessionEvent).not.toHaveBeenCalled();
     expect(events.workstationsChanged).not.toHaveBeenCalled();
+  });
+
+  it('should run only the claims of what the read finds due', async () => {
+    sessions.due.mockResolvedValue({ sessions: false, offline: true });
+    await sut.runOnce();
+    expect(claims).toEqual([]);
+    expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
+
+    sessions.due.mockResolvedValue({ sessions: true, offline: false });
+    await sut.runOnce();
+    expect(claims).toEqual(['expire', 'warn', 'tick']);
     expect(workstations.claimOfflineDue).toHaveBeenCalledTimes(1);
   });
 
