@@ -205,7 +205,7 @@ describe('Chat in the browser', () => {
     expect(await logB.getByText(/while away/).count()).toBe(0);
 
     proxy.blockAll = false;
-    await connectionIs(pageB, 'online', 15_000);
+    await connectionIs(pageB, 'online');
     await logB.getByText('while away 5').waitFor();
     const shown = (await logB.locator('li p').allTextContents()).filter((text) => text.startsWith('while away'));
     expect(shown).toEqual(sent);
@@ -235,7 +235,7 @@ describe('Chat in the browser', () => {
         body: { seq: 1 },
       });
       proxy.blockAll = false;
-      await connectionIs(pageB, 'online', 15_000);
+      await connectionIs(pageB, 'online');
       await pageB.getByText('Seen by Alice Martin').waitFor();
       await pageB.getByText('Alice Martin is typing…').waitFor({ state: 'detached' });
     } finally {
@@ -307,7 +307,7 @@ describe('Chat in the browser', () => {
     expect(await pageB.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('and one more');
 
     proxy.blockAll = false;
-    await connectionIs(pageB, 'online', 15_000);
+    await connectionIs(pageB, 'online');
     await logA.getByText('written on the train').waitFor();
     await logB.getByText('Sending…').waitFor({ state: 'detached' });
     // Bob's view of the conversation, made anew while cut off, has its history once the server answers again.
@@ -331,7 +331,7 @@ describe('Chat in the browser', () => {
     proxy.dropConnections();
     await connectionIs(pageB, 'reconnecting');
     // The client's fallback starts after 8 s without a socket.
-    await connectionIs(pageB, 'polling', 15_000);
+    await connectionIs(pageB, 'polling');
 
     await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
     await pageA.getByRole('button', { name: 'Send' }).click();
@@ -356,7 +356,7 @@ describe('Chat in the browser', () => {
     await pageA.getByRole('log', { name: 'Messages' }).getByText('loud and clear').waitFor();
 
     proxy.blockSocketIo = false;
-    await connectionIs(pageB, 'online', 15_000);
+    await connectionIs(pageB, 'online');
   });
 
   it('creates a group that appears live in the other member’s list', async () => {

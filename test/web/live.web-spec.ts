@@ -166,7 +166,7 @@ describe('Live screens in the browser', () => {
     await post('A market on Saturdays');
     await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'closed' } });
     proxy.blockAll = false;
-    await connectionIs(page, 'online', 15_000);
+    await connectionIs(page, 'online');
     await card.getByText(/Score: 0 · for: 1 · against: 1 · closed/).waitFor();
     expect(await card.getByRole('button', { name: 'For' }).getAttribute('aria-pressed')).toBe('true');
     await page.getByRole('article', { name: 'A market on Saturdays' }).waitFor();
@@ -174,7 +174,7 @@ describe('Live screens in the browser', () => {
     // No socket at all: the screen reads the list again every 5 s.
     proxy.blockSocketIo = true;
     proxy.dropConnections();
-    await connectionIs(page, 'polling', 15_000);
+    await connectionIs(page, 'polling');
     await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'open' } });
     await http(app.url, 'DELETE', `/api/v1/suggestions/${first}/vote`, { token: author.token });
     await card.getByText(/Score: 1 · for: 1 · against: 0$/).waitFor({ timeout: 8000 });
@@ -194,7 +194,7 @@ describe('Live screens in the browser', () => {
     // The user channel's events of the cut are not sent again: the SDK's streams catch up on them.
     proxy.blockAll = true;
     proxy.dropConnections();
-    await connectionIs(page, 'reconnecting', 15_000);
+    await connectionIs(page, 'reconnecting');
     await http(app.url, 'POST', `/api/v1/conversations/${conversation.id}/messages`, {
       token: friend.token,
       body: { body: 'Sent while you were away' },
@@ -204,7 +204,7 @@ describe('Live screens in the browser', () => {
       body: { userIds: [reader.id], type: 'info', title: 'Told while away' },
     });
     proxy.blockAll = false;
-    await connectionIs(page, 'online', 15_000);
+    await connectionIs(page, 'online');
     await until(async () => (await shownOnDesktop(page)).length === 2, 'two desktop notifications', 10_000);
     expect(await shownOnDesktop(page)).toEqual(
       expect.arrayContaining([
@@ -236,7 +236,7 @@ describe('Live screens in the browser', () => {
     await create('Came Meanwhile');
     await http(app.url, 'POST', '/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Annex PC 9' } });
     proxy.blockAll = false;
-    await connectionIs(page, 'online', 15_000);
+    await connectionIs(page, 'online');
     await sessions.getByText('Came Meanwhile').waitFor();
     await sessions.getByText('Leaving Soon').waitFor({ state: 'detached' });
     await page
@@ -289,7 +289,7 @@ describe('Live screens in the browser', () => {
     proxy.blockSocketIo = true;
     const page = await (await context(owner)).newPage();
     await page.goto(`${proxy.url}/documents/${created.id}`);
-    await connectionIs(page, 'polling', 15_000);
+    await connectionIs(page, 'polling');
     const editor = page.getByRole('textbox', { name: 'Content' });
     await editor.fill('After');
     await page.getByRole('button', { name: 'Save' }).click();

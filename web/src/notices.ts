@@ -51,10 +51,10 @@ export interface Arrivals {
  * Tells `arrivals` of what comes for the user while `enabled`, from the SDK's streams rather than the user channel's
  * events: those come live only, where the streams also catch up after a reconnect and poll while the client polls over
  * HTTP (no event comes then, and nothing was told). Notifications: each new one once (gapless), unless read already
- * (on another device, while this one was away). Messages: of the
- * inbox's states, each conversation whose last message is newer than the one told of, from someone else, still
- * unread; what the inbox held when telling began is not news, nor a message sent before then (a first state that was
- * a live update only, the inbox's read still on its way, would otherwise tell of every unread conversation).
+ * (on another device, while this one was away). Messages: of the inbox's states, each conversation whose last message
+ * is newer than the one told of, from someone else, still unread; what the inbox held when telling began is not news,
+ * nor a message sent before then (a first state that was a live update only, the inbox's read still on its way, would
+ * otherwise tell of every unread conversation).
  */
 export function useArrivals(
   streams: { notices: Stream<NotificationPayload>; inbox: Stream<Map<string, InboxEntry>> },

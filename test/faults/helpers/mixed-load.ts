@@ -299,8 +299,8 @@ export class MixedLoad {
     }
     this.admin = faultClient(serviceUrl, this.adminTokenValue);
     this.worker = faultClient(serviceUrl, workerToken);
-    // Before the load, and not through the SDK's 3-s timeout: the first request to instances just started took longer
-    // than that on a loaded run of the slower kind of machine (twice), and a job event is not idempotent.
+    // Before the load, over plain HTTP with no timeout: the first request to instances just started outlasted the SDK
+    // clients' timeout (3 s then) on loaded runs of the slower kind of machine, and a job event is not idempotent.
     const started = await httpClient(serviceUrl).post(`/api/v1/jobs/${this.jobId}/events`, {
       token: workerToken,
       body: { type: 'job_started', data: {} },
