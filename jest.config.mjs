@@ -44,6 +44,8 @@ const EMBEDDED_ONLY = [
  */
 const EMBEDDED_TOO = ['database', 'notifications'];
 const servicesConfigured = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
+/** Every project but the browser specs' runs at a lower priority than those (see the file). */
+const BESIDE_BROWSERS = '<rootDir>/test/setup/beside-browsers.ts';
 const e2eSpecs = (names) => names.map((name) => `<rootDir>/test/e2e/${name}.e2e-spec.ts`);
 
 export default {
@@ -68,6 +70,7 @@ export default {
     {
       ...common,
       displayName: 'unit',
+      setupFiles: [BESIDE_BROWSERS],
       testMatch: [
         '<rootDir>/src/**/*.spec.ts',
         '<rootDir>/packages/*/src/**/*.spec.ts',
@@ -81,7 +84,7 @@ export default {
       testMatch: servicesConfigured
         ? e2eSpecs([...EMBEDDED_ONLY, ...EMBEDDED_TOO])
         : ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
+      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts', BESIDE_BROWSERS],
       setupFilesAfterEnv: ['<rootDir>/test/setup/embedded-template.ts'],
     },
     {
@@ -90,12 +93,13 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts', '<rootDir>/test/multi/**/*.e2e-spec.ts'],
       // EMBEDDED_ONLY (above) run in the embedded project only.
       testPathIgnorePatterns: ['/node_modules/', ...EMBEDDED_ONLY.map((name) => `/test/e2e/${name}\\.e2e-spec\\.ts$`)],
-      setupFiles: ['<rootDir>/test/setup/services-mode.ts'],
+      setupFiles: ['<rootDir>/test/setup/services-mode.ts', BESIDE_BROWSERS],
     },
     {
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+      setupFiles: [BESIDE_BROWSERS],
     },
     {
       ...common,

@@ -2,6 +2,7 @@
 // Pages are found by role and label, as a user (or a screen reader) finds them.
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { TestApp } from '../helpers/app.js';
@@ -34,6 +35,13 @@ async function playwrightDisabledFeatures(): Promise<string[]> {
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  // A worker that ran other specs first has their lower priority (test/setup/beside-browsers.ts); the app and Chromium
+  // go back to Jest's where allowed (root, as CI runs), else run at the others'.
+  try {
+    setPriority(getPriority(process.ppid));
+  } catch {
+    // Not allowed to lower the nice value again.
+  }
   disableFeatures ??= playwrightDisabledFeatures().then((own) => `--disable-features=${[...own, ...NO_POPUPS]}`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, await disableFeatures] });
 }
