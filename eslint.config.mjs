@@ -35,7 +35,6 @@ export default defineConfig(
       'coverage/**',
       'bench/results/**',
       'data/**',
-      '.jest-cache/**',
     ],
   },
   js.configs.recommended,
