@@ -17,7 +17,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu'];
  * Chromium's headless mode opens each page in a browser window of its own, and each window loaded its address bar's
  * two popups (chrome://omnibox-popup.top-chrome/) in a renderer process of their own: about 1.5 CPU-seconds a page on
  * the slower CI machine, 6 pages 24 → 9.5 CPU-seconds and 17 → 10 s without them (2026-12-02). Chromium reads only
- * the last `--disable-features`, so these two go after Playwright's own list, read once from a browser it launched.
+ * the last `--disable-features`, so these two go after Playwright's own list, read from a browser it launched first.
  */
 const NO_POPUPS = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
 let disableFeatures: Promise<string> | undefined;
@@ -44,6 +44,17 @@ export async function launchBrowser(): Promise<Browser> {
   }
   disableFeatures ??= playwrightDisabledFeatures().then((own) => `--disable-features=${[...own, ...NO_POPUPS]}`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, await disableFeatures] });
+}
+
+/** Every target of the browser (pages, and Chromium's own, such as its windows' WebUI), by type and URL. */
+export async function browserTargets(browser: Browser): Promise<Array<{ type: string; url: string }>> {
+  const cdp = await browser.newBrowserCDPSession();
+  try {
+    const { targetInfos } = await cdp.send('Target.getTargets', { filter: [{}] });
+    return targetInfos.map(({ type, url }) => ({ type, url }));
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /** A fresh context (its own storage, like another person's browser) in English, optionally signed in as `user`. */

@@ -12,6 +12,7 @@ import { startApp, type TestApp } from '../helpers/app.js';
 import { createUsers, loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
 import {
+  browserTargets,
   closeBrowserAndApp,
   connectionIs,
   launchBrowser,
@@ -104,6 +105,15 @@ describe('Screens in the browser', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, name);
   }
+
+  // The specs' CPU, not the app's behaviour: should a later Chromium rename the two features launchBrowser turns off,
+  // every page would again cost a renderer of its own for them, and nothing else would tell.
+  it('runs Chromium without its address bar’s popups (test/web/browser.ts)', async () => {
+    await (await context()).newPage();
+    const targets = await browserTargets(browser);
+    expect(targets.filter((target) => target.type === 'page')).toHaveLength(1);
+    expect(targets.filter((target) => target.url.includes('omnibox-popup'))).toEqual([]);
+  });
 
   it('signs up and signs in through the forms', async () => {
     const page = await (await context()).newPage();
