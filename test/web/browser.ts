@@ -20,14 +20,15 @@ const ARGS = ['--no-sandbox', '--disable-gpu'];
  * the last `--disable-features`, so these two go after Playwright's own list, read from a browser it launched first.
  */
 const NO_POPUPS = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
+const DISABLE_FEATURES = '--disable-features=';
 let disableFeatures: Promise<string> | undefined;
 
 async function playwrightDisabledFeatures(): Promise<string[]> {
   const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: ARGS });
   const switchValue = server
     .process()
-    .spawnargs.findLast((arg) => arg.startsWith('--disable-features='))
-    ?.slice('--disable-features='.length);
+    .spawnargs.findLast((arg) => arg.startsWith(DISABLE_FEATURES))
+    ?.slice(DISABLE_FEATURES.length);
   await server.close();
   return switchValue ? switchValue.split(',') : [];
 }
@@ -42,7 +43,7 @@ export async function launchBrowser(): Promise<Browser> {
   } catch {
     // Not allowed to lower the nice value again.
   }
-  disableFeatures ??= playwrightDisabledFeatures().then((own) => `--disable-features=${[...own, ...NO_POPUPS]}`);
+  disableFeatures ??= playwrightDisabledFeatures().then((own) => DISABLE_FEATURES + [...own, ...NO_POPUPS].join(','));
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, await disableFeatures] });
 }
 
