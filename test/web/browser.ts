@@ -1,41 +1,26 @@
 // Browser specs: Debian's Chromium driven by playwright-core against the real app (web/dist served by the server).
 // Pages are found by role and label, as a user (or a screen reader) finds them.
 import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { TestApp } from '../helpers/app.js';
 import type { TestUser } from '../helpers/factories.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 
 const ARGS = ['--no-sandbox', '--disable-gpu'];
 
-/**
- * Chromium's headless mode opens each page in a browser window of its own, and each window loaded its address bar's
- * two popups (chrome://omnibox-popup.top-chrome/) in a renderer process of their own: about 1.5 CPU-seconds a page on
- * the slower CI machine, 6 pages 24 → 9.5 CPU-seconds and 17 → 10 s without them (2026-12-02). Chromium reads only
- * the last `--disable-features`, so these two go after Playwright's own list, read from a browser it launched first.
- */
-const NO_POPUPS = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
-const DISABLE_FEATURES = '--disable-features=';
-let disableFeatures: Promise<string> | undefined;
-
-async function playwrightDisabledFeatures(): Promise<string[]> {
-  const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: ARGS });
-  const switchValue = server
-    .process()
-    .spawnargs.findLast((arg) => arg.startsWith(DISABLE_FEATURES))
-    ?.slice(DISABLE_FEATURES.length);
-  await server.close();
-  return switchValue ? switchValue.split(',') : [];
+/** Chromium's path (Debian's unless CHROMIUM_PATH says otherwise) or the features it starts without: global-setup.mjs. */
+function fromGlobalSetup(name: 'CHROMIUM_PATH' | 'CHROMIUM_DISABLE_FEATURES'): string {
+  const value = process.env[name];
+  if (!value)
+    throw new Error(`${name} is unset: the browser specs run in Jest's web project (test/web/global-setup.mjs)`);
+  return value;
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   // A worker that ran other specs first has their lower priority (test/setup/beside-browsers.ts); the app and Chromium
   // go back to Jest's where allowed (root, as CI runs), else run at the others'.
   try {
@@ -43,8 +28,11 @@ export async function launchBrowser(): Promise<Browser> {
   } catch {
     // Not allowed to lower the nice value again.
   }
-  disableFeatures ??= playwrightDisabledFeatures().then((own) => DISABLE_FEATURES + [...own, ...NO_POPUPS].join(','));
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, await disableFeatures] });
+  return chromium.launch({
+    executablePath: fromGlobalSetup('CHROMIUM_PATH'),
+    headless: true,
+    args: [...ARGS, fromGlobalSetup('CHROMIUM_DISABLE_FEATURES')],
+  });
 }
 
 /** Every target of the browser (pages, and Chromium's own, such as its windows' WebUI), by type and URL. */

@@ -106,9 +106,9 @@ describe('Screens in the browser', () => {
     await screenshot(page, name);
   }
 
-  // The specs' CPU, not the app's behaviour: should a later Chromium rename the two features launchBrowser turns off,
-  // every page would again cost a renderer of its own for them, and nothing else would tell.
-  it('runs Chromium without its address bar’s popups (test/web/browser.ts)', async () => {
+  // The specs' CPU, not the app's behaviour: should a later Chromium rename the two features the browsers start
+  // without, every page would again cost a renderer of its own for them, and nothing else would tell.
+  it('runs Chromium without its address bar’s popups (test/web/global-setup.mjs)', async () => {
     await (await context()).newPage();
     const targets = await browserTargets(browser);
     expect(targets.filter((target) => target.type === 'page')).toHaveLength(1);
