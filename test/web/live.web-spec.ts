@@ -496,6 +496,35 @@ describe('Live screens in the browser', () => {
     await until(async () => (await markRead2.count()) === 0, 'the second tab lists none unread');
     expect(await panel2.locator('li.unread').count()).toBe(0);
   });
+
+  it('by score, a suggestion that votes lift past the last one read joins the list at once, and once', async () => {
+    const [author, voter, reader] = await Promise.all([
+      registerUser(app, 'Many Ideas'),
+      registerUser(app, 'Late Supporter'),
+      registerUser(app, 'Score Reader'),
+    ]);
+    // Oldest first: by score (0 for each) and then newest first, it comes after the 100 others, past the first page.
+    const post = async (title: string) =>
+      (await http(app.url, 'POST', '/api/v1/suggestions', { token: author.token, body: { title, description: '' } }))
+        .body as { id: string };
+    const hidden = await post('A hidden gem of an idea');
+    for (let n = 1; n <= 100; n += 1) await post(`Filler idea ${String(n).padStart(3, '0')}`);
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByLabel('Show').selectOption('score');
+    await page.getByRole('article', { name: 'Filler idea 001' }).waitFor();
+    const gem = page.getByRole('article', { name: 'A hidden gem of an idea' });
+    expect(await gem.count()).toBe(0);
+
+    // Its vote lifts it above the last suggestion read, where the next page starts: that page would not have it.
+    await http(app.url, 'PUT', `/api/v1/suggestions/${hidden.id}/vote`, { token: voter.token, body: { value: 1 } });
+    await gem.getByText(/Score: 1 ·/).waitFor();
+    const titles = () => page.getByRole('article').locator('h2').allInnerTexts();
+    const listed = await titles();
+    expect(listed.indexOf('A hidden gem of an idea')).toBeLessThan(listed.indexOf('Filler idea 100'));
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
+    expect((await titles()).filter((title) => title === 'A hidden gem of an idea')).toHaveLength(1);
+  });
 });
 
 function userOf(user: TestUser) {

@@ -15,6 +15,11 @@ export interface ListPage<T> {
   items: T[];
   /** Appends the next page to `items`, when the last page said there is one (`MoreButton` shows it). */
   more: (() => Promise<void>) | undefined;
+  /**
+   * The last item of the pages read, as it was read (live events may have changed its copy in `items` since): the next
+   * page starts after its place. Undefined before the first page and once the last page came.
+   */
+  edge: T | undefined;
   setItems: Dispatch<SetStateAction<T[]>>;
   /**
    * Where the first page stands: `loading` until its answer, `failed` while it cannot be had (asked again every 2 s,
@@ -75,7 +80,7 @@ export function useListPage<T extends { id: string }>(
           return copy ? mergeRef.current(fresh, copy) : fresh;
         });
       });
-      restart(page.nextCursor);
+      restart(page.nextCursor, page.items.at(-1));
     },
     [restart],
   );
@@ -93,29 +98,30 @@ export function useListPage<T extends { id: string }>(
       () => undefined,
     );
   }, [client, path, loaded]);
-  return { client, items, setItems, more: pages.more, load, error, setError, run, reload };
+  return { client, items, setItems, more: pages.more, edge: pages.edge, load, error, setError, run, reload };
 }
 
 /**
- * The pages of GET `path` after the first: `restart` takes the cursor the first page gave (and forgets a page asked
- * for before it), `more` appends the next page to the items, leaving out any the list holds already (an item can move
- * between pages while they are read: a conversation with a new message, a suggestion with a new vote). Undefined
- * `more` when there is no next page.
+ * The pages of GET `path` after the first: `restart` takes the cursor the first page gave and its last item (and
+ * forgets a page asked for before it), `more` appends the next page to the items, leaving out any the list holds
+ * already (an item can move between pages while they are read: a conversation with a new message, a suggestion with a
+ * new vote). Undefined `more` when there is no next page; `edge` is the item the next page starts after, as read.
  */
 export function useNextPages<T extends { id: string }>(
   client: RealtimeClient,
   path: string,
   setItems: Dispatch<SetStateAction<T[]>>,
   run: (action: () => Promise<void>) => Promise<void>,
-): { more: (() => Promise<void>) | undefined; restart(cursor: string | null): void } {
-  // The next page's cursor, and the list it belongs to (another `path`, a list sorted otherwise, has its own).
-  const [next, setNext] = useState<{ path: string; cursor: string | null }>({ path, cursor: null });
+): { more: (() => Promise<void>) | undefined; edge: T | undefined; restart(cursor: string | null, edge?: T): void } {
+  // The next page's cursor and the item it points after, and the list they belong to (another `path`, a list sorted
+  // otherwise, has its own).
+  const [next, setNext] = useState<{ path: string; cursor: string | null; edge?: T }>({ path, cursor: null });
   // Which first page the pages follow: a page asked for before the list was loaded again is dropped.
   const generation = useRef(0);
   const restart = useCallback(
-    (cursor: string | null) => {
+    (cursor: string | null, edge?: T) => {
       generation.current += 1;
-      setNext({ path, cursor });
+      setNext({ path, cursor, edge });
     },
     [path],
   );
@@ -129,9 +135,9 @@ export function useNextPages<T extends { id: string }>(
             const page = await api<Page<T>>(client, 'GET', withCursor(path, cursor));
             if (asked !== generation.current) return;
             setItems((list) => appendNew(list, page.items));
-            setNext({ path, cursor: page.nextCursor });
+            setNext({ path, cursor: page.nextCursor, edge: page.items.at(-1) });
           });
-  return { more, restart };
+  return { more, edge: cursor === null ? undefined : next.edge, restart };
 }
 
 /** `list` followed by the items of `page` it does not hold (by id). */

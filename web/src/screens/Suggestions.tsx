@@ -2,7 +2,7 @@
 // recent or top score first, and closing (or reopening) for the author and admins.
 import { channels, newerVersion, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { useCreateForm, useListPage } from '../list';
@@ -30,6 +30,20 @@ function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[
   return list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list];
 }
 
+/** A suggestion with the counts of a vote, unless it holds a later version than theirs. */
+function withCounts(suggestion: Suggestion, counts: Omit<VoteAnswer, 'myVote'>): Suggestion {
+  if (counts.version < suggestion.version) return suggestion;
+  const { upvotes, downvotes, score, version } = counts;
+  return { ...suggestion, upvotes, downvotes, score, version };
+}
+
+/** Adds a suggestion found beyond the pages read, before the first card with a lower score, unless already listed. */
+function addLifted(list: Suggestion[], lifted: Suggestion): Suggestion[] {
+  if (list.some((s) => s.id === lifted.id)) return list;
+  const at = list.findIndex((s) => s.score < lifted.score);
+  return at < 0 ? [...list, lifted] : [...list.slice(0, at), lifted, ...list.slice(at)];
+}
+
 export function Suggestions() {
   const { client, user } = useSignedIn();
   const { t } = useTranslation();
@@ -41,15 +55,39 @@ export function Suggestions() {
   const listPage = useListPage<Suggestion>(client, `/api/v1/suggestions?sort=${sort}&limit=100`, newerVersion);
   const { items, setItems, load, error, run } = listPage;
 
+  // By score, the next page starts after the last suggestion read (`edge`): one beyond it that votes lift to its score
+  // or above would be in neither the pages read nor the next (it showed only after a reload). Its vote comes on the
+  // channel, so it is read and listed then. `reading`: those being read, with the latest counts that came meanwhile
+  // (the answer may be older).
+  const reading = useRef(new Map<string, Omit<VoteAnswer, 'myVote'> | undefined>());
+  const shown = useRef({ sort, items, edge: listPage.edge });
+  useEffect(() => {
+    shown.current = { sort, items, edge: listPage.edge };
+  });
+  const listIfLifted = (counts: Omit<VoteAnswer, 'myVote'>) => {
+    const { suggestionId: id, score } = counts;
+    const { sort: order, items: listed, edge } = shown.current;
+    if (reading.current.has(id)) {
+      if (counts.version > (reading.current.get(id)?.version ?? 0)) reading.current.set(id, counts);
+      return;
+    }
+    if (order !== 'score' || !edge || score < edge.score || listed.some((s) => s.id === id)) return;
+    reading.current.set(id, undefined);
+    api<Suggestion>(client, 'GET', `/api/v1/suggestions/${id}`)
+      .then((read) => {
+        const later = reading.current.get(id);
+        const lifted = later ? withCounts(read, later) : read;
+        if (shown.current.sort === 'score') setItems((list) => addLifted(list, lifted));
+      })
+      .catch(() => undefined)
+      .finally(() => reading.current.delete(id));
+  };
+
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
-      list.map((s) => {
-        if (s.id !== counts.suggestionId) return s;
-        const myVote = counts.myVote ?? s.myVote;
-        if (counts.version < s.version) return { ...s, myVote };
-        const { upvotes, downvotes, score, version } = counts;
-        return { ...s, upvotes, downvotes, score, version, myVote };
-      }),
+      list.map((s) =>
+        s.id === counts.suggestionId ? { ...withCounts(s, counts), myVote: counts.myVote ?? s.myVote } : s,
+      ),
     );
 
   const applyUpdated = (updated: SuggestionPayload) =>
@@ -62,7 +100,10 @@ export function Suggestions() {
     catchUp: listPage.reload,
     'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
     'suggestion:updated': applyUpdated,
-    'suggestion:vote': (counts) => applyCounts(counts),
+    'suggestion:vote': (counts) => {
+      applyCounts(counts);
+      listIfLifted(counts);
+    },
   });
 
   const vote = (suggestion: Suggestion, value: 1 | -1) =>
