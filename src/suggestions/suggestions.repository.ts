@@ -16,7 +16,10 @@ export interface VoteCounts {
   version: number;
 }
 
-/** The order of a page, newest first, and (`after`) the last row of the previous page in the order's columns. */
+/**
+ * The order of a page, newest first, and (`after`) the last row of the previous page in the order's columns, its
+ * `created_at` as Postgres prints it (full precision).
+ */
 export type SuggestionOrder =
   | { by: 'score'; after?: readonly [score: number, createdAt: string, id: string] }
   | { by: 'created'; after?: readonly [createdAt: string, id: string] };
@@ -31,6 +34,8 @@ export interface SuggestionPageSpec {
 export interface SuggestionWithVote {
   suggestion: Suggestion;
   myVote: VoteValue;
+  /** `created_at` as Postgres prints it, for the cursor: a JS Date would drop its microseconds. */
+  cursorCreatedAt: string;
 }
 
 interface LockedSuggestionRow {
@@ -164,6 +169,7 @@ export class SuggestionsRepository {
       .createQueryBuilder('s')
       .leftJoin(SuggestionVote, 'v', 'v.suggestion_id = s.id AND v.user_id = :me', { me: callerId })
       .addSelect('COALESCE(v.value, 0)', 'my_vote')
+      .addSelect('s.created_at::text', 'cursor_created_at')
       .limit(spec.take);
     if (spec.status) qb.andWhere('s.status = :status', { status: spec.status });
     const { order } = spec;
@@ -184,8 +190,12 @@ export class SuggestionsRepository {
         qb.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', { createdAt, id });
       }
     }
-    const { entities, raw } = await qb.getRawAndEntities<{ my_vote: number }>();
-    return entities.map((suggestion, i) => ({ suggestion, myVote: Number(raw[i].my_vote) as VoteValue }));
+    const { entities, raw } = await qb.getRawAndEntities<{ my_vote: number; cursor_created_at: string }>();
+    return entities.map((suggestion, i) => ({
+      suggestion,
+      myVote: Number(raw[i].my_vote) as VoteValue,
+      cursorCreatedAt: raw[i].cursor_created_at,
+    }));
   }
 
   /**

@@ -98,8 +98,10 @@ export class SuggestionsService implements OnModuleInit {
     return toPage(
       rows,
       limit,
-      ({ suggestion: s }) =>
-        byScore ? [s.upvotes - s.downvotes, s.createdAt.toISOString(), s.id] : [s.createdAt.toISOString(), s.id],
+      // The cursor keeps the timestamp's full (microsecond) precision: cut to a JS Date's milliseconds, it would skip
+      // the rows made in the same millisecond as the page's last one.
+      ({ suggestion: s, cursorCreatedAt }) =>
+        byScore ? [s.upvotes - s.downvotes, cursorCreatedAt, s.id] : [cursorCreatedAt, s.id],
       ({ suggestion, myVote }) => toDto(suggestion, myVote),
     );
   }

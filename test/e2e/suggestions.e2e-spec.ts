@@ -246,4 +246,37 @@ describeE2E('Suggestions and votes', () => {
     expect(highest).toEqual({ suggestionId: s.id, upvotes: 40, downvotes: 40, score: 0, version: final.version });
     expect(new Set(ours.map((e) => e.version)).size).toBe(ours.length);
   });
+
+  it('should page through suggestions made within one millisecond, in both orders, skipping none', async () => {
+    // Postgres stamps `created_at` with microseconds: rows made within one millisecond differ below it. They are dated
+    // ahead of every other suggestion of this spec and given the highest score, so they open both lists.
+    const dataSource = sut.app.get(DataSource);
+    const rows: { id: string; title: string }[] = await dataSource.query(
+      `INSERT INTO suggestions (author_id, title, upvotes, created_at)
+       SELECT $1, 'Same millisecond ' || i, 1000000,
+              '2100-01-01T00:00:00.123Z'::timestamptz + make_interval(secs => i / 1e6)
+       FROM generate_series(1, 4) AS i
+       RETURNING id, title`,
+      [author.id],
+    );
+    const newestFirst = rows.map((r) => r.title).reverse();
+    try {
+      for (const sort of ['recent', 'score']) {
+        for (const limit of [1, 2]) {
+          const titles: string[] = [];
+          let cursor: string | null = null;
+          do {
+            const query = `sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+            const page: any = await api.get(`/api/v1/suggestions?${query}`, { token: voter.token });
+            expect(page.status).toBe(200);
+            titles.push(...page.body.items.map((s: { title: string }) => s.title));
+            cursor = page.body.nextCursor;
+          } while (cursor && titles.length < rows.length);
+          expect({ sort, limit, titles: titles.slice(0, rows.length) }).toEqual({ sort, limit, titles: newestFirst });
+        }
+      }
+    } finally {
+      await dataSource.query(`DELETE FROM suggestions WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+    }
+  });
 });
