@@ -92,18 +92,19 @@ if redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
 return 0`,
 );
 
-// KEYS: state, throttle, user's set. ARGV: timeout ms, conversation id. Answers -1 gone, 0 fire, n retry in n ms.
+// KEYS: state, user's set. ARGV: timeout ms, conversation id. Answers -1 gone, 0 fire, n retry in n ms. The throttle
+// key is left to expire on its own, as after a false: a timeout shorter than the throttle does not end it either.
 const EXPIRE = redisScript(
   'typingExpire',
-  3,
+  2,
   `
 local last = redis.call('GET', KEYS[1])
 if not last then return -1 end
 ${NOW_MS}
 local left = tonumber(last) + tonumber(ARGV[1]) - now
 if left > 0 then return left end
-redis.call('DEL', KEYS[1], KEYS[2])
-redis.call('SREM', KEYS[3], ARGV[2])
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[2])
 return 0`,
 );
 
@@ -147,9 +148,8 @@ export class RedisTypingStore implements TypingStore {
   }
 
   async expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry> {
-    const answer = Number(
-      await this.redis.runScript(EXPIRE, this.keys(conversationId, userId), [timeoutMs, conversationId]),
-    );
+    const [state, , user] = this.keys(conversationId, userId);
+    const answer = Number(await this.redis.runScript(EXPIRE, [state, user], [timeoutMs, conversationId]));
     if (answer < 0) return { kind: 'gone' };
     if (answer === 0) return { kind: 'fire' };
     return { kind: 'retry', retryInMs: answer };

@@ -871,3 +871,38 @@ describeE2E('Messaging with a long typing timeout and a low socket rate limit', 
     expect(codes.filter((c) => c !== 'ok' && c !== 'RATE_LIMITED')).toEqual([]);
   });
 });
+
+describeE2E('Messaging with a typing timeout shorter than the typing throttle', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startApp({ TYPING_TIMEOUT_MS: '100' });
+  });
+  afterEach(() => closeAllSockets());
+  afterAll(() => sut.close());
+
+  it('should drop a true within 1000 ms of a passed one even after the timeout sent false', async () => {
+    const [alice, bob] = await createUsers(sut, 2, 'Quick');
+    const conversationId = (
+      await client(sut.url).post('/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } })
+    ).body.id as string;
+    const listener = await connect(sut.url, bob.token);
+    await emitAck(listener, 'subscribe', { channel: `conversation:${conversationId}` });
+    const typist = await connect(sut.url, alice.token);
+    const heard = collect(listener, 'typing');
+    const timeouts = watchTypingTimeouts(sut, conversationId, alice.id);
+
+    const passedAt = Date.now();
+    await emitAck(typist, 'typing', { conversationId, isTyping: true });
+    await waitFor(listener, 'typing', (p) => p.isTyping === false);
+    // The timeout's false does not end the throttle of the true that passed: this one comes within its 1000 ms.
+    expect(await emitAck(typist, 'typing', { conversationId, isTyping: true })).toEqual({ ok: true, data: {} });
+    expect(Date.now() - passedAt).toBeLessThan(1000);
+    await timeouts.settled();
+    // Barrier: a message sent once no timeout is left reaches the listener after anything typing published.
+    const later = waitFor(listener, 'message:new', (m) => m.body === 'later');
+    await sendOver(typist, conversationId, 'later');
+    await later;
+    expect(heard.filter((p) => p.isTyping)).toEqual([{ conversationId, userId: alice.id, isTyping: true }]);
+  });
+});
