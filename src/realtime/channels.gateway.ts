@@ -12,10 +12,11 @@ import {
 import type { Server, Socket } from 'socket.io';
 import { CHANNEL_PATTERNS } from '@realtime-hub/protocol';
 import { Roles } from '../auth/decorators.js';
-import { ALL_ROLES, isAccount } from '../auth/principal.js';
+import { ALL_ROLES, isAccount, type Principal } from '../auth/principal.js';
 import { PrincipalRegistry } from '../auth/principal.registry.js';
 import { clientIp, type TrustFunction, trustFunction } from '../common/client-ip.js';
 import { DomainException } from '../common/domain.exception.js';
+import { isDependencyUnavailable } from '../common/unavailable.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ChannelRegistry } from './channel-registry.js';
@@ -83,10 +84,31 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const principal = (socket.data as Partial<SocketData>).principal;
     if (!principal) return;
     armTokenTimers(socket, principal.expiresAt, 'notice');
+    // Presence is counted whatever the check answers: a socket it closes leaves through handleDisconnect, which counts
+    // it out again.
+    const [, presence] = await Promise.allSettled([
+      this.closeIfRevoked(socket, principal),
+      this.presence.connected(principal),
+    ]);
+    if (presence.status === 'rejected') {
+      this.logger.warn({ err: (presence.reason as Error).message }, 'Presence update on connect failed');
+    }
+  }
+
+  /**
+   * Checks the token once more now that the socket is connected: a logout or a role change that committed while the
+   * handshake was in flight (between its token check and its connection) swept the account's sockets before this one
+   * was among them, since Socket.IO reaches only connected sockets. Any later sweep reaches it, so this check closes
+   * the gap. A dependency that cannot be asked says nothing of the token: the socket stays, as it does for an event
+   * (WsJwtGuard).
+   */
+  private async closeIfRevoked(socket: Socket, principal: Principal): Promise<void> {
     try {
-      await this.presence.connected(principal);
+      await this.principals.assertCurrent(principal.id, principal.tokenVersion, principal.role);
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'Presence update on connect failed');
+      // Unless an auth:refresh handed the socket a token of its own meanwhile: the guard checks that one.
+      const current = (socket.data as SocketData).principal === principal;
+      if (current && !isDependencyUnavailable(err)) socket.disconnect(true);
     }
   }
 

@@ -1,4 +1,5 @@
 import { UsersRepository } from '../../src/auth/users.repository.js';
+import { SocketQuota } from '../../src/realtime/socket-quota.js';
 import { ClusterBus } from '../../src/redis/cluster-bus.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
@@ -58,6 +59,37 @@ describeE2E('Connecting', () => {
     const gone = waitDisconnect(socket);
     await client(sut.url).patch(`/api/v1/users/${victim.id}`, { token: admin.token, body: { role: 'admin' } });
     expect(await gone).toBe('io server disconnect');
+  });
+
+  // A logout that commits while a handshake is in flight (its token checked, the socket not yet connected) swept the
+  // account's sockets before this one was among them: before, it stayed connected on a revoked token, in the
+  // account's rooms, until its next event.
+  it('should disconnect a socket whose token was revoked while its handshake was in flight', async () => {
+    const victim = await registerUser(sut, 'Half Connected');
+    const quota = sut.app.get(SocketQuota);
+    const acquire = quota.acquire.bind(quota);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let held!: () => void;
+    const holding = new Promise<void>((resolve) => (held = resolve));
+    // Holds the handshake after its token check, at its place in WS_MAX_SOCKETS_PER_USER.
+    const spy = jest.spyOn(quota, 'acquire').mockImplementation(async (principal, socketId) => {
+      held();
+      await gate;
+      return acquire(principal, socketId);
+    });
+    try {
+      const attempt = connect(sut.url, victim.token).then(
+        (socket) => waitDisconnect(socket, 5000),
+        (err: Error) => err.message,
+      );
+      await holding;
+      expect((await client(sut.url).post('/api/v1/auth/logout', { token: victim.token })).status).toBe(204);
+      open();
+      expect(['io server disconnect', 'Authentication failed']).toContain(await attempt);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   // The account's state cannot be read (Postgres unreachable) once its cached copy is gone, as it is past its age
