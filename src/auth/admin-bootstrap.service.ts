@@ -2,7 +2,7 @@
 // password written to DATA_DIR/admin-password.txt (mode 0600); only that file's path is logged.
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -39,7 +39,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       if (!configured) {
         await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
         const file = join(this.config.dataDir, ADMIN_PASSWORD_FILE);
-        await writeFile(file, `${email}\n${password}\n`, { mode: 0o600 });
+        // Written to a new file, then renamed over the old one: writeFile's mode applies only to a file it creates, and
+        // a file left in DATA_DIR (by an earlier database, a backup, a person) keeps its own, perhaps readable by all.
+        const fresh = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+        await writeFile(fresh, `${email}\n${password}\n`, { mode: 0o600, flag: 'wx' });
+        await rename(fresh, file);
         this.logger.log({ email, passwordFile: file }, 'Created the admin account; its password is in the file');
       } else {
         this.logger.log({ email }, 'Created the admin account');

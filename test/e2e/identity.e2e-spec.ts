@@ -1,4 +1,6 @@
-import { type TestApp, startApp } from '../helpers/app.js';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createBackend, type TestApp, startApp, startInstance } from '../helpers/app.js';
 import { loginAdmin, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
@@ -251,5 +253,30 @@ describeE2E('Identity', () => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: expect.any(String), details: {} });
     });
+  });
+});
+
+describeE2E('Identity: the generated admin password', () => {
+  // A DATA_DIR that already holds the file (left by an earlier database, restored from a backup, made by hand) with a
+  // looser mode: writeFile's mode applies only to a file it creates, so the new password went into a file others may
+  // read.
+  it('should write it to DATA_DIR/admin-password.txt with mode 0600, even over an older file', async () => {
+    const backend = await createBackend();
+    const file = join(backend.env.DATA_DIR, 'admin-password.txt');
+    await writeFile(file, 'admin@localhost\nan-old-password\n', { mode: 0o644 });
+    await chmod(file, 0o644);
+    let instance: TestApp | undefined;
+    try {
+      instance = await startInstance(backend, { ADMIN_EMAIL: '', ADMIN_PASSWORD: '' });
+      const [email, password] = (await readFile(file, 'utf8')).split('\n');
+      expect(email).toBe('admin@localhost');
+      expect(password).not.toBe('an-old-password');
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const login = await client(instance.url).post('/api/v1/auth/login', { body: { email, password } });
+      expect(login.status).toBe(200);
+    } finally {
+      await instance?.close();
+      await backend.dispose();
+    }
   });
 });
