@@ -58,6 +58,7 @@ describe('ChannelService.subscribe', () => {
     return {
       id: 's1',
       rooms,
+      connected: true,
       data: { principal },
       join: (room: string) => {
         rooms.add(room);
@@ -133,6 +134,18 @@ describe('ChannelService.subscribe', () => {
       const second = options.withSnapshot ? 'snapshot 1' : 'authorize 2';
       expect(steps).toEqual(['authorize 1', 'join presence:x', second, 'leave presence:x']);
     }
+  });
+
+  it('should not join a socket that disconnected while it was checked', async () => {
+    const steps: string[] = [];
+    const socket = socketOf(steps);
+    const service = serviceWith(steps, { withSnapshot: true });
+    const subscribed = service.subscribe(socket, 'dashboard');
+    // The disconnect comes while the first check waits (each check is async).
+    (socket as { connected: boolean }).connected = false;
+    await subscribed;
+    expect(steps).toEqual(['authorize 1']);
+    expect(socket.rooms.has('dashboard')).toBe(false);
   });
 
   it('should not join, nor read, when the first check refuses', async () => {

@@ -55,6 +55,10 @@ export class ChannelService {
     let snapshot: unknown;
     try {
       await definition.authorize(principal, params);
+      // A socket that disconnected while it was checked has left its rooms for good: joined now, it would stay in this
+      // one (its id in the adapter's rooms, the room kept) with no disconnect left to take it out. Nobody awaits the
+      // answer.
+      if (!socket.connected) return { channel };
       await socket.join(channel);
       try {
         if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
