@@ -19,6 +19,12 @@ RUN npm run build
 
 # ---- test: the suite against the compose Postgres and Redis (docker compose --profile test run --rm tests) ----
 FROM build AS test
+# Debian's packages, no compiler: Chromium for the browser specs (test/web), and the Postgres server programs and
+# redis-server that the fault specs start, stop and cut on their own ports (test/faults); REQUIRE_SERVICES=1 fails
+# those projects when they are missing.
+RUN apt-get update \
+  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium postgresql redis-server \
+  && rm -rf /var/lib/apt/lists/*
 COPY jest.config.mjs ./
 COPY scripts ./scripts
 COPY examples ./examples

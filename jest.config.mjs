@@ -1,5 +1,6 @@
-// Four projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
-// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL); the browser specs (test/web).
+// Five projects: unit specs beside the code; the e2e suite in embedded mode; the same suite plus the
+// multi-instance specs against Postgres and Redis (TEST_DATABASE_URL / TEST_REDIS_URL); the fault specs (test/faults:
+// processes killed, links cut); the browser specs (test/web).
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

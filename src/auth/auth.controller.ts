@@ -23,7 +23,8 @@ export class AuthController {
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiConflictResponse({ description: 'CONFLICT: the email is taken' })
   @ApiTooManyRequestsResponse({
-    description: 'RATE_LIMITED: REGISTER_RATE_LIMIT registrations from one IP within an hour',
+    description:
+      'RATE_LIMITED: REGISTER_RATE_LIMIT registration attempts (refused ones included) from one IP within an hour',
   })
   register(@Body() dto: RegisterDto, @Ip() ip: string): Promise<AuthResponseDto> {
     return this.auth.register(dto, ip);

@@ -1350,7 +1350,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description RATE_LIMITED: REGISTER_RATE_LIMIT registrations from one IP within an hour */
+            /** @description RATE_LIMITED: REGISTER_RATE_LIMIT registration attempts (refused ones included) from one IP within an hour */
             429: {
                 headers: {
                     [name: string]: unknown;
