@@ -19,6 +19,9 @@ import { RealtimePublisher } from './realtime.publisher.js';
 
 export type { PresenceStats } from './presence.store.js';
 
+/** How soon the end of a grace period is checked again after its check failed (Redis out of reach). */
+const GRACE_RETRY_MS = 1000;
+
 @Injectable()
 export class PresenceService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Presence');
@@ -106,17 +109,21 @@ export class PresenceService implements OnModuleInit, BeforeApplicationShutdown 
     return this.store.onlineUserIds();
   }
 
-  private startGrace(userId: string): void {
+  private startGrace(userId: string, delayMs = this.config.presence.graceMs): void {
     this.cancelGrace(userId);
     // A socket that leaves while the instance shuts down: the shutdown's sweep already took its users offline, and a
     // timer armed now would publish after Redis is closed.
     if (this.retired) return;
     const timer = setTimeout(() => {
       this.graceTimers.delete(userId);
-      this.graceOver(userId).catch((err: Error) =>
-        this.logger.warn({ err: err.message, userId }, 'Presence grace check failed'),
-      );
-    }, this.config.presence.graceMs);
+      this.graceOver(userId).catch((err: Error) => {
+        this.logger.warn({ err: err.message, userId }, 'Presence grace check failed; trying again');
+        // Nothing else ends this grace period (the user's last socket is gone, and Redis's rebuild after a
+        // reconnection knows only of sockets): without another try, the user would stay online for good. Not when a
+        // socket of theirs arrived here meanwhile (its arrival cancelled the grace).
+        if (!this.graceTimers.has(userId) && !this.localCounts.has(userId)) this.startGrace(userId, GRACE_RETRY_MS);
+      });
+    }, delayMs);
     this.graceTimers.set(userId, timer);
   }
 

@@ -123,14 +123,15 @@ local function now()
 end
 `;
 
-// KEYS: instance hash, global counts, online set, last-seen hash. ARGV: userId ('' for non-users). Answers the time
-// the user came online, or 0.
+// KEYS: instance hash, global counts, online set, last-seen hash, instance grace set. ARGV: userId ('' for
+// non-users). Answers the time the user came online, or 0. A socket arriving here ends the user's grace period here.
 const CONNECT = redisScript(
   'presenceConnect',
-  4,
+  5,
   `${LUA_NOW}
 redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', 1)
 if ARGV[1] == '' then return 0 end
+redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 if redis.call('SADD', KEYS[3], ARGV[1]) == 1 then
@@ -141,16 +142,20 @@ end
 return 0`,
 );
 
-// Answers 1 when the user's last socket anywhere just left (the grace period starts).
+// Answers 1 when the user's last socket anywhere just left (the grace period starts). The user is then in this
+// instance's grace set until its grace period ends (GRACE_OVER), a socket of theirs arrives here (CONNECT), or this
+// instance is swept (SWEEP): the grace's end is this instance's timer, and a sweep must not leave them online for good
+// when this instance dies or shuts down before that timer fires.
 const DISCONNECT = redisScript(
   'presenceDisconnect',
-  4,
+  5,
   `
 redis.call('HINCRBY', KEYS[1], '${SOCKETS_FIELD}', -1)
 if ARGV[1] == '' then return 0 end
 if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 if redis.call('HINCRBY', KEYS[2], ARGV[1], -1) <= 0 then
   redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[5], ARGV[1])
   return 1
 end
 return 0`,
@@ -159,8 +164,9 @@ return 0`,
 // After the grace: answers the time when the user is still without sockets and this call took them offline, or 0.
 const GRACE_OVER = redisScript(
   'presenceGraceOver',
-  4,
+  5,
   `${LUA_NOW}
+redis.call('SREM', KEYS[5], ARGV[1])
 if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') > 0 then return 0 end
 if redis.call('SREM', KEYS[3], ARGV[1]) == 1 then
   local at = now()
@@ -170,11 +176,13 @@ end
 return 0`,
 );
 
-// KEYS: instances zset, global counts, online set, last-seen hash, the dead instance's hash.
-// ARGV: dead instance id, cutoff (its heartbeat must be older). Answers {the time, the users it took offline}.
+// KEYS: instances zset, global counts, online set, last-seen hash, the dead instance's hash, its grace set.
+// ARGV: dead instance id, cutoff (its heartbeat must be older). Answers {the time, the users it took offline}. The
+// users whose grace period the dead instance was timing go offline with its own users, unless a socket of theirs
+// arrived elsewhere meanwhile: its timer will never fire.
 const SWEEP = redisScript(
   'presenceSweep',
-  5,
+  6,
   `${LUA_NOW}
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) >= tonumber(ARGV[2]) then return {'', {}} end
@@ -195,6 +203,13 @@ for i = 1, #entries, 2 do
   end
 end
 redis.call('DEL', KEYS[5])
+for _, user in ipairs(redis.call('SMEMBERS', KEYS[6])) do
+  if tonumber(redis.call('HGET', KEYS[2], user) or '0') <= 0 and redis.call('SREM', KEYS[3], user) == 1 then
+    redis.call('HSET', KEYS[4], user, at)
+    table.insert(offline, user)
+  end
+end
+redis.call('DEL', KEYS[6])
 return {at, offline}`,
 );
 
@@ -279,6 +294,7 @@ export class RedisPresenceStore implements PresenceStore {
     online: string;
     lastSeen: string;
     instance: (id: string) => string;
+    grace: (id: string) => string;
   } {
     return {
       instances: this.redis.key('presence', 'instances'),
@@ -286,6 +302,7 @@ export class RedisPresenceStore implements PresenceStore {
       online: this.redis.key('presence', 'online'),
       lastSeen: this.redis.key('presence', 'last-seen'),
       instance: (id: string) => this.redis.key('presence', 'instance', id),
+      grace: (id: string) => this.redis.key('presence', 'grace', id),
     };
   }
 
@@ -385,7 +402,8 @@ export class RedisPresenceStore implements PresenceStore {
   /** Runs one of the scripts above for a user on this instance's hash and the shared keys; answers its answer. */
   private run(script: RedisScript, userId: string): Promise<unknown> {
     const k = this.keys;
-    const keys = [k.instance(this.redis.instanceId), k.counts, k.online, k.lastSeen];
+    const id = this.redis.instanceId;
+    const keys = [k.instance(id), k.counts, k.online, k.lastSeen, k.grace(id)];
     return this.redis.runScript(script, keys, [userId]);
   }
 
@@ -412,7 +430,7 @@ export class RedisPresenceStore implements PresenceStore {
     const k = this.keys;
     const [at, offline] = (await this.redis.runScript(
       SWEEP,
-      [k.instances, k.counts, k.online, k.lastSeen, k.instance(instanceId)],
+      [k.instances, k.counts, k.online, k.lastSeen, k.instance(instanceId), k.grace(instanceId)],
       [instanceId, cutoff],
     )) as [string, string[]];
     if (instanceId !== this.redis.instanceId)
