@@ -14,6 +14,7 @@ interface State extends SubjectState {
 describe(SubjectStateCache.name, () => {
   let load: jest.Mock;
   let handlers: Map<string, (payload: unknown) => void>;
+  let resubscribed: () => void;
   let bus: ClusterBus;
   let now: number;
 
@@ -35,6 +36,7 @@ describe(SubjectStateCache.name, () => {
     handlers = new Map();
     bus = {
       on: (topic: string, handler: (payload: unknown) => void) => handlers.set(topic, handler),
+      onResubscribed: (handler: () => void) => (resubscribed = handler),
       publish: jest.fn(async (topic: string, payload: unknown) => handlers.get(topic)?.(payload)),
     } as unknown as ClusterBus;
     now = 1_000_000;
@@ -91,6 +93,20 @@ describe(SubjectStateCache.name, () => {
     expect(await answer).toEqual({ tokenVersion: 1, open: true });
     await sut.get(A, 1);
     expect(load).toHaveBeenCalledTimes(2);
+  });
+
+  it('should read every subject again once the bus is subscribed again after a lost link, a final state kept', async () => {
+    const sut = cache({ afterChange: () => ({ tokenVersion: 1, open: false }) });
+    await sut.get(A, 1);
+    await sut.get(B, 1);
+    handlers.get('thing:changed')!({ thingId: B });
+    // An announcement made while the link was down never came: A's revocation, say.
+    load.mockResolvedValue({ tokenVersion: 2, open: true });
+    resubscribed();
+    expect(await sut.get(A, 1)).toEqual({ tokenVersion: 2, open: true });
+    expect(await sut.get(B, 1)).toEqual({ tokenVersion: 1, open: false });
+    // A and B before, A again after.
+    expect(load).toHaveBeenCalledTimes(3);
   });
 
   it('should keep a final state left by an announcement over any read, in flight or later', async () => {

@@ -51,6 +51,13 @@ export class SubjectStateCache<T extends SubjectState> {
       const id = (payload as Record<string, unknown>)[this.source.idField];
       if (typeof id === 'string') this.changed(id);
     });
+    // The announcements made while this instance's bus was cut from Redis never came (a logout on another instance):
+    // every state read before its link came back is read again, and a read in flight across it is not kept. A final
+    // state stays, being what an announcement said.
+    this.bus.onResubscribed(() => {
+      this.epoch += 1;
+      for (const [id, entry] of this.entries) if (!entry.final) this.entries.delete(id);
+    });
   }
 
   /**

@@ -20,6 +20,7 @@ describe(WorkerAccessCache.name, () => {
     register = jest.fn();
     const bus = {
       on: (topic: string, handler: (payload: unknown) => void) => handlers.set(topic, handler),
+      onResubscribed: () => undefined,
       publish: jest.fn(async (topic: string, payload: unknown) => handlers.get(topic)?.(payload)),
     };
     sut = new WorkerAccessCache(

@@ -48,6 +48,9 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy {
   private readonly pending = new Map<string, PendingAck>();
   private readonly channel: string;
   private subscriber?: Redis;
+  /** Whether the subscription is up: what the other instances publish while it is not is never heard here. */
+  private subscribed = false;
+  private readonly resubscribed: Array<() => void> = [];
 
   constructor(private readonly redis: RedisService) {
     this.channel = redis.key('bus');
@@ -65,6 +68,27 @@ export class ClusterBus implements OnModuleInit, OnModuleDestroy {
       channel === ackChannel ? this.acked(message) : this.receive(message),
     );
     await this.subscriber.subscribe(this.channel, ackChannel);
+    this.subscribed = true;
+    const subscriber = this.subscriber;
+    subscriber.on('close', () => (this.subscribed = false));
+    // The connection subscribes again by itself once back (keepSubscriptions); this subscribe, sent after that one,
+    // answers once both are in place. It answers 0 when the link failed again meanwhile.
+    subscriber.on('ready', () => {
+      if (this.subscribed) return;
+      void subscriber.subscribe(this.channel, ackChannel).then((count) => {
+        if (this.subscribed || !count || subscriber.status !== 'ready') return;
+        this.subscribed = true;
+        for (const handler of this.resubscribed) handler();
+      });
+    });
+  }
+
+  /**
+   * Runs `handler` each time the bus is subscribed again after its link to Redis was lost: what the other instances
+   * published meanwhile never came, so state kept on the strength of their messages is to be read afresh.
+   */
+  onResubscribed(handler: () => void): void {
+    this.resubscribed.push(handler);
   }
 
   onModuleDestroy(): void {
