@@ -6,6 +6,7 @@ import type { ChannelService } from '../realtime/channel.service.js';
 import type { RedisService } from '../redis/redis.service.js';
 import type { MessagingRepository } from './messaging.repository.js';
 import { TypingService } from './typing.service.js';
+import { SchedulerRegistry } from '@nestjs/schedule';
 
 // ESM specs have no global `jest` object; Jest exposes it here.
 const { jest } = import.meta;
@@ -33,6 +34,7 @@ describe(TypingService.name, () => {
       rooms,
       { requireMember } as unknown as MessagingRepository,
       { manager: {} } as unknown as DataSource,
+      new SchedulerRegistry(),
     );
   });
 

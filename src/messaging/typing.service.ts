@@ -1,12 +1,15 @@
 // The typing rule: after an `isTyping:true` passes, further trues from that user in that conversation within
 // 1000 ms are dropped; `false` always passes; the server sends `false` TYPING_TIMEOUT_MS after the last `true`,
 // or when the typist's last socket (on any instance) leaves. Never echoed to the typist's own sockets.
-// The timeout timer lives on the instance that received the `true`; the state it checks is shared (Redis).
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+// The timeout timer lives on the instance that received the `true`; the state it checks is shared (Redis), and so
+// are the typists' deadlines: every instance ends, a second late, the typing whose timer's instance died.
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { channels } from '@realtime-hub/protocol';
 import type { Principal } from '../auth/principal.js';
+import { SingleFlightInterval } from '../common/single-flight-interval.js';
 import { AppConfig } from '../config/app-config.js';
 import { ChannelService } from '../realtime/channel.service.js';
 import { accountRoom } from '../realtime/principal-rooms.js';
@@ -18,24 +21,51 @@ import { MemoryTypingStore, RedisTypingStore, type TypingStore } from './typing.
 
 /** A `true` within this long after a passed `true` is dropped. */
 export const TYPING_THROTTLE_MS = 1000;
+/**
+ * How often each instance looks for typists whose deadline passed OVERDUE_MS ago with no `false` sent: the instance
+ * whose timer would have sent it died (Redis only). At most OVERDUE_BATCH a pass.
+ */
+export const OVERDUE_CHECK_MS = 1000;
+export const OVERDUE_MS = 1000;
+const OVERDUE_BATCH = 100;
 
 @Injectable()
-export class TypingService implements OnModuleDestroy {
+export class TypingService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('TypingService');
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly store: TypingStore;
   private readonly timeoutMs: number;
+  private readonly overdueLoop = new SingleFlightInterval({
+    name: 'typing:overdue',
+    run: () => this.endOverdue(),
+    failure: 'Looking for overdue typing failed',
+    logger: this.logger,
+    ready: () => this.rooms.ready,
+  });
 
   constructor(
     config: AppConfig,
-    redis: RedisService,
+    private readonly redis: RedisService,
     private readonly publisher: RealtimePublisher,
     private readonly rooms: ChannelService,
     private readonly messaging: MessagingRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scheduler: SchedulerRegistry,
   ) {
     this.timeoutMs = config.typingTimeoutMs;
     this.store = redis.enabled ? new RedisTypingStore(redis, this.timeoutMs) : new MemoryTypingStore();
+  }
+
+  onApplicationBootstrap(): void {
+    // Without Redis this process holds every timer: none can be left behind by another.
+    if (this.redis.enabled) this.overdueLoop.start(this.scheduler, OVERDUE_CHECK_MS);
+  }
+
+  /** Ends the typing whose deadline passed OVERDUE_MS ago: `false` once, whichever instance claims it. */
+  async endOverdue(): Promise<void> {
+    for (const { conversationId, userId } of await this.store.overdue(OVERDUE_MS, OVERDUE_BATCH)) {
+      await this.expire(conversationId, userId);
+    }
   }
 
   async update(actor: Principal, dto: TypingDto): Promise<Record<string, never>> {
@@ -104,8 +134,9 @@ export class TypingService implements OnModuleDestroy {
     }
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    if (this.redis.enabled) await this.overdueLoop.stop(this.scheduler);
   }
 }

@@ -15,6 +15,11 @@ export interface TypingStore {
   stop(conversationId: string, userId: string): Promise<boolean>;
   /** The conversations the user is typing in. */
   typingIn(userId: string): Promise<string[]>;
+  /**
+   * Typists whose deadline (their last `true` plus the timeout) passed `overdueMs` ago or more, at most `limit`: their
+   * timers' instance may be gone (Redis only; in memory the timers are this process's own).
+   */
+  overdue(overdueMs: number, limit: number): Promise<Array<{ conversationId: string; userId: string }>>;
 }
 
 /** Throttles kept past a `false` before a sweep of the ended ones. */
@@ -60,6 +65,10 @@ export class MemoryTypingStore implements TypingStore {
     return [...(this.byUser.get(userId) ?? [])];
   }
 
+  async overdue(): Promise<Array<{ conversationId: string; userId: string }>> {
+    return [];
+  }
+
   private forget(conversationId: string, userId: string): void {
     const key = `${conversationId}:${userId}`;
     this.lastTrue.delete(key);
@@ -80,44 +89,62 @@ const NOW_MS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-// KEYS: state, throttle, user's set. ARGV: throttle ms, state ttl ms, conversation id.
+// KEYS: state, throttle, user's set, deadlines. ARGV: throttle ms, state ttl ms, conversation id, timeout ms, member.
 const START = redisScript(
   'typingStart',
-  3,
+  4,
   `${NOW_MS}
 redis.call('SET', KEYS[1], now, 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[3], ARGV[2])
+redis.call('ZADD', KEYS[4], now + tonumber(ARGV[4]), ARGV[5])
 if redis.call('SET', KEYS[2], '1', 'PX', ARGV[1], 'NX') then return 1 end
 return 0`,
 );
 
-// KEYS: state, user's set. ARGV: timeout ms, conversation id. Answers -1 gone, 0 fire, n retry in n ms. The throttle
-// key is left to expire on its own, as after a false: a timeout shorter than the throttle does not end it either.
+// KEYS: state, user's set, deadlines. ARGV: timeout ms, conversation id, member. Answers -1 gone, 0 fire, n retry in n
+// ms. The throttle key is left to expire on its own, as after a false: a timeout shorter than the throttle does not
+// end it either.
 const EXPIRE = redisScript(
   'typingExpire',
-  2,
+  3,
   `
 local last = redis.call('GET', KEYS[1])
-if not last then return -1 end
+if not last then
+  redis.call('ZREM', KEYS[3], ARGV[3])
+  return -1
+end
 ${NOW_MS}
 local left = tonumber(last) + tonumber(ARGV[1]) - now
 if left > 0 then return left end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[2])
+redis.call('ZREM', KEYS[3], ARGV[3])
 return 0`,
 );
 
-// KEYS: state, user's set. ARGV: conversation id. Answers 1 when the user was typing. The throttle key is left to
-// expire on its own: a false does not reset it.
+// KEYS: deadlines. ARGV: how long overdue (ms), limit. Answers the members overdue by that long or more.
+const OVERDUE = redisScript(
+  'typingOverdue',
+  1,
+  `${NOW_MS}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[2]))`,
+);
+
+// KEYS: state, user's set, deadlines. ARGV: conversation id, member. Answers 1 when the user was typing. The throttle
+// key is left to expire on its own: a false does not reset it.
 const STOP = redisScript(
   'typingStop',
-  2,
+  3,
   `
 local was = redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[2])
 return was`,
 );
+
+/** A typist in the deadlines' sorted set: conversation and user ids (UUIDs, without spaces). */
+const member = (conversationId: string, userId: string): string => `${conversationId} ${userId}`;
 
 export class RedisTypingStore implements TypingStore {
   /** State outlives its timeout so that the instance holding the timer still finds it; then Redis drops it. */
@@ -125,7 +152,7 @@ export class RedisTypingStore implements TypingStore {
 
   constructor(
     private readonly redis: RedisService,
-    timeoutMs: number,
+    private readonly timeoutMs: number,
   ) {
     this.stateTtlMs = timeoutMs * 2 + 5000;
   }
@@ -138,18 +165,29 @@ export class RedisTypingStore implements TypingStore {
     ];
   }
 
+  /** Every typist's deadline (last `true` plus the timeout), for the instances that outlive the one timing it. */
+  private get deadlines(): string {
+    return this.redis.key('typing', 'deadlines');
+  }
+
   async start(conversationId: string, userId: string, throttleMs: number): Promise<boolean> {
-    const passed = await this.redis.runScript(START, this.keys(conversationId, userId), [
-      throttleMs,
-      this.stateTtlMs,
-      conversationId,
-    ]);
+    const passed = await this.redis.runScript(
+      START,
+      [...this.keys(conversationId, userId), this.deadlines],
+      [throttleMs, this.stateTtlMs, conversationId, this.timeoutMs, member(conversationId, userId)],
+    );
     return Number(passed) === 1;
   }
 
   async expire(conversationId: string, userId: string, timeoutMs: number): Promise<TypingExpiry> {
     const [state, , user] = this.keys(conversationId, userId);
-    const answer = Number(await this.redis.runScript(EXPIRE, [state, user], [timeoutMs, conversationId]));
+    const answer = Number(
+      await this.redis.runScript(
+        EXPIRE,
+        [state, user, this.deadlines],
+        [timeoutMs, conversationId, member(conversationId, userId)],
+      ),
+    );
     if (answer < 0) return { kind: 'gone' };
     if (answer === 0) return { kind: 'fire' };
     return { kind: 'retry', retryInMs: answer };
@@ -157,11 +195,23 @@ export class RedisTypingStore implements TypingStore {
 
   async stop(conversationId: string, userId: string): Promise<boolean> {
     const [state, , user] = this.keys(conversationId, userId);
-    const was = await this.redis.runScript(STOP, [state, user], [conversationId]);
+    const was = await this.redis.runScript(
+      STOP,
+      [state, user, this.deadlines],
+      [conversationId, member(conversationId, userId)],
+    );
     return Number(was) === 1;
   }
 
   async typingIn(userId: string): Promise<string[]> {
     return this.redis.client.smembers(this.redis.key('typing', 'user', userId));
+  }
+
+  async overdue(overdueMs: number, limit: number): Promise<Array<{ conversationId: string; userId: string }>> {
+    const members = (await this.redis.runScript(OVERDUE, [this.deadlines], [overdueMs, limit])) as string[];
+    return members.map((m) => {
+      const [conversationId, userId] = m.split(' ');
+      return { conversationId, userId };
+    });
   }
 }

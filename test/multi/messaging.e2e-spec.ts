@@ -189,3 +189,37 @@ describeMultiInstance('Messaging when sockets or instances go away', () => {
     expect(viaA.body.items).toEqual([{ userId: bob.id, online: false, lastSeenAt: expect.any(String) }]);
   }, 60_000);
 });
+
+describeMultiInstance('Messaging when the instance timing a typist dies', () => {
+  let a: TestApp;
+  let b: TestApp;
+
+  useTwoInstances(
+    (x, y) => {
+      [a, b] = [x, y];
+    },
+    { TYPING_TIMEOUT_MS: '500' },
+  );
+
+  // The timeout's timer lives on the instance that took the `true`: before, when it died, no `false` ever came (the
+  // typist's other socket, on A, kept their typing from ending with their sockets).
+  it('should end the typing whose timer was on an instance that died, a second or two late', async () => {
+    const [alice, bob] = await createUsers(a, 2, 'Orphan');
+    const conversationId = await conversationOf(a, alice, [bob]);
+    const listener = await subscribed(a, bob, `conversation:${conversationId}`);
+    await connect(a.url, alice.token);
+    const typistOnB = await connect(b.url, alice.token);
+    const heard = collect(listener, 'typing');
+    await emitAck(typistOnB, 'typing', { conversationId, isTyping: true });
+    await eventually(() => expect(heard).toHaveLength(1));
+
+    // B dies without retiring: its Redis commands fail from now on, then it stops.
+    b.app.get(RedisService).client.disconnect();
+    await b.close();
+    await waitFor(listener, 'typing', (p) => p.isTyping === false, 10_000);
+    expect(heard).toEqual([
+      { conversationId, userId: alice.id, isTyping: true },
+      { conversationId, userId: alice.id, isTyping: false },
+    ]);
+  }, 30_000);
+});
