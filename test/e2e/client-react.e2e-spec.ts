@@ -1,6 +1,6 @@
 // The React hooks of @realtime-hub/client/react, rendered with react-test-renderer against the real app (it works
 // on React 19 and says it is deprecated; a DOM renderer would need jsdom, which has no fetch for the REST half).
-import { createClient, type RealtimeClient } from '@realtime-hub/client';
+import { createClient, type MessagePayload, type RealtimeClient, Stream } from '@realtime-hub/client';
 import { useConnectionState, useConversation, useStreamValue } from '@realtime-hub/client/react';
 import { createElement, useMemo } from 'react';
 import { create, type ReactTestRenderer } from 'react-test-renderer';
@@ -70,6 +70,48 @@ describeE2E('Client SDK React hooks', () => {
         ['hi', alice.id],
         ['from the button', bob.id],
       ]);
+    } finally {
+      renderer?.unmount();
+      hub.close();
+    }
+  }, 30_000);
+
+  it('should never show one conversation’s messages, or one stream’s value, under another after a switch', async () => {
+    // An app that marks read what it shows (`messages.read(conversationId, last.seq)` when the messages change) would
+    // mark the new conversation read up to a seq of the old one if a render paired them.
+    const [alice, bob] = await createUsers(sut, 2, 'Switch');
+    const api = httpClient(sut.url);
+    const conversation = async (title: string) => {
+      const res = await api.post('/api/v1/conversations', {
+        token: alice.token,
+        body: { memberIds: [bob.id], title },
+      });
+      await api.post(`/api/v1/conversations/${res.body.id}/messages`, { token: alice.token, body: { body: title } });
+      return res.body.id as string;
+    };
+    const first = await conversation('first');
+    const second = await conversation('second');
+    const hub = createClient({ url: sut.url, getToken: () => bob.token, transports: ['websocket'] });
+    const renders: Array<[string, string[]]> = [];
+    const values: string[] = [];
+    function Panel({ conversationId, label }: { conversationId: string; label: Stream<string> }) {
+      const { messages } = useConversation(hub, conversationId, { afterSeq: 0 });
+      renders.push([conversationId, messages.map((m: MessagePayload) => m.conversationId)]);
+      values.push(useStreamValue(label, 'none'));
+      return createElement('p', null, messages.map((m: MessagePayload) => m.body).join());
+    }
+    const labelled = new Stream<string>((stream) => stream.next('first label'), true);
+    const unlabelled = new Stream<string>();
+    let renderer: ReactTestRenderer | undefined;
+    try {
+      renderer = create(createElement(Panel, { conversationId: first, label: labelled }));
+      await waitUntil(() => renders.some(([, ids]) => ids.length === 1), 'the first conversation rendered');
+      renderer.update(createElement(Panel, { conversationId: second, label: unlabelled }));
+      await waitUntil(() => renders.some(([id, ids]) => id === second && ids.length === 1), 'the second rendered');
+      expect(renders.filter(([id, ids]) => ids.some((of) => of !== id))).toEqual([]);
+      expect(values.slice(renders.findIndex(([id]) => id === second))).toEqual(
+        expect.not.arrayContaining(['first label']),
+      );
     } finally {
       renderer?.unmount();
       hub.close();

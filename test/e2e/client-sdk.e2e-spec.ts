@@ -960,4 +960,83 @@ describeE2E('Client SDK', () => {
     await waitForState(stranger, 'online');
     await expect(stranger.messages.read(conversationId, second.seq)).rejects.toMatchObject({ code: 'FORBIDDEN' });
   }, 30_000);
+
+  it('should leave the server’s channel when a subscription is undone before the server answered it', async () => {
+    // A screen left at once (a detail opened and closed, a list scrolled past) undoes subscriptions still waiting for
+    // their answer: the server must not go on holding them, sending their events and counting them against
+    // WS_MAX_CHANNELS_PER_SOCKET until the socket closes.
+    const [owner, reader] = await createUsers(sut, 2, 'Undone');
+    const [left, kept] = await Promise.all([publicResource(owner, 'left'), publicResource(owner, 'kept')]);
+    const { client, errors } = sdkClient(proxy.url, reader.token);
+    await waitForState(client, 'online');
+    client.subscribe(channels.resource(left), { snapshot: () => undefined })();
+    // Undone and subscribed again at once (a component mounted twice): it stays.
+    client.subscribe(channels.resource(kept), { snapshot: () => undefined })();
+    const versions: number[] = [];
+    client.subscribe(channels.resource(kept), { 'resource:update': (u) => versions.push(u.version) });
+    await sleep(1000);
+    const io = sut.app.get(RealtimeServer).server;
+    expect(await io.in(channels.resource(left)).fetchSockets()).toHaveLength(0);
+    expect(await io.in(channels.resource(kept)).fetchSockets()).toHaveLength(1);
+    await api.patch(`/api/v1/resources/${kept}`, { token: owner.token, body: { data: { a: 2 } } });
+    await waitUntil(() => versions.length === 1, 'the update of the channel subscribed again');
+    expect(errors).toEqual([]);
+  });
+
+  it('should stay online, polling or offline when reconnect() is called without being closed or refused', async () => {
+    const [kim] = await createUsers(sut, 1, 'Reconnect');
+    const { client, states } = sdkClient(proxy.url, kim.token);
+    await waitForState(client, 'online');
+    client.reconnect();
+    await sleep(500);
+    expect(client.state).toBe('online');
+    expect(states).toEqual(['connecting', 'online']);
+  });
+
+  it('should read the snapshots of a job, the dashboard and a kiosk session over REST while it polls', async () => {
+    const job = await api.post('/api/v1/jobs', { token: admin.token, body: { name: 'polled' } });
+    const session = await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds: 600 } });
+    expect([job.status, session.status]).toEqual([201, 201]);
+    proxy.blockSocketIo = true;
+    const { client } = sdkClient(proxy.url, admin.token, { fallbackAfterMs: 300, pollIntervalMs: 200 });
+    const seen: string[] = [];
+    client.subscribe(channels.job(job.body.id), { snapshot: (j) => seen.push(`job ${j.id}`) });
+    client.subscribe(channels.dashboard(), { stats_update: (stats) => seen.push(`stats ${typeof stats.users.total}`) });
+    client.subscribe(channels.kioskSession(session.body.id), { snapshot: (k) => seen.push(`session ${k.id}`) });
+    await waitForState(client, 'polling');
+    await waitUntil(() => new Set(seen).size === 3, `the three snapshots polled (${seen.join()})`);
+    expect(new Set(seen)).toEqual(new Set([`job ${job.body.id}`, 'stats number', `session ${session.body.id}`]));
+  });
+
+  it('should send what was queued after close() and reconnect() when a send cut short by close() answers', async () => {
+    const [mia, ned] = await createUsers(sut, 2, 'LateAnswer');
+    const conversationId = await conversationOf(mia, ned);
+    proxy.blockSocketIo = true;
+    // The answer to the first REST send is held until released.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = true;
+    const { client } = sdkClient(proxy.url, mia.token, {
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        const url = input instanceof Request ? input.url : String(input);
+        if (holding && url.endsWith('/messages')) {
+          holding = false;
+          await held;
+        }
+        return response;
+      },
+    });
+    await waitForState(client, 'polling');
+    const before = client.messages.send(conversationId, 'before close');
+    await waitUntil(() => !holding, 'the first send on its way');
+    client.close();
+    await expect(before).rejects.toThrow('Client closed');
+    client.reconnect();
+    const after = client.messages.send(conversationId, 'after reconnect');
+    release();
+    await expect(after).resolves.toMatchObject({ body: 'after reconnect' });
+  });
 });

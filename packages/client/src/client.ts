@@ -20,7 +20,6 @@ import {
   type ResourcePayload,
   type ServerEventName,
   type ServerEvents,
-  type StatsPayload,
   type SuggestionPayload,
   type SuggestionVotePayload,
 } from '@realtime-hub/protocol';
@@ -727,8 +726,12 @@ export class RealtimeClient {
     }, true);
   }
 
-  /** Starts again after `unauthorized` (with the token `getToken` gives now) or after close(). */
+  /**
+   * Starts again after `unauthorized` (with the token `getToken` gives now) or after close(); otherwise the client is
+   * at it already, and saying `connecting` over a live socket (or a second poll loop) would be wrong.
+   */
   reconnect(): void {
+    if (!this.#halted) return;
     if (this.#stateValue === 'unauthorized') {
       // The refused token and its renewal are done with: the handshake and REST (a queued send) share the new one.
       this.#renewal = undefined;
@@ -847,9 +850,8 @@ export class RealtimeClient {
     };
   }
 
+  /** The user's own channel; #readToken took the user id from the first user or admin token read. */
   #ownChannel(): string {
-    if (this.#userIdValue) return channels.user(this.#userIdValue);
-    if (this.#token) this.#userIdValue = subjectOf(this.#token);
     if (!this.#userIdValue) throw new Error('Not a user token');
     return channels.user(this.#userIdValue);
   }
@@ -932,9 +934,8 @@ export class RealtimeClient {
   }
 
   #clearTimers(): void {
-    for (const timer of [this.#fallbackTimer, this.#pollTimer, this.#reconnectTimer, this.#pumpTimer]) {
-      if (timer) clearTimeout(timer);
-    }
+    for (const timer of [this.#fallbackTimer, this.#pollTimer, this.#reconnectTimer, this.#pumpTimer])
+      clearTimeout(timer);
     this.#fallbackTimer = this.#pollTimer = this.#reconnectTimer = this.#pumpTimer = undefined;
   }
 
@@ -951,7 +952,13 @@ export class RealtimeClient {
       if (wanted() && this.#socket.connected)
         await this.request('subscribe', { channel: entry.channel }).then(
           (data) => {
-            if (!wanted()) return;
+            // Undone while it was asked for: left, or the server goes on sending its events and counting it among the
+            // socket's channels (WS_MAX_CHANNELS_PER_SOCKET); unless it was asked for again meanwhile.
+            if (!wanted())
+              return void (
+                this.#entries.has(entry.channel) ||
+                this.request('unsubscribe', { channel: entry.channel }).catch(() => undefined)
+              );
             entry.active = true;
             entry.snapshot = data.snapshot;
             for (const h of [...entry.handlers]) {
@@ -1011,23 +1018,18 @@ export class RealtimeClient {
       h.snapshot?.(snapshot as never);
       if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
     };
-    const read = ((): (() => Promise<unknown>) | undefined => {
-      switch (parsed.kind) {
-        case 'dashboard':
-          return async () => unwrap(await this.rest.GET('/api/v1/dashboard/stats')) as StatsPayload;
-        case 'resource':
-          return async () =>
-            unwrap(await this.rest.GET('/api/v1/resources/{id}', { params: { path: { id: parsed.resourceId } } }));
-        case 'job':
-          return async () =>
-            unwrap(await this.rest.GET('/api/v1/jobs/{id}', { params: { path: { id: parsed.jobId } } }));
-        case 'kioskSession':
-          return async () =>
-            unwrap(await this.rest.GET('/api/v1/kiosk/sessions/{id}', { params: { path: { id: parsed.sessionId } } }));
-        default:
-          return undefined;
-      }
-    })();
+    // The REST twin of each snapshot, one table rather than a typed call each (the core's size budget); the path's one
+    // parameter is the channel's id, the parsed channel's second value (`{kind, resourceId}`, `{kind, jobId}`, ...).
+    const path = (
+      {
+        dashboard: '/api/v1/dashboard/stats',
+        resource: '/api/v1/resources/{id}',
+        job: '/api/v1/jobs/{id}',
+        kioskSession: '/api/v1/kiosk/sessions/{id}',
+      } as Record<string, string>
+    )[parsed.kind] as '/api/v1/resources/{id}' | undefined;
+    const read =
+      path && (async () => unwrap(await this.rest.GET(path, { params: { path: { id: Object.values(parsed)[1] } } })));
     if (!read) return undefined;
     return async () => {
       try {
@@ -1159,9 +1161,11 @@ export class RealtimeClient {
             body: { body: item.body, clientId: item.clientId },
           })
           .then((result) => unwrap(result) as MessagePayload);
+    // An attempt close() cut short (its send rejected, the queue emptied) takes nothing off what was queued since.
+    const done = () => this.#outbox[0] === item && this.#outbox.shift();
     attempt.then(
       (message) => {
-        this.#outbox.shift();
+        done();
         item.resolve(message);
         this.#pump();
       },
@@ -1178,7 +1182,7 @@ export class RealtimeClient {
           (error instanceof AckFailure && !RETRYABLE_CODES.has(error.code)) ||
           (error instanceof RestError && error.status < 500 && error.status !== 408 && error.status !== 429);
         if (permanent) {
-          this.#outbox.shift();
+          done();
           item.reject(error);
           this.#pump();
           return;

@@ -1,6 +1,6 @@
 // Thin React bindings over the core: state and streams as hook values, subscriptions tied to a component's life.
 // React is a peer dependency of this entry point only; the core never imports it.
-import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ChannelHandlers, ConnectionState, RealtimeClient } from '../client.js';
 import type { MessagePayload } from '@realtime-hub/protocol';
 import type { Stream } from '../observable.js';
@@ -17,27 +17,42 @@ export function useConnectionState(client: RealtimeClient): ConnectionState {
   );
 }
 
-/** The latest value of a stream (`initial` until the first one). Pass a stable stream (e.g. from useMemo). */
+/** No items (one array, so a component's effects on the items do not run again for another empty one). */
+const NONE: never[] = [];
+
+/**
+ * The latest value of a stream (`initial` until the first one). Pass a stable stream (e.g. from useMemo). A value is
+ * kept with the stream it came from: a render with another stream shows `initial` until that one's first value, never
+ * the previous stream's (another resource's state, another account's count).
+ */
 export function useStreamValue<T>(stream: Stream<T> | undefined, initial: T): T {
-  const [value, setValue] = useState<T>(initial);
+  const [seen, setSeen] = useState<{ stream?: Stream<T>; value?: T }>({});
   useEffect(() => {
     if (!stream) return undefined;
-    const subscription = stream.subscribe((next) => setValue(next));
+    const subscription = stream.subscribe((value) => setSeen({ stream, value }));
     return () => subscription.unsubscribe();
   }, [stream]);
-  return value;
+  return stream && seen.stream === stream ? (seen.value as T) : initial;
 }
 
-/** Every item of a stream so far (the newest `max`), e.g. notifications or a conversation's messages. */
+/**
+ * Every item of a stream so far (the newest `max`), e.g. notifications or a conversation's messages. Items are kept
+ * with the stream (and `max`) they came from, so a render after a switch never shows the previous stream's.
+ */
 export function useStreamItems<T>(stream: Stream<T> | undefined, max = 500): T[] {
-  const [items, setItems] = useState<T[]>([]);
+  const [seen, setSeen] = useState<{ stream?: Stream<T>; max?: number; items: T[] }>({ items: NONE });
   useEffect(() => {
-    setItems([]);
     if (!stream) return undefined;
-    const subscription = stream.subscribe((item) => setItems((list) => [...list, item].slice(-max)));
+    const subscription = stream.subscribe((item) =>
+      setSeen((last) => ({
+        stream,
+        max,
+        items: [...(last.stream === stream && last.max === max ? last.items : NONE), item].slice(-max),
+      })),
+    );
     return () => subscription.unsubscribe();
   }, [stream, max]);
-  return items;
+  return stream && seen.stream === stream && seen.max === max ? seen.items : NONE;
 }
 
 /** Subscribes to a channel while mounted; the latest handlers are called without resubscribing. */
@@ -69,11 +84,13 @@ export function useConversation(
   conversationId: string,
   options: { afterSeq?: number } = {},
 ): { messages: MessagePayload[]; send(body: string): Promise<MessagePayload> } {
-  const [stream, setStream] = useState<Stream<MessagePayload>>();
   const { afterSeq } = options;
-  useEffect(() => {
-    setStream(client.conversationMessages(conversationId, { afterSeq }));
-  }, [client, conversationId, afterSeq]);
+  // Made while rendering (a stream starts only when observed), so the first render of another conversation already
+  // has its stream and none of the previous one's messages.
+  const stream = useMemo(
+    () => client.conversationMessages(conversationId, { afterSeq }),
+    [client, conversationId, afterSeq],
+  );
   const messages = useStreamItems(stream);
   return { messages, send: (body) => client.messages.send(conversationId, body) };
 }
