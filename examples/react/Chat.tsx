@@ -8,7 +8,12 @@ import { useEffect, useMemo, useState } from 'react';
 /** One client per signed-in tab; `getToken` is asked on every handshake and before the token expires. */
 export function useHub(url: string, getToken: (refresh: boolean) => Promise<string>): RealtimeClient {
   const hub = useMemo(() => createClient({ url, getToken: ({ reason }) => getToken(reason !== 'connect') }), [url, getToken]);
-  useEffect(() => () => hub.close(), [hub]);
+  // Under React's StrictMode the effect runs twice in development, its first cleanup closing the client: reconnect()
+  // starts it again (it does nothing for a client not closed).
+  useEffect(() => {
+    hub.reconnect();
+    return () => hub.close();
+  }, [hub]);
   return hub;
 }
 
