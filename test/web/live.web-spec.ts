@@ -3,7 +3,8 @@
 // out, or signed in as someone else, in the other) and never sends with another account's token; the bell's list
 // follows what the other tab marks read. Sign-up names the field it refuses. After a cut, and while polling, the
 // suggestions and the kiosks' administration read again what no event brought, and the desktop notifications tell of
-// what came meanwhile.
+// what came meanwhile. Marking read from the keyboard keeps the focus in the bell's dropdown, and a failed mark says so;
+// a stalled job says so in French.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -32,7 +33,10 @@ describe('Live screens in the browser', () => {
   let proxy: TestProxy | undefined;
 
   beforeAll(async () => {
-    [app, browser] = await Promise.all([startApp({ DASHBOARD_INTERVAL_MS: '200' }), launchBrowser()]);
+    [app, browser] = await Promise.all([
+      startApp({ DASHBOARD_INTERVAL_MS: '200', JOB_STALL_SECONDS: '2' }),
+      launchBrowser(),
+    ]);
   });
   afterAll(async () => {
     await closeBrowserAndApp(browser, app);
@@ -45,6 +49,12 @@ describe('Live screens in the browser', () => {
 
   async function context(user?: Parameters<typeof newContext>[1]) {
     const created = await newContext(browser, user);
+    contexts.push(created);
+    return created;
+  }
+
+  async function newContextIn(locale: string, user: TestUser) {
+    const created = await newContext(browser, user, locale);
     contexts.push(created);
     return created;
   }
@@ -524,6 +534,64 @@ describe('Live screens in the browser', () => {
     await page.getByRole('button', { name: 'Show more' }).click();
     await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
     expect((await titles()).filter((title) => title === 'A hidden gem of an idea')).toHaveLength(1);
+  });
+
+  it('marking read from the keyboard keeps the focus in the bell’s dropdown, and a mark that fails says so', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Keyboard Reader')]);
+    for (const title of ['Pool closed on Sunday', 'Choir rehearsal moved', 'Library card renewed']) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [reader.id], type: 'info', title },
+      });
+    }
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await context(reader), proxy.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 3 unread' }).click();
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
+    const markRead = panel.getByRole('button', { name: 'Mark read' });
+    await panel.getByText('Pool closed on Sunday').waitFor();
+    const focusInPanel = () =>
+      page.evaluate(`Boolean(document.getElementById('notifications-panel')?.contains(document.activeElement))`);
+
+    // The button pressed goes with the mark: the focus stays in the dropdown, not back at the top of the page.
+    await markRead.first().focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor();
+    await until(async () => (await markRead.count()) === 2, 'two left to read');
+    expect(await focusInPanel()).toBe(true);
+
+    // The server out of reach: the mark fails, and the dropdown says why rather than nothing.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    await markRead.first().click();
+    await panel.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+    expect(await markRead.count()).toBe(2);
+    proxy.blockAll = false;
+    await connectionIs(page, 'online');
+
+    // "Mark all read" is disabled once nothing is unread: the focus stays in the dropdown all the same.
+    await panel.getByRole('button', { name: 'Mark all read' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    expect(await focusInPanel()).toBe(true);
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(await page.evaluate(`document.activeElement?.getAttribute('aria-controls')`)).toBe('notifications-panel');
+  });
+
+  it('a job that stalls says so in the reader’s language, not in the server’s word', async () => {
+    const owner = await registerUser(app, 'Stalled Owner');
+    const job = (await http(app.url, 'POST', '/api/v1/jobs', { token: owner.token, body: { name: 'Crawl the quays' } }))
+      .body as { id: string };
+    const { token } = (await http(app.url, 'POST', `/api/v1/jobs/${job.id}/token`, { token: owner.token })).body;
+    await http(app.url, 'POST', `/api/v1/jobs/${job.id}/events`, { token, body: { type: 'job_started', data: {} } });
+    // The worker says nothing more: the server fails the job (JOB_STALL_SECONDS, 2 s here) with its error `stalled`.
+    const page = await openSignedIn(await newContextIn('fr-FR', owner), app.url, `/jobs/${job.id}`);
+    const facts = page.locator('p').filter({ hasText: /^échouée ·/ });
+    await facts.waitFor({ timeout: 10_000 });
+    expect(await facts.innerText()).toContain('sans nouvelles du collecteur');
+    expect(await facts.innerText()).not.toContain('stalled');
   });
 });
 

@@ -5,7 +5,8 @@
 // edit conflict with keep mine; a double click that acts once; unsaved text kept; a job's live progress and log, a
 // list's next page (101 live jobs), the language switch; lists that cannot load offline (they say so, not "No … yet.":
 // the user's lists, the conversations, the kiosks' admin), and the dashboard's chart: its first point at once, its
-// width following the window's.
+// width following the window's. A long job log scrolls from the keyboard; the people found are read again past 100;
+// a refused total of pages is named in French.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
@@ -963,5 +964,52 @@ describe('Screens in the browser', () => {
     const page = await openSignedIn(await context(admin), app.url, '/admin/kiosk');
     const offline = page.getByRole('region', { name: /^Offline \(101\)/ });
     for (const name of ['Library PC 1', 'Hall PC 001', 'Hall PC 100']) await offline.getByText(name).waitFor();
+  });
+
+  it("a job's event log that overflows its box scrolls from the keyboard, and passes axe", async () => {
+    const job = (
+      await http(app.url, 'POST', '/api/v1/jobs', { token: alice.token, body: { name: 'Crawl the parish records' } })
+    ).body;
+    const { token } = (await http(app.url, 'POST', `/api/v1/jobs/${job.id}/token`, { token: alice.token })).body;
+    const report = (body: unknown) => http(app.url, 'POST', `/api/v1/jobs/${job.id}/events`, { token, body });
+    await report({ type: 'job_started', data: {} });
+    for (let n = 1; n <= 60; n += 1) await report({ type: 'item_scraped', data: { item: { n } } });
+    const page = await openSignedIn(await context(alice), app.url, `/jobs/${job.id}`);
+    const log = page.getByRole('log', { name: 'Event log' });
+    await log.getByRole('listitem').last().filter({ hasText: '"n":60' }).waitFor();
+    expect(await log.evaluate((box) => box.scrollHeight > box.clientHeight)).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await log.focus();
+    await page.keyboard.press('End');
+    await until(async () => (await log.evaluate((box) => box.scrollTop)) > 0, 'the log scrolls to its end');
+  });
+
+  it('a new account reloads the people found as far as they were shown, past 100', async () => {
+    await createUsers(app, 150, 'Crowd Member');
+    const page = await openSignedIn(await context(admin), app.url, '/admin/people');
+    await page.getByRole('searchbox', { name: /^Find by/ }).fill('Crowd Member');
+    const rows = page.getByRole('row', { name: /Crowd Member/ });
+    await until(async () => (await rows.count()) === 50, 'the first 50 found');
+    for (const shown of [100, 150]) {
+      await page.getByRole('button', { name: 'Show more' }).click();
+      await until(async () => (await rows.count()) === shown, `${shown} shown`);
+    }
+    // Made elsewhere: the account count moves and the list is read again. By name it comes last, after the 150.
+    await registerUser(app, 'Crowd Member Late');
+    await until(async () => (await rows.count()) !== 150, 'the list is read again', 10_000);
+    expect(await rows.count()).toBe(151);
+    await page.getByRole('row', { name: /Crowd Member Late/ }).waitFor();
+  });
+
+  it('a new job’s total pages the server refuses is named in the reader’s language, not by the API’s field', async () => {
+    const page = await openSignedIn(await context(alice, 'fr-FR'), app.url, '/jobs');
+    await page.getByRole('textbox', { name: 'Nom' }).fill('Crawl the whole web');
+    await page.getByRole('spinbutton', { name: 'Nombre de pages' }).fill('3000000000');
+    await page.getByRole('button', { name: 'Créer la tâche' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'Vérifiez ce champ' });
+    await refusal.waitFor();
+    expect(await refusal.innerText()).toBe(
+      'Vérifiez ce champ : nombre de pages (un nombre entier, au plus 2 147 483 647).',
+    );
   });
 });

@@ -17,6 +17,7 @@ const en = {
       body: 'message',
       durationSeconds: 'duration (below the minimum, or over a day)',
       seconds: 'time added',
+      totalPages: 'total pages (a whole number, at most 2,147,483,647)',
     },
     UNAUTHORIZED: 'Wrong email or password, or your session has ended.',
     TOKEN_EXPIRED: 'Your session has ended. Please sign in again.',
@@ -241,6 +242,7 @@ const en = {
       'The scraper posts its events to {{path}} with this token (Authorization: Bearer). It may post this job’s events and nothing else, until the job ends.',
     issueToken: 'Get a worker token',
     token: 'Worker token',
+    stalled: 'no news from its worker for too long',
   },
   dashboard: {
     title: 'Dashboard',
@@ -337,6 +339,7 @@ const fr: Resource = {
       body: 'message',
       durationSeconds: 'durée (sous le minimum, ou plus d’un jour)',
       seconds: 'temps ajouté',
+      totalPages: 'nombre de pages (un nombre entier, au plus 2 147 483 647)',
     },
     UNAUTHORIZED: 'E-mail ou mot de passe incorrect, ou votre session a pris fin.',
     TOKEN_EXPIRED: 'Votre session a pris fin. Reconnectez-vous.',
@@ -563,6 +566,7 @@ const fr: Resource = {
       'Le collecteur envoie ses événements à {{path}} avec ce jeton (Authorization: Bearer). Il ne peut envoyer que les événements de cette tâche, jusqu’à sa fin.',
     issueToken: 'Obtenir un jeton de collecteur',
     token: 'Jeton du collecteur',
+    stalled: 'sans nouvelles du collecteur depuis trop longtemps',
   },
   dashboard: {
     title: 'Tableau de bord',

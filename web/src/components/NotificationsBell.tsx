@@ -108,14 +108,22 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
     return () => clearTimeout(timer);
   }, [toasts]);
 
-  const markRead = async (id: string) => {
-    await client.readNotification(id);
-    setReadIds((ids) => new Set(ids).add(id));
-  };
-  const markAll = async () => {
-    await client.readNotification();
-    setReadIds(new Set(items.map((n) => n.id)));
-  };
+  // A mark that fails (the server out of reach) says so on the dropdown's error line: it was left unhandled, and the
+  // notification simply stayed unread with nothing said.
+  const markRead = (id: string, pressed?: HTMLButtonElement) =>
+    run(async () => {
+      await client.readNotification(id);
+      setReadIds((ids) => new Set(ids).add(id));
+      // Its "Mark read" button goes with the mark: the focus, which went to the top of the page (a keyboard user had
+      // to find their way back into the dropdown), moves to the notification's row instead.
+      const focus = document.activeElement;
+      if (pressed && (focus === pressed || focus === document.body || focus === null)) pressed.closest('li')?.focus();
+    });
+  const markAll = () =>
+    run(async () => {
+      await client.readNotification();
+      setReadIds(new Set(items.map((n) => n.id)));
+    });
 
   // Open, it closes on Escape wherever the focus is (from inside the dropdown, the focus goes back to the bell),
   // and on a click outside it.
@@ -176,7 +184,9 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
         <div id="notifications-panel" className="dropdown" role="region" aria-label={t('notifications.title')}>
           <div className="dropdown-head">
             <h2>{t('notifications.title')}</h2>
-            <button type="button" onClick={() => void markAll()} disabled={unread === 0}>
+            {/* Dimmed, not disabled, at 0 unread: a disabled button loses the focus, and its own press takes the count
+                to 0. */}
+            <button type="button" onClick={() => void (unread > 0 && markAll())} aria-disabled={unread === 0}>
               {t('notifications.markAll')}
             </button>
           </div>
@@ -205,7 +215,7 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
             {items.map((n) => {
               const read = n.readAt !== null || readIds.has(n.id);
               return (
-                <li key={n.id} className={read ? 'read' : 'unread'}>
+                <li key={n.id} className={read ? 'read' : 'unread'} tabIndex={-1}>
                   <Notice
                     notification={n}
                     onOpen={() => {
@@ -220,7 +230,7 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
                     </time>
                   </small>{' '}
                   {!read && (
-                    <button type="button" onClick={() => void markRead(n.id)}>
+                    <button type="button" onClick={(event) => void markRead(n.id, event.currentTarget)}>
                       {t('notifications.markRead')}
                     </button>
                   )}

@@ -75,6 +75,12 @@ function JobProgress({ job }: { job: JobPayload }) {
   );
 }
 
+/**
+ * The error the server fails a job with when its worker has been silent for `JOB_STALL_SECONDS`: its word, shown in the
+ * reader's language (a worker's own error is shown as it wrote it).
+ */
+const STALLED = 'stalled';
+
 function JobFacts({ job }: { job: JobPayload }) {
   const { t } = useTranslation();
   return (
@@ -82,7 +88,7 @@ function JobFacts({ job }: { job: JobPayload }) {
       {t(`jobs.status.${job.status}`)} ·{' '}
       {t('jobs.pages', { done: job.progress.pagesScraped, total: job.progress.totalPages ?? '?' })} ·{' '}
       {t('jobs.items', { count: job.progress.itemsScraped })}
-      {job.error && <> · {job.error}</>}
+      {job.error && <> · {job.error === STALLED ? t('jobs.stalled') : job.error}</>}
     </p>
   );
 }
@@ -245,7 +251,8 @@ function JobPage({ jobId }: { jobId: string }) {
         </>
       )}
       <h2>{t('jobs.log')}</h2>
-      <div className="event-log" role="log" aria-label={t('jobs.log')}>
+      {/* Focusable: past a few dozen events the log scrolls in its box, which a keyboard user could not reach. */}
+      <div className="event-log" role="log" aria-label={t('jobs.log')} tabIndex={0}>
         <ol>
           {events.map((event) => (
             <li key={event.seq}>

@@ -6,7 +6,7 @@ import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, errorText, type Page, type User } from '../api';
+import { allPages, api, errorText, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
@@ -19,7 +19,7 @@ interface Account extends User {
 }
 
 const PAGE_SIZE = 50;
-/** The most a page may hold (the API's limit): a reload asks for as many as were shown, up to this. */
+/** The most a page may hold (the API's limit): a reload reads pages of this size until it has as many as were shown. */
 const MAX_PAGE_SIZE = 100;
 /** How long typing pauses before the search is sent. */
 const SEARCH_DELAY_MS = 250;
@@ -63,10 +63,10 @@ export function People() {
   useEffect(() => {
     let current = true;
     const search = query.trim();
-    const rows =
-      search === shown.current.query ? Math.min(MAX_PAGE_SIZE, Math.max(PAGE_SIZE, shown.current.rows)) : PAGE_SIZE;
+    const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
     const timer = setTimeout(() => {
-      api<Page<Account>>(client, 'GET', searchPath(search, undefined, rows)).then(
+      // Page after page past the API's 100: a single page cut a list shown further back to 100 rows.
+      allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows).then(
         (page) => {
           if (!current) return;
           shown.current.query = search;
