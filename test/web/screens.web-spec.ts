@@ -979,6 +979,8 @@ describe('Screens in the browser', () => {
     await log.getByRole('listitem').last().filter({ hasText: '"n":60' }).waitFor();
     expect(await log.evaluate((box) => box.scrollHeight > box.clientHeight)).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
+    // Not read out event by event by a screen reader (a log is a live region unless told otherwise).
+    expect(await log.getAttribute('aria-live')).toBe('off');
     await log.focus();
     await page.keyboard.press('End');
     await until(async () => (await log.evaluate((box) => box.scrollTop)) > 0, 'the log scrolls to its end');
