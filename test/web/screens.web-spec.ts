@@ -977,13 +977,14 @@ describe('Screens in the browser', () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${job.id}`);
     const log = page.getByRole('log', { name: 'Event log' });
     await log.getByRole('listitem').last().filter({ hasText: '"n":60' }).waitFor();
-    expect(await log.evaluate((box) => box.scrollHeight > box.clientHeight)).toBe(true);
+    type Box = { scrollTop: number; clientHeight: number; scrollHeight: number };
+    expect(await log.evaluate((box: Box) => box.scrollHeight > box.clientHeight)).toBe(true);
     expect(await seriousViolations(page)).toEqual([]);
     // Not read out event by event by a screen reader (a log is a live region unless told otherwise).
     expect(await log.getAttribute('aria-live')).toBe('off');
     await log.focus();
     await page.keyboard.press('End');
-    await until(async () => (await log.evaluate((box) => box.scrollTop)) > 0, 'the log scrolls to its end');
+    await until(async () => (await log.evaluate((box: Box) => box.scrollTop)) > 0, 'the log scrolls to its end');
   });
 
   it('a new account reloads the people found as far as they were shown, past 100', async () => {
