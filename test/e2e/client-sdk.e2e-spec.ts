@@ -8,6 +8,8 @@ import {
   type SuggestionVotePayload,
   type TokenRequest,
 } from '@realtime-hub/client';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../src/auth/token.service.js';
 import { RealtimeServer } from '../../src/realtime/realtime.server.js';
@@ -1038,5 +1040,154 @@ describeE2E('Client SDK', () => {
     const after = client.messages.send(conversationId, 'after reconnect');
     release();
     await expect(after).resolves.toMatchObject({ body: 'after reconnect' });
+  });
+
+  it('should let a Node process exit at once after close(), a stream’s retry of a failed read pending', async () => {
+    const [olga] = await createUsers(sut, 1, 'Exit');
+    proxy.blockAll = true;
+    // The SDK in a process of its own, bundled from its sources: its stream's first read fails, retried in 20 s.
+    const { build } = await import('esbuild');
+    const root = join(import.meta.dirname, '..', '..');
+    const bundle = await build({
+      stdin: {
+        contents: `
+          import { createClient } from './packages/client/src/index.ts';
+          const client = createClient({ url: process.env.URL, getToken: () => process.env.TOKEN, onError: () => {} });
+          client.conversationMessages('00000000-0000-4000-8000-000000000000', { retryMs: 20000 }).subscribe(() => {});
+          setTimeout(() => { client.close(); console.log('closed'); }, 1500);`,
+        resolveDir: root,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      external: ['socket.io-client'],
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'protocol-source',
+          setup(b) {
+            b.onResolve({ filter: /^@realtime-hub\/protocol$/ }, () => ({
+              path: join(root, 'packages/protocol/src/index.ts'),
+            }));
+          },
+        },
+      ],
+    });
+    const child = spawn(process.execPath, ['--input-type=module'], {
+      cwd: root,
+      env: { ...process.env, URL: proxy.url, TOKEN: olga.token },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    child.stdin.end(bundle.outputFiles[0].text);
+    let closedAt = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('closed')) closedAt = Date.now();
+    });
+    const exitedAt = await new Promise<number>((resolve) => child.on('exit', () => resolve(Date.now())));
+    expect(closedAt).toBeGreaterThan(0);
+    expect(exitedAt - closedAt).toBeLessThan(2000);
+  }, 40_000);
+
+  it('should reject a send made after close(), as close() rejects what was queued', async () => {
+    const [pia, quinn] = await createUsers(sut, 2, 'SendClosed');
+    const conversationId = await conversationOf(pia, quinn);
+    const { client } = sdkClient(proxy.url, pia.token);
+    await waitForState(client, 'online');
+    client.close();
+    const late = client.messages.send(conversationId, 'after close');
+    await expect(Promise.race([late, sleep(2000).then(() => 'still waiting')])).rejects.toThrow('Client closed');
+    expect(await storedMessages(pia, conversationId)).toEqual([]);
+  });
+
+  it('should start the own-channel streams once a token comes, when the first getToken() failed', async () => {
+    const [rita] = await createUsers(sut, 1, 'LateToken');
+    // The first two (the first read and the one retry of a refused handshake) fail: `unauthorized` until reconnect().
+    let calls = 0;
+    const { client } = sdkClient(proxy.url, rita.token, {
+      getToken: () => (++calls <= 2 ? Promise.reject(new Error('signed out')) : rita.token),
+    });
+    let unread: number | undefined;
+    let inbox: Map<string, InboxEntry> | undefined;
+    const received: NotificationPayload[] = [];
+    client.unreadCount().subscribe((count) => (unread = count));
+    client.inbox().subscribe((entries) => (inbox = entries));
+    client.notifications().subscribe((n) => received.push(n));
+    await waitForState(client, 'unauthorized');
+    client.reconnect();
+    await waitForState(client, 'online');
+    await waitUntil(() => unread === 0 && inbox !== undefined, `the count and the inbox read (${unread})`, 5000);
+    await sleep(300);
+    await notify(rita, 'after the token came');
+    await waitUntil(() => received.length === 1 && unread === 1, `the notification live (${unread})`, 5000);
+  });
+
+  it('should list a conversation the user is added to at once, not at the next full read of the inbox', async () => {
+    const [sam, tess, uma] = await createUsers(sut, 3, 'Added');
+    const group = await api.post('/api/v1/conversations', {
+      token: tess.token,
+      body: { memberIds: [uma.id], title: 'history' },
+    });
+    await post(tess, group.body.id, 'before sam');
+    const { client } = sdkClient(proxy.url, sam.token);
+    let inbox: Map<string, InboxEntry> | undefined;
+    client.inbox().subscribe((entries) => (inbox = entries));
+    await waitForState(client, 'online');
+    await waitUntil(() => inbox !== undefined, 'the inbox read');
+    await sleep(300);
+    // A new direct conversation without a message, and a group with history sam is added to.
+    const direct = await conversationOf(tess, sam);
+    const added = await api.post(`/api/v1/conversations/${group.body.id}/members`, {
+      token: tess.token,
+      body: { userIds: [sam.id] },
+    });
+    expect(added.status).toBeLessThan(300);
+    await waitUntil(() => inbox?.has(direct) === true && inbox.has(group.body.id), 'both listed', 3000);
+    expect(inbox?.get(direct)).toMatchObject({ lastMessage: null, unreadCount: 0 });
+    expect(inbox?.get(group.body.id)).toMatchObject({ lastMessage: { body: 'before sam' }, unreadCount: 0 });
+  });
+
+  it('should start one poll loop, after fallbackAfterMs, when the socket came and went during a poll', async () => {
+    const [vic] = await createUsers(sut, 1, 'PollRace');
+    proxy.blockSocketIo = true;
+    // The health probe (the poll of a client with no stream) is held while `hold` is set.
+    let hold = false;
+    let release = (): void => undefined;
+    const probes: number[] = [];
+    const { client, states } = sdkClient(proxy.url, vic.token, {
+      fallbackAfterMs: 2000,
+      pollIntervalMs: 400,
+      fetch: async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (url.endsWith('/api/v1/health')) {
+          probes.push(Date.now());
+          if (hold) {
+            hold = false;
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+        }
+        return fetch(input, init);
+      },
+    });
+    await waitForState(client, 'polling');
+    hold = true;
+    await waitUntil(() => !hold, 'a poll in flight');
+    proxy.blockSocketIo = false;
+    await waitForState(client, 'online');
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await waitForState(client, 'reconnecting');
+    const droppedAt = Date.now();
+    states.length = 0;
+    release();
+    await sleep(1000);
+    expect(states).toEqual([]);
+    await waitForState(client, 'polling');
+    expect(Date.now() - droppedAt).toBeGreaterThan(1900);
+    // One loop: a probe every 400 ms or so, not twice as many.
+    const from = probes.length;
+    await sleep(2000);
+    expect(probes.length - from).toBeLessThanOrEqual(6);
   });
 });

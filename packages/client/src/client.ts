@@ -11,6 +11,7 @@ import {
   type ClientEventPayload,
   type ClientEventResult,
   ConnectErrors,
+  type ConversationPayload,
   ErrorCodes,
   type JobEventPayload,
   type MessagePayload,
@@ -216,15 +217,18 @@ export class RealtimeClient {
   #token: string | undefined;
   /** The first token read, started at creation; shared by the first handshake and early REST calls. */
   #initialToken: Promise<string> | undefined;
-  readonly #ready: Promise<void>;
+  /** Resolves once a token was read: not the first read's outcome, which may fail before `reconnect()` gives one. */
+  #tokenRead!: () => void;
+  readonly #ready = new Promise<void>((resolve) => (this.#tokenRead = resolve));
   #tokenReason: TokenRequest['reason'] = 'connect';
   #authRetried = false;
   #expired = false;
   #closed = false;
   #userIdValue: string | undefined;
   #fallbackTimer: ReturnType<typeof setTimeout> | undefined;
-  #pollTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Which poll loop of the HTTP fallback is current: #clearTimers ends one (see #poll). */
+  #loop = 0;
   /** The last renewal after a 401: the token it replaced, when it was asked, and its answer. */
   #renewal: { stale: string | undefined; at: number; token: Promise<string | undefined> } | undefined;
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
@@ -243,11 +247,7 @@ export class RealtimeClient {
   constructor(private readonly options: ClientOptions) {
     this.#tokens = 2 * this.#rate;
     this.connection.next('connecting');
-    this.#initialToken = this.#readToken('connect');
-    this.#ready = this.#initialToken.then(
-      () => undefined,
-      (err: unknown) => this.#report(err),
-    );
+    this.#readFirstToken();
     this.rest = createRestClient(
       options.url,
       {
@@ -464,12 +464,10 @@ export class RealtimeClient {
               params: { path, query: { afterSeq, limit } },
             }),
           ).items as MessagePayload[],
-        latestSeq: async () => {
-          const page = unwrap(
+        latestSeq: async () =>
+          unwrap(
             await this.rest.GET('/api/v1/conversations/{id}/messages', { params: { path, query: { limit: 1 } } }),
-          );
-          return page.items[page.items.length - 1]?.seq ?? 0;
-        },
+          ).items.at(-1)?.seq ?? 0,
       },
       options,
     );
@@ -546,6 +544,13 @@ export class RealtimeClient {
             known = true;
             stream.next(new Map(entries));
           };
+          /** A conversation listed or added: mergeInbox takes the last message's seq from it, the count from seqs. */
+          const line = (c: ConversationPayload) =>
+            ({
+              conversationId: c.id,
+              lastMessage: c.lastMessage,
+              lastReadSeq: c.members.find((m) => m.userId === this.#userIdValue)?.lastReadSeq ?? 0,
+            }) as ServerEvents['inbox:update'];
           const load = async () => {
             const touched = new Set<string>();
             reads.add(touched);
@@ -556,22 +561,8 @@ export class RealtimeClient {
               do {
                 const result = unwrap(
                   await this.rest.GET('/api/v1/conversations', { params: { query: { limit: 100, cursor } } }),
-                ) as {
-                  items: Array<{
-                    id: string;
-                    lastMessage: MessagePayload | null;
-                    members: Array<{ userId: string; lastReadSeq: number }>;
-                  }>;
-                  nextCursor?: string | null;
-                };
-                for (const c of result.items) {
-                  // mergeInbox takes the last message's seq from it, and the count from the seqs.
-                  listed.push({
-                    conversationId: c.id,
-                    lastMessage: c.lastMessage,
-                    lastReadSeq: c.members.find((m) => m.userId === this.#userIdValue)?.lastReadSeq ?? 0,
-                  } as ServerEvents['inbox:update']);
-                }
+                ) as { items: ConversationPayload[]; nextCursor?: string | null };
+                listed.push(...result.items.map(line));
                 cursor = result.nextCursor ?? undefined;
               } while (cursor && ++pages < INBOX_MAX_PAGES);
               // What the server lists, merged with what is known (a live update may be newer than the read); what it
@@ -591,7 +582,12 @@ export class RealtimeClient {
               reads.delete(touched);
             }
           };
-          return this.#ownState({ 'inbox:update': apply }, load);
+          // A conversation the user was added to (new, or a group with its history) is listed at once, not when a
+          // message comes or at the next read.
+          return this.#ownState(
+            { 'inbox:update': apply, 'conversation:added': ({ conversation }) => apply(line(conversation)) },
+            load,
+          );
         }),
       true,
     );
@@ -636,7 +632,7 @@ export class RealtimeClient {
       unsubscribe = this.subscribe(channels.resource(resourceId), {
         snapshot: apply,
         'resource:update': (update) => {
-          if (current && update.version > current.version + 1) refetch().catch((err) => this.#report(err));
+          if (current && update.version > current.version + 1) refetch().catch(this.#report);
           apply(update.resource);
         },
         'resource:deleted': gone,
@@ -714,7 +710,7 @@ export class RealtimeClient {
         'suggestion:vote': (vote) => {
           const current = counts.get(vote.suggestionId);
           if (current && vote.version > current.version + 1) {
-            refetch(vote.suggestionId).catch((err) => this.#report(err));
+            refetch(vote.suggestionId).catch(this.#report);
           }
           apply(vote);
         },
@@ -736,8 +732,7 @@ export class RealtimeClient {
       // The refused token and its renewal are done with: the handshake and REST (a queued send) share the new one.
       this.#renewal = undefined;
       this.#token = undefined;
-      this.#initialToken = this.#readToken('connect');
-      this.#initialToken.catch((err: unknown) => this.#report(err));
+      this.#readFirstToken();
     }
     this.#closed = false;
     this.#renewIn(renewalAt(this.#token) - Date.now());
@@ -759,10 +754,10 @@ export class RealtimeClient {
     clearTimeout(this.#paceTimer);
     this.#paceTimer = undefined;
     this.#pace();
-    for (const timer of this.#readRetries) clearTimeout(timer);
+    this.#readRetries.forEach(clearTimeout);
     this.#readRetries.clear();
     this.#socket.disconnect();
-    for (const item of this.#outbox.splice(0)) item.reject(new Error('Client closed'));
+    this.#pump();
     this.#setState('offline');
   }
 
@@ -799,7 +794,13 @@ export class RealtimeClient {
     }
     this.#token = token;
     this.#userIdValue ??= subjectOf(token);
+    this.#tokenRead();
     return token;
+  }
+
+  /** The token of a first handshake (at creation, or reconnect() after `unauthorized`), shared with early REST. */
+  #readFirstToken(): void {
+    (this.#initialToken = this.#readToken('connect')).catch(this.#report);
   }
 
   /**
@@ -934,9 +935,9 @@ export class RealtimeClient {
   }
 
   #clearTimers(): void {
-    for (const timer of [this.#fallbackTimer, this.#pollTimer, this.#reconnectTimer, this.#pumpTimer])
-      clearTimeout(timer);
-    this.#fallbackTimer = this.#pollTimer = this.#reconnectTimer = this.#pumpTimer = undefined;
+    [this.#fallbackTimer, this.#reconnectTimer, this.#pumpTimer].forEach(clearTimeout);
+    this.#fallbackTimer = this.#reconnectTimer = this.#pumpTimer = undefined;
+    this.#loop++;
   }
 
   // ---- channels ----
@@ -989,7 +990,7 @@ export class RealtimeClient {
   /** A handler's subscription is in place: `subscribed`, then `catchUp`. */
   #inPlace(h: ChannelHandlers): void {
     h.subscribed?.();
-    if (h.catchUp) (async () => h.catchUp!())().catch((err) => this.#report(err));
+    if (h.catchUp) (async () => h.catchUp!())().catch(this.#report);
   }
 
   #dispatch(event: ServerEventName, payload: unknown): void {
@@ -1058,7 +1059,7 @@ export class RealtimeClient {
           source,
           (item) => stream.next(item),
           { gapWaitMs: this.options.gapWaitMs, ...options },
-          (err) => this.#report(err),
+          this.#report,
           // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
           () => !this.#halted,
         );
@@ -1081,12 +1082,13 @@ export class RealtimeClient {
 
   // ---- HTTP fallback ----
 
-  #armFallback(): void {
+  /** A poll in `ms`: the first one `fallbackAfterMs` after the socket went, then the poll loop's next tick. */
+  #armFallback(ms = this.options.fallbackAfterMs ?? 8000): void {
     if (this.#fallbackTimer || this.#closed) return;
     this.#fallbackTimer = setTimeout(() => {
       this.#fallbackTimer = undefined;
-      if (!this.#socket.connected && !this.#halted) this.#poll();
-    }, this.options.fallbackAfterMs ?? 8000);
+      this.#poll();
+    }, ms);
   }
 
   #poll(): void {
@@ -1104,8 +1106,11 @@ export class RealtimeClient {
     // channels' catch-ups, which may keep their failures to themselves; a 401 from any of them counts.
     const own = [...this.#pollers, ...turn];
     if (own.length === 0) own.push(async () => void unwrap(await this.rest.GET('/api/v1/health')));
+    // A poll outlived by its loop (a socket came and went meanwhile, close(), `unauthorized`: each clears the timers)
+    // ends here: going on would say `polling` before `fallbackAfterMs` and run a second loop beside the next one.
+    const loop = this.#loop;
     void Promise.allSettled([...own, ...this.#catchUps].map((task) => task())).then((results) => {
-      if (this.#socket.connected || this.#halted) return;
+      if (loop !== this.#loop) return;
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
         // REST already asked once for a new token (rest.ts) and it was refused too.
@@ -1117,10 +1122,7 @@ export class RealtimeClient {
         .every((r) => r.status === 'rejected' && isNetworkError(r.reason));
       this.#setState(unreachable ? 'offline' : 'polling');
       this.#pump();
-      this.#pollTimer = setTimeout(() => {
-        this.#pollTimer = undefined;
-        this.#poll();
-      }, this.options.pollIntervalMs ?? 5000);
+      this.#armFallback(this.options.pollIntervalMs ?? 5000);
     });
   }
 
@@ -1145,7 +1147,8 @@ export class RealtimeClient {
    * messages are stored in the order they were sent and a burst never trips the server's rate limit.
    */
   #pump(): void {
-    if (this.#closed) return;
+    // Closed: what is queued is rejected (close() comes here), and so is a send made later, which nothing would send.
+    if (this.#closed) return void this.#outbox.splice(0).map((item) => item.reject(new Error('Client closed')));
     const item = this.#outbox[0];
     if (!item || item.inFlight) return;
     const viaSocket = this.#socket.connected;
@@ -1230,9 +1233,8 @@ export class RealtimeClient {
     return unwrap(await rest()) as ClientEventResult<E>;
   }
 
-  #report(error: unknown): void {
-    this.options.onError?.(error);
-  }
+  /** A function of its own, so that it is passed as it is (`.catch(this.#report)`). */
+  readonly #report = (error: unknown): void => this.options.onError?.(error);
 }
 
 /** Creates a client and starts connecting. */

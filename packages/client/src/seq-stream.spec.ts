@@ -186,4 +186,31 @@ describe(SeqSequencer.name, () => {
       jest.useRealTimers();
     }
   });
+
+  it('should keep no Node process alive with its retry or gap timer, which a closed client leaves', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const real = globalThis.setTimeout;
+    const spy = jest.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+      const timer = real(fn, ms);
+      timers.push(timer);
+      return timer;
+    }) as typeof setTimeout);
+    // A retry after a failed read, and the wait of an item that came out of order.
+    const retrying = new SeqSequencer<Item>(
+      { fetchAfter: () => Promise.reject(new Error('down')), latestSeq: async () => 0 },
+      () => undefined,
+      { afterSeq: 0, retryMs: 20_000 },
+    );
+    const waiting = new SeqSequencer<Item>(history(0), () => undefined, { afterSeq: 0, gapWaitMs: 20_000 });
+    try {
+      await retrying.catchUp();
+      waiting.push({ seq: 2 });
+      expect(timers).toHaveLength(2);
+      expect(timers.map((t) => t.hasRef())).toEqual([false, false]);
+    } finally {
+      retrying.stop();
+      waiting.stop();
+      spy.mockRestore();
+    }
+  });
 });

@@ -107,7 +107,7 @@ export class SeqSequencer<T extends SeqItem> {
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending.clear();
   }
@@ -135,6 +135,9 @@ export class SeqSequencer<T extends SeqItem> {
       this.#timer = undefined;
       void this.#fill();
     }, ms);
+    // Unreferenced: close() does not reach it (a closed client's fill does nothing), and in Node a retry of up to 30 s
+    // must not keep a process alive after close(); while the client is open its socket or poll timer does that.
+    (this.#timer as { unref?(): void }).unref?.();
   }
 
   /** Reads what is missing; never rejects: a failure is reported, retried later, and answered as `{error}`. */
