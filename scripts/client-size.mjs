@@ -8,6 +8,16 @@ import { gzipSync } from 'node:zlib';
 
 const root = join(import.meta.dirname, '..');
 
+/** An esbuild plugin that takes the protocol from its sources, so no build step is needed first. */
+export const protocolFromSources = {
+  name: 'protocol-source',
+  setup(b) {
+    b.onResolve({ filter: /^@realtime-hub\/protocol$/ }, () => ({
+      path: join(root, 'packages/protocol/src/index.ts'),
+    }));
+  },
+};
+
 /** Bundles one entry point of the client; answers its sizes and the bytes each input contributes. */
 export async function measureClient(entry = 'packages/client/src/index.ts') {
   const result = await build({
@@ -21,17 +31,7 @@ export async function measureClient(entry = 'packages/client/src/index.ts') {
     metafile: true,
     external: ['socket.io-client', 'react'],
     logLevel: 'silent',
-    // The protocol from its sources, so no build step is needed first.
-    plugins: [
-      {
-        name: 'protocol-source',
-        setup(b) {
-          b.onResolve({ filter: /^@realtime-hub\/protocol$/ }, () => ({
-            path: join(root, 'packages/protocol/src/index.ts'),
-          }));
-        },
-      },
-    ],
+    plugins: [protocolFromSources],
   });
   const code = result.outputFiles[0].contents;
   const output = Object.values(result.metafile.outputs)[0];

@@ -25,8 +25,8 @@ export const TYPING_THROTTLE_MS = 1000;
  * How often each instance looks for typists whose deadline passed OVERDUE_MS ago with no `false` sent: the instance
  * whose timer would have sent it died (Redis only). At most OVERDUE_BATCH a pass.
  */
-export const OVERDUE_CHECK_MS = 1000;
-export const OVERDUE_MS = 1000;
+const OVERDUE_CHECK_MS = 1000;
+const OVERDUE_MS = 1000;
 const OVERDUE_BATCH = 100;
 
 @Injectable()

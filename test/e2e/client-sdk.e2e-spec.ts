@@ -1047,6 +1047,8 @@ describeE2E('Client SDK', () => {
     proxy.blockAll = true;
     // The SDK in a process of its own, bundled from its sources: its stream's first read fails, retried in 20 s.
     const { build } = await import('esbuild');
+    // @ts-expect-error -- a plain ESM script shared with `npm run size:client`, without type declarations
+    const { protocolFromSources } = await import('../../scripts/client-size.mjs');
     const root = join(import.meta.dirname, '..', '..');
     const bundle = await build({
       stdin: {
@@ -1064,16 +1066,7 @@ describeE2E('Client SDK', () => {
       write: false,
       external: ['socket.io-client'],
       logLevel: 'silent',
-      plugins: [
-        {
-          name: 'protocol-source',
-          setup(b) {
-            b.onResolve({ filter: /^@realtime-hub\/protocol$/ }, () => ({
-              path: join(root, 'packages/protocol/src/index.ts'),
-            }));
-          },
-        },
-      ],
+      plugins: [protocolFromSources],
     });
     const child = spawn(process.execPath, ['--input-type=module'], {
       cwd: root,
