@@ -441,6 +441,47 @@ describe('Chat in the browser', () => {
     });
     expect(await logOf(nextWeek).locator('time').first().textContent()).toBe(date);
   });
+  it('moves the list’s and the bell’s times and the log’s “Today” on to “Yesterday” at midnight, the page left open', async () => {
+    const sent = (
+      await http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+        token: bob.token,
+        body: { body: 'See you tomorrow' },
+      })
+    ).body as { createdAt: string };
+    const admin = await loginAdmin(app);
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [alice.id], type: 'announcement', title: 'Library closes at noon' },
+    });
+    const at = new Date(sent.createdAt);
+    const hourMinute = at.toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit' });
+    const midnight = new Date(at.getFullYear(), at.getMonth(), at.getDate() + 1).getTime();
+    // The page's clock runs from 20 s before the midnight after the message. The jump over midnight stays under 20 s:
+    // one of 45 s or more would fire the socket's heartbeat timeout, and the reconnection would re-render the page
+    // whether or not it watches for the day's change.
+    const context = await newContext(browser, alice);
+    contexts.push(context);
+    await context.clock.install({ time: midnight - 20_000 });
+    const page = await openSignedIn(context, app.url, `/chat/${conversationId}`);
+    const item = page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name: /Bob Durand/ });
+    const log = page.getByRole('log', { name: 'Messages' });
+    await page.getByRole('button', { name: /^Notifications,/ }).click();
+    const bellItem = page.getByRole('region', { name: 'Notifications', exact: true }).getByRole('listitem');
+    await bellItem.getByText('Library closes at noon').waitFor();
+    await log.getByText('See you tomorrow').waitFor();
+    expect(await item.locator('time').textContent()).toBe(hourMinute);
+    expect(await log.locator('time').first().textContent()).toBe('Today');
+    const bellTime = await bellItem.locator('time').textContent();
+    expect(bellTime).toMatch(/^\d{1,2}:\d{2}\s?[AP]M$/);
+
+    const now = await page.evaluate(() => Date.now());
+    expect(now).toBeLessThan(midnight);
+    await page.clock.fastForward(midnight - now + 1_000);
+    await item.getByText('Yesterday', { exact: true }).waitFor();
+    await log.locator('time').first().getByText('Yesterday', { exact: true }).waitFor();
+    await bellItem.locator('time').getByText('Yesterday', { exact: true }).waitFor();
+  });
+
   it('loads earlier messages on demand, and keeps a group’s members live as people are added and leave', async () => {
     const erin = await registerUser(app, 'Erin Leclerc');
     const group = (

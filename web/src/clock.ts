@@ -1,4 +1,5 @@
-// Re-renders a component every `intervalMs` while `on`, for times shown in words ("5 minutes ago") to move on.
+// Re-renders a component as time moves on, for times shown relative to now: every `intervalMs` ("5 minutes ago"),
+// or when the calendar day changes ("Today", a weekday, an hour that becomes "Yesterday").
 import { useEffect, useState } from 'react';
 
 export function useTick(intervalMs: number, on = true): void {
@@ -8,4 +9,29 @@ export function useTick(intervalMs: number, on = true): void {
     const timer = setInterval(() => setNow(Date.now()), intervalMs);
     return () => clearInterval(timer);
   }, [intervalMs, on]);
+}
+
+/**
+ * Re-renders a component when the browser's calendar day changes: at the next midnight, and when the page is shown
+ * again (a computer asleep across midnight fires its timers late, if at all).
+ */
+export function useDayChange(on = true): void {
+  const [, setDay] = useState(() => new Date().toDateString());
+  useEffect(() => {
+    if (!on) return;
+    let timer: ReturnType<typeof setTimeout>;
+    const check = (): void => {
+      clearTimeout(timer);
+      const now = new Date();
+      setDay(now.toDateString());
+      const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1);
+      timer = setTimeout(check, midnight.getTime() - now.getTime() + 100);
+    };
+    check();
+    document.addEventListener('visibilitychange', check);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', check);
+    };
+  }, [on]);
 }

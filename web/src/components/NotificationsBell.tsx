@@ -14,6 +14,7 @@ import { useLoad, useNextPages } from '../list';
 import { ErrorLine, useErrorLine } from './ErrorLine';
 import { ListState, MoreButton } from './ListState';
 import type { SoundAlerts } from '../sound';
+import { useDayChange } from '../clock';
 import { dateTimeOf, shortWhenOf } from '../i18n';
 import { isInFront } from '../in-front';
 import { targetOf, wordingOf } from '../notices';
@@ -35,6 +36,8 @@ interface BellProps {
 export function NotificationsBell({ client, unread, desktop, sound }: BellProps) {
   const { t } = useTranslation();
   const [open, setOpen] = useState(false);
+  // The list's times say the hour today, "Yesterday" after midnight.
+  useDayChange(open);
   const [loaded, setLoaded] = useState<NotificationPayload[]>([]);
   const [afterSeq, setAfterSeq] = useState<number>();
   const [readIds, setReadIds] = useState<Set<string>>(new Set());

@@ -37,7 +37,7 @@ import { appendNew, useLoad, useNextPages } from '../list';
 import { useOnce } from '../once';
 import { composerOf, keepComposer, type Pending, usePending } from '../unsent';
 import { useInFront } from '../in-front';
-import { useTick } from '../clock';
+import { useDayChange, useTick } from '../clock';
 
 export function Chat() {
   const { conversationId } = useParams();
@@ -46,6 +46,8 @@ export function Chat() {
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
   const navigate = useNavigate();
+  // The list's times and the log's day headings ("Today") move on at midnight.
+  useDayChange();
   const updateMembers = useCallback(
     (id: string, members: ConversationPayload['members']) =>
       setConversations((list) => list.map((c) => (c.id === id ? { ...c, members } : c))),
