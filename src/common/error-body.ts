@@ -64,10 +64,13 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
     const code = codeForStatus(error.getStatus());
     const statusCode = statusOf(code, error.getStatus());
-    return {
-      body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
-      unexpected: statusCode >= 500,
-    };
+    const body: ErrorBody = { statusCode, code, message };
+    if (code === ErrorCode.VALIDATION_FAILED) body.details = [];
+    // A body over the REST limit (body-parser's error, which Nest's parser wraps): the limit and the body's size.
+    const tooLarge = error.cause as
+      { type?: unknown; limit?: unknown; length?: unknown; received?: unknown } | undefined;
+    if (tooLarge?.type === 'entity.too.large') body.details = tooLargeDetails(tooLarge);
+    return { body, unexpected: statusCode >= 500 };
   }
   // Errors raised by Express middleware (body-parser) carry a status and a type.
   const candidate = error as { status?: unknown; type?: unknown; expose?: unknown } | null;
@@ -101,4 +104,13 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     };
   }
   return { body: { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' }, unexpected: true };
+}
+
+/** The limit, and the body's size: its Content-Length, or what was read of a chunked body before it passed the limit. */
+function tooLargeDetails(error: { limit?: unknown; length?: unknown; received?: unknown }): Record<string, number> {
+  const details: Record<string, number> = {};
+  if (typeof error.limit === 'number') details.maxBytes = error.limit;
+  const size = typeof error.length === 'number' ? error.length : error.received;
+  if (typeof size === 'number') details.bytes = size;
+  return details;
 }

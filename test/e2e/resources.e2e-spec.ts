@@ -256,12 +256,15 @@ describeE2E('Resources', () => {
       const shrink = await patch(fits.id, { data: { blob: null, small: 1 } });
       expect(shrink.body).toMatchObject({ version: 2, data: { small: 1 } });
 
+      // Past the 256 KiB REST body limit, the body is refused before its data is read: the details name that limit.
+      const blob = 'x'.repeat(400 * 1024);
       const huge = await api.post('/api/v1/resources', {
         token: owner.token,
-        body: { name: 'Huge', visibility: 'public', data: { blob: 'x'.repeat(400 * 1024) } },
+        body: { name: 'Huge', visibility: 'public', data: { blob } },
       });
       expect(huge.status).toBe(413);
-      expect(huge.body.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(huge.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', details: { maxBytes: 256 * 1024 } });
+      expect(huge.body.details.bytes).toBeGreaterThan(blob.length);
     });
   });
 
