@@ -575,6 +575,23 @@ describeE2E('Client SDK', () => {
     }
   }, 30_000);
 
+  it('should follow a channel whose id is given in capitals, which the server names in lower case', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'Capitals');
+    const resourceId = await publicResource(owner, 'Capital link', { a: 1 });
+    const { client } = sdkClient(proxy.url, reader.token);
+    const values: number[] = [];
+    const updates: number[] = [];
+    client.resource(resourceId.toUpperCase()).subscribe((r) => r && values.push(r.version));
+    const undo = client.subscribe(channels.resource(resourceId.toUpperCase()), {
+      'resource:update': (update) => updates.push(update.version),
+    });
+    await waitUntil(() => values.length === 1, 'the snapshot');
+    await api.patch(`/api/v1/resources/${resourceId}`, { token: owner.token, body: { data: { a: 2 } } });
+    await waitUntil(() => values.length === 2 && updates.length === 1, 'the update');
+    expect({ values, updates }).toEqual({ values: [1, 2], updates: [2] });
+    undo();
+  }, 30_000);
+
   it('should end a resource stream with null when the resource was deleted while away', async () => {
     const [owner, reader] = await createUsers(sut, 2, 'GoneAway');
     const resourceId = await publicResource(owner, 'Deleted while away');

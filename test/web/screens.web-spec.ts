@@ -608,6 +608,81 @@ describe('Screens in the browser', () => {
     expect((await http(app.url, 'GET', path, { token: alice.token })).status).toBe(404);
   });
 
+  /** A public document of Alice's with `text`; answers its id. */
+  const aliceDocument = async (name: string, text: string): Promise<string> =>
+    (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: alice.token,
+        body: { name, visibility: 'public', data: { text } },
+      })
+    ).body.id;
+
+  it('a save answered after the user left the editor leaves no draft behind to conflict with it', async () => {
+    const id = await aliceDocument('Left while saving', 'First');
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.fill('Second');
+
+    // The save is slow to answer; Alice goes back to the list meanwhile.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/v1/resources/${id}`, async (route) => {
+      if (route.request().method() === 'PATCH') await held;
+      await route.continue();
+    });
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('link', { name: '← Documents' }).click();
+    await page.getByRole('link', { name: 'Left while saving' }).waitFor();
+    const answered = page.waitForResponse(
+      (res) => res.url().includes(`/api/v1/resources/${id}`) && res.request().method() === 'PATCH',
+    );
+    release();
+    expect((await answered).status()).toBe(200);
+
+    // Back in the editor: nothing unsaved (the draft typed before the save came back, "Editing from version 1", and
+    // its save was a conflict with her own), and what she types next saves over her version.
+    await page.getByRole('link', { name: 'Left while saving' }).click();
+    await page.getByText('Live: version 2').waitFor();
+    expect(await editor.inputValue()).toBe('Second');
+    await page.getByText('Up to date.').waitFor();
+    await editor.fill('Third');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 3' }).waitFor();
+  });
+
+  it('text typed over a change of the name or visibility, its own or another’s, saves without a conflict', async () => {
+    const id = await aliceDocument('Made private while typing', 'Line one');
+    const page = await openSignedIn(await context(alice), app.url, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.fill('Line one\nLine two');
+    await page.getByRole('combobox', { name: 'Visibility' }).selectOption('private');
+    await page.getByText('Live: version 2').waitFor();
+    // An admin renames it meanwhile, its text left as it was.
+    await http(app.url, 'PATCH', `/api/v1/resources/${id}`, { token: admin.token, body: { name: 'Renamed' } });
+    await page.getByText('Live: version 3').waitFor();
+    expect(await editor.inputValue()).toBe('Line one\nLine two');
+
+    await page.getByRole('button', { name: 'Save' }).click();
+    // No "Someone saved version 2 while you were editing": nobody changed the text.
+    await page.getByRole('status').filter({ hasText: 'Saved as version 4' }).waitFor();
+    const stored = await http(app.url, 'GET', `/api/v1/resources/${id}`, { token: alice.token });
+    expect(stored.body).toMatchObject({ version: 4, name: 'Renamed', visibility: 'private' });
+    expect(stored.body.data).toEqual({ text: 'Line one\nLine two' });
+  });
+
+  it('a document opened with its id in capitals follows its live updates', async () => {
+    const id = await aliceDocument('Capital link', 'Before');
+    const page = await openSignedIn(await context(bob), app.url, `/documents/${id.toUpperCase()}`);
+    await page.getByText('Live: version 1').waitFor();
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    expect(await editor.inputValue()).toBe('Before');
+    await http(app.url, 'PATCH', `/api/v1/resources/${id}`, { token: alice.token, body: { data: { text: 'After' } } });
+    await page.getByText('Live: version 2').waitFor();
+    expect(await editor.inputValue()).toBe('After');
+  });
+
   it('a double click on a button that creates, saves or extends does it once', async () => {
     const count = async (path: string, token: string, match: (item: Record<string, unknown>) => boolean) =>
       ((await http(app.url, 'GET', path, { token })).body.items as Record<string, unknown>[]).filter(match).length;

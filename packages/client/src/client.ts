@@ -359,8 +359,12 @@ export class RealtimeClient {
     };
   }
 
-  /** Subscribes to a channel; restored after every reconnect. Returns the function that undoes it. */
+  /**
+   * Subscribes to a channel; restored after every reconnect. Returns the function that undoes it. Ids are the
+   * server's, in lower case (it takes UUIDs in either case and names the channel in lower case).
+   */
   subscribe<C extends string>(channel: C, handlers: ChannelHandlers<C>): () => void {
+    channel = channel.toLowerCase() as C;
     const h = handlers as ChannelHandlers;
     let entry = this.#entries.get(channel);
     const existed = entry !== undefined;
@@ -405,7 +409,7 @@ export class RealtimeClient {
     try {
       ack = await this.#socket.timeout(this.#timeoutMs).emitWithAck(event, payload);
     } catch {
-      throw new AckFailure({ code: 'TIMEOUT', message: `No acknowledgement for ${event}` });
+      throw new AckFailure({ code: 'TIMEOUT', message: `No ack for ${event}` });
     }
     if (!ack.ok) throw new AckFailure(ack.error ?? { code: ErrorCodes.INTERNAL, message: 'Refused' });
     return ack.data as ClientEventResult<E>;

@@ -40,7 +40,8 @@ import { useInFront } from '../in-front';
 import { useDayChange, useTick } from '../clock';
 
 export function Chat() {
-  const { conversationId } = useParams();
+  // Ids as the server names them (a link may give one in capitals, which the server takes too).
+  const conversationId = useParams().conversationId?.toLowerCase();
   const { client, user, unread } = useSignedIn();
   const { t } = useTranslation();
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);

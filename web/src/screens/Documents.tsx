@@ -4,7 +4,7 @@
 // deletes it.
 import { newerVersion, type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, errorText } from '../api';
@@ -156,9 +156,22 @@ function DocumentSettings(props: {
 }
 
 export function DocumentEditor() {
-  const { resourceId = '' } = useParams();
+  // Ids as the server names them (a link may give one in capitals, which the server takes too): a draft is kept by it.
+  const resourceId = (useParams().resourceId ?? '').toLowerCase();
   // One editor per document: a link from one document to another starts the other's afresh, with its own draft.
   return <Editor key={resourceId} resourceId={resourceId} />;
+}
+
+/**
+ * The draft over a version of the document past its own: none if that version holds the draft's text (its save,
+ * answered perhaps after the user had left the editor); over that version if it left the text as the draft found it (a
+ * new name, the visibility, other fields: no conflict with the draft); else as it was.
+ */
+function overVersion(draft: Draft | undefined, version: ResourcePayload): Draft | undefined {
+  if (!draft || draft.baseVersion >= version.version) return draft;
+  const text = textOf(version);
+  if (text === draft.text) return undefined;
+  return text === draft.baseText ? { ...draft, baseVersion: version.version } : draft;
 }
 
 function Editor({ resourceId }: { resourceId: string }) {
@@ -170,15 +183,20 @@ function Editor({ resourceId }: { resourceId: string }) {
   // Set when the document cannot be read (any more): made private by its owner, or never readable (the stream's
   // error; a missing document is `null`).
   const [forbidden, setForbidden] = useState(false);
+  // What the user typed and has not saved, over which version (drafts.ts); kept while they are on another page.
+  const [edit, setEdit] = useState<Draft | undefined>(() => draftOf(resourceId));
+  /** Shows a version of the document (the later of it and the one shown), and puts the draft over it if it can. */
+  const show = useCallback((value: ResourcePayload | null) => {
+    setLive((shown) => laterOf(shown, value));
+    if (value) setEdit((now) => overVersion(now, value));
+  }, []);
   useEffect(() => {
     const subscription = stream.subscribe({
-      next: (value) => setLive((shown) => laterOf(shown, value)),
+      next: show,
       error: () => setForbidden(true),
     });
     return () => subscription.unsubscribe();
-  }, [stream]);
-  // What the user typed and has not saved, over which version (drafts.ts); kept while they are on another page.
-  const [edit, setEdit] = useState<Draft | undefined>(() => draftOf(resourceId));
+  }, [stream, show]);
   const [conflict, setConflict] = useState<number>();
   const [status, setStatus] = useState<string>();
   const [error, setError] = useState<string>();
@@ -215,7 +233,7 @@ function Editor({ resourceId }: { resourceId: string }) {
         setConflict(undefined);
         // The saved version is shown at once, not when its event comes (over HTTP polling, up to 5 s later: the
         // editor showed the version before the save meanwhile).
-        setLive((shown) => laterOf(shown, saved));
+        show(saved);
         // What was typed while it was being saved stays, now over the saved version.
         setEdit((now) =>
           !now || now.text === text ? undefined : { ...now, baseVersion: saved.version, baseText: text },
@@ -255,13 +273,7 @@ function Editor({ resourceId }: { resourceId: string }) {
         <Link to="/documents">← {t('documents.title')}</Link>
       </p>
       <h1>{live.name}</h1>
-      {canWrite && (
-        <DocumentSettings
-          resource={live}
-          onSaved={(saved) => setLive((shown) => laterOf(shown, saved))}
-          onError={setError}
-        />
-      )}
+      {canWrite && <DocumentSettings resource={live} onSaved={show} onError={setError} />}
       <p aria-live="polite">{t('documents.liveVersion', { version: live.version, at: timeOf(live.updatedAt) })}</p>
       <form
         onSubmit={(event) => {

@@ -222,7 +222,8 @@ function useJobLog(client: RealtimeClient, jobId: string): JobEventPayload[] {
 }
 
 export function JobDetail() {
-  const { jobId = '' } = useParams();
+  // Ids as the server names them (a link may give one in capitals, which the server takes too).
+  const jobId = (useParams().jobId ?? '').toLowerCase();
   // One page per job: a link from one job to another (a notification's) starts the other's afresh; a worker token
   // issued on the first stayed on the screen under the second's name.
   return <JobPage key={jobId} jobId={jobId} />;
