@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
+import { createKiosk } from '../helpers/kiosk.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   closeBrowserAndApp,
@@ -266,5 +267,139 @@ describe('Kiosk in the browser', () => {
       .waitFor();
     expect(Number(await adminPage.evaluate('document.documentElement.scrollWidth'))).toBeLessThanOrEqual(375);
     expect(await seriousViolations(adminPage)).toEqual([]);
+  });
+
+  /** A kiosk page set up with a new workstation's token, through the proxy, on its code screen. */
+  async function kioskPage(name: string, width = 1280): Promise<Page> {
+    const admin = await loginAdmin(app);
+    const { token } = await createKiosk(app, admin, name);
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: 700 });
+    await page.addInitScript(`localStorage.setItem('realtime-hub.kiosk.token', ${JSON.stringify(token)})`);
+    await page.goto(`${proxy.url}/kiosk`);
+    await page.getByRole('textbox', { name: 'Access code' }).waitFor();
+    return page;
+  }
+
+  /** A session made over REST by the admin: its id and access code. */
+  async function createSession(durationSeconds: number, holderName: string): Promise<{ id: string; code: string }> {
+    const admin = await loginAdmin(app);
+    const res = await client(app.url).post('/api/v1/kiosk/sessions', {
+      token: admin.token,
+      body: { durationSeconds, holderName },
+    });
+    expect(res.status).toBe(201);
+    return { id: res.body.id, code: res.body.accessCode };
+  }
+
+  async function enterCode(page: Page, code: string): Promise<void> {
+    await page.getByRole('textbox', { name: 'Access code' }).fill(code);
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('timer', { name: 'Time left' }).waitFor();
+  }
+
+  // A test that cut the kiosk off and failed leaves the next its network.
+  afterEach(() => {
+    proxy.blockAll = false;
+  });
+
+  it('"I have finished" pressed offline shows the end at once, and ends the session once the kiosk is back', async () => {
+    const page = await kioskPage('Flaky Wi-Fi PC');
+    const first = await createSession(600, 'Alix');
+    await enterCode(page, first.code);
+
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    const offline = page.getByRole('alert').filter({ hasText: 'Connection lost' });
+    await offline.waitFor();
+    await page.getByRole('button', { name: 'I have finished' }).click();
+    // At once, not when the request would have timed out.
+    await page.getByText('You ended the session.').waitFor({ timeout: 1500 });
+    // Still offline past a request's 10 s timeout (the request sent at the press was dropped then), and reloaded once
+    // back: the end is kept in the browser's storage, and sent once the kiosk is connected.
+    await page.waitForTimeout(10_500);
+    proxy.blockAll = false;
+    await page.reload();
+    await offline.waitFor({ state: 'detached', timeout: 15_000 });
+    const admin = await loginAdmin(app);
+    const status = async () =>
+      (await client(app.url).get(`/api/v1/kiosk/sessions/${first.id}`, { token: admin.token })).body as {
+        status: string;
+        endReason: string | null;
+      };
+    await until(async () => (await status()).status === 'ended', 'the finished session ends on the server', 10_000);
+    expect((await status()).endReason).toBe('closed');
+
+    // The next visitor on that computer starts theirs (the workstation no longer runs one).
+    const next = await createSession(600, 'Bastien');
+    await enterCode(page, next.code);
+  });
+
+  it('on a 320 px phone, the warning banner stays inside its card and the screen', async () => {
+    const page = await kioskPage('Phone PC', 320);
+    // The warning (5 s before the end) comes 3 s in.
+    const { code } = await createSession(8, 'Camille');
+    await enterCode(page, code);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /left: save your work/ })
+      .waitFor();
+    const layout = (await page.evaluate(`({
+      pageWidth: document.documentElement.scrollWidth,
+      cardRight: document.querySelector('.kiosk-card').getBoundingClientRect().right,
+      bannerRight: document.querySelector('.banner.warning').getBoundingClientRect().right,
+    })`)) as { pageWidth: number; cardRight: number; bannerRight: number };
+    expect({ pageWidth: layout.pageWidth, bannerInCard: layout.bannerRight <= layout.cardRight + 0.5 }).toEqual({
+      pageWidth: 320,
+      bannerInCard: true,
+    });
+  });
+
+  it('says a refused code in the language the visitor switches to', async () => {
+    const page = await kioskPage('Bilingual PC');
+    await page.getByRole('textbox', { name: 'Access code' }).fill('ZZZZZZ');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This code is not valid.' }).waitFor();
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    await page.getByRole('button', { name: 'Commencer' }).waitFor();
+    expect(await page.locator('#code-error').textContent()).toBe('Ce code n’est pas valide.');
+  });
+
+  it('the administration keeps a session ended, and one created, while its catch-up read was on its way', async () => {
+    const admin = await loginAdmin(app);
+    const ending = await createSession(600, 'Ends meanwhile');
+    const adminContext = await newContext(browser, admin);
+    contexts.push(adminContext);
+    // The open sessions' reads answer late (a slow network): held until released.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let asked = 0;
+    await adminContext.route(/\/api\/v1\/kiosk\/sessions\?status=/, async (route) => {
+      const response = await route.fetch();
+      asked += 1;
+      await released;
+      await route.fulfill({ response });
+    });
+    const page = await adminContext.newPage();
+    await page.goto(`${app.url}/admin/kiosk`);
+    // The first load's two reads and the channel's catch-up's two (once its subscription is in place).
+    await until(async () => asked >= 4, 'the first load and the catch-up read the sessions', 15_000);
+
+    // Meanwhile, elsewhere: one session ended, another created; their live updates reach the page.
+    const ended = await client(app.url).post(`/api/v1/kiosk/sessions/${ending.id}/terminate`, { token: admin.token });
+    expect(ended.status).toBe(200);
+    const created = await createSession(600, 'Created meanwhile');
+    await page.getByRole('cell', { name: created.code, exact: true }).waitFor();
+
+    // The reads made before those changes answer now: neither brings the ended one back nor drops the new one.
+    release();
+    await page.getByText('Loading…').waitFor({ state: 'detached' });
+    await page.waitForTimeout(1000);
+    expect({
+      endedShown: await page.getByRole('cell', { name: ending.code, exact: true }).count(),
+      createdShown: await page.getByRole('cell', { name: created.code, exact: true }).count(),
+    }).toEqual({ endedShown: 0, createdShown: 1 });
   });
 });

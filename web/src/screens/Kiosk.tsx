@@ -3,7 +3,7 @@
 // offline banner that clears itself. Nothing else of the app is reachable from here. While online it sends a
 // heartbeat every 10 s. The countdown fails closed: at its end with no word of the session's end from the server, it
 // asks, and shows the end screen unless told of time left (a public computer is not left open because an event was
-// lost or the network is down).
+// lost or the network is down); "I have finished" shows the end at once and tells the server once it can (useFinish).
 import {
   AckFailure,
   channels,
@@ -34,6 +34,12 @@ const HEARTBEAT_MS = 10_000;
  * was added): the server's count of an event sent a moment before the warning must not take it down.
  */
 const WARNING_SLACK_SECONDS = 5;
+/** The session a visitor finished that the server has not yet been told of (useFinish). */
+const ENDING_KEY = 'realtime-hub.kiosk.ending';
+/** Answers to `end_session` that leave nothing to end: the session is over, gone, or not this workstation's. */
+const NOTHING_TO_END = new Set(['INVALID_TRANSITION', 'NOT_FOUND', 'FORBIDDEN']);
+/** How soon `end_session` is sent again after an answer that did not say (a timeout, a refusal for now). */
+const END_RETRY_MS = 2000;
 
 export function Kiosk() {
   const { t } = useTranslation();
@@ -139,6 +145,39 @@ function formatClock(seconds: number): string {
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
+/**
+ * Ends on the server the session a visitor finished, once the server can be told: the screen shows the end at once,
+ * and the session to end is kept in this browser's storage and sent on every connection until answered (pressed
+ * while offline, it ran on at the server, and the workstation refused the next visitor's code as busy).
+ */
+function useFinish(client: RealtimeClient, online: boolean): (sessionId: string) => void {
+  const [ending, setEnding] = useState(() => localStorage.getItem(ENDING_KEY) ?? undefined);
+  useEffect(() => {
+    if (!ending || !online) return undefined;
+    let current = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = () => {
+      if (localStorage.getItem(ENDING_KEY) === ending) localStorage.removeItem(ENDING_KEY);
+      setEnding((now) => (now === ending ? undefined : now));
+    };
+    const send = (): void => {
+      client.request('end_session', { sessionId: ending }).then(done, (err: unknown) => {
+        if (err instanceof AckFailure && NOTHING_TO_END.has(err.code)) done();
+        else if (current) timer = setTimeout(send, END_RETRY_MS);
+      });
+    };
+    send();
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [client, online, ending]);
+  return useCallback((sessionId: string) => {
+    localStorage.setItem(ENDING_KEY, sessionId);
+    setEnding(sessionId);
+  }, []);
+}
+
 function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget(): void }) {
   const { t } = useTranslation();
   const state = useConnectionState(client);
@@ -153,6 +192,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
     return () => clearInterval(timer);
   }, [client, state]);
   const endSession = useCallback((reason: string, message: string) => setPhase({ kind: 'ended', reason, message }), []);
+  const finish = useFinish(client, state === 'online');
 
   useEffect(() => {
     if (phase.kind === 'session') keepSession(phase.session);
@@ -184,7 +224,9 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
       {phase.kind === 'code' && (
         <CodeEntry client={client} onSession={(session) => setPhase({ kind: 'session', session })} />
       )}
-      {phase.kind === 'session' && <Countdown client={client} initial={phase.session} onEnd={endSession} />}
+      {phase.kind === 'session' && (
+        <Countdown client={client} initial={phase.session} onEnd={endSession} onFinish={finish} />
+      )}
       {phase.kind === 'ended' && (
         <div className="kiosk-card ended">
           <h1>{t('kiosk.endedTitle')}</h1>
@@ -201,6 +243,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
 
 function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(session: KioskSessionPayload): void }) {
   const { t } = useTranslation();
+  // The refusal's code, worded when shown: in the language the visitor switches to after it.
   const [error, setError] = useState<string>();
   const { busy, submit } = useOnce();
 
@@ -217,8 +260,7 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
           : session;
       onSession(started);
     } catch (err) {
-      const code = err instanceof AckFailure ? err.code : 'INTERNAL';
-      setError(t(`kiosk.codeError.${code}`, { defaultValue: t('kiosk.codeError.other') }));
+      setError(err instanceof AckFailure ? err.code : 'INTERNAL');
     }
   });
 
@@ -242,7 +284,7 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
       </label>
       {error && (
         <p id="code-error" role="alert" className="error">
-          {error}
+          {t(`kiosk.codeError.${error}`, { defaultValue: t('kiosk.codeError.other') })}
         </p>
       )}
       <button type="submit" disabled={busy}>
@@ -256,10 +298,13 @@ function Countdown({
   client,
   initial,
   onEnd,
+  onFinish,
 }: {
   client: RealtimeClient;
   initial: KioskSessionPayload;
   onEnd(reason: string, message: string): void;
+  /** The visitor is done: the session is to be ended on the server (useFinish). */
+  onFinish(sessionId: string): void;
 }) {
   const { t } = useTranslation();
   // The moment the session ends, on this machine's clock. The server sends whole seconds rounded up (r means
@@ -350,10 +395,8 @@ function Countdown({
       <button
         type="button"
         onClick={() => {
-          client
-            .request('end_session', { sessionId })
-            .then(() => onEnd('closed', ''))
-            .catch(() => onEnd('closed', ''));
+          onFinish(sessionId);
+          onEnd('closed', '');
         }}
       >
         {t('kiosk.finish')}

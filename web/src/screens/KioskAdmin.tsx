@@ -3,7 +3,7 @@
 // one and show its access code, extend, end.
 import { channels, type KioskSessionPayload, type RealtimeClient, type WorkstationPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useState } from 'react';
+import { type Dispatch, type SetStateAction, useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { allPages, api } from '../api';
 import { useSignedIn } from '../session';
@@ -22,6 +22,29 @@ function upsertOlder<T extends { id: string }>(list: T[], item: T): T[] {
 
 function upsert<T extends { id: string }>(list: T[], item: T): T[] {
   return list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [item, ...list];
+}
+
+/**
+ * A list kept live: `update` applies an item that changed (a live event, an action's answer); `reread` replaces the
+ * list with a read of it (a catch-up), over which go the items updated while the read was on its way, newer than it
+ * (a session ended or created meanwhile was brought back, or dropped, by the read's older answer).
+ */
+function liveList<T extends { id: string }>(setList: Dispatch<SetStateAction<T[]>>) {
+  const reads = new Set<Map<string, T>>();
+  return {
+    update(item: T): void {
+      for (const since of reads) since.set(item.id, item);
+      setList((list) => upsert(list, item));
+    },
+    reread(read: () => Promise<T[]>): void {
+      const since = new Map<string, T>();
+      reads.add(since);
+      read()
+        .then((items) => setList([...since.values()].reduce(upsert, items)))
+        .catch(() => undefined)
+        .finally(() => reads.delete(since));
+    },
+  };
 }
 
 /** The workstations: every page, a town hall's few. */
@@ -49,6 +72,8 @@ export function KioskAdmin() {
   const [newToken, setNewToken] = useState<{ name: string; token: string }>();
   const [code, setCode] = useState<KioskSessionPayload>();
   const { error, run } = useErrorLine();
+  const liveWorkstations = useMemo(() => liveList(setWorkstations), []);
+  const liveSessions = useMemo(() => liveList(setSessions), []);
 
   // Both lists in one go, asked until they come (merged with what live updates brought meanwhile); `load` says whether
   // they are still loading or cannot come (ListState), once for the page.
@@ -63,12 +88,12 @@ export function KioskAdmin() {
   // What changed while no event could come (a reconnect, HTTP polling: a session that ended, a kiosk gone offline):
   // each list read again in place of what it shows.
   useChannel(client, channels.kioskWorkstations(), {
-    catchUp: () => void fetchWorkstations(client).then(setWorkstations, () => undefined),
-    'workstation:update': ({ workstation }) => setWorkstations((list) => upsert(list, workstation)),
+    catchUp: () => liveWorkstations.reread(() => fetchWorkstations(client)),
+    'workstation:update': ({ workstation }) => liveWorkstations.update(workstation),
   });
   useChannel(client, channels.kioskSessions(), {
-    catchUp: () => void fetchOpenSessions(client).then(setSessions, () => undefined),
-    'session:update': ({ session }) => setSessions((list) => upsert(list, session)),
+    catchUp: () => liveSessions.reread(() => fetchOpenSessions(client)),
+    'session:update': ({ session }) => liveSessions.update(session),
   });
 
   const creatingWorkstation = useOnce();
@@ -81,7 +106,7 @@ export function KioskAdmin() {
         '/api/v1/kiosk/workstations',
         { name },
       );
-      setWorkstations((list) => upsert(list, answer.workstation));
+      liveWorkstations.update(answer.workstation);
       setNewToken({ name, token: answer.token });
       formElement.reset();
     });
@@ -96,7 +121,7 @@ export function KioskAdmin() {
         durationSeconds: Math.round(Number(form.get('minutes')) * 60),
         ...(holderName ? { holderName } : {}),
       });
-      setSessions((list) => upsert(list, session));
+      liveSessions.update(session);
       setCode(session);
     });
   });
@@ -110,14 +135,14 @@ export function KioskAdmin() {
         const extended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/extend`, {
           seconds: 300,
         });
-        setSessions((list) => upsert(list, extended));
+        liveSessions.update(extended);
       }),
     );
   const end = (session: KioskSessionPayload) =>
     acting.run(() =>
       run(async () => {
         const ended = await api<KioskSessionPayload>(client, 'POST', `/api/v1/kiosk/sessions/${session.id}/terminate`);
-        setSessions((list) => upsert(list, ended));
+        liveSessions.update(ended);
       }),
     );
 
