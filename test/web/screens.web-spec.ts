@@ -279,6 +279,49 @@ describe('Screens in the browser', () => {
     expect(await unreachable.count()).toBe(0);
   });
 
+  it('words the dashboard’s counts in French in the singular for 0 and 1, in the plural above', async () => {
+    const page = await openSignedIn(await context(admin, 'fr-FR'), app.url, '/admin/dashboard');
+    const detail = (tile: string) => page.getByRole('region', { name: tile, exact: true }).locator('p').last();
+    await detail('Postes').waitFor();
+    // Each count with its word: singular (the first form) for 0 and 1, plural (the second) above.
+    const agreeing = (text: string, pattern: RegExp, forms: Array<[string, string]>) => {
+      const match = pattern.exec(text);
+      if (!match) return `${text} does not read as ${pattern}`;
+      return forms.every(([one, other], i) => match[2 * i + 2] === (Number(match[2 * i + 1]) <= 1 ? one : other))
+        ? 'agrees'
+        : text;
+    };
+    const sessionsBig = Number(
+      await page.getByRole('region', { name: 'Sessions des postes' }).locator('.big').innerText(),
+    );
+    expect({
+      users: agreeing(
+        await detail('Utilisateurs').innerText(),
+        /^(\d+) (actifs?) ces dernières 24 h, (\d+) (nouveaux?) ce mois-ci$/,
+        [
+          ['actif', 'actifs'],
+          ['nouveau', 'nouveaux'],
+        ],
+      ),
+      sessions: agreeing(
+        `${sessionsBig} ${await detail('Sessions des postes').innerText()}`,
+        /^(\d+) (actives?) ; \d+ en attente, (\d+) (terminées?) aujourd’hui$/,
+        [
+          ['active', 'actives'],
+          ['terminée', 'terminées'],
+        ],
+      ),
+      workstations: agreeing(
+        await detail('Postes').innerText(),
+        /^(\d+) (libres?), (\d+) (occupés?), \d+ hors ligne$/,
+        [
+          ['libre', 'libres'],
+          ['occupé', 'occupés'],
+        ],
+      ),
+    }).toEqual({ users: 'agrees', sessions: 'agrees', workstations: 'agrees' });
+  });
+
   it('fetches the dashboard’s code on first use, and says so in its place when it cannot be fetched', async () => {
     const visitor = await (await context()).newPage();
     await visitor.goto(`${app.url}/signin`);

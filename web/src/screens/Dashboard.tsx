@@ -141,7 +141,10 @@ export function Dashboard() {
             id="users"
             title={t('dashboard.users')}
             value={stats.users.total}
-            detail={t('dashboard.usersDetail', { active: stats.users.active, fresh: stats.users.newThisMonth })}
+            detail={t('dashboard.usersDetail', {
+              active: t('dashboard.activeUsers', { count: stats.users.active }),
+              fresh: t('dashboard.newUsers', { count: stats.users.newThisMonth }),
+            })}
           />
           <Tile
             id="connections"
@@ -154,15 +157,18 @@ export function Dashboard() {
             title={t('dashboard.sessions')}
             value={stats.sessions.active}
             detail={t('dashboard.sessionsDetail', {
-              pending: stats.sessions.pending,
-              ended: stats.sessions.endedToday,
+              active: t('dashboard.sessionsActive', { count: stats.sessions.active }),
+              pending: t('dashboard.pendingSessions', { count: stats.sessions.pending }),
+              ended: t('dashboard.endedToday', { count: stats.sessions.endedToday }),
             })}
           />
           <Tile
             id="workstations"
             title={t('dashboard.workstations')}
             value={stats.workstations.total}
-            detail={t('dashboard.workstationsDetail', stats.workstations)}
+            detail={(['available', 'occupied', 'offline'] as const)
+              .map((status) => t(`dashboard.${status}`, { count: stats.workstations[status] }))
+              .join(', ')}
           />
         </div>
       ) : (
