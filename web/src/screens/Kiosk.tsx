@@ -136,6 +136,11 @@ function keptSession(): KioskSessionPayload | undefined {
   }
 }
 
+/** A ref that focuses its element once, when it is shown (a function of its own, so React calls it only then). */
+function focusWhenShown(element: HTMLElement | null): void {
+  element?.focus();
+}
+
 function formatClock(seconds: number): string {
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
@@ -229,7 +234,11 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
       )}
       {phase.kind === 'ended' && (
         <div className="kiosk-card ended">
-          <h1>{t('kiosk.endedTitle')}</h1>
+          {/* Focused when shown: a screen reader says the session ended (the countdown's button, focused before, is
+              gone, and the focus would fall back to the page). */}
+          <h1 tabIndex={-1} ref={focusWhenShown}>
+            {t('kiosk.endedTitle')}
+          </h1>
           <p>{t(`kiosk.reason.${phase.reason}`, { defaultValue: phase.message })}</p>
           <p>{t('kiosk.thanks')}</p>
           <button type="button" onClick={() => setPhase({ kind: 'code' })}>
