@@ -144,6 +144,10 @@ describe('Screens in the browser', () => {
     // A sentence, not the error code.
     await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
     expect(await page.getByRole('alert').innerText()).not.toContain('UNAUTHORIZED');
+    // Worded when shown: in the language chosen after it (it stayed in English).
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    await page.getByRole('alert').filter({ hasText: 'E-mail ou mot de passe incorrect' }).waitFor();
+    await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
     await page.getByLabel('Password').fill('password-123');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await connectionIs(page, 'online');

@@ -6,7 +6,7 @@
 // routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
 import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
-import { allPages, api, errorText, loadUntilDone, type Page, withCursor } from './api';
+import { allPages, api, loadUntilDone, type Page, withCursor } from './api';
 import { useErrorLine } from './components/ErrorLine';
 import { useOnce } from './once';
 
@@ -26,8 +26,8 @@ export interface ListPage<T> {
    * or at once by `retry`), `loaded` once it came (then `items` says what there is, empty included).
    */
   load: ListLoad;
-  error: string | undefined;
-  setError: Dispatch<SetStateAction<string | undefined>>;
+  error: unknown;
+  setError: Dispatch<SetStateAction<unknown>>;
   /** Runs one of the screen's actions, its failure shown on the error line (useErrorLine). */
   run(action: () => Promise<void>): Promise<void>;
   /**
@@ -43,8 +43,8 @@ export type ListLoad =
   | { state: 'loading' | 'loaded' }
   | {
       state: 'failed';
-      /** Why, as a sentence (`errorText`): the server out of reach, most often. */
-      reason: string;
+      /** Why, as thrown (worded by `errorText` when shown): the server out of reach, most often. */
+      reason: unknown;
       /** Asks again now rather than at the next attempt. */
       retry(): void;
     };
@@ -166,7 +166,7 @@ export function useLoad<T>(request: () => Promise<T>, loaded: (value: T) => void
     const stop = loadUntilDone(
       () =>
         request().catch((err: unknown) => {
-          if (!cancelled) setLoad({ state: 'failed', reason: errorText(err), retry });
+          if (!cancelled) setLoad({ state: 'failed', reason: err, retry });
           throw err;
         }),
       (value) => {
@@ -209,7 +209,7 @@ export function useCreateForm<T>(
       list.setError(undefined);
       formElement.reset();
     } catch (err) {
-      list.setError(errorText(err));
+      list.setError(err);
     }
   });
   return { busy, onSubmit };

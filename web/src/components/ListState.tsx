@@ -3,6 +3,7 @@
 // server answered an empty page (nothing, for a list whose emptiness shows otherwise: no `none`); and the button that
 // brings the list's next page.
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../api';
 import type { ListLoad } from '../list';
 import { useOnce } from '../once';
 
@@ -12,7 +13,7 @@ export function ListState({ load, empty, none }: { load: ListLoad; empty: boolea
     return (
       <div className="list-state">
         <p role="alert" className="error">
-          {load.reason}
+          {errorText(load.reason)}
         </p>
         <button type="button" className="secondary" onClick={load.retry}>
           {t('retry')}

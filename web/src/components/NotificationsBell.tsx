@@ -242,7 +242,7 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
             })}
           </ul>
           <MoreButton more={more} />
-          <ErrorLine text={error} />
+          <ErrorLine error={error} />
           <ListState load={load} empty={items.length === 0} none={t('notifications.empty')} />
         </div>
       )}

@@ -28,7 +28,7 @@ import {
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, errorText, type Page } from '../api';
+import { api, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
@@ -119,7 +119,7 @@ export function Chat() {
             ))}
           </ul>
           <MoreButton more={pages.more} label={t('chat.older')} />
-          <ErrorLine text={listError} />
+          <ErrorLine error={listError} />
           <ListState load={load} empty={sorted.length === 0} none={t('chat.none')} />
         </nav>
       </aside>
@@ -366,7 +366,7 @@ function ConversationView({
   const [history, setHistory] = useState<MessagePayload[]>();
   const [hasEarlier, setHasEarlier] = useState(false);
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
   // Kept while the user is elsewhere (unsent.ts), as the composer's text is.
   const [pending, setPending] = usePending(id);
@@ -422,7 +422,7 @@ function ConversationView({
       setHistory((list) => [...page.items, ...(list ?? [])]);
       setHasEarlier((page.items[0]?.seq ?? 1) > 1);
     } catch (err) {
-      setError(errorText(err));
+      setError(err);
     }
   };
   const leave = async () => {
@@ -430,7 +430,7 @@ function ConversationView({
       await api(client, 'DELETE', `/api/v1/conversations/${id}/members/me`);
       onLeft();
     } catch (err) {
-      setError(errorText(err));
+      setError(err);
     }
   };
   // Live messages after the last one of the history, gapless (the SDK fetches any it missed while offline).
@@ -621,7 +621,7 @@ function ConversationView({
           }}
         />
       )}
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       {hasEarlier && (
         <button type="button" className="secondary" onClick={() => void loadEarlier()}>
           {t('chat.earlier')}
@@ -784,7 +784,7 @@ function NewConversation({
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const { busy, submit } = useOnce();
 
   const onSubmit = submit(async (form) => {
@@ -797,7 +797,7 @@ function NewConversation({
       onCreated(conversation);
       void navigate(`/chat/${conversation.id}`);
     } catch (err) {
-      setError(errorText(err));
+      setError(err);
     }
   });
 
@@ -808,7 +808,7 @@ function NewConversation({
         <input name="title" maxLength={200} />
       </label>
       <PeoplePicker client={client} exclude={NOBODY} chosen={chosen} onChosen={setChosen} />
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <button type="submit" disabled={chosen.size === 0 || busy}>
         {t('chat.create')}
       </button>
@@ -827,7 +827,7 @@ function AddPeople({
 }) {
   const { t } = useTranslation();
   const [chosen, setChosen] = useState<Map<string, string>>(new Map());
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const members = useMemo(() => new Set(conversation.members.map((m) => m.userId)), [conversation.members]);
   const { busy, submit } = useOnce();
 
@@ -841,14 +841,14 @@ function AddPeople({
       );
       onAdded(updated.members);
     } catch (err) {
-      setError(errorText(err));
+      setError(err);
     }
   });
 
   return (
     <form className="new-conversation" onSubmit={onSubmit}>
       <PeoplePicker client={client} exclude={members} chosen={chosen} onChosen={setChosen} />
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <button type="submit" disabled={chosen.size === 0 || busy}>
         {t('chat.add')}
       </button>

@@ -7,7 +7,7 @@ import { useStreamValue } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, errorText } from '../api';
+import { api } from '../api';
 import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, timeOf } from '../i18n';
@@ -68,7 +68,7 @@ export function Documents() {
           {t('documents.create')}
         </button>
       </form>
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <ul className="cards">
         {items.map((r) => (
           <DocumentItem key={r.id} resource={r} />
@@ -106,13 +106,13 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
 function DocumentSettings(props: {
   resource: ResourcePayload;
   onSaved(saved: ResourcePayload): void;
-  onError(message: string): void;
+  onError(error: unknown): void;
 }) {
   const { resource, onSaved, onError } = props;
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
-  const run = (work: () => Promise<unknown>) => work().catch((err: unknown) => onError(errorText(err)));
+  const run = (work: () => Promise<unknown>) => work().catch((err: unknown) => onError(err));
   return (
     <div className="inline-form">
       <label>
@@ -199,7 +199,7 @@ function Editor({ resourceId }: { resourceId: string }) {
   }, [stream, show]);
   const [conflict, setConflict] = useState<number>();
   const [status, setStatus] = useState<string>();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const saving = useOnce();
 
   // Until the user edits, the editor follows the live document. Text typed over a document deleted meanwhile is
@@ -242,7 +242,7 @@ function Editor({ resourceId }: { resourceId: string }) {
       } catch (err) {
         if (err instanceof RestError && err.code === 'VERSION_CONFLICT') {
           setConflict((err.details as { currentVersion?: number } | undefined)?.currentVersion ?? live?.version ?? 0);
-        } else setError(errorText(err));
+        } else setError(err);
       }
     });
 
@@ -334,7 +334,7 @@ function Editor({ resourceId }: { resourceId: string }) {
         </div>
       )}
       {status && <p role="status">{status}</p>}
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       {otherFields && (
         <section aria-labelledby="document-other-fields">
           <h2 id="document-other-fields">{t('documents.otherFields')}</h2>

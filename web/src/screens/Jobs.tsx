@@ -132,7 +132,7 @@ export function Jobs() {
           {t('jobs.create')}
         </button>
       </form>
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <ul className="cards">
         {items.map((job) => (
           <JobRow key={job.id} client={client} job={job} />
@@ -171,7 +171,7 @@ function WorkerToken({ job }: { job: JobPayload }) {
           <textarea readOnly rows={4} value={token} onFocus={(event) => event.currentTarget.select()} />
         </label>
       )}
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
     </section>
   );
 }

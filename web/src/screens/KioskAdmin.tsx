@@ -164,7 +164,7 @@ export function KioskAdmin() {
   return (
     <div className="page">
       <h1>{t('kioskAdmin.title')}</h1>
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <div className="columns">
         <section aria-labelledby="new-session">
           <h2 id="new-session">{t('kioskAdmin.newSession')}</h2>

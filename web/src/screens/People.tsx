@@ -6,7 +6,7 @@ import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { allPages, api, errorText, type Page, type User } from '../api';
+import { allPages, api, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
@@ -74,7 +74,7 @@ export function People() {
           setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
           setError(undefined);
         },
-        (err: unknown) => current && setError(errorText(err)),
+        (err: unknown) => current && setError(err),
       );
     }, SEARCH_DELAY_MS);
     return () => {
@@ -128,7 +128,7 @@ export function People() {
   return (
     <div className="page">
       <h1>{t('people.title')}</h1>
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <label className="stack">
         {t('people.search')}
         <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} maxLength={80} />

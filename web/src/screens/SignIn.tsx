@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation } from 'react-router';
-import { authenticate, errorText } from '../api';
+import { authenticate } from '../api';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { useSession } from '../session';
 import { ErrorLine } from '../components/ErrorLine';
@@ -14,7 +14,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const { t } = useTranslation();
   const { user, signIn } = useSession();
   const location = useLocation();
-  const [error, setError] = useState<string>();
+  const [error, setError] = useState<unknown>();
   const { busy, submit } = useOnce();
   const [ended] = useState(() => sessionStorage.getItem(SESSION_ENDED_KEY) !== null);
   useEffect(() => sessionStorage.removeItem(SESSION_ENDED_KEY), []);
@@ -31,7 +31,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
       });
       signIn({ token: answer.accessToken, user: answer.user });
     } catch (err) {
-      setError(errorText(err));
+      setError(err);
     }
   });
 
@@ -63,7 +63,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
               autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
             />
           </label>
-          <ErrorLine text={error} />
+          <ErrorLine error={error} />
           <button type="submit" disabled={busy}>
             {title}
           </button>

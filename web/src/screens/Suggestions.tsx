@@ -150,7 +150,7 @@ export function Suggestions() {
           <option value="score">{t('suggestions.top')}</option>
         </select>
       </label>
-      <ErrorLine text={error} />
+      <ErrorLine error={error} />
       <ul className="cards">
         {items.map((s) => (
           <li key={s.id}>
