@@ -13,6 +13,7 @@ import {
   launchBrowser,
   newContext,
   openSignedIn,
+  putBehind,
   screenshot,
   seriousViolations,
   until,
@@ -656,5 +657,132 @@ describe('Chat in the browser', () => {
     expect(box.x + box.width).toBeLessThanOrEqual(375);
     expect(await width()).toBeLessThanOrEqual(375);
     await screenshot(page, 'chat-phone');
+  });
+
+  /** A group of `owner`'s with `others`; its id. */
+  async function group(owner: TestUser, others: TestUser[], title: string): Promise<string> {
+    const res = await http(app.url, 'POST', '/api/v1/conversations', {
+      token: owner.token,
+      body: { memberIds: others.map((u) => u.id), title },
+    });
+    return (res.body as { id: string }).id;
+  }
+  const say = (user: TestUser, id: string, body: string) =>
+    http(app.url, 'POST', `/api/v1/conversations/${id}/messages`, { token: user.token, body: { body } });
+  const conversationLink = (page: Page, name: RegExp) =>
+    page.getByRole('navigation', { name: 'Conversations' }).getByRole('link', { name });
+  async function contextOf(user: TestUser): Promise<BrowserContext> {
+    const context = await newContext(browser, user);
+    contexts.push(context);
+    return context;
+  }
+
+  it('a group left in one tab does not stay open and writable in the user’s other tab', async () => {
+    const [alice, bob] = await Promise.all([registerUser(app, 'Alice Twotabs'), registerUser(app, 'Bob Remains')]);
+    const id = await group(bob, [alice], 'Garden plot');
+    await say(bob, id, 'Tomatoes are in');
+    const context = await contextOf(alice);
+    const tab1 = await openSignedIn(context, app.url, `/chat/${id}`);
+    const tab2 = await openSignedIn(context, app.url, `/chat/${id}`);
+    await tab1.getByRole('log', { name: 'Messages' }).getByText('Tomatoes are in').waitFor();
+    await tab2.getByRole('log', { name: 'Messages' }).getByText('Tomatoes are in').waitFor();
+
+    await tab1.getByRole('button', { name: 'Leave the group' }).click();
+    await tab1.waitForURL(/\/chat$/);
+
+    // The other tab was removed from the channel (`unsubscribed`, FORBIDDEN): it should no longer offer the group.
+    await until(
+      async () => (await conversationLink(tab2, /Garden plot/).count()) === 0,
+      'the other tab drops the group',
+      5000,
+    ).catch(() => undefined);
+    expect({
+      inList: await conversationLink(tab2, /Garden plot/).count(),
+      leaveButton: await tab2.getByRole('button', { name: 'Leave the group' }).count(),
+    }).toEqual({ inList: 0, leaveButton: 0 });
+  });
+
+  it('a message from someone added to a group while it is not open is shown under their name, not “A former member”', async () => {
+    const [alice, bob, dan] = await Promise.all([
+      registerUser(app, 'Alice Lister'),
+      registerUser(app, 'Bob Adder'),
+      registerUser(app, 'Dan Newcomer'),
+    ]);
+    const id = await group(alice, [bob], 'Budget committee');
+    await say(bob, id, 'Kick-off on Monday');
+    const page = await openSignedIn(await contextOf(alice), app.url, '/chat');
+    const link = conversationLink(page, /Budget committee/);
+    await link.getByText('Bob Adder: Kick-off on Monday', { exact: true }).waitFor();
+
+    // Bob adds Dan (Alice's tab shows the list, no conversation open); Dan says hello.
+    await http(app.url, 'POST', `/api/v1/conversations/${id}/members`, {
+      token: bob.token,
+      body: { userIds: [dan.id] },
+    });
+    await say(dan, id, 'Hello everyone');
+    await link.getByText(/Hello everyone/).waitFor();
+    await page.waitForTimeout(1000);
+    expect(await link.locator('.preview').textContent()).toBe('Dan Newcomer: Hello everyone');
+  });
+
+  it('a reply the other person sent from another client counts as seen under my message, as the server says', async () => {
+    const [alice, bob] = await Promise.all([registerUser(app, 'Alice Asker'), registerUser(app, 'Bob Replier')]);
+    const id = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: alice.token, body: { memberIds: [bob.id] } })
+    ).body.id as string;
+    const page = await openSignedIn(await contextOf(alice), app.url, `/chat/${id}`);
+    await page.getByRole('textbox', { name: 'Message' }).fill('Did you get the report?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.getByText('Sent', { exact: true }).waitFor();
+
+    // Bob answers from his phone (REST): sending moves his read mark past Alice's message (no `message:read` event).
+    await say(bob, id, 'Yes, thanks!');
+    await log.getByText('Yes, thanks!').waitFor();
+    const members = (await http(app.url, 'GET', `/api/v1/conversations/${id}`, { token: alice.token })).body
+      .members as Array<{ userId: string; lastReadSeq: number }>;
+    expect(members.find((m) => m.userId === bob.id)?.lastReadSeq).toBe(2);
+
+    // The server says Bob has read Alice's message (seq 1); a reload shows "Seen by". The open page should too.
+    await log
+      .getByText('Seen by Bob Replier')
+      .waitFor({ timeout: 3000 })
+      .catch(() => undefined);
+    expect(await log.locator('li.mine .receipt').textContent()).toBe('Seen by Bob Replier');
+  });
+
+  it('coming back to a tab, messages already read on another device are not put under “New messages”', async () => {
+    const [alice, bob] = await Promise.all([registerUser(app, 'Alice Phone'), registerUser(app, 'Bob Sender')]);
+    const id = (
+      await http(app.url, 'POST', '/api/v1/conversations', { token: bob.token, body: { memberIds: [alice.id] } })
+    ).body.id as string;
+    await say(bob, id, 'Morning!');
+    const page = await openSignedIn(await contextOf(alice), app.url, `/chat/${id}`);
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.getByText('Morning!').waitFor();
+    // Read at once (in front): no "New messages" line… (the first opening has one above "Morning!"; send to clear it).
+    await page.getByRole('textbox', { name: 'Message' }).fill('Hi Bob');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await log
+      .getByText('Seen by Bob Sender')
+      .or(log.getByText('Sent', { exact: true }))
+      .waitFor();
+    expect(await log.getByText('New messages').count()).toBe(0);
+
+    // Alice goes to another tab; Bob writes; Alice reads it on her phone.
+    const backInFront = await putBehind(page);
+    await say(bob, id, 'Lunch at noon?');
+    await log.getByText('Lunch at noon?').waitFor();
+    const read = await http(app.url, 'POST', `/api/v1/conversations/${id}/read`, {
+      token: alice.token,
+      body: { seq: 3 },
+    });
+    expect(read.body).toEqual({ lastReadSeq: 3, unreadCount: 0 });
+    await page.waitForTimeout(500);
+
+    // Back in the tab: nothing there is new to her.
+    await backInFront();
+    await page.waitForTimeout(1000);
+    expect(await log.getByText('New messages').count()).toBe(0);
   });
 });

@@ -594,6 +594,36 @@ describe('Live screens in the browser', () => {
     expect(await facts.innerText()).toContain('sans nouvelles du collecteur');
     expect(await facts.innerText()).not.toContain('stalled');
   });
+
+  it('the bell’s list follows a read made in another tab also for a notification past the first 20', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Reader Many')]);
+    for (let n = 1; n <= 22; n += 1) {
+      await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [reader.id], type: 'info', title: `Notice ${n}` },
+      });
+    }
+    const shared = await context(reader);
+    const tabs = [
+      await openSignedIn(shared, app.url, '/suggestions'),
+      await openSignedIn(shared, app.url, '/suggestions'),
+    ];
+    const panels = tabs.map((tab) => tab.getByRole('region', { name: 'Notifications', exact: true }));
+    for (const [i, tab] of tabs.entries()) {
+      await tab.getByRole('button', { name: 'Notifications, 22 unread' }).click();
+      await panels[i].getByText('Notice 22', { exact: true }).waitFor();
+      await panels[i].getByRole('button', { name: 'Show more' }).click();
+      await panels[i].getByText('Notice 1', { exact: true }).waitFor();
+    }
+    const oldest = (i: number) =>
+      panels[i].locator('li').filter({ has: tabs[i].getByText('Notice 1', { exact: true }) });
+    expect(await oldest(1).getAttribute('class')).toBe('unread');
+
+    // The first tab marks the oldest read, past the first page of 20: the second's count follows, and its list too.
+    await oldest(0).getByRole('button', { name: 'Mark read' }).click();
+    await tabs[1].getByRole('button', { name: 'Notifications, 21 unread' }).waitFor();
+    await until(async () => (await oldest(1).getAttribute('class')) === 'read', 'the oldest shows read', 5000);
+  });
 });
 
 function userOf(user: TestUser) {

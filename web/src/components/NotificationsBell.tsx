@@ -8,7 +8,7 @@ import { useStreamItems } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, type Page } from '../api';
+import { allPages, api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { useLoad, useNextPages } from '../list';
 import { ErrorLine, useErrorLine } from './ErrorLine';
@@ -21,6 +21,8 @@ import { targetOf, wordingOf } from '../notices';
 
 /** The latest notifications: the dropdown's first page. */
 const LATEST = '/api/v1/notifications?limit=20';
+/** The list read again to learn what another tab read: 100 a page, as far as it is shown. */
+const READ_AGAIN = '/api/v1/notifications?limit=100';
 
 /** How long a toast stays (see the timer below), and how many show at once (the newest). */
 const TOAST_MS = 8000;
@@ -75,23 +77,24 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   }, [live, loaded]);
 
   // The list follows the unread count, which another tab (or device) changes too: at 0 everything listed is read;
-  // lower but not 0, the list's first page says which were read. There is no event per notification read.
+  // lower but not 0, the list read again as far as it is shown says which were read (its first page alone missed those
+  // past it, read in another tab after "Show more"). There is no event per notification read.
   const [knownUnread, setKnownUnread] = useState(unread);
-  const [readChecks, setReadChecks] = useState(0);
+  const [readCheck, setReadCheck] = useState<{ listed: number }>();
   if (unread !== knownUnread) {
     setKnownUnread(unread);
     if (unread === 0) setReadIds((ids) => new Set([...ids, ...items.map((n) => n.id)]));
-    else if (unread < knownUnread) setReadChecks((checks) => checks + 1);
+    else if (unread < knownUnread) setReadCheck({ listed: items.length });
   }
   useEffect(() => {
-    if (readChecks === 0) return;
-    api<Page<NotificationPayload>>(client, 'GET', LATEST)
+    if (!readCheck) return;
+    allPages<NotificationPayload>(client, READ_AGAIN, readCheck.listed)
       .then((page) => {
         const read = page.items.filter((n) => n.readAt !== null).map((n) => n.id);
         setReadIds((ids) => (read.every((id) => ids.has(id)) ? ids : new Set([...ids, ...read])));
       })
       .catch(() => undefined);
-  }, [client, readChecks]);
+  }, [client, readCheck]);
 
   // Toasts: each notification that arrives live is considered once; while the dropdown is open it is read there.
   const [toasts, setToasts] = useState<NotificationPayload[]>([]);

@@ -84,6 +84,27 @@ export function Chat() {
     openId: conversationId,
   });
 
+  // A group's last message from someone its members as listed do not include (added while the group was not open
+  // here: `conversation:members` comes to those who have it open): its members read once, rather than the message put
+  // under "A former member".
+  const membersAsked = useRef(new Set<string>());
+  useEffect(() => {
+    for (const c of conversations) {
+      const sender = inbox.get(c.id)?.lastMessage?.senderId;
+      if (c.kind !== 'group' || !sender || c.members.some((m) => m.userId === sender)) continue;
+      const key = `${c.id} ${sender}`;
+      if (membersAsked.current.has(key)) continue;
+      membersAsked.current.add(key);
+      api<ConversationPayload>(client, 'GET', `/api/v1/conversations/${c.id}`).then(
+        (fresh) => updateMembers(c.id, fresh.members),
+        // Asked again at the next change unless refused (no longer a member).
+        (err: unknown) => {
+          if (!(err instanceof RestError && err.status < 500)) membersAsked.current.delete(key);
+        },
+      );
+    }
+  }, [client, conversations, inbox, updateMembers]);
+
   const sorted = [...conversations].sort((a, b) => activityOf(b, inbox).localeCompare(activityOf(a, inbox)));
   const current = conversations.find((c) => c.id === conversationId);
 
@@ -471,9 +492,14 @@ function ConversationView({
         else next.delete(event.userId);
         return next;
       }),
-    'message:read': (event) =>
-      setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq))),
+    'message:read': (event) => {
+      // The user's own, from another device or tab: what they read there is not new here ("New messages").
+      if (event.userId === meId) readSent.current = Math.max(readSent.current, event.seq);
+      setReads((map) => ((map.get(event.userId) ?? 0) >= event.seq ? map : new Map(map).set(event.userId, event.seq)));
+    },
     'conversation:members': (event) => onMembers(id, event.members),
+    // The user left in another tab or device, or was removed: the server took this tab out of the channel.
+    unsubscribed: () => onLeft(),
     'message:new': (message) =>
       setTyping((map) => {
         if (!map.has(message.senderId)) return map;
@@ -577,9 +603,14 @@ function ConversationView({
 
   const names = new Map(conversation.members.map((m) => [m.userId, m.displayName]));
   const myLast = [...messages].reverse().find((m) => m.senderId === meId);
+  // Each member's read mark, or their own latest message if later: the server moves a sender's mark to what they send,
+  // with no `message:read` (a reply from another client, which never showed the message here).
+  const lastSent = new Map(messages.map((m) => [m.senderId, m.seq]));
   const seenBy = myLast
     ? conversation.members
-        .filter((m) => m.userId !== meId && (reads.get(m.userId) ?? 0) >= myLast.seq)
+        .filter(
+          (m) => m.userId !== meId && Math.max(reads.get(m.userId) ?? 0, lastSent.get(m.userId) ?? 0) >= myLast.seq,
+        )
         .map((m) => m.displayName)
     : [];
   // Read out by a screen reader: the latest message that came live from someone else (not the history).
