@@ -128,19 +128,20 @@ export class JobEventsService implements OnModuleDestroy {
     const stored: StoredEvent[] = [];
     const rowsJson: string[] = [];
     for (const { event, json } of events) {
-      // Counted under the job's row lock with the seq itself: a burst cannot pass JOB_MAX_EVENTS.
-      if (seq >= this.maxEvents) {
+      const next = applyJobEvent(state, event, at);
+      if (!next) {
+        outcomes.push({ ok: false, error: invalidTransition(state.status, event.type) });
+        continue;
+      }
+      // Counted under the job's row lock with the seq itself: a burst cannot pass JOB_MAX_EVENTS. The last place is
+      // kept for the event that ends the job (its worker's, or the stall sweep's, which is not counted here).
+      if (seq >= (isActive(next.status) ? this.maxEvents - 1 : this.maxEvents)) {
         outcomes.push({
           ok: false,
           error: DomainException.limitExceeded(`A job has at most ${this.maxEvents} events (JOB_MAX_EVENTS)`, {
             limit: this.maxEvents,
           }),
         });
-        continue;
-      }
-      const next = applyJobEvent(state, event, at);
-      if (!next) {
-        outcomes.push({ ok: false, error: invalidTransition(state.status, event.type) });
         continue;
       }
       state = next;

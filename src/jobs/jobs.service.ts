@@ -9,7 +9,7 @@ import { TokenService } from '../auth/token.service.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../common/pagination.js';
-import { ChannelRegistry } from '../realtime/channel-registry.js';
+import { ChannelRegistry, StreamSnapshot } from '../realtime/channel-registry.js';
 import type {
   CreateJobDto,
   CreateJobEventDto,
@@ -19,7 +19,7 @@ import type {
   JobListQueryDto,
 } from './dto/job.dto.js';
 import { parseEventData } from './dto/job-event-data.dto.js';
-import { JobEventsService } from './job-events.service.js';
+import { jobChannel, JobEventsService } from './job-events.service.js';
 import { isActive } from './job-state.js';
 import type { Job } from './job.entity.js';
 import { toJobDto } from './job.mapper.js';
@@ -42,7 +42,11 @@ export class JobsService implements OnModuleInit {
     this.channels.register({
       pattern: CHANNEL_PATTERNS.job,
       authorize: async (principal, { jobId }) => void (await this.followable(principal, jobId)),
-      snapshot: async (principal, { jobId }) => toJobDto(await this.followable(principal, jobId)),
+      // Its progress counts the events up to its lastSeq: those are not sent to the new subscriber after it.
+      snapshot: async (principal, { jobId }) => {
+        const job = await this.followable(principal, jobId);
+        return new StreamSnapshot(toJobDto(job), { key: jobChannel(jobId), seq: job.lastSeq });
+      },
     });
   }
 

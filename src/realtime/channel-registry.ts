@@ -4,9 +4,21 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { UUID_PATTERN } from '../common/uuid-param.js';
+import type { StreamOrder } from './ordered-adapter.js';
 import { isServerOwnedRoom } from './principal-rooms.js';
 
 export type ChannelParams = Record<string, string>;
+
+/**
+ * A snapshot that holds an ordered stream up to a seq (a job's state counts its events): its subscriber is sent the
+ * stream's events after that seq only, so that none is counted twice (`holdBackUpTo`). The subscriber gets `value`.
+ */
+export class StreamSnapshot {
+  constructor(
+    readonly value: unknown,
+    readonly position: StreamOrder,
+  ) {}
+}
 
 export interface ChannelDefinition {
   /** Literal segments and `{name}` placeholders (UUIDs), e.g. `resource:updates:{id}` or `dashboard`. */
@@ -17,8 +29,9 @@ export interface ChannelDefinition {
    */
   authorize(principal: Principal, params: ChannelParams): Promise<void>;
   /**
-   * For a channel with state: what a new subscriber starts from, read once it has joined. It applies the channel's
-   * rule again itself, throwing as `authorize` does (on the same read where the state holds what the rule needs).
+   * For a channel with state: what a new subscriber starts from, read once it has joined (a `StreamSnapshot` when it
+   * holds the channel's ordered stream up to a seq). It applies the channel's rule again itself, throwing as
+   * `authorize` does (on the same read where the state holds what the rule needs).
    */
   snapshot?(principal: Principal, params: ChannelParams): Promise<unknown>;
 }

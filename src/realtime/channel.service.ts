@@ -5,7 +5,8 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
-import { ChannelRegistry } from './channel-registry.js';
+import { ChannelRegistry, StreamSnapshot } from './channel-registry.js';
+import { holdBackUpTo } from './ordered-adapter.js';
 import { isServerOwnedRoom } from './principal-rooms.js';
 import { RealtimeServer } from './realtime.server.js';
 import { ADAPTER_CONNECTIONS } from './redis-io.adapter.js';
@@ -69,6 +70,10 @@ export class ChannelService {
       }
     } finally {
       joining.delete(channel);
+    }
+    if (snapshot instanceof StreamSnapshot) {
+      holdBackUpTo(socket.nsp.adapter, channel, socket.id, snapshot.position);
+      snapshot = snapshot.value;
     }
     socket.emit('subscribed', { channel } satisfies ServerEvents['subscribed']);
     return snapshot === undefined ? { channel } : { channel, snapshot };

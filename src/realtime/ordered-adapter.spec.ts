@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { services } from '../../test/helpers/mode.js';
 import { eventually } from '../../test/helpers/sockets.js';
-import { orderedAdapterFactory, OwnEchoFreeRedisAdapter, type PublishFlags } from './ordered-adapter.js';
+import { holdBackUpTo, orderedAdapterFactory, OwnEchoFreeRedisAdapter, type PublishFlags } from './ordered-adapter.js';
 
 const { jest } = import.meta;
 
@@ -21,7 +21,8 @@ describe(orderedAdapterFactory.name, () => {
 
   beforeEach(async () => {
     http = createServer();
-    server = new Server(http, { adapter: orderedAdapterFactory({ ordering: {} }) });
+    // A stream first seen past seq 1 would wait a minute for the seqs before: a test sees whether it waits at all.
+    server = new Server(http, { adapter: orderedAdapterFactory({ ordering: { firstWaitMs: 60_000 } }) });
     server.on('connection', (socket) => void socket.join('user:a'));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const joined = new Promise<void>((resolve) => server.once('connection', () => setImmediate(resolve)));
@@ -62,6 +63,30 @@ describe(orderedAdapterFactory.name, () => {
       { key: 'inbox:c2', version: 1 },
       { key: 'inbox:c1', version: 5 },
     ]);
+  });
+
+  it('should send a socket only the events of a stream past its snapshot, the next one at once', async () => {
+    const [socket] = await server.fetchSockets();
+    const order = (seq: number) => {
+      const flags: PublishFlags = { publishedAt: Date.now(), order: { key: 'job:j1', seq } };
+      server
+        .of('/')
+        .adapter.broadcast(
+          { type: 2, data: ['event', { seq }], nsp: '/' },
+          { rooms: new Set(['user:a']), except: new Set(), flags },
+        );
+    };
+    const heard: number[] = [];
+    client.on('event', (event: { seq: number }) => heard.push(event.seq));
+    // Its snapshot holds the stream up to seq 7, which is still on its way; 8 follows it.
+    holdBackUpTo(server.of('/').adapter, 'user:a', socket.id, { key: 'job:j1', seq: 7 });
+    order(7);
+    // Not held for the seqs before 8 (a minute here), which the snapshot holds.
+    order(8);
+    await eventually(() => heard.length === 1);
+    order(9);
+    await eventually(() => heard.length === 2);
+    expect(heard).toEqual([8, 9]);
   });
 });
 

@@ -85,6 +85,17 @@ export class ReorderBuffer {
     this.schedule(stream);
   }
 
+  /**
+   * The stream goes on from `seq` (the snapshot of the room's only socket here holds it up to there) unless it is
+   * known already: its next seq is delivered at once rather than held while earlier seqs, which nobody here needs,
+   * could still come.
+   */
+  startAt(room: string, key: string, seq: number): void {
+    let streams = this.rooms.get(room);
+    if (!streams) this.rooms.set(room, (streams = new Map()));
+    if (!streams.has(key)) streams.set(key, { last: seq, held: [], touched: Date.now() });
+  }
+
   /** The room has no socket here any more: what it held has nobody to reach, and its positions go stale. */
   forgetRoom(room: string): void {
     const streams = this.rooms.get(room);

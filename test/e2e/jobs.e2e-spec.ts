@@ -5,7 +5,18 @@ import { type TestApp, startApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
-import { closeAllSockets, collect, connect, connectError, emitAck, eventually, waitFor } from '../helpers/sockets.js';
+import type { Socket } from 'socket.io-client';
+import {
+  closeAllSockets,
+  collect,
+  connect,
+  connectError,
+  emitAck,
+  eventually,
+  sleep,
+  waitDisconnect,
+  waitFor,
+} from '../helpers/sockets.js';
 
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -197,6 +208,74 @@ describeE2E('Jobs', () => {
         status: 'running',
         progress: { itemsScraped: 40, currentPage: 3, totalPages: 5 },
       });
+    });
+
+    it('should not send a mid-job subscriber, after its snapshot, an event the snapshot already counts', async () => {
+      const job = await createJob(owner, { name: 'Busy catalogue' });
+      const token = await workerToken(job.id);
+      expect(await postOk(job.id, token, 'job_started')).toBe(1);
+
+      // The worker reports items one after the other, as a scraper does, while viewers open the job one by one.
+      let running = true;
+      let n = 0;
+      const worker = Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          while (running) await postOk(job.id, token, 'item_scraped', { item: { n: (n += 1) } });
+        }),
+      );
+
+      const views: { socket: Socket; snapshotItems: number; afterAck: JobEvent[] }[] = [];
+      for (let i = 0; i < 10; i += 1) {
+        await sleep(100);
+        // Each viewer opens the job alone (the one before closed its tab).
+        views.at(-1)?.socket.close();
+        await sleep(50);
+        const socket = await connect(sut.url, owner.token);
+        let acked = false;
+        const afterAck: JobEvent[] = [];
+        socket.on('event', (event: JobEvent) => {
+          if (acked) afterAck.push(event);
+        });
+        const ack = await emitAck(socket, 'subscribe:job', { jobId: job.id });
+        acked = true;
+        expect(ack.ok).toBe(true);
+        const snapshot = (ack as { data: { snapshot: any } }).data.snapshot;
+        views.push({ socket, snapshotItems: snapshot.progress.itemsScraped, afterAck });
+      }
+      await sleep(300);
+      running = false;
+      await worker;
+      await sleep(500);
+
+      // Only item_scraped follows job_started (seq 1): a snapshot with n items reflects the events up to seq n + 1. An
+      // event the viewer gets after that snapshot with a seq at or below n + 1 is counted twice by anyone who applies
+      // the contract's effects to the snapshot (the web app's list and job page do). The snapshot carries no seq, so a
+      // client could not tell: the server sends none of those.
+      const counted = views.map(({ snapshotItems, afterAck }) => ({
+        snapshotItems,
+        alreadyInSnapshot: afterAck.filter((e) => e.seq <= snapshotItems + 1).map((e) => e.seq),
+      }));
+      expect(counted).toEqual(counted.map(({ snapshotItems }) => ({ snapshotItems, alreadyInSnapshot: [] })));
+
+      // And so the progress the last viewer (still open) computes, snapshot and events, is the job's.
+      const final = (await api.get(`/api/v1/jobs/${job.id}`, { token: owner.token })).body.progress.itemsScraped;
+      const last = views.at(-1)!;
+      expect(last.snapshotItems + last.afterAck.filter((e) => e.type === 'item_scraped').length).toBe(final);
+    });
+
+    it("should deliver the job's final event to its worker's socket before disconnecting it", async () => {
+      const job = await createJob(owner, { name: 'Watched by its worker' });
+      const token = await workerToken(job.id);
+      // The owner starts the job (say, from a dashboard); the worker then follows the job's channel and finishes it.
+      await postOk(job.id, owner.token, 'job_started');
+      const socket = await connect(sut.url, token);
+      const seen = collect<JobEvent>(socket, 'event');
+      expect((await emitAck(socket, 'subscribe:job', { jobId: job.id })).ok).toBe(true);
+      const gone = waitDisconnect(socket);
+      expect(await postOk(job.id, token, 'job_completed', { summary: { items: 0 } })).toBe(2);
+      await gone;
+      // Every event in seq order to every subscriber: the worker joined `job:{id}` and must see its job end.
+      expect(seen.map((e) => [e.seq, e.type])).toEqual([[2, 'job_completed']]);
     });
 
     it('should fail a job with its error', async () => {
@@ -432,7 +511,7 @@ describeE2E('Jobs stall', () => {
   let owner: TestUser;
 
   beforeAll(async () => {
-    sut = await startApp({ JOB_STALL_SECONDS: '1' });
+    sut = await startApp({ JOB_STALL_SECONDS: '1', JOB_MAX_EVENTS: '3' });
     api = client(sut.url);
     owner = await registerUser(sut, 'Stall Owner');
   });
@@ -473,5 +552,26 @@ describeE2E('Jobs stall', () => {
     // A pending job never stalls.
     expect((await api.get(`/api/v1/jobs/${pending.id}`, { token: owner.token })).body.status).toBe('pending');
     expect(seen.map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('should keep the last of JOB_MAX_EVENTS places for the stall sweep to fail a full job', async () => {
+    const job = (await api.post('/api/v1/jobs', { token: owner.token, body: { name: 'Full then idle' } })).body;
+    const report = (type: string, data: Record<string, unknown> = {}) =>
+      api.post(`/api/v1/jobs/${job.id}/events`, { token: owner.token, body: { type, data } });
+    expect((await report('job_started')).status).toBe(201);
+    expect((await report('item_scraped', { item: { n: 1 } })).status).toBe(201);
+    // Two of the three places taken: the third is the end's.
+    const third = await report('item_scraped', { item: { n: 2 } });
+    expect([third.status, third.body.code]).toEqual([409, 'LIMIT_EXCEEDED']);
+    // The worker says nothing more: the sweep fails the job in the last place (it wrote a fourth event).
+    await eventually(async () => {
+      expect((await api.get(`/api/v1/jobs/${job.id}`, { token: owner.token })).body.status).toBe('failed');
+    }, 10_000);
+    const events = (await api.get(`/api/v1/jobs/${job.id}/events`, { token: owner.token })).body.items as JobEvent[];
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'job_started'],
+      [2, 'item_scraped'],
+      [3, 'job_failed'],
+    ]);
   });
 });

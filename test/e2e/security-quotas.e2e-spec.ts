@@ -66,7 +66,7 @@ describeE2E('Security: quotas', () => {
     expect(conversation.body.members).toHaveLength(4);
   });
 
-  it('should store at most JOB_MAX_EVENTS events of one job, even sent at once', async () => {
+  it('should store at most JOB_MAX_EVENTS events of one job, even sent at once, the last one its end', async () => {
     const owner = await registerUser(sut, 'Job Owner');
     const job = await api.post('/api/v1/jobs', { token: owner.token, body: { name: 'flood' } });
     const events = `/api/v1/jobs/${job.body.id}/events`;
@@ -76,8 +76,14 @@ describeE2E('Security: quotas', () => {
         api.post(events, { token: owner.token, body: { type: 'item_scraped', data: { item: { i } } } }),
       ),
     );
-    expect(answers.filter((a) => a.status === 201)).toHaveLength(4);
-    expect(answers.filter((a) => a.status === 409 && a.body.code === 'LIMIT_EXCEEDED')).toHaveLength(8);
+    // The last place is kept for the event that ends the job: 3 of the 12 items, then its end.
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(3);
+    expect(answers.filter((a) => a.status === 409 && a.body.code === 'LIMIT_EXCEEDED')).toHaveLength(9);
+    const end = await api.post(events, { token: owner.token, body: { type: 'job_completed', data: {} } });
+    expect([end.status, end.body.seq]).toEqual([201, 5]);
+    // Ended and full: an event now is out of order (INVALID_TRANSITION), not over the limit.
+    const late = await api.post(events, { token: owner.token, body: { type: 'item_scraped', data: { item: {} } } });
+    expect([late.status, late.body.code]).toEqual([409, 'INVALID_TRANSITION']);
     const history = await api.get(`${events}?limit=100`, { token: owner.token });
     expect(history.body.items.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5]);
   });

@@ -624,6 +624,51 @@ describe('Live screens in the browser', () => {
     await tabs[1].getByRole('button', { name: 'Notifications, 21 unread' }).waitFor();
     await until(async () => (await oldest(1).getAttribute('class')) === 'read', 'the oldest shows read', 5000);
   });
+
+  it("a job's page opened while its worker reports shows as many items as the job has, none counted twice", async () => {
+    const jobOwner = await registerUser(app, 'Market Crawler');
+    const job = (
+      await http(app.url, 'POST', '/api/v1/jobs', { token: jobOwner.token, body: { name: 'Crawl the market' } })
+    ).body as { id: string };
+    const { token } = (await http(app.url, 'POST', `/api/v1/jobs/${job.id}/token`, { token: jobOwner.token })).body;
+    const report = (body: unknown) => http(app.url, 'POST', `/api/v1/jobs/${job.id}/events`, { token, body });
+    expect((await report({ type: 'job_started', data: { totalPages: 10 } })).status).toBe(201);
+    const context = await newContext(browser, jobOwner);
+    contexts.push(context);
+
+    const shown: { page: number; server: number }[] = [];
+    let n = 0;
+    for (let visit = 0; visit < 5; visit += 1) {
+      // The worker reports items (four at a time, as the example worker does) while the owner opens the job's page.
+      let running = true;
+      const worker = Promise.all(
+        [1, 2, 3, 4].map(async () => {
+          while (running) await report({ type: 'item_scraped', data: { item: { n: (n += 1) } } });
+        }),
+      );
+      const page = await openSignedIn(context, app.url, `/jobs/${job.id}`);
+      await page.getByRole('progressbar', { name: 'Progress of Crawl the market' }).waitFor();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      running = false;
+      await worker;
+      const server = (await http(app.url, 'GET', `/api/v1/jobs/${job.id}`, { token: jobOwner.token })).body.progress
+        .itemsScraped as number;
+      // Every event has reached the page once its log shows the last one.
+      await until(
+        async () => (await page.getByRole('log', { name: 'Event log' }).getByText(`{"n":${n}}`).count()) > 0,
+        'the log shows the last item',
+        10_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const facts = await page
+        .locator('p')
+        .filter({ hasText: /^running ·/ })
+        .innerText();
+      shown.push({ page: Number(/(\d+) items?/.exec(facts)?.[1]), server });
+      await page.close();
+    }
+    expect(shown.filter(({ page, server }) => page !== server)).toEqual([]);
+  });
 });
 
 function userOf(user: TestUser) {
