@@ -404,4 +404,40 @@ describe('Kiosk in the browser', () => {
       createdShown: await page.getByRole('cell', { name: created.code, exact: true }).count(),
     }).toEqual({ endedShown: 0, createdShown: 1 });
   });
+
+  it('the administration does not bring back a session ended while its extension was answered', async () => {
+    const admin = await loginAdmin(app);
+    const session = await createSession(600, 'Extended then ended');
+    const adminContext = await newContext(browser, admin);
+    contexts.push(adminContext);
+    // The extension reaches the server at once; its answer comes back late (a slow network).
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await adminContext.route(`**/api/v1/kiosk/sessions/${session.id}/extend`, async (route) => {
+      const response = await route.fetch();
+      await released;
+      await route.fulfill({ response });
+    });
+    const page = await adminContext.newPage();
+    await page.goto(`${app.url}/admin/kiosk`);
+    const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: session.code, exact: true }) });
+    await row.waitFor();
+    await row.getByRole('button', { name: /^Extend/ }).click();
+    // Meanwhile another admin ends it: its row goes with the live update.
+    await until(
+      async () =>
+        (await client(app.url).get(`/api/v1/kiosk/sessions/${session.id}`, { token: admin.token })).body
+          .durationSeconds > 600,
+      'the extension is stored',
+    );
+    const ended = await client(app.url).post(`/api/v1/kiosk/sessions/${session.id}/terminate`, { token: admin.token });
+    expect(ended.status).toBe(200);
+    await row.waitFor({ state: 'detached' });
+    // The extension's answer, older than the end, does not bring it back with live buttons.
+    const answered = page.waitForResponse((res) => res.url().endsWith(`/${session.id}/extend`));
+    release();
+    await answered;
+    await page.waitForTimeout(500);
+    expect(await row.count()).toBe(0);
+  });
 });

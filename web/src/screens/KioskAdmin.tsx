@@ -27,20 +27,28 @@ function upsert<T extends { id: string }>(list: T[], item: T): T[] {
 /**
  * A list kept live: `update` applies an item that changed (a live event, an action's answer); `reread` replaces the
  * list with a read of it (a catch-up), over which go the items updated while the read was on its way, newer than it
- * (a session ended or created meanwhile was brought back, or dropped, by the read's older answer).
+ * (a session ended or created meanwhile was brought back, or dropped, by the read's older answer). An item `settled`
+ * (an ended session) stays so: what says otherwise about it is older (an extension answered after the end's event).
  */
-function liveList<T extends { id: string }>(setList: Dispatch<SetStateAction<T[]>>) {
+function liveList<T extends { id: string }>(
+  setList: Dispatch<SetStateAction<T[]>>,
+  settled: (item: T) => boolean = () => false,
+) {
   const reads = new Set<Map<string, T>>();
+  const apply = (list: T[], item: T): T[] => {
+    const current = list.find((x) => x.id === item.id);
+    return current && settled(current) && !settled(item) ? list : upsert(list, item);
+  };
   return {
     update(item: T): void {
       for (const since of reads) since.set(item.id, item);
-      setList((list) => upsert(list, item));
+      setList((list) => apply(list, item));
     },
     reread(read: () => Promise<T[]>): void {
       const since = new Map<string, T>();
       reads.add(since);
       read()
-        .then((items) => setList([...since.values()].reduce(upsert, items)))
+        .then((items) => setList([...since.values()].reduce(apply, items)))
         .catch(() => undefined)
         .finally(() => reads.delete(since));
     },
@@ -73,7 +81,7 @@ export function KioskAdmin() {
   const [code, setCode] = useState<KioskSessionPayload>();
   const { error, run } = useErrorLine();
   const liveWorkstations = useMemo(() => liveList(setWorkstations), []);
-  const liveSessions = useMemo(() => liveList(setSessions), []);
+  const liveSessions = useMemo(() => liveList(setSessions, (session) => session.status === 'ended'), []);
 
   // Both lists in one go, asked until they come (merged with what live updates brought meanwhile); `load` says whether
   // they are still loading or cannot come (ListState), once for the page.
