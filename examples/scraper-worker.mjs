@@ -93,13 +93,18 @@ function watch(owner, jobId) {
   return {
     async finish() {
       let timer;
-      await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+      const ended = await Promise.race([
+        done.then(() => true),
+        new Promise((resolve) => (timer = setTimeout(() => resolve(false), 10_000))),
+      ]);
       clearTimeout(timer);
       subscription.unsubscribe();
+      // Every seq from 1 on, up to the event that ended the job: none missing.
       const inOrder = seen.every((seq, i) => seq === i + 1);
-      console.log(`watcher: ${seen.length} events, ${inOrder ? 'in order, none missing' : 'OUT OF ORDER'}`);
+      const verdict = !inOrder ? 'OUT OF ORDER' : ended ? 'in order, none missing' : 'in order, but the end never came';
+      console.log(`watcher: ${seen.length} events, ${verdict}`);
       owner.close();
-      return inOrder;
+      return inOrder && ended;
     },
   };
 }
