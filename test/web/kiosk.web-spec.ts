@@ -369,25 +369,34 @@ describe('Kiosk in the browser', () => {
     expect(await page.locator('#code-error').textContent()).toBe('Ce code n’est pas valide.');
   });
 
-  it('the administration keeps a session ended, and one created, while its catch-up read was on its way', async () => {
-    const admin = await loginAdmin(app);
-    const ending = await createSession(600, 'Ends meanwhile');
-    const adminContext = await newContext(browser, admin);
+  /**
+   * An admin's browser whose requests to `url` reach the server at once and whose answers come back late (a slow
+   * network), held until `release()`; `asked()` counts those requests.
+   */
+  async function adminWithLateAnswers(url: string | RegExp) {
+    const adminContext = await newContext(browser, await loginAdmin(app));
     contexts.push(adminContext);
-    // The open sessions' reads answer late (a slow network): held until released.
     let release = () => {};
     const released = new Promise<void>((resolve) => (release = resolve));
     let asked = 0;
-    await adminContext.route(/\/api\/v1\/kiosk\/sessions\?status=/, async (route) => {
+    await adminContext.route(url, async (route) => {
       const response = await route.fetch();
       asked += 1;
       await released;
       await route.fulfill({ response });
     });
+    return { adminContext, release: () => release(), asked: () => asked };
+  }
+
+  it('the administration keeps a session ended, and one created, while its catch-up read was on its way', async () => {
+    const admin = await loginAdmin(app);
+    const ending = await createSession(600, 'Ends meanwhile');
+    // The open sessions' reads answer late.
+    const { adminContext, release, asked } = await adminWithLateAnswers(/\/api\/v1\/kiosk\/sessions\?status=/);
     const page = await adminContext.newPage();
     await page.goto(`${app.url}/admin/kiosk`);
     // The first load's two reads and the channel's catch-up's two (once its subscription is in place).
-    await until(async () => asked >= 4, 'the first load and the catch-up read the sessions', 15_000);
+    await until(async () => asked() >= 4, 'the first load and the catch-up read the sessions', 15_000);
 
     // Meanwhile, elsewhere: one session ended, another created; their live updates reach the page.
     const ended = await client(app.url).post(`/api/v1/kiosk/sessions/${ending.id}/terminate`, { token: admin.token });
@@ -408,16 +417,8 @@ describe('Kiosk in the browser', () => {
   it('the administration does not bring back a session ended while its extension was answered', async () => {
     const admin = await loginAdmin(app);
     const session = await createSession(600, 'Extended then ended');
-    const adminContext = await newContext(browser, admin);
-    contexts.push(adminContext);
-    // The extension reaches the server at once; its answer comes back late (a slow network).
-    let release = () => {};
-    const released = new Promise<void>((resolve) => (release = resolve));
-    await adminContext.route(`**/api/v1/kiosk/sessions/${session.id}/extend`, async (route) => {
-      const response = await route.fetch();
-      await released;
-      await route.fulfill({ response });
-    });
+    // The extension reaches the server at once; its answer comes back late.
+    const { adminContext, release } = await adminWithLateAnswers(`**/api/v1/kiosk/sessions/${session.id}/extend`);
     const page = await adminContext.newPage();
     await page.goto(`${app.url}/admin/kiosk`);
     const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: session.code, exact: true }) });
