@@ -7,6 +7,7 @@
 // a stalled job says so in French.
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { DataSource } from 'typeorm';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
@@ -668,6 +669,112 @@ describe('Live screens in the browser', () => {
       await page.close();
     }
     expect(shown.filter(({ page, server }) => page !== server)).toEqual([]);
+  });
+
+  const postSuggestion = async (token: string, title: string) =>
+    (await http(app.url, 'POST', '/api/v1/suggestions', { token, body: { title, description: '' } })).body as {
+      id: string;
+    };
+  const voteFor = (token: string, id: string, value: 1 | -1) =>
+    http(app.url, 'PUT', `/api/v1/suggestions/${id}/vote`, { token, body: { value } });
+
+  it('top score first: a suggestion posted meanwhile (score 0) is not put above the higher-scored ones', async () => {
+    const [author, fan1, fan2, reader] = await Promise.all([
+      registerUser(app, 'Order Author'),
+      registerUser(app, 'Order Fan One'),
+      registerUser(app, 'Order Fan Two'),
+      registerUser(app, 'Order Reader'),
+    ]);
+    const top = await postSuggestion(author.token, 'A well liked idea');
+    await voteFor(fan1.token, top.id, 1);
+    await voteFor(fan2.token, top.id, 1);
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByLabel('Show').selectOption('score');
+    const titles = () => page.getByRole('article').locator('h2').allInnerTexts();
+    await until(async () => (await titles())[0] === 'A well liked idea', 'the top-scored suggestion is first');
+
+    // Someone else posts a new suggestion (score 0): by score it belongs below the one with score 2, before the others
+    // of score 0 (it is the newest), as the server lists them; the list stays in score order.
+    const scoresShown = async () =>
+      (await page.getByRole('article').locator('p.counts strong').allInnerTexts()).map(Number);
+    await postSuggestion(fan1.token, 'A brand new idea with no votes');
+    await page.getByRole('article', { name: 'A brand new idea with no votes' }).waitFor();
+    const scores = await scoresShown();
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const listed = await titles();
+    expect(scores[listed.indexOf('A brand new idea with no votes')]).toBe(0);
+    expect(scores[listed.indexOf('A brand new idea with no votes') - 1]).toBeGreaterThan(0);
+
+    // The reader's own new suggestion, through the form, is placed by its score too.
+    await page.getByLabel('New suggestion').fill('My own idea, no votes yet');
+    await page.getByRole('button', { name: 'Suggest' }).click();
+    await page.getByRole('article', { name: 'My own idea, no votes yet' }).waitFor();
+    expect((await titles())[0]).toBe('A well liked idea');
+  });
+
+  it('my vote shown pressed is the one the server kept when two vote answers come back out of order', async () => {
+    const [author, voter] = await Promise.all([registerUser(app, 'Race Author'), registerUser(app, 'Race Voter')]);
+    const title = 'Benches along the river';
+    const s = await postSuggestion(author.token, title);
+    const page = await openSignedIn(await context(voter), app.url, '/suggestions');
+    const card = page.getByRole('article', { name: title });
+    await card.getByText(/Score: 0 ·/).waitFor();
+
+    // The first vote's answer is held (a slow connection); the second goes through at once.
+    let releaseFirst!: () => void;
+    const firstReleased = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstAnswered!: () => void;
+    const firstDone = new Promise<void>((resolve) => (firstAnswered = resolve));
+    let held = false;
+    await page.route('**/api/v1/suggestions/*/vote', async (route) => {
+      if (held) return route.continue();
+      held = true;
+      const response = await route.fetch();
+      firstAnswered();
+      await firstReleased;
+      await route.fulfill({ response });
+    });
+    await card.getByRole('button', { name: 'For' }).click();
+    await firstDone;
+    // The server counted "for" (version 2); the user changes their mind before the screen shows it.
+    await card.getByRole('button', { name: 'Against' }).click();
+    await card.locator('button[aria-pressed="true"]', { hasText: 'Against' }).waitFor();
+    await card.getByText(/Score: -1 ·/).waitFor();
+    releaseFirst();
+    await page.waitForTimeout(500);
+
+    const stored = (await http(app.url, 'GET', `/api/v1/suggestions/${s.id}`, { token: voter.token })).body;
+    expect(stored).toMatchObject({ myVote: -1, score: -1 });
+    const pressed = await card.locator('button[aria-pressed="true"]').allInnerTexts();
+    expect({ score: await card.locator('p.counts strong').innerText(), pressed: pressed.map((t) => t.trim()) }).toEqual(
+      { score: '-1', pressed: ['▼ Against'] },
+    );
+  });
+
+  it('in French, a suggestion posted weeks ago says when as a sentence ("Publiée le …")', async () => {
+    const reader = await registerUser(app, 'Lectrice');
+    const old = await postSuggestion(reader.token, 'Une idée ancienne');
+    await app.app
+      .get(DataSource)
+      .query(`UPDATE suggestions SET created_at = now() - interval '20 days' WHERE id = $1`, [old.id]);
+    const page = await openSignedIn(await newContextIn('fr-FR', reader), app.url, '/suggestions');
+    const when = page.getByRole('article', { name: 'Une idée ancienne' }).locator('time');
+    // Older than the suggestions of the other tests: on a later page.
+    await page.getByRole('article').first().waitFor();
+    while ((await when.count()) === 0) await page.getByRole('button', { name: 'Afficher plus' }).click();
+    await when.waitFor();
+    expect(await when.innerText()).toMatch(/^Publiée par vous le /);
+  });
+
+  it('in French, the counts line follows French punctuation ("Score : 1 · pour : 1 · contre : 0")', async () => {
+    const reader = await registerUser(app, 'Lecteur');
+    const s = await postSuggestion(reader.token, 'Une idée comptée');
+    await voteFor(reader.token, s.id, 1);
+    const page = await openSignedIn(await newContextIn('fr-FR', reader), app.url, '/suggestions');
+    const counts = page.getByRole('article', { name: 'Une idée comptée' }).locator('p.counts');
+    await counts.waitFor();
+    // The app's other French strings put a space before the colon ("Dernière connexion : …", "Nom : texte").
+    expect((await counts.innerText()).replace(/\s+/g, ' ').trim()).toBe('Score : 1 · pour : 1 · contre : 0');
   });
 });
 

@@ -35,6 +35,8 @@ const en = {
     other: 'Something went wrong. Please try again.',
   },
   language: 'Language',
+  /** A label before its value: "Score:" ("Score :" in French). */
+  labelled: '{{label}}:',
   skip: 'Skip to content',
   signOut: 'Sign out',
   loading: 'Loading…',
@@ -180,6 +182,8 @@ const en = {
     close: 'Close to votes',
     posted: 'Posted {{when}}',
     postedByYou: 'Posted by you {{when}}',
+    postedOn: 'Posted on {{when}}',
+    postedOnByYou: 'Posted by you on {{when}}',
     reopen: 'Reopen',
   },
   documents: {
@@ -370,6 +374,7 @@ const fr: Resource = {
     other: 'Une erreur est survenue. Réessayez.',
   },
   language: 'Langue',
+  labelled: '{{label}} :',
   skip: 'Aller au contenu',
   signOut: 'Se déconnecter',
   loading: 'Chargement…',
@@ -516,6 +521,8 @@ const fr: Resource = {
     close: 'Clore les votes',
     posted: 'Publiée {{when}}',
     postedByYou: 'Publiée par vous {{when}}',
+    postedOn: 'Publiée le {{when}}',
+    postedOnByYou: 'Publiée par vous le {{when}}',
     reopen: 'Rouvrir',
   },
   documents: {
@@ -751,6 +758,17 @@ export function agoOf(iso: string, now = new Date()): string {
   if (days === 0) return relativeOf(-Math.floor(minutes / 60), 'hour');
   if (days < 7) return relativeOf(-days, 'day');
   return date.toLocaleDateString(i18n.language, dayOf(date, now));
+}
+
+/**
+ * When something was posted, as a sentence: "Posted 5 minutes ago", "Posted on Nov 12" past a week (as `agoOf` says
+ * it), "by you" when `mine`.
+ */
+export function postedOf(iso: string, mine: boolean, now = new Date()): string {
+  const when = agoOf(iso, now);
+  if (daysBefore(new Date(iso), now) < 7)
+    return i18n.t(mine ? 'suggestions.postedByYou' : 'suggestions.posted', { when });
+  return i18n.t(mine ? 'suggestions.postedOnByYou' : 'suggestions.postedOn', { when });
 }
 
 /**

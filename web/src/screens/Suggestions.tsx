@@ -9,7 +9,7 @@ import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
-import { agoOf, dateTimeOf } from '../i18n';
+import { dateTimeOf, postedOf } from '../i18n';
 import { useTick } from '../clock';
 
 type Suggestion = SuggestionPayload & { myVote: number };
@@ -24,10 +24,21 @@ type VoteAnswer = {
 
 /**
  * Adds a new suggestion, with no vote of mine yet, unless it is already listed: the live `suggestion:created` event and
- * the answer to my own POST both bring it, in either order.
+ * the answer to my own POST both bring it, in either order. Most recent first, at the top. By score, where the server
+ * puts it (before the first card with its score or a lower one: it is the newest of its score), unless the pages read
+ * end above its score (`edge`, the last one read; "Show more" brings it).
  */
-function addCreated(list: Suggestion[], created: SuggestionPayload): Suggestion[] {
-  return list.some((s) => s.id === created.id) ? list : [{ ...created, myVote: 0 }, ...list];
+function addCreated(
+  list: Suggestion[],
+  created: SuggestionPayload,
+  order: { sort: 'recent' | 'score'; edge: Suggestion | undefined },
+): Suggestion[] {
+  if (list.some((s) => s.id === created.id)) return list;
+  const item = { ...created, myVote: 0 };
+  if (order.sort === 'recent') return [item, ...list];
+  if (order.edge && created.score < order.edge.score) return list;
+  const at = list.findIndex((s) => s.score <= created.score);
+  return at < 0 ? [...list, item] : [...list.slice(0, at), item, ...list.slice(at)];
 }
 
 /** A suggestion with the counts of a vote, unless it holds a later version than theirs. */
@@ -83,6 +94,9 @@ export function Suggestions() {
       .finally(() => reading.current.delete(id));
   };
 
+  // My votes per suggestion, numbered: the pressed button is the one of my latest vote's answer (an earlier vote's
+  // answer, come back after it, showed its button pressed though the server kept the later one).
+  const votesSent = useRef(new Map<string, number>());
   const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
     setItems((list) =>
       list.map((s) =>
@@ -98,7 +112,7 @@ export function Suggestions() {
   useChannel(client, channels.suggestions(), {
     // What was voted, posted or closed while no event could come (a reconnect, HTTP polling): the list read again.
     catchUp: listPage.reload,
-    'suggestion:created': (created) => setItems((list) => addCreated(list, created)),
+    'suggestion:created': (created) => setItems((list) => addCreated(list, created, shown.current)),
     'suggestion:updated': applyUpdated,
     'suggestion:vote': (counts) => {
       applyCounts(counts);
@@ -108,11 +122,14 @@ export function Suggestions() {
 
   const vote = (suggestion: Suggestion, value: 1 | -1) =>
     run(async () => {
+      const sent = (votesSent.current.get(suggestion.id) ?? 0) + 1;
+      votesSent.current.set(suggestion.id, sent);
       const answer =
         suggestion.myVote === value
           ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
           : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
-      applyCounts(answer);
+      const latest = votesSent.current.get(suggestion.id) === sent;
+      applyCounts(latest ? answer : { ...answer, myVote: undefined });
     });
 
   const setStatus = (suggestion: Suggestion, status: 'open' | 'closed') =>
@@ -124,7 +141,7 @@ export function Suggestions() {
     listPage,
     '/api/v1/suggestions',
     (form) => ({ title: String(form.get('title')), description: String(form.get('description') ?? '') }),
-    addCreated,
+    (list, created) => addCreated(list, created, shown.current),
   );
 
   return (
@@ -158,15 +175,14 @@ export function Suggestions() {
               <h2 id={`suggestion-${s.id}`}>{s.title}</h2>
               <p className="muted">
                 <time dateTime={s.createdAt} title={dateTimeOf(s.createdAt)}>
-                  {t(s.authorId === user.id ? 'suggestions.postedByYou' : 'suggestions.posted', {
-                    when: agoOf(s.createdAt),
-                  })}
+                  {postedOf(s.createdAt, s.authorId === user.id)}
                 </time>
               </p>
               {s.description && <p>{s.description}</p>}
               <p className="counts">
-                {t('suggestions.score')}: <strong>{s.score}</strong> · {t('suggestions.up')}: {s.upvotes} ·{' '}
-                {t('suggestions.down')}: {s.downvotes}
+                {t('labelled', { label: t('suggestions.score') })} <strong>{s.score}</strong> ·{' '}
+                {t('labelled', { label: t('suggestions.up') })} {s.upvotes} ·{' '}
+                {t('labelled', { label: t('suggestions.down') })} {s.downvotes}
                 {s.status === 'closed' && <> · {t('suggestions.closed')}</>}
               </p>
               <div className="votes">
