@@ -200,6 +200,29 @@ describeE2E('Client SDK', () => {
     expect(principal.expiresAt).toBeGreaterThan(short.expiresAt.getTime() + 60_000);
   }, 60_000);
 
+  it('should ask again for a renewal that failed before three quarters of the token’s life, before it expires', async () => {
+    const [dora] = await createUsers(sut, 1, 'Renew again');
+    // 20 s: the server's auth:expiring (60 s before the end) comes at once, long before three quarters of its life.
+    const short = await sut.app.get(TokenService).sign({ id: dora.id, role: 'user', tokenVersion: 0 }, 20);
+    let current = short.token;
+    const asked: TokenRequest['reason'][] = [];
+    const { client } = sdkClient(proxy.url, current, {
+      getToken: async ({ reason }) => {
+        asked.push(reason);
+        if (reason === 'expiring' && asked.filter((r) => r === 'expiring').length === 1) throw new Error('offline');
+        if (reason === 'expiring')
+          current = (await api.post('/api/v1/auth/refresh', { token: current })).body.accessToken;
+        return current;
+      },
+    });
+    await waitForState(client, 'online');
+    // Asked again a quarter of the time left later (5 s), not left to run out (the retry waited for three quarters of
+    // its life, 15 s in, a timer the retry itself had replaced: none came, and the token expired).
+    await waitUntil(() => asked.filter((r) => r === 'expiring').length === 2, 'the renewal asked again', 12_000);
+    expect(asked).toEqual(['connect', 'expiring', 'expiring']);
+    expect(client.state).toBe('online');
+  }, 30_000);
+
   it('should ask for a new token after TOKEN_EXPIRED and catch up on what was sent meanwhile', async () => {
     const [hank] = await createUsers(sut, 1, 'Expired');
     const tokens = sut.app.get(TokenService);

@@ -1137,4 +1137,96 @@ describe('Screens in the browser', () => {
       'Vérifiez ce champ : nombre de pages (un nombre entier, au plus 2 147 483 647).',
     );
   });
+
+  async function signInThroughForm(page: Page, user: TestUser): Promise<void> {
+    await page.getByRole('textbox', { name: 'Email' }).fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('every open tab of an account the server ended says why, not only the tab that noticed first', async () => {
+    const carol = await registerUser(app, 'Carol Twotabs');
+    const browserContext = await context(carol);
+    const tab1 = await openSignedIn(browserContext, app.url, '/suggestions');
+    const tab2 = await openSignedIn(browserContext, app.url, '/documents');
+    // Signed out everywhere from another device (or disabled by an admin): every token and socket of hers ends.
+    const res = await http(app.url, 'POST', '/api/v1/auth/logout', { token: carol.token });
+    expect(res.status).toBe(204);
+    for (const tab of [tab1, tab2]) {
+      await tab.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 15_000 });
+    }
+    const told = async (tab: Page) =>
+      (await tab.getByRole('status').filter({ hasText: 'Your session was ended' }).count()) > 0;
+    // Each tab says it, rather than look like a sign-out the user did not make.
+    expect({ tab1: await told(tab1), tab2: await told(tab2) }).toEqual({ tab1: true, tab2: true });
+  });
+
+  it('a disabled account at the sign-in form is told it is disabled, not that its password is wrong', async () => {
+    const dan = await registerUser(app, 'Dan Disabled');
+    const res = await http(app.url, 'PATCH', `/api/v1/users/${dan.id}`, {
+      token: admin.token,
+      body: { disabled: true },
+    });
+    expect(res.status).toBe(200);
+    const page = await (await context()).newPage();
+    await page.goto(`${app.url}/signin`);
+    await signInThroughForm(page, dan);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    // The server says "Account disabled" (docs/protocol/identity.md); the form says the password is wrong.
+    expect(await alert.innerText()).toMatch(/disabled/i);
+  });
+
+  it('another account signing in the same tab after a sign-out starts on the chat list, not on the page before', async () => {
+    const erin = await registerUser(app, 'Erin Before');
+    const fred = await registerUser(app, 'Fred After');
+    const job = await http(app.url, 'POST', '/api/v1/jobs', { token: erin.token, body: { name: 'Erin’s own job' } });
+    expect(job.status).toBe(201);
+    const page = await openSignedIn(await context(erin), app.url, `/jobs/${job.body.id}`);
+    await page.getByRole('heading', { name: 'Erin’s own job' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    // A colleague signs in on the same computer.
+    await signInThroughForm(page, fred);
+    await page.locator('header .who').filter({ hasText: 'Fred After' }).waitFor();
+    await page.waitForTimeout(500);
+    expect({ path: new URL(page.url()).pathname, refused: await page.getByRole('alert').allInnerTexts() }).toEqual({
+      path: '/chat',
+      refused: [],
+    });
+  });
+
+  it('the People screen keeps its own change when a reload of the list was on its way', async () => {
+    const gail = await registerUser(app, 'Gail Raced');
+    const page = await openSignedIn(await context(admin), app.url, '/admin/people');
+    await page.getByRole('searchbox', { name: /^Find by/ }).fill('Gail Raced');
+    const row = page.getByRole('row', { name: /Gail Raced/ });
+    await row.getByRole('cell', { name: 'active', exact: true }).waitFor();
+    // Gail's own sign-up has been counted by now (the dashboard's count, read again at most every second).
+    await page.waitForTimeout(2000);
+    // The next read of the list is slow to come back (a busy server, a slow network): read at once, handed over late.
+    let slowed: 'no' | 'read' | 'handed over' = 'no';
+    await page.route('**/api/v1/users?*', async (route) => {
+      if (route.request().method() !== 'GET' || slowed !== 'no') return route.fallback();
+      const response = await route.fetch();
+      slowed = 'read';
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await route.fulfill({ response });
+      slowed = 'handed over';
+    });
+    // Someone signs up meanwhile: the list is read again, as the screen is made to.
+    await registerUser(app, 'Someone Newer');
+    await until(async () => slowed !== 'no', 'the list is read again', 10_000);
+    // The admin disables Gail while that read is on its way; the server's answer shows at once.
+    await page.getByRole('button', { name: 'Disable Gail Raced' }).click();
+    await row.getByRole('cell', { name: 'disabled', exact: true }).waitFor();
+    // Then the read that began before the change comes back.
+    await until(async () => slowed === 'handed over', 'the slow read is handed over', 10_000);
+    await page.waitForTimeout(1000);
+    const server = await http(app.url, 'GET', `/api/v1/users?query=${encodeURIComponent('Gail Raced')}`, {
+      token: admin.token,
+    });
+    expect(server.body.items.find((u: { id: string }) => u.id === gail.id).disabled).toBe(true);
+    expect(await row.getByRole('cell', { name: /^(active|disabled)$/ }).innerText()).toBe('disabled');
+  });
 });

@@ -16,9 +16,9 @@ import { Suggestions } from './screens/Suggestions';
 const Dashboard = lazy(() => import('./screens/Dashboard').then(({ Dashboard }) => ({ default: Dashboard })));
 
 function RequireUser({ admin, children }: { admin?: boolean; children: ReactNode }) {
-  const { user } = useSession();
+  const { user, lastUserId } = useSession();
   const location = useLocation();
-  if (!user) return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+  if (!user) return <Navigate to="/signin" replace state={{ from: location.pathname, fromUser: lastUserId }} />;
   if (admin && user.role !== 'admin') return <Navigate to="/chat" replace />;
   return children;
 }

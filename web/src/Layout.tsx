@@ -48,7 +48,7 @@ export function Layout() {
   useEffect(() => {
     if (state !== 'unauthorized') return;
     // The sign-in page says why (a session ended by the server, not by the user).
-    sessionStorage.setItem(SESSION_ENDED_KEY, '1');
+    localStorage.setItem(SESSION_ENDED_KEY, String(Date.now()));
     signOut();
   }, [state, signOut]);
   return (

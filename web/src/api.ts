@@ -104,6 +104,8 @@ export function errorText(error: unknown): string {
       const label = i18n.exists(`errors.fields.${field}`) ? i18n.t(`errors.fields.${field}`) : field;
       return i18n.t('errors.invalidField', { field: label });
     }
+    // A sign-in with the right password to an account an admin disabled (the server's message says so).
+    if (code === 'UNAUTHORIZED' && error.message === 'Account disabled') return i18n.t('errors.accountDisabled');
     return i18n.exists(`errors.${code}`) ? i18n.t(`errors.${code}`) : i18n.t('errors.other');
   }
   // fetch's TypeError ("Failed to fetch"), a timeout: the server was not reached.

@@ -44,6 +44,8 @@ export interface UnreadStreams {
 
 interface SessionValue {
   user: User | undefined;
+  /** The last user this tab showed, kept after signing out (the sign-in page sends only them back where they were). */
+  lastUserId: string | undefined;
   client: RealtimeClient | undefined;
   unread: UnreadStreams | undefined;
   signIn(session: StoredSession): void;
@@ -136,6 +138,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [follow]);
 
   const signIn = useCallback((next: StoredSession) => {
+    localStorage.removeItem('realtime-hub.session-ended');
     localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setSession(next);
   }, []);
@@ -144,7 +147,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     // Another account's session (stored by another tab, its event not handled yet) is not this tab's to end.
     if (stored && stored.user.id !== current.current?.user.id) {
       // Not ended for the browser either: the sign-in page must not say so later (SignIn's SESSION_ENDED_KEY).
-      sessionStorage.removeItem('realtime-hub.session-ended');
+      localStorage.removeItem('realtime-hub.session-ended');
       follow(stored);
       return;
     }
@@ -199,9 +202,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [client],
   );
 
+  // The last user shown, kept once signed out (set while rendering, as React has state follow a prop).
+  const [shownUserId, setShownUserId] = useState(session?.user.id);
+  if (session && session.user.id !== shownUserId) setShownUserId(session.user.id);
   const value = useMemo(
-    () => ({ user: session?.user, client, unread, signIn, signOut }),
-    [session, client, unread, signIn, signOut],
+    () => ({ user: session?.user, lastUserId: shownUserId, client, unread, signIn, signOut }),
+    [session, shownUserId, client, unread, signIn, signOut],
   );
   // Keyed by the user: nothing one account's screens hold (a draft, a list, a pending send) is shown to another;
   // but the kiosk's screen, which uses no session, is kept whoever signs in or out in another tab.

@@ -812,28 +812,30 @@ export class RealtimeClient {
    * without a socket (reconnecting, polling, offline) no `auth:expiring` comes, and with one its single notice may
    * fail. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor once closed or `unauthorized`.
    */
-  #renewIfDue(): void {
-    if (Date.now() >= renewalAt(this.#token) && !this.#expired && !this.#halted) this.#renew();
+  #renewIfDue(at = renewalAt(this.#token)): void {
+    if (Date.now() >= at && !this.#expired && !this.#halted) this.#renew();
   }
 
   /**
    * A fresh token (`getToken({reason: 'expiring'})`), sent with `auth:refresh` on a live socket. One that fails is
-   * asked again in a quarter of the time left (at most 30 s, at least 1 s), while the token lasts and none came since.
+   * asked again in a quarter of the time left (at most 30 s, at least 1 s), while the token lasts and none came since:
+   * asked then whatever its age (`auth:expiring` may have asked before three quarters of its life, which #renewIfDue
+   * waits for, and the token then ran out with no renewal left planned).
    */
   #renew(): void {
     const stale = this.#token;
     (this.#socket.connected ? this.#refreshLive() : this.#readToken('expiring')).catch((err) => {
       this.#report(err);
       const left = (claimsOf(stale ?? '').exp ?? 0) * 1000 - Date.now();
-      if (this.#token === stale && left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4));
+      if (this.#token === stale && left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4), 0);
     });
   }
 
-  /** #renewIfDue in `ms` (none when NaN: a token without dates), in place of the one planned. */
-  #renewIn(ms: number): void {
+  /** #renewIfDue(`at`) in `ms` (none when NaN: a token without dates), in place of the one planned. */
+  #renewIn(ms: number, at?: number): void {
     clearTimeout(this.#renewTimer);
     if (ms !== ms) return;
-    this.#renewTimer = setTimeout(() => this.#renewIfDue(), Math.min(Math.max(ms, 1000), 2 ** 31 - 1));
+    this.#renewTimer = setTimeout(() => this.#renewIfDue(at), Math.min(Math.max(ms, 1000), 2 ** 31 - 1));
     (this.#renewTimer as { unref?: () => void }).unref?.();
   }
 

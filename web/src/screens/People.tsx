@@ -60,8 +60,13 @@ export function People() {
     shown.current.rows = accounts?.length ?? 0;
   }, [accounts]);
 
+  // The accounts this admin changed while a read of the list was on its way: kept over its answer, read before them.
+  const changedSince = useRef(new Set<Map<string, Account>>());
   useEffect(() => {
     let current = true;
+    const since = new Map<string, Account>();
+    const reads = changedSince.current;
+    reads.add(since);
     const search = query.trim();
     const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
     const timer = setTimeout(() => {
@@ -70,7 +75,7 @@ export function People() {
         (page) => {
           if (!current) return;
           shown.current.query = search;
-          setAccounts(page.items);
+          setAccounts(page.items.map((account) => since.get(account.id) ?? account));
           setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
           setError(undefined);
         },
@@ -80,6 +85,7 @@ export function People() {
     return () => {
       current = false;
       clearTimeout(timer);
+      reads.delete(since);
     };
   }, [client, query, reloads, setError]);
 
@@ -96,6 +102,7 @@ export function People() {
   const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
     run(async () => {
       const updated = await api<Account>(client, 'PATCH', `/api/v1/users/${account.id}`, patch);
+      for (const since of changedSince.current) since.set(updated.id, updated);
       setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
     });
 
