@@ -355,6 +355,23 @@ describe('Screens in the browser', () => {
     expect(await loadedChunks(page)).toContain('Dashboard');
   });
 
+  it('takes down a toast whose notification was read on another device', async () => {
+    const reader = await registerUser(app, 'Toast Reader');
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const sent = await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [reader.id], type: 'info', title: 'Road works on Main Street' },
+    });
+    const toast = page.getByRole('region', { name: 'New notifications' }).getByText('Road works on Main Street');
+    await toast.waitFor();
+    // Read on the phone: the toast goes with the count, not 8 s later.
+    await http(app.url, 'POST', `/api/v1/notifications/${sent.body.items[0].id}/read`, { token: reader.token });
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await toast.waitFor({ state: 'detached', timeout: 3000 });
+  });
+
   it('the bell shows new notifications live, marks them read, and leads to what they name', async () => {
     const page = await openSignedIn(await context(bob), app.url, '/suggestions');
     // The badge starts at 0 until the SDK's count arrives: wait for the server's count before counting on from it.

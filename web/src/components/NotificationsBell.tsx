@@ -154,17 +154,20 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
   return (
     <div className="bell" ref={panel}>
       <section className="toasts" aria-label={t('notifications.toasts')} aria-live="polite">
-        {toasts.map((n) => (
-          <Toast
-            key={n.id}
-            notification={n}
-            onDismiss={() => dismiss(n.id)}
-            onOpen={() => {
-              dismiss(n.id);
-              void markRead(n.id);
-            }}
-          />
-        ))}
+        {/* Not one read meanwhile, in another tab or on another device. */}
+        {toasts
+          .filter((n) => !readIds.has(n.id))
+          .map((n) => (
+            <Toast
+              key={n.id}
+              notification={n}
+              onDismiss={() => dismiss(n.id)}
+              onOpen={() => {
+                dismiss(n.id);
+                void markRead(n.id);
+              }}
+            />
+          ))}
       </section>
       <button
         ref={button}
