@@ -639,7 +639,7 @@ describe('Live screens in the browser', () => {
 
     const shown: { page: number; server: number }[] = [];
     let n = 0;
-    for (let visit = 0; visit < 5; visit += 1) {
+    for (let visit = 0; visit < 3; visit += 1) {
       // The worker reports items (four at a time, as the example worker does) while the owner opens the job's page.
       let running = true;
       const worker = Promise.all(
