@@ -30,6 +30,18 @@ import {
 
 jest.setTimeout(60_000);
 
+/** The focused element, as a tag and its text: `BODY` when the focus was lost to the page. */
+async function focused(page: Page): Promise<string> {
+  return (await page.evaluate(
+    `(document.activeElement?.tagName ?? 'none') + ': ' + (document.activeElement?.textContent ?? '').trim().slice(0, 60)`,
+  )) as string;
+}
+
+/** Lets React settle after the press (the element that had the focus may go on the next render). */
+async function settle(page: Page): Promise<void> {
+  await page.waitForTimeout(300);
+}
+
 describe('Screens in the browser', () => {
   let app: TestApp;
   let browser: Browser;
@@ -1245,5 +1257,152 @@ describe('Screens in the browser', () => {
     });
     expect(server.body.items.find((u: { id: string }) => u.id === gail.id).disabled).toBe(true);
     expect(await row.getByRole('cell', { name: /^(active|disabled)$/ }).innerText()).toBe('disabled');
+  });
+
+  // Each action pressed from the keyboard leaves the focus somewhere a keyboard or screen-reader user can go on from,
+  // not on the page's body (which sends them back to the top).
+  describe('from the keyboard', () => {
+    const api = async (token: string, method: string, path: string, body?: unknown) => {
+      const res = await http(app.url, method, path, { token, body });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+    const open = async (user: TestUser, path: string) => {
+      const context = await newContext(browser, user);
+      contexts.push(context);
+      return openSignedIn(context, app.url, path);
+    };
+
+    it('document: pressing Delete from the keyboard keeps the focus in the confirmation, and Cancel gives it back', async () => {
+      const doc = await api(alice.token, 'POST', '/api/v1/resources', {
+        name: 'Focus doc',
+        visibility: 'public',
+        data: { text: 'x' },
+      });
+      const page = await open(alice, `/documents/${doc.id}`);
+      await page.getByRole('button', { name: 'Delete', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Delete it' }).waitFor();
+      await settle(page);
+      const afterDelete = await focused(page);
+      await page.getByRole('button', { name: 'Cancel' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Delete', exact: true }).waitFor();
+      await settle(page);
+      expect({ afterDelete, afterCancel: await focused(page) }).toEqual({
+        afterDelete: 'BUTTON: Delete it',
+        afterCancel: 'BUTTON: Delete',
+      });
+    });
+
+    it('document: Save pressed from the keyboard keeps the focus on Save once saved', async () => {
+      const doc = await api(alice.token, 'POST', '/api/v1/resources', {
+        name: 'Save doc',
+        visibility: 'public',
+        data: { text: 'one' },
+      });
+      const page = await open(alice, `/documents/${doc.id}`);
+      await page.getByRole('textbox', { name: 'Content' }).fill('one two');
+      await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('BUTTON: Save');
+      await page.keyboard.press('Enter');
+      await page.getByText(/Saved as version/).waitFor();
+      await settle(page);
+      expect(await focused(page)).toBe('BUTTON: Save');
+    });
+
+    it('suggestions: the create button pressed from the keyboard keeps the focus once created', async () => {
+      const page = await open(alice, '/suggestions');
+      await page.getByRole('textbox', { name: 'New suggestion' }).fill('A keyboard-made suggestion');
+      await page.getByRole('button', { name: 'Suggest' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'A keyboard-made suggestion' }).waitFor();
+      await settle(page);
+      expect(await focused(page)).not.toMatch(/^BODY/);
+    });
+
+    it('group: people added from the keyboard leave the focus on "Add people", not on the page', async () => {
+      await registerUser(app, 'Carol Review');
+      const group = await api(alice.token, 'POST', '/api/v1/conversations', {
+        memberIds: [bob.id],
+        title: 'Focus group',
+      });
+      const page = await open(alice, `/chat/${group.id}`);
+      await page.getByRole('button', { name: 'Add people' }).click();
+      await page.getByRole('searchbox', { name: 'Find people' }).fill('Carol Rev');
+      await page.getByRole('checkbox', { name: 'Carol Review' }).check();
+      await page.getByRole('button', { name: 'Add', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await page
+        .getByText(/Carol Review/)
+        .first()
+        .waitFor();
+      await page.getByRole('button', { name: 'Add', exact: true }).waitFor({ state: 'detached' });
+      await settle(page);
+      expect(await focused(page)).toBe('BUTTON: Add people');
+    });
+
+    it('group: leaving it from the keyboard does not drop the focus on the page body', async () => {
+      const group = await api(alice.token, 'POST', '/api/v1/conversations', {
+        memberIds: [bob.id],
+        title: 'Group to leave',
+      });
+      const page = await open(alice, `/chat/${group.id}`);
+      await page.getByRole('button', { name: 'Leave the group' }).focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/\/chat$/);
+      await settle(page);
+      expect(await focused(page)).not.toMatch(/^BODY/);
+    });
+
+    it('toast: dismissing it from the keyboard does not drop the focus on the page body', async () => {
+      const reader = await registerUser(app, 'Toast Keyboard');
+      const page = await open(reader, '/suggestions');
+      await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await api(admin.token, 'POST', '/api/v1/notifications', {
+        userIds: [reader.id],
+        type: 'info',
+        title: 'Keyboard toast',
+      });
+      const toasts = page.getByRole('region', { name: 'New notifications' });
+      await toasts.getByText('Keyboard toast').waitFor();
+      await toasts.getByRole('button', { name: 'Dismiss' }).focus();
+      await page.keyboard.press('Enter');
+      await toasts.getByText('Keyboard toast').waitFor({ state: 'detached' });
+      await settle(page);
+      expect(await focused(page)).not.toMatch(/^BODY/);
+    });
+
+    it('kiosk admin: ending a session from the keyboard does not drop the focus on the page body', async () => {
+      const session = await api(admin.token, 'POST', '/api/v1/kiosk/sessions', {
+        durationSeconds: 3600,
+        holderName: 'Keyboard holder',
+      });
+      const page = await open(admin, '/admin/kiosk');
+      const end = page.getByRole('button', { name: `End session ${session.accessCode}` });
+      await end.focus();
+      await page.keyboard.press('Enter');
+      await end.waitFor({ state: 'detached' });
+      await settle(page);
+      expect(await focused(page)).not.toMatch(/^BODY/);
+    });
+    it('document: "Reload theirs" pressed from the keyboard in a conflict does not drop the focus on the page body', async () => {
+      const doc = await api(alice.token, 'POST', '/api/v1/resources', {
+        name: 'Conflict doc',
+        visibility: 'public',
+        data: { text: 'base' },
+      });
+      const page = await open(alice, `/documents/${doc.id}`);
+      await page.getByRole('textbox', { name: 'Content' }).fill('mine');
+      await api(alice.token, 'PATCH', `/api/v1/resources/${doc.id}`, { data: { text: 'theirs' } });
+      await page.getByRole('button', { name: 'Save' }).click();
+      const reload = page.getByRole('button', { name: 'Reload theirs' });
+      await reload.focus();
+      await page.keyboard.press('Enter');
+      await reload.waitFor({ state: 'detached' });
+      await settle(page);
+      expect(await focused(page)).not.toMatch(/^BODY/);
+    });
   });
 });

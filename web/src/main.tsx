@@ -1,9 +1,12 @@
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { App } from './App';
+import { rescueFocusOnRemoval } from './focus-rescue';
 import './i18n';
 import { SessionProvider } from './session';
 import './styles.css';
+
+rescueFocusOnRemoval();
 
 createRoot(document.getElementById('root')!).render(
   <BrowserRouter>

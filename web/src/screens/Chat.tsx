@@ -47,6 +47,7 @@ export function Chat() {
   const [conversations, setConversations] = useState<ConversationPayload[]>([]);
   const [creating, setCreating] = useState(false);
   const navigate = useNavigate();
+  const listHeading = useRef<HTMLHeadingElement>(null);
   // The list's times and the log's day headings ("Today") move on at midnight.
   useDayChange();
   const updateMembers = useCallback(
@@ -112,7 +113,9 @@ export function Chat() {
     // On a phone, one pane at a time: the list, or the conversation opened (with its way back to the list).
     <div className={conversationId ? 'chat open' : 'chat'}>
       <aside className="conversations">
-        <h1>{t('chat.title')}</h1>
+        <h1 tabIndex={-1} ref={listHeading}>
+          {t('chat.title')}
+        </h1>
         <button type="button" onClick={() => setCreating((v) => !v)} aria-expanded={creating}>
           {t('chat.newGroup')}
         </button>
@@ -160,6 +163,8 @@ export function Chat() {
             onLeft={() => {
               setConversations((list) => list.filter((c) => c.id !== current.id));
               void navigate('/chat');
+              // The focus was in the conversation, now gone: to the list's heading rather than the page.
+              listHeading.current?.focus();
             }}
           />
         ) : conversationId && (load.state !== 'loaded' || opening) ? (
@@ -402,6 +407,7 @@ function ConversationView({
   const typingSentAt = useRef<number>(undefined);
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const logBox = useRef<HTMLDivElement>(null);
+  const addButton = useRef<HTMLButtonElement>(null);
   /** Whether the reader is at the end of the log (within 48 px): only then does a new message move it. */
   const atEnd = useRef(true);
   /** The user's read mark, as last sent or known (see "Reading" below). */
@@ -627,7 +633,7 @@ function ConversationView({
         <h2>{titleOf(conversation, meId)}</h2>
         {conversation.kind === 'group' && (
           <div className="tools">
-            <button type="button" aria-expanded={adding} onClick={() => setAdding((v) => !v)}>
+            <button type="button" aria-expanded={adding} onClick={() => setAdding((v) => !v)} ref={addButton}>
               {t('chat.addPeople')}
             </button>
             <button type="button" onClick={() => void leave()}>
@@ -649,6 +655,8 @@ function ConversationView({
           onAdded={(members) => {
             setAdding(false);
             onMembers(id, members);
+            // The form that had the focus is gone: back to the button that opened it.
+            addButton.current?.focus();
           }}
         />
       )}
@@ -840,7 +848,7 @@ function NewConversation({
       </label>
       <PeoplePicker client={client} exclude={NOBODY} chosen={chosen} onChosen={setChosen} />
       <ErrorLine error={error} />
-      <button type="submit" disabled={chosen.size === 0 || busy}>
+      <button type="submit" disabled={chosen.size === 0} aria-disabled={busy}>
         {t('chat.create')}
       </button>
     </form>
@@ -880,7 +888,7 @@ function AddPeople({
     <form className="new-conversation" onSubmit={onSubmit}>
       <PeoplePicker client={client} exclude={members} chosen={chosen} onChosen={setChosen} />
       <ErrorLine error={error} />
-      <button type="submit" disabled={chosen.size === 0 || busy}>
+      <button type="submit" disabled={chosen.size === 0} aria-disabled={busy}>
         {t('chat.add')}
       </button>
     </form>

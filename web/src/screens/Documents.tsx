@@ -4,7 +4,7 @@
 // deletes it.
 import { newerVersion, type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamValue } from '@realtime-hub/client/react';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api } from '../api';
@@ -12,6 +12,7 @@ import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, timeOf } from '../i18n';
 import { useTick } from '../clock';
+import { focusWhenShown } from '../focus-rescue';
 import { ListState, MoreButton } from '../components/ListState';
 import { ErrorLine } from '../components/ErrorLine';
 import { mergeText } from '../merge-text';
@@ -64,7 +65,7 @@ export function Documents() {
             <option value="private">{t('documents.private')}</option>
           </select>
         </label>
-        <button type="submit" disabled={create.busy}>
+        <button type="submit" aria-disabled={create.busy}>
           {t('documents.create')}
         </button>
       </form>
@@ -112,6 +113,11 @@ function DocumentSettings(props: {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
+  const cancelled = useRef(false);
+  const focusIfCancelled = useCallback((button: HTMLButtonElement | null) => {
+    if (button && cancelled.current) button.focus();
+    cancelled.current = false;
+  }, []);
   const run = (work: () => Promise<unknown>) => work().catch((err: unknown) => onError(err));
   return (
     <div className="inline-form">
@@ -136,18 +142,27 @@ function DocumentSettings(props: {
       {confirming ? (
         <p role="alert">
           {t('documents.deleteAsk')}{' '}
+          {/* The question takes the focus from "Delete", which it replaces; "Cancel" gives it back. */}
           <button
             type="button"
+            ref={focusWhenShown}
             onClick={() => void run(() => api(client, 'DELETE', `/api/v1/resources/${resource.id}`))}
           >
             {t('documents.deleteConfirm')}
           </button>{' '}
-          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              cancelled.current = true;
+              setConfirming(false);
+            }}
+          >
             {t('documents.cancel')}
           </button>
         </p>
       ) : (
-        <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+        <button type="button" className="secondary" onClick={() => setConfirming(true)} ref={focusIfCancelled}>
           {t('documents.delete')}
         </button>
       )}
@@ -295,7 +310,7 @@ function Editor({ resourceId }: { resourceId: string }) {
         {canWrite ? (
           <p>
             {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
-            <button type="submit" disabled={saving.busy}>
+            <button type="submit" aria-disabled={saving.busy}>
               {t('documents.save')}
             </button>
           </p>
@@ -328,7 +343,7 @@ function Editor({ resourceId }: { resourceId: string }) {
           >
             {t('documents.reload')}
           </button>{' '}
-          <button type="button" disabled={saving.busy} onClick={() => void save(conflict, shown)}>
+          <button type="button" aria-disabled={saving.busy} onClick={() => void save(conflict, shown)}>
             {t('documents.keepMine')}
           </button>
         </div>

@@ -128,7 +128,7 @@ export function Jobs() {
           {t('jobs.totalPages')}
           <input name="totalPages" type="number" min={1} />
         </label>
-        <button type="submit" disabled={create.busy}>
+        <button type="submit" aria-disabled={create.busy}>
           {t('jobs.create')}
         </button>
       </form>

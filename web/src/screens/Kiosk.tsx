@@ -15,6 +15,7 @@ import { useChannel, useConnectionState } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import { focusWhenShown } from '../focus-rescue';
 import { useOnce } from '../once';
 
 const TOKEN_KEY = 'realtime-hub.kiosk.token';
@@ -134,11 +135,6 @@ function keptSession(): KioskSessionPayload | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A ref that focuses its element once, when it is shown (a function of its own, so React calls it only then). */
-function focusWhenShown(element: HTMLElement | null): void {
-  element?.focus();
 }
 
 function formatClock(seconds: number): string {
@@ -296,7 +292,7 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
           {t(`kiosk.codeError.${error}`, { defaultValue: t('kiosk.codeError.other') })}
         </p>
       )}
-      <button type="submit" disabled={busy}>
+      <button type="submit" aria-disabled={busy}>
         {t('kiosk.start')}
       </button>
     </form>

@@ -185,7 +185,7 @@ export function KioskAdmin() {
               {t('kioskAdmin.holder')}
               <input name="holderName" maxLength={120} />
             </label>
-            <button type="submit" disabled={creatingSession.busy}>
+            <button type="submit" aria-disabled={creatingSession.busy}>
               {t('kioskAdmin.createSession')}
             </button>
           </form>
@@ -202,7 +202,7 @@ export function KioskAdmin() {
               {t('kioskAdmin.workstationName')}
               <input name="name" required maxLength={120} />
             </label>
-            <button type="submit" disabled={creatingWorkstation.busy}>
+            <button type="submit" aria-disabled={creatingWorkstation.busy}>
               {t('kioskAdmin.createWorkstation')}
             </button>
           </form>
@@ -234,7 +234,7 @@ export function KioskAdmin() {
                       <button
                         type="button"
                         className="secondary"
-                        disabled={acting.busy}
+                        aria-disabled={acting.busy}
                         onClick={() => void rotate(w)}
                         aria-label={t('kioskAdmin.rotateLabel', { name: w.name })}
                       >
@@ -273,7 +273,7 @@ export function KioskAdmin() {
                 <td>
                   <button
                     type="button"
-                    disabled={acting.busy}
+                    aria-disabled={acting.busy}
                     onClick={() => void extend(s)}
                     aria-label={t('kioskAdmin.extendLabel', { code: s.accessCode })}
                   >
@@ -281,7 +281,7 @@ export function KioskAdmin() {
                   </button>{' '}
                   <button
                     type="button"
-                    disabled={acting.busy}
+                    aria-disabled={acting.busy}
                     onClick={() => void end(s)}
                     aria-label={t('kioskAdmin.endLabel', { code: s.accessCode })}
                   >

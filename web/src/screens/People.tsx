@@ -221,7 +221,7 @@ export function People() {
             {t('people.notifyBody')}
             <textarea name="body" rows={3} maxLength={2000} />
           </label>
-          <button type="submit" disabled={selected.size === 0 || sending.busy}>
+          <button type="submit" disabled={selected.size === 0} aria-disabled={sending.busy}>
             {t('people.send', { count: selected.size })}
           </button>
         </form>

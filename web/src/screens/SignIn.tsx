@@ -78,7 +78,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
             />
           </label>
           <ErrorLine error={error} />
-          <button type="submit" disabled={busy}>
+          <button type="submit" aria-disabled={busy}>
             {title}
           </button>
         </form>

@@ -156,7 +156,7 @@ export function Suggestions() {
           {t('suggestions.description')}
           <input name="description" maxLength={5000} />
         </label>
-        <button type="submit" disabled={create.busy}>
+        <button type="submit" aria-disabled={create.busy}>
           {t('suggestions.create')}
         </button>
       </form>
