@@ -40,6 +40,8 @@ function statusOf(code: ErrorCode, status: number): number {
 
 /** Maps any thrown value to the envelope; pure so that tests and the WS filter share the rules. */
 export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: boolean; unavailable?: boolean } {
+  // Nest's body parser wraps body-parser's errors: answered as those raised by the parser before it (json-body.ts).
+  if (error instanceof HttpException && isBodyParserError(error.cause)) error = error.cause;
   if (error instanceof DomainException) {
     const statusCode = HTTP_STATUS_BY_CODE[error.code];
     const body: ErrorBody = { statusCode, code: error.code, message: error.message };
@@ -64,17 +66,13 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     const message = Array.isArray(raw) ? raw.join('; ') : typeof raw === 'string' ? raw : error.message;
     const code = codeForStatus(error.getStatus());
     const statusCode = statusOf(code, error.getStatus());
-    const body: ErrorBody = { statusCode, code, message };
-    if (code === ErrorCode.VALIDATION_FAILED) body.details = [];
-    // A body over the REST limit (body-parser's error, which Nest's parser wraps): the limit and the body's size.
-    const tooLarge = error.cause as
-      { type?: unknown; limit?: unknown; length?: unknown; received?: unknown } | undefined;
-    if (tooLarge?.type === 'entity.too.large') body.details = tooLargeDetails(tooLarge);
-    return { body, unexpected: statusCode >= 500 };
+    return {
+      body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
+      unexpected: statusCode >= 500,
+    };
   }
-  // Errors raised by Express middleware (body-parser) carry a status and a type.
-  const candidate = error as { status?: unknown; type?: unknown; expose?: unknown } | null;
-  if (candidate && typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status < 500) {
+  if (isBodyParserError(error)) {
+    const candidate = error;
     const message =
       candidate.type === 'entity.too.large'
         ? 'Request body too large'
@@ -87,10 +85,11 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
               : 'Bad request';
     const code = codeForStatus(candidate.status);
     const statusCode = statusOf(code, candidate.status);
-    return {
-      body: { statusCode, code, message, ...(code === ErrorCode.VALIDATION_FAILED ? { details: [] } : {}) },
-      unexpected: false,
-    };
+    const body: ErrorBody = { statusCode, code, message };
+    if (code === ErrorCode.VALIDATION_FAILED) body.details = [];
+    // A body over the REST limit, as a resource's data over its own: the limit and the body's size.
+    if (candidate.type === 'entity.too.large') body.details = tooLargeDetails(candidate);
+    return { body, unexpected: false };
   }
   if (isDependencyUnavailable(error)) {
     return {
@@ -104,6 +103,20 @@ export function toErrorBody(error: unknown): { body: ErrorBody; unexpected: bool
     };
   }
   return { body: { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' }, unexpected: true };
+}
+
+/** An error of body-parser (or raised like one, json-body.ts): a client error's status and a type. */
+interface BodyParserError {
+  status: number;
+  type?: unknown;
+  limit?: unknown;
+  length?: unknown;
+  received?: unknown;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /** The limit, and the body's size: its Content-Length, or what was read of a chunked body before it passed the limit. */
