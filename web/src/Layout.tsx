@@ -12,8 +12,7 @@ import { NotificationsBell } from './components/NotificationsBell';
 import { useDesktopNotifications } from './desktop-notifications';
 import { useSoundAlerts } from './sound';
 import { ScreenSlot } from './screen-slot';
-import { useSignedIn } from './session';
-import { SESSION_ENDED_KEY } from './screens/SignIn';
+import { markSessionEnded, useSignedIn } from './session';
 
 const APP_TITLE = 'realtime-hub';
 const NO_CONVERSATIONS = new Map<string, InboxEntry>();
@@ -48,7 +47,7 @@ export function Layout() {
   useEffect(() => {
     if (state !== 'unauthorized') return;
     // The sign-in page says why (a session ended by the server, not by the user).
-    localStorage.setItem(SESSION_ENDED_KEY, String(Date.now()));
+    markSessionEnded();
     signOut();
   }, [state, signOut]);
   return (

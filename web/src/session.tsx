@@ -26,6 +26,23 @@ import { forgetDrafts } from './drafts';
 import { forgetUnsent } from './unsent';
 
 const STORAGE_KEY = 'realtime-hub.session';
+/**
+ * When the server ended the browser's session (revoked, disabled, too old), set before the session is removed: the
+ * sign-in page of every tab says so for a minute, until someone signs in.
+ */
+const ENDED_KEY = 'realtime-hub.session-ended';
+const ENDED_SHOWN_MS = 60_000;
+
+/** The server ended the session (the client was refused): said on every tab's sign-in page (sessionEndedLately). */
+export function markSessionEnded(): void {
+  localStorage.setItem(ENDED_KEY, String(Date.now()));
+}
+
+/** Whether the server ended the browser's session in the last minute. */
+export function sessionEndedLately(): boolean {
+  const at = Number(localStorage.getItem(ENDED_KEY));
+  return at > 0 && Date.now() - at < ENDED_SHOWN_MS;
+}
 
 interface StoredSession {
   token: string;
@@ -138,7 +155,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [follow]);
 
   const signIn = useCallback((next: StoredSession) => {
-    localStorage.removeItem('realtime-hub.session-ended');
+    localStorage.removeItem(ENDED_KEY);
     localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
     setSession(next);
   }, []);
@@ -146,8 +163,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const stored = readStored();
     // Another account's session (stored by another tab, its event not handled yet) is not this tab's to end.
     if (stored && stored.user.id !== current.current?.user.id) {
-      // Not ended for the browser either: the sign-in page must not say so later (SignIn's SESSION_ENDED_KEY).
-      localStorage.removeItem('realtime-hub.session-ended');
+      // Not ended for the browser either: the sign-in page must not say so later.
+      localStorage.removeItem(ENDED_KEY);
       follow(stored);
       return;
     }

@@ -3,22 +3,9 @@ import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useLocation } from 'react-router';
 import { authenticate } from '../api';
 import { LanguageSwitch } from '../components/LanguageSwitch';
-import { useSession } from '../session';
+import { sessionEndedLately, useSession } from '../session';
 import { ErrorLine } from '../components/ErrorLine';
 import { useOnce } from '../once';
-
-/**
- * Set in the browser's storage when the server ended the session (revoked, disabled, too old), before the session is
- * removed: the sign-in page of every tab then says so, for a minute, until someone signs in.
- */
-export const SESSION_ENDED_KEY = 'realtime-hub.session-ended';
-const SESSION_ENDED_SHOWN_MS = 60_000;
-
-/** Whether the server ended the browser's session in the last minute. */
-function sessionEnded(): boolean {
-  const at = Number(localStorage.getItem(SESSION_ENDED_KEY));
-  return at > 0 && Date.now() - at < SESSION_ENDED_SHOWN_MS;
-}
 
 export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const { t } = useTranslation();
@@ -26,7 +13,7 @@ export function SignIn({ mode }: { mode: 'signin' | 'signup' }) {
   const location = useLocation();
   const [error, setError] = useState<unknown>();
   const { busy, submit } = useOnce();
-  const [ended] = useState(sessionEnded);
+  const [ended] = useState(sessionEndedLately);
   // Back to the page the user was on, when it was theirs (`fromUser`): another account starts on the chat list.
   const back = location.state as { from?: string; fromUser?: string } | null;
   if (user) {
