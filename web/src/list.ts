@@ -140,6 +140,25 @@ export function useNextPages<T extends { id: string }>(
   return { more, edge: cursor === null ? undefined : next.edge, restart };
 }
 
+/**
+ * What changed in a list while reads of it were on their way: `note` each item changed (a live event, an action's
+ * answer); `begin` a read, whose `over(items)` lays what was noted since it began over its answer, older than them
+ * (`merge` puts one item in a list), and whose `end()` forgets it.
+ */
+export function changesDuringReads<T extends { id: string }>(merge: (list: T[], item: T) => T[]) {
+  const reads = new Set<Map<string, T>>();
+  return {
+    note(item: T): void {
+      for (const since of reads) since.set(item.id, item);
+    },
+    begin(): { over(items: T[]): T[]; end(): void } {
+      const since = new Map<string, T>();
+      reads.add(since);
+      return { over: (items) => [...since.values()].reduce(merge, items), end: () => void reads.delete(since) };
+    },
+  };
+}
+
 /** `list` followed by the items of `page` it does not hold (by id). */
 export function appendNew<T extends { id: string }>(list: readonly T[], page: readonly T[]): T[] {
   const held = new Set(list.map((item) => item.id));

@@ -10,7 +10,7 @@ import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
-import { useLoad } from '../list';
+import { changesDuringReads, useLoad } from '../list';
 import { useOnce } from '../once';
 
 const STATUSES = ['available', 'occupied', 'offline'] as const;
@@ -34,23 +34,22 @@ function liveList<T extends { id: string }>(
   setList: Dispatch<SetStateAction<T[]>>,
   settled: (item: T) => boolean = () => false,
 ) {
-  const reads = new Set<Map<string, T>>();
   const apply = (list: T[], item: T): T[] => {
     const current = list.find((x) => x.id === item.id);
     return current && settled(current) && !settled(item) ? list : upsert(list, item);
   };
+  const changes = changesDuringReads(apply);
   return {
     update(item: T): void {
-      for (const since of reads) since.set(item.id, item);
+      changes.note(item);
       setList((list) => apply(list, item));
     },
     reread(read: () => Promise<T[]>): void {
-      const since = new Map<string, T>();
-      reads.add(since);
+      const during = changes.begin();
       read()
-        .then((items) => setList([...since.values()].reduce(apply, items)))
+        .then((items) => setList(during.over(items)))
         .catch(() => undefined)
-        .finally(() => reads.delete(since));
+        .finally(during.end);
     },
   };
 }

@@ -4,13 +4,13 @@
 // the server refuses an admin demoting or disabling themselves. A new account joins the list by itself.
 import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { allPages, api, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
-import { appendNew } from '../list';
+import { appendNew, changesDuringReads } from '../list';
 import { useOnce } from '../once';
 import { useSignedIn } from '../session';
 
@@ -61,12 +61,13 @@ export function People() {
   }, [accounts]);
 
   // The accounts this admin changed while a read of the list was on its way: kept over its answer, read before them.
-  const changedSince = useRef(new Set<Map<string, Account>>());
+  const changes = useMemo(
+    () => changesDuringReads<Account>((list, changed) => list.map((a) => (a.id === changed.id ? changed : a))),
+    [],
+  );
   useEffect(() => {
     let current = true;
-    const since = new Map<string, Account>();
-    const reads = changedSince.current;
-    reads.add(since);
+    const during = changes.begin();
     const search = query.trim();
     const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
     const timer = setTimeout(() => {
@@ -75,7 +76,7 @@ export function People() {
         (page) => {
           if (!current) return;
           shown.current.query = search;
-          setAccounts(page.items.map((account) => since.get(account.id) ?? account));
+          setAccounts(during.over(page.items));
           setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
           setError(undefined);
         },
@@ -85,9 +86,9 @@ export function People() {
     return () => {
       current = false;
       clearTimeout(timer);
-      reads.delete(since);
+      during.end();
     };
-  }, [client, query, reloads, setError]);
+  }, [client, query, reloads, setError, changes]);
 
   // The next page of the search the list shows (the box may already hold the next search, not yet sent), dropped if
   // another search has been shown meanwhile.
@@ -102,7 +103,7 @@ export function People() {
   const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
     run(async () => {
       const updated = await api<Account>(client, 'PATCH', `/api/v1/users/${account.id}`, patch);
-      for (const since of changedSince.current) since.set(updated.id, updated);
+      changes.note(updated);
       setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
     });
 
