@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { ErrorCode } from '../common/error-codes.js';
 import { UUID_PATTERN } from '../common/uuid-param.js';
-import type { StreamOrder } from './ordered-adapter.js';
+import type { StreamOrder } from './reorder-buffer.js';
 import { isServerOwnedRoom } from './principal-rooms.js';
 
 export type ChannelParams = Record<string, string>;

@@ -60,6 +60,7 @@ describe('ChannelService.subscribe', () => {
       rooms,
       connected: true,
       data: { principal },
+      nsp: { adapter: {} },
       join: (room: string) => {
         rooms.add(room);
         steps.push(`join ${room}`);

@@ -6,7 +6,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
 import { ChannelRegistry, StreamSnapshot } from './channel-registry.js';
-import { holdBackUpTo } from './ordered-adapter.js';
+import { holdBackUpTo, holdUntilAnswered, releaseAfterAnswer } from './ordered-adapter.js';
 import { isServerOwnedRoom } from './principal-rooms.js';
 import { RealtimeServer } from './realtime.server.js';
 import { ADAPTER_CONNECTIONS } from './redis-io.adapter.js';
@@ -60,20 +60,25 @@ export class ChannelService {
       // one (its id in the adapter's rooms, the room kept) with no disconnect left to take it out. Nobody awaits the
       // answer.
       if (!socket.connected) return { channel };
+      const adapter = socket.nsp.adapter;
+      if (definition.snapshot) holdUntilAnswered(adapter, channel, socket.id);
       await socket.join(channel);
       try {
         if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
         else await definition.authorize(principal, params);
       } catch (err) {
         await socket.leave(channel);
+        if (definition.snapshot) releaseAfterAnswer(adapter, channel, socket.id, false);
         throw err;
       }
+      if (snapshot instanceof StreamSnapshot) {
+        holdBackUpTo(adapter, channel, socket.id, snapshot.position);
+        snapshot = snapshot.value;
+      }
+      // Nest sends the answer in the microtasks that follow this one's return; what waited goes after it.
+      if (definition.snapshot) setImmediate(() => releaseAfterAnswer(adapter, channel, socket.id, true));
     } finally {
       joining.delete(channel);
-    }
-    if (snapshot instanceof StreamSnapshot) {
-      holdBackUpTo(socket.nsp.adapter, channel, socket.id, snapshot.position);
-      snapshot = snapshot.value;
     }
     socket.emit('subscribed', { channel } satisfies ServerEvents['subscribed']);
     return snapshot === undefined ? { channel } : { channel, snapshot };

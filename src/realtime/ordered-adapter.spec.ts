@@ -10,7 +10,14 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { services } from '../../test/helpers/mode.js';
 import { eventually } from '../../test/helpers/sockets.js';
-import { holdBackUpTo, orderedAdapterFactory, OwnEchoFreeRedisAdapter, type PublishFlags } from './ordered-adapter.js';
+import {
+  holdBackUpTo,
+  holdUntilAnswered,
+  orderedAdapterFactory,
+  OwnEchoFreeRedisAdapter,
+  type PublishFlags,
+  releaseAfterAnswer,
+} from './ordered-adapter.js';
 
 const { jest } = import.meta;
 
@@ -79,7 +86,10 @@ describe(orderedAdapterFactory.name, () => {
     const heard: number[] = [];
     client.on('event', (event: { seq: number }) => heard.push(event.seq));
     // Its snapshot holds the stream up to seq 7, which is still on its way; 8 follows it.
-    holdBackUpTo(server.of('/').adapter, 'user:a', socket.id, { key: 'job:j1', seq: 7 });
+    const adapter = server.of('/').adapter;
+    holdUntilAnswered(adapter, 'user:a', socket.id);
+    holdBackUpTo(adapter, 'user:a', socket.id, { key: 'job:j1', seq: 7 });
+    releaseAfterAnswer(adapter, 'user:a', socket.id, true);
     order(7);
     // Not held for the seqs before 8 (a minute here), which the snapshot holds.
     order(8);
@@ -87,6 +97,51 @@ describe(orderedAdapterFactory.name, () => {
     order(9);
     await eventually(() => heard.length === 2);
     expect(heard).toEqual([8, 9]);
+  });
+
+  it('should keep the events for a subscribing socket until its answer, then send those past its snapshot in order', async () => {
+    const [socket] = await server.fetchSockets();
+    const adapter = server.of('/').adapter;
+    const heard: string[] = [];
+    client.on('event', (event: { seq?: number; note?: string }) => heard.push(String(event.seq ?? event.note)));
+    const send = (data: { seq?: number; note?: string }, flags: PublishFlags) =>
+      adapter.broadcast(
+        { type: 2, data: ['event', data], nsp: '/' },
+        { rooms: new Set(['user:a']), except: new Set(), flags },
+      );
+    // Seq 1 makes the stream known here: what follows is delivered at once, not held for order.
+    send({ seq: 1 }, { publishedAt: Date.now(), order: { key: 'job:j1', seq: 1 } });
+    await eventually(() => heard.length === 1);
+    holdUntilAnswered(adapter, 'user:a', socket.id);
+    send({ seq: 2 }, { publishedAt: Date.now(), order: { key: 'job:j1', seq: 2 } });
+    send({ note: 'unordered' }, { publishedAt: Date.now() });
+    send({ seq: 3 }, { publishedAt: Date.now(), order: { key: 'job:j1', seq: 3 } });
+    // Its snapshot counts seqs up to 2; the answer goes, then what waited.
+    holdBackUpTo(adapter, 'user:a', socket.id, { key: 'job:j1', seq: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual(['1']);
+    releaseAfterAnswer(adapter, 'user:a', socket.id, true);
+    send({ seq: 4 }, { publishedAt: Date.now(), order: { key: 'job:j1', seq: 4 } });
+    await eventually(() => heard.length === 4);
+    expect(heard).toEqual(['1', 'unordered', '3', '4']);
+  });
+
+  it('should drop what waited for a subscription refused', async () => {
+    const [socket] = await server.fetchSockets();
+    const adapter = server.of('/').adapter;
+    const heard: string[] = [];
+    client.on('event', (event: { note: string }) => heard.push(event.note));
+    const send = (note: string) =>
+      adapter.broadcast(
+        { type: 2, data: ['event', { note }], nsp: '/' },
+        { rooms: new Set(['user:a']), except: new Set(), flags: { publishedAt: Date.now() } as PublishFlags },
+      );
+    holdUntilAnswered(adapter, 'user:a', socket.id);
+    send('while refused');
+    releaseAfterAnswer(adapter, 'user:a', socket.id, false);
+    send('after');
+    await eventually(() => heard.length === 1);
+    expect(heard).toEqual(['after']);
   });
 });
 

@@ -10,13 +10,8 @@ import type { Redis } from 'ioredis';
 import type { Namespace, Socket } from 'socket.io';
 import { Adapter, type BroadcastFlags, type BroadcastOptions } from 'socket.io-adapter';
 import { LatestFilter } from './latest-filter.js';
-import { ReorderBuffer, type ReorderBufferOptions } from './reorder-buffer.js';
-
-/** Names an ordered stream (e.g. `conversation:{id}`) and the event's place in it. */
-export interface StreamOrder {
-  key: string;
-  seq: number;
-}
+import { ReorderBuffer, type ReorderBufferOptions, type StreamOrder } from './reorder-buffer.js';
+import { SubscriptionHolds } from './subscription-holds.js';
 
 /** Names a state (e.g. a member's inbox line) and the version of it an event carries. */
 export interface StateVersion {
@@ -45,36 +40,37 @@ export interface DeliveryOptions {
 
 type Apply = (opts: BroadcastOptions, callback: (socket: Socket) => void) => void;
 
-/** Per room, the sockets whose snapshot holds a stream up to a seq (holdBackUpTo), by socket id. */
-type Floors = Map<string, Map<string, StreamOrder>>;
-const positionsOf = new WeakMap<Adapter, (room: string, socketId: string, position: StreamOrder) => void>();
+const holdsOf = new WeakMap<Adapter, { holds: SubscriptionHolds; startAt: (room: string, at: StreamOrder) => void }>();
+
+/**
+ * A socket subscribes to `room` and its snapshot is on its way: until `releaseAfterAnswer`, the events published to
+ * the room wait for that socket (subscription-holds.ts). Called before the socket joins.
+ */
+export function holdUntilAnswered(adapter: Adapter, room: string, socketId: string): void {
+  holdsOf.get(adapter)?.holds.hold(room, socketId);
+}
 
 /**
  * Says that the socket's snapshot of `room` holds the stream `position.key` up to `position.seq` (a job's state counts
- * its events): the stream's events up to that seq still on their way to this instance's sockets (held for order, or
- * coming from another instance) are not sent to that socket, which gets the stream from the next seq on, so that none
- * is counted twice. Forgotten once an event past it is delivered, or when the socket leaves the room. The room's only
- * socket here also starts the stream there: its next event leaves at once, not held for earlier seqs (so a worker
- * that follows its own job gets the final event before its sockets are disconnected).
+ * its events): the stream's events up to that seq, waiting for the answer, held for order or on their way from
+ * another instance, are not sent to that socket, which gets the stream from the next seq on. The room's only socket
+ * here also starts the stream there: its next event leaves at once, not held for earlier seqs (so a worker that
+ * follows its own job gets the final event before its sockets are disconnected).
  */
 export function holdBackUpTo(adapter: Adapter, room: string, socketId: string, position: StreamOrder): void {
-  positionsOf.get(adapter)?.(room, socketId, position);
+  const delivery = holdsOf.get(adapter);
+  if (!delivery) return;
+  delivery.holds.holdBackUpTo(room, socketId, position);
+  // A later socket's snapshot would start it out of order for the others.
+  if (adapter.rooms.get(room)?.size === 1) delivery.startAt(room, position);
 }
 
-/** `callback` for the sockets past their floor in the stream of `order`; a socket's floor passed is forgotten. */
-function pastFloors(
-  held: Map<string, StreamOrder>,
-  order: StreamOrder,
-  callback: (socket: Socket) => void,
-): (socket: Socket) => void {
-  return (socket) => {
-    const floor = held.get(socket.id);
-    if (floor?.key === order.key) {
-      if (order.seq <= floor.seq) return;
-      held.delete(socket.id);
-    }
-    callback(socket);
-  };
+/**
+ * The subscription's answer is sent (`answered`) or it was refused: what waited goes to the socket (past its
+ * position), or is dropped.
+ */
+export function releaseAfterAnswer(adapter: Adapter, room: string, socketId: string, answered: boolean): void {
+  holdsOf.get(adapter)?.holds.release(room, socketId, answered);
 }
 
 /** The adapter's private `apply` (where every broadcast, local or from another instance, meets its sockets). */
@@ -91,15 +87,8 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
   const ordering = new ReorderBuffer(delivery.ordering);
   const latest = new LatestFilter();
   const onDelivered = delivery.onDelivered;
-  const floors: Floors = new Map();
-  positionsOf.set(adapter, (room, socketId, position) => {
-    let held = floors.get(room);
-    if (!held) floors.set(room, (held = new Map()));
-    held.set(socketId, position);
-    // The room's only socket here: its stream goes on from its snapshot at once (a later one's would go on from it
-    // out of order for the others).
-    if (adapter.rooms.get(room)?.size === 1) ordering.startAt(room, position.key, position.seq);
-  });
+  const holds = new SubscriptionHolds();
+  holdsOf.set(adapter, { holds, startAt: (room, at) => ordering.startAt(room, at.key, at.seq) });
   const inner = holder.apply.bind(adapter);
   holder.apply = function apply(opts: BroadcastOptions, callback: (socket: Socket) => void): void {
     const flags = opts.flags as PublishFlags | undefined;
@@ -119,9 +108,8 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
     const closesRoom = flags.closesRoom === true;
     const deliver = (): void => {
       onDelivered?.(room, Date.now() - publishedAt);
-      const held = flags.order && floors.get(room);
-      inner(opts, held ? pastFloors(held, flags.order!, callback) : callback);
-      if (held && held.size === 0) floors.delete(room);
+      if (!holds.holdsIn(room)) inner(opts, callback);
+      else inner(opts, (socket) => holds.send(room, socket.id, flags.order, () => callback(socket)));
       if (closesRoom) inner({ rooms: opts.rooms, except: new Set() }, (socket) => void socket.leave(room));
     };
     if (flags.order) ordering.offer(room, flags.order.key, flags.order.seq, deliver);
@@ -130,12 +118,8 @@ function addOrderedDelivery(adapter: Adapter, delivery: DeliveryOptions): Adapte
   adapter.on('delete-room', (room: string) => {
     ordering.forgetRoom(room);
     latest.forgetRoom(room);
-    floors.delete(room);
   });
-  adapter.on('leave-room', (room: string, socketId: string) => {
-    const held = floors.get(room);
-    if (held?.delete(socketId) && held.size === 0) floors.delete(room);
-  });
+  adapter.on('leave-room', (room: string, socketId: string) => holds.leave(room, socketId));
   const close = adapter.close.bind(adapter);
   adapter.close = (): Promise<void> | void => {
     ordering.close();

@@ -4,7 +4,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ServerEventName, ServerEvents } from './client-events.js';
-import type { PublishFlags, StateVersion, StreamOrder } from './ordered-adapter.js';
+import type { PublishFlags, StateVersion } from './ordered-adapter.js';
+import type { StreamOrder } from './reorder-buffer.js';
 import { RealtimeServer } from './realtime.server.js';
 
 export interface PublishOptions {

@@ -14,6 +14,12 @@ export const FIRST_WAIT_MS = 100;
 /** A stream with nothing held and no event for this long is forgotten (it starts again as first seen). */
 export const IDLE_STREAM_MS = 30 * 60_000;
 
+/** Names an ordered stream (e.g. `conversation:{id}`) and the event's place in it. */
+export interface StreamOrder {
+  key: string;
+  seq: number;
+}
+
 interface Held {
   seq: number;
   arrived: number;

@@ -11,7 +11,7 @@ import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toP
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
 import { ChannelService } from '../realtime/channel.service.js';
-import type { StreamOrder } from '../realtime/ordered-adapter.js';
+import type { StreamOrder } from '../realtime/reorder-buffer.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type { CreateResourceDto, ResourceChanges, ResourceDto, UpdateResourceDto } from './dto/resource.dto.js';
 import { type IfMatch, ifMatchAccepts } from './if-match.js';

@@ -11,7 +11,7 @@ import { cursorField, decodeCursor, type Page, pageLimit, toPage } from '../comm
 import { type Transaction, UnitOfWork } from '../database/unit-of-work.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { ChannelRegistry } from '../realtime/channel-registry.js';
-import type { StreamOrder } from '../realtime/ordered-adapter.js';
+import type { StreamOrder } from '../realtime/reorder-buffer.js';
 import { RealtimePublisher } from '../realtime/realtime.publisher.js';
 import type {
   CreateSuggestionDto,

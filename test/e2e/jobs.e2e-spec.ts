@@ -7,6 +7,7 @@ import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
 import type { Socket } from 'socket.io-client';
 import {
+  type Ack,
   closeAllSockets,
   collect,
   connect,
@@ -224,23 +225,31 @@ describeE2E('Jobs', () => {
         }),
       );
 
-      const views: { socket: Socket; snapshotItems: number; afterAck: JobEvent[] }[] = [];
-      for (let i = 0; i < 10; i += 1) {
+      const views: { socket: Socket; snapshotItems: number; beforeAck: JobEvent[]; afterAck: JobEvent[] }[] = [];
+      // Viewers open the job one by one, each alone in its room at first (the one before closed its tab), then beside
+      // one that stays (an administrator following the job): there this instance delivers the stream's events at once.
+      const staying = await connect(sut.url, admin.token);
+      for (let i = 0; i < 12; i += 1) {
         await sleep(100);
-        // Each viewer opens the job alone (the one before closed its tab).
         views.at(-1)?.socket.close();
+        if (i === 6) expect((await emitAck(staying, 'subscribe:job', { jobId: job.id })).ok).toBe(true);
         await sleep(50);
         const socket = await connect(sut.url, owner.token);
         let acked = false;
+        const beforeAck: JobEvent[] = [];
         const afterAck: JobEvent[] = [];
-        socket.on('event', (event: JobEvent) => {
-          if (acked) afterAck.push(event);
-        });
-        const ack = await emitAck(socket, 'subscribe:job', { jobId: job.id });
-        acked = true;
+        socket.on('event', (event: JobEvent) => (acked ? afterAck : beforeAck).push(event));
+        // Marked as the answer comes, not when the promise is resolved: events in the same read of the network are
+        // handled before any promise.
+        const ack = await new Promise<Ack>((resolve) =>
+          socket.emit('subscribe:job', { jobId: job.id }, (answer: Ack) => {
+            acked = true;
+            resolve(answer);
+          }),
+        );
         expect(ack.ok).toBe(true);
         const snapshot = (ack as { data: { snapshot: any } }).data.snapshot;
-        views.push({ socket, snapshotItems: snapshot.progress.itemsScraped, afterAck });
+        views.push({ socket, snapshotItems: snapshot.progress.itemsScraped, beforeAck, afterAck });
       }
       await sleep(300);
       running = false;
@@ -251,16 +260,21 @@ describeE2E('Jobs', () => {
       // event the viewer gets after that snapshot with a seq at or below n + 1 is counted twice by anyone who applies
       // the contract's effects to the snapshot (the web app's list and job page do). The snapshot carries no seq, so a
       // client could not tell: the server sends none of those.
-      const counted = views.map(({ snapshotItems, afterAck }) => ({
+      // Nor any before its answer: a client applies the events to the snapshot, and one that came first is overwritten.
+      const counted = views.map(({ snapshotItems, beforeAck, afterAck }) => ({
         snapshotItems,
+        beforeAnswer: beforeAck.map((e) => e.seq),
         alreadyInSnapshot: afterAck.filter((e) => e.seq <= snapshotItems + 1).map((e) => e.seq),
       }));
-      expect(counted).toEqual(counted.map(({ snapshotItems }) => ({ snapshotItems, alreadyInSnapshot: [] })));
+      expect(counted).toEqual(
+        counted.map(({ snapshotItems }) => ({ snapshotItems, beforeAnswer: [], alreadyInSnapshot: [] })),
+      );
 
       // And so the progress the last viewer (still open) computes, snapshot and events, is the job's.
       const final = (await api.get(`/api/v1/jobs/${job.id}`, { token: owner.token })).body.progress.itemsScraped;
       const last = views.at(-1)!;
       expect(last.snapshotItems + last.afterAck.filter((e) => e.type === 'item_scraped').length).toBe(final);
+      staying.close();
     });
 
     it("should deliver the job's final event to its worker's socket before disconnecting it", async () => {
