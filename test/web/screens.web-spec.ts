@@ -1155,16 +1155,40 @@ describe('Screens in the browser', () => {
     await page.getByRole('row', { name: /Crowd Member Late/ }).waitFor();
   });
 
-  it('a new job’s total pages the server refuses is named in the reader’s language, not by the API’s field', async () => {
+  it('a new job’s total pages the server refuses is named in the reader’s language, marked and described; then created, and said so', async () => {
     const page = await openSignedIn(await context(alice, 'fr-FR'), app.url, '/jobs');
     await page.getByRole('textbox', { name: 'Nom' }).fill('Crawl the whole web');
-    await page.getByRole('spinbutton', { name: 'Nombre de pages' }).fill('3000000000');
+    const pages = page.getByRole('spinbutton', { name: 'Nombre de pages' });
+    await pages.fill('3000000000');
     await page.getByRole('button', { name: 'Créer la tâche' }).click();
     const refusal = page.getByRole('alert').filter({ hasText: 'Vérifiez ce champ' });
     await refusal.waitFor();
     expect(await refusal.innerText()).toBe(
       'Vérifiez ce champ : nombre de pages (un nombre entier, au plus 2 147 483 647).',
     );
+    // The field refused is the one marked, described by the error line, and it has the focus; the other is not marked.
+    const state = (field: typeof pages) =>
+      field.evaluate((input: { getAttribute(name: string): string | null; ownerDocument: any }) => {
+        const describedBy = input.getAttribute('aria-describedby');
+        return {
+          invalid: input.getAttribute('aria-invalid'),
+          description: describedBy ? (input.ownerDocument.getElementById(describedBy)?.textContent ?? null) : null,
+          focused: input.ownerDocument.activeElement === input,
+        };
+      });
+    expect(await state(pages)).toEqual({ invalid: 'true', description: await refusal.innerText(), focused: true });
+    expect(await state(page.getByRole('textbox', { name: 'Nom' }))).toEqual({
+      invalid: null,
+      description: null,
+      focused: false,
+    });
+    // Put right and sent again: the job is created, a status line says so (the form, emptied, says nothing), and
+    // nothing is marked any more.
+    await pages.fill('3');
+    await page.getByRole('button', { name: 'Créer la tâche' }).click();
+    await page.getByRole('status').filter({ hasText: 'Tâche « Crawl the whole web » créée.' }).waitFor();
+    expect(await refusal.count()).toBe(0);
+    expect((await state(pages)).invalid).toBeNull();
   });
 
   async function signInThroughForm(page: Page, user: TestUser): Promise<void> {

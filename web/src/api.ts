@@ -94,12 +94,19 @@ export async function authenticate(
  * A sentence for the user, in their language, for a failed request: one per error code of the contract (a field's
  * name is given for a validation failure). The server's own message, in English, is for logs and developers.
  */
+/** The fields a validation failure names (its details' `field`s), in order; none for any other error. */
+export function refusedFields(error: unknown): string[] {
+  if (!(error instanceof RestError || error instanceof AckFailure) || error.code !== 'VALIDATION_FAILED') return [];
+  const details: unknown = error instanceof RestError ? error.details : error.error.details;
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((d: { field?: unknown }) => (typeof d?.field === 'string' && d.field ? [d.field] : []));
+}
+
 export function errorText(error: unknown): string {
   if (error instanceof RestError || error instanceof AckFailure) {
     const code = error.code;
     if (code === 'VALIDATION_FAILED') {
-      const fields = ((error instanceof RestError ? error.details : error.error.details) ?? []) as { field?: string }[];
-      const field = Array.isArray(fields) ? fields.find((f) => f.field)?.field : undefined;
+      const [field] = refusedFields(error);
       if (!field) return i18n.t('errors.VALIDATION_FAILED');
       const label = i18n.exists(`errors.fields.${field}`) ? i18n.t(`errors.fields.${field}`) : field;
       return i18n.t('errors.invalidField', { field: label });

@@ -5,8 +5,17 @@
 // time), and a reload as far as the list is shown (the suggestions' channel `catchUp`). Each screen keeps its own
 // routes and fields.
 import type { RealtimeClient } from '@realtime-hub/client';
-import { type Dispatch, type FormEvent, type SetStateAction, useCallback, useEffect, useRef, useState } from 'react';
-import { allPages, api, loadUntilDone, type Page, withCursor } from './api';
+import {
+  type Dispatch,
+  type FormEvent,
+  type SetStateAction,
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
+import { allPages, api, loadUntilDone, type Page, refusedFields, withCursor } from './api';
 import { useErrorLine } from './components/ErrorLine';
 import { useOnce } from './once';
 
@@ -211,25 +220,54 @@ export function useLoad<T>(request: () => Promise<T>, loaded: (value: T) => void
 /**
  * A list's create form: its submit handler POSTs to `path` what `body` reads from the form, adds the created item to
  * the list (first, unless `add` knows better) and empties the form; one at a time (`busy` disables its button, see
- * once.ts). A failure goes to the list's error line and leaves the form as it was, so that what was typed can be sent
- * again.
+ * once.ts). A failure goes to the list's error line (give it `errorId`) and leaves the form as it was, so that what
+ * was typed can be sent again; the fields the server refused are marked invalid, described by that line, and the first
+ * takes the focus. `created` is the last item created, for the screen's status line (a screen reader says it: the
+ * form, emptied, says nothing).
  */
 export function useCreateForm<T>(
   list: ListPage<T>,
   path: string,
   body: (form: FormData) => unknown,
   add: (items: T[], created: T) => T[] = (items, created) => [created, ...items],
-): { busy: boolean; onSubmit: (event: FormEvent<HTMLFormElement>) => void } {
+): { busy: boolean; onSubmit: (event: FormEvent<HTMLFormElement>) => void; errorId: string; created: T | undefined } {
   const { busy, submit } = useOnce();
+  const errorId = useId();
+  const [created, setCreated] = useState<T>();
   const onSubmit = submit(async (formElement) => {
     try {
-      const created = await api<T>(list.client, 'POST', path, body(new FormData(formElement)));
-      list.setItems((items) => add(items, created));
+      const item = await api<T>(list.client, 'POST', path, body(new FormData(formElement)));
+      list.setItems((items) => add(items, item));
       list.setError(undefined);
+      setCreated(item);
       formElement.reset();
+      markRefused(formElement, [], errorId);
     } catch (err) {
       list.setError(err);
+      setCreated(undefined);
+      markRefused(formElement, refusedFields(err), errorId);
     }
   });
-  return { busy, onSubmit };
+  return { busy, onSubmit, errorId, created };
+}
+
+/**
+ * Marks the form's fields named in `names` invalid and described by the error line `errorId`, the others not, and puts
+ * the focus on the first one marked. Set on the elements themselves: React renders these fields uncontrolled.
+ */
+function markRefused(form: HTMLFormElement, names: string[], errorId: string): void {
+  let first: HTMLElement | undefined;
+  for (const field of Array.from(form.elements)) {
+    if (!(field instanceof HTMLElement)) continue;
+    const name = field.getAttribute('name');
+    if (name !== null && names.includes(name)) {
+      field.setAttribute('aria-invalid', 'true');
+      field.setAttribute('aria-describedby', errorId);
+      first ??= field;
+    } else if (field.getAttribute('aria-describedby') === errorId) {
+      field.removeAttribute('aria-invalid');
+      field.removeAttribute('aria-describedby');
+    }
+  }
+  first?.focus();
 }

@@ -4,13 +4,14 @@ import { errorText } from '../api';
 
 /**
  * A screen's error line: what an action failed with, as a sentence for the user (`errorText`) worded when shown, so
- * in the language the user switches to after it; announced as it appears; nothing when there is none.
+ * in the language the user switches to after it; announced as it appears; nothing when there is none. `id` lets the
+ * fields it speaks of point to it (aria-describedby).
  */
-export function ErrorLine({ error }: { error: unknown }) {
+export function ErrorLine({ error, id }: { error: unknown; id?: string }) {
   useTranslation();
   if (error === undefined) return null;
   return (
-    <p role="alert" className="error">
+    <p role="alert" className="error" id={id}>
       {errorText(error)}
     </p>
   );

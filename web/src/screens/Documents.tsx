@@ -69,7 +69,10 @@ export function Documents() {
           {t('documents.create')}
         </button>
       </form>
-      <ErrorLine error={error} />
+      <ErrorLine error={error} id={create.errorId} />
+      <p role="status" className="visually-hidden">
+        {create.created && t('documents.created', { name: create.created.name })}
+      </p>
       <ul className="cards">
         {items.map((r) => (
           <DocumentItem key={r.id} resource={r} />

@@ -132,7 +132,10 @@ export function Jobs() {
           {t('jobs.create')}
         </button>
       </form>
-      <ErrorLine error={error} />
+      <ErrorLine error={error} id={create.errorId} />
+      <p role="status" className="visually-hidden">
+        {create.created && t('jobs.created', { name: create.created.name })}
+      </p>
       <ul className="cards">
         {items.map((job) => (
           <JobRow key={job.id} client={client} job={job} />

@@ -167,7 +167,10 @@ export function Suggestions() {
           <option value="score">{t('suggestions.top')}</option>
         </select>
       </label>
-      <ErrorLine error={error} />
+      <ErrorLine error={error} id={create.errorId} />
+      <p role="status" className="visually-hidden">
+        {create.created && t('suggestions.created', { title: create.created.title })}
+      </p>
       <ul className="cards">
         {items.map((s) => (
           <li key={s.id}>
