@@ -517,9 +517,9 @@ describe('Screens in the browser', () => {
     await recordDesktopNotifications(carolContext, app.url);
     const page = await openSignedIn(carolContext, app.url, '/suggestions');
     const titleIs = (title: string) => until(async () => (await page.title()) === title, `the title is ${title}`);
-    await titleIs('realtime-hub');
+    await titleIs('Suggestions · realtime-hub');
     await say('Hello Carol');
-    await titleIs('(1) realtime-hub');
+    await titleIs('(1) Suggestions · realtime-hub');
     await page.getByRole('link', { name: 'Chat (1 unread message)' }).waitFor();
 
     // Desktop notifications, turned on from the bell; none while the tab is in front.
@@ -527,13 +527,13 @@ describe('Screens in the browser', () => {
     await page.getByRole('checkbox', { name: 'Desktop notifications' }).check();
     await page.keyboard.press('Escape');
     await say('Still there?');
-    await titleIs('(2) realtime-hub');
+    await titleIs('(2) Suggestions · realtime-hub');
 
     // Behind another tab: a message and a vote show on the desktop, worded as in the app.
     const bringBack = await putBehind(page);
     await say('Are you coming tonight?');
     await as(dave, 'PUT', `/api/v1/suggestions/${suggestion}/vote`, { value: 1 });
-    await titleIs('(4) realtime-hub');
+    await titleIs('(4) Suggestions · realtime-hub');
     await until(async () => (await shownOnDesktop(page)).length === 2, 'two desktop notifications');
     expect(await shownOnDesktop(page)).toEqual(
       expect.arrayContaining([
@@ -554,14 +554,14 @@ describe('Screens in the browser', () => {
     await page.getByRole('log', { name: 'Messages' }).getByText('Are you coming tonight?').waitFor();
     expect(new URL(page.url()).pathname).toBe(`/chat/${conversation}`);
     await page.waitForTimeout(500);
-    expect(await page.title()).toBe('(4) realtime-hub');
+    expect(await page.title()).toBe('(4) Chat · realtime-hub');
     const lastReadSeq = async () =>
       (await as(dave, 'GET', `/api/v1/conversations/${conversation}`)).members.find(
         (m: { userId: string }) => m.userId === carol.id,
       ).lastReadSeq as number;
     expect(await lastReadSeq()).toBe(0);
     await bringBack();
-    await titleIs('(1) realtime-hub');
+    await titleIs('(1) Chat · realtime-hub');
     expect(await lastReadSeq()).toBe(3);
     // The vote arrived while she was elsewhere: told on the desktop, not by a toast once she is back.
     expect(await page.getByRole('region', { name: 'New notifications' }).textContent()).toBe('');
@@ -578,7 +578,7 @@ describe('Screens in the browser', () => {
     await log.getByText('See you there').waitFor();
     await until(async () => (await lastReadSeq()) === 4, 'the new message is read');
     // The count the read answers reaches the tab after the server has stored the read.
-    await titleIs('(1) realtime-hub');
+    await titleIs('(1) Chat · realtime-hub');
     expect(await shownOnDesktop(page)).toHaveLength(2);
     expect((await items()).filter((text) => text.includes('New messages'))).toHaveLength(1);
     // Her own message clears the line.
@@ -1189,6 +1189,24 @@ describe('Screens in the browser', () => {
     await page.getByRole('status').filter({ hasText: 'Tâche « Crawl the whole web » créée.' }).waitFor();
     expect(await refusal.count()).toBe(0);
     expect((await state(pages)).invalid).toBeNull();
+  });
+
+  it('names the page in the tab’s title, and says the page moved to, in the reader’s language', async () => {
+    const page = await openSignedIn(await context(alice, 'fr-FR'), app.url, '/suggestions');
+    const titleIs = (title: string) => until(async () => (await page.title()) === title, `the title is ${title}`);
+    await titleIs('Suggestions · realtime-hub');
+    const announcer = page.locator('[data-page-announcer]');
+    // Nothing said at the first page: the page load is announced by the reader itself.
+    expect({ live: await announcer.getAttribute('aria-live'), said: await announcer.textContent() }).toEqual({
+      live: 'polite',
+      said: '',
+    });
+    const jobs = page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Tâches' });
+    await jobs.focus();
+    await page.keyboard.press('Enter');
+    await titleIs('Tâches · realtime-hub');
+    await until(async () => (await announcer.textContent()) === 'Tâches', 'the move is said');
+    expect(await jobs.evaluate((link: { ownerDocument: any }) => link.ownerDocument.activeElement === link)).toBe(true);
   });
 
   async function signInThroughForm(page: Page, user: TestUser): Promise<void> {
