@@ -142,6 +142,30 @@ describe('Chat in the browser', () => {
     expect(await unreachable.count()).toBe(0);
   });
 
+  it('tells a screen reader of each message that comes, the same words twice included', async () => {
+    const pageA = await open(alice);
+    const logA = pageA.getByRole('log', { name: 'Messages' });
+    await logA.waitFor();
+    // What the live region is given: a screen reader reads what is added to it, not a text set to what it was.
+    await pageA.evaluate(`
+      window.__told = [];
+      new MutationObserver((records) => {
+        for (const record of records)
+          for (const node of record.addedNodes) window.__told.push(node.textContent);
+        for (const record of records)
+          if (record.type === 'characterData') window.__told.push(record.target.textContent);
+      }).observe(document.querySelector('[data-announcer]'), { childList: true, subtree: true, characterData: true });
+    `);
+    const say = (body: string) =>
+      http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, { token: bob.token, body: { body } });
+    await say('On my way');
+    await logA.getByText('On my way').waitFor();
+    await say('On my way');
+    await until(async () => (await logA.getByText('On my way').count()) === 2, 'both messages shown');
+    await pageA.waitForTimeout(200);
+    expect(await pageA.evaluate('window.__told')).toEqual(['Bob Durand: On my way', 'Bob Durand: On my way']);
+  });
+
   it('says whether the other person of a direct conversation is online, or since when they are not', async () => {
     const pageA = await open(alice);
     const pageB = await open(bob);

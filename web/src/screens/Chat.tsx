@@ -31,6 +31,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, type Page } from '../api';
 import { useSignedIn } from '../session';
 import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
+import { Announcer } from '../components/Announcer';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
 import { appendNew, useLoad, useNextPages } from '../list';
@@ -722,9 +723,7 @@ function ConversationView({
           ))}
         </ol>
       </div>
-      <p className="visually-hidden" aria-live="polite" data-announcer="">
-        {announced}
-      </p>
+      <Announcer id={lastLive?.seq} text={announced} />
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
       </p>

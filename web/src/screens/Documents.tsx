@@ -14,6 +14,7 @@ import { agoOf, dateTimeOf, timeOf } from '../i18n';
 import { useTick } from '../clock';
 import { focusWhenShown } from '../focus-rescue';
 import { ListState, MoreButton } from '../components/ListState';
+import { Announcer } from '../components/Announcer';
 import { ErrorLine } from '../components/ErrorLine';
 import { mergeText } from '../merge-text';
 import { type Draft, draftOf, keepDraft } from '../drafts';
@@ -70,9 +71,10 @@ export function Documents() {
         </button>
       </form>
       <ErrorLine error={error} id={create.errorId} />
-      <p role="status" className="visually-hidden">
-        {create.created && t('documents.created', { name: create.created.name })}
-      </p>
+      <Announcer
+        id={create.created?.id}
+        text={create.created && t('documents.created', { name: create.created.name })}
+      />
       <ul className="cards">
         {items.map((r) => (
           <DocumentItem key={r.id} resource={r} />

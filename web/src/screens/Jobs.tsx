@@ -10,6 +10,7 @@ import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ListState, MoreButton } from '../components/ListState';
+import { Announcer } from '../components/Announcer';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 
 /** A job after one of its events (the contract's table of effects). */
@@ -133,9 +134,7 @@ export function Jobs() {
         </button>
       </form>
       <ErrorLine error={error} id={create.errorId} />
-      <p role="status" className="visually-hidden">
-        {create.created && t('jobs.created', { name: create.created.name })}
-      </p>
+      <Announcer id={create.created?.id} text={create.created && t('jobs.created', { name: create.created.name })} />
       <ul className="cards">
         {items.map((job) => (
           <JobRow key={job.id} client={client} job={job} />

@@ -8,6 +8,7 @@ import { api } from '../api';
 import { useCreateForm, useListPage } from '../list';
 import { useSignedIn } from '../session';
 import { ListState, MoreButton } from '../components/ListState';
+import { Announcer } from '../components/Announcer';
 import { ErrorLine } from '../components/ErrorLine';
 import { dateTimeOf, postedOf } from '../i18n';
 import { useTick } from '../clock';
@@ -168,9 +169,10 @@ export function Suggestions() {
         </select>
       </label>
       <ErrorLine error={error} id={create.errorId} />
-      <p role="status" className="visually-hidden">
-        {create.created && t('suggestions.created', { title: create.created.title })}
-      </p>
+      <Announcer
+        id={create.created?.id}
+        text={create.created && t('suggestions.created', { title: create.created.title })}
+      />
       <ul className="cards">
         {items.map((s) => (
           <li key={s.id}>
