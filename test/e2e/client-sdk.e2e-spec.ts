@@ -16,6 +16,7 @@ import { RealtimeServer } from '../../src/realtime/realtime.server.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { closeAllClients, sdkClient, waitForState, waitUntil } from '../helpers/client.js';
 import { createUsers, loginAdmin, type TestUser } from '../helpers/factories.js';
+import { createKiosk } from '../helpers/kiosk.js';
 import { client as httpClient } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
@@ -1048,6 +1049,56 @@ describeE2E('Client SDK', () => {
     await waitForState(client, 'polling');
     await waitUntil(() => new Set(seen).size === 3, `the three snapshots polled (${seen.join()})`);
     expect(new Set(seen)).toEqual(new Set([`job ${job.body.id}`, 'stats number', `session ${session.body.id}`]));
+  });
+
+  it('should not poll over REST the snapshot of a subscription the server ended, nor tell it ended again', async () => {
+    const [owner, reader] = await createUsers(sut, 2, 'EndedPoll');
+    const resourceId = await publicResource(owner);
+    const { client } = sdkClient(proxy.url, reader.token, { fallbackAfterMs: 300, pollIntervalMs: 200 });
+    const told: string[] = [];
+    client.subscribe(channels.resource(resourceId), {
+      snapshot: () => told.push('snapshot'),
+      unsubscribed: ({ reason }) => told.push(`ended ${reason}`),
+    });
+    await waitUntil(() => told.length === 1, 'the snapshot');
+    await api.patch(`/api/v1/resources/${resourceId}`, { token: owner.token, body: { visibility: 'private' } });
+    await waitUntil(() => told.length === 2, 'the subscription ended by the server');
+    // The socket lost for good: the client polls what is subscribed, which this no longer is.
+    const reads: string[] = [];
+    proxy.onRequest = (req) => {
+      if (req.url?.includes(resourceId)) reads.push(req.url);
+      return 'forward';
+    };
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await waitForState(client, 'polling');
+    await sleep(1000);
+    expect({ told, reads }).toEqual({ told: ['snapshot', 'ended FORBIDDEN'], reads: [] });
+  });
+
+  it("should not poll a kiosk's session over REST, which only an admin may read there (the workstation runs on its countdown)", async () => {
+    const kiosk = await createKiosk(sut, admin, 'Polling kiosk');
+    const session = await api.post('/api/v1/kiosk/sessions', { token: admin.token, body: { durationSeconds: 600 } });
+    const { client, errors } = sdkClient(proxy.url, kiosk.token, { fallbackAfterMs: 300, pollIntervalMs: 200 });
+    await waitForState(client, 'online');
+    await client.request('validate_code', { code: session.body.accessCode });
+    const told: string[] = [];
+    client.subscribe(channels.kioskSession(session.body.id), {
+      snapshot: () => told.push('snapshot'),
+      unsubscribed: ({ reason }) => told.push(`ended ${reason}`),
+    });
+    await waitUntil(() => told.length === 1, 'the snapshot');
+    const reads: string[] = [];
+    proxy.onRequest = (req) => {
+      if (req.url?.startsWith('/api/v1/kiosk/')) reads.push(req.url);
+      return 'forward';
+    };
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await waitForState(client, 'polling');
+    await sleep(1000);
+    // Each read was refused (403) and told as the session's end, five times a second here, every 5 s by default.
+    expect({ told, reads, errors }).toEqual({ told: ['snapshot'], reads: [], errors: [] });
   });
 
   it('should send what was queued after close() and reconnect() when a send cut short by close() answers', async () => {

@@ -1020,11 +1020,6 @@ export class RealtimeClient {
   #snapshotPoller(entry: ChannelEntry, h: ChannelHandlers): (() => Promise<void>) | undefined {
     const parsed = entry.parsed;
     if (!parsed || (!h.snapshot && !(h as AnyHandlers).stats_update)) return undefined;
-    const deliver = (snapshot: unknown) => {
-      if (this.#socket.connected) return;
-      h.snapshot?.(snapshot as never);
-      if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
-    };
     // The REST twin of each snapshot, one table rather than a typed call each (the core's size budget); the path's one
     // parameter is the channel's id, the parsed channel's second value (`{kind, resourceId}`, `{kind, jobId}`, ...).
     const path = (
@@ -1035,21 +1030,26 @@ export class RealtimeClient {
         kioskSession: '/api/v1/kiosk/sessions/{id}',
       } as Record<string, string>
     )[parsed.kind] as '/api/v1/resources/{id}' | undefined;
-    const read =
-      path && (async () => unwrap(await this.rest.GET(path, { params: { path: { id: Object.values(parsed)[1] } } })));
-    if (!read) return undefined;
+    if (!path) return undefined;
     return async () => {
-      try {
-        deliver(await read());
-      } catch (err) {
-        // In polling, what the channel would have said: access withdrawn ends the subscription (the server would have
-        // removed the socket), and a deleted resource is announced as deleted.
-        if (this.#socket.connected || !(err instanceof RestError)) throw err;
-        if (err.status === 403) h.unsubscribed?.({ reason: err.code });
-        else if (err.status === 404 && parsed.kind === 'resource') {
-          (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
-        } else throw err;
-      }
+      // Not once the subscription is over (the server ended it: its entry went), nor with a kiosk's or a worker's
+      // token: the REST twins are a user's reads (a kiosk's session is an admin's there), and their refusal would end a
+      // subscription the socket keeps.
+      if (this.#userIdValue && this.#entries.get(entry.channel) === entry)
+        try {
+          const snapshot = unwrap(await this.rest.GET(path, { params: { path: { id: Object.values(parsed)[1] } } }));
+          if (this.#socket.connected) return;
+          h.snapshot?.(snapshot as never);
+          if (parsed.kind === 'dashboard') (h as AnyHandlers).stats_update?.(snapshot as never);
+        } catch (err) {
+          // In polling, what the channel would have said: access withdrawn ends the subscription (the server would
+          // have removed the socket), and a deleted resource is announced as deleted.
+          if (this.#socket.connected || !(err instanceof RestError)) throw err;
+          if (err.status === 403) this.#dispatch('unsubscribed', { channel: entry.channel, reason: err.code });
+          else if (err.status === 404 && parsed.kind === 'resource') {
+            (h as AnyHandlers)['resource:deleted']?.({ resourceId: parsed.resourceId } as never);
+          } else throw err;
+        }
     };
   }
 
