@@ -46,6 +46,8 @@ export class ChannelService {
    * no event reaches a socket that may not have it; and again once joined, so that the snapshot holds whatever was
    * published between the first check and the join (which this socket, not yet in the room, did not receive), and a
    * permission withdrawn meanwhile (its eviction may have swept the room before the socket was in it) leaves it out.
+   * On a channel with a snapshot, what the room publishes from the join until the answer is sent waits for it
+   * (subscription-holds.ts): the client applies events to the snapshot.
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const { name: channel, definition, params } = this.registry.resolve(name);
@@ -62,8 +64,8 @@ export class ChannelService {
       if (!socket.connected) return { channel };
       const adapter = socket.nsp.adapter;
       if (definition.snapshot) holdUntilAnswered(adapter, channel, socket.id);
-      await socket.join(channel);
       try {
+        await socket.join(channel);
         if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
         else await definition.authorize(principal, params);
       } catch (err) {
