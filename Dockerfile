@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
-# Node 24 is the current LTS; the code also runs on Node 20.11+ (package.json engines), which CI uses.
+# Node 24 is the current LTS; the code also runs on Node 20.19+ (package.json engines), which CI uses.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
