@@ -810,6 +810,47 @@ describe('Screens in the browser', () => {
     expect(await durationOf()).toBe(created.durationSeconds + 300);
   });
 
+  it('a slow double click, its second click after the first one’s answer, acts once: an account disabled stays so, a vote stays cast', async () => {
+    // Where the first click landed, a second click of a double click (the event says so: detail 2), as a hand makes it
+    // 200–500 ms later, when a local server has answered the first and the button may read the opposite.
+    const secondClickAt = async (page: Page, box: { x: number; y: number; width: number; height: number }) => {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down({ clickCount: 2 });
+      await page.mouse.up({ clickCount: 2 });
+    };
+    const hana = await registerUser(app, 'Hana Slowclick');
+    const adminPage = await openSignedIn(await context(admin), app.url, '/admin/people');
+    await adminPage.getByRole('searchbox', { name: /^Find by/ }).fill('Hana Slowclick');
+    const disable = adminPage.getByRole('button', { name: 'Disable Hana Slowclick' });
+    const box = (await disable.boundingBox())!;
+    await disable.click();
+    await adminPage.getByRole('button', { name: 'Enable Hana Slowclick' }).waitFor();
+    await secondClickAt(adminPage, box);
+    await adminPage.waitForTimeout(500);
+    const account = async () =>
+      (await http(app.url, 'GET', `/api/v1/users?query=${encodeURIComponent(hana.email)}`, { token: admin.token })).body
+        .items[0] as { disabled: boolean };
+    expect((await account()).disabled).toBe(true);
+
+    // A vote "for", then the double click's second click on the same button: still for.
+    const idea = (
+      await http(app.url, 'POST', '/api/v1/suggestions', {
+        token: admin.token,
+        body: { title: 'Clicked slowly twice', description: '' },
+      })
+    ).body as { id: string };
+    const page = await openSignedIn(await context(alice), app.url, '/suggestions');
+    const card = page.getByRole('article', { name: 'Clicked slowly twice' });
+    const voteFor = card.getByRole('button', { name: 'For' });
+    const voteBox = (await voteFor.boundingBox())!;
+    await voteFor.click();
+    await card.locator('button[aria-pressed="true"]', { hasText: 'For' }).waitFor();
+    await secondClickAt(page, voteBox);
+    await page.waitForTimeout(500);
+    const stored = (await http(app.url, 'GET', `/api/v1/suggestions/${idea.id}`, { token: alice.token })).body;
+    expect(stored).toMatchObject({ myVote: 1, upvotes: 1 });
+  });
+
   it('unsaved text survives a visit to another page, asks before the tab closes, and outlives a delete on screen', async () => {
     const created = (
       await http(app.url, 'POST', '/api/v1/resources', {
