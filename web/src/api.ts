@@ -90,10 +90,6 @@ export async function authenticate(
   return answer as { accessToken: string; user: User };
 }
 
-/**
- * A sentence for the user, in their language, for a failed request: one per error code of the contract (a field's
- * name is given for a validation failure). The server's own message, in English, is for logs and developers.
- */
 /** The fields a validation failure names (its details' `field`s), in order; none for any other error. */
 export function refusedFields(error: unknown): string[] {
   if (!(error instanceof RestError || error instanceof AckFailure) || error.code !== 'VALIDATION_FAILED') return [];
@@ -102,6 +98,10 @@ export function refusedFields(error: unknown): string[] {
   return details.flatMap((d: { field?: unknown }) => (typeof d?.field === 'string' && d.field ? [d.field] : []));
 }
 
+/**
+ * A sentence for the user, in their language, for a failed request: one per error code of the contract (a field's
+ * name is given for a validation failure). The server's own message, in English, is for logs and developers.
+ */
 export function errorText(error: unknown): string {
   if (error instanceof RestError || error instanceof AckFailure) {
     const code = error.code;
