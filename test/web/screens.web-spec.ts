@@ -12,6 +12,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { createUsers, loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
+import { createKiosk } from '../helpers/kiosk.js';
+import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
 import {
   browserTargets,
   closeBrowserAndApp,
@@ -1346,6 +1348,160 @@ describe('Screens in the browser', () => {
 
   // Each action pressed from the keyboard leaves the focus somewhere a keyboard or screen-reader user can go on from,
   // not on the page's body (which sends them back to the top).
+  describe('admin screens, from a review', () => {
+    const api = async (token: string, method: string, path: string, body?: unknown) => {
+      const res = await http(app.url, method, path, { token, body });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body;
+    };
+    const open = async (user: TestUser, path: string, locale?: string) =>
+      openSignedIn(await context(user, locale), app.url, path);
+    afterEach(() => closeAllSockets());
+
+    it('kiosk admin: a refused new session does not leave the previous session’s access code shown as its result', async () => {
+      const page = await open(admin, '/admin/kiosk');
+      const form = page.getByRole('region', { name: 'New session' });
+      await form.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('30');
+      await form.getByRole('textbox', { name: 'Holder' }).fill('First visitor');
+      await form.getByRole('button', { name: 'Create session' }).click();
+      const code = form.getByRole('status').filter({ hasText: /^Access code: / });
+      await code.waitFor();
+      const first = (await code.locator('strong').innerText()).trim();
+      await page.getByRole('cell', { name: 'First visitor' }).waitFor();
+      // The next visitor's session: 30 seconds, under the server's minimum (60 s): refused.
+      await form.getByRole('spinbutton', { name: 'Duration (minutes)' }).fill('0.5');
+      await form.getByRole('textbox', { name: 'Holder' }).fill('Second visitor');
+      await form.getByRole('button', { name: 'Create session' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Please check the duration' }).waitFor();
+      // No session was created; the code under the form must not read as the answer to this press (it is the first
+      // visitor's, and handed to the second one it opens the first one's session).
+      expect(await form.getByText(first).count()).toBe(0);
+    });
+
+    it('kiosk admin: "Extend +5 min" on a pending session shows its new length', async () => {
+      const session = await api(admin.token, 'POST', '/api/v1/kiosk/sessions', {
+        durationSeconds: 1800,
+        holderName: 'Pending Extend',
+      });
+      const page = await open(admin, '/admin/kiosk');
+      const row = page.getByRole('row', { name: new RegExp(session.accessCode) });
+      await row.getByRole('cell', { name: 'Pending Extend' }).waitFor();
+      const before = await row.innerText();
+      await row.getByRole('button', { name: `Extend +5 min, session ${session.accessCode}` }).click();
+      await until(
+        async () =>
+          (await api(admin.token, 'GET', `/api/v1/kiosk/sessions/${session.id}`)).durationSeconds === 1800 + 300,
+        'the server has the session extended',
+      );
+      await page.waitForTimeout(1000);
+      // 30 minutes before, 35 now: the row says so (or anything that changed), not the same text as before.
+      expect({ server: 'extended to 35 min', row: await row.innerText() }).not.toEqual({
+        server: 'extended to 35 min',
+        row: before,
+      });
+    });
+
+    it('kiosk admin: a new workstation’s token is said to a screen reader, as the access code of a new session is', async () => {
+      const page = await open(admin, '/admin/kiosk');
+      const form = page.getByRole('region', { name: 'New workstation' });
+      await form.getByRole('textbox', { name: 'Workstation name' }).fill('Town hall PC 7');
+      await form.getByRole('button', { name: 'Add workstation' }).click();
+      const token = form.getByRole('textbox', { name: /^Token for Town hall PC 7/ });
+      await token.waitFor();
+      // Announced: inside a live region (role status/alert or aria-live), or given the focus.
+      const said = await token.evaluate(
+        (element: { ownerDocument: any; closest(selector: string): unknown }) =>
+          element.ownerDocument.activeElement === element ||
+          element.closest('[role="status"], [role="alert"], [aria-live="polite"], [aria-live="assertive"]') !== null,
+      );
+      expect(said).toBe(true);
+    });
+
+    it('people: the "Sent to …" line follows a switch of language, as the rest of the screen does', async () => {
+      const nora = await registerUser(app, 'Nora Langue');
+      const page = await open(admin, '/admin/people');
+      await page.getByRole('searchbox', { name: /^Find by/ }).fill('Nora Langue');
+      await page.getByRole('checkbox', { name: 'Select Nora Langue' }).check();
+      await page.getByRole('textbox', { name: 'Title' }).fill('Library closed');
+      await page.getByRole('button', { name: 'Send to 1 person' }).click();
+      await page.getByRole('status').filter({ hasText: 'Sent to 1 person.' }).waitFor();
+      expect(nora.id).toBeTruthy();
+      await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+      await page.getByRole('heading', { name: 'Personnes', level: 1 }).waitFor();
+      await page.getByRole('button', { name: 'Envoyer à 0 personne' }).waitFor();
+      expect(
+        await page
+          .getByRole('status')
+          .filter({ hasText: /^(Sent|Envoyée)/ })
+          .innerText(),
+      ).toBe('Envoyée à 1 personne.');
+    });
+
+    it('people: a reload of the list on its way when "Show more" is pressed does not take the rows shown back', async () => {
+      await createUsers(app, 120, 'Morerace Person');
+      const page = await open(admin, '/admin/people');
+      await page.getByRole('searchbox', { name: /^Find by/ }).fill('Morerace Person');
+      const rows = page.getByRole('row', { name: /Morerace Person/ });
+      await until(async () => (await rows.count()) === 50, 'the first 50 found');
+      // The bulk insert is counted by now (the dashboard's count, at most every second, at least every 30 s).
+      await page.waitForTimeout(2000);
+      // The next reload of the list (the first page of the search, no cursor) is slow to come back.
+      let slowed: 'no' | 'read' | 'handed over' = 'no';
+      await page.route('**/api/v1/users?*', async (route) => {
+        const url = route.request().url();
+        if (route.request().method() !== 'GET' || url.includes('cursor=') || slowed !== 'no') return route.fallback();
+        const response = await route.fetch();
+        slowed = 'read';
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        await route.fulfill({ response });
+        slowed = 'handed over';
+      });
+      // Someone signs up: the list is read again as far as it is shown (50 rows).
+      await registerUser(app, 'Someone Elsewhere');
+      await until(async () => slowed !== 'no', 'the list is read again', 10_000);
+      // Meanwhile the admin asks for the next page, and sees it.
+      await page.getByRole('button', { name: 'Show more' }).click();
+      await until(async () => (await rows.count()) === 100, '100 shown');
+      await until(async () => slowed === 'handed over', 'the slow read is handed over', 10_000);
+      await page.waitForTimeout(1000);
+      expect(await rows.count()).toBe(100);
+    });
+
+    it('kiosk admin: an extension answered after the kiosk started the session does not show it pending again', async () => {
+      const kiosk = await createKiosk(app, admin, 'Race PC');
+      const session = await api(admin.token, 'POST', '/api/v1/kiosk/sessions', {
+        durationSeconds: 1800,
+        holderName: 'Race Start',
+      });
+      const page = await open(admin, '/admin/kiosk');
+      const row = page.getByRole('row', { name: new RegExp(session.accessCode) });
+      const status = row.getByRole('cell', { name: /^(pending|active|ended)$/ });
+      await row.getByRole('cell', { name: 'pending', exact: true }).waitFor();
+      // The extension's answer is slow to come back (a busy network): the server extends at once, the page hears late.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let extended = false;
+      await page.route('**/api/v1/kiosk/sessions/*/extend', async (route) => {
+        const response = await route.fetch();
+        extended = true;
+        await released;
+        await route.fulfill({ response });
+      });
+      await row.getByRole('button', { name: `Extend +5 min, session ${session.accessCode}` }).click();
+      await until(async () => extended, 'the server extended the session');
+      // Then the visitor types the code at the kiosk and starts: the live update shows it active.
+      const socket = await connect(app.url, kiosk.token);
+      expect((await emitAck(socket, 'validate_code', { code: session.accessCode })).ok).toBe(true);
+      expect((await emitAck(socket, 'start_session', { sessionId: session.id })).ok).toBe(true);
+      await row.getByRole('cell', { name: 'active', exact: true }).waitFor();
+      // The extension's answer (the session as it was before it started) comes now.
+      release();
+      await page.waitForTimeout(1500);
+      expect((await api(admin.token, 'GET', `/api/v1/kiosk/sessions/${session.id}`)).status).toBe('active');
+      expect(await status.innerText()).toBe('active');
+    });
+  });
+
   describe('from the keyboard', () => {
     const api = async (token: string, method: string, path: string, body?: unknown) => {
       const res = await http(app.url, method, path, { token, body });

@@ -10,6 +10,7 @@ import { useSignedIn } from '../session';
 import { timeOf } from '../i18n';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState } from '../components/ListState';
+import { focusWhenShown } from '../focus-rescue';
 import { changesDuringReads, useLoad } from '../list';
 import { useOnce } from '../once';
 
@@ -27,16 +28,16 @@ function upsert<T extends { id: string }>(list: T[], item: T): T[] {
 /**
  * A list kept live: `update` applies an item that changed (a live event, an action's answer); `reread` replaces the
  * list with a read of it (a catch-up), over which go the items updated while the read was on its way, newer than it
- * (a session ended or created meanwhile was brought back, or dropped, by the read's older answer). An item `settled`
- * (an ended session) stays so: what says otherwise about it is older (an extension answered after the end's event).
+ * (a session ended or created meanwhile was brought back, or dropped, by the read's older answer). A copy `older` than
+ * the one shown is dropped, whenever it comes (an action's answer after a live event that followed it).
  */
 function liveList<T extends { id: string }>(
   setList: Dispatch<SetStateAction<T[]>>,
-  settled: (item: T) => boolean = () => false,
+  older: (incoming: T, current: T) => boolean = () => false,
 ) {
   const apply = (list: T[], item: T): T[] => {
     const current = list.find((x) => x.id === item.id);
-    return current && settled(current) && !settled(item) ? list : upsert(list, item);
+    return current && older(item, current) ? list : upsert(list, item);
   };
   const changes = changesDuringReads(apply);
   return {
@@ -52,6 +53,18 @@ function liveList<T extends { id: string }>(
         .finally(during.end);
     },
   };
+}
+
+const SESSION_STAGES: Record<KioskSessionPayload['status'], number> = { pending: 0, active: 1, ended: 2 };
+
+/**
+ * Whether `incoming` is an older copy of the session than `current`: a session goes from pending to active to ended,
+ * never back, and an extension only lengthens it (an extension answered after the kiosk started the session, or after
+ * its end, showed it pending, or running, again).
+ */
+function olderSession(incoming: KioskSessionPayload, current: KioskSessionPayload): boolean {
+  const stages = SESSION_STAGES[incoming.status] - SESSION_STAGES[current.status];
+  return stages < 0 || (stages === 0 && incoming.durationSeconds < current.durationSeconds);
 }
 
 /** The workstations: every page, a town hall's few. */
@@ -80,7 +93,7 @@ export function KioskAdmin() {
   const [code, setCode] = useState<KioskSessionPayload>();
   const { error, run } = useErrorLine();
   const liveWorkstations = useMemo(() => liveList(setWorkstations), []);
-  const liveSessions = useMemo(() => liveList(setSessions, (session) => session.status === 'ended'), []);
+  const liveSessions = useMemo(() => liveList(setSessions, olderSession), []);
 
   // Both lists in one go, asked until they come (merged with what live updates brought meanwhile); `load` says whether
   // they are still loading or cannot come (ListState), once for the page.
@@ -123,6 +136,9 @@ export function KioskAdmin() {
   const createSession = creatingSession.submit((formElement) => {
     const form = new FormData(formElement);
     const holderName = String(form.get('holderName') ?? '').trim();
+    // The code shown is the answer to the last press: none while it is asked, nor if it is refused (the one before,
+    // handed to the next visitor, would open the previous visitor's session).
+    setCode(undefined);
     return run(async () => {
       const session = await api<KioskSessionPayload>(client, 'POST', '/api/v1/kiosk/sessions', {
         durationSeconds: Math.round(Number(form.get('minutes')) * 60),
@@ -206,9 +222,17 @@ export function KioskAdmin() {
             </button>
           </form>
           {newToken && (
-            <label className="stack">
+            // The focus goes to the token, selected, ready to copy: a screen reader says it (the form, emptied, says
+            // nothing); one element per token, so that the next workstation's takes the focus too.
+            <label className="stack" key={newToken.token}>
               {t('kioskAdmin.token', { name: newToken.name })}
-              <textarea readOnly rows={4} value={newToken.token} onFocus={(event) => event.currentTarget.select()} />
+              <textarea
+                readOnly
+                rows={4}
+                value={newToken.token}
+                ref={focusWhenShown}
+                onFocus={(event) => event.currentTarget.select()}
+              />
             </label>
           )}
         </section>
@@ -268,7 +292,10 @@ export function KioskAdmin() {
                 <td>{s.holderName ?? '—'}</td>
                 <td>{s.workstationId ? (names.get(s.workstationId) ?? '—') : '—'}</td>
                 <td>{t(`kioskAdmin.session.${s.status}`)}</td>
-                <td>{s.endsAt ? timeOf(s.endsAt) : '—'}</td>
+                {/* Not started: how long it will last (an extension lengthens it). */}
+                <td>
+                  {s.endsAt ? timeOf(s.endsAt) : t('kioskAdmin.lasts', { count: Math.round(s.durationSeconds / 60) })}
+                </td>
                 <td>
                   <button
                     type="button"

@@ -40,7 +40,8 @@ export function People() {
   const [next, setNext] = useState<{ search: string; cursor: string } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const { error, setError, run } = useErrorLine();
-  const [sent, setSent] = useState<string>();
+  /** How many the last notification reached (worded when shown, in the language of the moment). */
+  const [sent, setSent] = useState<number>();
 
   // A new account, wherever it was made, reloads the list: the dashboard's Stats count the accounts (its snapshot
   // again after a reconnection, so one made during a cut counts too). Another admin's change to an account shows at
@@ -65,8 +66,11 @@ export function People() {
     () => changesDuringReads<Account>((list, changed) => list.map((a) => (a.id === changed.id ? changed : a))),
     [],
   );
+  /** Whether a read of the list is on its way (its answer replaces the rows, as many as were shown when it began). */
+  const reading = useRef(false);
   useEffect(() => {
     let current = true;
+    reading.current = true;
     const during = changes.begin();
     const search = query.trim();
     const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
@@ -75,16 +79,22 @@ export function People() {
       allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows).then(
         (page) => {
           if (!current) return;
+          reading.current = false;
           shown.current.query = search;
           setAccounts(during.over(page.items));
           setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
           setError(undefined);
         },
-        (err: unknown) => current && setError(err),
+        (err: unknown) => {
+          if (!current) return;
+          reading.current = false;
+          setError(err);
+        },
       );
     }, SEARCH_DELAY_MS);
     return () => {
       current = false;
+      reading.current = false;
       clearTimeout(timer);
       during.end();
     };
@@ -98,6 +108,9 @@ export function People() {
       if (shown.current.query !== asked.search) return;
       setAccounts((list) => appendNew(list ?? [], page.items));
       setNext(page.nextCursor === null ? null : { search: asked.search, cursor: page.nextCursor });
+      // A read of the list begun before this page came would answer the rows shown then, and take this page away:
+      // read again, as far as is shown now.
+      if (reading.current) setReloads((n) => n + 1);
     });
 
   const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
@@ -127,7 +140,7 @@ export function People() {
         title: String(fields.get('title')).trim(),
         ...(body ? { body } : {}),
       });
-      setSent(t('people.sent', { count: items.length }));
+      setSent(items.length);
       setSelected(new Set());
       form.reset();
     });
@@ -226,7 +239,7 @@ export function People() {
             {t('people.send', { count: selected.size })}
           </button>
         </form>
-        {sent && <p role="status">{sent}</p>}
+        {sent !== undefined && <p role="status">{t('people.sent', { count: sent })}</p>}
       </section>
     </div>
   );
