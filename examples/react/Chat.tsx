@@ -5,15 +5,19 @@ import { createClient, type RealtimeClient } from '@realtime-hub/client';
 import { useConnectionState, useConversation, useStreamValue } from '@realtime-hub/client/react';
 import { useEffect, useMemo, useState } from 'react';
 
-/** One client per signed-in tab; `getToken` is asked on every handshake and before the token expires. */
-export function useHub(url: string, getToken: (refresh: boolean) => Promise<string>): RealtimeClient {
-  const hub = useMemo(() => createClient({ url, getToken: ({ reason }) => getToken(reason !== 'connect') }), [url, getToken]);
-  // Under React's StrictMode the effect runs twice in development, its first cleanup closing the client: reconnect()
-  // starts it again (it does nothing for a client not closed).
+/**
+ * One client per signed-in tab, made when the component mounts and closed when it unmounts (undefined before): made in
+ * render (useMemo), a render React throws away (StrictMode's second call, a Suspense retry) left a client open, its
+ * socket included. `getToken` is asked on every handshake and before the token expires: pass a stable function (a new
+ * one makes a new client).
+ */
+export function useHub(url: string, getToken: (refresh: boolean) => Promise<string>): RealtimeClient | undefined {
+  const [hub, setHub] = useState<RealtimeClient>();
   useEffect(() => {
-    hub.reconnect();
-    return () => hub.close();
-  }, [hub]);
+    const client = createClient({ url, getToken: ({ reason }) => getToken(reason !== 'connect') });
+    setHub(client);
+    return () => client.close();
+  }, [url, getToken]);
   return hub;
 }
 
@@ -35,7 +39,8 @@ export function Chat({ hub, conversationId }: { hub: RealtimeClient; conversatio
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void send(draft);
+          // A refusal (not a member any more) or the client closed: say so rather than leave it unhandled.
+          send(draft).catch((error: unknown) => console.warn('Not sent:', error));
           setDraft('');
         }}
       >

@@ -37,22 +37,27 @@ export function useStreamValue<T>(stream: Stream<T> | undefined, initial: T): T 
 
 /**
  * Every item of a stream so far (the newest `max`), e.g. notifications or a conversation's messages. Items are kept
- * with the stream (and `max`) they came from, so a render after a switch never shows the previous stream's.
+ * with the stream they came from, so a render after a switch never shows the previous stream's. A change of `max`
+ * keeps the items (a live stream does not send them again: resubscribing for it emptied the list for good).
  */
 export function useStreamItems<T>(stream: Stream<T> | undefined, max = 500): T[] {
-  const [seen, setSeen] = useState<{ stream?: Stream<T>; max?: number; items: T[] }>({ items: NONE });
+  const [seen, setSeen] = useState<{ stream?: Stream<T>; items: T[] }>({ items: NONE });
+  const limit = useRef(max);
+  useEffect(() => {
+    limit.current = max;
+  }, [max]);
   useEffect(() => {
     if (!stream) return undefined;
     const subscription = stream.subscribe((item) =>
       setSeen((last) => ({
         stream,
-        max,
-        items: [...(last.stream === stream && last.max === max ? last.items : NONE), item].slice(-max),
+        items: [...(last.stream === stream ? last.items : NONE), item].slice(-limit.current),
       })),
     );
     return () => subscription.unsubscribe();
-  }, [stream, max]);
-  return stream && seen.stream === stream && seen.max === max ? seen.items : NONE;
+  }, [stream]);
+  const items = stream && seen.stream === stream ? seen.items : NONE;
+  return useMemo(() => (items.length > max ? items.slice(-max) : items), [items, max]);
 }
 
 /** Subscribes to a channel while mounted; the latest handlers are called without resubscribing. */

@@ -1,0 +1,35 @@
+// The React hooks (@realtime-hub/client/react) at unit level, with react-test-renderer and plain Streams.
+import { createElement } from 'react';
+import { create, type ReactTestRenderer } from 'react-test-renderer';
+import { Stream } from '../observable.js';
+import { useStreamItems } from './index.js';
+
+// Updates come from streams, never inside act(): React schedules them as in a browser.
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = false;
+const settle = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+describe('React hooks', () => {
+  it('should keep the items it shows when useStreamItems’ max grows, not drop them for good', async () => {
+    // docs/clients.md: "`useStreamItems(stream, max)` for any stream's items"; the hook: "Every item of a stream so far
+    // (the newest `max`)". A "show more" that raises max must not empty the list: a live stream does not replay.
+    const stream = new Stream<number>();
+    const rendered: number[][] = [];
+    function Items({ max }: { max: number }) {
+      const items = useStreamItems(stream, max);
+      rendered.push(items);
+      return createElement('p', null, items.join());
+    }
+    const renderer: ReactTestRenderer = create(createElement(Items, { max: 2 }));
+    try {
+      await settle();
+      [1, 2, 3].forEach((n) => stream.next(n));
+      await settle();
+      expect(rendered.at(-1)).toEqual([2, 3]);
+      renderer.update(createElement(Items, { max: 10 }));
+      await settle();
+      expect(rendered.at(-1)).toEqual([2, 3]);
+    } finally {
+      renderer.unmount();
+    }
+  });
+});
