@@ -116,6 +116,35 @@ describe('Screens in the browser', () => {
     return created;
   }
 
+  /** A request that must succeed: its body. */
+  async function api(token: string, method: string, path: string, body?: unknown) {
+    const res = await http(app.url, method, path, { token, body });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async function open(user: TestUser, path: string, locale?: string) {
+    return openSignedIn(await context(user, locale), app.url, path);
+  }
+
+  /**
+   * The page's next read of the people list from its first page (a reload: no cursor) answered `ms` late, the server
+   * having read it at once; answers where that read stands.
+   */
+  async function slowNextPeopleRead(page: Page, ms: number): Promise<() => 'no' | 'read' | 'handed over'> {
+    let slowed: 'no' | 'read' | 'handed over' = 'no';
+    await page.route('**/api/v1/users?*', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'GET' || request.url().includes('cursor=') || slowed !== 'no') return route.fallback();
+      const response = await route.fetch();
+      slowed = 'read';
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await route.fulfill({ response });
+      slowed = 'handed over';
+    });
+    return () => slowed;
+  }
+
   async function checkScreen(page: Page, name: string) {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, name);
@@ -1321,23 +1350,15 @@ describe('Screens in the browser', () => {
     // Gail's own sign-up has been counted by now (the dashboard's count, read again at most every second).
     await page.waitForTimeout(2000);
     // The next read of the list is slow to come back (a busy server, a slow network): read at once, handed over late.
-    let slowed: 'no' | 'read' | 'handed over' = 'no';
-    await page.route('**/api/v1/users?*', async (route) => {
-      if (route.request().method() !== 'GET' || slowed !== 'no') return route.fallback();
-      const response = await route.fetch();
-      slowed = 'read';
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-      await route.fulfill({ response });
-      slowed = 'handed over';
-    });
+    const slowed = await slowNextPeopleRead(page, 2000);
     // Someone signs up meanwhile: the list is read again, as the screen is made to.
     await registerUser(app, 'Someone Newer');
-    await until(async () => slowed !== 'no', 'the list is read again', 10_000);
+    await until(async () => slowed() !== 'no', 'the list is read again', 10_000);
     // The admin disables Gail while that read is on its way; the server's answer shows at once.
     await page.getByRole('button', { name: 'Disable Gail Raced' }).click();
     await row.getByRole('cell', { name: 'disabled', exact: true }).waitFor();
     // Then the read that began before the change comes back.
-    await until(async () => slowed === 'handed over', 'the slow read is handed over', 10_000);
+    await until(async () => slowed() === 'handed over', 'the slow read is handed over', 10_000);
     await page.waitForTimeout(1000);
     const server = await http(app.url, 'GET', `/api/v1/users?query=${encodeURIComponent('Gail Raced')}`, {
       token: admin.token,
@@ -1349,13 +1370,6 @@ describe('Screens in the browser', () => {
   // Each action pressed from the keyboard leaves the focus somewhere a keyboard or screen-reader user can go on from,
   // not on the page's body (which sends them back to the top).
   describe('admin screens, from a review', () => {
-    const api = async (token: string, method: string, path: string, body?: unknown) => {
-      const res = await http(app.url, method, path, { token, body });
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    };
-    const open = async (user: TestUser, path: string, locale?: string) =>
-      openSignedIn(await context(user, locale), app.url, path);
     afterEach(() => closeAllSockets());
 
     it('kiosk admin: a refused new session does not leave the previous session’s access code shown as its result', async () => {
@@ -1446,23 +1460,14 @@ describe('Screens in the browser', () => {
       // The bulk insert is counted by now (the dashboard's count, at most every second, at least every 30 s).
       await page.waitForTimeout(2000);
       // The next reload of the list (the first page of the search, no cursor) is slow to come back.
-      let slowed: 'no' | 'read' | 'handed over' = 'no';
-      await page.route('**/api/v1/users?*', async (route) => {
-        const url = route.request().url();
-        if (route.request().method() !== 'GET' || url.includes('cursor=') || slowed !== 'no') return route.fallback();
-        const response = await route.fetch();
-        slowed = 'read';
-        await new Promise((resolve) => setTimeout(resolve, 2500));
-        await route.fulfill({ response });
-        slowed = 'handed over';
-      });
+      const slowed = await slowNextPeopleRead(page, 2500);
       // Someone signs up: the list is read again as far as it is shown (50 rows).
       await registerUser(app, 'Someone Elsewhere');
-      await until(async () => slowed !== 'no', 'the list is read again', 10_000);
+      await until(async () => slowed() !== 'no', 'the list is read again', 10_000);
       // Meanwhile the admin asks for the next page, and sees it.
       await page.getByRole('button', { name: 'Show more' }).click();
       await until(async () => (await rows.count()) === 100, '100 shown');
-      await until(async () => slowed === 'handed over', 'the slow read is handed over', 10_000);
+      await until(async () => slowed() === 'handed over', 'the slow read is handed over', 10_000);
       await page.waitForTimeout(1000);
       expect(await rows.count()).toBe(100);
     });
@@ -1503,17 +1508,6 @@ describe('Screens in the browser', () => {
   });
 
   describe('from the keyboard', () => {
-    const api = async (token: string, method: string, path: string, body?: unknown) => {
-      const res = await http(app.url, method, path, { token, body });
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-      return res.body;
-    };
-    const open = async (user: TestUser, path: string) => {
-      const context = await newContext(browser, user);
-      contexts.push(context);
-      return openSignedIn(context, app.url, path);
-    };
-
     it('document: pressing Delete from the keyboard keeps the focus in the confirmation, and Cancel gives it back', async () => {
       const doc = await api(alice.token, 'POST', '/api/v1/resources', {
         name: 'Focus doc',
