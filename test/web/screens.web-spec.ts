@@ -61,11 +61,6 @@ describe('Screens in the browser', () => {
     admin = await loginAdmin(app);
     alice = await registerUser(app, 'Alice Martin');
     bob = await registerUser(app, 'Bob Durand');
-    const api = (token: string, method: string, path: string, body?: unknown) =>
-      http(app.url, method, path, { token, body }).then((res) => {
-        if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-        return res.body;
-      });
     conversationId = (await api(alice.token, 'POST', '/api/v1/conversations', { memberIds: [bob.id] })).id;
     for (const [token, body] of [
       [alice.token, 'Morning Bob! Are the minutes of the council ready?'],
