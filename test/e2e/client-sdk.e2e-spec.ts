@@ -1174,6 +1174,54 @@ describeE2E('Client SDK', () => {
     expect(exitedAt - closedAt).toBeLessThan(2000);
   }, 40_000);
 
+  it('should end a conversation’s message stream, once, when the user is not or no longer a member', async () => {
+    const [rita, sam, stranger] = await createUsers(sut, 3, 'SeqEnd');
+    const group = await api.post('/api/v1/conversations', {
+      token: sam.token,
+      body: { memberIds: [rita.id], title: 'to leave' },
+    });
+    const conversationId = group.body.id as string;
+    /** Reads of the conversation's messages each client made. */
+    const reads = { rita: 0, stranger: 0 };
+    const counting = (who: keyof typeof reads): typeof fetch => {
+      return async (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (url.includes(`/conversations/${conversationId}/messages`)) reads[who] += 1;
+        return fetch(input, init);
+      };
+    };
+    const ended: Record<string, unknown[]> = { rita: [], stranger: [] };
+    const received: string[] = [];
+
+    // Not a member: its first read is refused, and the stream ends with that rather than retrying it.
+    const outsider = sdkClient(proxy.url, stranger.token, { fetch: counting('stranger') }).client;
+    outsider.conversationMessages(conversationId, { retryMs: 50 }).subscribe({ error: (e) => ended.stranger.push(e) });
+
+    // A member who leaves (on another device): what came before is delivered, then the stream ends.
+    const { client } = sdkClient(proxy.url, rita.token, { fetch: counting('rita') });
+    client.conversationMessages(conversationId, { retryMs: 50 }).subscribe({
+      next: (m) => received.push(m.body),
+      error: (e) => ended.rita.push(e),
+    });
+    await waitForState(client, 'online');
+    await post(sam, conversationId, 'before');
+    await waitUntil(() => received.length === 1, 'the message before leaving');
+    expect((await api.delete(`/api/v1/conversations/${conversationId}/members/me`, { token: rita.token })).status).toBe(
+      204,
+    );
+    await waitUntil(() => ended.rita.length === 1 && ended.stranger.length === 1, 'both streams ended');
+    const readsAtEnd = { ...reads };
+    await sleep(600);
+    await post(sam, conversationId, 'after');
+    await sleep(300);
+    expect(ended.rita).toEqual([expect.objectContaining({ status: 403, code: 'FORBIDDEN' })]);
+    expect(ended.stranger).toEqual([expect.objectContaining({ status: 403, code: 'FORBIDDEN' })]);
+    expect(received).toEqual(['before']);
+    // Nothing read again after the end (a retry every 50 ms, doubling, would have made several).
+    expect(reads).toEqual(readsAtEnd);
+    expect(reads.stranger).toBe(1);
+  });
+
   it('should reject a send made after close(), as close() rejects what was queued', async () => {
     const [pia, quinn] = await createUsers(sut, 2, 'SendClosed');
     const conversationId = await conversationOf(pia, quinn);

@@ -507,11 +507,9 @@ export class RealtimeClient {
           };
           const load = async () => {
             // The answer carries the counter's version too: an older one than a live event's changes nothing.
-            const { count, version } = unwrap(await this.rest.GET('/api/v1/notifications/unread-count')) as {
-              count: number;
-              version?: number;
-            };
-            apply({ count, version });
+            apply(
+              unwrap(await this.rest.GET('/api/v1/notifications/unread-count')) as { count: number; version?: number },
+            );
           };
           return this.#ownState({ 'notifications:unread': apply }, load);
         }),
@@ -912,7 +910,7 @@ export class RealtimeClient {
     });
     socket.on('error', (payload: ServerEvents['error']) => {
       if (payload?.code === ErrorCodes.TOKEN_EXPIRED) this.#expired = true;
-      this.#report(new AckFailure({ code: payload.code, message: payload.message }));
+      this.#report(new AckFailure(payload));
     });
     socket.on('auth:expiring', () => this.#renew());
     socket.onAny((event: string, payload: unknown) => this.#dispatch(event as ServerEventName, payload));
@@ -1061,27 +1059,33 @@ export class RealtimeClient {
   ): Stream<T> {
     return new Stream<T>((stream) =>
       this.#afterToken(() => {
-        const sequencer = new SeqSequencer<T>(
-          source,
-          (item) => stream.next(item),
-          { gapWaitMs: this.options.gapWaitMs, ...options },
-          this.#report,
-          // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
-          () => !this.#halted,
-        );
-        const poll = () => sequencer.poll();
-        const unsubscribe = this.subscribe(channel(), {
-          [event]: (item: T) => sequencer.push(item),
-          subscribed: () => void sequencer.catchUp(),
-        } as ChannelHandlers);
-        this.#pollers.add(poll);
-        if (this.#socket.connected) void sequencer.start();
-        else void sequencer.catchUp();
-        return () => {
+        const end = (): void => {
           this.#pollers.delete(poll);
           sequencer.stop();
           unsubscribe();
         };
+        const sequencer = new SeqSequencer<T>(
+          source,
+          (item) => stream.next(item),
+          { gapWaitMs: this.options.gapWaitMs, ...options },
+          // A read refused with 403 (not a member, or no longer) ends the stream with it: nothing more can come.
+          (error) => ((error as RestError).status === 403 ? (end(), stream.error(error)) : this.#report(error)),
+          // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
+          () => !this.#halted,
+        );
+        const poll = () => sequencer.poll();
+        const catchUp = () => void sequencer.catchUp();
+        const unsubscribe = this.subscribe(channel(), {
+          [event]: (item: T) => sequencer.push(item),
+          subscribed: catchUp,
+          // Ended by the server (the user left, or was removed): a last read delivers what came before and, refused,
+          // ends the stream.
+          unsubscribed: catchUp,
+        } as ChannelHandlers);
+        this.#pollers.add(poll);
+        if (this.#socket.connected) void sequencer.start();
+        else catchUp();
+        return end;
       }),
     );
   }
