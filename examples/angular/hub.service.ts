@@ -2,7 +2,7 @@
 // `from()` and the `async` pipe take them as they are; their declared type does not say so yet, hence `observe()`,
 // which is typed and does the same. Type-checked by test/tools/first-contact.spec.ts against a declaration of the
 // two @angular/core names it uses (angular-core.d.ts), so CI installs no Angular; in an app, delete that file.
-import { Injectable, type OnDestroy } from '@angular/core';
+import { Injectable, inject, type OnDestroy } from '@angular/core';
 import { channels, createClient, type NotificationPayload, type StatsPayload, type Stream } from '@realtime-hub/client';
 import { Observable, scan, shareReplay } from 'rxjs';
 
@@ -21,6 +21,10 @@ export abstract class AuthService {
 
 @Injectable({ providedIn: 'root' })
 export class HubService implements OnDestroy {
+  // Injected in a field declared before the client's: class fields are set in order, before a constructor's body, and
+  // createClient() asks for the first token at once (a constructor parameter would still be undefined then, under
+  // ES2022 class fields, and the first handshake would go without a token).
+  private readonly auth = inject(AuthService);
   private readonly hub = createClient({
     url: window.location.origin,
     getToken: ({ reason }) => this.auth.token(reason !== 'connect'),
@@ -34,8 +38,6 @@ export class HubService implements OnDestroy {
     scan((list, n) => [n, ...list].slice(0, 50), [] as NotificationPayload[]),
     shareReplay({ bufferSize: 1, refCount: true }),
   );
-
-  constructor(private readonly auth: AuthService) {}
 
   /** Live dashboard counts (admins): the snapshot on every (re)subscription, then each update. */
   stats$(): Observable<StatsPayload> {

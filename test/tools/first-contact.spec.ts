@@ -313,6 +313,46 @@ describe('First contact', () => {
     await expect(typeCheck).resolves.toMatchObject({ stdout: '', stderr: '' });
   }, 60_000);
 
+  it('should give the Angular example its AuthService before its client asks for the first token', async () => {
+    // The service as TypeScript emits it for ES2022 with its class fields as defined (class fields set in order, before
+    // the constructor's body), with stand-ins for Angular, whose injector answers the AuthService, and for the client,
+    // which asks for its first token as it is created (as the real one does).
+    const { default: ts } = await import('typescript');
+    const { outputText } = ts.transpileModule(readFileSync(join(repo, 'examples/angular/hub.service.ts'), 'utf8'), {
+      compilerOptions: {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.CommonJS,
+        useDefineForClassFields: true,
+        experimentalDecorators: true,
+      },
+    });
+    const auth = { token: async (fresh: boolean) => (fresh ? 'fresh' : 'current') };
+    let firstToken: Promise<string> | undefined;
+    const chain = { pipe: () => chain };
+    const stubs: Record<string, object> = {
+      '@angular/core': { Injectable: () => () => undefined, inject: () => auth },
+      '@realtime-hub/client': {
+        createClient: (options: { getToken(request: { reason: string }): Promise<string> }) => {
+          firstToken = (async () => options.getToken({ reason: 'connect' }))();
+          return { connection: {}, unreadCount: () => ({}), notifications: () => ({}) };
+        },
+      },
+      rxjs: { Observable: class {}, scan: () => undefined, shareReplay: () => undefined },
+    };
+    const module = { exports: {} as Record<string, unknown> };
+    new Function('module', 'exports', 'require', 'window', outputText)(
+      module,
+      module.exports,
+      (name: string) => stubs[name],
+      { location: { origin: 'http://localhost' } },
+    );
+    // observe() wraps each stream in an rxjs Observable; the stand-in's pipe() answers itself.
+    Object.assign((stubs.rxjs as { Observable: { prototype: object } }).Observable.prototype, chain);
+    const HubService = module.exports.HubService as new (auth: unknown) => unknown;
+    new HubService(auth);
+    await expect(firstToken).resolves.toBe('current');
+  });
+
   (nginx ? it : it.skip)(
     `should carry REST and both Socket.IO transports through deploy/nginx/realtime-hub.conf${nginx ? '' : ' [skipped: install nginx]'}`,
     async () => {
