@@ -41,8 +41,8 @@ const EMBEDDED_ONLY = [
  * With Postgres and Redis configured (CI sets both), every other e2e spec runs once, in the production shape (the
  * e2e-services project), and the embedded project adds to the specs above only those of what embedded mode does its own
  * way: PGlite's one backend under concurrent transactions, its migrations and statements (database), and requests
- * queued on it at ten times the pool (notifications). Embedded mode is also what the browser specs and the embedded
- * crash run on. Without the services (`npm test` on a fresh machine) the embedded project runs every e2e spec. The
+ * queued on it at ten times the pool (notifications). Embedded mode is also what the embedded crash runs on. Without
+ * the services (`npm test` on a fresh machine) the embedded project runs every e2e spec. The
  * second run of each spec cost about 430 s of a clean-clone run's 2,260 s of spec time on the slower kind of machine
  * (test/setup/durations.json), where the whole run came near CI's 15 minutes.
  */
@@ -106,12 +106,15 @@ export default {
     },
     {
       ...common,
-      // The web app in Debian's Chromium (playwright-core) against the real app, embedded mode; web/dist is built first
-      // when it is missing or stale.
+      // The web app in Debian's Chromium (playwright-core) against the real app; web/dist is built first when it is
+      // missing or stale. On Postgres and Redis when they are configured, as CI runs, else embedded. The browser specs
+      // are the run's longest chain, one at a time, and CPU is what the run waits on: the kiosk browser spec alone took
+      // 70.7 and 79.7 CPU-seconds of the machine embedded, 59.2 and 60.4 on the services (PGlite's WebAssembly Postgres
+      // runs in the app's process, beside the app), 2026-12-02. Embedded mode keeps its own specs (above).
       displayName: 'web',
       testMatch: ['<rootDir>/test/web/**/*.web-spec.ts'],
-      setupFiles: ['<rootDir>/test/setup/embedded-mode.ts'],
-      setupFilesAfterEnv: ['<rootDir>/test/setup/embedded-template.ts'],
+      setupFiles: [`<rootDir>/test/setup/${servicesConfigured ? 'services' : 'embedded'}-mode.ts`],
+      setupFilesAfterEnv: servicesConfigured ? [] : ['<rootDir>/test/setup/embedded-template.ts'],
       globalSetup: '<rootDir>/test/web/global-setup.mjs',
     },
   ],
