@@ -24,7 +24,7 @@ export function useHub(url: string, getToken: (refresh: boolean) => Promise<stri
 export function Chat({ hub, conversationId }: { hub: RealtimeClient; conversationId: string }) {
   const state = useConnectionState(hub);
   const unread = useStreamValue(useMemo(() => hub.unreadCount(), [hub]), 0);
-  const { messages, send } = useConversation(hub, conversationId, { afterSeq: 0 });
+  const { messages, error, send } = useConversation(hub, conversationId, { afterSeq: 0 });
   const [draft, setDraft] = useState('');
   return (
     <section aria-label="Conversation">
@@ -36,6 +36,8 @@ export function Chat({ hub, conversationId }: { hub: RealtimeClient; conversatio
           <li key={m.id}>{m.body}</li>
         ))}
       </ol>
+      {/* The stream ended: the user is not, or no longer, a member. */}
+      {error !== undefined && <p role="alert">You are not in this conversation.</p>}
       <form
         onSubmit={(e) => {
           e.preventDefault();

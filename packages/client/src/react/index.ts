@@ -60,6 +60,21 @@ export function useStreamItems<T>(stream: Stream<T> | undefined, max = 500): T[]
   return useMemo(() => (items.length > max ? items.slice(-max) : items), [items, max]);
 }
 
+/**
+ * What a stream ended with, once it ends in an error (undefined until then, and again for another stream): a resource
+ * refused (`AckFailure`, `FORBIDDEN`), a conversation the user left or may not read (`RestError`, 403). useStreamValue
+ * and useStreamItems keep what they had; this says why nothing more comes.
+ */
+export function useStreamError<T>(stream: Stream<T> | undefined): unknown {
+  const [seen, setSeen] = useState<{ stream?: Stream<T>; error?: unknown }>({});
+  useEffect(() => {
+    if (!stream) return undefined;
+    const subscription = stream.subscribe({ error: (error) => setSeen({ stream, error }) });
+    return () => subscription.unsubscribe();
+  }, [stream]);
+  return stream && seen.stream === stream ? seen.error : undefined;
+}
+
 /** Subscribes to a channel while mounted; the latest handlers are called without resubscribing. */
 export function useChannel<C extends string>(
   client: RealtimeClient,
@@ -82,13 +97,14 @@ export function useChannel<C extends string>(
 
 /**
  * A conversation's messages, gapless, and a send function that survives going offline. `afterSeq` (read when the
- * conversation changes): 0 for the whole history, undefined for what arrives from now on.
+ * conversation changes): 0 for the whole history, undefined for what arrives from now on. `error`: why no more
+ * messages come, once the stream ended (the user is not, or no longer, a member: a `RestError`, 403).
  */
 export function useConversation(
   client: RealtimeClient,
   conversationId: string,
   options: { afterSeq?: number } = {},
-): { messages: MessagePayload[]; send(body: string): Promise<MessagePayload> } {
+): { messages: MessagePayload[]; error: unknown; send(body: string): Promise<MessagePayload> } {
   const { afterSeq } = options;
   // Made while rendering (a stream starts only when observed), so the first render of another conversation already
   // has its stream and none of the previous one's messages.
@@ -97,5 +113,6 @@ export function useConversation(
     [client, conversationId, afterSeq],
   );
   const messages = useStreamItems(stream);
-  return { messages, send: (body) => client.messages.send(conversationId, body) };
+  const error = useStreamError(stream);
+  return { messages, error, send: (body) => client.messages.send(conversationId, body) };
 }
