@@ -64,10 +64,16 @@ describe(UsersService.name, () => {
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ userId: TARGET }), expect.any(String));
   });
 
-  it('should announce nothing when nothing changed', async () => {
-    const { sut, accounts, sockets } = serviceWith(async () => undefined);
+  // CONTRACT: every older token stops working on a PATCH, whatever it changes; sending the account as it is signs it
+  // out everywhere.
+  it('should revoke and announce when nothing changed too', async () => {
+    const { sut, users, accounts, sockets } = serviceWith(async () => undefined);
     await sut.update(ADMIN, TARGET, { role: 'user', disabled: false });
-    expect(accounts.invalidate).not.toHaveBeenCalled();
-    expect(sockets.disconnect).not.toHaveBeenCalled();
+    expect(users.save).toHaveBeenCalledWith(
+      {},
+      expect.objectContaining({ role: 'user', disabled: false, tokenVersion: 5 }),
+    );
+    expect(accounts.invalidate).toHaveBeenCalledWith(TARGET);
+    expect(sockets.disconnect).toHaveBeenCalledWith(TARGET);
   });
 });

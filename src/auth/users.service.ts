@@ -56,10 +56,8 @@ export class UsersService {
     const user = await this.uow.run(async ({ manager, afterCommit }) => {
       const current = await this.users.lock(manager, id);
       if (!current) throw DomainException.notFound('User');
-      const changed =
-        (dto.role !== undefined && dto.role !== current.role) ||
-        (dto.disabled !== undefined && dto.disabled !== current.disabled);
-      if (!changed) return current;
+      // Every PATCH revokes, whether or not it changes a field (CONTRACT: "every older token of that user stops
+      // working"): an admin signs an account out everywhere by sending it unchanged.
       current.role = dto.role ?? current.role;
       current.disabled = dto.disabled ?? current.disabled;
       current.tokenVersion += 1;

@@ -4,6 +4,7 @@ import { createBackend, type TestApp, startApp, startInstance } from '../helpers
 import { loginAdmin, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
 import { describeE2E } from '../helpers/mode.js';
+import { closeAllSockets, connect, waitDisconnect } from '../helpers/sockets.js';
 
 describeE2E('Identity', () => {
   let sut: TestApp;
@@ -213,6 +214,21 @@ describeE2E('Identity', () => {
       expect(old.status).toBe(401);
       const relogin = await api.post('/api/v1/auth/login', { body: { email: user.email, password: user.password } });
       expect(relogin.body.user.role).toBe('admin');
+    });
+
+    it('should revoke older tokens and disconnect sockets on a PATCH that changes nothing, as on any other', async () => {
+      // CONTRACT: "`{role?, disabled?}` → the user; every older token of that user stops working and their sockets are
+      // disconnected": an admin signs an account out everywhere by sending it as it is.
+      const admin = await loginAdmin(sut);
+      const user = await registerUser(sut);
+      const socket = await connect(sut.url, user.token);
+      const gone = waitDisconnect(socket, 3000).catch(() => 'still connected');
+      const res = await api.patch(`/api/v1/users/${user.id}`, { token: admin.token, body: { disabled: false } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: user.id, disabled: false, role: 'user' });
+      expect((await api.get('/api/v1/auth/me', { token: user.token })).status).toBe(401);
+      expect(await gone).toBe('io server disconnect');
+      closeAllSockets();
     });
 
     it('should refuse login for a disabled user and a malformed id', async () => {
