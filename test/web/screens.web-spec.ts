@@ -774,6 +774,29 @@ describe('Screens in the browser', () => {
     expect(stored.body.data).toEqual({ text: 'Line one\nLine two' });
   });
 
+  it('takes a document its owner made private off a reader’s list, as a deleted one', async () => {
+    const doc = await api(alice.token, 'POST', '/api/v1/resources', {
+      name: 'Budget draft',
+      visibility: 'public',
+      data: { text: 'Line one' },
+    });
+    const page = await open(bob, '/documents');
+    const card = page.getByRole('listitem').filter({ has: page.getByRole('link', { name: 'Budget draft' }) });
+    await card.getByText('public').waitFor();
+    await api(alice.token, 'PATCH', `/api/v1/resources/${doc.id}`, { visibility: 'private' });
+    // It stayed listed as "public", its link leading to "You can no longer read this document".
+    await card.waitFor({ state: 'detached' });
+  });
+
+  it('labels the new access code the French way in French ("Code d’accès :")', async () => {
+    const page = await open(admin, '/admin/kiosk', 'fr-FR');
+    await page.getByRole('heading', { name: 'Postes publics', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Créer la session' }).click();
+    const status = page.locator('.access-code[role="status"]');
+    await status.waitFor();
+    expect(await status.innerText()).toMatch(/^Code d’accès\s:/);
+  });
+
   it('a document opened with its id in capitals follows its live updates', async () => {
     const id = await aliceDocument('Capital link', 'Before');
     const page = await openSignedIn(await context(bob), app.url, `/documents/${id.toUpperCase()}`);

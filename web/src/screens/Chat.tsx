@@ -624,7 +624,7 @@ function ConversationView({
   const lastLive = live[live.length - 1];
   const announced =
     lastLive && lastLive.senderId !== meId
-      ? `${names.get(lastLive.senderId) ?? t('chat.formerMember')}: ${lastLive.body}`
+      ? `${t('labelled', { label: names.get(lastLive.senderId) ?? t('chat.formerMember') })} ${lastLive.body}`
       : '';
   const typers = [...typing.keys()].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
 

@@ -3,7 +3,7 @@
 // different lines), reload theirs, or keep (overwrite with) theirs. The owner (or an admin) sets who may read it and
 // deletes it.
 import { newerVersion, type ResourcePayload, RestError } from '@realtime-hub/client';
-import { useStreamValue } from '@realtime-hub/client/react';
+import { useStreamError, useStreamValue } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -91,7 +91,9 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
   const { t } = useTranslation();
   const stream = useMemo(() => client.resource(resource.id), [client, resource.id]);
   const current = useStreamValue(stream, resource);
-  if (current === null) return null;
+  // Deleted (null), or no longer readable (the stream ended refused: the owner made it private): the card goes.
+  const refused = useStreamError(stream);
+  if (current === null || refused !== undefined) return null;
   return (
     <li className="card">
       <h2>

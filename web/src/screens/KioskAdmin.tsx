@@ -206,7 +206,7 @@ export function KioskAdmin() {
           </form>
           {code && (
             <div className="access-code" role="status">
-              {t('kioskAdmin.accessCode')}: <strong>{code.accessCode}</strong>
+              {t('labelled', { label: t('kioskAdmin.accessCode') })} <strong>{code.accessCode}</strong>
             </div>
           )}
         </section>
