@@ -1,7 +1,7 @@
 // An Angular service on @realtime-hub/client. The client's streams implement Symbol.observable, so at run time RxJS
 // `from()` and the `async` pipe take them as they are; their declared type does not say so yet, hence `observe()`,
 // which is typed and does the same. Type-checked by test/tools/first-contact.spec.ts against a declaration of the
-// two @angular/core names it uses (angular-core.d.ts), so CI installs no Angular; in an app, delete that file.
+// three @angular/core names it uses (angular-core.d.ts), so CI installs no Angular; in an app, delete that file.
 import { Injectable, inject, type OnDestroy } from '@angular/core';
 import { channels, createClient, type NotificationPayload, type StatsPayload, type Stream } from '@realtime-hub/client';
 import { Observable, scan, shareReplay } from 'rxjs';
