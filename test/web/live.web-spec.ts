@@ -508,6 +508,46 @@ describe('Live screens in the browser', () => {
     expect(await panel2.locator('li.unread').count()).toBe(0);
   });
 
+  it('shows read a notification read elsewhere during a cut, though a new one meanwhile kept the count the same', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Reader Cut')]);
+    const notify = async (title: string) =>
+      (
+        (
+          await http(app.url, 'POST', '/api/v1/notifications', {
+            token: admin.token,
+            body: { userIds: [reader.id], type: 'info', title },
+          })
+        ).body as { items: Array<{ id: string }> }
+      ).items[0].id;
+    const first = await notify('Water off on Tuesday');
+    await notify('Library closed');
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await context(reader), proxy.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 2 unread' }).click();
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
+    await panel.getByText('Water off on Tuesday').waitFor();
+
+    // Cut off: meanwhile the first is read on another device and a new one comes; the count stays 2.
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    await http(app.url, 'POST', `/api/v1/notifications/${first}/read`, { token: reader.token });
+    await notify('Fair on Saturday');
+    proxy.blockSocketIo = false;
+    await connectionIs(page, 'online');
+    await panel.getByText('Fair on Saturday').waitFor();
+    await page.getByRole('button', { name: 'Notifications, 2 unread' }).waitFor();
+    // It went on offering "Mark read" for good.
+    await panel
+      .locator('li', { hasText: 'Water off on Tuesday' })
+      .getByRole('button', { name: 'Mark read' })
+      .waitFor({ state: 'detached' });
+    expect(await panel.locator('li.unread').allTextContents()).toEqual([
+      expect.stringContaining('Fair on Saturday'),
+      expect.stringContaining('Library closed'),
+    ]);
+  });
+
   it('by score, a suggestion that votes lift past the last one read joins the list at once, and once', async () => {
     const [author, voter, reader] = await Promise.all([
       registerUser(app, 'Many Ideas'),

@@ -78,13 +78,21 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
 
   // The list follows the unread count, which another tab (or device) changes too: at 0 everything listed is read;
   // lower but not 0, the list read again as far as it is shown says which were read (its first page alone missed those
-  // past it, read in another tab after "Show more"). There is no event per notification read.
+  // past it, read in another tab after "Show more"). There is no event per notification read. So is it when the count
+  // is below what the list shows unread, however it got there: a read elsewhere and a new one meanwhile (during a cut,
+  // or between two polls) leave the count where it was, and the one read stayed unread here.
   const [knownUnread, setKnownUnread] = useState(unread);
   const [readCheck, setReadCheck] = useState<{ listed: number }>();
+  const listedUnread = items.filter((n) => n.readAt === null && !readIds.has(n.id)).length;
+  const [checkedFor, setCheckedFor] = useState('');
   if (unread !== knownUnread) {
     setKnownUnread(unread);
     if (unread === 0) setReadIds((ids) => new Set([...ids, ...items.map((n) => n.id)]));
     else if (unread < knownUnread) setReadCheck({ listed: items.length });
+  } else if (unread > 0 && unread < listedUnread && checkedFor !== `${unread}/${listedUnread}`) {
+    // Once for each count and list: a read that answers what it did changes neither, and is not asked again.
+    setCheckedFor(`${unread}/${listedUnread}`);
+    setReadCheck({ listed: items.length });
   }
   useEffect(() => {
     if (!readCheck) return;
