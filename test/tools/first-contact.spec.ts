@@ -328,7 +328,6 @@ describe('First contact', () => {
     });
     const auth = { token: async (fresh: boolean) => (fresh ? 'fresh' : 'current') };
     let firstToken: Promise<string> | undefined;
-    const chain = { pipe: () => chain };
     const stubs: Record<string, object> = {
       '@angular/core': { Injectable: () => () => undefined, inject: () => auth },
       '@realtime-hub/client': {
@@ -337,7 +336,16 @@ describe('First contact', () => {
           return { connection: {}, unreadCount: () => ({}), notifications: () => ({}) };
         },
       },
-      rxjs: { Observable: class {}, scan: () => undefined, shareReplay: () => undefined },
+      // observe() wraps each stream in an rxjs Observable, whose pipe() the stand-in answers with itself.
+      rxjs: {
+        Observable: class {
+          pipe() {
+            return this;
+          }
+        },
+        scan: () => undefined,
+        shareReplay: () => undefined,
+      },
     };
     const module = { exports: {} as Record<string, unknown> };
     new Function('module', 'exports', 'require', 'window', outputText)(
@@ -346,8 +354,6 @@ describe('First contact', () => {
       (name: string) => stubs[name],
       { location: { origin: 'http://localhost' } },
     );
-    // observe() wraps each stream in an rxjs Observable; the stand-in's pipe() answers itself.
-    Object.assign((stubs.rxjs as { Observable: { prototype: object } }).Observable.prototype, chain);
     const HubService = module.exports.HubService as new (auth: unknown) => unknown;
     new HubService(auth);
     await expect(firstToken).resolves.toBe('current');
