@@ -168,6 +168,22 @@ export async function until(check: () => Promise<boolean>, what: string, timeout
 }
 
 /**
+ * Polls `check` as until() does, moving the page's clock (installed on its context before the page loaded) a second on
+ * at each turn: the page's own timers (the client's 8 s before it polls, its polls every 5 s, Socket.IO's backoff) come
+ * due at once, where waiting them out in real time made up most of a browser spec's length. What the server does on
+ * its own time is not hurried.
+ */
+export async function hurryUntil(page: Page, check: () => Promise<boolean>, what: string): Promise<void> {
+  await until(async () => (await check()) || (await page.clock.fastForward(1000).then(() => false)), what);
+}
+
+/** Waits until the connection state says `state`, the page's clock hurried (see hurryUntil). */
+export async function hurriedConnectionIs(page: Page, state: string): Promise<void> {
+  const shown = page.locator('[role="status"][data-state]').and(page.locator(`[data-state="${state}"]`));
+  await hurryUntil(page, async () => (await shown.count()) > 0, `the connection state says ${state}`);
+}
+
+/**
  * A browser spec's teardown: Chromium, then the app, each waited for at most a bound of its own (20 s, 30 s). The chat
  * spec's `afterAll` overran Jest's 60 s twice in loaded CI runs and never in a local one, even under the same load;
  * bounded, a slow exit costs the run time instead of failing a file whose tests passed, and stderr says which overran.

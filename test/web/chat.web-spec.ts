@@ -10,6 +10,8 @@ import { connect, emitAck } from '../helpers/sockets.js';
 import {
   closeBrowserAndApp,
   connectionIs,
+  hurriedConnectionIs,
+  hurryUntil,
   launchBrowser,
   newContext,
   openSignedIn,
@@ -51,9 +53,11 @@ describe('Chat in the browser', () => {
     proxy = undefined;
   });
 
-  async function open(user: TestUser, baseUrl = app.url) {
+  /** `hurried`: the page's clock installed, for hurryUntil. */
+  async function open(user: TestUser, baseUrl = app.url, { hurried = false } = {}) {
     const context = await newContext(browser, user);
     contexts.push(context);
+    if (hurried) await context.clock.install();
     return openSignedIn(context, baseUrl, `/chat/${conversationId}`);
   }
 
@@ -274,6 +278,7 @@ describe('Chat in the browser', () => {
   it("someone's typing goes after 7 s should its end never come (the instance that would send it gone)", async () => {
     const context = await newContext(browser, bob);
     contexts.push(context);
+    await context.clock.install();
     const pageB = await context.newPage();
     // Every `typing` event that says it ended is dropped on its way to Bob's page.
     await pageB.routeWebSocket(/\/socket\.io\//, (ws) => {
@@ -294,10 +299,12 @@ describe('Chat in the browser', () => {
         await emitAck(aliceSocket, 'typing', { conversationId, isTyping: true });
         return typing.isVisible({ timeout: 1200 }).catch(() => false);
       }, 'Bob sees Alice typing');
-      const shown = Date.now();
       await emitAck(aliceSocket, 'typing', { conversationId, isTyping: false });
-      await typing.waitFor({ state: 'detached', timeout: 10_000 });
-      expect(Date.now() - shown).toBeGreaterThan(5000);
+      // The page's clock moved on rather than waited for: still shown 5 s on, gone 7.5 s on.
+      await pageB.clock.fastForward(5000);
+      expect(await typing.count()).toBe(1);
+      await pageB.clock.fastForward(2500);
+      await typing.waitFor({ state: 'detached', timeout: 2000 });
     } finally {
       aliceSocket.close();
     }
@@ -352,18 +359,21 @@ describe('Chat in the browser', () => {
   it('with Socket.IO blocked, shows polling and still exchanges messages, and marks them and notifications read, over REST', async () => {
     proxy = await startProxy([app.url]);
     const pageA = await open(alice);
-    const pageB = await open(bob, proxy.url);
+    const pageB = await open(bob, proxy.url, { hurried: true });
     // Loaded before the cut.
     await pageB.getByRole('log', { name: 'Messages' }).waitFor();
     proxy.blockSocketIo = true;
     proxy.dropConnections();
     await connectionIs(pageB, 'reconnecting');
-    // The client's fallback starts after 8 s without a socket.
-    await connectionIs(pageB, 'polling');
+    // The client's fallback starts after 8 s without a socket; not before.
+    await pageB.clock.fastForward(7000);
+    expect(await pageB.locator('[role="status"][data-state="reconnecting"]').count()).toBe(1);
+    await hurriedConnectionIs(pageB, 'polling');
 
     await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
     await pageA.getByRole('button', { name: 'Send' }).click();
-    await pageB.getByRole('log', { name: 'Messages' }).getByText('do you read me?').waitFor({ timeout: 10_000 });
+    const readMe = pageB.getByRole('log', { name: 'Messages' }).getByText('do you read me?');
+    await hurryUntil(pageB, async () => (await readMe.count()) > 0, 'the message comes by a poll');
     // Read as it is shown, over REST (a read over the socket waited in its buffer and was dropped): Alice's receipt
     // says so before Bob answers.
     await pageA.getByText('Seen by Bob Durand').waitFor();
@@ -373,7 +383,9 @@ describe('Chat in the browser', () => {
       token: admin.token,
       body: { userIds: [bob.id], type: 'info', title: 'Read while polling' },
     });
-    await pageB.getByRole('button', { name: 'Notifications, 1 unread' }).click({ timeout: 10_000 });
+    const bell = pageB.getByRole('button', { name: 'Notifications, 1 unread' });
+    await hurryUntil(pageB, async () => (await bell.count()) > 0, 'the notification comes by a poll');
+    await bell.click();
     await pageB.getByRole('button', { name: 'Mark all read' }).click();
     await pageB.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
     const unread = await http(app.url, 'GET', '/api/v1/notifications/unread-count', { token: bob.token });
@@ -384,7 +396,7 @@ describe('Chat in the browser', () => {
     await pageA.getByRole('log', { name: 'Messages' }).getByText('loud and clear').waitFor();
 
     proxy.blockSocketIo = false;
-    await connectionIs(pageB, 'online');
+    await hurriedConnectionIs(pageB, 'online');
   });
 
   it('creates a group that appears live in the other member’s list', async () => {

@@ -15,6 +15,8 @@ import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import {
   closeBrowserAndApp,
   connectionIs,
+  hurriedConnectionIs,
+  hurryUntil,
   launchBrowser,
   newContext,
   openSignedIn,
@@ -163,7 +165,9 @@ describe('Live screens in the browser', () => {
         .body.id as string;
     const first = await post('Benches by the river');
     proxy = await startProxy([app.url]);
-    const page = await openSignedIn(await context(watcher), proxy.url, '/suggestions');
+    const watcherContext = await context(watcher);
+    await watcherContext.clock.install();
+    const page = await openSignedIn(watcherContext, proxy.url, '/suggestions');
     const card = page.getByRole('article', { name: 'Benches by the river' });
     await card.getByText(/Score: 0 ·/).waitFor();
 
@@ -177,7 +181,7 @@ describe('Live screens in the browser', () => {
     await post('A market on Saturdays');
     await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'closed' } });
     proxy.blockAll = false;
-    await connectionIs(page, 'online');
+    await hurriedConnectionIs(page, 'online');
     await card.getByText(/Score: 0 · for: 1 · against: 1 · closed/).waitFor();
     expect(await card.getByRole('button', { name: 'For' }).getAttribute('aria-pressed')).toBe('true');
     await page.getByRole('article', { name: 'A market on Saturdays' }).waitFor();
@@ -185,10 +189,11 @@ describe('Live screens in the browser', () => {
     // No socket at all: the screen reads the list again every 5 s.
     proxy.blockSocketIo = true;
     proxy.dropConnections();
-    await connectionIs(page, 'polling');
+    await hurriedConnectionIs(page, 'polling');
     await http(app.url, 'PATCH', `/api/v1/suggestions/${first}`, { token: author.token, body: { status: 'open' } });
     await http(app.url, 'DELETE', `/api/v1/suggestions/${first}/vote`, { token: author.token });
-    await card.getByText(/Score: 1 · for: 1 · against: 0$/).waitFor({ timeout: 8000 });
+    const reopened = card.getByText(/Score: 1 · for: 1 · against: 0$/);
+    await hurryUntil(page, async () => (await reopened.count()) > 0, 'a poll reads the list again');
   });
 
   it('the desktop notifications tell of a message and a notification that came during a cut', async () => {
@@ -298,9 +303,11 @@ describe('Live screens in the browser', () => {
     ).body as { id: string };
     proxy = await startProxy([app.url]);
     proxy.blockSocketIo = true;
-    const page = await (await context(owner)).newPage();
+    const ownerContext = await context(owner);
+    await ownerContext.clock.install();
+    const page = await ownerContext.newPage();
     await page.goto(`${proxy.url}/documents/${created.id}`);
-    await connectionIs(page, 'polling');
+    await hurriedConnectionIs(page, 'polling');
     const editor = page.getByRole('textbox', { name: 'Content' });
     await editor.fill('After');
     await page.getByRole('button', { name: 'Save' }).click();
