@@ -9,6 +9,7 @@ import {
   type TokenRequest,
 } from '@realtime-hub/client';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { TokenService } from '../../src/auth/token.service.js';
@@ -1220,6 +1221,28 @@ describeE2E('Client SDK', () => {
     // Nothing read again after the end (a retry every 50 ms, doubling, would have made several).
     expect(reads).toEqual(readsAtEnd);
     expect(reads.stranger).toBe(1);
+  });
+
+  it('should end a message or job event stream, after one read, when its conversation or job does not exist', async () => {
+    const [uma] = await createUsers(sut, 1, 'SeqGone');
+    let reads = 0;
+    const counting: typeof fetch = async (input, init) => {
+      if (/\/(messages|events)\b/.test(input instanceof Request ? input.url : String(input))) reads += 1;
+      return fetch(input, init);
+    };
+    const { client } = sdkClient(proxy.url, uma.token, { fetch: counting });
+    const ended: unknown[] = [];
+    // Ids of nothing (a link kept from a deleted conversation, a job of another database).
+    client.conversationMessages(randomUUID(), { retryMs: 50 }).subscribe({ error: (e) => ended.push(e) });
+    client.jobEvents(randomUUID(), { retryMs: 50 }).subscribe({ error: (e) => ended.push(e) });
+    await waitUntil(() => ended.length === 2, 'both streams ended');
+    await sleep(500);
+    expect(ended).toEqual([
+      expect.objectContaining({ status: 404, code: 'NOT_FOUND' }),
+      expect.objectContaining({ status: 404, code: 'NOT_FOUND' }),
+    ]);
+    // A retry every 50 ms, doubling, would have read again several times meanwhile.
+    expect(reads).toBe(2);
   });
 
   it('should reject a send made after close(), as close() rejects what was queued', async () => {

@@ -154,14 +154,14 @@ const INBOX_MAX_PAGES = 10;
 const RECENT_SUGGESTIONS = 100;
 const SUGGESTION_PAGES = 10;
 
+/** Between half and one and a half times `ms` (a fraction of a millisecond is a delay setTimeout takes). */
 function jitter(ms: number): number {
-  return Math.round(ms * (0.5 + Math.random()));
+  return ms * (0.5 + Math.random());
 }
 
+/** 128 random bits; getRandomValues, unlike randomUUID, is there on a page served over plain HTTP (a kiosk's). */
 function randomId(): string {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  if (crypto?.randomUUID) return crypto.randomUUID();
-  return Date.now().toString(36) + Math.random().toString(36).slice(1) + Math.random().toString(36).slice(1);
+  return crypto.getRandomValues(new Uint32Array(4)).join('-');
 }
 
 /** A JWT's claims (no verification: the server does that); empty when they cannot be read. */
@@ -1068,8 +1068,10 @@ export class RealtimeClient {
           source,
           (item) => stream.next(item),
           { gapWaitMs: this.options.gapWaitMs, ...options },
-          // A read refused with 403 (not a member, or no longer) ends the stream with it: nothing more can come.
-          (error) => ((error as RestError).status === 403 ? (end(), stream.error(error)) : this.#report(error)),
+          // A read refused with 403 (not a member, or no longer) or 404 (no such conversation or job: a stale id) ends
+          // the stream with it: nothing more can come. (403 and 404 are the statuses whose remainder by 403 is under 2,
+          // written so for the core's size budget.)
+          (error) => ((error as RestError).status % 403 < 2 ? (end(), stream.error(error)) : this.#report(error)),
           // Nothing is read or retried once closed or refused (`unauthorized`): a reconnect() resumes it.
           () => !this.#halted,
         );
