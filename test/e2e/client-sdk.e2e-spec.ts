@@ -1256,6 +1256,26 @@ describeE2E('Client SDK', () => {
     expect(await storedMessages(pia, conversationId)).toEqual([]);
   });
 
+  it('should reject a read mark made after close() without asking the server', async () => {
+    const [rhea, saul] = await createUsers(sut, 2, 'ReadClosed');
+    const conversationId = await conversationOf(rhea, saul);
+    const sent = await post(saul, conversationId, 'read me later');
+    let requests = 0;
+    const counting: typeof fetch = async (input, init) => {
+      requests += 1;
+      return fetch(input, init);
+    };
+    const { client } = sdkClient(proxy.url, rhea.token, { fetch: counting });
+    await waitForState(client, 'online');
+    client.close();
+    const before = requests;
+    await expect(client.messages.read(conversationId, sent.seq)).rejects.toThrow('Client closed');
+    await expect(client.readNotification()).rejects.toThrow('Client closed');
+    expect(requests).toBe(before);
+    const inbox = await api.get('/api/v1/conversations', { token: rhea.token });
+    expect(inbox.body.items.find((c: { id: string }) => c.id === conversationId).unreadCount).toBe(1);
+  });
+
   it('should start the own-channel streams once a token comes, when the first getToken() failed', async () => {
     const [rita] = await createUsers(sut, 1, 'LateToken');
     // The first two (the first read and the one retry of a refused handshake) fail: `unauthorized` until reconnect().

@@ -1235,6 +1235,9 @@ export class RealtimeClient {
     payload: ClientEventPayload<E>,
     rest: () => Promise<{ data?: unknown; error?: unknown; response: Response }>,
   ): Promise<ClientEventResult<E>> {
+    // Closed: nothing more is asked of the server, as sends are refused. (In `unauthorized` the read still goes over
+    // REST and is refused there: the core's size budget.)
+    if (this.#closed) throw new Error('Client closed');
     if (this.#socket.connected) {
       try {
         return await this.request(event, payload);
