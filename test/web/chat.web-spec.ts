@@ -300,10 +300,11 @@ describe('Chat in the browser', () => {
         return typing.isVisible({ timeout: 1200 }).catch(() => false);
       }, 'Bob sees Alice typing');
       await emitAck(aliceSocket, 'typing', { conversationId, isTyping: false });
-      // The page's clock moved on rather than waited for: still shown 5 s on, gone 7.5 s on.
-      await pageB.clock.fastForward(5000);
+      // The page's clock moved on rather than waited for: still shown 4 s on, gone 7.5 s on (its 7 s count from its
+      // last `typing`, which came a little before it was seen).
+      await pageB.clock.fastForward(4000);
       expect(await typing.count()).toBe(1);
-      await pageB.clock.fastForward(2500);
+      await pageB.clock.fastForward(3500);
       await typing.waitFor({ state: 'detached', timeout: 2000 });
     } finally {
       aliceSocket.close();
@@ -365,8 +366,9 @@ describe('Chat in the browser', () => {
     proxy.blockSocketIo = true;
     proxy.dropConnections();
     await connectionIs(pageB, 'reconnecting');
-    // The client's fallback starts after 8 s without a socket; not before.
-    await pageB.clock.fastForward(7000);
+    // The client's fallback starts after 8 s without a socket; not 6 s on (the 8 s began a little before `reconnecting`
+    // was seen).
+    await pageB.clock.fastForward(6000);
     expect(await pageB.locator('[role="status"][data-state="reconnecting"]').count()).toBe(1);
     await hurriedConnectionIs(pageB, 'polling');
 

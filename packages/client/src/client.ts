@@ -159,7 +159,7 @@ function jitter(ms: number): number {
   return ms * (0.5 + Math.random());
 }
 
-/** 128 random bits; getRandomValues, unlike randomUUID, is there on a page served over plain HTTP (a kiosk's). */
+/** 128 random bits; getRandomValues, unlike randomUUID, is there on a page served over plain HTTP (on a LAN, say). */
 function randomId(): string {
   return crypto.getRandomValues(new Uint32Array(4)).join('-');
 }
