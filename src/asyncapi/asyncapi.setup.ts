@@ -144,13 +144,20 @@ export function createAsyncApiDocument(app: INestApplication): Record<string, un
 
 /** Registers `/asyncapi.json` and `/asyncapi` beside Swagger's `/docs` (public, outside the API prefix). */
 export function setupAsyncApi(app: INestApplication): void {
-  const document = createAsyncApiDocument(app);
-  const page = renderAsyncApiPage(document);
+  // Built on the first request, as the OpenAPI document is (src/bootstrap.ts).
+  let built: { json: string; page: string } | undefined;
+  const served = () => {
+    if (!built) {
+      const document = createAsyncApiDocument(app);
+      built = { json: JSON.stringify(document), page: renderAsyncApiPage(document) };
+    }
+    return built;
+  };
   const http = app.getHttpAdapter();
   http.get('/asyncapi.json', (_req: Request, res: Response) => {
-    res.type('application/json').send(JSON.stringify(document));
+    res.type('application/json').send(served().json);
   });
   http.get('/asyncapi', (_req: Request, res: Response) => {
-    res.type('text/html').send(page);
+    res.type('text/html').send(served().page);
   });
 }
