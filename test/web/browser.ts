@@ -4,7 +4,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { TestApp } from '../helpers/app.js';
 import type { TestUser } from '../helpers/factories.js';
 
@@ -82,10 +82,12 @@ export async function openSignedIn(context: BrowserContext, baseUrl: string, pat
  * busy, a page once took more than 10 s to show `reconnecting` after its connections were dropped.
  */
 export async function connectionIs(page: Page, state: string, timeout = 15_000): Promise<void> {
-  await page
-    .locator('[role="status"][data-state]')
-    .and(page.locator(`[data-state="${state}"]`))
-    .waitFor({ timeout });
+  await connectionState(page, state).waitFor({ timeout });
+}
+
+/** The connection state's line of the page, when it says `state`. */
+export function connectionState(page: Page, state: string): Locator {
+  return page.locator('[role="status"][data-state]').and(page.locator(`[data-state="${state}"]`));
 }
 
 /**
@@ -184,7 +186,7 @@ export async function hurryUntil(page: Page, check: () => Promise<boolean>, what
 
 /** Waits until the connection state says `state`, the page's clock hurried (see hurryUntil). */
 export async function hurriedConnectionIs(page: Page, state: string): Promise<void> {
-  const shown = page.locator('[role="status"][data-state]').and(page.locator(`[data-state="${state}"]`));
+  const shown = connectionState(page, state);
   await hurryUntil(page, async () => (await shown.count()) > 0, `the connection state says ${state}`);
 }
 

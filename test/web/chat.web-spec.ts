@@ -10,6 +10,7 @@ import { connect, emitAck } from '../helpers/sockets.js';
 import {
   closeBrowserAndApp,
   connectionIs,
+  connectionState,
   hurriedConnectionIs,
   hurryUntil,
   launchBrowser,
@@ -369,7 +370,7 @@ describe('Chat in the browser', () => {
     // The client's fallback starts after 8 s without a socket; not 6 s on (the 8 s began a little before `reconnecting`
     // was seen).
     await pageB.clock.fastForward(6000);
-    expect(await pageB.locator('[role="status"][data-state="reconnecting"]').count()).toBe(1);
+    expect(await connectionState(pageB, 'reconnecting').count()).toBe(1);
     await hurriedConnectionIs(pageB, 'polling');
 
     await pageA.getByRole('textbox', { name: 'Message' }).fill('do you read me?');
