@@ -942,7 +942,8 @@ describeE2E('Client SDK', () => {
 
   it('should renew its token three quarters into its life while it has no socket, again after a failure', async () => {
     const [lena] = await createUsers(sut, 1, 'RenewPolling');
-    const short = await sut.app.get(TokenService).sign({ id: lena.id, role: 'user', tokenVersion: 0 }, 6);
+    // 8 s: renewed 6 s on, asked again a second later, a second before the end for its refresh to reach the server.
+    const short = await sut.app.get(TokenService).sign({ id: lena.id, role: 'user', tokenVersion: 0 }, 8);
     let current = short.token;
     const asked: TokenRequest['reason'][] = [];
     proxy.blockSocketIo = true;
@@ -969,6 +970,55 @@ describeE2E('Client SDK', () => {
     await waitUntil(() => received.length === 1, 'the notification polled with the renewed token');
     expect(asked).toEqual(['connect', 'expiring', 'expiring']);
     expect(errors.map((e) => (e as Error).message)).toContain('no answer');
+    expect(states).toEqual(['connecting', 'polling']);
+  }, 30_000);
+
+  it('should take the token of a renewal under way for a request refused meanwhile, asking the app once at a time', async () => {
+    // A poll sent with the old token and answered after its end, while the renewal's getToken is still out: a second
+    // getToken beside it (`rejected`, as before) refreshes twice at once, which an app with a rotating refresh token
+    // does not survive (and one that refreshes with the expired token fails: the client ended `unauthorized`).
+    const [mia] = await createUsers(sut, 1, 'RenewUnderWay');
+    const tokens = sut.app.get(TokenService);
+    const short = await tokens.sign({ id: mia.id, role: 'user', tokenVersion: 0 }, 4);
+    const asked: TokenRequest['reason'][] = [];
+    let inFlight = 0;
+    let most = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    proxy.blockSocketIo = true;
+    let refusedLater = 0;
+    proxy.onRequest = (req) => {
+      const old = req.headers.authorization === `Bearer ${short.token}`;
+      if (old && Date.now() > short.expiresAt.getTime()) refusedLater += 1;
+      return 'forward';
+    };
+    const { client, states } = sdkClient(proxy.url, short.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 300,
+      pollIntervalMs: 200,
+      getToken: async ({ reason }) => {
+        asked.push(reason);
+        most = Math.max(most, ++inFlight);
+        try {
+          if (reason === 'connect') return short.token;
+          if (reason === 'expiring') await released;
+          return (await tokens.sign({ id: mia.id, role: 'user', tokenVersion: 0 }, 3600)).token;
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    });
+    const received: NotificationPayload[] = [];
+    client.notifications({ afterSeq: 0 }).subscribe((n) => received.push(n));
+    await waitForState(client, 'polling');
+    await waitUntil(() => asked.includes('expiring'), 'the renewal three quarters into the token’s life', 10_000);
+    await waitUntil(() => refusedLater > 0, 'a poll with the old token after its end', 10_000);
+    await sleep(300);
+    release();
+    await notify(mia, 'after the renewal');
+    await waitUntil(() => received.length === 1, 'the notification polled with the renewed token');
+    expect(asked).toEqual(['connect', 'expiring']);
+    expect(most).toBe(1);
     expect(states).toEqual(['connecting', 'polling']);
   }, 30_000);
 
@@ -1278,10 +1328,11 @@ describeE2E('Client SDK', () => {
 
   it('should start the own-channel streams once a token comes, when the first getToken() failed', async () => {
     const [rita] = await createUsers(sut, 1, 'LateToken');
-    // The first two (the first read and the one retry of a refused handshake) fail: `unauthorized` until reconnect().
+    // The first three (the first read; the first handshake's, asked again as the first brought none; the one retry of
+    // the refused handshake) fail: `unauthorized` until reconnect().
     let calls = 0;
     const { client } = sdkClient(proxy.url, rita.token, {
-      getToken: () => (++calls <= 2 ? Promise.reject(new Error('signed out')) : rita.token),
+      getToken: () => (++calls <= 3 ? Promise.reject(new Error('signed out')) : rita.token),
     });
     let unread: number | undefined;
     let inbox: Map<string, InboxEntry> | undefined;

@@ -215,8 +215,6 @@ export class RealtimeClient {
   readonly #outbox: Outgoing[] = [];
   #stateValue: ConnectionState = 'connecting';
   #token: string | undefined;
-  /** The first token read, started at creation; shared by the first handshake and early REST calls. */
-  #initialToken: Promise<string> | undefined;
   /** Resolves once a token was read: not the first read's outcome, which may fail before `reconnect()` gives one. */
   #tokenRead!: () => void;
   readonly #ready = new Promise<void>((resolve) => (this.#tokenRead = resolve));
@@ -230,7 +228,11 @@ export class RealtimeClient {
   /** Which poll loop of the HTTP fallback is current: #clearTimers ends one (see #poll). */
   #loop = 0;
   /** The last renewal after a 401: the token it replaced, when it was asked, and its answer. */
-  #renewal: { stale: string | undefined; at: number; token: Promise<string | undefined> } | undefined;
+  #renewal: [stale: string | undefined, at: number, token: Promise<string | undefined>] | undefined;
+  /** The token of the last handshake ('' before the first: any token read since is new to it). */
+  #presented = '';
+  /** The last token read (#readToken), which the next one waits for. */
+  #reading: Promise<string> | undefined;
   /** Reconnections of our own in a row without a connection (the backoff doubles with each). */
   #retries = 0;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
@@ -251,7 +253,7 @@ export class RealtimeClient {
     this.rest = createRestClient(
       options.url,
       {
-        token: async () => this.#token ?? (await (this.#initialToken ?? this.#readToken('connect'))),
+        token: async () => this.#token ?? (await this.#readToken('connect')),
         renew: (stale) => this.#renewOnce(stale),
       },
       options.fetch,
@@ -276,14 +278,13 @@ export class RealtimeClient {
       reconnectionDelayMax: options.reconnectDelayMaxMs ?? 5000,
       randomizationFactor: 0.5,
       timeout: options.timeoutMs ?? 10_000,
-      // Read on every (re)connection, so a reconnect never presents a token the app has replaced.
+      // Read on every (re)connection, so a reconnect never presents a token the app has replaced: asked again, unless
+      // a token came since the last handshake (the first read, a renewal), which is then the newest the app gave.
       auth: (cb) => {
         const reason = this.#tokenReason;
         this.#tokenReason = 'connect';
-        const read = reason === 'connect' && this.#initialToken ? this.#initialToken : this.#readToken(reason);
-        this.#initialToken = undefined;
-        read.then(
-          (token) => cb({ token }),
+        this.#readToken(reason, this.#presented).then(
+          (token) => cb({ token: (this.#presented = token) }),
           () => cb({}),
         );
       },
@@ -781,28 +782,40 @@ export class RealtimeClient {
    */
   #renewOnce(stale: string | undefined): Promise<string | undefined> {
     const recent = this.#renewal;
-    if (recent && recent.stale === stale && Date.now() - recent.at < RENEWAL_REUSE_MS) return recent.token;
-    const token = this.#readToken('rejected').catch(() => undefined);
-    this.#renewal = { stale, at: Date.now(), token };
+    if (recent && recent[0] === stale && Date.now() - recent[1] < RENEWAL_REUSE_MS) return recent[2];
+    const token = this.#readToken('rejected', stale).catch(() => undefined);
+    this.#renewal = [stale, Date.now(), token];
     return token;
   }
 
-  async #readToken(reason: TokenRequest['reason']): Promise<string> {
-    const token = await this.options.getToken({ reason });
-    if (token !== this.#token) {
-      const { iat = 0, exp = 0 } = claimsOf(token);
-      // A token just renewed that looks due already: the client's clock is ahead; three quarters of its life from now.
-      this.#renewIn(Math.max(renewalAt(token), reason === 'connect' ? 0 : Date.now() + (exp - iat) * 750) - Date.now());
-    }
-    this.#token = token;
-    this.#userIdValue ??= subjectOf(token);
-    this.#tokenRead();
-    return token;
+  /**
+   * The app's token (`getToken({reason})`), one read at a time: a read asked while another is under way waits for it
+   * and takes its token when that one replaced `stale` (the token the asker holds), rather than asking beside it. So
+   * the first handshake and early REST share the first read, and a 401 met while a renewal is under way (a poll sent
+   * before the token's end, answered after) takes the renewed token: two refreshes at once would cost an app with a
+   * rotating refresh token its session.
+   */
+  #readToken(reason: TokenRequest['reason'], stale = this.#token): Promise<string> {
+    return (this.#reading = Promise.allSettled([this.#reading]).then(async () => {
+      if (this.#token && this.#token !== stale) return this.#token;
+      const token = await this.options.getToken({ reason });
+      if (token !== this.#token) {
+        const { iat = 0, exp = 0 } = claimsOf(token);
+        // A token just renewed that looks due already (the client's clock ahead): three quarters of its life on.
+        this.#renewIn(
+          Math.max(renewalAt(token), reason === 'connect' ? 0 : Date.now() + (exp - iat) * 750) - Date.now(),
+        );
+      }
+      this.#token = token;
+      this.#userIdValue ??= subjectOf(token);
+      this.#tokenRead();
+      return token;
+    }));
   }
 
-  /** The token of a first handshake (at creation, or reconnect() after `unauthorized`), shared with early REST. */
+  /** The first token read (at creation, or reconnect() after `unauthorized`): the first handshake and REST take it. */
   #readFirstToken(): void {
-    (this.#initialToken = this.#readToken('connect')).catch(this.#report);
+    this.#readToken('connect').catch(this.#report);
   }
 
   /**
@@ -901,8 +914,7 @@ export class RealtimeClient {
           socket.connect();
           return;
         }
-        this.#clearTimers();
-        this.#setState('unauthorized');
+        this.#refused();
         return;
       }
       // A refusal by the server's middleware (e.g. too many connections) is not retried by Socket.IO itself.
@@ -1126,7 +1138,7 @@ export class RealtimeClient {
       const refused = results.some((r) => r.status === 'rejected' && (r.reason as RestError).status === 401);
       if (refused) {
         // REST already asked once for a new token (rest.ts) and it was refused too.
-        this.#refusedOverRest();
+        this.#refused();
         return;
       }
       const unreachable = results
@@ -1138,8 +1150,11 @@ export class RealtimeClient {
     });
   }
 
-  /** REST refused the token, after its one renewal (rest.ts): `unauthorized` until `reconnect()`. */
-  #refusedOverRest(): void {
+  /**
+   * The token was refused after its one renewal (by REST, rest.ts, or the handshake): `unauthorized` until
+   * `reconnect()`. (The socket's disconnect() after a refused handshake changes nothing; it is the same call for both.)
+   */
+  #refused(): void {
     this.#clearTimers();
     this.#socket.disconnect();
     this.#setState('unauthorized');
@@ -1189,7 +1204,7 @@ export class RealtimeClient {
         if (error instanceof RestError && error.status === 401) {
           // The token was refused, its one renewal too (rest.ts): as over the socket, the send stays queued and the
           // client goes `unauthorized`; `reconnect()` with a new token sends it.
-          if (!this.#halted && !this.#socket.connected) this.#refusedOverRest();
+          if (!this.#halted && !this.#socket.connected) this.#refused();
           if (this.#socket.connected) this.#schedulePump(250);
           return;
         }
