@@ -984,7 +984,8 @@ describeE2E('Client SDK', () => {
     // does not survive (and one that refreshes with the expired token fails: the client ended `unauthorized`).
     const [mia] = await createUsers(sut, 1, 'RenewUnderWay');
     const tokens = sut.app.get(TokenService);
-    const short = await tokens.sign({ id: mia.id, role: 'user', tokenVersion: 0 }, 4);
+    // 6 s: the renewal is asked 4.5 s on, 1.5 s before the end.
+    const short = await tokens.sign({ id: mia.id, role: 'user', tokenVersion: 0 }, 6);
     const asked: TokenRequest['reason'][] = [];
     let inFlight = 0;
     let most = 0;
