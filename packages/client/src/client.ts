@@ -159,11 +159,6 @@ function jitter(ms: number): number {
   return ms * (0.5 + Math.random());
 }
 
-/** 128 random bits; getRandomValues, unlike randomUUID, is there on a page served over plain HTTP (on a LAN, say). */
-function randomId(): string {
-  return crypto.getRandomValues(new Uint32Array(4)).join('-');
-}
-
 /** A JWT's claims (no verification: the server does that); empty when they cannot be read. */
 function claimsOf(token: string): { sub?: string; role?: string; iat?: number; exp?: number } {
   try {
@@ -178,17 +173,6 @@ function claimsOf(token: string): { sub?: string; role?: string; iat?: number; e
 function renewalAt(token = ''): number {
   const { iat, exp } = claimsOf(token);
   return iat && exp ? (iat + (exp - iat) * 0.75) * 1000 : NaN;
-}
-
-/** The user id of a user or admin token. */
-function subjectOf(token: string): string | undefined {
-  const { role, sub } = claimsOf(token);
-  return role === 'user' || role === 'admin' ? sub : undefined;
-}
-
-/** Network-level failures (no HTTP answer), as opposed to an answer the server gave. */
-function isNetworkError(error: unknown): boolean {
-  return !(error instanceof RestError) && !(error instanceof AckFailure);
 }
 
 export class RealtimeClient {
@@ -408,7 +392,7 @@ export class RealtimeClient {
     });
     let ack: { ok: boolean; data?: unknown; error?: AckError };
     try {
-      ack = await this.#socket.timeout(this.#timeoutMs).emitWithAck(event, payload);
+      ack = await this.#socket.timeout(this.options.timeoutMs ?? 10_000).emitWithAck(event, payload);
     } catch {
       throw new AckFailure({ code: 'TIMEOUT', message: `No ack for ${event}` });
     }
@@ -771,10 +755,6 @@ export class RealtimeClient {
     return this.#closed || this.#stateValue === 'unauthorized';
   }
 
-  get #timeoutMs(): number {
-    return this.options.timeoutMs ?? 10_000;
-  }
-
   /**
    * A new token after REST answered 401 to `stale`. The requests refused together (the streams of one poll, a send)
    * share one `getToken({reason: 'rejected'})`: a renewal of the same stale token asked within a few seconds is reused,
@@ -799,15 +779,15 @@ export class RealtimeClient {
     return (this.#reading = Promise.allSettled([this.#reading]).then(async () => {
       if (this.#token && this.#token !== stale) return this.#token;
       const token = await this.options.getToken({ reason });
-      if (token !== this.#token) {
-        const { iat = 0, exp = 0 } = claimsOf(token);
-        // A token just renewed that looks due already (the client's clock ahead): three quarters of its life on.
+      const { iat = 0, exp = 0, role, sub } = claimsOf(token);
+      // A token just renewed that looks due already (the client's clock ahead): three quarters of its life on.
+      if (token !== this.#token)
         this.#renewIn(
           Math.max(renewalAt(token), reason === 'connect' ? 0 : Date.now() + (exp - iat) * 750) - Date.now(),
         );
-      }
       this.#token = token;
-      this.#userIdValue ??= subjectOf(token);
+      // The user id of a user or admin token.
+      this.#userIdValue ??= role === 'user' || role === 'admin' ? sub : undefined;
       this.#tokenRead();
       return token;
     }));
@@ -835,11 +815,14 @@ export class RealtimeClient {
    */
   #renew(): void {
     const stale = this.#token;
-    (this.#socket.connected ? this.#refreshLive() : this.#readToken('expiring')).catch((err) => {
-      this.#report(err);
-      const left = (claimsOf(stale ?? '').exp ?? 0) * 1000 - Date.now();
-      if (this.#token === stale && left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4), 0);
-    });
+    this.#readToken('expiring')
+      // On a live socket, sent with `auth:refresh` before the current one ends.
+      .then<unknown>((token) => this.#socket.connected && this.request('auth:refresh', { token }))
+      .catch((err) => {
+        this.#report(err);
+        const left = (claimsOf(stale ?? '').exp ?? 0) * 1000 - Date.now();
+        if (this.#token === stale && left > 0) this.#renewIn(Math.min(READ_RETRY_MAX_MS, left / 4), 0);
+      });
   }
 
   /** #renewIfDue(`at`) in `ms` (none when NaN: a token without dates), in place of the one planned. */
@@ -926,12 +909,6 @@ export class RealtimeClient {
     });
     socket.on('auth:expiring', () => this.#renew());
     socket.onAny((event: string, payload: unknown) => this.#dispatch(event as ServerEventName, payload));
-  }
-
-  /** A fresh token sent on the live socket, before the current one ends. */
-  async #refreshLive(): Promise<void> {
-    const token = await this.#readToken('expiring');
-    await this.request('auth:refresh', { token });
   }
 
   /**
@@ -1141,9 +1118,10 @@ export class RealtimeClient {
         this.#refused();
         return;
       }
+      // Unreachable: each of the client's own reads failed with no answer from the server (its own reads are REST's).
       const unreachable = results
         .slice(0, own.length)
-        .every((r) => r.status === 'rejected' && isNetworkError(r.reason));
+        .every((r) => r.status === 'rejected' && !(r.reason instanceof RestError));
       this.#setState(unreachable ? 'offline' : 'polling');
       this.#pump();
       this.#armFallback(this.options.pollIntervalMs ?? 5000);
@@ -1162,7 +1140,15 @@ export class RealtimeClient {
 
   // ---- sending ----
 
-  #send(conversationId: string, body: string, clientId = randomId()): Promise<MessagePayload> {
+  /**
+   * Queues a message. Its default `clientId` is 128 random bits: getRandomValues, unlike randomUUID, is there on a page
+   * served over plain HTTP (on a LAN, say).
+   */
+  #send(
+    conversationId: string,
+    body: string,
+    clientId = crypto.getRandomValues(new Uint32Array(4)).join('-'),
+  ): Promise<MessagePayload> {
     return new Promise<MessagePayload>((resolve, reject) => {
       this.#outbox.push({ conversationId, body, clientId, attempts: 0, inFlight: false, resolve, reject });
       this.#pump();
