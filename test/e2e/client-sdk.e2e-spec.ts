@@ -341,6 +341,28 @@ describeE2E('Client SDK', () => {
     await waitForState(client, 'offline');
   }, 30_000);
 
+  it("should stay offline while REST hangs, waiting for a stream's own retry in flight rather than counting it as an answer", async () => {
+    const [ida] = await createUsers(sut, 1, 'Hanging');
+    const { client, states } = sdkClient(proxy.url, ida.token, {
+      fallbackAfterMs: 300,
+      pollIntervalMs: 1500,
+      timeoutMs: 1000,
+    });
+    client.notifications({ afterSeq: 0 }).subscribe(() => undefined);
+    await waitForState(client, 'online');
+    // A network gone quiet: REST requests are held unanswered (each ends at the client's 1-s timeout), the socket is
+    // refused. The stream retries a failed read on its own 1 s after it failed (then 2, 4 s), so a poll 1.5 s after
+    // the last one meets that retry in flight.
+    proxy.onRequest = () => 'hold';
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await waitForState(client, 'offline');
+    const from = states.length;
+    await sleep(5000);
+    expect(states.slice(from)).toEqual([]);
+    expect(client.state).toBe('offline');
+  }, 30_000);
+
   it('should poll for notifications while /socket.io is refused, and return to the socket when it opens', async () => {
     const [frank] = await createUsers(sut, 1, 'Fallback');
     proxy.blockSocketIo = true;

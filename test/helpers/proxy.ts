@@ -1,10 +1,10 @@
 // A small local HTTP + WebSocket proxy for client specs: forwards to one or several app instances (round-robin per
-// connection), and can refuse /socket.io, refuse everything, cut every open connection, or forward a request and
-// drop its answer. Close it in afterEach/afterAll.
+// connection), and can refuse /socket.io, refuse everything, cut every open connection, forward a request and drop
+// its answer, or hold a request unanswered (a network gone quiet). Close it in afterEach/afterAll.
 import http, { type IncomingMessage } from 'node:http';
 import net, { type Socket } from 'node:net';
 
-export type RequestAction = 'forward' | 'drop-response';
+export type RequestAction = 'forward' | 'drop-response' | 'hold';
 
 export interface TestProxy {
   url: string;
@@ -14,7 +14,10 @@ export interface TestProxy {
   blockAll: boolean;
   /** Upstream base URLs; a dead one (connection refused) is skipped. */
   targets: string[];
-  /** Decides per HTTP request: forward it, or forward it and cut the client's connection before the answer. */
+  /**
+   * Decides per HTTP request: forward it, forward it and cut the client's connection before the answer, or hold it:
+   * neither forwarded nor answered, its connection left open (until the client gives up, or dropConnections()).
+   */
   onRequest?: (req: IncomingMessage) => RequestAction;
   /** The target of each WebSocket upgrade, in order. */
   readonly upgrades: string[];
@@ -62,6 +65,7 @@ export async function startProxy(targets: string[]): Promise<TestProxy> {
       return;
     }
     const action = proxy.onRequest?.(req) ?? 'forward';
+    if (action === 'hold') return;
     connectUpstream(
       (socket, target) => {
         const upstream = http.request(

@@ -187,6 +187,48 @@ describe(SeqSequencer.name, () => {
     }
   });
 
+  it("should answer a poll that meets a read under way with that read's outcome, once it has one", async () => {
+    const failure = new Error('no answer');
+    const answers: Array<{ resolve(items: Item[]): void; reject(error: unknown): void }> = [];
+    const source: SeqSource<Item> = {
+      fetchAfter: () => new Promise<Item[]>((resolve, reject) => answers.push({ resolve, reject })),
+      latestSeq: async () => 0,
+    };
+    const delivered: number[] = [];
+    const sut = new SeqSequencer(source, (item) => delivered.push(item.seq), { afterSeq: 0, retryMs: 60_000 });
+    void sut.catchUp();
+    await settle();
+    expect(answers).toHaveLength(1);
+
+    // A poll while the stream's own read hangs: it neither answers at once nor reads beside it.
+    let polled: string | undefined;
+    sut.poll().then(
+      () => (polled = 'answered'),
+      (error: unknown) => (polled = error === failure ? 'failed' : 'other'),
+    );
+    await settle();
+    expect(polled).toBeUndefined();
+    expect(answers).toHaveLength(1);
+    answers[0].reject(failure);
+    await settle();
+    expect(polled).toBe('failed');
+
+    // One that meets a read that succeeds answers once the round it asked for is read too.
+    polled = undefined;
+    void sut.catchUp();
+    await settle();
+    sut.poll().then(() => (polled = 'answered'));
+    answers[1].resolve([{ seq: 1 }]);
+    await settle();
+    expect(polled).toBeUndefined();
+    expect(answers).toHaveLength(3);
+    answers[2].resolve([]);
+    await settle();
+    expect(polled).toBe('answered');
+    expect(delivered).toEqual([1]);
+    sut.stop();
+  });
+
   it('should keep no Node process alive with its retry or gap timer, which a closed client leaves', async () => {
     const timers: NodeJS.Timeout[] = [];
     const real = globalThis.setTimeout;

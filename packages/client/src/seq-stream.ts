@@ -35,7 +35,8 @@ const MAX_RETRY_MS = 30_000;
 export class SeqSequencer<T extends SeqItem> {
   #last: number | undefined;
   readonly #pending = new Map<number, T>();
-  #filling = false;
+  /** The read under way (#fill), which a read asked meanwhile answers with. */
+  #filling: Promise<{ error: unknown } | undefined> | undefined;
   #again = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #holeRounds = 0;
@@ -140,14 +141,20 @@ export class SeqSequencer<T extends SeqItem> {
     (this.#timer as { unref?(): void }).unref?.();
   }
 
-  /** Reads what is missing; never rejects: a failure is reported, retried later, and answered as `{error}`. */
+  /**
+   * Reads what is missing; never rejects: a failure is reported, retried later, and answered as `{error}`. Asked while
+   * a read is under way, it asks that read for another round (unless it only wants the position) and answers with its
+   * outcome: a poll that meets a stream's own retry in flight waits for it rather than counting it as an answer.
+   */
   async #fill(positionOnly = false): Promise<{ error: unknown } | undefined> {
     if (this.#stopped || !this.#isActive()) return undefined;
     if (this.#filling) {
       if (!positionOnly) this.#again = true;
-      return undefined;
+      return this.#filling;
     }
-    this.#filling = true;
+    let settle!: (outcome?: { error: unknown }) => void;
+    let outcome: { error: unknown } | undefined;
+    this.#filling = new Promise((resolve) => (settle = resolve));
     try {
       do {
         this.#again = false;
@@ -187,14 +194,15 @@ export class SeqSequencer<T extends SeqItem> {
         }
       } while (this.#again && !this.#stopped);
       this.#failures = 0;
-      return undefined;
     } catch (error) {
       this.#onError(error);
       this.#failures += 1;
       this.#schedule(Math.min(MAX_RETRY_MS, (this.#options.retryMs ?? 1000) * 2 ** (this.#failures - 1)));
-      return { error };
+      outcome = { error };
     } finally {
-      this.#filling = false;
+      this.#filling = undefined;
+      settle(outcome);
     }
+    return outcome;
   }
 }
