@@ -747,6 +747,12 @@ describeE2E('Client SDK', () => {
     await sleep(500);
     expect(settled).toBe(false);
     expect(await storedMessages(hal, conversationId)).toEqual([]);
+    // Reads are refused at once, as the server would refuse them (401), asking neither the app nor the server.
+    const requests = proxy.requests;
+    await expect(client.readNotification()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    await expect(client.messages.read(conversationId, 1)).rejects.toMatchObject({ status: 401 });
+    expect(proxy.requests).toBe(requests);
+    expect(asked).toEqual(['connect', 'connect', 'rejected']);
     expect(
       (await api.patch(`/api/v1/users/${gina.id}`, { token: admin.token, body: { disabled: false } })).status,
     ).toBe(200);

@@ -1236,9 +1236,10 @@ export class RealtimeClient {
     payload: ClientEventPayload<E>,
     rest: () => Promise<{ data?: unknown; error?: unknown; response: Response }>,
   ): Promise<ClientEventResult<E>> {
-    // Closed: nothing more is asked of the server, as sends are refused. (In `unauthorized` the read still goes over
-    // REST and is refused there: the core's size budget.)
-    if (this.#closed) throw new Error('Client closed');
+    // Closed or refused: nothing more is asked of the server (nor of the app for a token) until reconnect(). In
+    // `unauthorized` the refusal is the one the server would give (a 401), where sends stay queued.
+    if (this.#halted)
+      throw this.#closed ? new Error('Client closed') : new RestError(401, ErrorCodes.UNAUTHORIZED, 'Unauthorized');
     if (this.#socket.connected) {
       try {
         return await this.request(event, payload);
