@@ -8,6 +8,7 @@ import {
   type SuggestionVotePayload,
   type TokenRequest,
 } from '@realtime-hub/client';
+import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -1005,6 +1006,37 @@ describeE2E('Client SDK', () => {
     expect(errors.map((e) => (e as Error).message)).toContain('no answer');
     expect(states).toEqual(['connecting', 'polling']);
   }, 40_000);
+
+  it('should renew its token when its timer fires before the clock says it is due', async () => {
+    const [mona] = await createUsers(sut, 1, 'EarlyTimer');
+    const tokens = sut.app.get(TokenService);
+    // 8 s: renewed 6 s on. Node fires a timer up to a millisecond before Date.now() reaches its end (about 1 in 150
+    // here), and a wall clock set back (NTP) does the same by more: here the clock runs 20 ms behind once the timer
+    // is set. A renewal not due yet when its timer fired was never asked again: the token ran out.
+    const short = await tokens.sign({ id: mona.id, role: 'user', tokenVersion: 0 }, 8);
+    const asked: TokenRequest['reason'][] = [];
+    proxy.blockSocketIo = true;
+    const { client } = sdkClient(proxy.url, short.token, {
+      transports: ['polling', 'websocket'],
+      fallbackAfterMs: 300,
+      getToken: async ({ reason }) => {
+        asked.push(reason);
+        return reason === 'connect'
+          ? short.token
+          : (await tokens.sign({ id: mona.id, role: 'user', tokenVersion: 0 })).token;
+      },
+    });
+    await waitForState(client, 'polling');
+    const now = Date.now.bind(Date);
+    const behind = jest.spyOn(Date, 'now').mockImplementation(() => now() - 20);
+    try {
+      await sleep(Math.max(0, short.expiresAt.getTime() + 1500 - now()));
+    } finally {
+      behind.mockRestore();
+    }
+    expect(asked).toEqual(['connect', 'expiring']);
+    expect(client.state).toBe('polling');
+  }, 20_000);
 
   it('should take the token of a renewal under way for a request refused meanwhile, asking the app once at a time', async () => {
     // A poll sent with the old token and answered after its end, while the renewal's getToken is still out: a second

@@ -804,7 +804,11 @@ export class RealtimeClient {
    * fail. Not after TOKEN_EXPIRED (the reconnect asks with `expired`), nor once closed or `unauthorized`.
    */
   #renewIfDue(at = renewalAt(this.#token)): void {
-    if (Date.now() >= at && !this.#expired && !this.#halted) this.#renew();
+    // A timer that fired before the clock says it is due (Node fires up to a millisecond early; a clock set back) is
+    // set again, or the renewal would never come.
+    if (!this.#expired && !this.#halted)
+      if (Date.now() >= at) this.#renew();
+      else this.#renewIn(at - Date.now());
   }
 
   /**
