@@ -116,7 +116,7 @@ describe(`${KioskSessionsRepository.name} [${testDatabaseKind}]`, () => {
       const id = await workstation();
       await workstations.retryOffline(manager(), id);
       expect(await sut.due(manager())).toEqual({ sessions: false, offline: true });
-      expect(await workstations.claimOfflineDue(manager())).toEqual([id]);
+      expect((await workstations.claimOfflineDue(manager())).map((c) => c.id)).toEqual([id]);
       expect(await sut.due(manager())).toEqual(nothing);
     });
   });

@@ -7,7 +7,7 @@ import type { ChannelService } from '../realtime/channel.service.js';
 import type { KioskEvents } from './kiosk-events.js';
 import type { KioskSessionsRepository, SessionRow } from './kiosk-sessions.repository.js';
 import { CUT_OFF_GRACE_MS, HOLDER_GRACE_MS, KioskScheduler } from './kiosk.scheduler.js';
-import type { WorkstationRow, WorkstationsRepository } from './workstations.repository.js';
+import type { OfflineClaim, WorkstationRow, WorkstationsRepository } from './workstations.repository.js';
 import type { WorkstationsService } from './workstations.service.js';
 
 const { jest } = import.meta;
@@ -270,15 +270,16 @@ describe(KioskScheduler.name, () => {
   });
 
   it('should take a claimed workstation offline only when none of its sockets came back', async () => {
-    workstations.claimOfflineDue.mockResolvedValueOnce([W1, W2]);
+    const claims = [W1, W2].map((id) => ({ id, claimedAt: '2026-01-01 00:00:00+00' }));
+    workstations.claimOfflineDue.mockResolvedValueOnce(claims);
     sockets.set(`kiosk:workstation:${W2}`, [{ id: 'socket' }]);
     await sut.offline();
-    expect(workstations.goOffline).toHaveBeenCalledWith(W1);
+    expect(workstations.goOffline).toHaveBeenCalledWith(claims[0]);
     expect(workstations.goOffline).toHaveBeenCalledTimes(1);
   });
 
   it('should put the claim back when the socket check fails', async () => {
-    workstations.claimOfflineDue.mockResolvedValueOnce([W1]);
+    workstations.claimOfflineDue.mockResolvedValueOnce([{ id: W1, claimedAt: '2026-01-01 00:00:00+00' }]);
     sockets.set(`kiosk:workstation:${W1}`, new Error('timeout'));
     await sut.offline();
     expect(workstations.goOffline).not.toHaveBeenCalled();
@@ -288,7 +289,7 @@ describe(KioskScheduler.name, () => {
   it('should not start a pass while the previous one runs, nor before the socket server is up', async () => {
     let release!: () => void;
     workstations.claimOfflineDue.mockImplementationOnce(
-      () => new Promise<string[]>((resolve) => (release = () => resolve([]))),
+      () => new Promise<OfflineClaim[]>((resolve) => (release = () => resolve([]))),
     );
     const first = sut.tick();
     await new Promise((r) => setImmediate(r));

@@ -147,13 +147,14 @@ export class KioskScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Workstations whose last socket left KIOSK_OFFLINE_SECONDS ago go offline, unless a socket came back. */
   async offline(): Promise<void> {
-    for (const id of await this.workstations.claimOfflineDue()) {
+    for (const claim of await this.workstations.claimOfflineDue()) {
       try {
-        const sockets = await this.rooms.principalsIn(workstationRoom(id));
-        if (sockets.length === 0) await this.workstations.goOffline(id);
+        const sockets = await this.rooms.principalsIn(workstationRoom(claim.id));
+        // A socket that connects after this look is told apart by goOffline (it was heard from since the claim).
+        if (sockets.length === 0) await this.workstations.goOffline(claim);
       } catch (err) {
-        this.logger.warn({ err, workstationId: id }, 'Could not check the sockets of a workstation; retrying');
-        await this.workstations.retryOffline(id);
+        this.logger.warn({ err, workstationId: claim.id }, 'Could not check the sockets of a workstation; retrying');
+        await this.workstations.retryOffline(claim.id);
       }
     }
   }

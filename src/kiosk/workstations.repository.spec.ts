@@ -87,24 +87,44 @@ describe(`${WorkstationsRepository.name} [${testDatabaseKind}]`, () => {
     await sut.markLastSocketLeft(manager(), later, 3600);
 
     const [first, second] = await Promise.all([sut.claimOfflineDue(manager()), sut.claimOfflineDue(manager())]);
-    expect([...first, ...second]).toEqual([desk]);
+    const claims = [...first, ...second];
+    expect(claims).toEqual([{ id: desk, claimedAt: expect.any(String) }]);
     expect(await sut.claimOfflineDue(manager())).toEqual([]);
 
-    expect(await sut.goOffline(manager(), desk)).toEqual([expect.objectContaining({ id: desk, status: 'offline' })]);
-    expect(await sut.goOffline(manager(), desk)).toEqual([]);
+    const [claim] = claims;
+    expect(await sut.goOffline(manager(), claim)).toEqual([expect.objectContaining({ id: desk, status: 'offline' })]);
+    expect(await sut.goOffline(manager(), claim)).toEqual([]);
     // One whose moment is still ahead is not taken, even when asked (a socket may come back).
-    expect(await sut.goOffline(manager(), later)).toEqual([]);
+    expect(await sut.goOffline(manager(), { id: later, claimedAt: claim.claimedAt })).toEqual([]);
     expect((await status(later)).status).toBe('available');
+  });
+
+  it('should not take offline a workstation heard from after its claim (a socket came back meanwhile)', async () => {
+    const desk = (await sut.insert(manager(), 'Desk', null)).id;
+    const beating = (await sut.insert(manager(), 'Beating', null)).id;
+    for (const id of [desk, beating]) {
+      await sut.markConnected(manager(), id);
+      await sut.markLastSocketLeft(manager(), id, 0);
+    }
+    const claims = await sut.claimOfflineDue(manager());
+    expect(claims.map((c) => c.id).sort()).toEqual([desk, beating].sort());
+    // The database clock moves on between statements; each of these comes after the claim.
+    await db.dataSource.query(`SELECT pg_sleep(0.01)`);
+    await sut.markConnected(manager(), desk);
+    await sut.markSeen(manager(), beating);
+    for (const claim of claims) expect(await sut.goOffline(manager(), claim)).toEqual([]);
+    expect((await status(desk)).status).toBe('available');
+    expect((await status(beating)).status).toBe('available');
   });
 
   it('should put a claim back once, and not over a moment planned since', async () => {
     const desk = (await sut.insert(manager(), 'Desk', null)).id;
     await sut.markConnected(manager(), desk);
     await sut.markLastSocketLeft(manager(), desk, 0);
-    expect(await sut.claimOfflineDue(manager())).toEqual([desk]);
+    expect((await sut.claimOfflineDue(manager())).map((c) => c.id)).toEqual([desk]);
 
     await sut.retryOffline(manager(), desk);
-    expect(await sut.claimOfflineDue(manager())).toEqual([desk]);
+    expect((await sut.claimOfflineDue(manager())).map((c) => c.id)).toEqual([desk]);
 
     await sut.markLastSocketLeft(manager(), desk, 3600);
     const planned = (await status(desk)).offline_at;
@@ -126,7 +146,7 @@ describe(`${WorkstationsRepository.name} [${testDatabaseKind}]`, () => {
 
     await sut.offlineNow(manager(), [silent, offline]);
     expect((await status(offline)).offline_at).toBeNull();
-    expect(await sut.claimOfflineDue(manager())).toEqual([silent]);
+    expect((await sut.claimOfflineDue(manager())).map((c) => c.id)).toEqual([silent]);
   });
 
   it('should move the token version on rotation, and answer it', async () => {

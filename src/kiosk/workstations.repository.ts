@@ -20,6 +20,12 @@ export interface WorkstationRow {
 /** A workstation whose status a statement set, with the status it had before. */
 export type StatusChangeRow = WorkstationRow & { previous_status: WorkstationStatus };
 
+/** A workstation whose offline moment a pass claimed, and the database clock at the claim (timestamptz text). */
+export interface OfflineClaim {
+  id: string;
+  claimedAt: string;
+}
+
 /** A row of the admins' list, with its `created_at` as text for the cursor (a JS Date drops microseconds). */
 export type ListedWorkstationRow = WorkstationRow & { cursor_created_at: string };
 
@@ -130,21 +136,32 @@ export class WorkstationsRepository {
     );
   }
 
-  /** Claims the workstations whose offline moment has come, clearing it in the same statement: each once. */
-  async claimOfflineDue(manager: EntityManager): Promise<string[]> {
-    const rows = rowsOf<{ id: string }>(
-      await manager.query(`UPDATE workstations SET offline_at = NULL WHERE offline_at <= now() RETURNING id`),
+  /**
+   * Claims the workstations whose offline moment has come, clearing it in the same statement: each once. Each claim
+   * carries the database clock it was made at (as text: a JS Date drops microseconds), for `goOffline`.
+   */
+  async claimOfflineDue(manager: EntityManager): Promise<OfflineClaim[]> {
+    const rows = rowsOf<{ id: string; claimed_at: string }>(
+      await manager.query(
+        `UPDATE workstations SET offline_at = NULL WHERE offline_at <= now() RETURNING id, now()::text AS claimed_at`,
+      ),
     );
-    return rows.map((r) => r.id);
+    return rows.map((r) => ({ id: r.id, claimedAt: r.claimed_at }));
   }
 
-  /** Sets the status `offline`, unless it is already or an offline moment was planned again meanwhile. */
-  async goOffline(manager: EntityManager, workstationId: string): Promise<WorkstationRow[]> {
+  /**
+   * Sets the status `offline`, unless it is already, an offline moment was planned again meanwhile, or the
+   * workstation was heard from since the claim (a socket connected, or a heartbeat came, after the look for its
+   * sockets: it is back).
+   */
+  async goOffline(manager: EntityManager, claim: OfflineClaim): Promise<WorkstationRow[]> {
     return rowsOf<WorkstationRow>(
       await manager.query(
-        `UPDATE workstations SET status = 'offline' WHERE id = $1 AND status <> 'offline' AND offline_at IS NULL
+        `UPDATE workstations SET status = 'offline'
+         WHERE id = $1 AND status <> 'offline' AND offline_at IS NULL
+           AND (last_seen_at IS NULL OR last_seen_at <= $2::timestamptz)
          RETURNING ${workstationColumns()}`,
-        [workstationId],
+        [claim.id, claim.claimedAt],
       ),
     );
   }

@@ -17,7 +17,7 @@ import type { CreatedWorkstationDto, CreateWorkstationDto, WorkstationDto } from
 import { KioskEvents, WORKSTATIONS_CHANNEL } from './kiosk-events.js';
 import { toWorkstationPayload } from './kiosk.mapper.js';
 import { WorkstationAccessCache } from './workstation-access.cache.js';
-import { WorkstationsRepository } from './workstations.repository.js';
+import { type OfflineClaim, WorkstationsRepository } from './workstations.repository.js';
 
 export const KIOSK_TOKEN_TTL_SECONDS = 365 * 86400;
 
@@ -116,12 +116,13 @@ export class WorkstationsService implements OnModuleInit {
    * Claims the workstations whose offline moment has come (clearing it, so one instance acts on each); the caller
    * checks that no socket came back and then calls `goOffline`.
    */
-  async claimOfflineDue(): Promise<string[]> {
+  async claimOfflineDue(): Promise<OfflineClaim[]> {
     return this.repository.claimOfflineDue(this.dataSource.manager);
   }
 
-  async goOffline(workstationId: string): Promise<void> {
-    this.events.workstationsChanged(await this.repository.goOffline(this.dataSource.manager, workstationId));
+  /** Takes a claimed workstation offline, unless it was heard from since the claim (it came back meanwhile). */
+  async goOffline(claim: OfflineClaim): Promise<void> {
+    this.events.workstationsChanged(await this.repository.goOffline(this.dataSource.manager, claim));
   }
 
   /**

@@ -2,6 +2,10 @@ import type { Socket } from 'socket.io-client';
 import { DataSource } from 'typeorm';
 import { KioskSessionsRepository } from '../../src/kiosk/kiosk-sessions.repository.js';
 import { KioskScheduler } from '../../src/kiosk/kiosk.scheduler.js';
+import { workstationRoom } from '../../src/kiosk/kiosk-events.js';
+import { WorkstationsService } from '../../src/kiosk/workstations.service.js';
+import type { Principal } from '../../src/auth/principal.js';
+import { ChannelService } from '../../src/realtime/channel.service.js';
 import { createBackend, startApp, startInstance, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
@@ -505,6 +509,57 @@ describeE2E('Kiosk sessions', () => {
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline']));
     await connect(sut.url, kiosk.token);
     await eventually(() => expect(statusOf()).toEqual(['available', 'offline', 'available']));
+  }, 30_000);
+
+  it('should keep online a workstation whose kiosk came back while its offline check was looking for its sockets', async () => {
+    const kiosk = await newKiosk('Flapping');
+    const watcher = await adminSocket('kiosk:workstations');
+    const updates = collect(watcher, 'workstation:update');
+    const statusOf = () => updates.filter((u) => u.workstation.id === kiosk.id).map((u) => u.workstation.status);
+    const first = await connect(sut.url, kiosk.token);
+    await eventually(() => expect(statusOf()).toEqual(['available']));
+    const handled = kioskLeaveHandled(sut, kiosk.id);
+    first.close();
+    await handled;
+
+    // The offline pass claims the moment and looks for the workstation's sockets: none. The kiosk connects again
+    // right after that look (and is marked connected) before the pass acts on what it found.
+    const rooms = sut.app.get(ChannelService);
+    const workstations = sut.app.get(WorkstationsService);
+    const lookUp = Object.getPrototypeOf(rooms).principalsIn as ChannelService['principalsIn'];
+    const markConnected = Object.getPrototypeOf(workstations).connected as WorkstationsService['connected'];
+    let back: Promise<void> | undefined;
+    const checked = new Promise<void>((resolve, reject) => {
+      rooms.principalsIn = async (asked: string | string[]): Promise<Principal[]> => {
+        if (asked !== workstationRoom(kiosk.id)) return lookUp.call(rooms, asked);
+        delete (rooms as Partial<Pick<ChannelService, 'principalsIn'>>).principalsIn;
+        try {
+          const found = await lookUp.call(rooms, asked);
+          const connected = new Promise<void>((done) => {
+            workstations.connected = async (actor: Principal): Promise<void> => {
+              await markConnected.call(workstations, actor);
+              if (actor.id !== kiosk.id) return;
+              delete (workstations as Partial<Pick<WorkstationsService, 'connected'>>).connected;
+              done();
+            };
+          });
+          back = connect(sut.url, kiosk.token).then(() => undefined);
+          await Promise.all([back, connected]);
+          resolve();
+          return found;
+        } catch (err) {
+          reject(err as Error);
+          throw err;
+        }
+      };
+    });
+    await checked;
+    await back;
+    await passesBegunNow([sut], KioskScheduler);
+    await workstationsBarrier([sut], admin, watcher);
+    expect(statusOf()).toEqual(['available']);
+    const [row] = await sut.app.get(DataSource).query(`SELECT status FROM workstations WHERE id = $1`, [kiosk.id]);
+    expect(row).toEqual({ status: 'available' });
   }, 30_000);
 
   it('should take offline a workstation left online by an instance that died, and keep one with a socket', async () => {
