@@ -7,8 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { announceRevocation } from './revocation.js';
 import { UsersRepository } from './users.repository.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
@@ -23,6 +25,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly users: UsersRepository,
     private readonly accounts: AccountStateCache,
+    private readonly sockets: AccountSockets,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -36,32 +39,51 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       await hashPassword(password, this.config.passwordHash),
     );
     if (inserted !== undefined) {
-      if (!configured) {
-        await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
-        const file = join(this.config.dataDir, ADMIN_PASSWORD_FILE);
-        // Written to a new file, then renamed over the old one: writeFile's mode applies only to a file it creates, and
-        // a file left in DATA_DIR (by an earlier database, a backup, a person) keeps its own, perhaps readable by all.
-        const fresh = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-        await writeFile(fresh, `${email}\n${password}\n`, { mode: 0o600, flag: 'wx' });
-        await rename(fresh, file);
-        this.logger.log({ email, passwordFile: file }, 'Created the admin account; its password is in the file');
-      } else {
-        this.logger.log({ email }, 'Created the admin account');
-      }
+      if (configured === undefined) await this.writePasswordFile(email, password, 'Created the admin account');
+      else this.logger.log({ email }, 'Created the admin account');
       return;
     }
     // The account exists: keep it an enabled admin, and make a configured password the current one.
     const existing = await this.users.findAdminCandidate(m, email);
     if (!existing) return;
-    const passwordStale = configured !== undefined && !(await verifyPassword(existing.passwordHash, configured));
-    if (existing.role !== 'admin' || existing.disabled || passwordStale) {
+    const demoted = existing.role !== 'admin' || existing.disabled;
+    if (configured === undefined) {
+      if (!demoted) return;
+      // Without ADMIN_PASSWORD, an account the server makes admin gets the generated password, never the one it had:
+      // registration proves no ownership of the address, so an ordinary account at ADMIN_EMAIL may be anyone's, and a
+      // disabled admin's password may be why it was disabled.
+      const restored = await this.users.restoreAdminIfDemoted(
+        m,
+        existing.id,
+        await hashPassword(password, this.config.passwordHash),
+      );
+      if (!restored) return;
+      // Its tokens are revoked: the sockets other instances hold with them close too.
+      await announceRevocation(this.accounts, this.sockets, existing.id, this.logger);
+      await this.writePasswordFile(email, password, 'Restored the admin account with a new password');
+      return;
+    }
+    const passwordStale = !(await verifyPassword(existing.passwordHash, configured));
+    if (demoted || passwordStale) {
       await this.users.restoreAdmin(
         m,
         existing.id,
         passwordStale ? await hashPassword(configured, this.config.passwordHash) : undefined,
       );
-      await this.accounts.invalidate(existing.id);
+      await announceRevocation(this.accounts, this.sockets, existing.id, this.logger);
       this.logger.log({ email }, 'Restored the configured admin account');
     }
+  }
+
+  /** The generated password, in DATA_DIR/admin-password.txt (0600); only the file's path is logged. */
+  private async writePasswordFile(email: string, password: string, what: string): Promise<void> {
+    await mkdir(this.config.dataDir, { recursive: true, mode: 0o700 });
+    const file = join(this.config.dataDir, ADMIN_PASSWORD_FILE);
+    // Written to a new file, then renamed over the old one: writeFile's mode applies only to a file it creates, and
+    // a file left in DATA_DIR (by an earlier database, a backup, a person) keeps its own, perhaps readable by all.
+    const fresh = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(fresh, `${email}\n${password}\n`, { mode: 0o600, flag: 'wx' });
+    await rename(fresh, file);
+    this.logger.log({ email, passwordFile: file }, `${what}; its password is in the file`);
   }
 }

@@ -94,6 +94,24 @@ describe(`${UsersRepository.name} [${testDatabaseKind}]`, () => {
     });
     expect((await sut.accountState(m(), id!))?.tokenVersion).toBe(2);
   });
+
+  it('should restore a demoted admin with a new password once, and leave an enabled admin as it is', async () => {
+    const id = await sut.insertAdminIfAbsent(m(), 'restore@x.test', 'first');
+    expect(await sut.restoreAdminIfDemoted(m(), id!, 'second')).toBe(false);
+    await m().query(`UPDATE users SET role = 'user' WHERE id = $1`, [id]);
+    const [one, two] = await Promise.all([
+      sut.restoreAdminIfDemoted(m(), id!, 'third'),
+      sut.restoreAdminIfDemoted(m(), id!, 'fourth'),
+    ]);
+    expect([one, two].filter(Boolean)).toHaveLength(1);
+    expect(await sut.findAdminCandidate(m(), 'restore@x.test')).toEqual({
+      id,
+      passwordHash: one ? 'third' : 'fourth',
+      role: 'admin',
+      disabled: false,
+    });
+    expect((await sut.accountState(m(), id!))?.tokenVersion).toBe(1);
+  });
 });
 
 describe(`${AppSecretsRepository.name} [${testDatabaseKind}]`, () => {

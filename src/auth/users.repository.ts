@@ -131,6 +131,21 @@ export class UsersRepository {
     } as never);
   }
 
+  /**
+   * Makes the account an enabled admin with this new password hash and revokes its tokens, unless it already is an
+   * enabled admin (another instance starting at the same time restored it first): answers whether it changed it.
+   */
+  async restoreAdminIfDemoted(manager: EntityManager, id: string, passwordHash: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(User)
+      .set({ role: 'admin', disabled: false, passwordHash, tokenVersion: () => 'token_version + 1' })
+      .where('id = :id', { id })
+      .andWhere(`(role <> 'admin' OR disabled)`)
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Revokes every token of the account (bumps its token version). */
   async revokeTokens(manager: EntityManager, id: string): Promise<void> {
     await manager.increment(User, { id }, 'tokenVersion', 1);

@@ -12,7 +12,7 @@ const ADMIN: Principal = { id: '0b7f4c1e-2a3d-4e5f-8a9b-0c1d2e3f4a5b', role: 'ad
 const TARGET = '1c8f5d2f-3b4e-4f60-9bac-1d2e3f4a5b6c';
 
 describe(UsersService.name, () => {
-  function serviceWith(invalidate: () => Promise<void>) {
+  function serviceWith(invalidate: () => Promise<void>, admin: Partial<User> = {}) {
     const manager = {} as EntityManager;
     const stored: User = {
       id: TARGET,
@@ -23,8 +23,10 @@ describe(UsersService.name, () => {
       tokenVersion: 4,
       createdAt: new Date('2024-01-01T00:00:00Z'),
     } as User;
+    // The admin's own row, locked beside the target's: still an enabled admin at the token's version.
+    const adminRow = { ...stored, id: ADMIN.id, email: 'admin@x.io', role: 'admin', tokenVersion: 1, ...admin } as User;
     const users = {
-      lock: jest.fn(async () => ({ ...stored })),
+      lock: jest.fn(async (_manager: EntityManager, id: string) => ({ ...(id === ADMIN.id ? adminRow : stored) })),
       save: jest.fn(async (_manager: EntityManager, user: User) => user),
     };
     const accounts = { invalidate: jest.fn(invalidate) };
@@ -62,6 +64,25 @@ describe(UsersService.name, () => {
     await expect(sut.update(ADMIN, TARGET, { role: 'admin' })).resolves.toMatchObject({ id: TARGET, role: 'admin' });
     expect(sockets.disconnect).toHaveBeenCalledWith(TARGET);
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ userId: TARGET }), expect.any(String));
+  });
+
+  // The guard checked the admin's token as the request arrived; a demotion, a disable or a logout that committed since
+  // revoked it, and the change must not land after that.
+  it.each([
+    ['demoted', { role: 'user' as const, tokenVersion: 2 }],
+    ['disabled', { disabled: true, tokenVersion: 2 }],
+    ['signed out', { tokenVersion: 2 }],
+  ])('should refuse the change when the admin was %s since the token was checked', async (_what, admin) => {
+    const { sut, users, accounts } = serviceWith(async () => undefined, admin);
+    await expect(sut.update(ADMIN, TARGET, { disabled: true })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(users.save).not.toHaveBeenCalled();
+    expect(accounts.invalidate).not.toHaveBeenCalled();
+  });
+
+  it('should lock both accounts in id order, so two admins changing each other at once cannot deadlock', async () => {
+    const { sut, users } = serviceWith(async () => undefined);
+    await sut.update(ADMIN, TARGET, { disabled: true });
+    expect(users.lock.mock.calls.map(([, id]) => id)).toEqual([ADMIN.id, TARGET].sort());
   });
 
   // CONTRACT: every older token stops working on a PATCH, whatever it changes; sending the account as it is signs it

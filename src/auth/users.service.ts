@@ -1,7 +1,7 @@
 // Finding users, and the admin's changes to an account (which revoke its tokens on every instance).
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainException } from '../common/domain.exception.js';
 import { cursorField, decodeCursor, type Page, type PageQueryDto, pageLimit, toPage } from '../common/pagination.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -10,6 +10,7 @@ import { AccountStateCache } from './account-state.cache.js';
 import { announceRevocation } from './revocation.js';
 import type { AdminUserDto, PublicUserDto, UpdateUserDto, UserSearchQueryDto } from './dto/auth.dto.js';
 import type { Principal } from './principal.js';
+import type { User } from './user.entity.js';
 import { toAdminUserDto, toPublicUserDto } from './user.mapper.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -54,7 +55,7 @@ export class UsersService {
       throw DomainException.forbidden('Admins cannot demote or disable themselves');
     }
     const user = await this.uow.run(async ({ manager, afterCommit }) => {
-      const current = await this.users.lock(manager, id);
+      const current = await this.lockWithActor(manager, actor, id);
       if (!current) throw DomainException.notFound('User');
       // Every PATCH revokes, whether or not it changes a field (CONTRACT: "every older token of that user stops
       // working"): an admin signs an account out everywhere by sending it unchanged.
@@ -68,5 +69,31 @@ export class UsersService {
       return current;
     });
     return toAdminUserDto(user);
+  }
+
+  /**
+   * Locks the account to change, and the admin changing it, in id order (two admins changing each other at once
+   * cannot deadlock), and checks under that lock that the admin's token is still current: the guard checked it as the
+   * request arrived, and a change committed since (another admin demoting or disabling this one, a logout) must not
+   * let a change this admin may no longer make land after it. Answers the locked account, null when it does not exist.
+   */
+  private async lockWithActor(manager: EntityManager, actor: Principal, id: string): Promise<User | null> {
+    if (actor.id === id) {
+      const self = await this.users.lock(manager, id);
+      if (self) this.assertStillAdmin(actor, self);
+      return self;
+    }
+    const [first, second] = actor.id < id ? [actor.id, id] : [id, actor.id];
+    const locked = new Map<string, User | null>();
+    locked.set(first, await this.users.lock(manager, first));
+    locked.set(second, await this.users.lock(manager, second));
+    this.assertStillAdmin(actor, locked.get(actor.id) ?? null);
+    return locked.get(id) ?? null;
+  }
+
+  private assertStillAdmin(actor: Principal, row: User | null): void {
+    if (!row || row.disabled || row.role !== 'admin' || row.tokenVersion !== actor.tokenVersion) {
+      throw DomainException.unauthorized();
+    }
   }
 }

@@ -231,6 +231,35 @@ describeE2E('Identity', () => {
       closeAllSockets();
     });
 
+    // Attack: an admin being demoted (a stolen admin token, found out) races the demotion with a change of its own. The
+    // guard checked the token as the request arrived; the change landed after the demotion had revoked that token. Two
+    // admins demoting each other at once both succeeded, each after the other's demotion had committed.
+    it("should not let a change by an admin land after that admin's demotion", async () => {
+      const root = await loginAdmin(sut);
+      for (let round = 0; round < 5; round += 1) {
+        const pair = [await registerUser(sut, 'Admin A'), await registerUser(sut, 'Admin B')];
+        const tokens: string[] = [];
+        for (const one of pair) {
+          await api.patch(`/api/v1/users/${one.id}`, { token: root.token, body: { role: 'admin' } });
+          const login = await api.post('/api/v1/auth/login', { body: { email: one.email, password: one.password } });
+          tokens.push(login.body.accessToken);
+        }
+        const [a, b] = await Promise.all([
+          api.patch(`/api/v1/users/${pair[1].id}`, { token: tokens[0], body: { role: 'user' } }),
+          api.patch(`/api/v1/users/${pair[0].id}`, { token: tokens[1], body: { role: 'user' } }),
+        ]);
+        // Whichever committed first revoked the other's token: the other is refused, and one admin is left.
+        expect({ round, statuses: [a.status, b.status].sort() }).toEqual({ round, statuses: [200, 401] });
+        const roles = await Promise.all(
+          pair.map(async (one) => {
+            const login = await api.post('/api/v1/auth/login', { body: { email: one.email, password: one.password } });
+            return login.body.user.role as string;
+          }),
+        );
+        expect({ round, roles: roles.sort() }).toEqual({ round, roles: ['admin', 'user'] });
+      }
+    });
+
     it('should refuse login for a disabled user and a malformed id', async () => {
       const admin = await loginAdmin(sut);
       const user = await registerUser(sut);
@@ -290,6 +319,42 @@ describeE2E('Identity: the generated admin password', () => {
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       const login = await client(instance.url).post('/api/v1/auth/login', { body: { email, password } });
       expect(login.status).toBe(200);
+    } finally {
+      await instance?.close();
+      await backend.dispose();
+    }
+  });
+
+  // Attack: registration is open and proves no ownership of the address, so anyone may hold an ordinary account at the
+  // address an operator later names ADMIN_EMAIL (without ADMIN_PASSWORD). At the next start the server made that
+  // account the admin and kept the password its registrant chose: the registrant signed in as admin.
+  it('should not make an account registered at ADMIN_EMAIL an admin that keeps its own password', async () => {
+    const backend = await createBackend();
+    const email = uniqueEmail('boss');
+    const chosen = 'chosen-by-whoever-registered';
+    let instance: TestApp | undefined;
+    try {
+      instance = await startInstance(backend);
+      const registered = await client(instance.url).post('/api/v1/auth/register', {
+        body: { email, password: chosen, displayName: 'Not The Boss' },
+      });
+      expect(registered.status).toBe(201);
+      await instance.close();
+
+      instance = await startInstance(backend, { ADMIN_EMAIL: email, ADMIN_PASSWORD: '' });
+      const api = client(instance.url);
+      const squatter = await api.post('/api/v1/auth/login', { body: { email, password: chosen } });
+      expect({ status: squatter.status, role: squatter.body?.user?.role }).toEqual({
+        status: 401,
+        role: undefined,
+      });
+      // The admin's password is the one the server generated, in DATA_DIR/admin-password.txt as on a creation.
+      const [fileEmail, password] = (await readFile(join(backend.env.DATA_DIR, 'admin-password.txt'), 'utf8')).split(
+        '\n',
+      );
+      expect(fileEmail).toBe(email);
+      const admin = await api.post('/api/v1/auth/login', { body: { email, password } });
+      expect({ status: admin.status, role: admin.body?.user?.role }).toEqual({ status: 200, role: 'admin' });
     } finally {
       await instance?.close();
       await backend.dispose();
