@@ -995,6 +995,16 @@ describe('Screens in the browser', () => {
       .click();
     await page.getByRole('heading', { name: 'Scrape the menus' }).waitFor();
     expect(await page.getByRole('textbox', { name: 'Worker token' }).count()).toBe(0);
+    // Its total unknown, its bar has no value while it may still run (a moving bar), and an empty one once it failed:
+    // it moved on as if the job were at work.
+    const menus = page.getByRole('progressbar', { name: 'Progress of Scrape the menus' });
+    expect(await menus.getAttribute('value')).toBeNull();
+    await http(app.url, 'POST', `/api/v1/jobs/${next}/events`, {
+      token: alice.token,
+      body: { type: 'job_failed', data: { error: 'The site is down' } },
+    });
+    await page.getByText('failed · pages 0 / ?').waitFor();
+    expect(await menus.getAttribute('value')).toBe('0');
 
     // Someone else's job is refused, said so, rather than loading forever.
     const other = await openSignedIn(await context(bob), app.url, `/jobs/${jobId}`);

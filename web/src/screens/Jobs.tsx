@@ -67,11 +67,14 @@ function JobProgress({ job }: { job: JobPayload }) {
   const { t } = useTranslation();
   const total = job.progress.totalPages ?? 0;
   const done = job.status === 'completed';
+  // Without a total, a job under way shows a bar without a value (moving: it is working); one that failed shows an
+  // empty one (still, since nothing goes on).
+  const unknown = job.status === 'failed' ? 0 : undefined;
   return (
     <progress
       aria-label={t('jobs.progressOf', { name: job.name })}
       max={total > 0 ? total : 1}
-      value={done ? (total > 0 ? total : 1) : total > 0 ? Math.min(job.progress.pagesScraped, total) : undefined}
+      value={done ? (total > 0 ? total : 1) : total > 0 ? Math.min(job.progress.pagesScraped, total) : unknown}
     />
   );
 }
