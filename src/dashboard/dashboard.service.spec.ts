@@ -81,6 +81,7 @@ describe(DashboardService.name, () => {
     );
     sut.onModuleInit();
   });
+  afterEach(() => jest.restoreAllMocks());
 
   it('should answer the Stats from one counting statement and presence', async () => {
     expect(await sut.stats()).toEqual(STATS);
@@ -147,6 +148,31 @@ describe(DashboardService.name, () => {
     await sut.flush();
     expect(clock.claim).toHaveBeenCalledTimes(1);
     expect(publisher.publish).not.toHaveBeenCalled();
+  });
+
+  it('should publish the changes of a claimed period whose counts could not be read, once they can', async () => {
+    events.changed();
+    await flushPromises();
+    clock.claim.mockResolvedValue({ claim: true });
+    query.mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    await expect(sut.flush()).rejects.toThrow('Connection terminated');
+    expect(publisher.publish).not.toHaveBeenCalled();
+    // The period the clock names is over: the change is still owed, and goes out.
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now() + 1000);
+    await sut.flush();
+    expect(publisher.publish).toHaveBeenCalledWith('dashboard', 'stats_update', STATS);
+    // The shared clock heard of it again, so that whichever instance claims next publishes it.
+    expect(clock.changed).toHaveBeenCalledTimes(2);
+  });
+
+  it('should not drop a change that the shared clock could not record', async () => {
+    clock.changed.mockRejectedValueOnce(new Error('Connection is closed'));
+    events.changed();
+    await flushPromises();
+    clock.claim.mockResolvedValue({ claim: true });
+    await sut.flush();
+    expect(clock.changed).toHaveBeenCalledTimes(2);
+    expect(publisher.publish).toHaveBeenCalledWith('dashboard', 'stats_update', STATS);
   });
 
   it('should ask for a heartbeat while this instance has a subscriber', async () => {

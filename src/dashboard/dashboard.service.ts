@@ -43,6 +43,11 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   /** Changes this instance heard of (counted once the shared clock has them), and how many an update covers. */
   private heard = 0;
   private covered = 0;
+  /**
+   * Changes the shared clock has not heard of yet: its record failed (Redis out of reach for a moment), or an update
+   * claimed for them could not read the counts. Recorded again by the next look, so that they are announced.
+   */
+  private owed = 0;
   private nextAttemptAt = 0;
   /** Presence as last read from every instance, stood in for it while this instance cannot reach them. */
   private lastPresence?: { realtime: PresenceStats; online: string[] };
@@ -127,8 +132,26 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
         this.heard += 1;
         this.nextAttemptAt = 0;
       },
-      (err: unknown) => this.logger.warn({ err }, 'Could not record a dashboard change'),
+      (err: unknown) => {
+        this.owed += 1;
+        this.logger.warn({ err }, 'Could not record a dashboard change; trying again');
+      },
     );
+  }
+
+  /** Records the owed changes in the shared clock (before a claim, so that the claim sees them). */
+  private async recordOwed(): Promise<void> {
+    if (this.owed === 0) return;
+    const owed = this.owed;
+    this.owed = 0;
+    try {
+      await this.clock.changed();
+    } catch (err) {
+      this.owed += owed;
+      throw err;
+    }
+    this.heard += 1;
+    this.nextAttemptAt = 0;
   }
 
   /** One look, unless the previous one is still running. */
@@ -138,6 +161,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
 
   /** Publishes when this instance has changes to announce (or subscribers owed a heartbeat) and claims the period. */
   async flush(): Promise<void> {
+    await this.recordOwed();
     const subscribed = this.rooms.hasLocalMembers(DASHBOARD_CHANNEL);
     const pending = this.heard > this.covered;
     if ((!pending && !subscribed) || Date.now() < this.nextAttemptAt) return;
@@ -147,7 +171,16 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
       // Every change heard so far reached the clock before the claim, so the counts read now include it.
       this.covered = seen;
       this.nextAttemptAt = Date.now() + this.config.dashboard.intervalMs;
-      this.publisher.publish(DASHBOARD_CHANNEL, 'stats_update', await this.stats());
+      let stats: StatsPayload;
+      try {
+        stats = await this.stats();
+      } catch (err) {
+        // The period is claimed (here and, with Redis, for every instance) but nothing went out: what it was to
+        // announce is owed again, for the next period, rather than left to the heartbeat (or to nobody).
+        this.owed += 1;
+        throw err;
+      }
+      this.publisher.publish(DASHBOARD_CHANNEL, 'stats_update', stats);
     } else if (decision.retryInMs === null) {
       // Another instance's update already covered our changes.
       this.covered = seen;

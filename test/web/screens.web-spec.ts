@@ -393,6 +393,24 @@ describe('Screens in the browser', () => {
     expect(await loadedChunks(page)).toContain('Dashboard');
   });
 
+  it('says the dashboard cannot load while the server is out of reach, not "Loading…" for good', async () => {
+    const page = await openSignedIn(await context(admin), app.url, '/admin/dashboard');
+    await page.getByRole('region', { name: 'Users' }).waitFor();
+    await page.getByRole('link', { name: 'Kiosks' }).click();
+    await page.getByRole('cell', { name: 'Camille' }).waitFor();
+    // Offline, the dashboard (its code already fetched) is opened again: it has no count to show, and says why.
+    await page.context().setOffline(true);
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+    const unreachable = page.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+    await unreachable.waitFor();
+    expect(await page.getByText('Loading…').count()).toBe(0);
+    // Back online, the counts come by themselves.
+    await page.context().setOffline(false);
+    await page.getByRole('region', { name: 'Users' }).locator('.big').filter({ hasText: /^\d+$/ }).waitFor();
+    expect(await unreachable.count()).toBe(0);
+  });
+
   it('takes down a toast whose notification was read on another device', async () => {
     const reader = await registerUser(app, 'Toast Reader');
     const page = await openSignedIn(await context(reader), app.url, '/suggestions');

@@ -2,12 +2,15 @@
 // of connections and online users over the last minutes.
 import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { api } from '../api';
+import { ListState } from '../components/ListState';
 import { useSignedIn } from '../session';
 import i18n, { timeOf } from '../i18n';
+import { useLoad } from '../list';
 
 const WINDOW_SECONDS = 10 * 60;
 /** Tick steps of the count axis: whole numbers only. */
@@ -42,7 +45,7 @@ export function Dashboard() {
   const chart = useRef<uPlot>(undefined);
   const pointsRef = useRef<Point[]>([]);
 
-  const take = (next: StatsPayload) => {
+  const take = useCallback((next: StatsPayload) => {
     // The newest by its time: an update computed before a snapshot can reach the page after it.
     setStats((current) => (current && current.timestamp > next.timestamp ? current : next));
     const t0 = Date.parse(next.timestamp) / 1000;
@@ -57,8 +60,14 @@ export function Dashboard() {
         .filter((p) => p.t > t0 - WINDOW_SECONDS)
         .sort((a, b) => a.t - b.t);
     });
-  };
+  }, []);
   useChannel(client, channels.dashboard(), { snapshot: take, stats_update: take });
+  // The first counts are also read over REST, asked again until they come: while the server is out of reach the
+  // channel says nothing, and the screen says why it has no count (with a retry) rather than "Loading…" for good.
+  const load = useLoad(
+    useCallback(() => api<StatsPayload>(client, 'GET', '/api/v1/dashboard/stats'), [client]),
+    take,
+  );
 
   useEffect(() => {
     const box = chartBox.current;
@@ -172,7 +181,7 @@ export function Dashboard() {
           />
         </div>
       ) : (
-        <p>{t('loading')}</p>
+        <ListState load={load} empty />
       )}
       <figure className="chart">
         <figcaption>{t('dashboard.chart')}</figcaption>
