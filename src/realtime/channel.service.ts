@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import { DomainException } from '../common/domain.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { RedisService } from '../redis/redis.service.js';
-import { ChannelRegistry, StreamSnapshot } from './channel-registry.js';
+import { ChannelRegistry, type ResolvedChannel, StreamSnapshot } from './channel-registry.js';
 import { holdBackUpTo, holdUntilAnswered, releaseAfterAnswer } from './ordered-adapter.js';
 import { isServerOwnedRoom } from './principal-rooms.js';
 import { RealtimeServer } from './realtime.server.js';
@@ -20,6 +20,14 @@ export interface SocketData {
 
 const NO_ROOMS: ReadonlySet<string> = new Set();
 
+/** What a socket still runs on one channel: everything, and the last unsubscribe (each settled, never rejected). */
+interface RunningOnChannel {
+  all: Promise<void>;
+  unsubscribe?: Promise<void>;
+}
+
+const noop = (): void => undefined;
+
 /** The ack of a subscribe: the channel's canonical name, and its snapshot where it has one. */
 export type Subscribed = { channel: string; snapshot?: unknown };
 
@@ -31,6 +39,8 @@ export class ChannelService {
   private readonly maxChannels: number;
   /** Each socket's channels being subscribed (not yet joined or answered): they count towards its limit. */
   private readonly joining = new WeakMap<Socket, Set<string>>();
+  /** Each socket's subscribes and unsubscribes still running, by channel (see `inOrder`). */
+  private readonly running = new WeakMap<Socket, Map<string, RunningOnChannel>>();
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -46,11 +56,15 @@ export class ChannelService {
    * no event reaches a socket that may not have it; and again once joined, so that the snapshot holds whatever was
    * published between the first check and the join (which this socket, not yet in the room, did not receive), and a
    * permission withdrawn meanwhile (its eviction may have swept the room before the socket was in it) leaves it out.
-   * On a channel with a snapshot, what the room publishes from the join until the answer is sent waits for it
-   * (subscription-holds.ts): the client applies events to the snapshot.
+   * What the room publishes from the join until the answer is sent waits for it (subscription-holds.ts): the client
+   * applies events to the snapshot, and a refusal by the second check drops them.
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
-    const { name: channel, definition, params } = this.registry.resolve(name);
+    const resolved = this.registry.resolve(name);
+    return this.inOrder(socket, resolved.name, 'subscribe', () => this.join(socket, resolved));
+  }
+
+  private async join(socket: Socket, { name: channel, definition, params }: ResolvedChannel): Promise<Subscribed> {
     const principal = (socket.data as SocketData).principal;
     let joining = this.joining.get(socket);
     if (!joining) this.joining.set(socket, (joining = new Set()));
@@ -63,14 +77,17 @@ export class ChannelService {
       // answer.
       if (!socket.connected) return { channel };
       const adapter = socket.nsp.adapter;
-      if (definition.snapshot) holdUntilAnswered(adapter, channel, socket.id);
+      // Every channel's, not only one with a snapshot: until the second check passes, what the room publishes is not
+      // yet this socket's (a permission withdrawn after the first check, whose eviction swept the room before the
+      // socket was in it, would otherwise let it hear the room meanwhile); it is dropped if that check refuses.
+      holdUntilAnswered(adapter, channel, socket.id);
       try {
         await socket.join(channel);
         if (definition.snapshot) snapshot = await definition.snapshot(principal, params);
         else await definition.authorize(principal, params);
       } catch (err) {
         await socket.leave(channel);
-        if (definition.snapshot) releaseAfterAnswer(adapter, channel, socket.id, false);
+        releaseAfterAnswer(adapter, channel, socket.id, false);
         throw err;
       }
       if (snapshot instanceof StreamSnapshot) {
@@ -78,7 +95,7 @@ export class ChannelService {
         snapshot = snapshot.value;
       }
       // Nest sends the answer in the microtasks that follow this one's return; what waited goes after it.
-      if (definition.snapshot) setImmediate(() => releaseAfterAnswer(adapter, channel, socket.id, true));
+      setImmediate(() => releaseAfterAnswer(adapter, channel, socket.id, true));
     } finally {
       joining.delete(channel);
     }
@@ -108,10 +125,42 @@ export class ChannelService {
   }
 
   async unsubscribe(socket: Socket, name: unknown): Promise<{ channel: string }> {
-    const resolved = this.registry.resolve(name);
-    await socket.leave(resolved.name);
-    socket.emit('unsubscribed', { channel: resolved.name } satisfies ServerEvents['unsubscribed']);
-    return { channel: resolved.name };
+    const { name: channel } = this.registry.resolve(name);
+    return this.inOrder(socket, channel, 'unsubscribe', async () => {
+      await socket.leave(channel);
+      socket.emit('unsubscribed', { channel } satisfies ServerEvents['unsubscribed']);
+      return { channel };
+    });
+  }
+
+  /**
+   * Runs a subscribe or unsubscribe of a socket to a channel in the order the socket sent them: an unsubscribe waits
+   * for the subscribes sent before it (else one still being checked would join after it, and the socket would stay in
+   * a channel it left, hearing it and counting it towards its limit), and a subscribe waits for an unsubscribe sent
+   * before it. Subscribes alone run at once, side by side, as before; with nothing to wait for, `run` starts now, in
+   * this tick (a subscribe's place is taken as it arrives).
+   */
+  private inOrder<T>(
+    socket: Socket,
+    channel: string,
+    kind: 'subscribe' | 'unsubscribe',
+    run: () => Promise<T>,
+  ): Promise<T> {
+    let byChannel = this.running.get(socket);
+    if (!byChannel) this.running.set(socket, (byChannel = new Map()));
+    const before = byChannel.get(channel);
+    const after = kind === 'subscribe' ? before?.unsubscribe : before?.all;
+    const result = after ? after.then(run) : run();
+    const settled = result.then(noop, noop);
+    const entry: RunningOnChannel =
+      kind === 'subscribe'
+        ? { all: before ? Promise.all([before.all, settled]).then(noop) : settled, unsubscribe: before?.unsubscribe }
+        : { all: settled, unsubscribe: settled };
+    byChannel.set(channel, entry);
+    void entry.all.then(() => {
+      if (byChannel.get(channel) === entry) byChannel.delete(channel);
+    });
+    return result;
   }
 
   /**

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
+import { DomainException } from '../../src/common/domain.exception.js';
+import { ChannelRegistry } from '../../src/realtime/channel-registry.js';
 import { ChannelService } from '../../src/realtime/channel.service.js';
 import { RealtimePublisher } from '../../src/realtime/realtime.publisher.js';
 import { type TestApp, startApp } from '../helpers/app.js';
@@ -124,6 +126,37 @@ describeE2E('Channels', () => {
       expect(subscribedEvents).toEqual([]);
     });
 
+    it('should leave a channel unsubscribed while its subscribe was still being checked', async () => {
+      // A channel whose first check the test holds: the socket sends unsubscribe meanwhile, and ends outside it.
+      const id = randomUUID();
+      const channel = `probe:unsubscribed:${id}`;
+      let checkStarted!: () => void;
+      const started = new Promise<void>((resolve) => (checkStarted = resolve));
+      let finishCheck!: () => void;
+      const finished = new Promise<void>((resolve) => (finishCheck = resolve));
+      let checks = 0;
+      sut.app.get(ChannelRegistry).register({
+        pattern: 'probe:unsubscribed:{id}',
+        authorize: async () => {
+          checks += 1;
+          if (checks === 1) {
+            checkStarted();
+            await finished;
+          }
+        },
+      });
+      const socket = await connect(sut.url, user.token);
+      const subscribed = emitAck(socket, 'subscribe', { channel });
+      await started;
+      const unsubscribed = emitAck(socket, 'unsubscribe', { channel });
+      // Answered once the server has read every event sent before it (a socket's events are read in order).
+      await emitAck(socket, 'unsubscribe', { channel: `user:${other.id}` });
+      finishCheck();
+      expect(await subscribed).toEqual({ ok: true, data: { channel } });
+      expect(await unsubscribed).toEqual({ ok: true, data: { channel } });
+      expect(await receives(socket, channel)).toBe(false);
+    });
+
     it('should join the own user room on connect, before any subscribe', async () => {
       const socket = await connect(sut.url, user.token);
       expect(await receives(socket, `user:${user.id}`)).toBe(true);
@@ -151,6 +184,42 @@ describeE2E('Channels', () => {
       expect(await sut.app.get(ChannelService).evictUnauthorized(channel)).toBe(0);
       expect(await receives(socket, channel)).toBe(true);
       expect(unsubscribed).toEqual([]);
+    });
+
+    it('should send nothing of a channel to a socket whose access was withdrawn while its subscribe was checked', async () => {
+      // A channel whose rule the test answers: the first check passes, then access is withdrawn while the second one
+      // (made once the socket is in the room) is still running; an event published meanwhile is not the socket's.
+      const id = randomUUID();
+      const channel = `probe:withdrawn:${id}`;
+      let allowed = true;
+      let checks = 0;
+      let secondCheckStarted!: () => void;
+      const started = new Promise<void>((resolve) => (secondCheckStarted = resolve));
+      let finishSecondCheck!: () => void;
+      const finished = new Promise<void>((resolve) => (finishSecondCheck = resolve));
+      sut.app.get(ChannelRegistry).register({
+        pattern: 'probe:withdrawn:{id}',
+        authorize: async () => {
+          checks += 1;
+          if (checks === 2) {
+            secondCheckStarted();
+            await finished;
+          }
+          if (!allowed) throw DomainException.forbidden();
+        },
+      });
+      const socket = await connect(sut.url, user.token);
+      const seen = collect<{ userId: string }>(socket, 'presence');
+      const answer = emitAck(socket, 'subscribe', { channel });
+      await started;
+      allowed = false;
+      sut.app
+        .get(RealtimePublisher)
+        .publish(channel, 'presence', { userId: 'withdrawn', online: true, lastSeenAt: null });
+      finishSecondCheck();
+      expect(await answer).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await receives(socket, channel)).toBe(false);
+      expect(seen.map((p) => p.userId)).not.toContain('withdrawn');
     });
 
     it('should take the sockets of given rooms out of a channel', async () => {
