@@ -317,6 +317,72 @@ describe('Live screens in the browser', () => {
     await page.getByText('Live: version 2').waitFor({ timeout: 1000 });
   });
 
+  /**
+   * A document of a new owner (`text`, version 1), open on their page over HTTP polling, its clock then paused: no poll
+   * brings what changes meanwhile, only what the page itself asks for. Answers the page and the document's id.
+   */
+  async function documentWhilePolling(name: string, text: string) {
+    const owner = await registerUser(app, `${name} Owner`);
+    const created = (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: owner.token,
+        body: { name, visibility: 'public', data: { text } },
+      })
+    ).body as { id: string };
+    proxy = await startProxy([app.url]);
+    proxy.blockSocketIo = true;
+    const ownerContext = await context(owner);
+    await ownerContext.clock.install();
+    const page = await ownerContext.newPage();
+    await page.goto(`${proxy.url}/documents/${created.id}`);
+    await hurriedConnectionIs(page, 'polling');
+    await page.getByText('Live: version 1').waitFor();
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+    return { owner, page, id: created.id };
+  }
+
+  it('a conflict met while polling shows the version saved meanwhile, not the one before until the next poll', async () => {
+    const { owner, page, id } = await documentWhilePolling('Conflict while polling', 'Before');
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await editor.fill('Mine');
+    // Saved meanwhile from another device of the owner's.
+    await http(app.url, 'PATCH', `/api/v1/resources/${id}`, {
+      token: owner.token,
+      headers: { 'if-match': '1' },
+      body: { data: { text: 'Theirs' } },
+    });
+    await page.getByRole('button', { name: 'Save' }).click();
+    const conflict = page.getByRole('alert').filter({ hasText: 'Someone saved version 2' });
+    await conflict.waitFor();
+    // It showed neither version 2 nor a merge; "Reload theirs" went back to version 1, "Up to date."
+    const theirs = conflict.getByRole('region', { name: 'Version 2, saved meanwhile' });
+    expect(await theirs.locator('pre').innerText()).toBe('Theirs');
+    await conflict.getByRole('button', { name: 'Reload theirs' }).click();
+    expect(await editor.inputValue()).toBe('Theirs');
+    await page.getByText('Live: version 2').waitFor();
+  });
+
+  it('a document deleted by its owner while polling shows deleted at once, not at the next poll', async () => {
+    const { page } = await documentWhilePolling('Deleted while polling', 'Soon gone');
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete it' }).click();
+    // The question stayed, "Delete it" pressed again answered "This no longer exists."
+    await page.getByText('This document was deleted.').waitFor();
+    expect(await page.getByRole('alert').filter({ hasText: 'This no longer exists.' }).count()).toBe(0);
+  });
+
+  it('a save of a document deleted meanwhile, while polling, shows it deleted and the text typed to be copied', async () => {
+    const { page, id } = await documentWhilePolling('Saved after its deletion', 'Old text');
+    const admin = await loginAdmin(app);
+    await http(app.url, 'DELETE', `/api/v1/resources/${id}`, { token: admin.token });
+    await page.getByRole('textbox', { name: 'Content' }).fill('New text');
+    await page.getByRole('button', { name: 'Save' }).click();
+    // It said "This no longer exists." under an editor still open, its Save pressed again answered the same.
+    await page.getByText('This document was deleted.').waitFor();
+    const unsaved = page.getByRole('region', { name: 'What you typed and had not saved' });
+    expect(await unsaved.innerText()).toContain('New text');
+  });
+
   it('the dashboard tiles move when a user connects', async () => {
     const admin = await loginAdmin(app);
     const page = await openSignedIn(await context(admin), app.url, '/admin/dashboard');

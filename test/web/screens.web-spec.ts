@@ -806,6 +806,26 @@ describe('Screens in the browser', () => {
     await card.waitFor({ state: 'detached' });
   });
 
+  it('a reader’s list whose every document went says there is none, not an empty page', async () => {
+    const id = await aliceDocument('The only one', 'Alone');
+    const page = await (await context(bob)).newPage();
+    // Bob's list holds this document only: the other specs' public documents are left out of its page.
+    await page.route(
+      (url) => url.pathname === '/api/v1/resources' && url.search === '?limit=100',
+      async (route) => {
+        const response = await route.fetch();
+        const { items } = (await response.json()) as { items: Array<{ id: string }> };
+        await route.fulfill({ response, json: { items: items.filter((r) => r.id === id), nextCursor: null } });
+      },
+    );
+    await page.goto(`${app.url}/documents`);
+    const link = page.getByRole('link', { name: 'The only one' });
+    await link.waitFor();
+    await api(alice.token, 'DELETE', `/api/v1/resources/${id}`);
+    await link.waitFor({ state: 'detached' });
+    await page.getByText('No document yet.').waitFor();
+  });
+
   it('labels the new access code the French way in French ("Code d’accès :")', async () => {
     const page = await open(admin, '/admin/kiosk', 'fr-FR');
     await page.getByRole('heading', { name: 'Postes publics', level: 1 }).waitFor();
@@ -970,6 +990,56 @@ describe('Screens in the browser', () => {
     expect(await unsaved.innerText()).toContain('First line, second thought and a third');
     // Still unsaved: closing the tab asks first.
     await closingAsks();
+  });
+
+  it('a save answered after the document was deleted leaves it deleted, not editable again', async () => {
+    const id = await aliceDocument('Deleted while saving', 'First');
+    const page = await open(alice, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.fill('Second');
+    // The save is stored at once; its answer reaches the page only after an admin deleted the document.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/v1/resources/${id}`, async (route) => {
+      if (route.request().method() !== 'PATCH') return route.fallback();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+    });
+    const answered = page.waitForResponse(
+      (res) => res.url().includes(`/api/v1/resources/${id}`) && res.request().method() === 'PATCH',
+    );
+    await page.getByRole('button', { name: 'Save' }).click();
+    await until(
+      async () => (await http(app.url, 'GET', `/api/v1/resources/${id}`, { token: alice.token })).body.version === 2,
+      'the save is stored',
+    );
+    await api(admin.token, 'DELETE', `/api/v1/resources/${id}`);
+    await page.getByText('This document was deleted.').waitFor();
+    release();
+    expect((await answered).status()).toBe(200);
+    await settle(page);
+    // It came back as "Live: version 2", editable, its next save answered "This no longer exists."
+    expect(await editor.count()).toBe(0);
+    expect(await page.getByText('This document was deleted.').count()).toBe(1);
+  });
+
+  it('text typed and taken back leaves the editor following the live document', async () => {
+    const id = await aliceDocument('Typed and undone', 'One');
+    const page = await open(alice, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.press('End');
+    await editor.pressSequentially('!');
+    await page.getByText('Editing from version 1.').waitFor();
+    await editor.press('Backspace');
+    await page.getByText('Up to date.').waitFor();
+    await api(admin.token, 'PATCH', `/api/v1/resources/${id}`, { data: { text: 'Two' } });
+    await page.getByText('Live: version 2').waitFor();
+    // It stayed on "One", "Editing from version 1.", though nothing she typed was left to keep.
+    expect(await editor.inputValue()).toBe('Two');
+    await page.getByText('Up to date.').waitFor();
   });
 
   it("a job's progress bar and event log move as its worker reports; a link to another job leaves nothing of this one", async () => {

@@ -1,7 +1,7 @@
 // Documents: shared resources with live updates (the SDK's resource stream), and an editor that saves with
 // If-Match. On VERSION_CONFLICT it shows the version saved meanwhile and lets the user merge both (when they changed
-// different lines), reload theirs, or keep (overwrite with) theirs. The owner (or an admin) sets who may read it and
-// deletes it.
+// different lines), reload theirs, or keep mine (overwriting theirs). The owner (or an admin) sets who may read it
+// and deletes it.
 import { newerVersion, type ResourcePayload, RestError } from '@realtime-hub/client';
 import { useStreamError, useStreamValue } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -26,10 +26,11 @@ const textOf = (resource: ResourcePayload | null | undefined): string =>
 /**
  * Of the document shown and one that comes (its stream's next value, a save's answer), the later version (the SDK's
  * `newerVersion`): a save's answer shown before its event must not be taken back by an older event. A deletion
- * (`null`) always wins.
+ * (`null`) always wins, and stays: a save's (or a setting's) answer that comes after the deletion's event does not
+ * bring the document back, editable, its next save answered "This no longer exists".
  */
 function laterOf(shown: ResourcePayload | null | undefined, next: ResourcePayload | null): ResourcePayload | null {
-  return next === null ? null : newerVersion(shown ?? undefined, next);
+  return next === null || shown === null ? null : newerVersion(shown ?? undefined, next);
 }
 
 /** What the document holds besides its text (written through the API): shown as it is, and kept by a save. */
@@ -44,7 +45,10 @@ export function Documents() {
   // "saved 5 minutes ago" moves on.
   useTick(60_000);
   const listPage = useListPage<ResourcePayload>(client, '/api/v1/resources?limit=100');
-  const { items, load, error } = listPage;
+  const { items, load, error, setItems } = listPage;
+  // A document deleted, or made private by its owner, leaves the list: a list whose every card went says "No document
+  // yet." rather than show an empty page.
+  const gone = useCallback((id: string) => setItems((list) => list.filter((r) => r.id !== id)), [setItems]);
   const create = useCreateForm(listPage, '/api/v1/resources', (form) => ({
     name: String(form.get('name')),
     visibility: String(form.get('visibility')),
@@ -77,7 +81,7 @@ export function Documents() {
       />
       <ul className="cards">
         {items.map((r) => (
-          <DocumentItem key={r.id} resource={r} />
+          <DocumentItem key={r.id} resource={r} onGone={gone} />
         ))}
       </ul>
       <MoreButton more={listPage.more} />
@@ -86,14 +90,18 @@ export function Documents() {
   );
 }
 
-function DocumentItem({ resource }: { resource: ResourcePayload }) {
+function DocumentItem({ resource, onGone }: { resource: ResourcePayload; onGone(id: string): void }) {
   const { client } = useSignedIn();
   const { t } = useTranslation();
   const stream = useMemo(() => client.resource(resource.id), [client, resource.id]);
   const current = useStreamValue(stream, resource);
   // Deleted (null), or no longer readable (the stream ended refused: the owner made it private): the card goes.
   const refused = useStreamError(stream);
-  if (current === null || refused !== undefined) return null;
+  const isGone = current === null || refused !== undefined;
+  useEffect(() => {
+    if (isGone) onGone(resource.id);
+  }, [isGone, onGone, resource.id]);
+  if (isGone) return null;
   return (
     <li className="card">
       <h2>
@@ -113,7 +121,8 @@ function DocumentItem({ resource }: { resource: ResourcePayload }) {
 /** The owner's (or an admin's) settings of a document: who may read it, and deleting it (asked twice). */
 function DocumentSettings(props: {
   resource: ResourcePayload;
-  onSaved(saved: ResourcePayload): void;
+  /** A setting's answer, or `null` once deleted: shown at once, not when its event comes (seconds later, polling). */
+  onSaved(saved: ResourcePayload | null): void;
   onError(error: unknown): void;
 }) {
   const { resource, onSaved, onError } = props;
@@ -153,7 +162,12 @@ function DocumentSettings(props: {
           <button
             type="button"
             ref={focusWhenShown}
-            onClick={() => void run(() => api(client, 'DELETE', `/api/v1/resources/${resource.id}`))}
+            onClick={() =>
+              void run(async () => {
+                await api(client, 'DELETE', `/api/v1/resources/${resource.id}`);
+                onSaved(null);
+              })
+            }
           >
             {t('documents.deleteConfirm')}
           </button>{' '}
@@ -186,13 +200,14 @@ export function DocumentEditor() {
 
 /**
  * The draft over a version of the document past its own: none if that version holds the draft's text (its save,
- * answered perhaps after the user had left the editor); over that version if it left the text as the draft found it (a
- * new name, the visibility, other fields: no conflict with the draft); else as it was.
+ * answered perhaps after the user had left the editor) or if the draft changes nothing (typed and taken back: the
+ * editor follows the live document again, where it stayed on the older text); over that version if it left the text
+ * as the draft found it (a new name, the visibility, other fields: no conflict with the draft); else as it was.
  */
 function overVersion(draft: Draft | undefined, version: ResourcePayload): Draft | undefined {
   if (!draft || draft.baseVersion >= version.version) return draft;
   const text = textOf(version);
-  if (text === draft.text) return undefined;
+  if (text === draft.text || draft.text === draft.baseText) return undefined;
   return text === draft.baseText ? { ...draft, baseVersion: version.version } : draft;
 }
 
@@ -264,6 +279,13 @@ function Editor({ resourceId }: { resourceId: string }) {
       } catch (err) {
         if (err instanceof RestError && err.code === 'VERSION_CONFLICT') {
           setConflict((err.details as { currentVersion?: number } | undefined)?.currentVersion ?? live?.version ?? 0);
+          // The version saved meanwhile, read now: its event may be seconds away (over HTTP polling, or while the
+          // socket reconnects), and until it came the conflict showed neither it nor a merge, and "Reload theirs"
+          // went back to the version before. A failed read leaves it to the event.
+          api<ResourcePayload>(client, 'GET', `/api/v1/resources/${resourceId}`).then(show, () => undefined);
+        } else if (err instanceof RestError && err.code === 'NOT_FOUND') {
+          // Deleted meanwhile, its event not come yet (polling, reconnecting): said now, the text typed left to copy.
+          show(null);
         } else setError(err);
       }
     });
