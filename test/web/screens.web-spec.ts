@@ -1025,6 +1025,24 @@ describe('Screens in the browser', () => {
     expect(await page.getByText('This document was deleted.').count()).toBe(1);
   });
 
+  it('a save that cannot reach the server asks to try again, not that the app retries (a save is not retried)', async () => {
+    const id = await aliceDocument('Saved offline', 'One');
+    const page = await open(alice, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    await page.getByText('Live: version 1').waitFor();
+    await editor.fill('Two');
+    await page.context().setOffline(true);
+    try {
+      await page.getByRole('button', { name: 'Save' }).click();
+      const alert = page.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+      await alert.waitFor();
+      expect(await alert.innerText()).toBe('The server cannot be reached. Check your connection and try again.');
+      expect(await editor.inputValue()).toBe('Two');
+    } finally {
+      await page.context().setOffline(false);
+    }
+  });
+
   it('text typed and taken back leaves the editor following the live document', async () => {
     const id = await aliceDocument('Typed and undone', 'One');
     const page = await open(alice, `/documents/${id}`);

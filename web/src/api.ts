@@ -100,9 +100,11 @@ export function refusedFields(error: unknown): string[] {
 
 /**
  * A sentence for the user, in their language, for a failed request: one per error code of the contract (a field's
- * name is given for a validation failure). The server's own message, in English, is for logs and developers.
+ * name is given for a validation failure). The server's own message, in English, is for logs and developers. A server
+ * out of reach is said as the caller goes on: a read that is asked again (`retried`, a list's load) says the app
+ * retries; an action, which is not retried, asks the user to try again.
  */
-export function errorText(error: unknown): string {
+export function errorText(error: unknown, retried = false): string {
   if (error instanceof RestError || error instanceof AckFailure) {
     const code = error.code;
     if (code === 'VALIDATION_FAILED') {
@@ -116,7 +118,7 @@ export function errorText(error: unknown): string {
     return i18n.exists(`errors.${code}`) ? i18n.t(`errors.${code}`) : i18n.t('errors.other');
   }
   // fetch's TypeError ("Failed to fetch"), a timeout: the server was not reached.
-  return i18n.t('errors.network');
+  return i18n.t(retried ? 'errors.network' : 'errors.networkAction');
 }
 
 /**

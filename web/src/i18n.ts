@@ -32,7 +32,10 @@ const en = {
     RATE_LIMITED: 'Too many attempts. Please wait a moment and try again.',
     SERVICE_UNAVAILABLE: 'The service is busy. Please try again in a moment.',
     INTERNAL: 'Something went wrong on our side. Please try again.',
+    /** What a list or a page being read says: it is asked again every 2 s. */
     network: 'The server cannot be reached. Check your connection; the app retries on its own.',
+    /** What an action (a save, a send of a form) says: it is not retried. */
+    networkAction: 'The server cannot be reached. Check your connection and try again.',
     other: 'Something went wrong. Please try again.',
   },
   language: 'Language',
@@ -378,6 +381,7 @@ const fr: Resource = {
     SERVICE_UNAVAILABLE: 'Le service est occupé. Réessayez dans un instant.',
     INTERNAL: 'Une erreur est survenue de notre côté. Réessayez.',
     network: 'Le serveur est injoignable. Vérifiez votre connexion ; l’application réessaie d’elle-même.',
+    networkAction: 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
     other: 'Une erreur est survenue. Réessayez.',
   },
   language: 'Langue',

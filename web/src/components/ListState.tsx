@@ -13,7 +13,7 @@ export function ListState({ load, empty, none }: { load: ListLoad; empty: boolea
     return (
       <div className="list-state">
         <p role="alert" className="error">
-          {errorText(load.reason)}
+          {errorText(load.reason, true)}
         </p>
         <button type="button" className="secondary" onClick={load.retry}>
           {t('retry')}
