@@ -6,7 +6,7 @@ import { DomainException } from '../common/domain.exception.js';
 import { isUniqueViolation } from '../database/query-results.js';
 import { AttemptLimiter, type LimitRule } from '../redis/attempt-limiter.js';
 import type { AuthResponseDto, LoginDto, RefreshResponseDto, RegisterDto, UserDto } from './dto/auth.dto.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { TokenService } from './token.service.js';
 import { AccountSockets } from './account-sockets.port.js';
@@ -101,7 +101,21 @@ export class AuthService implements OnModuleInit {
     await reservation.refund();
     // Answered as the contract's login answers a refusal (401), with the reason in the message.
     if (user.disabled) throw DomainException.unauthorized('Account disabled');
+    if (needsRehash(user.passwordHash, this.config.passwordHash)) await this.rehash(user, dto.password);
     return this.issue(user);
+  }
+
+  /**
+   * Re-makes a hash made at another cost than the configuration's (PASSWORD_HASH_*), now that the password is known:
+   * unless the password changed meanwhile. A failure leaves the old hash (the login goes on) for the next login.
+   */
+  private async rehash(user: Pick<User, 'id' | 'passwordHash'>, password: string): Promise<void> {
+    try {
+      const fresh = await hashPassword(password, this.config.passwordHash);
+      await this.users.replacePasswordHash(this.dataSource.manager, user.id, user.passwordHash, fresh);
+    } catch (err) {
+      this.logger.warn({ err, userId: user.id }, 'Could not re-make a password hash at the configured cost');
+    }
   }
 
   /** A fresh token of the same chain: never past JWT_SESSION_MAX_AGE from the login that began it. */

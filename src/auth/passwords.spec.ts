@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from './passwords.js';
 
 /**
  * Made by the `argon2` package (0.45.1) this server used before, with its options of then
@@ -25,6 +25,17 @@ describe('passwords', () => {
     const hashed = await hashPassword('a new password', { memoryKib: 1024, passes: 1 });
     expect(hashed).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
     await expect(verifyPassword(hashed, 'a new password')).resolves.toBe(true);
+  });
+
+  it('should tell a hash made at another cost from one made at this cost, whatever the order of its parameters', async () => {
+    const cost = { memoryKib: 1024, passes: 1 };
+    expect(needsRehash(await hashPassword('a password', cost), cost)).toBe(false);
+    expect(needsRehash(await hashPassword('a password', { memoryKib: 2048, passes: 1 }), cost)).toBe(true);
+    expect(needsRehash(await hashPassword('a password', { memoryKib: 1024, passes: 2 }), cost)).toBe(true);
+    expect(needsRehash(LEGACY_ARGON2_HASH, { memoryKib: 19456, passes: 2 })).toBe(false);
+    expect(needsRehash(LEGACY_ARGON2_HASH, cost)).toBe(true);
+    expect(needsRehash('$argon2i$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA', cost)).toBe(true);
+    expect(needsRehash('not a hash', cost)).toBe(true);
   });
 
   it('should answer false, not throw, for a string that is not a PHC hash', async () => {

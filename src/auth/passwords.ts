@@ -24,3 +24,22 @@ export async function verifyPassword(hashed: string, password: string): Promise<
     return false;
   }
 }
+
+/**
+ * Whether a stored hash was made otherwise than a new one would be at `cost` (another algorithm, memory, passes or
+ * lanes): re-made at the account's next successful login, so that an old cost neither stays weaker than the
+ * configuration asks nor tells its accounts apart by the time a login takes (unknown emails are checked against a
+ * decoy at the current cost).
+ */
+export function needsRehash(hashed: string, cost: PasswordCost): boolean {
+  const [, algorithm, version, list = ''] = hashed.split('$');
+  // The parameters in any order: the `argon2` package used before wrote `m=…,p=…,t=…`.
+  const params = new Map(list.split(',').map((pair) => pair.split('=') as [string, string]));
+  return (
+    algorithm !== 'argon2id' ||
+    version !== 'v=19' ||
+    params.get('m') !== String(cost.memoryKib) ||
+    params.get('t') !== String(cost.passes) ||
+    params.get('p') !== '1'
+  );
+}

@@ -121,6 +121,16 @@ export class UsersRepository {
     return manager.save(user);
   }
 
+  /** Replaces the account's password hash by one of the same password, unless it changed since `stale` was read. */
+  async replacePasswordHash(manager: EntityManager, id: string, stale: string, fresh: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(User)
+      .set({ passwordHash: fresh })
+      .where('id = :id AND password_hash = :stale', { id, stale })
+      .execute();
+  }
+
   /** Makes the account an enabled admin (with a new password hash when given) and revokes its tokens. */
   async restoreAdmin(manager: EntityManager, id: string, passwordHash?: string): Promise<void> {
     await manager.update(User, id, {

@@ -1,5 +1,6 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { createBackend, type TestApp, startApp, startInstance } from '../helpers/app.js';
 import { loginAdmin, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
@@ -298,6 +299,40 @@ describeE2E('Identity', () => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ statusCode: 404, code: 'NOT_FOUND', message: expect.any(String), details: {} });
     });
+  });
+});
+
+describeE2E('Identity: the cost of password hashes', () => {
+  // A hash keeps the cost it was made at: after PASSWORD_HASH_* changed, an account's login took another time than an
+  // unknown email's (checked against a decoy at the new cost), telling registered accounts apart, and an account
+  // hashed at a weaker cost stayed so.
+  it('should re-make a hash made at another cost at its next login, the password still the same', async () => {
+    const backend = await createBackend();
+    const email = uniqueEmail('cost');
+    const password = 'a password of long standing';
+    const stored = async (instance: TestApp): Promise<string> =>
+      (await instance.app.get(DataSource).query(`SELECT password_hash FROM users WHERE email = $1`, [email]))[0]
+        .password_hash as string;
+    let instance: TestApp | undefined;
+    try {
+      instance = await startInstance(backend, { PASSWORD_HASH_MEMORY_KIB: '2048' });
+      const registered = await client(instance.url).post('/api/v1/auth/register', {
+        body: { email, password, displayName: 'Long Standing' },
+      });
+      expect(registered.status).toBe(201);
+      expect(await stored(instance)).toMatch(/^\$argon2id\$v=19\$m=2048,/);
+      await instance.close();
+
+      instance = await startInstance(backend, { PASSWORD_HASH_MEMORY_KIB: '1024' });
+      const api = client(instance.url);
+      expect((await api.post('/api/v1/auth/login', { body: { email, password } })).status).toBe(200);
+      expect(await stored(instance)).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+      expect((await api.post('/api/v1/auth/login', { body: { email, password } })).status).toBe(200);
+      expect((await api.post('/api/v1/auth/login', { body: { email, password: 'not it' } })).status).toBe(401);
+    } finally {
+      await instance?.close();
+      await backend.dispose();
+    }
   });
 });
 
