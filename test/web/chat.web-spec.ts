@@ -1,7 +1,7 @@
 // Chat in two browsers: typing, message and read receipt shown to the other person; and a browser cut off from
 // the server shows `reconnecting`, then, back online, every message sent meanwhile, in order, with none missing.
 import { jest } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
@@ -825,5 +825,144 @@ describe('Chat in the browser', () => {
     await backInFront();
     await page.waitForTimeout(1000);
     expect(await log.getByText('New messages').count()).toBe(0);
+  });
+
+  it('sends a message from a page served over plain HTTP at a LAN name (no secure context: no crypto.randomUUID)', async () => {
+    // Another browser that reaches the app at a name of its own: plain HTTP there is no secure context, as on a LAN.
+    const lan = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP chat-lan.test 127.0.0.1'],
+    });
+    try {
+      const context = await newContext(lan, alice);
+      const page = await openSignedIn(
+        context,
+        app.url.replace(/\/\/[^:/]+/, '//chat-lan.test'),
+        `/chat/${conversationId}`,
+      );
+      expect(await page.evaluate('window.isSecureContext')).toBe(false);
+      await page.getByRole('textbox', { name: 'Message' }).fill('Sent from the office LAN');
+      await page.getByRole('button', { name: 'Send' }).click();
+      const log = page.getByRole('log', { name: 'Messages' });
+      await log.getByText('Sent from the office LAN').waitFor({ timeout: 3000 });
+      await log.getByText('Sent', { exact: true }).waitFor();
+      expect(await page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+    } finally {
+      await lan.close();
+    }
+  });
+
+  it('an error line of “Earlier messages” goes once they load', async () => {
+    await Promise.all(Array.from({ length: 51 }, (_, i) => say(bob, conversationId, `Line ${i + 1}`)));
+    const page = await open(alice);
+    const pane = page.getByRole('region', { name: 'Bob Durand' });
+    const earlier = pane.getByRole('button', { name: 'Earlier messages' });
+    await earlier.waitFor();
+    await page.context().setOffline(true);
+    await earlier.click();
+    const unreachable = pane.getByRole('alert').filter({ hasText: 'The server cannot be reached' });
+    await unreachable.waitFor();
+    await page.context().setOffline(false);
+    await connectionIs(page, 'online');
+    await earlier.click();
+    await earlier.waitFor({ state: 'detached' });
+    expect(await pane.getByRole('log', { name: 'Messages' }).locator('li p').count()).toBe(51);
+    expect(await unreachable.count()).toBe(0);
+  });
+
+  it('more than 50 unread: “New messages” moves up to the first unread one once earlier messages load', async () => {
+    for (let n = 1; n <= 5; n += 1) await say(alice, conversationId, `Read ${n}`);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => say(bob, conversationId, `Unread ${i + 1}`)));
+    const page = await open(alice);
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.locator('li.new-divider').waitFor();
+    await page.getByRole('button', { name: 'Earlier messages' }).click();
+    await log.getByText('Read 1', { exact: true }).waitFor();
+    // Above the divider: Alice's five messages, the ones she had read; below it, the 60 she had not.
+    // (The DOM's types are not this project's: the few the function uses.)
+    type Item = { classList: { contains(name: string): boolean }; querySelector(selector: string): unknown };
+    const above = await log.evaluate((box: { querySelectorAll(selector: string): ArrayLike<Item> }) => {
+      const items = Array.from(box.querySelectorAll('li'));
+      const at = items.findIndex((li) => li.classList.contains('new-divider'));
+      return items.slice(0, at).filter((li) => li.querySelector('p')).length;
+    });
+    expect(above).toBe(5);
+  });
+
+  it('tells a screen reader of each message that came during a cut, not only the last', async () => {
+    proxy = await startProxy([app.url]);
+    const page = await open(alice, proxy.url);
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.waitFor();
+    await until(async () => (await page.getByText('Loading…').count()) === 0, 'the history is read');
+    await page.evaluate(`
+      window.__told = [];
+      new MutationObserver((records) => {
+        for (const record of records) for (const node of record.addedNodes) window.__told.push(node.textContent);
+      }).observe(document.querySelector('[data-announcer]'), { childList: true, subtree: true });
+    `);
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    for (const body of ['First', 'Second', 'Third']) await say(bob, conversationId, body);
+    proxy.blockAll = false;
+    await connectionIs(page, 'online');
+    await log.getByText('Third').waitFor();
+    await page.waitForTimeout(300);
+    const told = ((await page.evaluate('window.__told')) as string[]).join(' ');
+    expect(told).toContain('First');
+    expect(told).toContain('Second');
+    expect(told).toContain('Third');
+  });
+
+  it('keeps the keyboard’s focus in the conversation when “Earlier messages” goes with the last page', async () => {
+    await Promise.all(Array.from({ length: 51 }, (_, i) => say(bob, conversationId, `Line ${i + 1}`)));
+    const page = await open(alice);
+    const earlier = page.getByRole('button', { name: 'Earlier messages' });
+    await earlier.focus();
+    await page.keyboard.press('Enter');
+    await earlier.waitFor({ state: 'detached' });
+    const log = page.getByRole('log', { name: 'Messages' });
+    await until(async () => (await log.locator('li p').count()) === 51, 'the earlier messages are shown');
+    // Where the button was, not on the page itself (the focus rescue's first pick, the phone's "← Conversations", is
+    // hidden on a desktop).
+    expect(await page.evaluate('document.activeElement.getAttribute("role") ?? document.activeElement.tagName')).toBe(
+      'log',
+    );
+  });
+
+  it('keeps the keyboard’s focus in the conversation when a message not sent is sent again with “Retry”', async () => {
+    const context = await contextOf(alice);
+    const page = await context.newPage();
+    // The server's first answer to a send is a refusal; the next ones pass.
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      let refused = false;
+      ws.onMessage((message) => {
+        const send = typeof message === 'string' ? /^42(\d+)\["message:send"/.exec(message) : null;
+        if (send && !refused) {
+          refused = true;
+          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"FORBIDDEN","message":"Refused"}}]`);
+          return;
+        }
+        server.send(message);
+      });
+    });
+    await page.goto(`${app.url}/chat/${conversationId}`);
+    await connectionIs(page, 'online');
+    await page.getByRole('textbox', { name: 'Message' }).fill('Second try');
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
+    const log = page.getByRole('log', { name: 'Messages' });
+    const retry = log.getByRole('button', { name: 'Retry' });
+    await retry.focus();
+    await page.keyboard.press('Enter');
+    await log.getByText('Sent', { exact: true }).waitFor();
+    expect(await retry.count()).toBe(0);
+    // Where the button was, not on the page itself (the focus rescue's first pick, the phone's "← Conversations", is
+    // hidden on a desktop).
+    expect(await page.evaluate('document.activeElement.getAttribute("role") ?? document.activeElement.tagName')).toBe(
+      'log',
+    );
   });
 });

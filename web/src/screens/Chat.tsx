@@ -371,8 +371,16 @@ function withReads(reads: Map<string, number>, members: ConversationPayload['mem
   return next;
 }
 
+/**
+ * A message's `clientId`: a random (version 4) UUID. Not `crypto.randomUUID`, which a page has only in a secure context
+ * (HTTPS, localhost): served over plain HTTP on a LAN, it threw, and no message could be sent.
+ */
 function newClientId(): string {
-  return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function ConversationView({
@@ -393,7 +401,9 @@ function ConversationView({
   const [history, setHistory] = useState<MessagePayload[]>();
   const [hasEarlier, setHasEarlier] = useState(false);
   const [adding, setAdding] = useState(false);
-  const [error, setError] = useState<unknown>();
+  // What "Earlier messages" or "Leave the group" failed with; cleared as the next one starts (it stayed up once the
+  // earlier messages had come).
+  const { error, run } = useErrorLine();
   const [confirmed, setConfirmed] = useState<MessagePayload[]>([]);
   // Kept while the user is elsewhere (unsent.ts), as the composer's text is.
   const [pending, setPending] = usePending(id);
@@ -409,6 +419,7 @@ function ConversationView({
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const logBox = useRef<HTMLDivElement>(null);
   const addButton = useRef<HTMLButtonElement>(null);
+  const earlierButton = useRef<HTMLButtonElement>(null);
   /** Whether the reader is at the end of the log (within 48 px): only then does a new message move it. */
   const atEnd = useRef(true);
   /** The user's read mark, as last sent or known (see "Reading" below). */
@@ -438,29 +449,27 @@ function ConversationView({
       [id, meId, onMembers],
     ),
   );
-  const loadEarlier = async () => {
-    const first = history?.[0]?.seq;
-    if (first === undefined) return;
-    try {
+  const loadEarlier = () =>
+    run(async () => {
+      const first = history?.[0]?.seq;
+      if (first === undefined) return;
       const page = await api<Page<MessagePayload>>(
         client,
         'GET',
         `/api/v1/conversations/${id}/messages?beforeSeq=${first}&limit=50`,
       );
       setHistory((list) => [...page.items, ...(list ?? [])]);
-      setHasEarlier((page.items[0]?.seq ?? 1) > 1);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  const leave = async () => {
-    try {
+      const more = (page.items[0]?.seq ?? 1) > 1;
+      setHasEarlier(more);
+      // The button goes with the last page: its focus goes to the log it brought them into, not to the page (the focus
+      // rescue's pick, the phone's link back to the list, is hidden on a desktop).
+      if (!more && document.activeElement === earlierButton.current) logBox.current?.focus({ preventScroll: true });
+    });
+  const leave = () =>
+    run(async () => {
       await api(client, 'DELETE', `/api/v1/conversations/${id}/members/me`);
       onLeft();
-    } catch (err) {
-      setError(err);
-    }
-  };
+    });
   // Live messages after the last one of the history, gapless (the SDK fetches any it missed while offline).
   const afterSeq = history === undefined ? undefined : (history[history.length - 1]?.seq ?? 0);
   const stream = useMemo(
@@ -468,6 +477,13 @@ function ConversationView({
     [client, id, afterSeq],
   );
   const live = useStreamItems(stream, 1000);
+  // What came live from someone else (not the history) since the last messages came, every one of it: what came during
+  // a cut, or with one of the client's polls, comes in a burst, of which only the last message was read out.
+  const [heard, setHeard] = useState<{ live: MessagePayload[]; news: MessagePayload[] }>({ live, news: [] });
+  if (heard.live !== live) {
+    const before = heard.live[heard.live.length - 1]?.seq ?? -1;
+    setHeard({ live, news: live.filter((m) => m.seq > before && m.senderId !== meId) });
+  }
 
   // A typing shown past its time (its `false` lost) goes.
   useEffect(() => {
@@ -531,7 +547,11 @@ function ConversationView({
   // stays until they send; what arrives while they watch needs none.
   const inFront = useInFront();
   const watching = useRef(false);
-  const [newFrom, setNewFrom] = useState<number>();
+  /**
+   * The read mark the user caught up from: the "New messages" line goes above the first message after it from someone
+   * else, among those loaded (one further up, once "Earlier messages" brings it: more than 50 were unread).
+   */
+  const [newAfter, setNewAfter] = useState<number>();
   // Bumped 5 s after a read mark that could not be stored: it is sent again.
   const [readRetry, setReadRetry] = useState(0);
   useEffect(() => {
@@ -546,13 +566,15 @@ function ConversationView({
     const readBefore = readSent.current;
     readSent.current = lastSeq;
     const firstNew = messages.find((m) => m.seq > readBefore && m.senderId !== meId);
-    if (catchingUp && firstNew) setNewFrom(firstNew.seq);
+    if (catchingUp && firstNew) setNewAfter(readBefore);
     client.messages.read(id, lastSeq).catch(() => {
       // Not stored (it had been lost: the count stayed unread, the receipt "Sent", until the next message).
       if (readSent.current === lastSeq) readSent.current = readBefore;
       setTimeout(() => setReadRetry((n) => n + 1), 5000);
     });
   }, [client, id, lastSeq, inFront, history, messages, meId, readRetry]);
+  const newFrom =
+    newAfter === undefined ? undefined : messages.find((m) => m.seq > newAfter && m.senderId !== meId)?.seq;
 
   // Follows the newest message (not earlier ones loaded on demand) while the reader is at the end of the log: one who
   // scrolled up to read stays where they are (every message pulled them down). Their own message brings them back.
@@ -601,7 +623,7 @@ function ConversationView({
     if (!body) return;
     const item: Pending = { clientId: newClientId(), body, status: 'sending' };
     atEnd.current = true;
-    setNewFrom(undefined);
+    setNewAfter(undefined);
     setPending((list) => [...list, item]);
     setDraft('');
     stopTyping();
@@ -620,12 +642,10 @@ function ConversationView({
         )
         .map((m) => m.displayName)
     : [];
-  // Read out by a screen reader: the latest message that came live from someone else (not the history).
-  const lastLive = live[live.length - 1];
-  const announced =
-    lastLive && lastLive.senderId !== meId
-      ? `${t('labelled', { label: names.get(lastLive.senderId) ?? t('chat.formerMember') })} ${lastLive.body}`
-      : '';
+  // Read out by a screen reader: what just came live from others, each message with whose it is.
+  const announced = heard.news
+    .map((m) => `${t('labelled', { label: names.get(m.senderId) ?? t('chat.formerMember') })} ${m.body}`)
+    .join(' ');
   const typers = [...typing.keys()].filter((u) => u !== meId).map((u) => names.get(u) ?? t('chat.formerMember'));
 
   return (
@@ -663,7 +683,7 @@ function ConversationView({
       )}
       <ErrorLine error={error} />
       {hasEarlier && (
-        <button type="button" className="secondary" onClick={() => void loadEarlier()}>
+        <button type="button" className="secondary" onClick={() => void loadEarlier()} ref={earlierButton}>
           {t('chat.earlier')}
         </button>
       )}
@@ -714,7 +734,14 @@ function ConversationView({
               ) : (
                 <span className="receipt">
                   {t('chat.failed')}{' '}
-                  <button type="button" onClick={() => deliver(p)}>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      // The button goes as the message is sent again: the focus stays in the log, not on the page.
+                      logBox.current?.focus({ preventScroll: true });
+                      deliver(p);
+                    }}
+                  >
                     {t('retry')}
                   </button>
                 </span>
@@ -723,7 +750,7 @@ function ConversationView({
           ))}
         </ol>
       </div>
-      <Announcer id={lastLive?.seq} text={announced} />
+      <Announcer id={heard.news[heard.news.length - 1]?.seq} text={announced} />
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
       </p>
