@@ -25,10 +25,10 @@ export function rescueFocusOnRemoval(root: Node = document.body): () => void {
     where = [];
     for (const container of lost.slice(1)) {
       if (!container.isConnected) continue;
-      const next = container.querySelector<HTMLElement>(FOCUSABLE);
-      if (next) {
+      // The first that takes it: one hidden (a phone's link back to the list, on a desktop) does not.
+      for (const next of container.querySelectorAll<HTMLElement>(FOCUSABLE)) {
         next.focus();
-        return;
+        if (document.activeElement === next) return;
       }
     }
   });
