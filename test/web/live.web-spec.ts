@@ -864,6 +864,112 @@ describe('Live screens in the browser', () => {
     );
   });
 
+  it('a vote refused because the suggestion was closed meanwhile shows it closed, not still open to votes', async () => {
+    const [author, voter] = await Promise.all([
+      registerUser(app, 'Refused Author'),
+      registerUser(app, 'Refused Voter'),
+    ]);
+    const title = 'A fountain in the park';
+    const s = await postSuggestion(author.token, title);
+    proxy = await startProxy([app.url]);
+    const voterContext = await context(voter);
+    await voterContext.clock.install();
+    const page = await openSignedIn(voterContext, proxy.url, '/suggestions');
+    const card = page.getByRole('article', { name: title });
+    await card.getByText(/Score: 0 ·/).waitFor();
+    // Polling (no event comes, and the clock held: no poll either): the author closes it before the screen can know.
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await hurriedConnectionIs(page, 'polling');
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+    await http(app.url, 'PATCH', `/api/v1/suggestions/${s.id}`, { token: author.token, body: { status: 'closed' } });
+    await card.getByRole('button', { name: 'For' }).click();
+    await page.getByRole('alert').filter({ hasText: 'This cannot be done in its current state.' }).waitFor();
+    // The refusal said why: the card says so too, rather than offering the vote again until the next poll.
+    expect(await card.locator('p.counts').innerText()).toMatch(/· closed$/);
+    expect(await card.getByRole('button', { name: 'For' }).isDisabled()).toBe(true);
+    expect(await card.getByRole('button', { name: 'For' }).getAttribute('aria-pressed')).toBe('false');
+  });
+
+  it('a suggestion closed by its author keeps the keyboard focus on the vote button the reader was on', async () => {
+    const [author, voter] = await Promise.all([registerUser(app, 'Focus Author'), registerUser(app, 'Focus Voter')]);
+    const title = 'Lights on the towpath';
+    const s = await postSuggestion(author.token, title);
+    const page = await openSignedIn(await context(voter), app.url, '/suggestions');
+    const card = page.getByRole('article', { name: title });
+    const upvote = card.getByRole('button', { name: 'For' });
+    await upvote.focus();
+    await page.keyboard.press('Enter');
+    await card.locator('button[aria-pressed="true"]', { hasText: 'For' }).waitFor();
+    await http(app.url, 'PATCH', `/api/v1/suggestions/${s.id}`, { token: author.token, body: { status: 'closed' } });
+    await card.getByText(/· closed$/).waitFor();
+    // Not sent back to the top of the page (the focus on the body) by someone else's close.
+    expect(
+      await upvote.evaluate(
+        (button) =>
+          button === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+      ),
+    ).toBe(true);
+    expect(await upvote.isDisabled()).toBe(true);
+    // Closed, a press does not vote.
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Space');
+    const stored = (await http(app.url, 'GET', `/api/v1/suggestions/${s.id}`, { token: voter.token })).body;
+    expect(stored).toMatchObject({ myVote: 1, upvotes: 1 });
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await upvote.getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('a toast read on another device gives its place back: the three latest unread ones show', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Toast Slots')]);
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const toasts = page.getByRole('region', { name: 'New notifications' });
+    const notify = async (title: string) => {
+      const sent = await http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [reader.id], type: 'info', title },
+      });
+      await toasts.getByText(title).waitFor();
+      return (sent.body as { items: Array<{ id: string }> }).items[0].id;
+    };
+    await notify('Gym closed');
+    const second = await notify('Pool reopened');
+    await notify('Bus route changed');
+    // The second is read on the phone: its toast goes; a fourth comes, and the first still shows with the others.
+    await http(app.url, 'POST', `/api/v1/notifications/${second}/read`, { token: reader.token });
+    await toasts.getByText('Pool reopened').waitFor({ state: 'detached' });
+    await notify('Market on Sunday');
+    expect(await toasts.locator('.toast p').allInnerTexts()).toEqual([
+      'Market on Sunday',
+      'Bus route changed',
+      'Gym closed',
+    ]);
+  });
+
+  it('a notification that arrives while the bell’s dropdown is open is said to a screen reader', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Open Bell Reader')]);
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).click();
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
+    await panel.getByText('No notifications.').waitFor();
+    await http(app.url, 'POST', '/api/v1/notifications', {
+      token: admin.token,
+      body: { userIds: [reader.id], type: 'info', title: 'Hall booked for Friday', body: 'From the town hall' },
+    });
+    await panel.getByRole('listitem').filter({ hasText: 'Hall booked for Friday' }).waitFor();
+    // No toast while the dropdown is open, where the new row alone showed it: a status line says it.
+    const said = page.getByRole('status').filter({ hasText: 'Hall booked for Friday' });
+    await said.waitFor();
+    expect(await page.getByRole('region', { name: 'New notifications' }).innerText()).toBe('');
+    // Closed and opened again, it is not said again.
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    await panel.getByText('Hall booked for Friday').waitFor();
+    expect(await said.count()).toBe(0);
+  });
+
   it('in French, a suggestion posted weeks ago says when as a sentence ("Publiée le …")', async () => {
     const reader = await registerUser(app, 'Lectrice');
     const old = await postSuggestion(reader.token, 'Une idée ancienne');

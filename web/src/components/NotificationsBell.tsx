@@ -7,10 +7,12 @@ import type { NotificationPayload, RealtimeClient } from '@realtime-hub/client';
 import { useStreamItems } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
 import { allPages, api, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { useLoad, useNextPages } from '../list';
+import { Announcer } from './Announcer';
 import { ErrorLine, useErrorLine } from './ErrorLine';
 import { ListState, MoreButton } from './ListState';
 import type { SoundAlerts } from '../sound';
@@ -106,15 +108,31 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
 
   // Toasts: each notification that arrives live is considered once; while the dropdown is open it is read there.
   const [toasts, setToasts] = useState<NotificationPayload[]>([]);
+  // The newest that came while the dropdown is open: its status line says it (a new row alone said nothing to a screen
+  // reader, no toast showing then), once, and not again when the dropdown opens next.
+  const [arrived, setArrived] = useState<NotificationPayload>();
+  const [arrivedWhileOpen, setArrivedWhileOpen] = useState(open);
+  if (arrivedWhileOpen !== open) {
+    setArrivedWhileOpen(open);
+    setArrived(undefined);
+  }
   const considered = useRef(new Set<string>());
   useEffect(() => {
     const fresh = live.filter((n) => !considered.current.has(n.id));
     for (const n of fresh) considered.current.add(n.id);
     const shown = fresh.filter((n) => n.readAt === null).reverse();
-    if (shown.length === 0 || open || !isInFront()) return;
-    setToasts((list) => [...shown, ...list].slice(0, TOASTS_AT_MOST));
+    if (shown.length === 0 || !isInFront()) return;
+    if (open) setArrived(shown[0]);
+    else setToasts((list) => [...shown, ...list].slice(0, TOASTS_AT_MOST));
   }, [live, open]);
   const dismiss = (id: string) => setToasts((list) => list.filter((n) => n.id !== id));
+  // One read meanwhile (in another tab, on another device) goes, and gives its place back: hidden but kept, it took one
+  // of the three places (a toast still unread went when the next one came) and held up the others' going.
+  const [prunedFor, setPrunedFor] = useState(readIds);
+  if (prunedFor !== readIds) {
+    setPrunedFor(readIds);
+    setToasts((list) => (list.some((n) => readIds.has(n.id)) ? list.filter((n) => !readIds.has(n.id)) : list));
+  }
   // The oldest goes TOAST_MS after the last change, then the next one TOAST_MS later, and so on.
   useEffect(() => {
     if (toasts.length === 0) return undefined;
@@ -177,6 +195,8 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
             />
           ))}
       </section>
+      {/* Outside the dropdown's region, whose rows show the same words. */}
+      <Announcer id={arrived?.id} text={arrived && spokenOf(arrived, t)} />
       <button
         ref={button}
         type="button"
@@ -262,6 +282,12 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
       )}
     </div>
   );
+}
+
+/** A notification as one line to be said: its title and body, worded as shown. */
+function spokenOf(notification: NotificationPayload, t: TFunction): string {
+  const { title, body } = wordingOf(notification, t);
+  return body ? `${title}. ${body}` : title;
 }
 
 interface NoticeProps {

@@ -1,6 +1,6 @@
 // Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion, most
 // recent or top score first, and closing (or reopening) for the author and admins.
-import { channels, newerVersion, type SuggestionPayload } from '@realtime-hub/client';
+import { channels, newerVersion, RestError, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -121,16 +121,28 @@ export function Suggestions() {
     },
   });
 
+  // A vote the server refuses because the suggestion was closed meanwhile (its event not come yet, or none coming while
+  // the client polls): the suggestion is read again, so that the card says closed rather than offer the vote again.
+  const readAgain = async (id: string) => {
+    const read = await api<Suggestion>(client, 'GET', `/api/v1/suggestions/${id}`).catch(() => undefined);
+    if (read) setItems((list) => list.map((s) => (s.id === read.id && read.version >= s.version ? read : s)));
+  };
+
   const vote = (suggestion: Suggestion, value: 1 | -1) =>
     run(async () => {
       const sent = (votesSent.current.get(suggestion.id) ?? 0) + 1;
       votesSent.current.set(suggestion.id, sent);
-      const answer =
-        suggestion.myVote === value
-          ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
-          : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
-      const latest = votesSent.current.get(suggestion.id) === sent;
-      applyCounts(latest ? answer : { ...answer, myVote: undefined });
+      try {
+        const answer =
+          suggestion.myVote === value
+            ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
+            : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
+        const latest = votesSent.current.get(suggestion.id) === sent;
+        applyCounts(latest ? answer : { ...answer, myVote: undefined });
+      } catch (err) {
+        if (err instanceof RestError && err.code === 'INVALID_TRANSITION') await readAgain(suggestion.id);
+        throw err;
+      }
     });
 
   const setStatus = (suggestion: Suggestion, status: 'open' | 'closed') =>
@@ -190,20 +202,22 @@ export function Suggestions() {
                 {t('labelled', { label: t('suggestions.down') })} {s.downvotes}
                 {s.status === 'closed' && <> · {t('suggestions.closed')}</>}
               </p>
+              {/* Closed, the vote buttons are dimmed, not disabled: a disabled button loses the focus, and the reader on
+                  one, when its author closed it, was sent back to the top of the page. */}
               <div className="votes">
                 <button
                   type="button"
                   aria-pressed={s.myVote === 1}
-                  disabled={s.status === 'closed'}
-                  onClick={() => void vote(s, 1)}
+                  aria-disabled={s.status === 'closed'}
+                  onClick={() => void (s.status === 'open' && vote(s, 1))}
                 >
                   <span aria-hidden="true">▲</span> {t('suggestions.upvote')}
                 </button>
                 <button
                   type="button"
                   aria-pressed={s.myVote === -1}
-                  disabled={s.status === 'closed'}
-                  onClick={() => void vote(s, -1)}
+                  aria-disabled={s.status === 'closed'}
+                  onClick={() => void (s.status === 'open' && vote(s, -1))}
                 >
                   <span aria-hidden="true">▼</span> {t('suggestions.downvote')}
                 </button>
