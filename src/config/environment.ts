@@ -328,7 +328,7 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     if (!env.DATABASE_URL) {
       throw new ConfigValidationError('Invalid configuration: DATABASE_URL must be set when NODE_ENV=production');
     }
-    // OWASP's configurations trade memory for passes (47 MiB × 1, 19 MiB × 2, ...); none is below this product.
+    // OWASP's configurations trade memory for passes (46 MiB × 1, 19 MiB × 2, ...); none is below this product.
     if (
       env.PASSWORD_HASH_MEMORY_KIB * env.PASSWORD_HASH_PASSES <
       OWASP_PASSWORD_COST.memoryKib * OWASP_PASSWORD_COST.passes
