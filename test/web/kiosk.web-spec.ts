@@ -269,13 +269,17 @@ describe('Kiosk in the browser', () => {
     expect(await seriousViolations(adminPage)).toEqual([]);
   });
 
-  /** A kiosk page set up with a new workstation's token, through the proxy, on its code screen. */
-  async function kioskPage(name: string, width = 1280): Promise<Page> {
+  /**
+   * A kiosk page set up with a new workstation's token, through the proxy, on its code screen; with `clock`, the page's
+   * clock is installed before it loads (moved on with `page.clock.fastForward`).
+   */
+  async function kioskPage(name: string, width = 1280, { clock = false } = {}): Promise<Page> {
     const admin = await loginAdmin(app);
     const { token } = await createKiosk(app, admin, name);
     const context = await newContext(browser);
     contexts.push(context);
     const page = await context.newPage();
+    if (clock) await page.clock.install();
     await page.setViewportSize({ width, height: 700 });
     await page.addInitScript(`localStorage.setItem('realtime-hub.kiosk.token', ${JSON.stringify(token)})`);
     await page.goto(`${proxy.url}/kiosk`);
@@ -439,5 +443,80 @@ describe('Kiosk in the browser', () => {
     await answered;
     await page.waitForTimeout(500);
     expect(await row.count()).toBe(0);
+  });
+
+  it('a session it ended on its screen with no word from the server is ended there too: the next visitor starts', async () => {
+    const page = await kioskPage('Cut-off PC', 1280, { clock: true });
+    const admin = await loginAdmin(app);
+    const first = await createSession(60, 'Extended away');
+    await enterCode(page, first.code);
+    // Cut off, and five more minutes given meanwhile: the screen runs out on the deadline it knows, asks, hears
+    // nothing, and shows the end (the page's clock moved on: a minute, the wait at zero, the wait for an answer).
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await page.getByRole('alert').filter({ hasText: 'Connection lost' }).waitFor();
+    const extended = await client(app.url).post(`/api/v1/kiosk/sessions/${first.id}/extend`, {
+      token: admin.token,
+      body: { seconds: 300 },
+    });
+    expect(extended.status).toBe(200);
+    await page.clock.fastForward(61_000);
+    await page.getByRole('timer', { name: 'Time left' }).filter({ hasText: '00:00' }).waitFor();
+    await page.clock.fastForward(2_000);
+    await page.clock.fastForward(4_000);
+    await page.getByText('Your time is up.').waitFor();
+
+    // Back: the next visitor's code starts their session, rather than being refused while the server still runs the
+    // one the screen ended (for the five minutes added).
+    proxy.blockAll = false;
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'Connection lost' })
+      .waitFor({ state: 'detached', timeout: 15_000 });
+    await page.getByRole('button', { name: 'New session' }).click();
+    const next = await createSession(600, 'Next visitor');
+    await page.getByRole('textbox', { name: 'Access code' }).fill(next.code);
+    await page.getByRole('button', { name: 'Start' }).click();
+    const timer = page.getByRole('timer', { name: 'Time left' });
+    const refused = page.locator('#code-error');
+    await until(async () => (await timer.count()) + (await refused.count()) > 0, 'the code is answered', 15_000);
+    expect(await refused.count()).toBe(0);
+    const status = await client(app.url).get(`/api/v1/kiosk/sessions/${first.id}`, { token: admin.token });
+    expect(status.body.status).toBe('ended');
+  });
+
+  it('from the keyboard: the code field has the focus whenever the code screen shows, the countdown once it starts', async () => {
+    const page = await kioskPage('Keyboard PC');
+    const focused = () =>
+      page.evaluate('document.activeElement.getAttribute("name") ?? document.activeElement.textContent');
+    // Typed at once, with no click or Tab past the language first.
+    expect(await focused()).toBe('code');
+    const { code } = await createSession(600, 'Kim');
+    await page.keyboard.type(code);
+    await page.keyboard.press('Enter');
+    await page.getByRole('timer', { name: 'Time left' }).waitFor();
+    // The session's screen takes the focus (not the language switch the focus fell to when the form went).
+    expect(await focused()).toBe('Hello Kim: time left');
+    await page.getByRole('button', { name: 'I have finished' }).press('Enter');
+    await page.getByRole('button', { name: 'New session' }).press('Enter');
+    await page.getByRole('textbox', { name: 'Access code' }).waitFor();
+    expect(await focused()).toBe('code');
+  });
+
+  it('takes down "Too many attempts" once the wait the server gave is over: the next visitor is not told to wait', async () => {
+    const page = await kioskPage('Guessed-at PC', 1280, { clock: true });
+    const field = page.getByRole('textbox', { name: 'Access code' });
+    const start = page.locator('button[type="submit"][aria-disabled="false"]');
+    const limited = page.getByRole('alert').filter({ hasText: 'Too many attempts' });
+    await field.fill('ZZZZZZ');
+    // Wrong codes, one at a time, until the workstation is refused for a while (the 6th within a minute).
+    await until(async () => {
+      if ((await limited.count()) > 0) return true;
+      if ((await start.count()) > 0) await start.click();
+      return false;
+    }, 'the attempts are refused');
+    // The server's limit is 60 s from the first wrong code at most: a minute on, the screen no longer says to wait.
+    await page.clock.fastForward(61_000);
+    await limited.waitFor({ state: 'detached', timeout: 2000 });
   });
 });

@@ -250,13 +250,25 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
   const { t } = useTranslation();
   // The refusal's code, worded when shown: in the language the visitor switches to after it.
   const [error, setError] = useState<string>();
+  // How long the workstation is refused codes (RATE_LIMITED's retryAfterSeconds): its message goes then. It stayed, and
+  // the next visitor, minutes later, was told to wait a minute for nothing.
+  const [refusedForMs, setRefusedForMs] = useState<number>();
   const { busy, submit } = useOnce();
+  useEffect(() => {
+    if (refusedForMs === undefined) return undefined;
+    const timer = setTimeout(() => {
+      setError((shown) => (shown === 'RATE_LIMITED' ? undefined : shown));
+      setRefusedForMs(undefined);
+    }, refusedForMs);
+    return () => clearTimeout(timer);
+  }, [refusedForMs]);
 
   const onSubmit = submit(async (form) => {
     const code = String(new FormData(form).get('code') ?? '')
       .trim()
       .toUpperCase();
     setError(undefined);
+    setRefusedForMs(undefined);
     try {
       const { session } = await client.request('validate_code', { code });
       const started =
@@ -266,6 +278,10 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
       onSession(started);
     } catch (err) {
       setError(err instanceof AckFailure ? err.code : 'INTERNAL');
+      if (err instanceof AckFailure && err.code === 'RATE_LIMITED') {
+        const seconds = (err.error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+        setRefusedForMs((typeof seconds === 'number' && seconds > 0 ? Math.min(seconds, 60) : 60) * 1000);
+      }
     }
   });
 
@@ -275,6 +291,9 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
       <label>
         {t('kiosk.code')}
         <input
+          // The screen is for this field: it has the focus whenever the code screen shows (at first, and after each
+          // session), so the code is typed at once, not after a click or a Tab past the language.
+          ref={focusWhenShown}
           name="code"
           className="code-input"
           required
@@ -369,7 +388,12 @@ function Countdown({
           else narrow(time.remainingSeconds);
         },
         () => {
-          if (current) onEnd('expired', '');
+          if (!current) return;
+          // Ended on this screen unheard: the server is told too once it can be (useFinish). It may have time left
+          // that never reached here (an extension while cut off), and ran the session on: the workstation refused the
+          // next visitor's code as busy until it ran out.
+          onFinish(sessionId);
+          onEnd('expired', '');
         },
       );
     }, END_GRACE_MS);
@@ -379,7 +403,7 @@ function Countdown({
       clearTimeout(answerTimer);
     };
     // Once per run-out: an answer of time left starts the countdown again, and its run-out asks again.
-  }, [runOut, client, sessionId, onEnd, narrow]);
+  }, [runOut, client, sessionId, onEnd, onFinish, narrow]);
   const warningText =
     warning === undefined
       ? undefined
@@ -393,7 +417,10 @@ function Countdown({
           {warningText}
         </div>
       )}
-      <h1>{initial.holderName ? t('kiosk.hello', { name: initial.holderName }) : t('kiosk.timeLeft')}</h1>
+      {/* Focused when shown: the code form, focused before, is gone, and the focus fell to the language switch. */}
+      <h1 tabIndex={-1} ref={focusWhenShown}>
+        {initial.holderName ? t('kiosk.hello', { name: initial.holderName }) : t('kiosk.timeLeft')}
+      </h1>
       <div className="clock" role="timer" aria-label={t('kiosk.timeLeft')}>
         {formatClock(remaining)}
       </div>
