@@ -8,7 +8,7 @@
 // width following the window's. A long job log scrolls from the keyboard; the people found are read again past 100;
 // a refused total of pages is named in French.
 import { jest } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { createUsers, loginAdmin, registerUser, type TestUser, uniqueEmail } from '../helpers/factories.js';
 import { http } from '../helpers/http.js';
@@ -1513,6 +1513,124 @@ describe('Screens in the browser', () => {
     });
     expect(server.body.items.find((u: { id: string }) => u.id === gail.id).disabled).toBe(true);
     expect(await row.getByRole('cell', { name: /^(active|disabled)$/ }).innerText()).toBe('disabled');
+  });
+
+  describe('sign-in and people, from a review', () => {
+    /** Whether the field has the focus, is marked invalid and is described by the error line `alertId`. */
+    const markedBy = (field: Locator, alertId: string | null) =>
+      field.evaluate(
+        (element: { ownerDocument: { activeElement: unknown }; getAttribute(name: string): string | null }, id) => ({
+          focused: element.ownerDocument.activeElement === element,
+          invalid: element.getAttribute('aria-invalid'),
+          describedByTheError: id !== null && element.getAttribute('aria-describedby') === id,
+        }),
+        alertId,
+      );
+
+    it('sign up: a field the server refuses is marked invalid, described by the error line, and takes the focus', async () => {
+      const page = await (await context()).newPage();
+      await page.goto(`${app.url}/signup`);
+      const name = page.getByRole('textbox', { name: 'Display name' });
+      const email = page.getByRole('textbox', { name: 'Email' });
+      await name.fill('Lou Nodot');
+      // The browser's email check takes an address without a dot in its domain; the server's does not.
+      await email.fill('lou@localhost');
+      await page.getByLabel('Password').fill('password-123');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      let alert = page.getByRole('alert').filter({ hasText: 'Please check the email address' });
+      await alert.waitFor();
+      expect(await markedBy(email, await alert.getAttribute('id'))).toEqual({
+        focused: true,
+        invalid: 'true',
+        describedByTheError: true,
+      });
+      // Then a name of spaces only (the browser's `required` takes it; the server trims it to nothing).
+      await email.fill(uniqueEmail('lou'));
+      await name.fill('   ');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      alert = page.getByRole('alert').filter({ hasText: 'Please check the display name' });
+      await alert.waitFor();
+      expect(await markedBy(name, await alert.getAttribute('id'))).toMatchObject({ focused: true, invalid: 'true' });
+      expect(await email.getAttribute('aria-invalid')).toBeNull();
+    });
+
+    it('people: a search the server cannot be reached for shows none of the search before, and is asked again', async () => {
+      await registerUser(app, 'Olga Offline');
+      await registerUser(app, 'Pia Previous');
+      const page = await open(admin, '/admin/people');
+      const search = page.getByRole('searchbox', { name: /^Find by/ });
+      await search.fill('Pia Previous');
+      await page.getByRole('row', { name: /Pia Previous/ }).waitFor();
+      await page.route('**/api/v1/users?*', (route) => route.abort());
+      await search.fill('Olga Offline');
+      await page.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
+      // Pia is not who "Olga Offline" finds: her row, with its Disable button, does not stand as the answer.
+      expect(await page.getByRole('row', { name: /Pia Previous/ }).count()).toBe(0);
+      // The server back within reach (the browser says so), the search comes without another key pressed.
+      await page.unroute('**/api/v1/users?*');
+      await page.evaluate("window.dispatchEvent(new Event('online'))");
+      await page.getByRole('row', { name: /Olga Offline/ }).waitFor();
+      expect(await page.getByRole('alert').count()).toBe(0);
+    });
+
+    it('people: two changes to one account, the first answered last, show both', async () => {
+      const ivy = await registerUser(app, 'Ivy Reorder');
+      const page = await open(admin, '/admin/people');
+      await page.getByRole('searchbox', { name: /^Find by/ }).fill('Ivy Reorder');
+      const row = page.getByRole('row', { name: /Ivy Reorder/ });
+      await row.getByRole('cell', { name: 'active', exact: true }).waitFor();
+      // The first change's answer is slow to come back (a busy network), the server having made it at once.
+      let slowed: 'no' | 'read' | 'handed over' = 'no';
+      await page.route(`**/api/v1/users/${ivy.id}`, async (route) => {
+        if (slowed !== 'no') return route.fallback();
+        slowed = 'read';
+        const response = await route.fetch();
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await route.fulfill({ response });
+        slowed = 'handed over';
+      });
+      await page.getByRole('button', { name: 'Disable Ivy Reorder' }).click();
+      await page.getByRole('button', { name: 'Make admin: Ivy Reorder' }).click();
+      await until(async () => slowed === 'handed over', 'the first answer is handed over');
+      await until(
+        async () =>
+          (await api(admin.token, 'GET', `/api/v1/users?query=${encodeURIComponent(ivy.email)}`)).items[0].role ===
+          'admin',
+        'the server has Ivy an admin',
+      );
+      await settle(page);
+      const shown = async (values: RegExp) => row.getByRole('cell', { name: values }).innerText();
+      // The server has her an admin, disabled: so does the row (it showed her a user again, "Make admin" offered).
+      expect([await shown(/^(admin|user)$/), await shown(/^(active|disabled)$/)]).toEqual(['admin', 'disabled']);
+    });
+
+    it('sign in: a wrong password’s error does not follow the visitor to the sign-up page', async () => {
+      const sam = await registerUser(app, 'Sam Wrongpass');
+      const page = await (await context()).newPage();
+      await page.goto(`${app.url}/signin`);
+      await page.getByRole('textbox', { name: 'Email' }).fill(sam.email);
+      await page.getByLabel('Password').fill('wrong-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Wrong email or password' }).waitFor();
+      await page.getByRole('link', { name: /Sign up/ }).click();
+      await page.getByRole('heading', { name: 'Sign up' }).waitFor();
+      // Nothing was sent from this form yet: no error to show.
+      expect(await page.getByRole('alert').allInnerTexts()).toEqual([]);
+    });
+
+    it('signing out from the keyboard leaves the focus on the sign-in form, not on the page', async () => {
+      const page = await open(await registerUser(app, 'Sam Keyboard'), '/suggestions');
+      await page.getByRole('button', { name: 'Sign out' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      // Its button gone with the page, the focus goes to the form's first field (it was left on the page's body).
+      const email = page.getByRole('textbox', { name: 'Email' });
+      const onEmail = () =>
+        email.evaluate(
+          (element: { ownerDocument: { activeElement: unknown } }) => element.ownerDocument.activeElement === element,
+        );
+      await until(onEmail, 'the focus is on the email field');
+    });
   });
 
   // Each action pressed from the keyboard leaves the focus somewhere a keyboard or screen-reader user can go on from,

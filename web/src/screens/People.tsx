@@ -6,11 +6,11 @@ import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { allPages, api, type Page, type User } from '../api';
+import { allPages, api, loadUntilDone, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
-import { MoreButton } from '../components/ListState';
+import { ListState, MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
-import { appendNew, changesDuringReads } from '../list';
+import { appendNew, changesDuringReads, type ListLoad } from '../list';
 import { useOnce } from '../once';
 import { useSignedIn } from '../session';
 
@@ -39,7 +39,12 @@ export function People() {
   /** The next page of the search shown: its cursor, and the search it belongs to. */
   const [next, setNext] = useState<{ search: string; cursor: string } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const { error, setError, run } = useErrorLine();
+  const { error, run } = useErrorLine();
+  /**
+   * Where the search shown stands: failed while the server cannot be reached (asked again every 2 s, at once when the
+   * browser is back online or on Retry), said in place of the rows of another search.
+   */
+  const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
   /** How many the last notification reached (worded when shown, in the language of the moment). */
   const [sent, setSent] = useState<number>();
 
@@ -70,35 +75,59 @@ export function People() {
   const reading = useRef(false);
   useEffect(() => {
     let current = true;
+    let stop: (() => void) | undefined;
+    let failed = false;
     reading.current = true;
     const during = changes.begin();
     const search = query.trim();
     const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
-    const timer = setTimeout(() => {
-      // Page after page past the API's 100: a single page cut a list shown further back to 100 rows.
-      allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows).then(
-        (page) => {
-          if (!current) return;
-          reading.current = false;
-          shown.current.query = search;
-          setAccounts(during.over(page.items));
-          setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
-          setError(undefined);
-        },
+    // Page after page past the API's 100: a single page cut a list shown further back to 100 rows.
+    const read = () =>
+      allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows).catch(
         (err: unknown) => {
-          if (!current) return;
-          reading.current = false;
-          setError(err);
+          if (current) {
+            failed = true;
+            setLoad({
+              state: 'failed',
+              reason: err,
+              retry: () => {
+                setLoad({ state: 'loading' });
+                setReloads((n) => n + 1);
+              },
+            });
+            // The rows of another search are not this one's answer.
+            if (search !== shown.current.query) {
+              setAccounts(undefined);
+              setNext(null);
+            }
+          }
+          throw err;
         },
       );
+    const timer = setTimeout(() => {
+      stop = loadUntilDone(read, (page) => {
+        if (!current) return;
+        reading.current = false;
+        shown.current.query = search;
+        setAccounts(during.over(page.items));
+        setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
+        setLoad({ state: 'loaded' });
+      });
     }, SEARCH_DELAY_MS);
+    // Back online while the search could not be had: asked again at once.
+    const online = () => {
+      if (current && failed) setReloads((n) => n + 1);
+    };
+    window.addEventListener('online', online);
     return () => {
       current = false;
       reading.current = false;
       clearTimeout(timer);
+      stop?.();
+      window.removeEventListener('online', online);
       during.end();
     };
-  }, [client, query, reloads, setError, changes]);
+  }, [client, query, reloads, changes]);
 
   // The next page of the search the list shows (the box may already hold the next search, not yet sent), dropped if
   // another search has been shown meanwhile.
@@ -113,11 +142,24 @@ export function People() {
       if (reading.current) setReloads((n) => n + 1);
     });
 
+  // Each account's last change on its way: the next one waits for its answer, so that the answers come in the order the
+  // changes were made and the last one shown is the account as it is (two changes at once, a role and a disable, each
+  // answered with the whole account, showed the older answer when it came last: the role taken back on screen).
+  const changing = useRef(new Map<string, Promise<unknown>>());
   const change = (account: Account, patch: { role?: User['role']; disabled?: boolean }) =>
     run(async () => {
-      const updated = await api<Account>(client, 'PATCH', `/api/v1/users/${account.id}`, patch);
-      changes.note(updated);
-      setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
+      const before = changing.current.get(account.id) ?? Promise.resolve();
+      const request = before
+        .catch(() => undefined)
+        .then(() => api<Account>(client, 'PATCH', `/api/v1/users/${account.id}`, patch));
+      changing.current.set(account.id, request);
+      try {
+        const updated = await request;
+        changes.note(updated);
+        setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
+      } finally {
+        if (changing.current.get(account.id) === request) changing.current.delete(account.id);
+      }
     });
 
   const toggle = (id: string, on: boolean) =>
@@ -154,6 +196,7 @@ export function People() {
         {t('people.search')}
         <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} maxLength={80} />
       </label>
+      <ListState load={load} empty={!accounts?.length} />
       {accounts?.length === 0 && <p>{t('people.none')}</p>}
       {accounts && accounts.length > 0 && (
         <table>
