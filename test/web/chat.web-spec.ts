@@ -101,8 +101,10 @@ describe('Chat in the browser', () => {
     // A screen reader is told of it, and of nothing in the history: the log is no live region (its 50 messages at a
     // time were read out one after the other); a region of its own says what comes.
     expect(await logA.getAttribute('aria-live')).toBe('off');
-    expect(await pageA.locator('[data-announcer]').textContent()).toBe('Bob Durand: Hello Alice, the report is ready');
-    expect(await pageB.locator('[data-announcer]').textContent()).toBe('');
+    expect(await pageA.locator('main [data-announcer]').textContent()).toBe(
+      'Bob Durand: Hello Alice, the report is ready',
+    );
+    expect(await pageB.locator('main [data-announcer]').textContent()).toBe('');
 
     // Alice has it on screen, so it is read: Bob sees the receipt under his message.
     const logB = pageB.getByRole('log', { name: 'Messages' });
@@ -162,7 +164,7 @@ describe('Chat in the browser', () => {
           for (const node of record.addedNodes) window.__told.push(node.textContent);
         for (const record of records)
           if (record.type === 'characterData') window.__told.push(record.target.textContent);
-      }).observe(document.querySelector('[data-announcer]'), { childList: true, subtree: true, characterData: true });
+      }).observe(document.querySelector('main [data-announcer]'), { childList: true, subtree: true, characterData: true });
     `);
     const say = (body: string) =>
       http(app.url, 'POST', `/api/v1/conversations/${conversationId}/messages`, { token: bob.token, body: { body } });
@@ -900,7 +902,7 @@ describe('Chat in the browser', () => {
       window.__told = [];
       new MutationObserver((records) => {
         for (const record of records) for (const node of record.addedNodes) window.__told.push(node.textContent);
-      }).observe(document.querySelector('[data-announcer]'), { childList: true, subtree: true });
+      }).observe(document.querySelector('main [data-announcer]'), { childList: true, subtree: true });
     `);
     proxy.blockAll = true;
     proxy.dropConnections();
