@@ -294,20 +294,7 @@ describe('Live screens in the browser', () => {
   });
 
   it('a document saved while polling shows the saved version at once, not the one before until the next poll', async () => {
-    const owner = await registerUser(app, 'Polling Writer');
-    const created = (
-      await http(app.url, 'POST', '/api/v1/resources', {
-        token: owner.token,
-        body: { name: 'Saved while polling', visibility: 'public', data: { text: 'Before' } },
-      })
-    ).body as { id: string };
-    proxy = await startProxy([app.url]);
-    proxy.blockSocketIo = true;
-    const ownerContext = await context(owner);
-    await ownerContext.clock.install();
-    const page = await ownerContext.newPage();
-    await page.goto(`${proxy.url}/documents/${created.id}`);
-    await hurriedConnectionIs(page, 'polling');
+    const { page } = await documentWhilePolling('Saved while polling', 'Before');
     const editor = page.getByRole('textbox', { name: 'Content' });
     await editor.fill('After');
     await page.getByRole('button', { name: 'Save' }).click();
