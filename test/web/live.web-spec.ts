@@ -6,7 +6,7 @@
 // what came meanwhile. Marking read from the keyboard keeps the focus in the bell's dropdown, and a failed mark says so;
 // a stalled job says so in French.
 import { jest } from '@jest/globals';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { startApp, type TestApp } from '../helpers/app.js';
 import { loginAdmin, registerUser, type TestUser } from '../helpers/factories.js';
@@ -49,6 +49,19 @@ describe('Live screens in the browser', () => {
     await proxy?.close();
     proxy = undefined;
   });
+
+  /**
+   * Cuts the page off through the proxy (everything, or its socket only) once its socket is up, and waits until it says
+   * `reconnecting`: cut while the socket still connects (a list read over REST first, on a loaded machine), it says
+   * `connecting`, and a CI run waited for `reconnecting` for good.
+   */
+  async function cutOff(page: Page, only: 'all' | 'socket' = 'all') {
+    await connectionIs(page, 'online');
+    if (only === 'all') proxy!.blockAll = true;
+    else proxy!.blockSocketIo = true;
+    proxy!.dropConnections();
+    await connectionIs(page, 'reconnecting');
+  }
 
   async function context(user?: Parameters<typeof newContext>[1]) {
     const created = await newContext(browser, user);
@@ -171,9 +184,7 @@ describe('Live screens in the browser', () => {
     const card = page.getByRole('article', { name: 'Benches by the river' });
     await card.getByText(/Score: 0 ·/).waitFor();
 
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await connectionIs(page, 'reconnecting');
+    await cutOff(page);
     // While the watcher is away: the author votes against, the watcher votes for from another device, a new
     // suggestion, and the first closed.
     await http(app.url, 'PUT', `/api/v1/suggestions/${first}/vote`, { token: author.token, body: { value: -1 } });
@@ -208,9 +219,7 @@ describe('Live screens in the browser', () => {
     await putBehind(page);
 
     // The user channel's events of the cut are not sent again: the SDK's streams catch up on them.
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await connectionIs(page, 'reconnecting');
+    await cutOff(page);
     await http(app.url, 'POST', `/api/v1/conversations/${conversation.id}/messages`, {
       token: friend.token,
       body: { body: 'Sent while you were away' },
@@ -245,9 +254,7 @@ describe('Live screens in the browser', () => {
     const sessions = page.getByRole('region', { name: 'Sessions' });
     await sessions.getByText('Leaving Soon').waitFor();
 
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await connectionIs(page, 'reconnecting');
+    await cutOff(page);
     await http(app.url, 'POST', `/api/v1/kiosk/sessions/${ending.id}/terminate`, { token: admin.token });
     await create('Came Meanwhile');
     await http(app.url, 'POST', '/api/v1/kiosk/workstations', { token: admin.token, body: { name: 'Annex PC 9' } });
@@ -428,9 +435,7 @@ describe('Live screens in the browser', () => {
     const aliceSession = JSON.stringify({ token: alice.token, user: userOf(alice) });
     await tab2.evaluate(`localStorage.setItem('realtime-hub.session', ${JSON.stringify(aliceSession)})`);
     await who(tab1).filter({ hasText: 'Alice Martin' }).waitFor({ timeout: 3000 });
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await connectionIs(tab2, 'reconnecting');
+    await cutOff(tab2);
     const body = 'typed in the tab that says Bob';
     await composer.fill(body);
     await tab2.getByRole('button', { name: 'Send' }).click();
@@ -588,9 +593,7 @@ describe('Live screens in the browser', () => {
     await panel.getByText('Water off on Tuesday').waitFor();
 
     // Cut off: meanwhile the first is read on another device and a new one comes; the count stays 2.
-    proxy.blockSocketIo = true;
-    proxy.dropConnections();
-    await connectionIs(page, 'reconnecting');
+    await cutOff(page, 'socket');
     await http(app.url, 'POST', `/api/v1/notifications/${first}/read`, { token: reader.token });
     await notify('Fair on Saturday');
     proxy.blockSocketIo = false;
@@ -663,9 +666,7 @@ describe('Live screens in the browser', () => {
     expect(await focusInPanel()).toBe(true);
 
     // The server out of reach: the mark fails, and the dropdown says why rather than nothing.
-    proxy.blockAll = true;
-    proxy.dropConnections();
-    await connectionIs(page, 'reconnecting');
+    await cutOff(page);
     await markRead.first().click();
     await panel.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor();
     expect(await markRead.count()).toBe(2);
