@@ -372,15 +372,11 @@ function withReads(reads: Map<string, number>, members: ConversationPayload['mem
 }
 
 /**
- * A message's `clientId`: a random (version 4) UUID. Not `crypto.randomUUID`, which a page has only in a secure context
- * (HTTPS, localhost): served over plain HTTP on a LAN, it threw, and no message could be sent.
+ * A message's `clientId`: 128 random bits, as the SDK makes its own. Not `crypto.randomUUID`, which a page has only in a
+ * secure context (HTTPS, localhost): served over plain HTTP on a LAN, it threw, and no message could be sent.
  */
 function newClientId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return crypto.getRandomValues(new Uint32Array(4)).join('-');
 }
 
 function ConversationView({
@@ -419,7 +415,6 @@ function ConversationView({
   const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const logBox = useRef<HTMLDivElement>(null);
   const addButton = useRef<HTMLButtonElement>(null);
-  const earlierButton = useRef<HTMLButtonElement>(null);
   /** Whether the reader is at the end of the log (within 48 px): only then does a new message move it. */
   const atEnd = useRef(true);
   /** The user's read mark, as last sent or known (see "Reading" below). */
@@ -459,11 +454,7 @@ function ConversationView({
         `/api/v1/conversations/${id}/messages?beforeSeq=${first}&limit=50`,
       );
       setHistory((list) => [...page.items, ...(list ?? [])]);
-      const more = (page.items[0]?.seq ?? 1) > 1;
-      setHasEarlier(more);
-      // The button goes with the last page: its focus goes to the log it brought them into, not to the page (the focus
-      // rescue's pick, the phone's link back to the list, is hidden on a desktop).
-      if (!more && document.activeElement === earlierButton.current) logBox.current?.focus({ preventScroll: true });
+      setHasEarlier((page.items[0]?.seq ?? 1) > 1);
     });
   const leave = () =>
     run(async () => {
@@ -683,7 +674,7 @@ function ConversationView({
       )}
       <ErrorLine error={error} />
       {hasEarlier && (
-        <button type="button" className="secondary" onClick={() => void loadEarlier()} ref={earlierButton}>
+        <button type="button" className="secondary" onClick={() => void loadEarlier()}>
           {t('chat.earlier')}
         </button>
       )}
@@ -734,14 +725,7 @@ function ConversationView({
               ) : (
                 <span className="receipt">
                   {t('chat.failed')}{' '}
-                  <button
-                    type="button"
-                    onClick={() => {
-                      // The button goes as the message is sent again: the focus stays in the log, not on the page.
-                      logBox.current?.focus({ preventScroll: true });
-                      deliver(p);
-                    }}
-                  >
+                  <button type="button" onClick={() => deliver(p)}>
                     {t('retry')}
                   </button>
                 </span>
