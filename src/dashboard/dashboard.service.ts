@@ -44,10 +44,10 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   private heard = 0;
   private covered = 0;
   /**
-   * Changes the shared clock has not heard of yet: its record failed (Redis out of reach for a moment), or an update
-   * claimed for them could not read the counts. Recorded again by the next look, so that they are announced.
+   * A change the shared clock has not heard of yet: its record failed (Redis out of reach for a moment), or an update
+   * claimed for it could not read the counts. Recorded again by the next look, so that it is announced.
    */
-  private owed = 0;
+  private owed = false;
   private nextAttemptAt = 0;
   /** Presence as last read from every instance, stood in for it while this instance cannot reach them. */
   private lastPresence?: { realtime: PresenceStats; online: string[] };
@@ -127,31 +127,27 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
   /** A count may have moved: tell the shared clock, then let the loop try for the period at once. */
   private changed(): void {
     if (this.loop.stopped) return;
-    this.clock.changed().then(
-      () => {
-        this.heard += 1;
-        this.nextAttemptAt = 0;
-      },
-      (err: unknown) => {
-        this.owed += 1;
-        this.logger.warn({ err }, 'Could not record a dashboard change; trying again');
-      },
-    );
+    this.record().catch((err: unknown) => {
+      this.owed = true;
+      this.logger.warn({ err }, 'Could not record a dashboard change; trying again');
+    });
   }
 
-  /** Records the owed changes in the shared clock (before a claim, so that the claim sees them). */
-  private async recordOwed(): Promise<void> {
-    if (this.owed === 0) return;
-    const owed = this.owed;
-    this.owed = 0;
-    try {
-      await this.clock.changed();
-    } catch (err) {
-      this.owed += owed;
-      throw err;
-    }
+  /** Tells the shared clock of a change; once it has it, the loop tries for the period at once. */
+  private async record(): Promise<void> {
+    await this.clock.changed();
     this.heard += 1;
     this.nextAttemptAt = 0;
+  }
+
+  /** Records an owed change in the shared clock (before a claim, so that the claim sees it). */
+  private async recordOwed(): Promise<void> {
+    if (!this.owed) return;
+    this.owed = false;
+    await this.record().catch((err: unknown) => {
+      this.owed = true;
+      throw err;
+    });
   }
 
   /** One look, unless the previous one is still running. */
@@ -177,7 +173,7 @@ export class DashboardService implements OnModuleInit, OnApplicationBootstrap, O
       } catch (err) {
         // The period is claimed (here and, with Redis, for every instance) but nothing went out: what it was to
         // announce is owed again, for the next period, rather than left to the heartbeat (or to nobody).
-        this.owed += 1;
+        this.owed = true;
         throw err;
       }
       this.publisher.publish(DASHBOARD_CHANNEL, 'stats_update', stats);
