@@ -52,10 +52,11 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
       // Without ADMIN_PASSWORD, an account the server makes admin gets the generated password, never the one it had:
       // registration proves no ownership of the address, so an ordinary account at ADMIN_EMAIL may be anyone's, and a
       // disabled admin's password may be why it was disabled.
-      const restored = await this.users.restoreAdminIfDemoted(
+      const restored = await this.users.restoreAdmin(
         m,
         existing.id,
         await hashPassword(password, this.config.passwordHash),
+        true,
       );
       if (!restored) return;
       // Its tokens are revoked: the sockets other instances hold with them close too.

@@ -97,11 +97,11 @@ describe(`${UsersRepository.name} [${testDatabaseKind}]`, () => {
 
   it('should restore a demoted admin with a new password once, and leave an enabled admin as it is', async () => {
     const id = await sut.insertAdminIfAbsent(m(), 'restore@x.test', 'first');
-    expect(await sut.restoreAdminIfDemoted(m(), id!, 'second')).toBe(false);
+    expect(await sut.restoreAdmin(m(), id!, 'second', true)).toBe(false);
     await m().query(`UPDATE users SET role = 'user' WHERE id = $1`, [id]);
     const [one, two] = await Promise.all([
-      sut.restoreAdminIfDemoted(m(), id!, 'third'),
-      sut.restoreAdminIfDemoted(m(), id!, 'fourth'),
+      sut.restoreAdmin(m(), id!, 'third', true),
+      sut.restoreAdmin(m(), id!, 'fourth', true),
     ]);
     expect([one, two].filter(Boolean)).toHaveLength(1);
     expect(await sut.findAdminCandidate(m(), 'restore@x.test')).toEqual({

@@ -131,29 +131,29 @@ export class UsersRepository {
       .execute();
   }
 
-  /** Makes the account an enabled admin (with a new password hash when given) and revokes its tokens. */
-  async restoreAdmin(manager: EntityManager, id: string, passwordHash?: string): Promise<void> {
-    await manager.update(User, id, {
-      role: 'admin',
-      disabled: false,
-      ...(passwordHash !== undefined ? { passwordHash } : {}),
-      tokenVersion: () => 'token_version + 1',
-    } as never);
-  }
-
   /**
-   * Makes the account an enabled admin with this new password hash and revokes its tokens, unless it already is an
-   * enabled admin (another instance starting at the same time restored it first): answers whether it changed it.
+   * Makes the account an enabled admin (with a new password hash when given) and revokes its tokens; with
+   * `onlyIfDemoted`, only when it is not an enabled admin already (another instance starting at the same time restored
+   * it first). Answers whether it changed the account.
    */
-  async restoreAdminIfDemoted(manager: EntityManager, id: string, passwordHash: string): Promise<boolean> {
-    const result = await manager
+  async restoreAdmin(
+    manager: EntityManager,
+    id: string,
+    passwordHash?: string,
+    onlyIfDemoted = false,
+  ): Promise<boolean> {
+    const update = manager
       .createQueryBuilder()
       .update(User)
-      .set({ role: 'admin', disabled: false, passwordHash, tokenVersion: () => 'token_version + 1' })
-      .where('id = :id', { id })
-      .andWhere(`(role <> 'admin' OR disabled)`)
-      .execute();
-    return (result.affected ?? 0) > 0;
+      .set({
+        role: 'admin',
+        disabled: false,
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        tokenVersion: () => 'token_version + 1',
+      })
+      .where('id = :id', { id });
+    if (onlyIfDemoted) update.andWhere(`(role <> 'admin' OR disabled)`);
+    return ((await update.execute()).affected ?? 0) > 0;
   }
 
   /** Revokes every token of the account (bumps its token version). */

@@ -78,15 +78,8 @@ export class UsersService {
    * let a change this admin may no longer make land after it. Answers the locked account, null when it does not exist.
    */
   private async lockWithActor(manager: EntityManager, actor: Principal, id: string): Promise<User | null> {
-    if (actor.id === id) {
-      const self = await this.users.lock(manager, id);
-      if (self) this.assertStillAdmin(actor, self);
-      return self;
-    }
-    const [first, second] = actor.id < id ? [actor.id, id] : [id, actor.id];
     const locked = new Map<string, User | null>();
-    locked.set(first, await this.users.lock(manager, first));
-    locked.set(second, await this.users.lock(manager, second));
+    for (const one of [...new Set([actor.id, id])].sort()) locked.set(one, await this.users.lock(manager, one));
     this.assertStillAdmin(actor, locked.get(actor.id) ?? null);
     return locked.get(id) ?? null;
   }
