@@ -20,12 +20,6 @@ export interface SocketData {
 
 const NO_ROOMS: ReadonlySet<string> = new Set();
 
-/** What a socket still runs on one channel: everything, and the last unsubscribe (each settled, never rejected). */
-interface RunningOnChannel {
-  all: Promise<void>;
-  unsubscribe?: Promise<void>;
-}
-
 const noop = (): void => undefined;
 
 /** The ack of a subscribe: the channel's canonical name, and its snapshot where it has one. */
@@ -39,8 +33,8 @@ export class ChannelService {
   private readonly maxChannels: number;
   /** Each socket's channels being subscribed (not yet joined or answered): they count towards its limit. */
   private readonly joining = new WeakMap<Socket, Set<string>>();
-  /** Each socket's subscribes and unsubscribes still running, by channel (see `inOrder`). */
-  private readonly running = new WeakMap<Socket, Map<string, RunningOnChannel>>();
+  /** Each socket's last subscribe or unsubscribe still running, by channel, settled (see `inOrder`). */
+  private readonly running = new WeakMap<Socket, Map<string, Promise<void>>>();
 
   constructor(
     private readonly registry: ChannelRegistry,
@@ -61,7 +55,7 @@ export class ChannelService {
    */
   async subscribe(socket: Socket, name: unknown): Promise<Subscribed> {
     const resolved = this.registry.resolve(name);
-    return this.inOrder(socket, resolved.name, 'subscribe', () => this.join(socket, resolved));
+    return this.inOrder(socket, resolved.name, () => this.join(socket, resolved));
   }
 
   private async join(socket: Socket, { name: channel, definition, params }: ResolvedChannel): Promise<Subscribed> {
@@ -126,7 +120,7 @@ export class ChannelService {
 
   async unsubscribe(socket: Socket, name: unknown): Promise<{ channel: string }> {
     const { name: channel } = this.registry.resolve(name);
-    return this.inOrder(socket, channel, 'unsubscribe', async () => {
+    return this.inOrder(socket, channel, async () => {
       await socket.leave(channel);
       socket.emit('unsubscribed', { channel } satisfies ServerEvents['unsubscribed']);
       return { channel };
@@ -134,31 +128,22 @@ export class ChannelService {
   }
 
   /**
-   * Runs a subscribe or unsubscribe of a socket to a channel in the order the socket sent them: an unsubscribe waits
-   * for the subscribes sent before it (else one still being checked would join after it, and the socket would stay in
-   * a channel it left, hearing it and counting it towards its limit), and a subscribe waits for an unsubscribe sent
-   * before it. Subscribes alone run at once, side by side, as before; with nothing to wait for, `run` starts now, in
-   * this tick (a subscribe's place is taken as it arrives).
+   * Runs a socket's subscribes and unsubscribes of one channel one after another, in the order it sent them (those of
+   * other channels side by side; with nothing before it, `run` starts now, in this tick, and a subscribe takes its place
+   * as it arrives). An unsubscribe sent while a subscribe was still checked was answered first, and the subscribe then
+   * joined: the socket stayed in a channel it had left. Two subscribes (a page adding a second handler asks for a fresh
+   * snapshot) were answered in the order their snapshots were read to the end: the client took the older one last, and
+   * the events between the two, held back as counted by the newer, were lost.
    */
-  private inOrder<T>(
-    socket: Socket,
-    channel: string,
-    kind: 'subscribe' | 'unsubscribe',
-    run: () => Promise<T>,
-  ): Promise<T> {
+  private inOrder<T>(socket: Socket, channel: string, run: () => Promise<T>): Promise<T> {
     let byChannel = this.running.get(socket);
     if (!byChannel) this.running.set(socket, (byChannel = new Map()));
     const before = byChannel.get(channel);
-    const after = kind === 'subscribe' ? before?.unsubscribe : before?.all;
-    const result = after ? after.then(run) : run();
+    const result = before ? before.then(run) : run();
     const settled = result.then(noop, noop);
-    const entry: RunningOnChannel =
-      kind === 'subscribe'
-        ? { all: before ? Promise.all([before.all, settled]).then(noop) : settled, unsubscribe: before?.unsubscribe }
-        : { all: settled, unsubscribe: settled };
-    byChannel.set(channel, entry);
-    void entry.all.then(() => {
-      if (byChannel.get(channel) === entry) byChannel.delete(channel);
+    byChannel.set(channel, settled);
+    void settled.then(() => {
+      if (byChannel.get(channel) === settled) byChannel.delete(channel);
     });
     return result;
   }

@@ -157,6 +157,44 @@ describeE2E('Channels', () => {
       expect(await receives(socket, channel)).toBe(false);
     });
 
+    it('should answer two subscribes of one channel in the order sent, the later snapshot never the older', async () => {
+      // A page subscribes a channel twice (a job's card and its log: a handler added asks for a fresh snapshot). The
+      // first snapshot's read is slow, the second's quick: answered out of order, the client took the older snapshot
+      // last, and the events between the two (held back as counted by the newer) were lost (a job's count came short).
+      const channel = `probe:twice:${randomUUID()}`;
+      let reads = 0;
+      let firstReadStarted!: () => void;
+      const started = new Promise<void>((resolve) => (firstReadStarted = resolve));
+      let finishFirstRead!: () => void;
+      const finished = new Promise<void>((resolve) => (finishFirstRead = resolve));
+      sut.app.get(ChannelRegistry).register({
+        pattern: 'probe:twice:{id}',
+        authorize: async () => undefined,
+        snapshot: async () => {
+          const read = (reads += 1);
+          if (read === 1) {
+            firstReadStarted();
+            await finished;
+          }
+          return { read };
+        },
+      });
+      const socket = await connect(sut.url, user.token);
+      const answered: number[] = [];
+      const answer = async () => {
+        const ack = await emitAck(socket, 'subscribe', { channel });
+        answered.push(ack.ok ? (ack.data as { snapshot: { read: number } }).snapshot.read : -1);
+      };
+      const first = answer();
+      await started;
+      const second = answer();
+      // Answered once the server has read every event sent before it (a socket's events are read in order).
+      await emitAck(socket, 'unsubscribe', { channel: `user:${other.id}` });
+      finishFirstRead();
+      await Promise.all([first, second]);
+      expect(answered).toEqual([1, 2]);
+    });
+
     it('should join the own user room on connect, before any subscribe', async () => {
       const socket = await connect(sut.url, user.token);
       expect(await receives(socket, `user:${user.id}`)).toBe(true);
