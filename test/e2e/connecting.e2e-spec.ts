@@ -79,8 +79,11 @@ describeE2E('Connecting', () => {
       return acquire(principal, socketId);
     });
     try {
-      const attempt = connect(sut.url, victim.token).then(
-        (socket) => waitDisconnect(socket, 5000),
+      // The disconnect may come in the same read as the connect: listened for from the start.
+      let disconnected!: (reason: string) => void;
+      const gone = new Promise<string>((resolve) => (disconnected = resolve));
+      const attempt = connect(sut.url, victim.token, { listeners: { disconnect: disconnected } }).then(
+        () => gone,
         (err: Error) => err.message,
       );
       await holding;
