@@ -1,6 +1,6 @@
 // What the list screens (documents, jobs, suggestions) share: their first page of items, loaded until it arrives
-// (and whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat and the kiosks' admin use
-// too), the pages after it on demand (`useNextPages` and `MoreButton`, which the chat and the bell use too), an error
+// (and whether it is loading or failing meanwhile, for `ListState`: `useLoad`, which the chat, the kiosks' admin and
+// the people search use too), the pages after it on demand (`useNextPages` and `MoreButton`, which the chat and the bell use too), an error
 // line with the way to run an action against it, a create form whose created item joins the list (one submission at a
 // time), and a reload as far as the list is shown (the suggestions' channel `catchUp`). Each screen keeps its own
 // routes and fields.
@@ -178,7 +178,7 @@ export function appendNew<T extends { id: string }>(list: readonly T[], page: re
  * What `request` answers, handed to `loaded` once it comes: asked again every 2 s until then (`loadUntilDone`), at once
  * when the browser is back online or on `retry`, and anew when `request` changes (keep `request` and `loaded` the same
  * functions between renders: useCallback). Answers where it stands, for `ListState`. Every list screen loads this
- * way: the conversations, the kiosks' admin, and `useListPage`'s.
+ * way: the conversations, the kiosks' admin, the people search, and `useListPage`'s.
  */
 export function useLoad<T>(request: () => Promise<T>, loaded: (value: T) => void): ListLoad {
   const [load, setLoad] = useState<ListLoad>({ state: 'loading' });

@@ -6,11 +6,11 @@ import { channels, type StatsPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { allPages, api, loadUntilDone, type Page, type User } from '../api';
+import { allPages, api, type Page, type User } from '../api';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
 import { dateTimeOf } from '../i18n';
-import { appendNew, changesDuringReads, type ListLoad } from '../list';
+import { appendNew, changesDuringReads, useLoad } from '../list';
 import { useOnce } from '../once';
 import { useSignedIn } from '../session';
 
@@ -35,16 +35,20 @@ export function People() {
   const { client, user: me } = useSignedIn();
   const { t } = useTranslation();
   const [query, setQuery] = useState('');
-  const [accounts, setAccounts] = useState<Account[]>();
+  /** What the box says once typing pauses: the search read. */
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setSearch(query.trim()), SEARCH_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [query]);
+  /** The rows shown, and the search they answer. */
+  const [shown, setShown] = useState<{ search: string; accounts: Account[] }>();
+  const setAccounts = (update: (accounts: Account[]) => Account[]) =>
+    setShown((list) => list && { ...list, accounts: update(list.accounts) });
   /** The next page of the search shown: its cursor, and the search it belongs to. */
   const [next, setNext] = useState<{ search: string; cursor: string } | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const { error, run } = useErrorLine();
-  /**
-   * Where the search shown stands: failed while the server cannot be reached (asked again every 2 s, at once when the
-   * browser is back online or on Retry), said in place of the rows of another search.
-   */
-  const [load, setLoad] = useState<ListLoad>({ state: 'loading' });
   /** How many the last notification reached (worded when shown, in the language of the moment). */
   const [sent, setSent] = useState<number>();
 
@@ -60,86 +64,56 @@ export function People() {
     accountsCounted.current = stats.users.total;
   }, []);
   useChannel(client, channels.dashboard(), { snapshot: countAccounts, stats_update: countAccounts });
-  // What the list shows: a reload of the same search keeps as many rows as were shown (more pages included).
-  const shown = useRef({ query: '', rows: 0 });
+  // Read by a reload of the same search, which keeps as many rows as were shown (more pages included).
+  const shownNow = useRef(shown);
   useEffect(() => {
-    shown.current.rows = accounts?.length ?? 0;
-  }, [accounts]);
+    shownNow.current = shown;
+  }, [shown]);
 
   // The accounts this admin changed while a read of the list was on its way: kept over its answer, read before them.
   const changes = useMemo(
     () => changesDuringReads<Account>((list, changed) => list.map((a) => (a.id === changed.id ? changed : a))),
     [],
   );
-  /** Whether a read of the list is on its way (its answer replaces the rows, as many as were shown when it began). */
-  const reading = useRef(false);
-  useEffect(() => {
-    let current = true;
-    let stop: (() => void) | undefined;
-    let failed = false;
-    reading.current = true;
+  /** How many reads of the list are on their way (an answer replaces the rows, as many as were shown when it began). */
+  const reading = useRef(0);
+  // Loaded as every list is (useLoad: asked again every 2 s, at once when back online or on Retry), anew for each
+  // search and each reload.
+  const read = useCallback(async () => {
+    const sameSearch = shownNow.current?.search === search;
+    const rows = sameSearch ? Math.max(PAGE_SIZE, shownNow.current?.accounts.length ?? 0) : PAGE_SIZE;
     const during = changes.begin();
-    const search = query.trim();
-    const rows = search === shown.current.query ? Math.max(PAGE_SIZE, shown.current.rows) : PAGE_SIZE;
-    // Page after page past the API's 100: a single page cut a list shown further back to 100 rows.
-    const read = () =>
-      allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows).catch(
-        (err: unknown) => {
-          if (current) {
-            failed = true;
-            setLoad({
-              state: 'failed',
-              reason: err,
-              retry: () => {
-                setLoad({ state: 'loading' });
-                setReloads((n) => n + 1);
-              },
-            });
-            // The rows of another search are not this one's answer.
-            if (search !== shown.current.query) {
-              setAccounts(undefined);
-              setNext(null);
-            }
-          }
-          throw err;
-        },
-      );
-    const timer = setTimeout(() => {
-      stop = loadUntilDone(read, (page) => {
-        if (!current) return;
-        reading.current = false;
-        shown.current.query = search;
-        setAccounts(during.over(page.items));
-        setNext(page.nextCursor === null ? null : { search, cursor: page.nextCursor });
-        setLoad({ state: 'loaded' });
-      });
-    }, SEARCH_DELAY_MS);
-    // Back online while the search could not be had: asked again at once.
-    const online = () => {
-      if (current && failed) setReloads((n) => n + 1);
-    };
-    window.addEventListener('online', online);
-    return () => {
-      current = false;
-      reading.current = false;
-      clearTimeout(timer);
-      stop?.();
-      window.removeEventListener('online', online);
+    reading.current += 1;
+    try {
+      // Page after page past the API's 100: a single page cut a list shown further back to 100 rows.
+      const page = await allPages<Account>(client, searchPath(search, undefined, Math.min(MAX_PAGE_SIZE, rows)), rows);
+      return { search, accounts: during.over(page.items), nextCursor: page.nextCursor };
+    } finally {
+      reading.current -= 1;
       during.end();
-    };
-  }, [client, query, reloads, changes]);
+    }
+    // A reload is a new read of the same search: `reloads` makes it another request for useLoad.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, search, reloads, changes]);
+  const loaded = useCallback((answer: { search: string; accounts: Account[]; nextCursor: string | null }) => {
+    setShown({ search: answer.search, accounts: answer.accounts });
+    setNext(answer.nextCursor === null ? null : { search: answer.search, cursor: answer.nextCursor });
+  }, []);
+  const load = useLoad(read, loaded);
+  // While the search cannot be had, the rows of another search are not its answer.
+  const accounts = load.state === 'failed' && shown?.search !== search ? undefined : shown?.accounts;
 
-  // The next page of the search the list shows (the box may already hold the next search, not yet sent), dropped if
+  // The next page of the search the list shows (the box may already hold the next search, not yet read), dropped if
   // another search has been shown meanwhile.
   const more = (asked: { search: string; cursor: string }) =>
     run(async () => {
       const page = await api<Page<Account>>(client, 'GET', searchPath(asked.search, asked.cursor));
-      if (shown.current.query !== asked.search) return;
-      setAccounts((list) => appendNew(list ?? [], page.items));
+      if (shownNow.current?.search !== asked.search) return;
+      setAccounts((list) => appendNew(list, page.items));
       setNext(page.nextCursor === null ? null : { search: asked.search, cursor: page.nextCursor });
       // A read of the list begun before this page came would answer the rows shown then, and take this page away:
       // read again, as far as is shown now.
-      if (reading.current) setReloads((n) => n + 1);
+      if (reading.current > 0) setReloads((n) => n + 1);
     });
 
   // Each account's last change on its way: the next one waits for its answer, so that the answers come in the order the
@@ -156,7 +130,7 @@ export function People() {
       try {
         const updated = await request;
         changes.note(updated);
-        setAccounts((list) => list?.map((a) => (a.id === updated.id ? updated : a)));
+        setAccounts((list) => list.map((a) => (a.id === updated.id ? updated : a)));
       } finally {
         if (changing.current.get(account.id) === request) changing.current.delete(account.id);
       }
@@ -266,7 +240,7 @@ export function People() {
           </tbody>
         </table>
       )}
-      <MoreButton more={next ? () => more(next) : undefined} />
+      <MoreButton more={next && accounts ? () => more(next) : undefined} />
       <section aria-labelledby="notify">
         <h2 id="notify">{t('people.notify')}</h2>
         <form className="stack" onSubmit={send}>
