@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AccountSockets } from './account-sockets.port.js';
 import { AccountStateCache } from './account-state.cache.js';
+import { normalEmail } from './account-text.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { announceRevocation } from './revocation.js';
 import { UsersRepository } from './users.repository.js';
@@ -29,7 +30,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const email = (this.config.admin.email ?? DEFAULT_ADMIN_EMAIL).toLowerCase();
+    const email = normalEmail(this.config.admin.email ?? DEFAULT_ADMIN_EMAIL);
     const configured = this.config.admin.password;
     const password = configured ?? randomBytes(18).toString('base64url');
     const m = this.dataSource.manager;

@@ -9,7 +9,7 @@ export class User {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  /** Stored lower-cased; unique. */
+  /** Stored lower-cased, in NFC (account-text.ts); unique. */
   @Index('users_email_key', { unique: true })
   @Column({ type: 'text' })
   email: string;

@@ -18,6 +18,7 @@ import { Conversation } from '../messaging/conversation.entity.js';
 import { ConversationMember } from '../messaging/conversation-member.entity.js';
 import { Message } from '../messaging/message.entity.js';
 import { ConversationMemberIds1764400000000 } from './migrations/1764400000000-conversation-member-ids.js';
+import { NormalizeUserText1796256000000 } from './migrations/1796256000000-normalize-user-text.js';
 import { Kiosk1763770500000 } from './migrations/1763770500000-kiosk.js';
 import { Workstation } from '../kiosk/workstation.entity.js';
 import { KioskSession } from '../kiosk/kiosk-session.entity.js';
@@ -48,4 +49,5 @@ export const MIGRATIONS = [
   Kiosk1763770500000,
   Jobs1763770600000,
   ConversationMemberIds1764400000000,
+  NormalizeUserText1796256000000,
 ];

@@ -1,6 +1,7 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { NormalizeUserText1796256000000 } from '../../src/database/migrations/1796256000000-normalize-user-text.js';
 import { createBackend, type TestApp, startApp, startInstance } from '../helpers/app.js';
 import { loginAdmin, registerUser, uniqueEmail } from '../helpers/factories.js';
 import { client } from '../helpers/http.js';
@@ -42,6 +43,23 @@ describeE2E('Identity', () => {
       });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('CONFLICT');
+    });
+
+    // macOS input sends "é" decomposed (NFD: "e" + U+0301), most others composed (NFC): one address either way.
+    it('should refuse a taken email typed in another Unicode form with 409 CONFLICT, and log it in either way', async () => {
+      const composed = uniqueEmail('zo\u00e9');
+      const first = await api.post('/api/v1/auth/register', {
+        body: { email: composed.normalize('NFD'), password: 'password-123', displayName: 'Zoe\u0301' },
+      });
+      expect(first.status).toBe(201);
+      const second = await api.post('/api/v1/auth/register', {
+        body: { email: composed, password: 'password-123', displayName: 'B' },
+      });
+      expect([second.status, second.body.code]).toEqual([409, 'CONFLICT']);
+      const login = await api.post('/api/v1/auth/login', { body: { email: composed, password: 'password-123' } });
+      expect([login.status, login.body.user?.id]).toEqual([200, first.body.user.id]);
+      // Kept in the composed form, as every other account's.
+      expect(login.body.user).toMatchObject({ email: composed, displayName: 'Zo\u00e9' });
     });
 
     it('should refuse bad fields with 400 VALIDATION_FAILED and field details', async () => {
@@ -166,6 +184,51 @@ describeE2E('Identity', () => {
         { id: expect.any(String), displayName: `${tag} Beta` },
       ]);
       expect(res.body.nextCursor).toBeNull();
+    });
+
+    it('should find a display name whatever Unicode form it was typed or searched in (NFC or NFD)', async () => {
+      const tag = `Nf${Date.now().toString(36)}`;
+      const decomposed = await registerUser(sut, `${tag} Zoe\u0301`);
+      const composed = await registerUser(sut, `${tag} Zo\u00e9`);
+      const both = [decomposed, composed].map((u) => ({ id: u.id, displayName: `${tag} Zo\u00e9` }));
+      for (const query of [`${tag} zo\u00e9`, `${tag} zoe\u0301`]) {
+        const res = await api.get(`/api/v1/users?query=${encodeURIComponent(query)}`, { token: composed.token });
+        expect(res.status).toBe(200);
+        expect(res.body.items).toHaveLength(2);
+        expect(res.body.items).toEqual(expect.arrayContaining(both));
+      }
+    });
+
+    // Rows stored before names and emails were normalised as they came in.
+    it('should bring stored names and emails to NFC by a migration, leaving an email whose NFC form is taken', async () => {
+      const admin = await loginAdmin(sut);
+      const tag = `Mg${Date.now().toString(36)}`;
+      const email = uniqueEmail('zo\u00e9');
+      const twin = uniqueEmail('zo\u00e9');
+      const dataSource = sut.app.get(DataSource);
+      const [{ id }]: { id: string }[] = await dataSource.query(
+        `INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'x', $2) RETURNING id`,
+        [email.normalize('NFD'), `${tag} Zoe\u0301`],
+      );
+      // Two accounts the defect let in, one address in two forms: which is the person's is not the migration's call.
+      await dataSource.query(
+        `INSERT INTO users (email, password_hash, display_name) VALUES ($1, 'x', $3), ($2, 'x', $3)`,
+        [twin, twin.normalize('NFD'), `${tag} Twin`],
+      );
+      const runner = dataSource.createQueryRunner();
+      try {
+        await new NormalizeUserText1796256000000().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const byName = await api.get(`/api/v1/users?query=${encodeURIComponent(`${tag} zo\u00e9`)}`, {
+        token: admin.token,
+      });
+      expect(byName.body.items).toEqual([expect.objectContaining({ id, email, displayName: `${tag} Zo\u00e9` })]);
+      const twins = await api.get(`/api/v1/users?query=${tag}%20twin`, { token: admin.token });
+      expect(twins.body.items.map((u: { email: string }) => u.email).sort()).toEqual(
+        [twin, twin.normalize('NFD')].sort(),
+      );
     });
 
     it('should page with an opaque cursor and refuse a malformed one', async () => {

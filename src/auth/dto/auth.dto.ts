@@ -1,15 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { normalEmail, normalText } from '../account-text.js';
 import { ACCOUNT_ROLES, type AccountRole } from '../user.entity.js';
 
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-const lower = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim().toLowerCase() : value;
+const text = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? normalText(value) : value);
+const email = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? normalEmail(value) : value);
 
 export class RegisterDto {
   @ApiProperty({ format: 'email', maxLength: 254, example: 'ada@example.com' })
-  @Transform(lower)
+  @Transform(email)
   @IsEmail()
   @MaxLength(254)
   email: string;
@@ -21,7 +21,7 @@ export class RegisterDto {
   password: string;
 
   @ApiProperty({ minLength: 1, maxLength: 80, example: 'Ada Lovelace' })
-  @Transform(trim)
+  @Transform(text)
   @IsString()
   @MinLength(1)
   @MaxLength(80)
@@ -30,7 +30,7 @@ export class RegisterDto {
 
 export class LoginDto {
   @ApiProperty({ minLength: 1, maxLength: 254, example: 'ada@example.com' })
-  @Transform(lower)
+  @Transform(email)
   @IsString()
   @MinLength(1)
   @MaxLength(254)
@@ -74,7 +74,7 @@ export class UserSearchQueryDto {
     description: 'Prefix of the display name (admins: of the name or the email), case-insensitive',
   })
   @IsOptional()
-  @Transform(trim)
+  @Transform(text)
   @IsString()
   @MaxLength(80)
   query?: string;
