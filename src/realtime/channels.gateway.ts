@@ -75,6 +75,11 @@ export class ChannelsGateway implements OnGatewayInit, OnGatewayConnection, OnGa
         },
         clientIpOf: (request) => clientIp(request, this.trustProxy),
         admit: (principal, socket) => this.quota.acquire(principal, socket.id),
+        release: (principal, socket) => {
+          this.quota.release(principal, socket.id).catch((err: unknown) => {
+            this.logger.warn({ err: (err as Error).message }, 'Socket place release failed');
+          });
+        },
       }),
     );
   }

@@ -1,8 +1,8 @@
 // WS_MAX_SOCKETS_PER_USER: sockets of one account, workstation or worker at once, counted across instances. A
 // socket takes its place atomically at the handshake (a Redis script, or process memory without Redis) and gives
-// it back when it leaves. Each place carries an expiry that this instance pushes on while the socket lives, so
-// the places of an instance that died (or of a handshake that never completed) free themselves within
-// PRESENCE_TTL_SECONDS.
+// it back when it leaves, or when its client leaves before it connected (ws-auth.middleware.ts). Each place carries
+// an expiry that this instance pushes on while the socket lives, so the places of an instance that died (its
+// handshakes included) free themselves within PRESENCE_TTL_SECONDS.
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Principal } from '../auth/principal.js';
 import { AppConfig } from '../config/app-config.js';

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Socket } from 'socket.io';
 import type { Principal } from '../auth/principal.js';
 import type { PrincipalRegistry } from '../auth/principal.registry.js';
@@ -25,12 +26,18 @@ interface FakeHandshake {
 
 function fakeSocket(handshake: FakeHandshake) {
   const join = jest.fn();
-  const socket = {
+  // Emitters where the middleware listens: the connection's close and the socket's disconnect.
+  const conn = Object.assign(new EventEmitter(), {
+    request: { headers: {} } as unknown,
+    readyState: 'open' as 'open' | 'closed',
+  });
+  const socket = Object.assign(new EventEmitter(), {
     handshake: { auth: handshake.auth ?? {}, headers: handshake.headers ?? {}, query: handshake.query ?? {} },
     data: {} as Record<string, unknown>,
-    conn: { request: { headers: {} } } as { request?: unknown },
+    conn,
+    connected: false,
     join,
-  };
+  });
   return { socket, asSocket: socket as unknown as Socket, join };
 }
 
@@ -145,6 +152,54 @@ describe('createWsAuthMiddleware', () => {
     expect(admit).toHaveBeenCalledWith(expect.objectContaining({ id: ID, role: 'user' }), asSocket);
     expect(join).not.toHaveBeenCalled();
     expect(onAuthenticated).not.toHaveBeenCalled();
+  });
+
+  describe('the place admit took', () => {
+    let admit: jest.Mock<Promise<boolean>, [Principal, Socket]>;
+    let release: jest.Mock<void, [Principal, Socket]>;
+
+    beforeEach(() => {
+      authenticate.mockResolvedValue(principalOf('user'));
+      admit = jest.fn<Promise<boolean>, [Principal, Socket]>(async () => true);
+      release = jest.fn();
+      sut = createWsAuthMiddleware({ authenticate } as unknown as PrincipalRegistry, {
+        onAuthenticated,
+        admit,
+        release,
+      });
+    });
+
+    it('should give it back at once when the connection closed while it was being taken', async () => {
+      const { socket, asSocket } = fakeSocket({ auth: { token: 'the.auth.token' } });
+      admit.mockImplementation(async () => {
+        socket.conn.readyState = 'closed';
+        return true;
+      });
+      await run(asSocket);
+      expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: ID, role: 'user' }), asSocket);
+    });
+
+    it('should give it back when the connection closes before the socket connects', async () => {
+      const { socket, asSocket } = fakeSocket({ auth: { token: 'the.auth.token' } });
+      expect(await run(asSocket)).toBeUndefined();
+      expect(release).not.toHaveBeenCalled();
+      socket.conn.emit('close', 'transport close');
+      expect(release).toHaveBeenCalledTimes(1);
+      expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: ID }), asSocket);
+    });
+
+    it('should leave it to the disconnect of a socket that connected', async () => {
+      const live = fakeSocket({ auth: { token: 'the.auth.token' } });
+      await run(live.asSocket);
+      live.socket.connected = true;
+      live.socket.conn.emit('close', 'transport close');
+      // Connected, then gone through its disconnect while its connection stayed open.
+      const left = fakeSocket({ auth: { token: 'the.auth.token' } });
+      await run(left.asSocket);
+      left.socket.emit('disconnect', 'client namespace disconnect');
+      left.socket.conn.emit('close', 'transport close');
+      expect(release).not.toHaveBeenCalled();
+    });
   });
 
   it('should drop the raw request once authenticated', async () => {

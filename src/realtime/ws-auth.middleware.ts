@@ -55,6 +55,33 @@ export interface WsAuthOptions {
   clientIpOf?(request: IncomingMessage): string | undefined;
   /** Whether the principal may open one more socket (WS_MAX_SOCKETS_PER_USER); refused with "Too many connections". */
   admit?(principal: Principal, socket: Socket): Promise<boolean>;
+  /**
+   * Gives back the place `admit` took, for a handshake whose connection closed before its socket connected (a socket
+   * that connected gives its place back as it disconnects). Not awaited: it answers its own failures.
+   */
+  release?(principal: Principal, socket: Socket): void;
+}
+
+/**
+ * Calls `release` if the handshake's connection closes before the socket connects. Socket.IO then drops the socket
+ * without ever connecting it, so no disconnect is heard of it: its place would stay taken until it expired
+ * (PRESENCE_TTL_SECONDS), and a client whose flaky network drops handshakes be refused "Too many connections" meanwhile.
+ */
+function releaseIfAbandoned(socket: Socket, release: () => void): void {
+  const conn = socket.conn;
+  // Closed while the place was being taken: its close has been heard already.
+  if (conn.readyState === 'closed') {
+    release();
+    return;
+  }
+  // Heard before Socket.IO's own listener, which disconnects a connected socket: `connected` still tells a socket
+  // that will leave through its disconnect from one that never connected.
+  const onClose = (): void => {
+    if (!socket.connected) release();
+  };
+  conn.prependOnceListener('close', onClose);
+  // A connection can outlive its socket (a namespace disconnect): once the socket has left, its place is given back.
+  socket.once('disconnect', () => conn.off('close', onClose));
 }
 
 export function createWsAuthMiddleware(principals: PrincipalRegistry, options: WsAuthOptions) {
@@ -75,6 +102,8 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, options: W
           next(new Error(SERVICE_UNAVAILABLE));
           return;
         }
+        const { release } = options;
+        if (options.admit && release) releaseIfAbandoned(socket, () => release(principal, socket));
         socket.data = { principal, clientIp: options.clientIpOf?.(socket.request) ?? socket.handshake.address };
         // The handshake (headers included) is already copied; the raw request would live as long as the socket.
         (socket.conn as unknown as { request?: unknown }).request = undefined;

@@ -2,6 +2,9 @@
 // job flooded with events, an account opening socket after socket, a socket joining channel after channel (each one a
 // room entry held in memory). Each quota is counted atomically.
 import { channels as channelNames } from '@realtime-hub/client';
+import type { Socket as ServerSocket } from 'socket.io';
+import { RealtimeServer } from '../../src/realtime/realtime.server.js';
+import { SocketQuota } from '../../src/realtime/socket-quota.js';
 import { type TestApp, startApp } from '../helpers/app.js';
 import { closeAllClients, sdkClient, waitUntil } from '../helpers/client.js';
 import { createUsers, loginAdmin, registerUser } from '../helpers/factories.js';
@@ -13,6 +16,9 @@ import {
   socketsBeyondTheLimitAreRefused,
 } from '../helpers/socket-quota-attacks.js';
 import { closeAllSockets, connect, emitAck } from '../helpers/sockets.js';
+
+// ESM specs have no global `jest` object; Jest exposes it here.
+const { jest } = import.meta;
 
 describeE2E('Security: quotas', () => {
   let sut: TestApp;
@@ -94,6 +100,49 @@ describeE2E('Security: quotas', () => {
 
   it('should admit only WS_MAX_SOCKETS_PER_USER sockets of a burst', async () => {
     await aBurstOfSocketsGetsOnlyTheLimit([sut], await registerUser(sut, 'Burst Of Tabs'));
+  });
+
+  // A client on a flaky network whose handshake drops after its place was taken: Socket.IO never connects that
+  // socket, so it never leaves through handleDisconnect. Before, its place stayed taken until it expired
+  // (PRESENCE_TTL_SECONDS, 30 s), and the account was refused "Too many connections" meanwhile.
+  it('should give back the place of a handshake whose client closed before it connected', async () => {
+    const user = await registerUser(sut, 'Flaky Network');
+    const quota = sut.app.get(SocketQuota);
+    const acquire = quota.acquire.bind(quota);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let taken!: () => void;
+    const placeTaken = new Promise<void>((resolve) => (taken = resolve));
+    // Holds the handshake once its place is taken, before the socket connects.
+    const spy = jest.spyOn(quota, 'acquire').mockImplementationOnce(async (principal, socketId) => {
+      const admitted = await acquire(principal, socketId);
+      taken();
+      await gate;
+      return admitted;
+    });
+    const engine = sut.app.get(RealtimeServer).server.engine;
+    const connectionClosed = new Promise<void>((resolve) =>
+      engine.once('connection', (conn: ServerSocket['conn']) => conn.once('close', () => resolve())),
+    );
+    try {
+      void connect(sut.url, user.token);
+      await placeTaken;
+      // The only socket this test has opened: the client gives up on it, and the server sees its connection close.
+      closeAllSockets();
+      await connectionClosed;
+    } finally {
+      open();
+      spy.mockRestore();
+    }
+    const outcomes = await Promise.all(
+      Array.from({ length: SOCKET_LIMIT }, () =>
+        connect(sut.url, user.token).then(
+          () => 'connected',
+          (err: Error) => err.message,
+        ),
+      ),
+    );
+    expect(outcomes).toEqual(Array.from({ length: SOCKET_LIMIT }, () => 'connected'));
   });
 
   it('should count the sockets of a workstation the same way, apart from other principals', async () => {
