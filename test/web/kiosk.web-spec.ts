@@ -519,4 +519,92 @@ describe('Kiosk in the browser', () => {
     await page.clock.fastForward(61_000);
     await limited.waitFor({ state: 'detached', timeout: 2000 });
   });
+
+  /**
+   * What a visitor walking up to the kiosk's code screen finds: its language (the switch's and the page's), the code
+   * field's text, any error line, where the focus is, and how far the page is scrolled.
+   */
+  async function codeScreenFound(page: Page) {
+    const field = page.getByRole('textbox', { name: /^(Access code|Code d’accès)$/ });
+    await field.waitFor();
+    return {
+      language: await page.getByRole('combobox', { name: /^(Language|Langue)$/ }).inputValue(),
+      pageLanguage: await page.evaluate('document.documentElement.lang'),
+      code: await field.inputValue(),
+      alerts: await page.getByRole('alert').allTextContents(),
+      focused: await page.evaluate('document.activeElement.getAttribute("name")'),
+      scrolled: await page.evaluate('window.scrollY'),
+    };
+  }
+  const CLEAN = { language: 'en', pageLanguage: 'en', code: '', alerts: [], focused: 'code', scrolled: 0 };
+
+  it('gives the next visitor a clean code screen once a session ends: the kiosk’s language, the focus in the field', async () => {
+    const page = await kioskPage('Town hall PC');
+    // A visitor reads French, and finishes their session; the next one presses "New session".
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    const { code } = await createSession(600, 'Ines');
+    await page.getByRole('textbox', { name: 'Code d’accès' }).fill(code);
+    await page.getByRole('button', { name: 'Commencer' }).click();
+    await page.getByRole('button', { name: 'J’ai terminé' }).click();
+    await page.getByRole('button', { name: 'Nouvelle session' }).click();
+    expect(await codeScreenFound(page)).toEqual(CLEAN);
+  });
+
+  it('takes away a refused code, its error and the visitor’s language a minute after the visitor walked away', async () => {
+    const page = await kioskPage('Town hall PC 2', 1280, { clock: true });
+    // A visitor reads French, types a code that is refused (their own, once their session has ended, or a wrong one),
+    // and walks away.
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    await page.getByRole('textbox', { name: 'Code d’accès' }).fill('ZZZZZZ');
+    await page.getByRole('button', { name: 'Commencer' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Ce code n’est pas valide.' }).waitFor();
+    // Not while the visitor may still be reading it; a minute on (the page's clock moved past the socket's ping
+    // timeout too: it connects again).
+    await page.clock.fastForward(40_000);
+    expect(await page.getByRole('textbox', { name: 'Code d’accès' }).inputValue()).toBe('ZZZZZZ');
+    await page.clock.fastForward(20_000);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: /^(Connection lost|Connexion perdue)/ })
+      .waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await codeScreenFound(page)).toEqual(CLEAN);
+  });
+
+  it('gives the next visitor the kiosk’s language after the end screen, also when it was restarted during the session', async () => {
+    const page = await kioskPage('Library PC 2', 360, { clock: true });
+    await page.setViewportSize({ width: 360, height: 420 });
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    const { code } = await createSession(600, 'Jules');
+    await page.getByRole('textbox', { name: 'Code d’accès' }).fill(code);
+    await page.getByRole('button', { name: 'Commencer' }).click();
+    await page.getByRole('timer', { name: 'Temps restant' }).waitFor();
+    // The computer restarts in the middle of the session.
+    await page.reload();
+    await page.getByRole('button', { name: 'J’ai terminé' }).click();
+    await page.getByRole('heading', { name: 'Session terminée' }).waitFor();
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    expect(Number(await page.evaluate('window.scrollY'))).toBeGreaterThan(0);
+    // Nobody presses "New session": the end screen gives way by itself.
+    await page.clock.fastForward(15_000);
+    expect(await codeScreenFound(page)).toEqual(CLEAN);
+  });
+
+  it('takes for its own the language it was set up in: each visitor starts in it', async () => {
+    const admin = await loginAdmin(app);
+    const { token } = await createKiosk(app, admin, 'Mairie PC');
+    const context = await newContext(browser);
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/kiosk`);
+    await page.getByRole('combobox', { name: 'Language' }).selectOption('fr');
+    await page.getByRole('textbox', { name: 'Jeton du poste' }).fill(token);
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    // A visitor reads English, and finishes their session.
+    await page.getByRole('combobox', { name: 'Langue' }).selectOption('en');
+    const { code } = await createSession(600, 'Noa');
+    await enterCode(page, code);
+    await page.getByRole('button', { name: 'I have finished' }).click();
+    await page.getByRole('button', { name: 'New session' }).click();
+    expect(await codeScreenFound(page)).toEqual({ ...CLEAN, language: 'fr', pageLanguage: 'fr' });
+  });
 });

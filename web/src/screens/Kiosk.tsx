@@ -1,9 +1,10 @@
 // The public computer's screen (/kiosk): set up once by an admin pasting the workstation token (kept in this
 // browser's storage, never in a URL); then code entry, a large countdown, warning banners, the end screen, and an
-// offline banner that clears itself. Nothing else of the app is reachable from here. While online it sends a
-// heartbeat every 10 s. The countdown fails closed: at its end with no word of the session's end from the server, it
-// asks, and shows the end screen unless told of time left (a public computer is not left open because an event was
-// lost or the network is down); "I have finished" shows the end at once and tells the server once it can (useFinish).
+// offline banner that clears itself. Each visitor starts on a clean code screen in the kiosk's language. Nothing else
+// of the app is reachable from here. While online it sends a heartbeat every 10 s. The countdown fails closed: at its
+// end with no word of the session's end from the server, it asks, and shows the end screen unless told of time left (a
+// public computer is not left open because an event was lost or the network is down); "I have finished" shows the end
+// at once and tells the server once it can (useFinish).
 import {
   AckFailure,
   channels,
@@ -41,10 +42,30 @@ const ENDING_KEY = 'realtime-hub.kiosk.ending';
 const NOTHING_TO_END = new Set(['INVALID_TRANSITION', 'NOT_FOUND', 'FORBIDDEN']);
 /** How soon `end_session` is sent again after an answer that did not say (a timeout, a refusal for now). */
 const END_RETRY_MS = 2000;
+/**
+ * The kiosk's own language, the one each visitor starts in (kioskLanguage). The switch keeps a visitor's choice in the
+ * app's storage, where the next visitor, and the kiosk itself once restarted, found it.
+ */
+const LANGUAGE_KEY = 'realtime-hub.kiosk.language';
+/**
+ * How long the code screen keeps what a visitor left on it (a code, its refusal, their language) with nothing typed or
+ * chosen: a visitor whose code was refused (their own, typed again once their session had ended) walked away, and the
+ * next one found it there.
+ */
+const CODE_IDLE_MS = 60_000;
+
+/** The kiosk's language: the one it was set up in, else the one it first started in (kept from then on). */
+function kioskLanguage(current: string): string {
+  const kept = localStorage.getItem(LANGUAGE_KEY);
+  if (kept) return kept;
+  localStorage.setItem(LANGUAGE_KEY, current);
+  return current;
+}
 
 export function Kiosk() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [token, setToken] = useState(() => localStorage.getItem(TOKEN_KEY) ?? undefined);
+  const [language, setLanguage] = useState(() => kioskLanguage(i18n.resolvedLanguage ?? 'en'));
   const client = useMemo(
     () =>
       token
@@ -67,6 +88,7 @@ export function Kiosk() {
       {client ? (
         <KioskRunning
           client={client}
+          language={language}
           onForget={() => {
             localStorage.removeItem(TOKEN_KEY);
             localStorage.removeItem(SESSION_KEY);
@@ -78,6 +100,10 @@ export function Kiosk() {
           onSave={(value) => {
             localStorage.setItem(TOKEN_KEY, value);
             setToken(value);
+            // The language chosen while setting it up is the kiosk's.
+            const chosen = i18n.resolvedLanguage ?? 'en';
+            localStorage.setItem(LANGUAGE_KEY, chosen);
+            setLanguage(chosen);
           }}
           title={t('kiosk.setupTitle')}
         />
@@ -179,13 +205,29 @@ function useFinish(client: RealtimeClient, online: boolean): (sessionId: string)
   }, []);
 }
 
-function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget(): void }) {
-  const { t } = useTranslation();
+function KioskRunning({
+  client,
+  language,
+  onForget,
+}: {
+  client: RealtimeClient;
+  /** The kiosk's language, each visitor's start. */
+  language: string;
+  onForget(): void;
+}) {
+  const { t, i18n } = useTranslation();
   const state = useConnectionState(client);
   const [phase, setPhase] = useState<Phase>(() => {
     const session = keptSession();
     return session ? { kind: 'session', session } : { kind: 'code' };
   });
+  // Each visitor's code screen is a new one (its key): an empty field with the focus, no refusal, the kiosk's language.
+  const [visit, setVisit] = useState(0);
+  const nextVisitor = useCallback(() => {
+    void i18n.changeLanguage(language);
+    setVisit((n) => n + 1);
+    setPhase({ kind: 'code' });
+  }, [i18n, language]);
   useEffect(() => {
     if (state !== 'online') return undefined;
     const beat = () => void client.request('heartbeat', {}).catch(() => undefined);
@@ -199,9 +241,9 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
     if (phase.kind === 'session') keepSession(phase.session);
     else localStorage.removeItem(SESSION_KEY);
     if (phase.kind !== 'ended') return undefined;
-    const timer = setTimeout(() => setPhase({ kind: 'code' }), END_SCREEN_MS);
+    const timer = setTimeout(nextVisitor, END_SCREEN_MS);
     return () => clearTimeout(timer);
-  }, [phase]);
+  }, [phase, nextVisitor]);
 
   if (state === 'unauthorized') {
     return (
@@ -223,7 +265,13 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
         </div>
       )}
       {phase.kind === 'code' && (
-        <CodeEntry client={client} onSession={(session) => setPhase({ kind: 'session', session })} />
+        <CodeEntry
+          key={visit}
+          client={client}
+          language={language}
+          onSession={(session) => setPhase({ kind: 'session', session })}
+          onLeft={nextVisitor}
+        />
       )}
       {phase.kind === 'session' && (
         <Countdown client={client} initial={phase.session} onEnd={endSession} onFinish={finish} />
@@ -237,7 +285,7 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
           </h1>
           <p>{t(`kiosk.reason.${phase.reason}`, { defaultValue: phase.message })}</p>
           <p>{t('kiosk.thanks')}</p>
-          <button type="button" onClick={() => setPhase({ kind: 'code' })}>
+          <button type="button" onClick={nextVisitor}>
             {t('kiosk.newSession')}
           </button>
         </div>
@@ -246,8 +294,21 @@ function KioskRunning({ client, onForget }: { client: RealtimeClient; onForget()
   );
 }
 
-function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(session: KioskSessionPayload): void }) {
-  const { t } = useTranslation();
+function CodeEntry({
+  client,
+  language,
+  onSession,
+  onLeft,
+}: {
+  client: RealtimeClient;
+  /** The kiosk's language: another one is the visitor's, left on the screen. */
+  language: string;
+  onSession(session: KioskSessionPayload): void;
+  /** What a visitor left here stayed CODE_IDLE_MS untouched: they walked away. */
+  onLeft(): void;
+}) {
+  const { t, i18n } = useTranslation();
+  const [code, setCode] = useState('');
   // The refusal's code, worded when shown: in the language the visitor switches to after it.
   const [error, setError] = useState<string>();
   // How long the workstation is refused codes (RATE_LIMITED's retryAfterSeconds): its message goes then. It stayed, and
@@ -262,15 +323,19 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
     }, refusedForMs);
     return () => clearTimeout(timer);
   }, [refusedForMs]);
+  const left = code !== '' || error !== undefined || i18n.resolvedLanguage !== language;
+  useEffect(() => {
+    if (!left || busy) return undefined;
+    const timer = setTimeout(onLeft, CODE_IDLE_MS);
+    return () => clearTimeout(timer);
+    // Each key typed, refusal or language chosen starts the wait again.
+  }, [left, busy, code, error, i18n.resolvedLanguage, onLeft]);
 
-  const onSubmit = submit(async (form) => {
-    const code = String(new FormData(form).get('code') ?? '')
-      .trim()
-      .toUpperCase();
+  const onSubmit = submit(async () => {
     setError(undefined);
     setRefusedForMs(undefined);
     try {
-      const { session } = await client.request('validate_code', { code });
+      const { session } = await client.request('validate_code', { code: code.trim().toUpperCase() });
       const started =
         session.status === 'pending'
           ? (await client.request('start_session', { sessionId: session.id })).session
@@ -296,6 +361,8 @@ function CodeEntry({ client, onSession }: { client: RealtimeClient; onSession(se
           ref={focusWhenShown}
           name="code"
           className="code-input"
+          value={code}
+          onChange={(event) => setCode(event.target.value)}
           required
           minLength={6}
           maxLength={6}
