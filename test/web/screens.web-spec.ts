@@ -1295,6 +1295,8 @@ describe('Screens in the browser', () => {
       throw new Error('The French page never showed a connection state');
     });
     await page.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Tâches' }).waitFor();
+    // The page says so from its load on (a screen reader picks its voice by it).
+    expect(await page.locator('html').getAttribute('lang')).toBe('fr');
     // A refusal is told in French, naming the field; a success afterwards clears it.
     await page.getByLabel('Nouvelle suggestion').fill('   ');
     await page.getByRole('button', { name: 'Proposer' }).click();

@@ -696,6 +696,12 @@ const fr: Resource = {
   },
 };
 
+// The page's language is the app's (a screen reader picks its voice by it), from the language found at the load on:
+// listened for before init, which sets it.
+i18n.on('languageChanged', (lng) => {
+  document.documentElement.lang = i18n.resolvedLanguage ?? lng;
+});
+
 void i18n
   .use(LanguageDetector)
   .use(initReactI18next)
@@ -708,10 +714,6 @@ void i18n
     interpolation: { escapeValue: false },
     detection: { order: ['localStorage', 'navigator'], caches: ['localStorage'] },
   });
-
-i18n.on('languageChanged', (lng) => {
-  document.documentElement.lang = lng;
-});
 
 export default i18n;
 
