@@ -48,7 +48,7 @@ describe(`${UsersRepository.name} [${testDatabaseKind}]`, () => {
         prefix: 'zed',
         matchEmail: false,
         enabledOnly: true,
-        after: [first.displayName.toLowerCase(), first.id],
+        after: [first.displayName, first.id],
         take: 10,
       }),
     ).toEqual(['ZedXTwo']);

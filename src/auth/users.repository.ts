@@ -3,16 +3,22 @@
 // other connection would wait forever).
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { normalEmail } from './account-text.js';
 import { type AccountRole, User } from './user.entity.js';
 
 export interface UserSearchSpec {
-  /** Lower-cased prefix of the display name (and, with `matchEmail`, of the email). */
+  /**
+   * Prefix of the display name, in any case (and, with `matchEmail`, of the email). The database lower-cases it, as it
+   * does the names it is matched against and ordered by: JavaScript folds some letters otherwise ("İ" to "i" + U+0307,
+   * a final "Σ" to "ς", where Postgres gives "i" and "σ"), and a prefix folded by one never matched a name folded by the
+   * other. Emails are stored lower-cased by JavaScript (normalEmail), so the prefix is matched against them so folded.
+   */
   prefix?: string;
   /** Match the prefix against emails too (admins only: an email prefix that matches would leak the address). */
   matchEmail: boolean;
   /** Leave disabled accounts out. */
   enabledOnly: boolean;
-  /** The last row of the previous page: its lower-cased display name and id. */
+  /** The last row of the previous page: its display name (as stored; the database folds it) and id. */
   after?: readonly [name: string, id: string];
   /** Rows to fetch (the page size plus one, to learn whether there is more). */
   take: number;
@@ -91,7 +97,7 @@ export class UsersRepository {
     });
   }
 
-  /** Ordered by lower-cased display name, then id. */
+  /** Ordered by the database's lower-cased display name, then id. */
   async search(manager: EntityManager, spec: UserSearchSpec): Promise<User[]> {
     const qb = manager
       .createQueryBuilder(User, 'u')
@@ -100,13 +106,20 @@ export class UsersRepository {
       .limit(spec.take);
     if (spec.enabledOnly) qb.andWhere('u.disabled = false');
     if (spec.prefix) {
+      // lower() leaves the LIKE escapes as they are; of an immutable function of a bound value, the planner makes a
+      // constant, so the pattern still uses the prefix index.
       const prefix = `${escapeLike(spec.prefix)}%`;
-      if (spec.matchEmail) qb.andWhere(`(lower(u.display_name) LIKE :prefix OR u.email LIKE :prefix)`, { prefix });
-      else qb.andWhere(`lower(u.display_name) LIKE :prefix`, { prefix });
+      if (spec.matchEmail) {
+        const emailPrefix = `${escapeLike(normalEmail(spec.prefix))}%`;
+        qb.andWhere(`(lower(u.display_name) LIKE lower(:prefix) OR u.email LIKE :emailPrefix)`, {
+          prefix,
+          emailPrefix,
+        });
+      } else qb.andWhere(`lower(u.display_name) LIKE lower(:prefix)`, { prefix });
     }
     if (spec.after) {
       const [name, id] = spec.after;
-      qb.andWhere('(lower(u.display_name), u.id) > (:name, :id::uuid)', { name, id });
+      qb.andWhere('(lower(u.display_name), u.id) > (lower(:name), :id::uuid)', { name, id });
     }
     return qb.getMany();
   }

@@ -35,7 +35,7 @@ export class UsersService {
     const cursor = decodeCursor(query.cursor, [cursorField.text, cursorField.uuid]);
     const isAdmin = actor.role === 'admin';
     const rows = await this.users.search(this.dataSource.manager, {
-      prefix: query.query?.toLowerCase(),
+      prefix: query.query,
       // Emails match for admins only: an email prefix that matches would let anyone rebuild an address letter by letter.
       matchEmail: isAdmin,
       enabledOnly: !isAdmin,
@@ -45,7 +45,7 @@ export class UsersService {
     return toPage(
       rows,
       limit,
-      (u) => [u.displayName.toLowerCase(), u.id],
+      (u) => [u.displayName, u.id],
       (u) => (isAdmin ? toAdminUserDto(u) : toPublicUserDto(u)),
     );
   }

@@ -199,6 +199,31 @@ describeE2E('Identity', () => {
       }
     });
 
+    // JavaScript lower-cases "İ" to "i" + U+0307 and a final "Σ" to "ς"; the database, which orders and indexes the
+    // names, to "i" and "σ". A prefix folded by the one never matched a name folded by the other, and a page's cursor
+    // so folded sorted after the rows that follow it.
+    it('should find and page names as the database folds their case (a Turkish İ, a Greek Σ)', async () => {
+      const tag = `Cf${Date.now().toString(36)}`;
+      const names = [`${tag} İa`, `${tag} ib`, `${tag} İc`, `${tag} Οδυσσεας`];
+      const users = await Promise.all(names.map((name) => registerUser(sut, name)));
+      const found = async (query: string) => {
+        const res = await api.get(`/api/v1/users?query=${encodeURIComponent(query)}`, { token: users[0].token });
+        expect(res.status).toBe(200);
+        return res.body.items.map((u: { displayName: string }) => u.displayName);
+      };
+      expect(await found(`${tag} İ`)).toEqual(names.slice(0, 3));
+      expect(await found(`${tag} ΟΔΥΣ`)).toEqual([names[3]]);
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const after: string = cursor === null ? '' : `&cursor=${cursor}`;
+        const res = await api.get(`/api/v1/users?query=${tag}&limit=1${after}`, { token: users[0].token });
+        paged.push(...res.body.items.map((u: { displayName: string }) => u.displayName));
+        cursor = res.body.nextCursor;
+      } while (cursor !== null && paged.length <= names.length);
+      expect(paged).toEqual(names);
+    });
+
     // Rows stored before names and emails were normalised as they came in.
     it('should bring stored names and emails to NFC by a migration, leaving an email whose NFC form is taken', async () => {
       const admin = await loginAdmin(sut);
