@@ -945,7 +945,8 @@ describe('Chat in the browser', () => {
         const send = typeof message === 'string' ? /^42(\d+)\["message:send"/.exec(message) : null;
         if (send && !refused) {
           refused = true;
-          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"FORBIDDEN","message":"Refused"}}]`);
+          // A refusal that sending again can overcome (the session renewed meanwhile), so "Retry" is offered.
+          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"TOKEN_EXPIRED","message":"Refused"}}]`);
           return;
         }
         server.send(message);
@@ -966,5 +967,99 @@ describe('Chat in the browser', () => {
     expect(await page.evaluate('document.activeElement.getAttribute("role") ?? document.activeElement.tagName')).toBe(
       'log',
     );
+  });
+
+  it('a message that comes while the reader is scrolled up stays unread until they scroll back to the end', async () => {
+    for (let n = 1; n <= 40; n += 1) await say(alice, conversationId, `Older ${n}`);
+    const page = await open(bob);
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.getByText('Older 40', { exact: true }).waitFor();
+    const bobsMark = async () => {
+      const res = await http(app.url, 'GET', `/api/v1/conversations/${conversationId}`, { token: bob.token });
+      return (res.body as { members: Array<{ userId: string; lastReadSeq: number }> }).members.find(
+        (m) => m.userId === bob.id,
+      )?.lastReadSeq;
+    };
+    const bobsUnread = async () => {
+      const res = await http(app.url, 'GET', '/api/v1/conversations', { token: bob.token });
+      return (res.body as { items: Array<{ id: string; unreadCount: number }> }).items.find(
+        (c) => c.id === conversationId,
+      )?.unreadCount;
+    };
+    // Opened at the end: what is there is read.
+    await until(async () => (await bobsMark()) === 40, 'the conversation opened is read');
+    // (The DOM's types are not this project's: the few the functions use.)
+    type Box = { scrollTop: number; scrollHeight: number };
+    const scrollTo = async (where: 'top' | 'end') => {
+      await log.evaluate((box: Box, to) => {
+        box.scrollTop = to === 'top' ? 0 : box.scrollHeight;
+      }, where);
+      // The scroll event is handled by the next frame.
+      await page.evaluate('new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))');
+    };
+
+    // Bob scrolls up to read older messages; Alice writes. The message is in the log, below, off screen.
+    await scrollTo('top');
+    await say(alice, conversationId, 'Are you there?');
+    await log.getByText('Are you there?').waitFor();
+    // Time enough for a read mark to be sent (it went at once).
+    await page.waitForTimeout(1000);
+    expect({ mark: await bobsMark(), unread: await bobsUnread() }).toEqual({ mark: 40, unread: 1 });
+    // A control says there is something new below; the log has not moved.
+    const jump = page.getByRole('button', { name: '1 new message ↓' });
+    await jump.waitFor();
+    expect(await log.evaluate((box: Box) => box.scrollTop)).toBe(0);
+
+    // Back at the end by hand: it is read, under a "New messages" line, and the control goes.
+    await scrollTo('end');
+    await until(async () => (await bobsMark()) === 41, 'the message is read once at the end');
+    expect(await bobsUnread()).toBe(0);
+    // The line is right above what came while he was up the log (not above the whole history, read on opening).
+    await log.locator('li.new-divider + li', { hasText: 'Are you there?' }).waitFor();
+    await jump.waitFor({ state: 'detached' });
+
+    // Scrolled up again, two more come: the control counts them, and pressing it reads them.
+    await scrollTo('top');
+    await say(alice, conversationId, 'Hello?');
+    await say(alice, conversationId, 'Lunch at noon');
+    await log.getByText('Lunch at noon').waitFor();
+    const jumpTwo = page.getByRole('button', { name: '2 new messages ↓' });
+    await jumpTwo.waitFor();
+    expect(await bobsMark()).toBe(41);
+    await jumpTwo.click();
+    await until(async () => (await bobsMark()) === 43, 'the messages are read once the control is pressed');
+    await jumpTwo.waitFor({ state: 'detached' });
+    expect(
+      await log.evaluate((box: Box & { clientHeight: number }) => box.scrollHeight - box.scrollTop - box.clientHeight),
+    ).toBeLessThan(48);
+  });
+
+  it('a message the server refuses says why, with no “Retry” where sending again cannot succeed', async () => {
+    const carol = await registerUser(app, 'Carol Bookworm');
+    const id = await group(alice, [carol], 'Book club');
+    await say(alice, id, 'Chapter 3 for Friday');
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await contextOf(carol), proxy.url, `/chat/${id}`);
+    const log = page.getByRole('log', { name: 'Messages' });
+    await log.getByText('Chapter 3 for Friday').waitFor();
+    await connectionIs(page, 'online');
+
+    // Cut off, Carol writes; meanwhile she leaves the group on her phone.
+    proxy.blockAll = true;
+    proxy.dropConnections();
+    await connectionIs(page, 'reconnecting');
+    await page.getByRole('textbox', { name: 'Message' }).fill('I will bring snacks');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const item = log.locator('li', { hasText: 'I will bring snacks' });
+    await item.getByText('Sending…').waitFor();
+    const left = await http(app.url, 'DELETE', `/api/v1/conversations/${id}/members/me`, { token: carol.token });
+    expect(left.status).toBe(204);
+
+    // Back online, the server refuses it (FORBIDDEN): she reads why, and is not offered to send it again.
+    proxy.blockAll = false;
+    const receipt = item.locator('.receipt', { hasText: 'Not sent' });
+    await receipt.waitFor();
+    expect(await receipt.textContent()).toBe('Not sent: you are no longer a member of this conversation.');
+    expect(await item.getByRole('button', { name: 'Retry' }).count()).toBe(0);
   });
 });

@@ -1,14 +1,16 @@
-// What the user wrote in a conversation and has not seen stored: the messages on their way ("Sending…", or failed and
-// offered again) and the composer's text, per conversation. Kept while they open another conversation or page and
-// come back: the SDK still holds such a message and sends it once the connection is back, but the conversation's
-// screen, made anew, no longer showed it, and the user, thinking it lost, wrote it again. Kept in memory only, and
-// forgotten with the session's user (session.tsx), as drafts.ts is.
+// What the user wrote in a conversation and has not seen stored: the messages on their way ("Sending…", or failed, with
+// why, and offered again where that can help) and the composer's text, per conversation. Kept while they open another
+// conversation or page and come back: the SDK still holds such a message and sends it once the connection is back,
+// but the conversation's screen, made anew, no longer showed it, and the user, thinking it lost, wrote it again. Kept
+// in memory only, and forgotten with the session's user (session.tsx), as drafts.ts is.
 import { useCallback, useSyncExternalStore } from 'react';
 
 export interface Pending {
   clientId: string;
   body: string;
   status: 'sending' | 'failed';
+  /** What the send was refused with (the SDK's AckFailure or RestError, or another error), once failed. */
+  error?: unknown;
 }
 
 const pendingBy = new Map<string, Pending[]>();

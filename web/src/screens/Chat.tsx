@@ -1,11 +1,13 @@
 // Chat: conversations (unread counts from the SDK's inbox stream, online dots from presence channels; the 100 most
 // recent, older ones on demand, and one beyond them that a link opens or that comes alive), a
-// conversation's messages (history over REST, then the SDK's gapless stream), typing, read receipts, optimistic
-// sends confirmed by the server or retried, earlier messages on demand, a new group, and a group's members: add
-// people, leave.
+// conversation's messages (history over REST, then the SDK's gapless stream; read once on screen), typing, read
+// receipts, optimistic sends confirmed by the server, or refused with the reason and retried where that can help,
+// earlier messages on demand, a new group, and a group's members: add people, leave.
 import {
+  AckFailure,
   channels,
   type ConversationPayload,
+  ErrorCodes,
   type InboxEntry,
   type MessagePayload,
   newerPresence,
@@ -28,9 +30,9 @@ import {
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams } from 'react-router';
-import { api, type Page } from '../api';
+import { api, errorText, type Page } from '../api';
 import { useSignedIn } from '../session';
-import { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
+import i18n, { agoOf, dateTimeOf, dayKeyOf, dayLabelOf, hourMinuteOf, shortWhenOf } from '../i18n';
 import { Announcer } from '../components/Announcer';
 import { ErrorLine, useErrorLine } from '../components/ErrorLine';
 import { ListState, MoreButton } from '../components/ListState';
@@ -379,6 +381,38 @@ function newClientId(): string {
   return crypto.getRandomValues(new Uint32Array(4)).join('-');
 }
 
+/**
+ * Refusals of a message that sending it again cannot change: the user is no longer a member, the conversation is gone,
+ * the server does not take the text. Anything else (the server out of reach, a timeout, RATE_LIMITED, a session renewed
+ * since) may pass on a retry. The SDK retries by itself the failures it knows to pass in time, so what it hands over is
+ * mostly of the first kind.
+ */
+const FINAL_REFUSALS = new Set<string>([
+  ErrorCodes.FORBIDDEN,
+  ErrorCodes.NOT_FOUND,
+  ErrorCodes.VALIDATION_FAILED,
+  ErrorCodes.PAYLOAD_TOO_LARGE,
+  ErrorCodes.LIMIT_EXCEEDED,
+]);
+
+function refusalCodeOf(error: unknown): string | undefined {
+  return error instanceof AckFailure || error instanceof RestError ? error.code : undefined;
+}
+
+/** Whether "Retry" is offered for a message not sent. */
+function mayRetry(error: unknown): boolean {
+  const code = refusalCodeOf(error);
+  return code === undefined || !FINAL_REFUSALS.has(code);
+}
+
+/** Why a message was not sent, in the user's language: the chat's own sentence for a code where it has one. */
+function notSentText(error: unknown, t: TFunction): string {
+  if (error === undefined) return t('chat.failed');
+  const code = refusalCodeOf(error);
+  if (code !== undefined && i18n.exists(`chat.notSent.${code}`)) return t(`chat.notSent.${code}`);
+  return t('chat.notSentBecause', { reason: errorText(error) });
+}
+
 function ConversationView({
   client,
   meId,
@@ -417,6 +451,10 @@ function ConversationView({
   const addButton = useRef<HTMLButtonElement>(null);
   /** Whether the reader is at the end of the log (within 48 px): only then does a new message move it. */
   const atEnd = useRef(true);
+  /** The same, as state: only then is what comes read (below a reader scrolled up, it is out of sight). */
+  const [seesEnd, setSeesEnd] = useState(true);
+  /** The last message when the reader scrolled up from the end: what came after it from others is new below. */
+  const [leftEndAt, setLeftEndAt] = useState(0);
   /** The user's read mark, as last sent or known (see "Reading" below). */
   const readSent = useRef(conversation.members.find((m) => m.userId === meId)?.lastReadSeq ?? 0);
 
@@ -532,10 +570,12 @@ function ConversationView({
   const shownPending = pending.filter((p) => !storedClientIds.has(p.clientId));
   const lastSeq = messages[messages.length - 1]?.seq ?? 0;
 
-  // Reading: what is on screen while the user is in this tab is read; what arrives while they are elsewhere stays
-  // unread, for them (the tab's title counts it) and for the sender's read receipt, until they come back. What they
-  // catch up on (on opening the conversation, or coming back to the tab) starts under a "New messages" line, which
-  // stays until they send; what arrives while they watch needs none.
+  // Reading: what is on screen while the user is in this tab is read; what arrives while they are elsewhere, or while
+  // they are scrolled up the log reading older messages (it comes below, out of sight), stays unread, for them (the
+  // tab's title and the list count it) and for the sender's read receipt, until they come back to the tab or to the end
+  // of the log (by hand, or with "N new messages ↓"). What they catch up on (on opening the conversation, coming back
+  // to the tab or to the end) starts under a "New messages" line, which stays until they send; what arrives while they
+  // watch needs none.
   const inFront = useInFront();
   const watching = useRef(false);
   /**
@@ -547,7 +587,7 @@ function ConversationView({
   const [readRetry, setReadRetry] = useState(0);
   useEffect(() => {
     if (history === undefined) return;
-    if (!inFront) {
+    if (!inFront || !seesEnd) {
       watching.current = false;
       return;
     }
@@ -563,9 +603,18 @@ function ConversationView({
       if (readSent.current === lastSeq) readSent.current = readBefore;
       setTimeout(() => setReadRetry((n) => n + 1), 5000);
     });
-  }, [client, id, lastSeq, inFront, history, messages, meId, readRetry]);
+  }, [client, id, lastSeq, inFront, seesEnd, history, messages, meId, readRetry]);
   const newFrom =
     newAfter === undefined ? undefined : messages.find((m) => m.seq > newAfter && m.senderId !== meId)?.seq;
+  /** What came from others below a reader scrolled up, for "N new messages ↓". */
+  const newBelow = seesEnd ? 0 : messages.filter((m) => m.seq > leftEndAt && m.senderId !== meId).length;
+  const toEnd = () => {
+    const box = logBox.current;
+    if (!box) return;
+    box.scrollTop = box.scrollHeight;
+    // The button goes once the end is reached: the focus stays in the conversation, on the log.
+    box.focus();
+  };
 
   // Follows the newest message (not earlier ones loaded on demand) while the reader is at the end of the log: one who
   // scrolled up to read stays where they are (every message pulled them down). Their own message brings them back.
@@ -598,13 +647,17 @@ function ConversationView({
   };
 
   const deliver = (item: Pending) => {
-    setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'sending' } : p)));
+    setPending((list) =>
+      list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'sending', error: undefined } : p)),
+    );
     client.messages.send(id, item.body, { clientId: item.clientId }).then(
       (message) => {
         setConfirmed((list) => [...list, message]);
         setPending((list) => list.filter((p) => p.clientId !== item.clientId));
       },
-      () => setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed' } : p))),
+      // Kept with what it was refused with: the user reads why, and whether sending it again can help.
+      (error: unknown) =>
+        setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed', error } : p))),
     );
   };
 
@@ -614,6 +667,7 @@ function ConversationView({
     if (!body) return;
     const item: Pending = { clientId: newClientId(), body, status: 'sending' };
     atEnd.current = true;
+    setSeesEnd(true);
     setNewAfter(undefined);
     setPending((list) => [...list, item]);
     setDraft('');
@@ -691,7 +745,10 @@ function ConversationView({
         ref={logBox}
         onScroll={(event) => {
           const box = event.currentTarget;
-          atEnd.current = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+          const end = box.scrollHeight - box.scrollTop - box.clientHeight < 48;
+          if (atEnd.current && !end) setLeftEndAt(lastSeq);
+          atEnd.current = end;
+          setSeesEnd(end);
         }}
       >
         <ol>
@@ -724,16 +781,26 @@ function ConversationView({
                 <span className="receipt">{t('chat.sending')}</span>
               ) : (
                 <span className="receipt">
-                  {t('chat.failed')}{' '}
-                  <button type="button" onClick={() => deliver(p)}>
-                    {t('retry')}
-                  </button>
+                  {notSentText(p.error, t)}
+                  {mayRetry(p.error) && (
+                    <>
+                      {' '}
+                      <button type="button" onClick={() => deliver(p)}>
+                        {t('retry')}
+                      </button>
+                    </>
+                  )}
                 </span>
               )}
             </li>
           ))}
         </ol>
       </div>
+      {newBelow > 0 && (
+        <button type="button" className="secondary" onClick={toEnd}>
+          {t('chat.newBelow', { count: newBelow })}
+        </button>
+      )}
       <Announcer id={heard.news[heard.news.length - 1]?.seq} text={announced} />
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
