@@ -1060,6 +1060,40 @@ describe('Screens in the browser', () => {
     await page.getByText('Up to date.').waitFor();
   });
 
+  it('Save with nothing changed, or with text typed and taken back, sends nothing: no version for nothing', async () => {
+    const id = await aliceDocument('Saved unchanged', 'One');
+    const page = await open(alice, `/documents/${id}`);
+    const editor = page.getByRole('textbox', { name: 'Content' });
+    const save = page.getByRole('button', { name: 'Save' });
+    await page.getByText('Live: version 1').waitFor();
+    let patches = 0;
+    page.on('request', (request) => {
+      if (request.method() === 'PATCH') patches += 1;
+    });
+    const version = async () => (await api(alice.token, 'GET', `/api/v1/resources/${id}`)).version as number;
+
+    // Every PATCH is a version, broadcast to every reader ("new version by Alice" for nothing), and one sent over an
+    // older version is a conflict for another editor. Save is dimmed (aria-disabled), which Playwright will not click
+    // unforced; a person still can, and a keyboard's Enter does.
+    await save.click({ force: true });
+    await editor.press('End');
+    await editor.pressSequentially('!');
+    await editor.press('Backspace');
+    await page.getByText('Up to date.').waitFor();
+    await save.press('Enter');
+    await page.waitForTimeout(1000);
+    expect({ patches, version: await version() }).toEqual({ patches: 0, version: 1 });
+    expect(await save.getAttribute('aria-disabled')).toBe('true');
+    expect(await page.getByRole('status').filter({ hasText: 'No changes to save.' }).count()).toBe(1);
+
+    // A change saves as before.
+    await editor.fill('One more');
+    expect(await save.getAttribute('aria-disabled')).toBe('false');
+    await save.click();
+    await page.getByRole('status').filter({ hasText: 'Saved as version 2.' }).waitFor();
+    expect({ patches, version: await version() }).toEqual({ patches: 1, version: 2 });
+  });
+
   it("a job's progress bar and event log move as its worker reports; a link to another job leaves nothing of this one", async () => {
     const page = await openSignedIn(await context(alice), app.url, `/jobs/${jobId}`);
     const bar = page.getByRole('progressbar', { name: 'Progress of Scrape the events calendar' });

@@ -236,6 +236,8 @@ function Editor({ resourceId }: { resourceId: string }) {
   }, [stream, show]);
   const [conflict, setConflict] = useState<number>();
   const [status, setStatus] = useState<string>();
+  // Save pressed while the editor holds what the server has: said, and nothing sent (see the form's submit).
+  const [nothingToSave, setNothingToSave] = useState(false);
   const [error, setError] = useState<unknown>();
   const saving = useOnce();
 
@@ -322,6 +324,13 @@ function Editor({ resourceId }: { resourceId: string }) {
       <form
         onSubmit={(event) => {
           event.preventDefault();
+          // Every PATCH is a new version, sent to every reader as one, and one over an older version is a conflict
+          // for another editor: with nothing changed (or typed and taken back) nothing is sent.
+          if (!dirty) {
+            setNothingToSave(true);
+            return;
+          }
+          setNothingToSave(false);
           void save(base, shown);
         }}
       >
@@ -333,13 +342,15 @@ function Editor({ resourceId }: { resourceId: string }) {
           readOnly={!canWrite}
           onChange={(event) => {
             const text = event.target.value;
+            setNothingToSave(false);
             setEdit((now) => (now ? { ...now, text } : { text, baseVersion: live.version, baseText: textOf(live) }));
           }}
         />
         {canWrite ? (
           <p>
             {dirty ? t('documents.editingFrom', { version: base }) : t('documents.upToDate')}{' '}
-            <button type="submit" aria-disabled={saving.busy}>
+            {/* Dimmed, not disabled, while there is nothing to save: a disabled button loses the focus once saved. */}
+            <button type="submit" aria-disabled={saving.busy || !dirty}>
               {t('documents.save')}
             </button>
           </p>
@@ -377,7 +388,11 @@ function Editor({ resourceId }: { resourceId: string }) {
           </button>
         </div>
       )}
-      {status && <p role="status">{status}</p>}
+      {nothingToSave && !dirty ? (
+        <p role="status">{t('documents.noChanges')}</p>
+      ) : (
+        status && <p role="status">{status}</p>
+      )}
       <ErrorLine error={error} />
       {otherFields && (
         <section aria-labelledby="document-other-fields">
