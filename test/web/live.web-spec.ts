@@ -936,6 +936,67 @@ describe('Live screens in the browser', () => {
     ]);
   });
 
+  it('a notification opened from its toast or the dropdown whose read fails stays unread, says why at once and offers the read again', async () => {
+    const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Unread Opener')]);
+    const doc = (
+      await http(app.url, 'POST', '/api/v1/resources', {
+        token: admin.token,
+        body: { name: 'Agenda', visibility: 'public', data: { text: '' } },
+      })
+    ).body as { id: string };
+    proxy = await startProxy([app.url]);
+    const page = await openSignedIn(await context(reader), proxy.url, '/suggestions');
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    const toasts = page.getByRole('region', { name: 'New notifications' });
+    const notify = (title: string) =>
+      http(app.url, 'POST', '/api/v1/notifications', {
+        token: admin.token,
+        body: { userIds: [reader.id], type: 'info', title, data: { resourceId: doc.id } },
+      });
+    const unreadOnServer = async () =>
+      (
+        (await http(app.url, 'GET', '/api/v1/notifications/unread-count', { token: reader.token })).body as {
+          count: number;
+        }
+      ).count;
+
+    // From its toast: the toast went, the read failed with nothing said, and the notification stayed unread.
+    await notify('Agenda posted');
+    await toasts.getByText('Agenda posted').waitFor();
+    await cutOff(page);
+    await toasts.getByRole('link', { name: 'Agenda posted' }).click();
+    const toast = toasts.locator('.toast', { hasText: 'Agenda posted' });
+    await toast.getByRole('alert').filter({ hasText: 'The server cannot be reached' }).waitFor({ timeout: 3000 });
+    expect(await page.getByRole('button', { name: 'Notifications, 1 unread' }).count()).toBe(1);
+    // It stays while the read is not done, past the 8 s a toast shows, and the read is offered again.
+    await page.waitForTimeout(9000);
+    expect(await toast.count()).toBe(1);
+    proxy.blockAll = false;
+    await connectionIs(page, 'online');
+    await toast.getByRole('button', { name: 'Mark read' }).click();
+    await page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await toast.waitFor({ state: 'detached' });
+    expect(await unreadOnServer()).toBe(0);
+
+    // From the dropdown, which its link closes: said likewise, not on the closed dropdown's error line.
+    await notify('Minutes posted');
+    await page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const panel = page.getByRole('region', { name: 'Notifications', exact: true });
+    await panel.getByText('Minutes posted').waitFor();
+    await cutOff(page);
+    await panel.getByRole('link', { name: 'Minutes posted' }).click();
+    await panel.waitFor({ state: 'detached' });
+    await toasts
+      .locator('.toast', { hasText: 'Minutes posted' })
+      .getByRole('alert')
+      .filter({ hasText: 'The server cannot be reached' })
+      .waitFor({ timeout: 3000 });
+    expect(await unreadOnServer()).toBe(1);
+    proxy.blockAll = false;
+    await connectionIs(page, 'online');
+  });
+
   it('a notification that arrives while the bell’s dropdown is open is said to a screen reader', async () => {
     const [admin, reader] = await Promise.all([loginAdmin(app), registerUser(app, 'Open Bell Reader')]);
     const page = await openSignedIn(await context(reader), app.url, '/suggestions');

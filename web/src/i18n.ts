@@ -124,6 +124,8 @@ const en = {
     title: 'Notifications',
     markAll: 'Mark all read',
     markRead: 'Mark read',
+    /** A notification opened whose read failed, and why (errors.*). */
+    notRead: 'Not marked read. {{reason}}',
     empty: 'No notifications.',
     voteUp: 'New upvote on your suggestion',
     voteDown: 'New downvote on your suggestion',
@@ -483,6 +485,7 @@ const fr: Resource = {
     title: 'Notifications',
     markAll: 'Tout marquer comme lu',
     markRead: 'Marquer comme lu',
+    notRead: 'Non marquée comme lue. {{reason}}',
     empty: 'Aucune notification.',
     voteUp: 'Nouveau vote pour votre suggestion',
     voteDown: 'Nouveau vote contre votre suggestion',

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
-import { allPages, api, type Page } from '../api';
+import { allPages, api, errorText, type Page } from '../api';
 import type { DesktopNotifications } from '../desktop-notifications';
 import { useLoad, useNextPages } from '../list';
 import { Announcer } from './Announcer';
@@ -125,7 +125,21 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
     if (open) setArrived(shown[0]);
     else setToasts((list) => [...shown, ...list].slice(0, TOASTS_AT_MOST));
   }, [live, open]);
-  const dismiss = (id: string) => setToasts((list) => list.filter((n) => n.id !== id));
+  // Notifications opened from a toast or the dropdown (which their link closes) whose read failed: what it failed with
+  // (undefined while it is tried again). Each shows as a toast that says why, stays until read or dismissed, and offers
+  // the read again: the toast had gone and the dropdown, closed, held the error, so nothing was said.
+  const [failedReads, setFailedReads] = useState<ReadonlyMap<string, unknown>>(new Map());
+  const setFailed = (id: string, error: unknown, failed: boolean) =>
+    setFailedReads((map) => {
+      const next = new Map(map);
+      if (failed) next.set(id, error);
+      else next.delete(id);
+      return next;
+    });
+  const dismiss = (id: string) => {
+    setToasts((list) => list.filter((n) => n.id !== id));
+    setFailed(id, undefined, false);
+  };
   // One read meanwhile (in another tab, on another device) goes, and gives its place back: hidden but kept, it took one
   // of the three places (a toast still unread went when the next one came) and held up the others' going.
   const [prunedFor, setPrunedFor] = useState(readIds);
@@ -133,12 +147,15 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
     setPrunedFor(readIds);
     setToasts((list) => (list.some((n) => readIds.has(n.id)) ? list.filter((n) => !readIds.has(n.id)) : list));
   }
-  // The oldest goes TOAST_MS after the last change, then the next one TOAST_MS later, and so on.
+  // The oldest goes TOAST_MS after the last change, then the next one TOAST_MS later, and so on; not one whose read
+  // failed.
   useEffect(() => {
-    if (toasts.length === 0) return undefined;
-    const timer = setTimeout(() => setToasts((list) => list.slice(0, -1)), TOAST_MS);
+    const passing = toasts.filter((n) => !failedReads.has(n.id));
+    if (passing.length === 0) return undefined;
+    const oldest = passing[passing.length - 1].id;
+    const timer = setTimeout(() => setToasts((list) => list.filter((n) => n.id !== oldest)), TOAST_MS);
     return () => clearTimeout(timer);
-  }, [toasts]);
+  }, [toasts, failedReads]);
 
   // A mark that fails (the server out of reach) says so on the dropdown's error line: it was left unhandled, and the
   // notification simply stayed unread with nothing said.
@@ -151,6 +168,21 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
       const focus = document.activeElement;
       if (pressed && (focus === pressed || focus === document.body || focus === null)) pressed.closest('li')?.focus();
     });
+  // A notification opened (its link followed from a toast or the dropdown, which then closes) is read; a read that
+  // fails puts it back as a toast that says why and offers the read again.
+  const openRead = (n: NotificationPayload) => {
+    setFailed(n.id, undefined, failedReads.has(n.id));
+    client.readNotification(n.id).then(
+      () => {
+        setReadIds((ids) => new Set(ids).add(n.id));
+        setFailed(n.id, undefined, false);
+      },
+      (err: unknown) => {
+        setFailed(n.id, err, true);
+        setToasts((list) => [n, ...list.filter((m) => m.id !== n.id)].slice(0, TOASTS_AT_MOST));
+      },
+    );
+  };
   const markAll = () =>
     run(async () => {
       await client.readNotification();
@@ -187,10 +219,13 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
             <Toast
               key={n.id}
               notification={n}
+              readError={failedReads.get(n.id)}
+              onRetry={failedReads.has(n.id) ? () => openRead(n) : undefined}
               onDismiss={() => dismiss(n.id)}
               onOpen={() => {
-                dismiss(n.id);
-                void markRead(n.id);
+                // One whose read failed stays until read: opened again, it is read again.
+                if (!failedReads.has(n.id)) setToasts((list) => list.filter((m) => m.id !== n.id));
+                openRead(n);
               }}
             />
           ))}
@@ -257,7 +292,7 @@ export function NotificationsBell({ client, unread, desktop, sound }: BellProps)
                     notification={n}
                     onOpen={() => {
                       setOpen(false);
-                      if (!read) void markRead(n.id);
+                      if (!read) openRead(n);
                     }}
                   />
                   <br />
@@ -315,14 +350,35 @@ function Notice({ notification, onOpen }: NoticeProps) {
   );
 }
 
-/** One new notification, with a button that dismisses it (opening it reads it). */
-function Toast({ notification, onDismiss, onOpen }: NoticeProps & { onDismiss(): void }) {
+interface ToastProps extends NoticeProps {
+  onDismiss(): void;
+  /** What its read failed with, if it did (and is not being tried again). */
+  readError?: unknown;
+  /** Tries the failed read again: set while it has failed. */
+  onRetry?(): void;
+}
+
+/**
+ * One new notification, with a button that dismisses it (opening it reads it); one whose read failed says why, in the
+ * reader's language, and offers "Mark read".
+ */
+function Toast({ notification, onDismiss, onOpen, readError, onRetry }: ToastProps) {
   const { t } = useTranslation();
   return (
     <div className="toast">
       <p>
         <Notice notification={notification} onOpen={onOpen} />
       </p>
+      {readError !== undefined && (
+        <p role="alert" className="error">
+          {t('notifications.notRead', { reason: errorText(readError) })}
+        </p>
+      )}
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          {t('notifications.markRead')}
+        </button>
+      )}
       <button type="button" aria-label={t('notifications.dismiss')} onClick={onDismiss}>
         ×
       </button>
