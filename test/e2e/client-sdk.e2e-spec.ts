@@ -1482,4 +1482,47 @@ describeE2E('Client SDK', () => {
     await sleep(2000);
     expect(probes.length - from).toBeLessThanOrEqual(6);
   });
+
+  // A socket's packets that arrive in one read of the network (as a congested or mobile link, or the switch from
+  // long-polling to a WebSocket, delivers them) are handled in one task: a subscribe's answer, then the channel's events
+  // after it. A snapshot applied where the answer's promise resolved came after those events (the web app's job page
+  // counted 462 items of 469: the first events were applied to no job, and the snapshot did not count them).
+  it("should hand a subscription's snapshot over before the events that follow it in the same read", async () => {
+    const [owner] = await createUsers(sut, 1, 'BatchedJob');
+    const job = (await api.post('/api/v1/jobs', { token: owner.token, body: { name: 'Busy catalogue' } })).body;
+    const { token } = (await api.post(`/api/v1/jobs/${job.id}/token`, { token: owner.token })).body;
+    const report = (type: string, data: object) =>
+      api.post(`/api/v1/jobs/${job.id}/events`, { token, body: { type, data } });
+    expect((await report('job_started', {})).status).toBe(201);
+    let running = true;
+    const worker = Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        while (running) await report('item_scraped', { item: {} });
+      }),
+    );
+    proxy.coalesceMs = 100;
+    // Viewers open the job one after the other as the worker reports: each counts the snapshot's items, then one more
+    // per item_scraped event, as the web app's job page does.
+    const views: { items?: number; beforeSnapshot: number[] }[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const view: (typeof views)[number] = { beforeSnapshot: [] };
+      views.push(view);
+      const { client } = sdkClient(proxy.url, owner.token);
+      client.subscribe(channels.job(job.id), {
+        snapshot: (snapshot) => (view.items = snapshot.progress.itemsScraped),
+        event: (event) => {
+          if (view.items === undefined) view.beforeSnapshot.push(event.seq);
+          else if (event.type === 'item_scraped') view.items += 1;
+        },
+      });
+      await sleep(200);
+    }
+    running = false;
+    await worker;
+    const final = (await api.get(`/api/v1/jobs/${job.id}`, { token: owner.token })).body.progress.itemsScraped;
+    await waitUntil(() => views.every((v) => v.items === final), "every view at the job's count", 3000).catch(
+      () => undefined,
+    );
+    expect(views).toEqual(views.map(() => ({ items: final, beforeSnapshot: [] })));
+  });
 });

@@ -19,6 +19,11 @@ export interface TestProxy {
    * neither forwarded nor answered, its connection left open (until the client gives up, or dropConnections()).
    */
   onRequest?: (req: IncomingMessage) => RequestAction;
+  /**
+   * Above 0, what the app sends over a WebSocket reaches the client in one chunk every `coalesceMs` (a congested or
+   * mobile link delivers several frames in one read, which the client then handles in one task).
+   */
+  coalesceMs: number;
   /** The target of each WebSocket upgrade, in order. */
   readonly upgrades: string[];
   /** HTTP requests received, refused ones included. */
@@ -104,7 +109,16 @@ export async function startProxy(targets: string[]): Promise<TestProxy> {
         for (let i = 0; i < req.rawHeaders.length; i += 2) raw += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
         upstream.write(raw + '\r\n');
         if (head.length > 0) upstream.write(head);
-        upstream.pipe(socket);
+        let batch: Buffer[] = [];
+        const flush = () => {
+          const chunk = Buffer.concat(batch);
+          batch = [];
+          if (!socket.destroyed) socket.write(chunk);
+        };
+        upstream.on('data', (chunk: Buffer) => {
+          if (batch.length === 0 && !(proxy.coalesceMs > 0)) return void socket.write(chunk);
+          if (batch.push(chunk) === 1) setTimeout(flush, proxy.coalesceMs);
+        });
         socket.pipe(upstream);
         upstream.on('close', () => socket.destroy());
         socket.on('close', () => upstream.destroy());
@@ -119,6 +133,7 @@ export async function startProxy(targets: string[]): Promise<TestProxy> {
     url: `http://127.0.0.1:${port}`,
     blockSocketIo: false,
     blockAll: false,
+    coalesceMs: 0,
     targets: [...targets],
     upgrades: [],
     requests: 0,

@@ -384,20 +384,32 @@ export class RealtimeClient {
     };
   }
 
-  /** Emits a client event and resolves with its ack's data, or rejects with an AckFailure. */
-  async request<E extends ClientEventName>(event: E, payload: ClientEventPayload<E>): Promise<ClientEventResult<E>> {
-    await new Promise<void>((go) => {
-      this.#waiting.push(go);
+  /**
+   * Emits a client event and resolves with its ack's data, or rejects with an AckFailure. `answered` takes the data as
+   * the ack is read. The packets read with it (a slow link, or the switch from long-polling to a WebSocket, brings
+   * several in one read) are handled in the same task, before any promise settles: a subscribe's snapshot applied
+   * where the promise resolved came after the events that follow it.
+   */
+  request<E extends ClientEventName>(
+    event: E,
+    payload: ClientEventPayload<E>,
+    answered?: (data: ClientEventResult<E>) => void,
+  ): Promise<ClientEventResult<E>> {
+    return new Promise((resolve, reject) => {
+      // Sent when the pace allows (#pace).
+      this.#waiting.push(() =>
+        this.#socket
+          .timeout(this.options.timeoutMs ?? 10_000)
+          .emit(event, payload, (timedOut: unknown, ack: { ok: boolean; data?: unknown; error?: AckError }) => {
+            if (timedOut) return reject(new AckFailure({ code: 'TIMEOUT', message: `No ack for ${event}` }));
+            if (!ack.ok) return reject(new AckFailure(ack.error ?? { code: ErrorCodes.INTERNAL, message: 'Refused' }));
+            // Thrown by a handler, as an event's handler's error is: into Socket.IO's reading of the packet.
+            answered?.(ack.data as ClientEventResult<E>);
+            resolve(ack.data as ClientEventResult<E>);
+          }),
+      );
       this.#pace();
     });
-    let ack: { ok: boolean; data?: unknown; error?: AckError };
-    try {
-      ack = await this.#socket.timeout(this.options.timeoutMs ?? 10_000).emitWithAck(event, payload);
-    } catch {
-      throw new AckFailure({ code: 'TIMEOUT', message: `No ack for ${event}` });
-    }
-    if (!ack.ok) throw new AckFailure(ack.error ?? { code: ErrorCodes.INTERNAL, message: 'Refused' });
-    return ack.data as ClientEventResult<E>;
   }
 
   get #rate(): number {
@@ -948,39 +960,37 @@ export class RealtimeClient {
     const wanted = () => this.#entries.get(entry.channel) === entry;
     this.#retryingRead(async () => {
       if (wanted() && this.#socket.connected)
-        await this.request('subscribe', { channel: entry.channel }).then(
-          (data) => {
-            // Undone while it was asked for: left, or the server goes on sending its events and counting it among the
-            // socket's channels (WS_MAX_CHANNELS_PER_SOCKET); unless it was asked for again meanwhile.
-            if (!wanted())
-              return void (
-                this.#entries.has(entry.channel) ||
-                this.request('unsubscribe', { channel: entry.channel }).catch(() => undefined)
-              );
-            entry.active = true;
-            entry.snapshot = data.snapshot;
-            for (const h of [...entry.handlers]) {
-              if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
-              this.#inPlace(h);
+        // Its snapshot as the answer is read, before the channel's events read with it (see request).
+        await this.request('subscribe', { channel: entry.channel }, (data) => {
+          // Undone while it was asked for: left, or the server goes on sending its events and counting it among the
+          // socket's channels (WS_MAX_CHANNELS_PER_SOCKET); unless it was asked for again meanwhile.
+          if (!wanted())
+            return void (
+              this.#entries.has(entry.channel) ||
+              this.request('unsubscribe', { channel: entry.channel }).catch(() => undefined)
+            );
+          entry.active = true;
+          entry.snapshot = data.snapshot;
+          for (const h of [...entry.handlers]) {
+            if (data.snapshot !== undefined) h.snapshot?.(data.snapshot as never);
+            this.#inPlace(h);
+          }
+        }).catch((failure: unknown) => {
+          if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) {
+            // Cut off with the socket: the reconnect subscribes again, nothing to report.
+            if (this.#socket.connected) throw failure;
+            return;
+          }
+          if (wanted()) this.#entries.delete(entry.channel);
+          let handled = false;
+          for (const h of entry.handlers) {
+            if (h.error) {
+              handled = true;
+              h.error(failure.error);
             }
-          },
-          (failure: unknown) => {
-            if (!(failure instanceof AckFailure) || !PERMANENT_SUBSCRIBE_ERRORS.has(failure.code)) {
-              // Cut off with the socket: the reconnect subscribes again, nothing to report.
-              if (this.#socket.connected) throw failure;
-              return;
-            }
-            if (wanted()) this.#entries.delete(entry.channel);
-            let handled = false;
-            for (const h of entry.handlers) {
-              if (h.error) {
-                handled = true;
-                h.error(failure.error);
-              }
-            }
-            if (!handled) this.#report(failure);
-          },
-        );
+          }
+          if (!handled) this.#report(failure);
+        });
     }).run();
   }
 
