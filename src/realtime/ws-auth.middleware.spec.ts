@@ -188,6 +188,18 @@ describe('createWsAuthMiddleware', () => {
       expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: ID }), asSocket);
     });
 
+    it('should give it back when taking it failed, its answer lost after it may have been taken', async () => {
+      const { socket, asSocket } = fakeSocket({ auth: { token: 'the.auth.token' } });
+      admit.mockRejectedValue(new Error('Command timed out'));
+      expect((await run(asSocket))?.message).toBe(SERVICE_UNAVAILABLE);
+      expect(release).toHaveBeenCalledTimes(1);
+      expect(release).toHaveBeenCalledWith(expect.objectContaining({ id: ID, role: 'user' }), asSocket);
+      // Nothing more when its connection closes: the handshake was refused.
+      socket.conn.emit('close', 'transport close');
+      expect(release).toHaveBeenCalledTimes(1);
+      expect(onAuthenticated).not.toHaveBeenCalled();
+    });
+
     it('should leave it to the disconnect of a socket that connected', async () => {
       const live = fakeSocket({ auth: { token: 'the.auth.token' } });
       await run(live.asSocket);

@@ -57,7 +57,8 @@ export interface WsAuthOptions {
   admit?(principal: Principal, socket: Socket): Promise<boolean>;
   /**
    * Gives back the place `admit` took, for a handshake whose connection closed before its socket connected (a socket
-   * that connected gives its place back as it disconnects). Not awaited: it answers its own failures.
+   * that connected gives its place back as it disconnects), or whose `admit` failed (it may have taken the place).
+   * Not awaited: it answers its own failures.
    */
   release?(principal: Principal, socket: Socket): void;
 }
@@ -99,6 +100,10 @@ export function createWsAuthMiddleware(principals: PrincipalRegistry, options: W
             return;
           }
         } catch {
+          // Taking it may have failed after the place was taken (Redis ran the script and its answer was lost to the
+          // command timeout or a dropped link): given back, or it stays taken until it expires (PRESENCE_TTL_SECONDS)
+          // while the client, retrying with a new socket, takes another.
+          options.release?.(principal, socket);
           next(new Error(SERVICE_UNAVAILABLE));
           return;
         }
