@@ -384,13 +384,18 @@ export class RealtimeClient {
     };
   }
 
+  /** Emits a client event and resolves with its ack's data, or rejects with an AckFailure. */
+  request<E extends ClientEventName>(event: E, payload: ClientEventPayload<E>): Promise<ClientEventResult<E>> {
+    return this.#ask(event, payload);
+  }
+
   /**
-   * Emits a client event and resolves with its ack's data, or rejects with an AckFailure. `answered` takes the data as
-   * the ack is read. The packets read with it (a slow link, or the switch from long-polling to a WebSocket, brings
-   * several in one read) are handled in the same task, before any promise settles: a subscribe's snapshot applied
-   * where the promise resolved came after the events that follow it.
+   * As `request` (which an app may wrap); `answered` takes the data as the ack is read. The packets read with it (a
+   * slow link, or the switch from long-polling to a WebSocket, brings several in one read) are handled in the same
+   * task, before any promise settles: a subscribe's snapshot applied where the promise resolved came after the events
+   * that follow it.
    */
-  request<E extends ClientEventName>(
+  #ask<E extends ClientEventName>(
     event: E,
     payload: ClientEventPayload<E>,
     answered?: (data: ClientEventResult<E>) => void,
@@ -401,7 +406,7 @@ export class RealtimeClient {
         this.#socket
           .timeout(this.options.timeoutMs ?? 10_000)
           .emit(event, payload, (timedOut: unknown, ack: { ok: boolean; data?: unknown; error?: AckError }) => {
-            if (timedOut) return reject(new AckFailure({ code: 'TIMEOUT', message: `No ack for ${event}` }));
+            if (timedOut) return reject(new AckFailure({ code: 'TIMEOUT', message: `No ack: ${event}` }));
             if (!ack.ok) return reject(new AckFailure(ack.error ?? { code: ErrorCodes.INTERNAL, message: 'Refused' }));
             // Thrown by a handler, as an event's handler's error is: into Socket.IO's reading of the packet.
             answered?.(ack.data as ClientEventResult<E>);
@@ -960,8 +965,8 @@ export class RealtimeClient {
     const wanted = () => this.#entries.get(entry.channel) === entry;
     this.#retryingRead(async () => {
       if (wanted() && this.#socket.connected)
-        // Its snapshot as the answer is read, before the channel's events read with it (see request).
-        await this.request('subscribe', { channel: entry.channel }, (data) => {
+        // Its snapshot as the answer is read, before the channel's events read with it (#ask).
+        await this.#ask('subscribe', { channel: entry.channel }, (data) => {
           // Undone while it was asked for: left, or the server goes on sending its events and counting it among the
           // socket's channels (WS_MAX_CHANNELS_PER_SOCKET); unless it was asked for again meanwhile.
           if (!wanted())
