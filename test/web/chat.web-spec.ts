@@ -1034,32 +1034,77 @@ describe('Chat in the browser', () => {
     ).toBeLessThan(48);
   });
 
-  it('a message the server refuses says why, with no “Retry” where sending again cannot succeed', async () => {
-    const carol = await registerUser(app, 'Carol Bookworm');
-    const id = await group(alice, [carol], 'Book club');
-    await say(alice, id, 'Chapter 3 for Friday');
-    proxy = await startProxy([app.url]);
-    const page = await openSignedIn(await contextOf(carol), proxy.url, `/chat/${id}`);
+  it('a message the server refuses says why, to a screen reader too, with no “Retry” where sending again cannot succeed, and can be discarded', async () => {
+    const context = await contextOf(alice);
+    const page = await context.newPage();
+    // The server refuses the first send as it does a message to a conversation the user is no longer in.
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      const server = ws.connectToServer();
+      let refused = false;
+      ws.onMessage((message) => {
+        const send = typeof message === 'string' ? /^42(\d+)\["message:send"/.exec(message) : null;
+        if (send && !refused) {
+          refused = true;
+          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"FORBIDDEN","message":"Not a member"}}]`);
+          return;
+        }
+        server.send(message);
+      });
+    });
+    await page.goto(`${app.url}/chat/${conversationId}`);
+    await connectionIs(page, 'online');
+    await page.getByRole('textbox', { name: 'Message' }).fill('I will bring snacks');
+    await page.getByRole('textbox', { name: 'Message' }).press('Enter');
     const log = page.getByRole('log', { name: 'Messages' });
-    await log.getByText('Chapter 3 for Friday').waitFor();
+    const item = log.locator('li', { hasText: 'I will bring snacks' });
+    const receipt = item.locator('.receipt', { hasText: 'Not sent' });
+    await receipt.waitFor();
+    const why = 'Not sent: you are no longer a member of this conversation.';
+    expect(await receipt.textContent()).toBe(`${why} Discard`);
+    expect(await item.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    // Said to a screen reader: the line changed out of its sight.
+    expect(await page.locator('main [data-announcer]').textContent()).toBe(why);
+
+    // Given up on, it goes (it stayed until the user signed out), and the focus stays in the conversation.
+    await item.getByRole('button', { name: 'Discard' }).focus();
+    await page.keyboard.press('Enter');
+    await item.waitFor({ state: 'detached' });
+    expect(await page.evaluate('document.activeElement.getAttribute("role") ?? document.activeElement.tagName')).toBe(
+      'log',
+    );
+  });
+
+  it('a group left on another device while this tab was cut off, or polled, closes here once it is back', async () => {
+    const carol = await registerUser(app, 'Carol Bookworm');
+    const [first, second] = [await group(alice, [carol], 'Book club'), await group(alice, [carol], 'Chess club')];
+    await say(alice, first, 'Chapter 3 for Friday');
+    await say(alice, second, 'Board 4 is free');
+    proxy = await startProxy([app.url]);
+    const context = await contextOf(carol);
+    await context.clock.install();
+    const page = await openSignedIn(context, proxy.url, `/chat/${first}`);
+    await page.getByRole('log', { name: 'Messages' }).getByText('Chapter 3 for Friday').waitFor();
     await connectionIs(page, 'online');
 
-    // Cut off, Carol writes; meanwhile she leaves the group on her phone.
+    // Cut off, she leaves the group on her phone: back online, the subscribe again is refused, and the group goes.
     proxy.blockAll = true;
     proxy.dropConnections();
     await connectionIs(page, 'reconnecting');
-    await page.getByRole('textbox', { name: 'Message' }).fill('I will bring snacks');
-    await page.getByRole('button', { name: 'Send' }).click();
-    const item = log.locator('li', { hasText: 'I will bring snacks' });
-    await item.getByText('Sending…').waitFor();
-    const left = await http(app.url, 'DELETE', `/api/v1/conversations/${id}/members/me`, { token: carol.token });
+    const left = await http(app.url, 'DELETE', `/api/v1/conversations/${first}/members/me`, { token: carol.token });
     expect(left.status).toBe(204);
-
-    // Back online, the server refuses it (FORBIDDEN): she reads why, and is not offered to send it again.
     proxy.blockAll = false;
-    const receipt = item.locator('.receipt', { hasText: 'Not sent' });
-    await receipt.waitFor();
-    expect(await receipt.textContent()).toBe('Not sent: you are no longer a member of this conversation.');
-    expect(await item.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    await page.waitForURL(/\/chat$/);
+    await until(async () => (await conversationLink(page, /Book club/).count()) === 0, 'the group left goes');
+
+    // With Socket.IO blocked the client polls: the group left elsewhere goes with the next poll.
+    await conversationLink(page, /Chess club/).click();
+    await page.getByRole('log', { name: 'Messages' }).getByText('Board 4 is free').waitFor();
+    proxy.blockSocketIo = true;
+    proxy.dropConnections();
+    await hurriedConnectionIs(page, 'polling');
+    const leftToo = await http(app.url, 'DELETE', `/api/v1/conversations/${second}/members/me`, { token: carol.token });
+    expect(leftToo.status).toBe(204);
+    await hurryUntil(page, async () => new URL(page.url()).pathname === '/chat', 'the group goes with a poll');
+    expect(await page.getByRole('button', { name: 'Leave the group' }).count()).toBe(0);
   });
 });

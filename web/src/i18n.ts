@@ -161,6 +161,8 @@ const en = {
       RATE_LIMITED: 'Not sent: too many messages at once. Wait a moment, then retry.',
     },
     notSentBecause: 'Not sent. {{reason}}',
+    /** Takes a message not sent off the screen. */
+    discard: 'Discard',
     seenBy: 'Seen by {{names}}',
     typing_one: '{{names}} is typing…',
     typing_other: '{{names}} are typing…',
@@ -520,6 +522,7 @@ const fr: Resource = {
       RATE_LIMITED: 'Non envoyé : trop de messages à la fois. Patientez un instant, puis réessayez.',
     },
     notSentBecause: 'Non envoyé. {{reason}}',
+    discard: 'Abandonner',
     seenBy: 'Vu par {{names}}',
     typing_one: '{{names}} écrit…',
     typing_other: '{{names}} écrivent…',

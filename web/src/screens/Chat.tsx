@@ -513,6 +513,12 @@ function ConversationView({
     const before = heard.live[heard.live.length - 1]?.seq ?? -1;
     setHeard({ live, news: live.filter((m) => m.seq > before && m.senderId !== meId) });
   }
+  const lastHeard = heard.news[heard.news.length - 1]?.seq;
+  // For a refusal that comes later (see `notSent`).
+  const lastHeardNow = useRef(lastHeard);
+  useEffect(() => {
+    lastHeardNow.current = lastHeard;
+  }, [lastHeard]);
 
   // A typing shown past its time (its `false` lost) goes.
   useEffect(() => {
@@ -535,7 +541,10 @@ function ConversationView({
           setReads((map) => withReads(map, fresh.members));
           onMembers(id, fresh.members);
         },
-        () => undefined,
+        // Read while the client polls: the user left on another device meanwhile, or was removed (see `error`).
+        (err: unknown) => {
+          if (err instanceof RestError && (err.status === 403 || err.status === 404)) onLeft();
+        },
       ),
     typing: (event) =>
       setTyping((map) => {
@@ -552,6 +561,11 @@ function ConversationView({
     'conversation:members': (event) => onMembers(id, event.members),
     // The user left in another tab or device, or was removed: the server took this tab out of the channel.
     unsubscribed: () => onLeft(),
+    // The same, while this tab was cut off: its subscribe again after the cut is refused. It stayed open, and what was
+    // written in it was refused.
+    error: (error) => {
+      if (error.code === ErrorCodes.FORBIDDEN || error.code === ErrorCodes.NOT_FOUND) onLeft();
+    },
     'message:new': (message) =>
       setTyping((map) => {
         if (!map.has(message.senderId)) return map;
@@ -646,6 +660,8 @@ function ConversationView({
     typingTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
   };
 
+  /** The last refusal of a message, for a screen reader, and the last message heard when it came. */
+  const [notSent, setNotSent] = useState<{ id: string; text: string; after: number | undefined }>();
   const deliver = (item: Pending) => {
     setPending((list) =>
       list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'sending', error: undefined } : p)),
@@ -655,11 +671,16 @@ function ConversationView({
         setConfirmed((list) => [...list, message]);
         setPending((list) => list.filter((p) => p.clientId !== item.clientId));
       },
-      // Kept with what it was refused with: the user reads why, and whether sending it again can help.
-      (error: unknown) =>
-        setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed', error } : p))),
+      // Kept with what it was refused with: the user reads why, and whether sending it again can help; a screen reader
+      // says it (the message's line changes out of its sight).
+      (error: unknown) => {
+        setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed', error } : p)));
+        setNotSent({ id: newClientId(), text: notSentText(error, t), after: lastHeardNow.current });
+      },
     );
   };
+  /** A message not sent that the user gives up on (one the server refuses for good stayed until they signed out). */
+  const discard = (item: Pending) => setPending((list) => list.filter((p) => p.clientId !== item.clientId));
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -789,7 +810,10 @@ function ConversationView({
                         {t('retry')}
                       </button>
                     </>
-                  )}
+                  )}{' '}
+                  <button type="button" onClick={() => discard(p)}>
+                    {t('chat.discard')}
+                  </button>
                 </span>
               )}
             </li>
@@ -801,7 +825,12 @@ function ConversationView({
           {t('chat.newBelow', { count: newBelow })}
         </button>
       )}
-      <Announcer id={heard.news[heard.news.length - 1]?.seq} text={announced} />
+      {/* One line for both: what came, or a refusal since. */}
+      {notSent && notSent.after === lastHeard ? (
+        <Announcer id={notSent.id} text={notSent.text} />
+      ) : (
+        <Announcer id={lastHeard} text={announced} />
+      )}
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}
       </p>
