@@ -852,6 +852,40 @@ describe('Live screens in the browser', () => {
     );
   });
 
+  it('my vote cast in one tab shows pressed in my other tab, where pressing it again takes it back', async () => {
+    const [author, voter] = await Promise.all([registerUser(app, 'Tabs Author'), registerUser(app, 'Tabs Voter')]);
+    const title = 'Lights in the underpass';
+    const s = await postSuggestion(author.token, title);
+    const tabs = await context(voter);
+    const [first, second] = [
+      await openSignedIn(tabs, app.url, '/suggestions'),
+      await openSignedIn(tabs, app.url, '/suggestions'),
+    ];
+    const card = (tab: typeof first) => tab.getByRole('article', { name: title });
+    await card(second)
+      .getByText(/Score: 0 ·/)
+      .waitFor();
+
+    // The vote's event tells the other tab the count, not whose vote it was.
+    await card(first).getByRole('button', { name: 'For' }).click();
+    await card(second)
+      .getByText(/Score: 1 ·/)
+      .waitFor();
+    await card(second).locator('button[aria-pressed="true"]', { hasText: 'For' }).waitFor({ timeout: 3000 });
+
+    // Pressed again there, it is taken back (not cast again), and the first tab follows.
+    await card(second).getByRole('button', { name: 'For' }).click();
+    await card(second)
+      .getByText(/Score: 0 ·/)
+      .waitFor();
+    await card(first)
+      .getByText(/Score: 0 ·/)
+      .waitFor();
+    await card(first).locator('button[aria-pressed="true"]').waitFor({ state: 'detached', timeout: 3000 });
+    const stored = (await http(app.url, 'GET', `/api/v1/suggestions/${s.id}`, { token: voter.token })).body;
+    expect(stored).toMatchObject({ myVote: 0, score: 0 });
+  });
+
   it('a vote refused because the suggestion was closed meanwhile shows it closed, not still open to votes', async () => {
     const [author, voter] = await Promise.all([
       registerUser(app, 'Refused Author'),

@@ -1,8 +1,9 @@
-// Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote, new suggestion, most
-// recent or top score first, and closing (or reopening) for the author and admins.
+// Suggestions: live vote counts (the `suggestions:votes` channel, newest version wins), my vote (followed by the user's
+// other tabs of this browser), new suggestion, most recent or top score first, and closing (or reopening) for the author
+// and admins.
 import { channels, newerVersion, RestError, type SuggestionPayload } from '@realtime-hub/client';
 import { useChannel } from '@realtime-hub/client/react';
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { useCreateForm, useListPage } from '../list';
@@ -22,6 +23,13 @@ type VoteAnswer = {
   version: number;
   myVote: number;
 };
+
+/**
+ * My votes' answers, told to the user's other tabs of this browser. A vote's event carries the counts, for everyone,
+ * not whose vote it was (`myVote` is the caller's own): another tab kept the vote it knew, and a press there did the
+ * opposite of what the user meant (an upvote cast elsewhere, pressed again to take it back, was cast again).
+ */
+const otherTabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel('realtime-hub:my-votes') : undefined;
 
 /**
  * Adds a new suggestion, with no vote of mine yet, unless it is already listed: the live `suggestion:created` event and
@@ -104,6 +112,28 @@ export function Suggestions() {
         s.id === counts.suggestionId ? { ...withCounts(s, counts), myVote: counts.myVote ?? s.myVote } : s,
       ),
     );
+  // The version of the vote answer each pressed button shows, this tab's or another's: an older one, come later, leaves
+  // my vote as it is (its counts too, as ever).
+  const myVoteAt = useRef(new Map<string, number>());
+  const applyMyVote = useCallback(
+    (answer: VoteAnswer) => {
+      const mine = answer.version >= (myVoteAt.current.get(answer.suggestionId) ?? 0);
+      if (mine) myVoteAt.current.set(answer.suggestionId, answer.version);
+      setItems((list) =>
+        list.map((s) =>
+          s.id === answer.suggestionId ? { ...withCounts(s, answer), myVote: mine ? answer.myVote : s.myVote } : s,
+        ),
+      );
+    },
+    [setItems],
+  );
+  useEffect(() => {
+    const heard = ({ data }: MessageEvent<{ userId: string; answer: VoteAnswer }>) => {
+      if (data.userId === user.id) applyMyVote(data.answer);
+    };
+    otherTabs?.addEventListener('message', heard);
+    return () => otherTabs?.removeEventListener('message', heard);
+  }, [user.id, applyMyVote]);
 
   const applyUpdated = (updated: SuggestionPayload) =>
     setItems((list) =>
@@ -137,8 +167,10 @@ export function Suggestions() {
           suggestion.myVote === value
             ? await api<VoteAnswer>(client, 'DELETE', `/api/v1/suggestions/${suggestion.id}/vote`)
             : await api<VoteAnswer>(client, 'PUT', `/api/v1/suggestions/${suggestion.id}/vote`, { value });
-        const latest = votesSent.current.get(suggestion.id) === sent;
-        applyCounts(latest ? answer : { ...answer, myVote: undefined });
+        if (votesSent.current.get(suggestion.id) === sent) {
+          applyMyVote(answer);
+          otherTabs?.postMessage({ userId: user.id, answer });
+        } else applyCounts({ ...answer, myVote: undefined });
       } catch (err) {
         if (err instanceof RestError && err.code === 'INVALID_TRANSITION') await readAgain(suggestion.id);
         throw err;
