@@ -934,10 +934,9 @@ describe('Chat in the browser', () => {
     );
   });
 
-  it('keeps the keyboard’s focus in the conversation when a message not sent is sent again with “Retry”', async () => {
-    const context = await contextOf(alice);
-    const page = await context.newPage();
-    // The server's first answer to a send is a refusal; the next ones pass.
+  /** A page of `user`'s whose first message sent the server answers with a refusal of `code`; the next ones pass. */
+  async function refusingFirstSend(user: TestUser, code: string): Promise<Page> {
+    const page = await (await contextOf(user)).newPage();
     await page.routeWebSocket(/\/socket\.io\//, (ws) => {
       const server = ws.connectToServer();
       let refused = false;
@@ -945,13 +944,18 @@ describe('Chat in the browser', () => {
         const send = typeof message === 'string' ? /^42(\d+)\["message:send"/.exec(message) : null;
         if (send && !refused) {
           refused = true;
-          // A refusal that sending again can overcome (the session renewed meanwhile), so "Retry" is offered.
-          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"TOKEN_EXPIRED","message":"Refused"}}]`);
+          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"${code}","message":"Refused"}}]`);
           return;
         }
         server.send(message);
       });
     });
+    return page;
+  }
+
+  it('keeps the keyboard’s focus in the conversation when a message not sent is sent again with “Retry”', async () => {
+    // A refusal that sending again can overcome (the session renewed meanwhile), so "Retry" is offered.
+    const page = await refusingFirstSend(alice, 'TOKEN_EXPIRED');
     await page.goto(`${app.url}/chat/${conversationId}`);
     await connectionIs(page, 'online');
     await page.getByRole('textbox', { name: 'Message' }).fill('Second try');
@@ -1035,22 +1039,8 @@ describe('Chat in the browser', () => {
   });
 
   it('a message the server refuses says why, to a screen reader too, with no “Retry” where sending again cannot succeed, and can be discarded', async () => {
-    const context = await contextOf(alice);
-    const page = await context.newPage();
     // The server refuses the first send as it does a message to a conversation the user is no longer in.
-    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
-      const server = ws.connectToServer();
-      let refused = false;
-      ws.onMessage((message) => {
-        const send = typeof message === 'string' ? /^42(\d+)\["message:send"/.exec(message) : null;
-        if (send && !refused) {
-          refused = true;
-          ws.send(`43${send[1]}[{"ok":false,"error":{"code":"FORBIDDEN","message":"Not a member"}}]`);
-          return;
-        }
-        server.send(message);
-      });
-    });
+    const page = await refusingFirstSend(alice, 'FORBIDDEN');
     await page.goto(`${app.url}/chat/${conversationId}`);
     await connectionIs(page, 'online');
     await page.getByRole('textbox', { name: 'Message' }).fill('I will bring snacks');
