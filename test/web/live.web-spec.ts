@@ -611,18 +611,30 @@ describe('Live screens in the browser', () => {
     ]);
   });
 
-  it('by score, a suggestion that votes lift past the last one read joins the list at once, and once', async () => {
+  /**
+   * A suggestion posted before 100 others (`padding 001` to `padding 100`): by score (0 for each) and then newest
+   * first, it comes after them, past the first page. With a voter and a reader, each a new user.
+   */
+  async function buriedSuggestion(title: string, padding: string) {
     const [author, voter, reader] = await Promise.all([
-      registerUser(app, 'Many Ideas'),
-      registerUser(app, 'Late Supporter'),
-      registerUser(app, 'Score Reader'),
+      registerUser(app, `${padding} Author`),
+      registerUser(app, `${padding} Voter`),
+      registerUser(app, `${padding} Reader`),
     ]);
-    // Oldest first: by score (0 for each) and then newest first, it comes after the 100 others, past the first page.
-    const post = async (title: string) =>
-      (await http(app.url, 'POST', '/api/v1/suggestions', { token: author.token, body: { title, description: '' } }))
-        .body as { id: string };
-    const hidden = await post('A hidden gem of an idea');
-    for (let n = 1; n <= 100; n += 1) await post(`Filler idea ${String(n).padStart(3, '0')}`);
+    const post = async (text: string) =>
+      (
+        await http(app.url, 'POST', '/api/v1/suggestions', {
+          token: author.token,
+          body: { title: text, description: '' },
+        })
+      ).body as { id: string };
+    const hidden = await post(title);
+    for (let n = 1; n <= 100; n += 1) await post(`${padding} ${String(n).padStart(3, '0')}`);
+    return { voter, reader, hidden };
+  }
+
+  it('by score, a suggestion that votes lift past the last one read joins the list at once, and once', async () => {
+    const { voter, reader, hidden } = await buriedSuggestion('A hidden gem of an idea', 'Filler idea');
     const page = await openSignedIn(await context(reader), app.url, '/suggestions');
     await page.getByLabel('Show').selectOption('score');
     // The newest first of the equal scores: on the first page whatever the other specs voted for before.
@@ -639,6 +651,34 @@ describe('Live screens in the browser', () => {
     await page.getByRole('button', { name: 'Show more' }).click();
     await page.getByRole('button', { name: 'Show more' }).waitFor({ state: 'detached' });
     expect((await titles()).filter((title) => title === 'A hidden gem of an idea')).toHaveLength(1);
+  });
+
+  it('by score, a vote that comes while the list is being read lifts its suggestion once the list comes', async () => {
+    const { voter, reader, hidden } = await buriedSuggestion('A buried idea worth a vote', 'Padding idea');
+    const page = await openSignedIn(await context(reader), app.url, '/suggestions');
+    await page.getByRole('article', { name: 'Padding idea 100' }).waitFor();
+
+    // The page by score is read before the vote and answered after its event came (a slow link, a busy server).
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => (answered = resolve));
+    await page.route('**/api/v1/suggestions?sort=score*', async (route) => {
+      const response = await route.fetch();
+      await answer;
+      await route.fulfill({ response });
+    });
+    await page.getByLabel('Show').selectOption('score');
+    await until(async () => (await page.getByLabel('Show').inputValue()) === 'score', 'the list asked by score');
+    await page.waitForTimeout(300);
+    await http(app.url, 'PUT', `/api/v1/suggestions/${hidden.id}/vote`, { token: voter.token, body: { value: 1 } });
+    await page.waitForTimeout(500);
+    answered();
+
+    await page
+      .getByRole('article', { name: 'A buried idea worth a vote' })
+      .getByText(/Score: 1 ·/)
+      .waitFor();
+    const titles = await page.getByRole('article').locator('h2').allInnerTexts();
+    expect(titles.indexOf('A buried idea worth a vote')).toBeLessThan(titles.indexOf('Padding idea 100'));
   });
 
   it('marking read from the keyboard keeps the focus in the bell’s dropdown, and a mark that fails says so', async () => {

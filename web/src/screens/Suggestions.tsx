@@ -84,6 +84,8 @@ export function Suggestions() {
   useEffect(() => {
     shown.current = { sort, items, edge: listPage.edge };
   });
+  /** Votes that came while the list by score was read, by suggestion: weighed once its first page is in. */
+  const whileRead = useRef(new Map<string, Omit<VoteAnswer, 'myVote'>>());
   const listIfLifted = (counts: Omit<VoteAnswer, 'myVote'>) => {
     const { suggestionId: id, score } = counts;
     const { sort: order, items: listed, edge } = shown.current;
@@ -91,7 +93,15 @@ export function Suggestions() {
       if (counts.version > (reading.current.get(id)?.version ?? 0)) reading.current.set(id, counts);
       return;
     }
-    if (order !== 'score' || !edge || score < edge.score || listed.some((s) => s.id === id)) return;
+    if (order !== 'score') return;
+    // No edge: the list by score is being read (its answer may predate this vote), or read to its end (then the
+    // suggestion is in it). Weighed once there is one.
+    if (!edge) {
+      const waiting = whileRead.current.get(id);
+      if (!waiting || counts.version > waiting.version) whileRead.current.set(id, counts);
+      return;
+    }
+    if (score < edge.score || listed.some((s) => s.id === id)) return;
     reading.current.set(id, undefined);
     api<Suggestion>(client, 'GET', `/api/v1/suggestions/${id}`)
       .then((read) => {
@@ -102,6 +112,15 @@ export function Suggestions() {
       .catch(() => undefined)
       .finally(() => reading.current.delete(id));
   };
+  // The list by score came (or its next page): the votes that came while it was read are weighed against it.
+  useEffect(() => {
+    if (!listPage.edge || sort !== 'score') return;
+    const waiting = [...whileRead.current.values()];
+    whileRead.current.clear();
+    for (const counts of waiting) listIfLifted(counts);
+    // listIfLifted reads what is shown through refs; only a new edge calls for this.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [listPage.edge, sort]);
 
   // My votes per suggestion, numbered: the pressed button is the one of my latest vote's answer (an earlier vote's
   // answer, come back after it, showed its button pressed though the server kept the later one).
