@@ -509,16 +509,14 @@ function ConversationView({
   // What came live from someone else (not the history) since the last messages came, every one of it: what came during
   // a cut, or with one of the client's polls, comes in a burst, of which only the last message was read out.
   const [heard, setHeard] = useState<{ live: MessagePayload[]; news: MessagePayload[] }>({ live, news: [] });
+  /** The last refusal of a message, said to a screen reader until something comes from someone else. */
+  const [notSent, setNotSent] = useState<{ id: string; text: string }>();
   if (heard.live !== live) {
     const before = heard.live[heard.live.length - 1]?.seq ?? -1;
-    setHeard({ live, news: live.filter((m) => m.seq > before && m.senderId !== meId) });
+    const news = live.filter((m) => m.seq > before && m.senderId !== meId);
+    setHeard({ live, news });
+    if (news.length > 0) setNotSent(undefined);
   }
-  const lastHeard = heard.news[heard.news.length - 1]?.seq;
-  // For a refusal that comes later (see `notSent`).
-  const lastHeardNow = useRef(lastHeard);
-  useEffect(() => {
-    lastHeardNow.current = lastHeard;
-  }, [lastHeard]);
 
   // A typing shown past its time (its `false` lost) goes.
   useEffect(() => {
@@ -660,8 +658,6 @@ function ConversationView({
     typingTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
   };
 
-  /** The last refusal of a message, for a screen reader, and the last message heard when it came. */
-  const [notSent, setNotSent] = useState<{ id: string; text: string; after: number | undefined }>();
   const deliver = (item: Pending) => {
     setPending((list) =>
       list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'sending', error: undefined } : p)),
@@ -675,7 +671,7 @@ function ConversationView({
       // says it (the message's line changes out of its sight).
       (error: unknown) => {
         setPending((list) => list.map((p) => (p.clientId === item.clientId ? { ...p, status: 'failed', error } : p)));
-        setNotSent({ id: newClientId(), text: notSentText(error, t), after: lastHeardNow.current });
+        setNotSent({ id: newClientId(), text: notSentText(error, t) });
       },
     );
   };
@@ -826,10 +822,10 @@ function ConversationView({
         </button>
       )}
       {/* One line for both: what came, or a refusal since. */}
-      {notSent && notSent.after === lastHeard ? (
+      {notSent ? (
         <Announcer id={notSent.id} text={notSent.text} />
       ) : (
-        <Announcer id={lastHeard} text={announced} />
+        <Announcer id={heard.news[heard.news.length - 1]?.seq} text={announced} />
       )}
       <p className="typing" aria-live="polite">
         {typers.length > 0 ? t('chat.typing', { names: typers.join(', '), count: typers.length }) : ''}

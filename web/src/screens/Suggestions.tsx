@@ -125,12 +125,15 @@ export function Suggestions() {
   // My votes per suggestion, numbered: the pressed button is the one of my latest vote's answer (an earlier vote's
   // answer, come back after it, showed its button pressed though the server kept the later one).
   const votesSent = useRef(new Map<string, number>());
-  const applyCounts = (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
-    setItems((list) =>
-      list.map((s) =>
-        s.id === counts.suggestionId ? { ...withCounts(s, counts), myVote: counts.myVote ?? s.myVote } : s,
+  const applyCounts = useCallback(
+    (counts: Omit<VoteAnswer, 'myVote'> & { myVote?: number }) =>
+      setItems((list) =>
+        list.map((s) =>
+          s.id === counts.suggestionId ? { ...withCounts(s, counts), myVote: counts.myVote ?? s.myVote } : s,
+        ),
       ),
-    );
+    [setItems],
+  );
   // The version of the vote answer each pressed button shows, this tab's or another's: an older one, come later, leaves
   // my vote as it is (its counts too, as ever).
   const myVoteAt = useRef(new Map<string, number>());
@@ -138,13 +141,9 @@ export function Suggestions() {
     (answer: VoteAnswer) => {
       const mine = answer.version >= (myVoteAt.current.get(answer.suggestionId) ?? 0);
       if (mine) myVoteAt.current.set(answer.suggestionId, answer.version);
-      setItems((list) =>
-        list.map((s) =>
-          s.id === answer.suggestionId ? { ...withCounts(s, answer), myVote: mine ? answer.myVote : s.myVote } : s,
-        ),
-      );
+      applyCounts(mine ? answer : { ...answer, myVote: undefined });
     },
-    [setItems],
+    [applyCounts],
   );
   useEffect(() => {
     const heard = ({ data }: MessageEvent<{ userId: string; answer: VoteAnswer }>) => {
